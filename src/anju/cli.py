@@ -1,0 +1,108 @@
+"""The `anju` command."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Annotated, Optional
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from anju.core.settings import SYSTEMS, Settings, SystemName
+
+app = typer.Typer(help="安居 Anju — Fujian 申请公租房一件事", no_args_is_help=True, add_completion=False)
+console = Console()
+
+
+def _settings_for(host: str, port: int, system: str | None) -> Settings:
+    settings = Settings()
+    defaults = Settings.model_fields
+    # Default URLs follow --host/--port unless ANJU_*_URL says otherwise.
+    overrides = {}
+    for s in SYSTEMS:
+        field = f"{s}_url"
+        if getattr(settings, field) == defaults[field].default:
+            overrides[field] = f"http://{host}:{port}/{s}" if system is None else getattr(settings, field)
+    return settings.model_copy(update=overrides)
+
+
+@app.command()
+def migrate() -> None:
+    """Create keys on first run and bring the platform and housing databases up to date."""
+    from anju.embedded import migrate_all
+
+    migrate_all(Settings())
+    console.print("[green]数据库已是最新版本[/green] (platform, housing)")
+
+
+@app.command()
+def seed() -> None:
+    """Seed the sandbox's demo residents and the demo staff accounts (not for production)."""
+    from anju.embedded import migrate_all, seed_all
+
+    settings = Settings()
+    migrate_all(settings)
+    counts = seed_all(settings)
+    console.print(f"已添加 {counts['residents']} 名测试居民，{counts['staff']} 个测试工作人员账号")
+
+
+@app.command()
+def serve(
+    system: Annotated[Optional[str], typer.Argument(help="platform | housing | sandbox; omit for all three")] = None,  # noqa: UP045
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: bool = typer.Option(True, help="run the outbox workers in this process"),
+) -> None:
+    """Serve all three systems on one port (default), or one system alone."""
+    from anju.embedded import app_for, create_embedded, demo_accounts_text, migrate_all, runtime_for, sandbox_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if system is not None and system not in SYSTEMS:
+        raise typer.BadParameter(f"unknown system {system!r}; choose one of {', '.join(SYSTEMS)}")
+    settings = _settings_for(host, port, system)
+    migrate_all(settings)
+    if system is None:
+        embedded = create_embedded(settings, workers=workers)
+        sandbox_app.sandbox_prepare(embedded.runtimes["sandbox"])
+        console.print(demo_accounts_text(settings))
+        uvicorn.run(embedded.app, host=host, port=port, log_level="info")
+        return
+    name: SystemName = system  # type: ignore[assignment]
+    runtime = runtime_for(name, settings)
+    if name == "sandbox":
+        sandbox_app.sandbox_prepare(runtime)
+    asgi = app_for(name, settings, runtime)
+    if workers and name != "sandbox":
+        runtime.start_worker_thread()
+    console.print(f"{name}: http://{host}:{port}/")
+    try:
+        uvicorn.run(asgi, host=host, port=port, log_level="info")
+    finally:
+        runtime.stop()
+
+
+@app.command()
+def worker(system: Annotated[str, typer.Argument(help="platform | housing")]) -> None:
+    """Run one system's outbox worker alone (production: any number of these)."""
+    from anju.embedded import runtime_for
+
+    if system not in ("platform", "housing"):
+        raise typer.BadParameter("only platform and housing have an outbox")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    runtime = runtime_for(system, settings)  # type: ignore[arg-type]
+    stop = threading.Event()
+    console.print(f"{system} outbox worker running; Ctrl+C to stop")
+    try:
+        runtime.outbox_worker().run_forever(stop=stop, poll_seconds=settings.outbox_poll_seconds)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        runtime.stop()
+
+
+def main() -> None:
+    """Entry point of the `anju` script."""
+    app()

@@ -1,0 +1,102 @@
+"""Calling another system: signed requests, verified responses, outbox delivery."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from anju.core import signing
+from anju.core.httpapi import SystemIdentity
+from anju.core.outbox import DeliveryResult, OutboxMessage, new_message_id
+
+
+class PeerResponseError(Exception):
+    """A peer's answer could not be trusted (bad or missing response signature)."""
+
+
+class SignedClient:
+    """Sends signed JSON to peer systems by name and checks that the peer signed its answer."""
+
+    def __init__(
+        self,
+        *,
+        identity: SystemIdentity,
+        registry: signing.KeyRegistry,
+        base_urls: Mapping[str, str],
+        timeout_seconds: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.identity = identity
+        self.registry = registry
+        self.base_urls = {name: url.rstrip("/") for name, url in base_urls.items()}
+        self._client = httpx.Client(timeout=timeout_seconds, transport=transport)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._client.close()
+
+    def request(
+        self,
+        *,
+        method: str,
+        destination: str,
+        path: str,
+        payload: Any = None,
+        message_id: str | None = None,
+        user: str = "",
+        purpose: str = "",
+        case: str = "",
+    ) -> httpx.Response:
+        """Send one signed request and verify the signed response (raises PeerResponseError)."""
+        url = self.base_urls[destination] + path
+        parts = urlsplit(url)
+        signed_path = parts.path + (f"?{parts.query}" if parts.query else "")
+        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = signing.sign_request(
+            method=method,
+            path=signed_path,
+            body=body,
+            caller=self.identity.name,
+            key_id=self.identity.key_id,
+            private_key=self.identity.private_key,
+            message_id=message_id or new_message_id(),
+            user=user,
+            purpose=purpose,
+            case=case,
+        )
+        if body:
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        response = self._client.request(method, url, content=body, headers=headers)
+        try:
+            signing.verify_response(
+                status_code=response.status_code,
+                request_nonce=headers[signing.HEADER_NONCE],
+                headers=response.headers,
+                body=response.content,
+                registry=self.registry,
+                expected_responder=destination,
+            )
+        except signing.SignatureError as exc:
+            raise PeerResponseError(f"{destination} answered without a valid signature: {exc.code}") from exc
+        return response
+
+    def deliver(self, message: OutboxMessage) -> DeliveryResult:
+        """Outbox sender: POST the message; classify the outcome for the retry rule."""
+        try:
+            response = self.request(
+                method="POST",
+                destination=message.destination,
+                path=message.path,
+                payload=message.payload,
+                message_id=message.message_id,
+                user=message.acting_user,
+                purpose=message.purpose,
+                case=message.case_no,
+            )
+        except (httpx.TransportError, PeerResponseError) as exc:
+            return DeliveryResult.network_error(f"{type(exc).__name__}: {exc}")
+        return DeliveryResult.from_status(response.status_code, response.text)

@@ -1,0 +1,75 @@
+"""Settings from ANJU_* environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SystemName = Literal["platform", "housing", "sandbox"]
+SYSTEMS: tuple[SystemName, ...] = ("platform", "housing", "sandbox")
+
+
+class Settings(BaseSettings):
+    """Everything that differs between a laptop, CI and production."""
+
+    model_config = SettingsConfigDict(env_prefix="ANJU_", env_file=None, extra="ignore")
+
+    var_dir: Path = Path("var")
+    keys_dir: Path | None = None
+    peer_keys_file: Path | None = Field(
+        default=None, description="JSON registry of peer public keys; default: every *.sm2.pub in keys_dir"
+    )
+
+    platform_db_url: str | None = None
+    housing_db_url: str | None = None
+    sandbox_db_url: str | None = None
+
+    # Public base URLs each system is reached at (used for links, OIDC redirects and HTTP calls).
+    platform_url: str = "http://127.0.0.1:8000/platform"
+    housing_url: str = "http://127.0.0.1:8000/housing"
+    sandbox_url: str = "http://127.0.0.1:8000/sandbox"
+
+    oidc_issuer: str | None = Field(default=None, description="default: the sandbox provider at sandbox_url/idp")
+    oidc_client_id: str = "anju-platform"
+    oidc_client_secret: str = "sandbox-platform-secret"  # noqa: S105 - sandbox default, override in production
+    submit_min_real_name_level: int = 3
+
+    session_idle_minutes: int = 30
+    cookie_secure: bool = False
+    signature_window_seconds: int = 300
+
+    outbox_max_attempts: int = 10
+    outbox_base_delay_seconds: float = 2.0
+    outbox_max_delay_seconds: float = 600.0
+    outbox_lease_seconds: float = 60.0
+    outbox_poll_seconds: float = 1.0
+    http_timeout_seconds: float = 10.0
+
+    staff_max_failed_logins: int = 5
+    staff_lockout_minutes: int = 15
+
+    def db_url(self, system: SystemName) -> str:
+        """The database URL of one system (SQLite under var_dir unless configured)."""
+        configured = getattr(self, f"{system}_db_url")
+        if configured:
+            return str(configured)
+        return f"sqlite:///{(self.var_dir / f'{system}.db').as_posix()}"
+
+    def base_url(self, system: SystemName) -> str:
+        """The public base URL of one system, without a trailing slash."""
+        return str(getattr(self, f"{system}_url")).rstrip("/")
+
+    @property
+    def key_directory(self) -> Path:
+        """Where this deployment's keys live."""
+        return self.keys_dir if self.keys_dir is not None else self.var_dir / "keys"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,37 @@
+"""Time: stored in UTC (aware), shown and counted in Asia/Shanghai."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def to_shanghai(moment: datetime) -> datetime:
+    """A stored moment as Asia/Shanghai wall-clock time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI)
+
+
+def shanghai_date(moment: datetime) -> date:
+    """The calendar date in Asia/Shanghai on which a moment falls (the date the law counts)."""
+    return to_shanghai(moment).date()
+
+
+def today_shanghai() -> date:
+    """Today's date in Asia/Shanghai."""
+    return shanghai_date(utcnow())
+
+
+def format_shanghai(moment: datetime | None, *, with_seconds: bool = False) -> str:
+    """A moment as people read it: 2026-11-27 14:05 (Asia/Shanghai)."""
+    if moment is None:
+        return ""
+    return to_shanghai(moment).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")

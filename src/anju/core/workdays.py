@@ -1,0 +1,164 @@
+"""Working days (工作日) per the national holiday calendar, make-up working days (调休上班) included.
+
+Sources, in order: data/workday_overrides.yaml for the years it lists (entered from the State Council
+notice), else the chinese-calendar package (1.11.0 covers 2004–2026). A year neither knows — or one
+marked `provisional: true` in the override file — raises CalendarUnknown: the calendar is never guessed.
+Dates are calendar dates in Asia/Shanghai; a datetime is refused so a UTC timestamp cannot shift the day.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+import chinese_calendar
+import yaml
+
+__all__ = [
+    "CalendarUnknown",
+    "add_calendar_days",
+    "add_workdays",
+    "is_workday",
+    "is_year_known",
+    "workdays_between",
+]
+
+_OVERRIDES_FILE = "workday_overrides.yaml"
+
+
+class CalendarUnknown(LookupError):
+    """The holiday arrangement for a year has not been entered, so working days cannot be counted."""
+
+    def __init__(self, year: int, *, provisional: bool = False) -> None:
+        self.year = year
+        if provisional:
+            self.message = (
+                f"{year}年的法定节假日安排尚未录入（须按国务院办公厅发布的{year}年部分节假日安排通知录入），"
+                "暂时无法计算工作日。"
+            )
+        else:
+            self.message = f"系统中没有{year}年的法定节假日安排，无法计算工作日。"
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class _YearOverride:
+    """One year of the override file."""
+
+    year: int
+    source: str | None
+    provisional: bool
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+
+def _dates(year: int, key: str, raw: Any) -> frozenset[date]:
+    """A list of dates from the override file, each checked to be a date within `year`."""
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list):
+        raise ValueError(f"{_OVERRIDES_FILE}: {year}.{key} must be a list of dates")
+    result: set[date] = set()
+    for item in raw:
+        if isinstance(item, datetime) or not isinstance(item, date) or item.year != year:
+            raise ValueError(f"{_OVERRIDES_FILE}: {year}.{key} has {item!r}, not a date in {year}")
+        result.add(item)
+    return frozenset(result)
+
+
+@functools.cache
+def _overrides() -> dict[int, _YearOverride]:
+    """The override file, validated, keyed by year."""
+    text = resources.files("anju.core").joinpath("data", _OVERRIDES_FILE).read_text(encoding="utf-8")
+    document = yaml.safe_load(text) or {}
+    years: dict[Any, Any] = document.get("years") or {}
+    result: dict[int, _YearOverride] = {}
+    for year, entry in years.items():
+        if not isinstance(year, int) or not isinstance(entry, dict):
+            raise ValueError(f"{_OVERRIDES_FILE}: bad entry for year {year!r}")
+        provisional = entry.get("provisional")
+        if not isinstance(provisional, bool):
+            raise ValueError(f"{_OVERRIDES_FILE}: {year}.provisional must be true or false")
+        source = entry.get("source")
+        if not provisional and not (isinstance(source, str) and source.strip()):
+            raise ValueError(f"{_OVERRIDES_FILE}: {year} is not provisional, so it needs a source")
+        holidays = _dates(year, "holidays", entry.get("holidays"))
+        workdays = _dates(year, "workdays", entry.get("workdays"))
+        if holidays & workdays:
+            raise ValueError(f"{_OVERRIDES_FILE}: {year} lists {sorted(holidays & workdays)} as both")
+        result[year] = _YearOverride(
+            year=year, source=source, provisional=provisional, holidays=holidays, workdays=workdays
+        )
+    return result
+
+
+def _check_date(d: date) -> None:
+    """Refuse datetimes: the caller must first take the Asia/Shanghai calendar date."""
+    if isinstance(d, datetime):
+        raise TypeError("pass a date (the Asia/Shanghai calendar date), not a datetime")
+
+
+def is_workday(d: date) -> bool:
+    """Whether the date is a working day; CalendarUnknown if its year's arrangement is not known."""
+    _check_date(d)
+    override = _overrides().get(d.year)
+    if override is not None:
+        if override.provisional:
+            raise CalendarUnknown(d.year, provisional=True)
+        if d in override.workdays:
+            return True
+        if d in override.holidays:
+            return False
+        return d.weekday() < 5
+    try:
+        return bool(chinese_calendar.is_workday(d))
+    except NotImplementedError:
+        raise CalendarUnknown(d.year) from None
+
+
+def is_year_known(year: int) -> bool:
+    """Whether working days can be counted in this year (for health checks ahead of a new year)."""
+    try:
+        is_workday(date(year, 1, 1))
+    except CalendarUnknown:
+        return False
+    return True
+
+
+def add_workdays(start: date, n: int) -> date:
+    """The date n working days after `start` (start itself not counted; n=0 returns start)."""
+    _check_date(start)
+    if n < 0:
+        raise ValueError("n must be 0 or more")
+    current = start
+    remaining = n
+    while remaining > 0:
+        current += timedelta(days=1)
+        if is_workday(current):
+            remaining -= 1
+    return current
+
+
+def workdays_between(start: date, *, end: date) -> int:
+    """The number of working days d with start < d <= end (0 if end <= start)."""
+    _check_date(start)
+    _check_date(end)
+    count = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if is_workday(current):
+            count += 1
+    return count
+
+
+def add_calendar_days(start: date, n: int) -> date:
+    """The date n calendar days after `start` (n may be negative)."""
+    _check_date(start)
+    return start + timedelta(days=n)

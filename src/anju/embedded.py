@@ -1,0 +1,138 @@
+"""The embedded default: platform, housing and sandbox in one process, each under its own path.
+
+This module (like cli.py) is the composition root: the only place that knows all three systems. The
+systems still talk to each other over HTTP, through the same URLs they would use across machines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Mount, Route
+
+from anju.core.migrate import migrate_upgrade
+from anju.core.runtime import Runtime, ensure_keys
+from anju.core.settings import Settings, SystemName
+from anju.housing import app as housing_app
+from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
+from anju.platform import app as platform_app
+from anju.sandbox import app as sandbox_app
+from anju.sandbox.population.service import DEMO_PASSWORD, personas_load
+
+
+def runtime_for(system: SystemName, settings: Settings) -> Runtime:
+    """Build one system's runtime."""
+    factory = {
+        "platform": platform_app.platform_runtime,
+        "housing": housing_app.housing_runtime,
+        "sandbox": sandbox_app.sandbox_runtime,
+    }[system]
+    return factory(settings)
+
+
+def app_for(system: SystemName, settings: Settings, runtime: Runtime) -> Any:
+    """Build one system's ASGI app."""
+    factory = {"platform": platform_app.create_app, "housing": housing_app.create_app, "sandbox": sandbox_app.create_app}[system]
+    return factory(settings, runtime=runtime)
+
+
+def migrate_all(settings: Settings) -> None:
+    """Create keys on first run and bring every database up to date."""
+    ensure_keys(settings)
+    migrate_upgrade(system="platform", url=settings.db_url("platform"))
+    migrate_upgrade(system="housing", url=settings.db_url("housing"))
+
+
+def seed_all(settings: Settings) -> dict[str, int]:
+    """Seed the sandbox's demo residents and the demo staff accounts."""
+    sandbox = sandbox_app.sandbox_runtime(settings)
+    housing = housing_app.housing_runtime(settings)
+    try:
+        residents = sandbox_app.sandbox_prepare(sandbox)
+        with housing.db.transaction() as session:
+            staff = staff_seed_demo(session=session)
+    finally:
+        sandbox.stop()
+        housing.stop()
+    return {"residents": residents, "staff": staff}
+
+
+@dataclass
+class Embedded:
+    """The three systems, their runtimes and the combined app."""
+
+    app: Starlette
+    runtimes: dict[SystemName, Runtime]
+
+    def start_workers(self) -> None:
+        """Run the outbox workers of platform and housing in background threads."""
+        for system in ("platform", "housing"):
+            self.runtimes[system].start_worker_thread()  # type: ignore[index]
+
+    def stop(self) -> None:
+        """Stop workers and close every database."""
+        for runtime in self.runtimes.values():
+            runtime.stop()
+
+
+def create_embedded(settings: Settings, *, workers: bool = True) -> Embedded:
+    """One ASGI app serving /platform, /housing and /sandbox."""
+    runtimes: dict[SystemName, Runtime] = {s: runtime_for(s, settings) for s in ("platform", "housing", "sandbox")}
+    holder: dict[str, Embedded] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if workers:
+            holder["embedded"].start_workers()
+        try:
+            yield
+        finally:
+            holder["embedded"].stop()
+
+    async def index(request: Request) -> HTMLResponse:
+        return HTMLResponse(index_page(settings))
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            *(Mount(f"/{s}", app=app_for(s, settings, runtimes[s])) for s in ("platform", "housing", "sandbox")),
+        ],
+        lifespan=lifespan,
+    )
+    embedded = Embedded(app=app, runtimes=runtimes)
+    holder["embedded"] = embedded
+    return embedded
+
+
+def index_page(settings: Settings) -> str:
+    """A plain page linking the three systems (the embedded default only)."""
+    links = "".join(
+        f'<li><a href="{settings.base_url(s)}/">{label}</a> <code>{settings.base_url(s)}/</code></li>'
+        for s, label in (("platform", "集成化办理平台（申请人）"), ("housing", "公租房管理信息系统（工作人员）"), ("sandbox", "联调测试环境（沙箱）"))
+    )
+    return (
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+        f"<title>安居</title><body style=\"font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em\"><h1>安居</h1><ul>{links}</ul></body></html>"
+    )
+
+
+def demo_accounts_text(settings: Settings) -> str:
+    """What `anju serve` prints: URLs and demo accounts."""
+    lines = [
+        "安居 Anju — embedded default",
+        f"  申请人 platform : {settings.base_url('platform')}/",
+        f"  工作人员 housing : {settings.base_url('housing')}/staff/login",
+        f"  沙箱 sandbox     : {settings.base_url('sandbox')}/",
+        "",
+        f"Demo residents (sign in through the sandbox 统一身份认证, password {DEMO_PASSWORD}):",
+    ]
+    lines += [f"  {p['name']:<10} {p['id_number']}  level {p['real_name_level']}  {p.get('note', '')}" for p in personas_load()]
+    lines += ["", f"Demo staff (password {DEMO_STAFF_PASSWORD}):"]
+    lines += [f"  {a['username']:<16} {a['display_name']}" for a in demo_staff()]
+    return "\n".join(lines)

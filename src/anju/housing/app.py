@@ -1,0 +1,55 @@
+"""The housing department's public-rental-housing management system (公租房管理信息系统)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+
+from anju.core.httpapi import SignedResponseMiddleware, install_api_errors
+from anju.core.runtime import Runtime, build_runtime
+from anju.core.settings import Settings
+from anju.core.web import add_health_routes, install_page_errors, make_templates, mount_static
+from anju.core.websession import WebSessionMiddleware
+from anju.housing.intake import api as intake_api
+from anju.housing.models import TABLES
+from anju.housing.staff import pages as staff_pages
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+
+def housing_runtime(settings: Settings) -> Runtime:
+    """The housing system's database, keys and peers."""
+    return build_runtime(system="housing", settings=settings, tables=TABLES)
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """The housing ASGI app: the intake API and the staff console."""
+    runtime = runtime or housing_runtime(settings)
+    app = FastAPI(
+        title="公租房管理信息系统",
+        version="1",
+        description="住房保障部门办件系统对外接口：接收集成化办理平台提交的办件。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
+    )
+    app.state.runtime = runtime
+    templates = make_templates(TEMPLATES_DIR)
+    templates.env.globals["service_name"] = "公租房管理信息系统"
+    mount_static(app)
+    add_health_routes(app, db=runtime.db, system="housing")
+    install_api_errors(app)
+    install_page_errors(app, templates)
+    app.include_router(intake_api.build_router(runtime=runtime))
+    app.include_router(staff_pages.build_router(runtime=runtime, templates=templates))
+
+    @app.get("/", name="home", include_in_schema=False)
+    def home(request: Request) -> RedirectResponse:
+        return RedirectResponse(str(request.url_for("staff_queue")), status_code=303)
+
+    @app.exception_handler(staff_pages.StaffSignInRequired)
+    async def _sign_in(request: Request, _exc: staff_pages.StaffSignInRequired) -> RedirectResponse:
+        return RedirectResponse(str(request.url_for("staff_login")), status_code=303)
+
+    app.add_middleware(WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_housing", secure=settings.cookie_secure)
+    app.add_middleware(SignedResponseMiddleware, api=runtime.api)
+    return app

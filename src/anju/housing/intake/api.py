@@ -1,0 +1,57 @@
+"""POST /v1/cases: housing's intake API, signed and idempotent."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from anju.core import signing
+from anju.core.httpapi import ApiError
+from anju.core.outbox import inbox_accept
+from anju.core.runtime import Runtime
+from anju.housing.intake import service
+from anju.housing.intake.schemas import CaseSubmission, IntakeReceipt
+
+ALLOWED_CALLERS = frozenset({"platform"})
+
+
+def build_router(*, runtime: Runtime) -> APIRouter:
+    """The intake routes."""
+    router = APIRouter(prefix="/v1", tags=["intake"])
+
+    @router.post(
+        "/cases",
+        response_model=IntakeReceipt,
+        status_code=201,
+        summary="接收集成化办理平台提交的公租房申请（办件）",
+        responses={
+            200: {"model": IntakeReceipt, "description": "重复投递：办件已存在，未重复创建"},
+            401: {"description": "签名缺失、无效、过期或重放"},
+            403: {"description": "调用方无权提交办件"},
+            422: {"description": "内容不符合接口约定"},
+        },
+    )
+    def case_intake(
+        submission: CaseSubmission, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> JSONResponse:
+        if caller.caller not in ALLOWED_CALLERS:
+            raise ApiError(code="caller_not_allowed", message="该系统无权提交办件。", status_code=403)
+        with runtime.db.transaction() as session:
+            fresh = bool(caller.message_id) and inbox_accept(
+                session, runtime.tables.inbox, message_id=caller.message_id, sender=caller.caller, topic="case.submitted"
+            )
+            try:
+                result = service.case_receive(
+                    session=session, submission=submission, cipher=runtime.cipher, index=runtime.blind_index,
+                    outbox=runtime.tables.outbox,
+                )
+            except service.IntakeRejected as exc:
+                raise ApiError(code=exc.code, message=exc.message, status_code=422) from exc
+            duplicate = result.duplicate or not fresh
+            receipt = IntakeReceipt(
+                case_no=result.case.case_no, status=result.case.status, received_at=result.case.received_at,
+                duplicate=duplicate,
+            )
+        return JSONResponse(receipt.model_dump(mode="json"), status_code=200 if duplicate else 201)
+
+    return router

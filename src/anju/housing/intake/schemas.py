@@ -1,0 +1,61 @@
+"""The intake contract: a case as the platform submits it (docs/interfaces/housing-intake.openapi.json)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from anju.core import idcard, regions
+
+
+class IntakeApplicant(BaseModel):
+    """The applicant, as verified by 统一身份认证."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    id_number: str = Field(description="公民身份号码 (GB 11643), 18 characters")
+    phone: str = Field(pattern=r"^1[3-9]\d{9}$")
+    real_name_level: int = Field(ge=0, le=3)
+
+    @field_validator("id_number")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        try:
+            return idcard.parse(value).number
+        except idcard.InvalidIdNumber as exc:
+            raise ValueError(f"{exc.code}: {exc.message}") from exc
+
+
+class CaseSubmission(BaseModel):
+    """A submitted application, handed to the housing department's case system."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_no: str = Field(min_length=1, max_length=50, description="办件编号 = the platform's application number")
+    city_code: str = Field(pattern=r"^\d{6}$")
+    district_code: str = Field(pattern=r"^\d{6}$")
+    channel: Literal["web", "h5", "counter", "kiosk"]
+    submitted_at: datetime
+    applicant: IntakeApplicant
+    applicant_group: Literal["dibao", "low_income", "lower_middle_income", "new_graduate", "migrant_worker"]
+    household_size: int = Field(ge=1, le=20)
+    address: str = Field(min_length=1, max_length=200)
+
+    @field_validator("city_code")
+    @classmethod
+    def _jurisdiction(cls, value: str) -> str:
+        if not regions.is_jurisdiction(value):
+            raise ValueError("city_code is not one of the 10 jurisdictions")
+        return value
+
+
+class IntakeReceipt(BaseModel):
+    """Housing's acknowledgement: the case is stored (once)."""
+
+    case_no: str
+    status: str
+    received_at: datetime
+    duplicate: bool

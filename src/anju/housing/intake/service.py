@@ -1,0 +1,70 @@
+"""Receiving cases from the platform: stored once, whatever the number of deliveries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from anju.core import crypto, regions
+from anju.housing.intake.schemas import CaseSubmission
+from anju.housing.models import Case
+from anju.housing.review.service import case_transition
+
+ID_CONTEXT = "housing.case.applicant_id"
+PHONE_CONTEXT = "housing.case.phone"
+
+
+class IntakeRejected(Exception):
+    """The submission cannot be taken in as sent."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The stored case and whether this delivery was a repeat."""
+
+    case: Case
+    duplicate: bool
+
+
+def case_receive(
+    *, session: Session, submission: CaseSubmission, cipher: crypto.FieldCipher, index: crypto.BlindIndex,
+    outbox: Table,
+) -> IntakeResult:
+    """Store a submitted case and its first event; a known case number is acknowledged, not duplicated."""
+    existing = session.scalar(select(Case).where(Case.case_no == submission.case_no))
+    if existing is not None:
+        return IntakeResult(case=existing, duplicate=True)
+    if regions.jurisdiction_of(submission.district_code).code != submission.city_code:
+        raise IntakeRejected("district_outside_city", "县（市、区）不属于所申请的城市。")
+    number = submission.applicant.id_number
+    case = Case(
+        case_no=submission.case_no,
+        city_code=submission.city_code,
+        district_code=submission.district_code,
+        channel=submission.channel,
+        applicant_name=submission.applicant.name,
+        applicant_id_enc=cipher.encrypt(number, context=ID_CONTEXT),
+        applicant_id_bidx=index.digest(number, kind="id_number"),
+        phone_enc=cipher.encrypt(submission.applicant.phone, context=PHONE_CONTEXT),
+        applicant_group=submission.applicant_group,
+        household_size=submission.household_size,
+        address=submission.address,
+        status="",
+        event_seq=0,
+        submitted_at=submission.submitted_at,
+    )
+    session.add(case)
+    session.flush()
+    # The platform already told the applicant "submitted"; no bus message for this first event.
+    case_transition(
+        session=session, case=case, event="receive", actor="platform", actor_role="system", outbox=outbox,
+        channel=submission.channel, notify=False,
+    )
+    return IntakeResult(case=case, duplicate=False)

@@ -1,0 +1,166 @@
+"""The staff console: sign-in, queue, case page, acceptance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from anju.core import regions
+from anju.core.runtime import Runtime
+from anju.core.vocab import APPLICANT_GROUP_LABELS, CHANNEL_LABELS, status_label
+from anju.core.websession import WebSession, require_csrf, web_session
+from anju.housing.models import StaffUser
+from anju.housing.review import service as review
+from anju.housing.staff import service
+
+ACTION_LABELS = {"accept": "受理"}
+
+
+class StaffSignInRequired(Exception):
+    """The page needs a signed-in staff member."""
+
+
+def build_router(*, runtime: Runtime, templates: Any) -> APIRouter:
+    """Routes of the staff console."""
+    router = APIRouter(prefix="/staff")
+    settings = runtime.settings
+
+    def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        web: WebSession = request.state.web
+        base = {"staff_name": web.get("staff_name"), "status_label": status_label, "role_labels": service.role_labels()}
+        return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+    def current_staff_id(web: WebSession = Depends(web_session)) -> int:
+        staff_id = web.get("staff_id")
+        if staff_id is None:
+            raise StaffSignInRequired()
+        return int(staff_id)
+
+    @router.get("/login", name="staff_login")
+    def login_form(request: Request) -> Response:
+        return render(request, "staff_login.html", {"title": "工作人员登录", "username": "", "error": ""})
+
+    @router.post("/login", name="staff_login_submit", dependencies=[Depends(require_csrf)])
+    def login_submit(
+        request: Request, web: WebSession = Depends(web_session), username: str = Form(""), password: str = Form("")
+    ) -> Response:
+        try:
+            with runtime.db.transaction() as session:
+                user = service.staff_authenticate(
+                    session=session, username=username, password=password,
+                    max_failures=settings.staff_max_failed_logins,
+                    lockout=timedelta(minutes=settings.staff_lockout_minutes),
+                )
+                staff_id, name = user.id, user.display_name
+        except service.SignInFailed as exc:
+            return render(
+                request, "staff_login.html", {"title": "工作人员登录", "username": username, "error": exc.message},
+                status_code=401,
+            )
+        web.rotate()
+        web.set("staff_id", staff_id)
+        web.set("staff_name", name)
+        return RedirectResponse(str(request.url_for("staff_queue")), status_code=303)
+
+    @router.post("/logout", name="staff_logout", dependencies=[Depends(require_csrf)])
+    def logout(request: Request, web: WebSession = Depends(web_session)) -> Response:
+        web.destroyed = True
+        return RedirectResponse(str(request.url_for("staff_login")), status_code=303)
+
+    @router.get("/", name="staff_queue")
+    def queue(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
+        with runtime.db.transaction() as session:
+            staff = session.get(StaffUser, staff_id)
+            if staff is None:
+                raise StaffSignInRequired()
+            rows = [
+                {
+                    "case_no": c.case_no, "name": c.applicant_name, "district": regions.get(c.district_code).name,
+                    "group": APPLICANT_GROUP_LABELS.get(c.applicant_group, c.applicant_group),
+                    "status": c.status, "received_at": c.received_at, "due": service.acceptance_due(case=c),
+                }
+                for c in service.staff_queue(session=session, staff=staff)
+            ]
+            me = _staff_view(staff)
+        return render(request, "staff_queue.html", {"title": "待受理", "rows": rows, "me": me})
+
+    @router.get("/cases/{case_no}", name="staff_case")
+    def case_page(request: Request, case_no: str, staff_id: int = Depends(current_staff_id)) -> Response:
+        with runtime.db.transaction() as session:
+            staff = session.get(StaffUser, staff_id)
+            if staff is None:
+                raise StaffSignInRequired()
+            case = service.staff_case(session=session, staff=staff, case_no=case_no)
+            if case is None:
+                return render(
+                    request, "error.html",
+                    {"title": "找不到办件", "message": "没有找到该办件，或它不属于您负责的辖区。", "code": "not_found"},
+                    status_code=404,
+                )
+            view = _case_view(case, runtime)
+            actions = [
+                {"event": e, "label": ACTION_LABELS.get(e, e)}
+                for e in review.allowed_events(status=case.status, role=staff.role)
+            ]
+        return render(request, "staff_case.html", {"title": f"办件 {case_no}", "case": view, "actions": actions})
+
+    @router.post("/cases/{case_no}/events", name="staff_case_event", dependencies=[Depends(require_csrf)])
+    def case_event(
+        request: Request, case_no: str, staff_id: int = Depends(current_staff_id), event: str = Form(""),
+        reason: str = Form(""),
+    ) -> Response:
+        with runtime.db.transaction() as session:
+            staff = session.get(StaffUser, staff_id)
+            if staff is None:
+                raise StaffSignInRequired()
+            case = service.staff_case(session=session, staff=staff, case_no=case_no)
+            if case is None:
+                return render(
+                    request, "error.html",
+                    {"title": "找不到办件", "message": "没有找到该办件，或它不属于您负责的辖区。", "code": "not_found"},
+                    status_code=404,
+                )
+            try:
+                review.case_transition(
+                    session=session, case=case, event=event, actor=staff.username, actor_role=staff.role,
+                    outbox=runtime.tables.outbox, reason=reason.strip(), channel="staff_console",
+                )
+            except review.TransitionRefused as exc:
+                return render(
+                    request, "error.html", {"title": "无法办理", "message": exc.message, "code": exc.code},
+                    status_code=409,
+                )
+        return RedirectResponse(str(request.url_for("staff_case", case_no=case_no)) + "?done=1", status_code=303)
+
+    return router
+
+
+def _staff_view(staff: StaffUser) -> dict[str, Any]:
+    return {
+        "name": staff.display_name, "role": service.role_labels().get(staff.role, staff.role),
+        "region": regions.full_name(staff.region_code),
+    }
+
+
+def _case_view(case: Any, runtime: Runtime) -> dict[str, Any]:
+    from anju.housing.intake.service import ID_CONTEXT, PHONE_CONTEXT
+
+    return {
+        "case_no": case.case_no,
+        "name": case.applicant_name,
+        "id_number": runtime.cipher.decrypt(case.applicant_id_enc, context=ID_CONTEXT),
+        "phone": runtime.cipher.decrypt(case.phone_enc, context=PHONE_CONTEXT),
+        "city": regions.get(case.city_code).name,
+        "district": regions.get(case.district_code).name,
+        "group": APPLICANT_GROUP_LABELS.get(case.applicant_group, case.applicant_group),
+        "household_size": case.household_size,
+        "address": case.address,
+        "channel": CHANNEL_LABELS.get(case.channel, case.channel),
+        "status": case.status,
+        "submitted_at": case.submitted_at,
+        "received_at": case.received_at,
+        "due": service.acceptance_due(case=case),
+    }

@@ -1,0 +1,34 @@
+"""Demo staff accounts for the embedded default and the joint-test environment (never production)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.core import regions
+from anju.housing.models import StaffUser
+from anju.housing.staff.service import staff_create
+
+DEMO_STAFF_PASSWORD = "anju-staff-demo"  # noqa: S105 - printed by `make run`; demo accounts only
+
+
+def demo_staff() -> list[dict[str, str]]:
+    """One intake reviewer per jurisdiction, plus a district-level reviewer in 鼓楼区."""
+    accounts = [
+        {"username": f"shouli.{city.code}", "display_name": f"{city.name}受理窗口", "role": "street_reviewer", "region_code": city.code}
+        for city in regions.jurisdictions()
+    ]
+    accounts.append(
+        {"username": "shouli.350102", "display_name": "鼓楼区受理窗口", "role": "street_reviewer", "region_code": "350102"}
+    )
+    return accounts
+
+
+def staff_seed_demo(*, session: Session) -> int:
+    """Create the demo accounts that do not exist yet; returns how many were added."""
+    added = 0
+    for account in demo_staff():
+        if session.scalar(select(StaffUser.id).where(StaffUser.username == account["username"])) is None:
+            staff_create(session=session, password=DEMO_STAFF_PASSWORD, **account)
+            added += 1
+    return added

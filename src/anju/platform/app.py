@@ -1,0 +1,61 @@
+"""The provincial integrated platform (集成化办理平台)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+
+from anju.core.httpapi import SignedResponseMiddleware, install_api_errors
+from anju.core.runtime import Runtime, build_runtime
+from anju.core.settings import Settings
+from anju.core.web import add_health_routes, install_page_errors, make_templates, mount_static
+from anju.core.websession import WebSessionMiddleware
+from anju.platform.applications import api as applications_api
+from anju.platform.channels.web import pages
+from anju.platform.identity.oidc import OidcProvider
+from anju.platform.models import TABLES
+
+TEMPLATES_DIR = Path(__file__).parent / "channels" / "web" / "templates"
+
+
+def platform_runtime(settings: Settings) -> Runtime:
+    """The platform's database, keys and peers."""
+    return build_runtime(system="platform", settings=settings, tables=TABLES)
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """The platform ASGI app: applicant pages and the bus API."""
+    runtime = runtime or platform_runtime(settings)
+    app = FastAPI(
+        title="福建省申请公租房一件事 集成化办理平台",
+        version="1",
+        description="平台对外接口：接收公租房管理信息系统的办件状态（状态总线）。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
+    )
+    app.state.runtime = runtime
+    templates = make_templates(TEMPLATES_DIR)
+    templates.env.globals["service_name"] = "申请公租房一件事"
+    mount_static(app)
+    add_health_routes(app, db=runtime.db, system="platform")
+    install_api_errors(app)
+    install_page_errors(app, templates)
+
+    provider = OidcProvider(
+        issuer=settings.base_url("sandbox") + "/idp" if settings.oidc_issuer is None else settings.oidc_issuer,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        redirect_uri=settings.base_url("platform") + "/auth/callback",
+        timeout=settings.http_timeout_seconds,
+    )
+    app.include_router(pages.build_router(runtime=runtime, templates=templates, provider=provider))
+    app.include_router(applications_api.build_router(runtime=runtime))
+
+    @app.exception_handler(pages.SignInRequired)
+    async def _sign_in(request: Request, exc: pages.SignInRequired) -> RedirectResponse:
+        login = str(request.url_for("login"))
+        return RedirectResponse(f"{login}?next={exc.next_path}", status_code=303)
+
+    app.add_middleware(WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_platform", secure=settings.cookie_secure)
+    app.add_middleware(SignedResponseMiddleware, api=runtime.api)
+    return app

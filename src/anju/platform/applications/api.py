@@ -1,0 +1,48 @@
+"""The platform's bus endpoint: status changes from housing, signed and idempotent."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from anju.core import signing
+from anju.core.httpapi import ApiError
+from anju.core.outbox import inbox_accept
+from anju.core.runtime import Runtime
+from anju.platform.applications import service
+from anju.platform.applications.schemas import BusReceipt, StatusEvent
+
+ALLOWED_SENDERS = frozenset({"housing"})
+
+
+def build_router(*, runtime: Runtime) -> APIRouter:
+    """POST /v1/bus/status-events."""
+    router = APIRouter(prefix="/v1/bus", tags=["bus"])
+
+    @router.post(
+        "/status-events",
+        response_model=BusReceipt,
+        summary="接收公租房管理信息系统推送的办件状态",
+        responses={401: {"description": "签名缺失、无效、过期或重放"}, 404: {"description": "未知办件"}},
+    )
+    def status_event_receive(
+        event: StatusEvent, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> BusReceipt:
+        if caller.caller not in ALLOWED_SENDERS:
+            raise ApiError(code="caller_not_allowed", message="该系统无权推送办件状态。", status_code=403)
+        if not caller.message_id:
+            raise ApiError(code="message_id_missing", message="缺少消息编号（X-Anju-Message-Id）。")
+        with runtime.db.transaction() as session:
+            fresh = inbox_accept(
+                session, runtime.tables.inbox, message_id=caller.message_id, sender=caller.caller, topic="case.status"
+            )
+            if not fresh:
+                return BusReceipt(case_no=event.case_no, accepted=True, duplicate=True)
+            try:
+                service.status_event_apply(session=session, event=event, message_id=caller.message_id)
+            except service.UnknownCase as exc:
+                raise ApiError(code="case_unknown", message="平台没有这个办件编号。", status_code=404) from exc
+            except ValueError as exc:
+                raise ApiError(code="status_unknown", message="未知的办件状态代码。", status_code=422) from exc
+        return BusReceipt(case_no=event.case_no, accepted=True, duplicate=False)
+
+    return router

@@ -1,0 +1,263 @@
+"""Applications: validation, submission (with the case queued to housing), status from the bus."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from anju.core import crypto, regions
+from anju.core.outbox import outbox_enqueue
+from anju.core.timeutil import shanghai_date, utcnow
+from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS
+from anju.platform.applications.schemas import StatusEvent
+from anju.platform.identity.service import applicant_id_number
+from anju.platform.models import Applicant, Application, ApplicationCounter, ApplicationEvent
+
+PHONE_CONTEXT = "platform.application.phone"
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+CASE_INTAKE_PATH = "/v1/cases"
+SUBMIT_PURPOSE = "申请公租房：向住房保障部门提交申请"
+
+
+@dataclass
+class ApplicationForm:
+    """The answers of the (interim) application form, as typed."""
+
+    city_code: str = ""
+    district_code: str = ""
+    applicant_group: str = ""
+    household_size: str = ""
+    phone: str = ""
+    address: str = ""
+    pledge: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """Values for re-rendering the form."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class FormErrors:
+    """Field → message, in the order the fields appear on the page."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+
+def application_validate(form: ApplicationForm) -> FormErrors:
+    """Every problem with the answers, each said so the applicant knows how to fix it."""
+    errors: dict[str, str] = {}
+    if not form.city_code:
+        errors["city_code"] = "请选择申请的设区市或平潭综合实验区"
+    elif not regions.is_jurisdiction(form.city_code):
+        errors["city_code"] = "所选地区不受理公租房申请，请重新选择"
+    if not form.district_code:
+        errors["district_code"] = "请选择现居住或工作所在的县（市、区）"
+    elif form.city_code and "city_code" not in errors:
+        allowed = {r.code for r in regions.counties_of(form.city_code)}
+        if form.district_code not in allowed:
+            errors["district_code"] = "所选县（市、区）不属于申请的城市，请重新选择"
+    if form.applicant_group not in APPLICANT_GROUP_LABELS:
+        errors["applicant_group"] = "请选择申请人类别"
+    size = form.household_size.strip()
+    if not size:
+        errors["household_size"] = "请填写共同申请的家庭人口数"
+    elif not size.isdigit() or not 1 <= int(size) <= 20:
+        errors["household_size"] = "家庭人口数应为 1 到 20 之间的整数，例如 3"
+    phone = form.phone.strip().replace(" ", "")
+    if not phone:
+        errors["phone"] = "请填写联系电话，用于接收办理进度短信"
+    elif not MOBILE.match(phone):
+        errors["phone"] = "手机号码应为 11 位数字，以 1 开头，例如 13800000000"
+    address = form.address.strip()
+    if len(address) < 5:
+        errors["address"] = "请填写现居住地址，写到门牌号，例如 鼓楼区五四路 123 号"
+    elif len(address) > 200:
+        errors["address"] = "现居住地址不能超过 200 个字"
+    if not form.pledge:
+        errors["pledge"] = "提交前请阅读并勾选诚信承诺"
+    return FormErrors(errors)
+
+
+def _next_sequence(session: Session, *, city_code: str, day: date) -> int:
+    dialect = session.get_bind().dialect.name
+    table: Table = ApplicationCounter.__table__  # type: ignore[assignment]
+    insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    stmt = (
+        insert.values(city_code=city_code, day=day, last=1, created_at=utcnow())
+        .on_conflict_do_update(index_elements=["city_code", "day"], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def application_number(*, city_code: str, day: date, sequence: int) -> str:
+    """A readable, unique application number: GZF-350100-20261127-000123 (≤ 50 characters)."""
+    return f"GZF-{city_code}-{day:%Y%m%d}-{sequence:06d}"
+
+
+class SubmissionRefused(Exception):
+    """The applicant may not submit yet (e.g. real-name level too low)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def application_submit(
+    *,
+    session: Session,
+    applicant: Applicant,
+    form: ApplicationForm,
+    cipher: crypto.FieldCipher,
+    outbox: Table,
+    min_real_name_level: int,
+    channel: str = "web",
+) -> Application:
+    """Submit: number the application, record 已提交, and queue the case to housing — one transaction."""
+    if applicant.real_name_level < min_real_name_level:
+        raise SubmissionRefused(
+            "real_name_level_too_low",
+            "提交申请需要完成高级实名认证（人脸识别）。请在统一身份认证中完成人脸识别后重新登录。",
+        )
+    errors = application_validate(form)
+    if errors:
+        raise ValueError(f"invalid form: {sorted(errors.fields)}")
+    now = utcnow()
+    day = shanghai_date(now)
+    number = application_number(
+        city_code=form.city_code, day=day, sequence=_next_sequence(session, city_code=form.city_code, day=day)
+    )
+    phone = form.phone.strip().replace(" ", "")
+    application = Application(
+        application_no=number,
+        applicant_id=applicant.id,
+        city_code=form.city_code,
+        district_code=form.district_code,
+        applicant_group=form.applicant_group,
+        household_size=int(form.household_size),
+        phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT),
+        address=form.address.strip(),
+        channel=channel,
+        status="submitted",
+        status_seq=0,
+        submitted_at=now,
+    )
+    session.add(application)
+    session.flush()
+    session.add(
+        ApplicationEvent(
+            application_id=application.id, source="platform", seq=0, status="submitted", occurred_at=now,
+            office="福建省公租房申请集成化办理平台",
+        )
+    )
+    outbox_enqueue(
+        session,
+        outbox,
+        topic="case.submitted",
+        destination="housing",
+        path=CASE_INTAKE_PATH,
+        payload=case_payload(application=application, applicant=applicant, cipher=cipher, phone=phone),
+        case_no=number,
+        acting_user=applicant.subject,
+        purpose=SUBMIT_PURPOSE,
+    )
+    return application
+
+
+def case_payload(*, application: Application, applicant: Applicant, cipher: crypto.FieldCipher, phone: str) -> dict[str, Any]:
+    """The case as housing's intake API expects it (docs/interfaces/housing-intake.openapi.json)."""
+    return {
+        "case_no": application.application_no,
+        "city_code": application.city_code,
+        "district_code": application.district_code,
+        "channel": application.channel,
+        "submitted_at": application.submitted_at.isoformat(),
+        "applicant": {
+            "name": applicant.name,
+            "id_number": applicant_id_number(applicant=applicant, cipher=cipher),
+            "phone": phone,
+            "real_name_level": applicant.real_name_level,
+        },
+        "applicant_group": application.applicant_group,
+        "household_size": application.household_size,
+        "address": application.address,
+    }
+
+
+def applications_of(*, session: Session, applicant_id: int) -> list[Application]:
+    """The applicant's applications, newest first."""
+    return list(
+        session.scalars(
+            select(Application).where(Application.applicant_id == applicant_id).order_by(Application.id.desc())
+        )
+    )
+
+
+def application_get_for(*, session: Session, applicant_id: int, application_no: str) -> Application | None:
+    """One of the applicant's own applications (None for anybody else's: no enumeration)."""
+    return session.scalar(
+        select(Application).where(
+            Application.application_no == application_no, Application.applicant_id == applicant_id
+        )
+    )
+
+
+def application_timeline(*, session: Session, application: Application) -> list[ApplicationEvent]:
+    """Every status the applicant has been told, in the order it happened."""
+    return list(
+        session.scalars(
+            select(ApplicationEvent)
+            .where(ApplicationEvent.application_id == application.id)
+            .order_by(ApplicationEvent.occurred_at, ApplicationEvent.source.desc(), ApplicationEvent.seq)
+        )
+    )
+
+
+class UnknownCase(Exception):
+    """A status event named a case the platform never submitted."""
+
+
+def status_event_apply(*, session: Session, event: StatusEvent, message_id: str) -> Application:
+    """Record a status change from housing; the latest event by sequence decides the current status."""
+    if event.status not in CASE_STATUS_LABELS:
+        raise ValueError(f"unknown status {event.status}")
+    application = session.scalar(
+        select(Application).where(Application.application_no == event.case_no).with_for_update()
+    )
+    if application is None:
+        raise UnknownCase(event.case_no)
+    exists = session.scalar(
+        select(ApplicationEvent.id).where(
+            ApplicationEvent.application_id == application.id,
+            ApplicationEvent.source == "housing",
+            ApplicationEvent.seq == event.seq,
+        )
+    )
+    if exists is None:
+        session.add(
+            ApplicationEvent(
+                application_id=application.id, source="housing", seq=event.seq, status=event.status,
+                office=event.office, reason=event.reason, message_id=message_id,
+                occurred_at=_aware(event.occurred_at),
+            )
+        )
+    if event.seq > application.status_seq:
+        application.status = event.status
+        application.status_seq = event.seq
+    return application
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,201 @@
+"""The applicant's web pages (desktop and the 闽政通 H5): sign-in, apply, follow."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from anju.core import regions
+from anju.core.runtime import Runtime
+from anju.core.vocab import APPLICANT_GROUP_LABELS, status_label
+from anju.core.websession import WebSession, require_csrf, web_session
+from anju.platform.applications import service as applications
+from anju.platform.identity import service as identity
+from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in applicant."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def _safe_next(value: str | None) -> str:
+    # Only local paths: never redirect a resident to another site after sign-in.
+    if value and value.startswith("/") and not value.startswith("//"):
+        return value
+    return "/"
+
+
+def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) -> APIRouter:
+    """Routes of the web channel; each parses, calls one service, renders."""
+    router = APIRouter()
+    settings = runtime.settings
+
+    def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        web: WebSession = request.state.web
+        base = {"signed_in_name": web.get("applicant_name"), "status_label": status_label}
+        return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+    def current_applicant_id(request: Request, web: WebSession = Depends(web_session)) -> int:
+        applicant_id = web.get("applicant_id")
+        if applicant_id is None:
+            local = request.url.path[len(request.scope.get("root_path", "")) :]
+            raise SignInRequired(local)
+        return int(applicant_id)
+
+    @router.get("/", name="home", response_class=HTMLResponse)
+    def home(request: Request, web: WebSession = Depends(web_session)) -> Response:
+        mine = []
+        if web.get("applicant_id") is not None:
+            with runtime.db.transaction() as session:
+                mine = [
+                    {"no": a.application_no, "city": regions.get(a.city_code).name, "status": a.status, "submitted_at": a.submitted_at}
+                    for a in applications.applications_of(session=session, applicant_id=int(web.get("applicant_id")))
+                ]
+        return render(request, "home.html", {"title": "申请公租房", "applications": mine})
+
+    @router.get("/login", name="login")
+    def login(request: Request, next: str = "/", web: WebSession = Depends(web_session)) -> Response:
+        try:
+            auth = provider.authorization_request()
+        except Exception:
+            return render(
+                request, "error.html",
+                {"title": "暂时无法登录", "message": "统一身份认证服务暂时无法访问，请稍后再试。您已保存的内容不会丢失。", "code": "idp_unavailable"},
+                status_code=503,
+            )
+        web.set("oidc", asdict(auth))
+        web.set("after_sign_in", _safe_next(next))
+        return RedirectResponse(auth.url, status_code=303)
+
+    @router.get("/auth/callback", name="auth_callback")
+    def callback(request: Request, web: WebSession = Depends(web_session)) -> Response:
+        pending = web.pop("oidc")
+        expected = AuthorizationRequest(**pending) if isinstance(pending, dict) else None
+        try:
+            verified = provider.complete(params=dict(request.query_params), expected=expected)
+            with runtime.db.transaction() as session:
+                applicant = identity.applicant_sign_in(
+                    session=session, identity=verified, cipher=runtime.cipher, index=runtime.blind_index
+                )
+                applicant_id, name, level = applicant.id, applicant.name, applicant.real_name_level
+        except SignInError as exc:
+            return render(
+                request, "error.html", {"title": "登录没有成功", "message": exc.message, "code": exc.code, "retry": True},
+                status_code=400,
+            )
+        next_path = web.pop("after_sign_in") or "/"
+        web.rotate()
+        web.set("applicant_id", applicant_id)
+        web.set("applicant_name", name)
+        web.set("real_name_level", level)
+        return RedirectResponse(request.scope.get("root_path", "") + _safe_next(next_path), status_code=303)
+
+    @router.post("/logout", name="logout", dependencies=[Depends(require_csrf)])
+    def logout(request: Request, web: WebSession = Depends(web_session)) -> Response:
+        web.destroyed = True
+        return RedirectResponse(str(request.url_for("home")), status_code=303)
+
+    def form_context(form: applications.ApplicationForm, errors: applications.FormErrors, applicant: Any) -> dict[str, Any]:
+        cities = regions.jurisdictions()
+        return {
+            "title": "填写申请",
+            "form": form.as_dict(),
+            "errors": errors.fields,
+            "cities": cities,
+            "counties": {c.code: regions.counties_of(c.code) for c in cities},
+            "groups": APPLICANT_GROUP_LABELS,
+            "applicant": applicant,
+            "min_level": settings.submit_min_real_name_level,
+        }
+
+    @router.get("/applications/new", name="application_new")
+    def application_new(request: Request, applicant_id: int = Depends(current_applicant_id)) -> Response:
+        with runtime.db.transaction() as session:
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if applicant is None:
+                raise SignInRequired("/applications/new")
+            phone = identity.applicant_phone(applicant=applicant, cipher=runtime.cipher)
+            view = _applicant_view(applicant, runtime)
+        form = applications.ApplicationForm(phone=phone)
+        return render(request, "application_form.html", form_context(form, applications.FormErrors(), view))
+
+    @router.post("/applications", name="application_submit", dependencies=[Depends(require_csrf)])
+    def application_submit(
+        request: Request,
+        applicant_id: int = Depends(current_applicant_id),
+        city_code: str = Form(""), district_code: str = Form(""), applicant_group: str = Form(""),
+        household_size: str = Form(""), phone: str = Form(""), address: str = Form(""), pledge: str = Form(""),
+    ) -> Response:
+        form = applications.ApplicationForm(
+            city_code=city_code, district_code=district_code, applicant_group=applicant_group,
+            household_size=household_size, phone=phone, address=address, pledge=pledge == "yes",
+        )
+        errors = applications.application_validate(form)
+        with runtime.db.transaction() as session:
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if applicant is None:
+                raise SignInRequired("/applications/new")
+            view = _applicant_view(applicant, runtime)
+            if errors:
+                return render(request, "application_form.html", form_context(form, errors, view), status_code=400)
+            try:
+                application = applications.application_submit(
+                    session=session, applicant=applicant, form=form, cipher=runtime.cipher,
+                    outbox=runtime.tables.outbox, min_real_name_level=settings.submit_min_real_name_level,
+                )
+            except applications.SubmissionRefused as exc:
+                context = form_context(form, applications.FormErrors(), view)
+                context["refusal"] = exc.message
+                return render(request, "application_form.html", context, status_code=403)
+            number = application.application_no
+        return RedirectResponse(
+            str(request.url_for("application_show", application_no=number)) + "?submitted=1", status_code=303
+        )
+
+    @router.get("/applications/{application_no}", name="application_show")
+    def application_show(
+        request: Request, application_no: str, submitted: int = 0, applicant_id: int = Depends(current_applicant_id)
+    ) -> Response:
+        with runtime.db.transaction() as session:
+            application = applications.application_get_for(
+                session=session, applicant_id=applicant_id, application_no=application_no
+            )
+            if application is None:
+                return render(
+                    request, "error.html",
+                    {"title": "找不到这件申请", "message": "没有找到您名下编号为该号码的申请，请核对申请编号。", "code": "not_found"},
+                    status_code=404,
+                )
+            timeline = [
+                {"status": e.status, "at": e.occurred_at, "office": e.office, "reason": e.reason}
+                for e in applications.application_timeline(session=session, application=application)
+            ]
+            view = {
+                "no": application.application_no,
+                "city": regions.get(application.city_code).name,
+                "district": regions.get(application.district_code).name,
+                "group": APPLICANT_GROUP_LABELS.get(application.applicant_group, application.applicant_group),
+                "status": application.status,
+                "submitted_at": application.submitted_at,
+            }
+        return render(
+            request, "application_show.html",
+            {"title": "申请进度", "application": view, "timeline": timeline, "just_submitted": bool(submitted)},
+        )
+
+    return router
+
+
+def _applicant_view(applicant: Any, runtime: Runtime) -> dict[str, Any]:
+    return {
+        "name": applicant.name,
+        "id_number": identity.applicant_id_number(applicant=applicant, cipher=runtime.cipher),
+        "real_name_level": applicant.real_name_level,
+    }

@@ -1,0 +1,61 @@
+"""The sandbox: stand-ins for the partner systems the platform talks to (联调测试环境)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+
+from anju.core.httpapi import SignedResponseMiddleware, install_api_errors
+from anju.core.runtime import Runtime, build_runtime
+from anju.core.settings import Settings
+from anju.core.web import add_health_routes, install_page_errors, make_templates, mount_static
+from anju.core.websession import WebSessionMiddleware
+from anju.sandbox.models import TABLES, metadata
+from anju.sandbox.population.service import personas_seed
+from anju.sandbox.sources import idp
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+
+def sandbox_runtime(settings: Settings) -> Runtime:
+    """The sandbox's database, keys and peers."""
+    return build_runtime(system="sandbox", settings=settings, tables=TABLES)
+
+
+def sandbox_prepare(runtime: Runtime) -> int:
+    """Build the sandbox tables from metadata and seed the demo residents; returns how many were added."""
+    metadata.create_all(runtime.db.engine)
+    with runtime.db.transaction() as session:
+        return personas_seed(session=session)
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """The sandbox ASGI app."""
+    runtime = runtime or sandbox_runtime(settings)
+    app = FastAPI(title="安居 联调测试环境（沙箱）", version="1", docs_url="/docs", openapi_url="/openapi.json")
+    app.state.runtime = runtime
+    templates = make_templates(TEMPLATES_DIR)
+    templates.env.globals["service_name"] = "联调测试环境"
+    mount_static(app)
+    add_health_routes(app, db=runtime.db, system="sandbox")
+    install_api_errors(app)
+    install_page_errors(app, templates)
+
+    platform = settings.base_url("platform")
+    client = idp.IdpClient(
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        redirect_uris=(f"{platform}/auth/callback",),
+    )
+    key = idp.idp_signing_key(directory=settings.key_directory)
+    app.include_router(idp.build_router(runtime=runtime, templates=templates, client=client, key=key))
+
+    @app.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "home.html", {"title": "联调测试环境"})
+
+    app.add_middleware(WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_sandbox", secure=settings.cookie_secure)
+    app.add_middleware(SignedResponseMiddleware, api=runtime.api)
+    return app

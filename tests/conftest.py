@@ -1,0 +1,81 @@
+"""Fixtures shared by every test: a fresh set of databases per test, the session's keys, the systems."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from anju.core.runtime import Runtime, ensure_keys
+from anju.core.settings import Settings
+from anju.embedded import app_for, migrate_all, runtime_for, seed_all
+from tests.support import env
+
+warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Signing and data keys generated once per test session (as on a first run)."""
+    path = tmp_path_factory.mktemp("keys")
+    ensure_keys(Settings(keys_dir=path, var_dir=path))
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, keys_dir: Path) -> Settings:
+    """Settings for this test, with empty, migrated databases."""
+    if env.BACKEND == "postgres":
+        env.reset_postgres()
+    s = env.make_settings(tmp_path, keys_dir)
+    migrate_all(s)
+    return s
+
+
+@dataclass
+class Systems:
+    """The three systems built from one test's settings (not yet serving)."""
+
+    settings: Settings
+    runtimes: dict[str, Runtime]
+    apps: dict[str, Any]
+
+    def client(self, system: str) -> TestClient:
+        """An in-process client of one app (for page and API tests of that app alone)."""
+        return TestClient(self.apps[system], base_url=self.settings.base_url(system))
+
+
+def build_systems(s: Settings) -> Systems:
+    seed_all(s)
+    runtimes = {name: runtime_for(name, s) for name in ("platform", "housing", "sandbox")}  # type: ignore[arg-type]
+    apps = {name: app_for(name, s, runtimes[name]) for name in runtimes}  # type: ignore[arg-type]
+    return Systems(settings=s, runtimes=runtimes, apps=apps)
+
+
+@pytest.fixture
+def systems(settings: Settings) -> Iterator[Systems]:
+    """The three systems on this test's databases, seeded with demo residents and staff."""
+    built = build_systems(settings)
+    yield built
+    for runtime in built.runtimes.values():
+        runtime.stop()
+
+
+@pytest.fixture
+def live(tmp_path: Path, keys_dir: Path) -> Iterator[Systems]:
+    """The three systems each serving on its own loopback port, talking real HTTP."""
+    if env.BACKEND == "postgres":
+        env.reset_postgres()
+    ports = env.Ports(platform=env.free_port(), housing=env.free_port(), sandbox=env.free_port())
+    s = env.make_settings(tmp_path, keys_dir, **ports.urls())
+    migrate_all(s)
+    built = build_systems(s)
+    with env.live_systems(s, built.apps, ports):
+        yield built
+    for runtime in built.runtimes.values():
+        runtime.stop()

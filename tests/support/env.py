@@ -1,0 +1,123 @@
+"""Test environments: settings on SQLite (default) or PostgreSQL (ANJU_TEST_BACKEND=postgres)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from anju.core.settings import SYSTEMS, Settings
+
+BACKEND = os.environ.get("ANJU_TEST_BACKEND", "sqlite")
+POSTGRES_URL = os.environ.get("ANJU_TEST_POSTGRES_URL", "")
+
+
+def postgres_url(system: str) -> str:
+    """The per-system test database on the PostgreSQL server (created by .ci/run or make test)."""
+    base = make_url(POSTGRES_URL)
+    return base.set(database=f"{base.database}_{system}").render_as_string(hide_password=False)
+
+
+def make_settings(tmp: Path, keys_dir: Path, **overrides: Any) -> Settings:
+    """Settings for one test: its own databases, the session's keys."""
+    urls: dict[str, str] = {}
+    for system in SYSTEMS:
+        if BACKEND == "postgres":
+            urls[f"{system}_db_url"] = postgres_url(system)
+        else:
+            urls[f"{system}_db_url"] = f"sqlite:///{tmp / f'{system}.db'}"
+    values: dict[str, Any] = {
+        "var_dir": tmp,
+        "keys_dir": keys_dir,
+        "outbox_base_delay_seconds": 0.05,
+        "outbox_max_delay_seconds": 0.2,
+        "outbox_poll_seconds": 0.05,
+        "http_timeout_seconds": 5.0,
+        **urls,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+def reset_postgres() -> None:
+    """Drop every table in the per-system test databases (PostgreSQL only)."""
+    for system in SYSTEMS:
+        engine = create_engine(postgres_url(system))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+def free_port() -> int:
+    """A loopback port nobody is listening on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """An ASGI app served by uvicorn on a real loopback port, in a thread."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.port = port
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def wait_until(check: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll until check() is truthy (bounded); returns its value or raises AssertionError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)
+
+
+@dataclass
+class Ports:
+    platform: int
+    housing: int
+    sandbox: int
+
+    def urls(self) -> dict[str, str]:
+        return {f"{s}_url": f"http://127.0.0.1:{getattr(self, s)}" for s in SYSTEMS}
+
+
+@contextmanager
+def live_systems(settings: Settings, apps: dict[str, Any], ports: Ports) -> Iterator[dict[str, LiveServer]]:
+    """Serve each system on its own port for the duration of the block."""
+    servers = {name: LiveServer(apps[name], getattr(ports, name)).start() for name in SYSTEMS}
+    try:
+        yield servers
+    finally:
+        for server in servers.values():
+            server.stop()
