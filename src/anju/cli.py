@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -50,13 +50,22 @@ def seed() -> None:
 
 @app.command()
 def serve(
-    system: Annotated[Optional[str], typer.Argument(help="platform | housing | sandbox; omit for all three")] = None,  # noqa: UP045
+    system: Annotated[
+        str | None, typer.Argument(help="platform | housing | sandbox; omit for all three")
+    ] = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: bool = typer.Option(True, help="run the outbox workers in this process"),
 ) -> None:
     """Serve all three systems on one port (default), or one system alone."""
-    from anju.embedded import app_for, create_embedded, demo_accounts_text, migrate_all, runtime_for, sandbox_app
+    from anju.embedded import (
+        app_for,
+        create_embedded,
+        demo_accounts_text,
+        migrate_all,
+        runtime_for,
+    )
+    from anju.sandbox import app as sandbox_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if system is not None and system not in SYSTEMS:
@@ -69,7 +78,7 @@ def serve(
         console.print(demo_accounts_text(settings))
         uvicorn.run(embedded.app, host=host, port=port, log_level="info")
         return
-    name: SystemName = system  # type: ignore[assignment]
+    name: SystemName = system  # narrowed by the SYSTEMS check above
     runtime = runtime_for(name, settings)
     if name == "sandbox":
         sandbox_app.sandbox_prepare(runtime)

@@ -38,7 +38,11 @@ def runtime_for(system: SystemName, settings: Settings) -> Runtime:
 
 def app_for(system: SystemName, settings: Settings, runtime: Runtime) -> Any:
     """Build one system's ASGI app."""
-    factory = {"platform": platform_app.create_app, "housing": housing_app.create_app, "sandbox": sandbox_app.create_app}[system]
+    factory = {
+        "platform": platform_app.create_app,
+        "housing": housing_app.create_app,
+        "sandbox": sandbox_app.create_app,
+    }[system]
     return factory(settings, runtime=runtime)
 
 
@@ -73,7 +77,7 @@ class Embedded:
     def start_workers(self) -> None:
         """Run the outbox workers of platform and housing in background threads."""
         for system in ("platform", "housing"):
-            self.runtimes[system].start_worker_thread()  # type: ignore[index]
+            self.runtimes[system].start_worker_thread()
 
     def stop(self) -> None:
         """Stop workers and close every database."""
@@ -83,7 +87,9 @@ class Embedded:
 
 def create_embedded(settings: Settings, *, workers: bool = True) -> Embedded:
     """One ASGI app serving /platform, /housing and /sandbox."""
-    runtimes: dict[SystemName, Runtime] = {s: runtime_for(s, settings) for s in ("platform", "housing", "sandbox")}
+    runtimes: dict[SystemName, Runtime] = {
+        s: runtime_for(s, settings) for s in ("platform", "housing", "sandbox")
+    }
     holder: dict[str, Embedded] = {}
 
     @asynccontextmanager
@@ -101,7 +107,10 @@ def create_embedded(settings: Settings, *, workers: bool = True) -> Embedded:
     app = Starlette(
         routes=[
             Route("/", index),
-            *(Mount(f"/{s}", app=app_for(s, settings, runtimes[s])) for s in ("platform", "housing", "sandbox")),
+            *(
+                Mount(f"/{s}", app=app_for(s, settings, runtimes[s]))
+                for s in ("platform", "housing", "sandbox")
+            ),
         ],
         lifespan=lifespan,
     )
@@ -112,13 +121,18 @@ def create_embedded(settings: Settings, *, workers: bool = True) -> Embedded:
 
 def index_page(settings: Settings) -> str:
     """A plain page linking the three systems (the embedded default only)."""
+    systems: tuple[tuple[SystemName, str], ...] = (
+        ("platform", "集成化办理平台（申请人）"),
+        ("housing", "公租房管理信息系统（工作人员）"),
+        ("sandbox", "联调测试环境（沙箱）"),
+    )
     links = "".join(
         f'<li><a href="{settings.base_url(s)}/">{label}</a> <code>{settings.base_url(s)}/</code></li>'
-        for s, label in (("platform", "集成化办理平台（申请人）"), ("housing", "公租房管理信息系统（工作人员）"), ("sandbox", "联调测试环境（沙箱）"))
+        for s, label in systems
     )
     return (
         '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        f"<title>安居</title><body style=\"font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em\"><h1>安居</h1><ul>{links}</ul></body></html>"
+        f'<title>安居</title><body style="font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em"><h1>安居</h1><ul>{links}</ul></body></html>'
     )
 
 
@@ -132,7 +146,10 @@ def demo_accounts_text(settings: Settings) -> str:
         "",
         f"Demo residents (sign in through the sandbox 统一身份认证, password {DEMO_PASSWORD}):",
     ]
-    lines += [f"  {p['name']:<10} {p['id_number']}  level {p['real_name_level']}  {p.get('note', '')}" for p in personas_load()]
+    lines += [
+        f"  {p['name']:<10} {p['id_number']}  level {p['real_name_level']}  {p.get('note', '')}"
+        for p in personas_load()
+    ]
     lines += ["", f"Demo staff (password {DEMO_STAFF_PASSWORD}):"]
     lines += [f"  {a['username']:<16} {a['display_name']}" for a in demo_staff()]
     return "\n".join(lines)

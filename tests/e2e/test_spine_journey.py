@@ -53,7 +53,7 @@ def test_applicant_submits_clerk_accepts_and_applicant_sees_it(live: Systems) ->
 
         def accepted_shown() -> str | None:
             page = applicant_again.get(f"{platform}/applications/{number}").text
-            return page if "id=\"current-status\">已受理<" in page else None
+            return page if 'id="current-status">已受理<' in page else None
 
         page = wait_until(accepted_shown)
         timeline = page.split('id="timeline"')[1]

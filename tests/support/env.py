@@ -72,7 +72,9 @@ class LiveServer:
     def __init__(self, app: Any, port: int) -> None:
         self.port = port
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False
+            )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

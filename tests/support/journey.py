@@ -20,7 +20,9 @@ def hidden_fields(html: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
 
 
-def applicant_sign_in(client: httpx.Client, platform_url: str, *, id_number: str, password: str = "anju-demo") -> httpx.Response:
+def applicant_sign_in(
+    client: httpx.Client, platform_url: str, *, id_number: str, password: str = "anju-demo"
+) -> httpx.Response:
     """Start at the platform, sign in at the sandbox provider, land back signed in."""
     login_page = client.get(f"{platform_url}/applications/new", follow_redirects=True)
     assert login_page.status_code == 200, login_page.text
@@ -31,7 +33,9 @@ def applicant_sign_in(client: httpx.Client, platform_url: str, *, id_number: str
     return client.post(action, data=form, follow_redirects=True)
 
 
-def application_fill_and_submit(client: httpx.Client, platform_url: str, form_page: str, **answers: Any) -> httpx.Response:
+def application_fill_and_submit(
+    client: httpx.Client, platform_url: str, form_page: str, **answers: Any
+) -> httpx.Response:
     data = {
         "csrf_token": csrf_of(form_page),
         "city_code": "350100",
@@ -46,7 +50,9 @@ def application_fill_and_submit(client: httpx.Client, platform_url: str, form_pa
     return client.post(f"{platform_url}/applications", data=data, follow_redirects=True)
 
 
-def staff_sign_in(client: httpx.Client, housing_url: str, *, username: str, password: str = "anju-staff-demo") -> httpx.Response:
+def staff_sign_in(
+    client: httpx.Client, housing_url: str, *, username: str, password: str = "anju-staff-demo"
+) -> httpx.Response:
     page = client.get(f"{housing_url}/staff/login")
     return client.post(
         f"{housing_url}/staff/login",

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import DateTime, Engine, create_engine, event, text
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import CursorResult, Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -97,3 +97,8 @@ class Database:
 def utc(moment: datetime) -> datetime:
     """An aware datetime in UTC (helper for values read back from SQLite in raw SQL)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def rowcount(result: Any) -> int:
+    """Rows changed by an UPDATE or DELETE (typed access to CursorResult.rowcount)."""
+    return int(cast(CursorResult[Any], result).rowcount)

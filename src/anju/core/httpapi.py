@@ -51,7 +51,9 @@ class DbNonceStore:
         with self.db.transaction() as session:
             dialect = session.get_bind().dialect.name
             insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(self.table)
-            fresh = session.execute(insert.values(**values).on_conflict_do_nothing()).rowcount == 1
+            # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT through SQLAlchemy.
+            stmt = insert.values(**values).on_conflict_do_nothing().returning(self.table.c.nonce)
+            fresh = session.execute(stmt).first() is not None
             self._accepted += 1
             if self._accepted % 500 == 0:
                 horizon = utcnow() - timedelta(seconds=2 * self.window_seconds)
@@ -131,7 +133,9 @@ class SignedApi:
         return verified
 
 
-ASGIApp = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[..., Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[..., Awaitable[None]]], Awaitable[None]
+]
 
 
 class SignedResponseMiddleware:

@@ -55,7 +55,11 @@ class SignedClient:
         url = self.base_urls[destination] + path
         parts = urlsplit(url)
         signed_path = parts.path + (f"?{parts.query}" if parts.query else "")
-        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = (
+            b""
+            if payload is None
+            else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        )
         headers = signing.sign_request(
             method=method,
             path=signed_path,

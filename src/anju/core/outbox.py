@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from anju.core.db import Database, UTCDateTime
+from anju.core.db import Database, UTCDateTime, rowcount
 from anju.core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class RetryPolicy:
     def delay_after(self, attempts: int, *, rng: random.Random | None = None) -> timedelta:
         """How long to wait after the given number of failed attempts."""
         ceiling = min(self.max_delay_seconds, self.base_delay_seconds * (2 ** max(attempts - 1, 0)))
-        return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter
+        return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
 
 
 def outbox_enqueue(
@@ -257,11 +257,13 @@ def outbox_record(
     else:
         values.update(status=DEAD)
     with db.transaction() as session:
-        changed = session.execute(
-            update(table)
-            .where(c.id == message.id, c.lease_owner == owner, c.status == DELIVERING)
-            .values(**values)
-        ).rowcount
+        changed = rowcount(
+            session.execute(
+                update(table)
+                .where(c.id == message.id, c.lease_owner == owner, c.status == DELIVERING)
+                .values(**values)
+            )
+        )
     if not changed:
         log.warning("outbox lease lost before recording message %s", message.message_id)
         return None
@@ -272,11 +274,13 @@ def outbox_retry_dead(db: Database, table: Table, *, message_id: str) -> bool:
     """Put a dead message back in the queue (an operator's decision after fixing the cause)."""
     with db.transaction() as session:
         return bool(
-            session.execute(
-                update(table)
-                .where(table.c.message_id == message_id, table.c.status == DEAD)
-                .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
-            ).rowcount
+            rowcount(
+                session.execute(
+                    update(table)
+                    .where(table.c.message_id == message_id, table.c.status == DEAD)
+                    .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
+                )
+            )
         )
 
 
@@ -299,7 +303,8 @@ def inbox_accept(session: Session, table: Table, *, message_id: str, sender: str
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - only the two supported backends
         raise RuntimeError(f"unsupported dialect {dialect}")
-    return bool(session.execute(stmt).rowcount == 1)
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT through SQLAlchemy.
+    return session.execute(stmt.returning(table.c.message_id)).first() is not None
 
 
 Sender = Callable[[OutboxMessage], DeliveryResult]

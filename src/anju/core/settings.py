@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     housing_url: str = "http://127.0.0.1:8000/housing"
     sandbox_url: str = "http://127.0.0.1:8000/sandbox"
 
-    oidc_issuer: str | None = Field(default=None, description="default: the sandbox provider at sandbox_url/idp")
+    oidc_issuer: str | None = Field(
+        default=None, description="default: the sandbox provider at sandbox_url/idp"
+    )
     oidc_client_id: str = "anju-platform"
     oidc_client_secret: str = "sandbox-platform-secret"  # noqa: S105 - sandbox default, override in production
     submit_min_real_name_level: int = 3

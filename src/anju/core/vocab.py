@@ -30,7 +30,12 @@ APPLICANT_GROUP_LABELS: Final[dict[str, str]] = {
     "migrant_worker": "在城镇稳定就业的外来务工人员",
 }
 
-CHANNEL_LABELS: Final[dict[str, str]] = {"web": "网上办理", "h5": "移动端", "counter": "窗口", "kiosk": "自助终端"}
+CHANNEL_LABELS: Final[dict[str, str]] = {
+    "web": "网上办理",
+    "h5": "移动端",
+    "counter": "窗口",
+    "kiosk": "自助终端",
+}
 
 
 def status_label(status: str) -> str:

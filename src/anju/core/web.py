@@ -55,7 +55,9 @@ def add_health_routes(app: FastAPI, *, db: Database, system: str) -> None:
         return JSONResponse({"status": "ready", "system": system, "database": "ok"})
 
 
-def install_page_errors(app: FastAPI, templates: Jinja2Templates, *, context: dict[str, Any] | None = None) -> None:
+def install_page_errors(
+    app: FastAPI, templates: Jinja2Templates, *, context: dict[str, Any] | None = None
+) -> None:
     """A clear page, in Chinese, when a form arrives without its CSRF token."""
 
     @app.exception_handler(CsrfError)

@@ -15,7 +15,7 @@ from fastapi import Request
 from sqlalchemy import Column, MetaData, String, Table, Text, delete, select, update
 
 from anju.core.crypto import sm3_hex
-from anju.core.db import Database, UTCDateTime
+from anju.core.db import Database, UTCDateTime, rowcount
 from anju.core.timeutil import utcnow
 
 SKIP_PREFIXES = ("/v1/", "/static/", "/healthz", "/readyz")
@@ -84,7 +84,9 @@ class SessionStore:
         if token:
             with self.db.transaction() as session:
                 row = (
-                    session.execute(select(self.table).where(self.table.c.token_hash == sm3_hex(token.encode())))
+                    session.execute(
+                        select(self.table).where(self.table.c.token_hash == sm3_hex(token.encode()))
+                    )
                     .mappings()
                     .first()
                 )
@@ -101,10 +103,18 @@ class SessionStore:
         now = utcnow()
         with self.db.transaction() as session:
             if old_token and old_token != web.token:
-                session.execute(delete(self.table).where(self.table.c.token_hash == sm3_hex(old_token.encode())))
+                session.execute(
+                    delete(self.table).where(self.table.c.token_hash == sm3_hex(old_token.encode()))
+                )
             key = sm3_hex(web.token.encode())
-            values = {"data": json.dumps(web.data, ensure_ascii=False), "csrf_token": web.csrf_token, "last_seen_at": now}
-            changed = session.execute(update(self.table).where(self.table.c.token_hash == key).values(**values)).rowcount
+            values = {
+                "data": json.dumps(web.data, ensure_ascii=False),
+                "csrf_token": web.csrf_token,
+                "last_seen_at": now,
+            }
+            changed = rowcount(
+                session.execute(update(self.table).where(self.table.c.token_hash == key).values(**values))
+            )
             if not changed:
                 session.execute(self.table.insert().values(token_hash=key, created_at=now, **values))
 
@@ -116,7 +126,11 @@ class SessionStore:
         """Delete sessions idle past the timeout; returns how many."""
         with self.db.transaction() as session:
             return int(
-                session.execute(delete(self.table).where(self.table.c.last_seen_at < utcnow() - self.idle)).rowcount
+                rowcount(
+                    session.execute(
+                        delete(self.table).where(self.table.c.last_seen_at < utcnow() - self.idle)
+                    )
+                )
             )
 
 

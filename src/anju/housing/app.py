@@ -50,6 +50,11 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     async def _sign_in(request: Request, _exc: staff_pages.StaffSignInRequired) -> RedirectResponse:
         return RedirectResponse(str(request.url_for("staff_login")), status_code=303)
 
-    app.add_middleware(WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_housing", secure=settings.cookie_secure)
+    app.add_middleware(
+        WebSessionMiddleware,
+        store=runtime.sessions,
+        cookie_name="anju_housing",
+        secure=settings.cookie_secure,
+    )
     app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app

@@ -42,7 +42,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     install_page_errors(app, templates)
 
     provider = OidcProvider(
-        issuer=settings.base_url("sandbox") + "/idp" if settings.oidc_issuer is None else settings.oidc_issuer,
+        issuer=settings.base_url("sandbox") + "/idp"
+        if settings.oidc_issuer is None
+        else settings.oidc_issuer,
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret,
         redirect_uri=settings.base_url("platform") + "/auth/callback",
@@ -56,6 +58,11 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         login = str(request.url_for("login"))
         return RedirectResponse(f"{login}?next={exc.next_path}", status_code=303)
 
-    app.add_middleware(WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_platform", secure=settings.cookie_secure)
+    app.add_middleware(
+        WebSessionMiddleware,
+        store=runtime.sessions,
+        cookie_name="anju_platform",
+        secure=settings.cookie_secure,
+    )
     app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app

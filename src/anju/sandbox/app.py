@@ -34,7 +34,9 @@ def sandbox_prepare(runtime: Runtime) -> int:
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
     """The sandbox ASGI app."""
     runtime = runtime or sandbox_runtime(settings)
-    app = FastAPI(title="安居 联调测试环境（沙箱）", version="1", docs_url="/docs", openapi_url="/openapi.json")
+    app = FastAPI(
+        title="安居 联调测试环境（沙箱）", version="1", docs_url="/docs", openapi_url="/openapi.json"
+    )
     app.state.runtime = runtime
     templates = make_templates(TEMPLATES_DIR)
     templates.env.globals["service_name"] = "联调测试环境"
@@ -56,6 +58,11 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     def home(request: Request) -> HTMLResponse:
         return templates.TemplateResponse(request, "home.html", {"title": "联调测试环境"})
 
-    app.add_middleware(WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_sandbox", secure=settings.cookie_secure)
+    app.add_middleware(
+        WebSessionMiddleware,
+        store=runtime.sessions,
+        cookie_name="anju_sandbox",
+        secure=settings.cookie_secure,
+    )
     app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app

@@ -38,18 +38,27 @@ def build_router(*, runtime: Runtime) -> APIRouter:
             raise ApiError(code="caller_not_allowed", message="该系统无权提交办件。", status_code=403)
         with runtime.db.transaction() as session:
             fresh = bool(caller.message_id) and inbox_accept(
-                session, runtime.tables.inbox, message_id=caller.message_id, sender=caller.caller, topic="case.submitted"
+                session,
+                runtime.tables.inbox,
+                message_id=caller.message_id,
+                sender=caller.caller,
+                topic="case.submitted",
             )
             try:
                 result = service.case_receive(
-                    session=session, submission=submission, cipher=runtime.cipher, index=runtime.blind_index,
+                    session=session,
+                    submission=submission,
+                    cipher=runtime.cipher,
+                    index=runtime.blind_index,
                     outbox=runtime.tables.outbox,
                 )
             except service.IntakeRejected as exc:
                 raise ApiError(code=exc.code, message=exc.message, status_code=422) from exc
             duplicate = result.duplicate or not fresh
             receipt = IntakeReceipt(
-                case_no=result.case.case_no, status=result.case.status, received_at=result.case.received_at,
+                case_no=result.case.case_no,
+                status=result.case.status,
+                received_at=result.case.received_at,
                 duplicate=duplicate,
             )
         return JSONResponse(receipt.model_dump(mode="json"), status_code=200 if duplicate else 201)

@@ -34,7 +34,9 @@ class CaseSubmission(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    case_no: str = Field(min_length=1, max_length=50, description="办件编号 = the platform's application number")
+    case_no: str = Field(
+        min_length=1, max_length=50, description="办件编号 = the platform's application number"
+    )
     city_code: str = Field(pattern=r"^\d{6}$")
     district_code: str = Field(pattern=r"^\d{6}$")
     channel: Literal["web", "h5", "counter", "kiosk"]

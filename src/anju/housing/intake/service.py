@@ -34,7 +34,11 @@ class IntakeResult:
 
 
 def case_receive(
-    *, session: Session, submission: CaseSubmission, cipher: crypto.FieldCipher, index: crypto.BlindIndex,
+    *,
+    session: Session,
+    submission: CaseSubmission,
+    cipher: crypto.FieldCipher,
+    index: crypto.BlindIndex,
     outbox: Table,
 ) -> IntakeResult:
     """Store a submitted case and its first event; a known case number is acknowledged, not duplicated."""
@@ -64,7 +68,13 @@ def case_receive(
     session.flush()
     # The platform already told the applicant "submitted"; no bus message for this first event.
     case_transition(
-        session=session, case=case, event="receive", actor="platform", actor_role="system", outbox=outbox,
-        channel=submission.channel, notify=False,
+        session=session,
+        case=case,
+        event="receive",
+        actor="platform",
+        actor_role="system",
+        outbox=outbox,
+        channel=submission.channel,
+        notify=False,
     )
     return IntakeResult(case=case, duplicate=False)

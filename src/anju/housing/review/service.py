@@ -35,7 +35,9 @@ def transitions() -> dict[tuple[str, str], Transition]:
     rows = yaml.safe_load(TRANSITIONS_FILE.read_text(encoding="utf-8"))["transitions"]
     table: dict[tuple[str, str], Transition] = {}
     for row in rows:
-        t = Transition(event=row["event"], from_status=row["from"], to_status=row["to"], roles=frozenset(row["roles"]))
+        t = Transition(
+            event=row["event"], from_status=row["from"], to_status=row["to"], roles=frozenset(row["roles"])
+        )
         table[(t.from_status, t.event)] = t
     return table
 
@@ -70,7 +72,9 @@ def case_transition(
     current = case.status if case.id is not None and case.status else ""
     rule = transitions().get((current, event))
     if rule is None:
-        raise TransitionRefused("transition_not_allowed", "当前状态下不能进行这项操作，请刷新页面查看最新状态。")
+        raise TransitionRefused(
+            "transition_not_allowed", "当前状态下不能进行这项操作，请刷新页面查看最新状态。"
+        )
     if actor_role not in rule.roles:
         raise TransitionRefused("role_not_allowed", "您的岗位无权进行这项操作。")
     now = utcnow()
@@ -79,8 +83,16 @@ def case_transition(
     if rule.to_status == "accepted":
         case.accepted_at = now
     record = CaseEvent(
-        case_id=case.id, seq=case.event_seq, event=event, from_status=current, to_status=rule.to_status,
-        actor=actor, actor_role=actor_role, reason=reason, channel=channel, occurred_at=now,
+        case_id=case.id,
+        seq=case.event_seq,
+        event=event,
+        from_status=current,
+        to_status=rule.to_status,
+        actor=actor,
+        actor_role=actor_role,
+        reason=reason,
+        channel=channel,
+        occurred_at=now,
     )
     session.add(record)
     if notify:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 
 from anju.core import regions
 from anju.core.runtime import Runtime
@@ -23,14 +24,18 @@ class StaffSignInRequired(Exception):
     """The page needs a signed-in staff member."""
 
 
-def build_router(*, runtime: Runtime, templates: Any) -> APIRouter:
+def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     """Routes of the staff console."""
     router = APIRouter(prefix="/staff")
     settings = runtime.settings
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
         web: WebSession = request.state.web
-        base = {"staff_name": web.get("staff_name"), "status_label": status_label, "role_labels": service.role_labels()}
+        base = {
+            "staff_name": web.get("staff_name"),
+            "status_label": status_label,
+            "role_labels": service.role_labels(),
+        }
         return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
     def current_staff_id(web: WebSession = Depends(web_session)) -> int:
@@ -45,19 +50,26 @@ def build_router(*, runtime: Runtime, templates: Any) -> APIRouter:
 
     @router.post("/login", name="staff_login_submit", dependencies=[Depends(require_csrf)])
     def login_submit(
-        request: Request, web: WebSession = Depends(web_session), username: str = Form(""), password: str = Form("")
+        request: Request,
+        web: WebSession = Depends(web_session),
+        username: str = Form(""),
+        password: str = Form(""),
     ) -> Response:
         try:
             with runtime.db.transaction() as session:
                 user = service.staff_authenticate(
-                    session=session, username=username, password=password,
+                    session=session,
+                    username=username,
+                    password=password,
                     max_failures=settings.staff_max_failed_logins,
                     lockout=timedelta(minutes=settings.staff_lockout_minutes),
                 )
                 staff_id, name = user.id, user.display_name
         except service.SignInFailed as exc:
             return render(
-                request, "staff_login.html", {"title": "工作人员登录", "username": username, "error": exc.message},
+                request,
+                "staff_login.html",
+                {"title": "工作人员登录", "username": username, "error": exc.message},
                 status_code=401,
             )
         web.rotate()
@@ -78,9 +90,13 @@ def build_router(*, runtime: Runtime, templates: Any) -> APIRouter:
                 raise StaffSignInRequired()
             rows = [
                 {
-                    "case_no": c.case_no, "name": c.applicant_name, "district": regions.get(c.district_code).name,
+                    "case_no": c.case_no,
+                    "name": c.applicant_name,
+                    "district": regions.get(c.district_code).name,
                     "group": APPLICANT_GROUP_LABELS.get(c.applicant_group, c.applicant_group),
-                    "status": c.status, "received_at": c.received_at, "due": service.acceptance_due(case=c),
+                    "status": c.status,
+                    "received_at": c.received_at,
+                    "due": service.acceptance_due(case=c),
                 }
                 for c in service.staff_queue(session=session, staff=staff)
             ]
@@ -96,8 +112,13 @@ def build_router(*, runtime: Runtime, templates: Any) -> APIRouter:
             case = service.staff_case(session=session, staff=staff, case_no=case_no)
             if case is None:
                 return render(
-                    request, "error.html",
-                    {"title": "找不到办件", "message": "没有找到该办件，或它不属于您负责的辖区。", "code": "not_found"},
+                    request,
+                    "error.html",
+                    {
+                        "title": "找不到办件",
+                        "message": "没有找到该办件，或它不属于您负责的辖区。",
+                        "code": "not_found",
+                    },
                     status_code=404,
                 )
             view = _case_view(case, runtime)
@@ -105,11 +126,16 @@ def build_router(*, runtime: Runtime, templates: Any) -> APIRouter:
                 {"event": e, "label": ACTION_LABELS.get(e, e)}
                 for e in review.allowed_events(status=case.status, role=staff.role)
             ]
-        return render(request, "staff_case.html", {"title": f"办件 {case_no}", "case": view, "actions": actions})
+        return render(
+            request, "staff_case.html", {"title": f"办件 {case_no}", "case": view, "actions": actions}
+        )
 
     @router.post("/cases/{case_no}/events", name="staff_case_event", dependencies=[Depends(require_csrf)])
     def case_event(
-        request: Request, case_no: str, staff_id: int = Depends(current_staff_id), event: str = Form(""),
+        request: Request,
+        case_no: str,
+        staff_id: int = Depends(current_staff_id),
+        event: str = Form(""),
         reason: str = Form(""),
     ) -> Response:
         with runtime.db.transaction() as session:
@@ -119,28 +145,44 @@ def build_router(*, runtime: Runtime, templates: Any) -> APIRouter:
             case = service.staff_case(session=session, staff=staff, case_no=case_no)
             if case is None:
                 return render(
-                    request, "error.html",
-                    {"title": "找不到办件", "message": "没有找到该办件，或它不属于您负责的辖区。", "code": "not_found"},
+                    request,
+                    "error.html",
+                    {
+                        "title": "找不到办件",
+                        "message": "没有找到该办件，或它不属于您负责的辖区。",
+                        "code": "not_found",
+                    },
                     status_code=404,
                 )
             try:
                 review.case_transition(
-                    session=session, case=case, event=event, actor=staff.username, actor_role=staff.role,
-                    outbox=runtime.tables.outbox, reason=reason.strip(), channel="staff_console",
+                    session=session,
+                    case=case,
+                    event=event,
+                    actor=staff.username,
+                    actor_role=staff.role,
+                    outbox=runtime.tables.outbox,
+                    reason=reason.strip(),
+                    channel="staff_console",
                 )
             except review.TransitionRefused as exc:
                 return render(
-                    request, "error.html", {"title": "无法办理", "message": exc.message, "code": exc.code},
+                    request,
+                    "error.html",
+                    {"title": "无法办理", "message": exc.message, "code": exc.code},
                     status_code=409,
                 )
-        return RedirectResponse(str(request.url_for("staff_case", case_no=case_no)) + "?done=1", status_code=303)
+        return RedirectResponse(
+            str(request.url_for("staff_case", case_no=case_no)) + "?done=1", status_code=303
+        )
 
     return router
 
 
 def _staff_view(staff: StaffUser) -> dict[str, Any]:
     return {
-        "name": staff.display_name, "role": service.role_labels().get(staff.role, staff.role),
+        "name": staff.display_name,
+        "role": service.role_labels().get(staff.role, staff.role),
         "region": regions.full_name(staff.region_code),
     }
 

@@ -15,11 +15,21 @@ DEMO_STAFF_PASSWORD = "anju-staff-demo"  # noqa: S105 - printed by `make run`; d
 def demo_staff() -> list[dict[str, str]]:
     """One intake reviewer per jurisdiction, plus a district-level reviewer in 鼓楼区."""
     accounts = [
-        {"username": f"shouli.{city.code}", "display_name": f"{city.name}受理窗口", "role": "street_reviewer", "region_code": city.code}
+        {
+            "username": f"shouli.{city.code}",
+            "display_name": f"{city.name}受理窗口",
+            "role": "street_reviewer",
+            "region_code": city.code,
+        }
         for city in regions.jurisdictions()
     ]
     accounts.append(
-        {"username": "shouli.350102", "display_name": "鼓楼区受理窗口", "role": "street_reviewer", "region_code": "350102"}
+        {
+            "username": "shouli.350102",
+            "display_name": "鼓楼区受理窗口",
+            "role": "street_reviewer",
+            "region_code": "350102",
+        }
     )
     return accounts
 

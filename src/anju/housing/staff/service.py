@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from argon2 import PasswordHasher
@@ -47,7 +49,10 @@ def staff_create(
         raise ValueError(f"unknown role {role}")
     regions.get(region_code)
     user = StaffUser(
-        username=username, display_name=display_name, role=role, region_code=region_code,
+        username=username,
+        display_name=display_name,
+        role=role,
+        region_code=region_code,
         password_hash=_hasher.hash(password),
     )
     session.add(user)
@@ -62,14 +67,14 @@ def staff_authenticate(
     generic = SignInFailed("credentials_invalid", "用户名或密码不正确。")
     user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip()).with_for_update())
     if user is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         raise generic
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
-        raise SignInFailed("account_locked", "连续登录失败次数过多，账号已暂时锁定，请 15 分钟后再试或联系管理员。")
+        raise SignInFailed(
+            "account_locked", "连续登录失败次数过多，账号已暂时锁定，请 15 分钟后再试或联系管理员。"
+        )
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -86,21 +91,28 @@ def staff_authenticate(
     return user
 
 
-def _in_scope(query: Select[tuple[Case]], staff: StaffUser) -> Select[tuple[Case]]:
+def _in_scope(query: Select[Any], staff: StaffUser) -> Select[Any]:
     if regions.is_jurisdiction(staff.region_code):
         return query.where(Case.city_code == staff.region_code)
     return query.where(Case.district_code == staff.region_code)
 
 
-def staff_queue(*, session: Session, staff: StaffUser, statuses: tuple[str, ...] = ("submitted",)) -> list[Case]:
+def staff_queue(
+    *, session: Session, staff: StaffUser, statuses: tuple[str, ...] = ("submitted",)
+) -> list[Case]:
     """Cases in the staff member's region waiting in the given statuses, oldest first."""
-    query = _in_scope(select(Case), staff).where(or_(*(Case.status == s for s in statuses))).order_by(Case.submitted_at)
+    query = (
+        _in_scope(select(Case), staff)
+        .where(or_(*(Case.status == s for s in statuses)))
+        .order_by(Case.submitted_at)
+    )
     return list(session.scalars(query))
 
 
 def staff_case(*, session: Session, staff: StaffUser, case_no: str) -> Case | None:
     """A case the staff member may see (None for anything outside their region)."""
-    return session.scalar(_in_scope(select(Case), staff).where(Case.case_no == case_no))
+    case: Case | None = session.scalar(_in_scope(select(Case), staff).where(Case.case_no == case_no))
+    return case
 
 
 @dataclass(frozen=True)

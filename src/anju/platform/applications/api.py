@@ -33,16 +33,24 @@ def build_router(*, runtime: Runtime) -> APIRouter:
             raise ApiError(code="message_id_missing", message="缺少消息编号（X-Anju-Message-Id）。")
         with runtime.db.transaction() as session:
             fresh = inbox_accept(
-                session, runtime.tables.inbox, message_id=caller.message_id, sender=caller.caller, topic="case.status"
+                session,
+                runtime.tables.inbox,
+                message_id=caller.message_id,
+                sender=caller.caller,
+                topic="case.status",
             )
             if not fresh:
                 return BusReceipt(case_no=event.case_no, accepted=True, duplicate=True)
             try:
                 service.status_event_apply(session=session, event=event, message_id=caller.message_id)
             except service.UnknownCase as exc:
-                raise ApiError(code="case_unknown", message="平台没有这个办件编号。", status_code=404) from exc
+                raise ApiError(
+                    code="case_unknown", message="平台没有这个办件编号。", status_code=404
+                ) from exc
             except ValueError as exc:
-                raise ApiError(code="status_unknown", message="未知的办件状态代码。", status_code=422) from exc
+                raise ApiError(
+                    code="status_unknown", message="未知的办件状态代码。", status_code=422
+                ) from exc
         return BusReceipt(case_no=event.case_no, accepted=True, duplicate=False)
 
     return router

@@ -24,7 +24,9 @@ class StatusEvent(BaseModel):
     event: str = Field(max_length=64, description="what happened (accept, request_corrections…)")
     occurred_at: datetime
     office: str = Field(default="", max_length=100, description="the office that acted")
-    reason: str = Field(default="", max_length=2000, description="written reasons, where the law requires them")
+    reason: str = Field(
+        default="", max_length=2000, description="written reasons, where the law requires them"
+    )
 
 
 class BusReceipt(BaseModel):

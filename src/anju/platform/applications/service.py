@@ -156,7 +156,11 @@ def application_submit(
     session.flush()
     session.add(
         ApplicationEvent(
-            application_id=application.id, source="platform", seq=0, status="submitted", occurred_at=now,
+            application_id=application.id,
+            source="platform",
+            seq=0,
+            status="submitted",
+            occurred_at=now,
             office="福建省公租房申请集成化办理平台",
         )
     )
@@ -174,7 +178,9 @@ def application_submit(
     return application
 
 
-def case_payload(*, application: Application, applicant: Applicant, cipher: crypto.FieldCipher, phone: str) -> dict[str, Any]:
+def case_payload(
+    *, application: Application, applicant: Applicant, cipher: crypto.FieldCipher, phone: str
+) -> dict[str, Any]:
     """The case as housing's intake API expects it (docs/interfaces/housing-intake.openapi.json)."""
     return {
         "case_no": application.application_no,
@@ -198,7 +204,9 @@ def applications_of(*, session: Session, applicant_id: int) -> list[Application]
     """The applicant's applications, newest first."""
     return list(
         session.scalars(
-            select(Application).where(Application.applicant_id == applicant_id).order_by(Application.id.desc())
+            select(Application)
+            .where(Application.applicant_id == applicant_id)
+            .order_by(Application.id.desc())
         )
     )
 
@@ -246,8 +254,13 @@ def status_event_apply(*, session: Session, event: StatusEvent, message_id: str)
     if exists is None:
         session.add(
             ApplicationEvent(
-                application_id=application.id, source="housing", seq=event.seq, status=event.status,
-                office=event.office, reason=event.reason, message_id=message_id,
+                application_id=application.id,
+                source="housing",
+                seq=event.seq,
+                status=event.status,
+                office=event.office,
+                reason=event.reason,
+                message_id=message_id,
                 occurred_at=_aware(event.occurred_at),
             )
         )

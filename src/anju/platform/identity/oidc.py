@@ -48,7 +48,9 @@ class VerifiedIdentity:
 class OidcProvider:
     """One provider: discovery, authorisation URL, code exchange, ID-token verification."""
 
-    def __init__(self, *, issuer: str, client_id: str, client_secret: str, redirect_uri: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, *, issuer: str, client_id: str, client_secret: str, redirect_uri: str, timeout: float = 10.0
+    ) -> None:
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
@@ -120,7 +122,9 @@ class OidcProvider:
         try:
             with self._client() as client:
                 token = client.fetch_token(
-                    meta["token_endpoint"], code=params["code"], code_verifier=expected.code_verifier,
+                    meta["token_endpoint"],
+                    code=params["code"],
+                    code_verifier=expected.code_verifier,
                     grant_type="authorization_code",
                 )
         except (httpx.HTTPError, ValueError, KeyError) as exc:

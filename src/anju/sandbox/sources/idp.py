@@ -21,7 +21,8 @@ from urllib.parse import urlencode
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import select
@@ -29,8 +30,9 @@ from sqlalchemy.orm import Session
 
 from anju.core import idcard
 from anju.core.crypto import sm3_hex
+from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
-from anju.core.websession import require_csrf, web_session, WebSession
+from anju.core.websession import WebSession, require_csrf, web_session
 from anju.sandbox.models import IdpAccessToken, IdpAuthorizationCode, Resident
 
 CODE_TTL = timedelta(minutes=5)
@@ -87,7 +89,13 @@ def resident_authenticate(*, session: Session, id_number: str, password: str) ->
 
 
 def code_issue(
-    *, session: Session, client: IdpClient, resident: Resident, redirect_uri: str, scope: str, nonce: str,
+    *,
+    session: Session,
+    client: IdpClient,
+    resident: Resident,
+    redirect_uri: str,
+    scope: str,
+    nonce: str,
     code_challenge: str,
 ) -> str:
     """A one-time authorisation code for the resident."""
@@ -125,7 +133,13 @@ def resident_claims(resident: Resident) -> dict[str, Any]:
 
 
 def token_exchange(
-    *, session: Session, client: IdpClient, code: str, redirect_uri: str, code_verifier: str, issuer: str,
+    *,
+    session: Session,
+    client: IdpClient,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str,
+    issuer: str,
     key: RSAKey,
 ) -> dict[str, Any]:
     """Exchange an authorisation code for an ID token and access token (RFC 6749, 7636; OIDC core)."""
@@ -171,7 +185,9 @@ def token_exchange(
     }
 
 
-def build_router(*, runtime: Any, templates: Any, client: IdpClient, key: RSAKey) -> APIRouter:
+def build_router(
+    *, runtime: Runtime, templates: Jinja2Templates, client: IdpClient, key: RSAKey
+) -> APIRouter:
     """The provider's routes under /idp."""
     router = APIRouter(prefix="/idp")
 
@@ -210,10 +226,15 @@ def build_router(*, runtime: Any, templates: Any, client: IdpClient, key: RSAKey
             return "只支持授权码模式（response_type=code）。"
         return None
 
-    def _login_page(request: Request, params: dict[str, str], *, error: str = "", status_code: int = 200) -> Response:
+    def _login_page(
+        request: Request, params: dict[str, str], *, error: str = "", status_code: int = 200
+    ) -> Response:
         with runtime.db.transaction() as session:
             demo = session.scalars(select(Resident).order_by(Resident.id)).all()
-            residents = [{"name": r.name, "id_number": r.id_number, "level": r.real_name_level, "note": r.note} for r in demo]
+            residents = [
+                {"name": r.name, "id_number": r.id_number, "level": r.real_name_level, "note": r.note}
+                for r in demo
+            ]
         return templates.TemplateResponse(
             request,
             "idp_login.html",
@@ -223,13 +244,22 @@ def build_router(*, runtime: Any, templates: Any, client: IdpClient, key: RSAKey
 
     @router.get("/authorize", name="idp_authorize")
     def authorize(
-        request: Request, client_id: str = "", redirect_uri: str = "", response_type: str = "", scope: str = "",
-        state: str = "", nonce: str = "", code_challenge: str = "", code_challenge_method: str = "",
+        request: Request,
+        client_id: str = "",
+        redirect_uri: str = "",
+        response_type: str = "",
+        scope: str = "",
+        state: str = "",
+        nonce: str = "",
+        code_challenge: str = "",
+        code_challenge_method: str = "",
     ) -> Response:
         problem = _check_request(client_id, redirect_uri, response_type)
         if problem:
             return templates.TemplateResponse(
-                request, "error.html", {"title": "无法登录", "message": problem, "code": "invalid_request"},
+                request,
+                "error.html",
+                {"title": "无法登录", "message": problem, "code": "invalid_request"},
                 status_code=400,
             )
         if code_challenge and code_challenge_method != "S256":
@@ -237,8 +267,13 @@ def build_router(*, runtime: Any, templates: Any, client: IdpClient, key: RSAKey
                 redirect_uri + "?" + urlencode({"error": "invalid_request", "state": state}), status_code=303
             )
         params = {
-            "client_id": client_id, "redirect_uri": redirect_uri, "response_type": response_type, "scope": scope,
-            "state": state, "nonce": nonce, "code_challenge": code_challenge,
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": response_type,
+            "scope": scope,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": code_challenge,
         }
         return _login_page(request, params)
 
@@ -246,18 +281,32 @@ def build_router(*, runtime: Any, templates: Any, client: IdpClient, key: RSAKey
     def authorize_submit(
         request: Request,
         web: WebSession = Depends(web_session),
-        client_id: str = Form(""), redirect_uri: str = Form(""), response_type: str = Form(""),
-        scope: str = Form(""), state: str = Form(""), nonce: str = Form(""), code_challenge: str = Form(""),
-        id_number: str = Form(""), password: str = Form(""), action: str = Form("login"),
+        client_id: str = Form(""),
+        redirect_uri: str = Form(""),
+        response_type: str = Form(""),
+        scope: str = Form(""),
+        state: str = Form(""),
+        nonce: str = Form(""),
+        code_challenge: str = Form(""),
+        id_number: str = Form(""),
+        password: str = Form(""),
+        action: str = Form("login"),
     ) -> Response:
         params = {
-            "client_id": client_id, "redirect_uri": redirect_uri, "response_type": response_type, "scope": scope,
-            "state": state, "nonce": nonce, "code_challenge": code_challenge,
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": response_type,
+            "scope": scope,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": code_challenge,
         }
         problem = _check_request(client_id, redirect_uri, response_type)
         if problem:
             return templates.TemplateResponse(
-                request, "error.html", {"title": "无法登录", "message": problem, "code": "invalid_request"},
+                request,
+                "error.html",
+                {"title": "无法登录", "message": problem, "code": "invalid_request"},
                 status_code=400,
             )
         if action == "cancel":
@@ -270,14 +319,23 @@ def build_router(*, runtime: Any, templates: Any, client: IdpClient, key: RSAKey
                 code = None
             else:
                 code = code_issue(
-                    session=session, client=client, resident=resident, redirect_uri=redirect_uri, scope=scope,
-                    nonce=nonce, code_challenge=code_challenge,
+                    session=session,
+                    client=client,
+                    resident=resident,
+                    redirect_uri=redirect_uri,
+                    scope=scope,
+                    nonce=nonce,
+                    code_challenge=code_challenge,
                 )
         if code is None:
             params["id_number"] = id_number
-            return _login_page(request, params, error="身份证号码或密码不正确，请核对后重新输入。", status_code=400)
+            return _login_page(
+                request, params, error="身份证号码或密码不正确，请核对后重新输入。", status_code=400
+            )
         web.rotate()
-        return RedirectResponse(redirect_uri + "?" + urlencode({"code": code, "state": state}), status_code=303)
+        return RedirectResponse(
+            redirect_uri + "?" + urlencode({"code": code, "state": state}), status_code=303
+        )
 
     def _client_from_request(request: Request, form: dict[str, str]) -> IdpClient:
         client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
@@ -303,9 +361,13 @@ def build_router(*, runtime: Any, templates: Any, client: IdpClient, key: RSAKey
             def _exchange() -> dict[str, Any]:
                 with runtime.db.transaction() as session:
                     return token_exchange(
-                        session=session, client=rp, code=form.get("code", ""),
-                        redirect_uri=form.get("redirect_uri", ""), code_verifier=form.get("code_verifier", ""),
-                        issuer=issuer(), key=key,
+                        session=session,
+                        client=rp,
+                        code=form.get("code", ""),
+                        redirect_uri=form.get("redirect_uri", ""),
+                        code_verifier=form.get("code_verifier", ""),
+                        issuer=issuer(),
+                        key=key,
                     )
 
             import anyio
@@ -313,7 +375,8 @@ def build_router(*, runtime: Any, templates: Any, client: IdpClient, key: RSAKey
             body = await anyio.to_thread.run_sync(_exchange)
         except IdpError as exc:
             return JSONResponse(
-                {"error": exc.error, "error_description": exc.description}, status_code=exc.status_code,
+                {"error": exc.error, "error_description": exc.description},
+                status_code=exc.status_code,
                 headers={"Cache-Control": "no-store"},
             )
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})

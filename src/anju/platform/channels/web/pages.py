@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 
 from anju.core import regions
 from anju.core.runtime import Runtime
@@ -32,7 +33,7 @@ def _safe_next(value: str | None) -> str:
     return "/"
 
 
-def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) -> APIRouter:
+def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: OidcProvider) -> APIRouter:
     """Routes of the web channel; each parses, calls one service, renders."""
     router = APIRouter()
     settings = runtime.settings
@@ -55,8 +56,15 @@ def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) ->
         if web.get("applicant_id") is not None:
             with runtime.db.transaction() as session:
                 mine = [
-                    {"no": a.application_no, "city": regions.get(a.city_code).name, "status": a.status, "submitted_at": a.submitted_at}
-                    for a in applications.applications_of(session=session, applicant_id=int(web.get("applicant_id")))
+                    {
+                        "no": a.application_no,
+                        "city": regions.get(a.city_code).name,
+                        "status": a.status,
+                        "submitted_at": a.submitted_at,
+                    }
+                    for a in applications.applications_of(
+                        session=session, applicant_id=int(web.get("applicant_id"))
+                    )
                 ]
         return render(request, "home.html", {"title": "申请公租房", "applications": mine})
 
@@ -66,8 +74,13 @@ def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) ->
             auth = provider.authorization_request()
         except Exception:
             return render(
-                request, "error.html",
-                {"title": "暂时无法登录", "message": "统一身份认证服务暂时无法访问，请稍后再试。您已保存的内容不会丢失。", "code": "idp_unavailable"},
+                request,
+                "error.html",
+                {
+                    "title": "暂时无法登录",
+                    "message": "统一身份认证服务暂时无法访问，请稍后再试。您已保存的内容不会丢失。",
+                    "code": "idp_unavailable",
+                },
                 status_code=503,
             )
         web.set("oidc", asdict(auth))
@@ -87,7 +100,9 @@ def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) ->
                 applicant_id, name, level = applicant.id, applicant.name, applicant.real_name_level
         except SignInError as exc:
             return render(
-                request, "error.html", {"title": "登录没有成功", "message": exc.message, "code": exc.code, "retry": True},
+                request,
+                "error.html",
+                {"title": "登录没有成功", "message": exc.message, "code": exc.code, "retry": True},
                 status_code=400,
             )
         next_path = web.pop("after_sign_in") or "/"
@@ -102,7 +117,9 @@ def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) ->
         web.destroyed = True
         return RedirectResponse(str(request.url_for("home")), status_code=303)
 
-    def form_context(form: applications.ApplicationForm, errors: applications.FormErrors, applicant: Any) -> dict[str, Any]:
+    def form_context(
+        form: applications.ApplicationForm, errors: applications.FormErrors, applicant: Any
+    ) -> dict[str, Any]:
         cities = regions.jurisdictions()
         return {
             "title": "填写申请",
@@ -130,12 +147,22 @@ def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) ->
     def application_submit(
         request: Request,
         applicant_id: int = Depends(current_applicant_id),
-        city_code: str = Form(""), district_code: str = Form(""), applicant_group: str = Form(""),
-        household_size: str = Form(""), phone: str = Form(""), address: str = Form(""), pledge: str = Form(""),
+        city_code: str = Form(""),
+        district_code: str = Form(""),
+        applicant_group: str = Form(""),
+        household_size: str = Form(""),
+        phone: str = Form(""),
+        address: str = Form(""),
+        pledge: str = Form(""),
     ) -> Response:
         form = applications.ApplicationForm(
-            city_code=city_code, district_code=district_code, applicant_group=applicant_group,
-            household_size=household_size, phone=phone, address=address, pledge=pledge == "yes",
+            city_code=city_code,
+            district_code=district_code,
+            applicant_group=applicant_group,
+            household_size=household_size,
+            phone=phone,
+            address=address,
+            pledge=pledge == "yes",
         )
         errors = applications.application_validate(form)
         with runtime.db.transaction() as session:
@@ -144,11 +171,17 @@ def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) ->
                 raise SignInRequired("/applications/new")
             view = _applicant_view(applicant, runtime)
             if errors:
-                return render(request, "application_form.html", form_context(form, errors, view), status_code=400)
+                return render(
+                    request, "application_form.html", form_context(form, errors, view), status_code=400
+                )
             try:
                 application = applications.application_submit(
-                    session=session, applicant=applicant, form=form, cipher=runtime.cipher,
-                    outbox=runtime.tables.outbox, min_real_name_level=settings.submit_min_real_name_level,
+                    session=session,
+                    applicant=applicant,
+                    form=form,
+                    cipher=runtime.cipher,
+                    outbox=runtime.tables.outbox,
+                    min_real_name_level=settings.submit_min_real_name_level,
                 )
             except applications.SubmissionRefused as exc:
                 context = form_context(form, applications.FormErrors(), view)
@@ -161,7 +194,10 @@ def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) ->
 
     @router.get("/applications/{application_no}", name="application_show")
     def application_show(
-        request: Request, application_no: str, submitted: int = 0, applicant_id: int = Depends(current_applicant_id)
+        request: Request,
+        application_no: str,
+        submitted: int = 0,
+        applicant_id: int = Depends(current_applicant_id),
     ) -> Response:
         with runtime.db.transaction() as session:
             application = applications.application_get_for(
@@ -169,8 +205,13 @@ def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) ->
             )
             if application is None:
                 return render(
-                    request, "error.html",
-                    {"title": "找不到这件申请", "message": "没有找到您名下编号为该号码的申请，请核对申请编号。", "code": "not_found"},
+                    request,
+                    "error.html",
+                    {
+                        "title": "找不到这件申请",
+                        "message": "没有找到您名下编号为该号码的申请，请核对申请编号。",
+                        "code": "not_found",
+                    },
                     status_code=404,
                 )
             timeline = [
@@ -186,8 +227,14 @@ def build_router(*, runtime: Runtime, templates: Any, provider: OidcProvider) ->
                 "submitted_at": application.submitted_at,
             }
         return render(
-            request, "application_show.html",
-            {"title": "申请进度", "application": view, "timeline": timeline, "just_submitted": bool(submitted)},
+            request,
+            "application_show.html",
+            {
+                "title": "申请进度",
+                "application": view,
+                "timeline": timeline,
+                "just_submitted": bool(submitted),
+            },
         )
 
     return router
