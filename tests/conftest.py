@@ -47,7 +47,7 @@ class Systems:
 
     def client(self, system: str) -> TestClient:
         """An in-process client of one app (for page and API tests of that app alone)."""
-        return TestClient(self.apps[system], base_url=self.settings.base_url(system))
+        return TestClient(self.apps[system], base_url="http://testserver")
 
 
 def build_systems(s: Settings) -> Systems:

@@ -75,7 +75,7 @@ def serve(
     if system is None:
         embedded = create_embedded(settings, workers=workers)
         sandbox_app.sandbox_prepare(embedded.runtimes["sandbox"])
-        console.print(demo_accounts_text(settings))
+        print(demo_accounts_text(settings), flush=True)
         uvicorn.run(embedded.app, host=host, port=port, log_level="info")
         return
     name: SystemName = system  # narrowed by the SYSTEMS check above

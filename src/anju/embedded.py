@@ -147,7 +147,7 @@ def demo_accounts_text(settings: Settings) -> str:
         f"Demo residents (sign in through the sandbox 统一身份认证, password {DEMO_PASSWORD}):",
     ]
     lines += [
-        f"  {p['name']:<10} {p['id_number']}  level {p['real_name_level']}  {p.get('note', '')}"
+        f"  {p['name']}  {p['id_number']}  实名等级 {p['real_name_level']}  {p.get('note', '')}"
         for p in personas_load()
     ]
     lines += ["", f"Demo staff (password {DEMO_STAFF_PASSWORD}):"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import regions
 from anju.housing.models import StaffUser
-from anju.housing.staff.service import staff_create
+from anju.housing.staff.service import password_hash, staff_create
 
 DEMO_STAFF_PASSWORD = "anju-staff-demo"  # noqa: S105 - printed by `make run`; demo accounts only
 
@@ -34,11 +36,17 @@ def demo_staff() -> list[dict[str, str]]:
     return accounts
 
 
+@lru_cache(maxsize=1)
+def _demo_hash() -> str:
+    # Demo accounts share one published password, so one (salted) hash serves them all.
+    return password_hash(DEMO_STAFF_PASSWORD)
+
+
 def staff_seed_demo(*, session: Session) -> int:
     """Create the demo accounts that do not exist yet; returns how many were added."""
     added = 0
     for account in demo_staff():
         if session.scalar(select(StaffUser.id).where(StaffUser.username == account["username"])) is None:
-            staff_create(session=session, password=DEMO_STAFF_PASSWORD, **account)
+            staff_create(session=session, hashed_password=_demo_hash(), **account)
             added += 1
     return added

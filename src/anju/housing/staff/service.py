@@ -41,10 +41,24 @@ class SignInFailed(Exception):
         self.message = message
 
 
+def password_hash(password: str) -> str:
+    """An argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
 def staff_create(
-    *, session: Session, username: str, display_name: str, role: str, region_code: str, password: str
+    *,
+    session: Session,
+    username: str,
+    display_name: str,
+    role: str,
+    region_code: str,
+    password: str | None = None,
+    hashed_password: str | None = None,
 ) -> StaffUser:
     """A new staff account (argon2id hash); the region must be a known division."""
+    if (password is None) == (hashed_password is None):
+        raise ValueError("give exactly one of password and hashed_password")
     if role not in role_labels():
         raise ValueError(f"unknown role {role}")
     regions.get(region_code)
@@ -53,7 +67,7 @@ def staff_create(
         display_name=display_name,
         role=role,
         region_code=region_code,
-        password_hash=_hasher.hash(password),
+        password_hash=hashed_password or _hasher.hash(str(password)),
     )
     session.add(user)
     session.flush()

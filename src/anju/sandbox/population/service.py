@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,14 @@ def personas_load() -> list[dict[str, Any]]:
     return list(yaml.safe_load(PERSONAS_FILE.read_text(encoding="utf-8"))["personas"])
 
 
+@lru_cache(maxsize=1)
+def _demo_hash() -> str:
+    # Personas share one published sandbox password, so one (salted) hash serves them all.
+    return PasswordHasher().hash(DEMO_PASSWORD)
+
+
 def personas_seed(*, session: Session) -> int:
     """Insert the demo residents that are not there yet; returns how many were added."""
-    hasher = PasswordHasher()
     added = 0
     for persona in personas_load():
         number = idcard.parse(persona["id_number"]).number
@@ -39,7 +45,7 @@ def personas_seed(*, session: Session) -> int:
                 id_number=number,
                 phone=persona["phone"],
                 real_name_level=int(persona["real_name_level"]),
-                password_hash=hasher.hash(DEMO_PASSWORD),
+                password_hash=_demo_hash(),
                 note=persona.get("note", ""),
             )
         )
