@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from typing import Annotated
 
 import typer
@@ -11,6 +12,9 @@ import uvicorn
 from rich.console import Console
 
 from anju.core.settings import SYSTEMS, Settings, SystemName
+
+# authlib 1.9 nags that its httpx integration will move to httpx2; nothing for an operator to act on.
+warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
 
 app = typer.Typer(help="安居 Anju — Fujian 申请公租房一件事", no_args_is_help=True, add_completion=False)
 console = Console()

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import secrets
 import threading
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-
-warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
-
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client
 from joserfc import jwt
