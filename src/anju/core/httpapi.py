@@ -12,6 +12,7 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -59,6 +60,33 @@ class DbNonceStore:
                 horizon = utcnow() - timedelta(seconds=2 * self.window_seconds)
                 session.execute(delete(self.table).where(self.table.c.seen_at < horizon))
         return bool(fresh)
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, for a program (code) and for a person (message, Chinese)."""
+
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    """The one JSON error shape of every Anju API."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for our JSON errors."""
+    described = {
+        400: "请求有误",
+        401: "签名缺失、无效、过期或重放（signature_missing, signature_malformed, unknown_caller, signature_invalid, timestamp_stale, nonce_replayed）",
+        403: "调用方无权调用该接口（caller_not_allowed）",
+        404: "对象不存在",
+        409: "与当前状态冲突",
+        422: "内容不符合接口约定（invalid_request，details 逐项说明）",
+    }
+    return {status: {"model": ErrorBody, "description": described[status]} for status in statuses}
 
 
 class ApiError(Exception):

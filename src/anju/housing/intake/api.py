@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from anju.core import signing
-from anju.core.httpapi import ApiError
+from anju.core.httpapi import ApiError, error_responses
 from anju.core.outbox import inbox_accept
 from anju.core.runtime import Runtime
 from anju.housing.intake import service
@@ -26,9 +26,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         summary="接收集成化办理平台提交的公租房申请（办件）",
         responses={
             200: {"model": IntakeReceipt, "description": "重复投递：办件已存在，未重复创建"},
-            401: {"description": "签名缺失、无效、过期或重放"},
-            403: {"description": "调用方无权提交办件"},
-            422: {"description": "内容不符合接口约定"},
+            **error_responses(401, 403, 422),
         },
     )
     def case_intake(

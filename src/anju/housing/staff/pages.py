@@ -26,7 +26,7 @@ class StaffSignInRequired(Exception):
 
 def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     """Routes of the staff console."""
-    router = APIRouter(prefix="/staff")
+    router = APIRouter(prefix="/staff", include_in_schema=False)
     settings = runtime.settings
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:

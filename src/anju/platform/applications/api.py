@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from anju.core import signing
-from anju.core.httpapi import ApiError
+from anju.core.httpapi import ApiError, error_responses
 from anju.core.outbox import inbox_accept
 from anju.core.runtime import Runtime
 from anju.platform.applications import service
@@ -22,7 +22,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         "/status-events",
         response_model=BusReceipt,
         summary="接收公租房管理信息系统推送的办件状态",
-        responses={401: {"description": "签名缺失、无效、过期或重放"}, 404: {"description": "未知办件"}},
+        responses=error_responses(401, 403, 404, 422),
     )
     def status_event_receive(
         event: StatusEvent, caller: signing.VerifiedRequest = Depends(runtime.api.verify)

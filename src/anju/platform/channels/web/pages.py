@@ -35,7 +35,7 @@ def _safe_next(value: str | None) -> str:
 
 def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: OidcProvider) -> APIRouter:
     """Routes of the web channel; each parses, calls one service, renders."""
-    router = APIRouter()
+    router = APIRouter(include_in_schema=False)
     settings = runtime.settings
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:

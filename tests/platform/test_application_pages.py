@@ -1,0 +1,132 @@
+"""The applicant's pages: clear errors, nothing typed is lost, only one's own applications."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlalchemy import func, select
+
+from anju.platform.models import Application
+from tests.conftest import Systems
+from tests.support.journey import applicant_sign_in, application_fill_and_submit
+
+
+def application_count(systems: Systems) -> int:
+    with systems.runtimes["platform"].db.transaction() as session:
+        return int(session.scalar(select(func.count()).select_from(Application)) or 0)
+
+
+def test_every_wrong_answer_is_named_and_linked_and_answers_are_kept(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+        page = application_fill_and_submit(
+            browser, platform, form.text, city_code="350100", district_code="350203", household_size="二",
+            phone="1380591", address="仓山区", pledge="",
+        )
+    assert page.status_code == 400
+    summary = page.text.split('id="error-summary"')[1].split("</div>")[0]
+    for field, words in {
+        "district_code": "不属于申请的城市",
+        "household_size": "1 到 20 之间的整数",
+        "phone": "11 位数字",
+        "pledge": "诚信承诺",
+        "address": "写到门牌号",
+    }.items():
+        assert f'href="#{field}"' in summary and words in summary
+    assert 'href="#city_code"' not in summary and 'href="#applicant_group"' not in summary  # right answers
+    assert 'value="1380591"' in page.text  # what was typed is still there
+    assert 'value="二"' in page.text
+    assert re.search(r'<option value="350100" selected>', page.text)
+    assert application_count(live) == 0
+
+
+def test_short_address_is_refused(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+        page = application_fill_and_submit(browser, platform, form.text, address="仓山区")
+    assert page.status_code == 400
+    assert "请填写现居住地址" in page.text
+
+
+def test_missing_csrf_token_is_refused_with_an_explanation(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+        page = application_fill_and_submit(browser, platform, form.text, csrf_token="")
+        assert page.status_code == 403
+        assert "csrf_invalid" in page.text and "重新提交" in page.text
+        assert application_count(live) == 0
+        # Still signed in: going back to the form works and the next submission succeeds.
+        again = browser.get(f"{platform}/applications/new")
+        assert again.status_code == 200 and "填写申请" in again.text
+        done = application_fill_and_submit(browser, platform, again.text)
+        assert "申请已提交" in done.text
+    assert application_count(live) == 1
+
+
+def test_real_name_level_below_face_verification_cannot_submit(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        form = applicant_sign_in(browser, platform, id_number="350503197801010339")  # level 2
+        assert "未完成人脸识别" in form.text
+        page = application_fill_and_submit(browser, platform, form.text, city_code="350500", district_code="350503")
+    assert page.status_code == 403
+    assert "高级实名认证" in page.text
+    assert 'value="鼓楼区五四路 123 号 3 栋 502"' in page.text  # answers kept for after verification
+    assert application_count(live) == 0
+
+
+def test_an_applicant_sees_only_their_own_applications(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as first:
+        form = applicant_sign_in(first, platform, id_number="350102199203150519")
+        done = application_fill_and_submit(first, platform, form.text)
+        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1)  # type: ignore[union-attr]
+    with httpx.Client(timeout=10) as second:
+        applicant_sign_in(second, platform, id_number="350203198507080422")
+        other = second.get(f"{platform}/applications/{number}")
+        assert other.status_code == 404
+        assert "没有找到您名下" in other.text
+        assert number not in second.get(f"{platform}/").text
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        response = browser.get(f"{platform}/applications/new")
+        assert response.status_code == 303
+        assert response.headers["location"].endswith("/login?next=/applications/new")
+
+
+def test_wrong_sandbox_password_is_told_and_nothing_signs_in(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        page = applicant_sign_in(browser, platform, id_number="350102199203150519", password="wrong")
+        assert page.status_code == 400
+        assert "身份证号码或密码不正确" in page.text
+        assert 'value="350102199203150519"' in page.text  # the typed ID stays in the box
+
+
+def test_cancelling_at_the_provider_is_explained(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        login_page = browser.get(f"{platform}/applications/new", follow_redirects=True)
+        from tests.support.journey import hidden_fields
+
+        form = hidden_fields(login_page.text)
+        form["action"] = "cancel"
+        page = browser.post(str(login_page.url).split("?")[0], data=form, follow_redirects=True)
+        assert page.status_code == 400
+        assert "您取消了登录" in page.text
+
+
+def test_a_forged_callback_state_is_refused(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        browser.get(f"{platform}/login")  # starts a sign-in, remembers its state
+        page = browser.get(f"{platform}/auth/callback", params={"code": "x", "state": "forged"})
+        assert page.status_code == 400
+        assert "state_mismatch" in page.text
