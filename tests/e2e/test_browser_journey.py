@@ -1,0 +1,114 @@
+"""The spine in a real browser (Playwright driving Debian's Chromium), on a phone-sized screen."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import Systems
+from tests.support.env import wait_until
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def assert_fits_phone(page: Page) -> None:
+    """Nothing wider than the 375 px screen, and every button and link-button at least 44 px tall."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"page scrolls sideways by {overflow}px"
+    for button in page.locator("button, .button, input[type=radio], select, input[type=text], input[type=tel]").all():
+        if button.is_visible():
+            box = button.bounding_box()
+            assert box is not None and box["height"] >= 24
+    for button in page.locator("button, .button").all():
+        if button.is_visible():
+            box = button.bounding_box()
+            assert box is not None and box["height"] >= 44, f"touch target too small: {button.inner_text()!r}"
+
+
+def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    platform, housing = live.settings.base_url("platform"), live.settings.base_url("housing")
+    for runtime in (live.runtimes["platform"], live.runtimes["housing"]):
+        runtime.start_worker_thread()
+
+    phone = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN", has_touch=True, is_mobile=True)
+    page = phone.new_page()
+    page.goto(f"{platform}/")
+    expect(page.get_by_role("heading", name="申请公租房")).to_be_visible()
+    assert_fits_phone(page)
+    page.get_by_role("button", name="开始申请").click()
+
+    expect(page.get_by_role("heading", name=re.compile("统一身份认证"))).to_be_visible()
+    page.get_by_label("身份证号码").fill("350102199203150519")
+    page.get_by_label("密码").fill("anju-demo")
+    page.get_by_role("button", name="登录并授权").click()
+
+    expect(page.get_by_role("heading", name="填写申请")).to_be_visible()
+    assert_fits_phone(page)
+    # Submit once with mistakes: the error summary names them and links to the fields.
+    page.get_by_role("button", name="提交申请").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("link", name=re.compile("请选择申请的设区市"))).to_be_visible()
+    summary.get_by_role("link", name=re.compile("请选择申请人类别")).click()
+    assert page.url.endswith("#applicant_group")
+
+    page.get_by_label("申请城市").select_option("350100")
+    page.get_by_label("县（市、区）").select_option("350102")
+    page.get_by_label("新就业无房职工").check()
+    page.get_by_label("家庭人口数（含申请人）").fill("1")
+    page.get_by_label("现居住地址").fill("鼓楼区五四路 123 号 3 栋 502")
+    page.get_by_label("我已阅读并同意以上承诺").check()
+    page.screenshot(path=str(tmp_path / "form-375.png"), full_page=True)
+    page.get_by_role("button", name="提交申请").click()
+
+    expect(page.get_by_role("heading", name="申请已提交")).to_be_visible()
+    number = page.locator("#application-no").inner_text().strip()
+    assert re.fullmatch(r"GZF-350100-\d{8}-\d{6}", number)
+    assert_fits_phone(page)
+
+    clerk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    clerk.goto(f"{housing}/staff/login")
+    clerk.get_by_label("用户名").fill("shouli.350100")
+    clerk.get_by_label("密码").fill("anju-staff-demo")
+    clerk.get_by_role("button", name="登录").click()
+
+    def case_listed() -> bool:
+        clerk.reload()
+        return clerk.get_by_role("link", name=number).count() == 1
+
+    wait_until(case_listed)
+    clerk.get_by_role("link", name=number).click()
+    clerk.get_by_role("button", name="受理").click()
+    expect(clerk.locator("#case-status")).to_have_text("已受理")
+
+    def applicant_told() -> bool:
+        page.goto(f"{platform}/applications/{number}")
+        return page.locator("#current-status").inner_text() == "已受理"
+
+    wait_until(applicant_told)
+    expect(page.locator("#timeline li")).to_have_count(2)
+    page.screenshot(path=str(tmp_path / "progress-375.png"), full_page=True)
+    phone.close()
