@@ -38,7 +38,9 @@ def assert_fits_phone(page: Page) -> None:
     """Nothing wider than the 375 px screen, and every button and link-button at least 44 px tall."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page scrolls sideways by {overflow}px"
-    for button in page.locator("button, .button, input[type=radio], select, input[type=text], input[type=tel]").all():
+    for button in page.locator(
+        "button, .button, input[type=radio], select, input[type=text], input[type=tel]"
+    ).all():
         if button.is_visible():
             box = button.bounding_box()
             assert box is not None and box["height"] >= 24
@@ -53,7 +55,9 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     for runtime in (live.runtimes["platform"], live.runtimes["housing"]):
         runtime.start_worker_thread()
 
-    phone = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN", has_touch=True, is_mobile=True)
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 812}, locale="zh-CN", has_touch=True, is_mobile=True
+    )
     page = phone.new_page()
     page.goto(f"{platform}/")
     expect(page.get_by_role("heading", name="申请公租房")).to_be_visible()

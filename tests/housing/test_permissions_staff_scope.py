@@ -79,7 +79,9 @@ def state_of(systems: Systems, case_no: str) -> tuple[str, int]:
     with systems.runtimes["housing"].db.transaction() as session:
         case = session.scalar(select(Case).where(Case.case_no == case_no))
         assert case is not None
-        events = session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id))
+        events = session.scalar(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)
+        )
         return case.status, int(events or 0)
 
 

@@ -88,7 +88,9 @@ def case_events(systems: Systems, case_no: str = CASE_NO) -> list[CaseEvent]:
     with systems.runtimes["housing"].db.transaction() as session:
         case_id = session.scalar(select(Case.id).where(Case.case_no == case_no))
         assert case_id is not None
-        return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))
+        return list(
+            session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
+        )
 
 
 def case_status(systems: Systems, case_no: str = CASE_NO) -> str:
@@ -302,7 +304,9 @@ def test_a_signed_out_browser_cannot_accept(systems: Systems) -> None:
     client = systems.client("housing")
     token = csrf_of(client.get("/staff/login").text)  # a valid session token, but nobody signed in
     response = client.post(
-        f"/staff/cases/{CASE_NO}/events", data={"csrf_token": token, "event": "accept"}, follow_redirects=False
+        f"/staff/cases/{CASE_NO}/events",
+        data={"csrf_token": token, "event": "accept"},
+        follow_redirects=False,
     )
     assert response.status_code == 303
     assert response.headers["location"] == "http://testserver/staff/login"

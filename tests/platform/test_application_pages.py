@@ -22,8 +22,15 @@ def test_every_wrong_answer_is_named_and_linked_and_answers_are_kept(live: Syste
     with httpx.Client(timeout=10) as browser:
         form = applicant_sign_in(browser, platform, id_number="350104199011200641")
         page = application_fill_and_submit(
-            browser, platform, form.text, city_code="350100", district_code="350203", household_size="二",
-            phone="1380591", address="仓山区", pledge="",
+            browser,
+            platform,
+            form.text,
+            city_code="350100",
+            district_code="350203",
+            household_size="二",
+            phone="1380591",
+            address="仓山区",
+            pledge="",
         )
     assert page.status_code == 400
     summary = page.text.split('id="error-summary"')[1].split("</div>")[0]
@@ -72,7 +79,9 @@ def test_real_name_level_below_face_verification_cannot_submit(live: Systems) ->
     with httpx.Client(timeout=10) as browser:
         form = applicant_sign_in(browser, platform, id_number="350503197801010339")  # level 2
         assert "未完成人脸识别" in form.text
-        page = application_fill_and_submit(browser, platform, form.text, city_code="350500", district_code="350503")
+        page = application_fill_and_submit(
+            browser, platform, form.text, city_code="350500", district_code="350503"
+        )
     assert page.status_code == 403
     assert "高级实名认证" in page.text
     assert 'value="鼓楼区五四路 123 号 3 栋 502"' in page.text  # answers kept for after verification

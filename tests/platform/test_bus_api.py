@@ -21,23 +21,44 @@ def submitted(systems: Systems) -> str:
     with platform.db.transaction() as session:
         applicant = applicant_sign_in(
             session=session,
-            identity=VerifiedIdentity(subject="fj-1", name="陈美华", id_number="350203198507080422", phone="13905920002", real_name_level=3),
+            identity=VerifiedIdentity(
+                subject="fj-1",
+                name="陈美华",
+                id_number="350203198507080422",
+                phone="13905920002",
+                real_name_level=3,
+            ),
             cipher=platform.cipher,
             index=platform.blind_index,
         )
         return applications.application_submit(
-            session=session, applicant=applicant,
+            session=session,
+            applicant=applicant,
             form=applications.ApplicationForm(
-                city_code="350200", district_code="350203", applicant_group="low_income", household_size="3",
-                phone="13905920002", address="思明区厦禾路 1 号", pledge=True,
+                city_code="350200",
+                district_code="350203",
+                applicant_group="low_income",
+                household_size="3",
+                phone="13905920002",
+                address="思明区厦禾路 1 号",
+                pledge=True,
             ),
-            cipher=platform.cipher, outbox=platform.tables.outbox, min_real_name_level=3,
+            cipher=platform.cipher,
+            outbox=platform.tables.outbox,
+            min_real_name_level=3,
         ).application_no
 
 
 def event(number: str, seq: int, status: str) -> dict[str, Any]:
     occurred = utcnow() + timedelta(minutes=seq)  # after the submission, in the order of seq
-    return {"case_no": number, "seq": seq, "status": status, "event": "x", "occurred_at": occurred.isoformat(), "office": "厦门市住房保障部门"}
+    return {
+        "case_no": number,
+        "seq": seq,
+        "status": status,
+        "event": "x",
+        "occurred_at": occurred.isoformat(),
+        "office": "厦门市住房保障部门",
+    }
 
 
 def state(systems: Systems, number: str) -> tuple[str, list[str]]:
@@ -45,7 +66,9 @@ def state(systems: Systems, number: str) -> tuple[str, list[str]]:
         app = session.scalar(select(Application).where(Application.application_no == number))
         assert app is not None
         events = session.scalars(
-            select(ApplicationEvent.status).where(ApplicationEvent.application_id == app.id).order_by(ApplicationEvent.occurred_at)
+            select(ApplicationEvent.status)
+            .where(ApplicationEvent.application_id == app.id)
+            .order_by(ApplicationEvent.occurred_at)
         ).all()
         return app.status, list(events)
 
@@ -53,9 +76,25 @@ def state(systems: Systems, number: str) -> tuple[str, list[str]]:
 def test_repeated_message_is_acknowledged_once(systems: Systems) -> None:
     number = submitted(systems)
     client, housing = systems.client("platform"), systems.runtimes["housing"]
-    first = signed_post(client, as_system=housing, path="/v1/bus/status-events", payload=event(number, 1, "accepted"), message_id="bus-1")
-    assert first.status_code == 200 and first.json() == {"case_no": number, "accepted": True, "duplicate": False}
-    again = signed_post(client, as_system=housing, path="/v1/bus/status-events", payload=event(number, 1, "accepted"), message_id="bus-1")
+    first = signed_post(
+        client,
+        as_system=housing,
+        path="/v1/bus/status-events",
+        payload=event(number, 1, "accepted"),
+        message_id="bus-1",
+    )
+    assert first.status_code == 200 and first.json() == {
+        "case_no": number,
+        "accepted": True,
+        "duplicate": False,
+    }
+    again = signed_post(
+        client,
+        as_system=housing,
+        path="/v1/bus/status-events",
+        payload=event(number, 1, "accepted"),
+        message_id="bus-1",
+    )
     assert again.json()["duplicate"] is True
     assert state(systems, number) == ("accepted", ["submitted", "accepted"])
 
@@ -63,7 +102,9 @@ def test_repeated_message_is_acknowledged_once(systems: Systems) -> None:
 def test_events_arriving_out_of_order_keep_the_latest_status(systems: Systems) -> None:
     number = submitted(systems)
     client, housing = systems.client("platform"), systems.runtimes["housing"]
-    signed_post(client, as_system=housing, path="/v1/bus/status-events", payload=event(number, 2, "first_review"))
+    signed_post(
+        client, as_system=housing, path="/v1/bus/status-events", payload=event(number, 2, "first_review")
+    )
     signed_post(client, as_system=housing, path="/v1/bus/status-events", payload=event(number, 1, "accepted"))
     current, timeline = state(systems, number)
     assert current == "first_review"
@@ -73,7 +114,9 @@ def test_events_arriving_out_of_order_keep_the_latest_status(systems: Systems) -
 def test_only_housing_may_push_statuses(systems: Systems) -> None:
     number = submitted(systems)
     response = signed_post(
-        systems.client("platform"), as_system=systems.runtimes["sandbox"], path="/v1/bus/status-events",
+        systems.client("platform"),
+        as_system=systems.runtimes["sandbox"],
+        path="/v1/bus/status-events",
         payload=event(number, 1, "accepted"),
     )
     assert response.status_code == 403
@@ -84,12 +127,21 @@ def test_only_housing_may_push_statuses(systems: Systems) -> None:
 def test_unknown_case_and_unknown_status_are_refused_with_codes(systems: Systems) -> None:
     number = submitted(systems)
     client, housing = systems.client("platform"), systems.runtimes["housing"]
-    unknown = signed_post(client, as_system=housing, path="/v1/bus/status-events", payload=event("GZF-350200-20261127-999999", 1, "accepted"))
+    unknown = signed_post(
+        client,
+        as_system=housing,
+        path="/v1/bus/status-events",
+        payload=event("GZF-350200-20261127-999999", 1, "accepted"),
+    )
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "case_unknown"
-    bad = signed_post(client, as_system=housing, path="/v1/bus/status-events", payload=event(number, 1, "teleported"))
+    bad = signed_post(
+        client, as_system=housing, path="/v1/bus/status-events", payload=event(number, 1, "teleported")
+    )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "status_unknown"
     # A refused message is not remembered as processed: the corrected event still gets through.
-    fixed = signed_post(client, as_system=housing, path="/v1/bus/status-events", payload=event(number, 1, "accepted"))
+    fixed = signed_post(
+        client, as_system=housing, path="/v1/bus/status-events", payload=event(number, 1, "accepted")
+    )
     assert fixed.status_code == 200
     assert state(systems, number)[0] == "accepted"
 
@@ -99,5 +151,7 @@ def test_submission_queues_the_case_in_the_same_transaction(systems: Systems) ->
     platform = systems.runtimes["platform"]
     with platform.db.transaction() as session:
         rows = session.execute(select(platform.tables.outbox)).mappings().all()
-    assert [(r["case_no"], r["destination"], r["path"], r["status"]) for r in rows] == [(number, "housing", "/v1/cases", "pending")]
+    assert [(r["case_no"], r["destination"], r["path"], r["status"]) for r in rows] == [
+        (number, "housing", "/v1/cases", "pending")
+    ]
     assert "350203198507080422" not in str(state(systems, number))  # sanity: state helper shows no PII
