@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint typecheck fmt install bench clean openapi
+.PHONY: run test test-sqlite test-postgres lint typecheck fmt install bench clean openapi browser
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -14,20 +14,28 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser journeys drive Debian's Chromium (no browser download): install it if missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
 ## Serve platform, housing and sandbox on http://127.0.0.1:8000 (migrates and seeds first).
 run: $(STAMP)
 	$(BIN)/anju seed
 	$(BIN)/anju serve
 
 ## The whole suite on SQLite, then on PostgreSQL when ANJU_TEST_POSTGRES_URL is set; lint and types too.
-test: $(STAMP) lint typecheck test-sqlite
+test: $(STAMP) browser lint typecheck test-sqlite
 	@if [ -n "$$ANJU_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "ANJU_TEST_POSTGRES_URL not set: PostgreSQL run skipped (CI sets it)"; fi
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) browser
 	ANJU_TEST_BACKEND=sqlite $(BIN)/pytest -q -p no:cacheprovider
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) browser
 	ANJU_TEST_BACKEND=postgres $(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
@@ -47,7 +55,7 @@ openapi: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/signing.py
-	$(BIN)/python bench/outbox.py
+	PYTHONPATH=. $(BIN)/python bench/outbox.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -55,11 +55,12 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> httpx.
     """Open the login page and post the form with its CSRF token (redirects not followed)."""
     page = client.get("/staff/login")
     assert page.status_code == 200
-    return client.post(
+    response: httpx.Response = client.post(
         "/staff/login",
         data={"csrf_token": csrf_of(page.text), "username": username, "password": password},
         follow_redirects=False,
     )
+    return response
 
 
 def signed_in_client(systems: Systems, username: str = "shouli.350100") -> TestClient:
@@ -110,11 +111,12 @@ def outbox_rows(systems: Systems) -> list[dict[str, Any]]:
 def post_event(client: TestClient, case_no: str, event: str) -> httpx.Response:
     page = client.get(f"/staff/cases/{case_no}")
     assert page.status_code == 200, page.text
-    return client.post(
+    response: httpx.Response = client.post(
         f"/staff/cases/{case_no}/events",
         data={"csrf_token": csrf_of(page.text), "event": event},
         follow_redirects=False,
     )
+    return response
 
 
 def error_code_of(html: str) -> str:
