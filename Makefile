@@ -33,10 +33,10 @@ test: $(STAMP) browser lint typecheck test-sqlite
 	else echo "ANJU_TEST_POSTGRES_URL not set: PostgreSQL run skipped (CI sets it)"; fi
 
 test-sqlite: $(STAMP) browser
-	ANJU_TEST_BACKEND=sqlite $(BIN)/pytest -q -p no:cacheprovider
+	ANJU_TEST_BACKEND=sqlite $(BIN)/pytest -q -p no:cacheprovider -n 2
 
 test-postgres: $(STAMP) browser
-	ANJU_TEST_BACKEND=postgres $(BIN)/pytest -q -p no:cacheprovider
+	ANJU_TEST_BACKEND=postgres $(BIN)/pytest -q -p no:cacheprovider  # serial: the test databases are shared
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -36,8 +36,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         settings = Settings(
-            var_dir=Path(tmp), keys_dir=Path(tmp) / "keys", housing_url=f"http://127.0.0.1:{port}",
-            platform_db_url=args.db_url_platform, housing_db_url=args.db_url_housing,
+            var_dir=Path(tmp),
+            keys_dir=Path(tmp) / "keys",
+            housing_url=f"http://127.0.0.1:{port}",
+            platform_db_url=args.db_url_platform,
+            housing_db_url=args.db_url_housing,
         )
         ensure_keys(settings)
         migrate_all(settings)
@@ -47,17 +50,32 @@ def main() -> None:
             with platform.db.transaction() as session:
                 applicant = applicant_sign_in(
                     session=session,
-                    identity=VerifiedIdentity(subject="bench", name="林晓峰", id_number="350102199203150519", phone="13805910001", real_name_level=3),
-                    cipher=platform.cipher, index=platform.blind_index,
+                    identity=VerifiedIdentity(
+                        subject="bench",
+                        name="林晓峰",
+                        id_number="350102199203150519",
+                        phone="13805910001",
+                        real_name_level=3,
+                    ),
+                    cipher=platform.cipher,
+                    index=platform.blind_index,
                 )
                 for _ in range(args.cases):
                     applications.application_submit(
-                        session=session, applicant=applicant,
+                        session=session,
+                        applicant=applicant,
                         form=applications.ApplicationForm(
-                            city_code="350100", district_code="350102", applicant_group="new_graduate",
-                            household_size="1", phone="13805910001", address="鼓楼区五四路 123 号", pledge=True,
+                            city_code="350100",
+                            district_code="350102",
+                            applicant_group="new_graduate",
+                            household_size="1",
+                            phone="13805910001",
+                            address="鼓楼区五四路 123 号",
+                            pledge=True,
                         ),
-                        cipher=platform.cipher, outbox=platform.tables.outbox, min_real_name_level=3,
+                        cipher=platform.cipher,
+                        outbox=platform.tables.outbox,
+                        min_real_name_level=3,
                     )
             worker = platform.outbox_worker()
             passes: list[float] = []
@@ -78,7 +96,13 @@ def main() -> None:
     table = Table(title=f"Outbox delivery, {args.cases} cases, platform → housing over loopback HTTP")
     for column in ("cases stored", "seconds", "cases/s", "ms per case", "batch p50 ms"):
         table.add_column(column)
-    table.add_row(str(stored), f"{elapsed:.2f}", f"{stored / elapsed:.1f}", f"{per_case_ms:.1f}", f"{1000 * statistics.median(passes):.0f}")
+    table.add_row(
+        str(stored),
+        f"{elapsed:.2f}",
+        f"{stored / elapsed:.1f}",
+        f"{per_case_ms:.1f}",
+        f"{1000 * statistics.median(passes):.0f}",
+    )
     Console().print(table)
     print(f"outbox_cases_stored: {stored}")
     print(f"outbox_cases_per_second: {stored / elapsed:.1f}")

@@ -24,13 +24,21 @@ def main() -> None:
     key = signing.generate_keypair()
     registry = KeyRegistry()
     registry.add(caller="platform", key_id=key.key_id, public_key=key.public_key)
-    body = json.dumps({"case_no": "GZF-350100-20261127-000001", "address": "鼓楼区五四路 123 号" * 10}, ensure_ascii=False).encode()
+    body = json.dumps(
+        {"case_no": "GZF-350100-20261127-000001", "address": "鼓楼区五四路 123 号" * 10}, ensure_ascii=False
+    ).encode()
 
     started = time.perf_counter()
     signed = [
         signing.sign_request(
-            method="POST", path="/housing/v1/cases", body=body, caller="platform", key_id=key.key_id,
-            private_key=key, message_id=f"m{i}", purpose="申请公租房",
+            method="POST",
+            path="/housing/v1/cases",
+            body=body,
+            caller="platform",
+            key_id=key.key_id,
+            private_key=key,
+            message_id=f"m{i}",
+            purpose="申请公租房",
         )
         for i in range(n)
     ]
@@ -40,7 +48,12 @@ def main() -> None:
     started = time.perf_counter()
     for headers in signed:
         signing.verify_request(
-            method="POST", path="/housing/v1/cases", headers=headers, body=body, registry=registry, nonces=nonces
+            method="POST",
+            path="/housing/v1/cases",
+            headers=headers,
+            body=body,
+            registry=registry,
+            nonces=nonces,
         )
     verify_seconds = time.perf_counter() - started
 

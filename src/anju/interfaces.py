@@ -22,8 +22,13 @@ SIGNED_HEADERS_NOTE = (
 def _only(spec: dict[str, Any], prefix: str) -> dict[str, Any]:
     spec = dict(spec)
     spec["paths"] = {p: v for p, v in spec["paths"].items() if p.startswith(prefix)}
-    spec["info"] = {**spec["info"], "description": spec["info"].get("description", "") + "\n\n" + SIGNED_HEADERS_NOTE}
-    spec["servers"] = [{"url": "/", "description": "the system's base URL (e.g. https://housing.example/housing)"}]
+    spec["info"] = {
+        **spec["info"],
+        "description": spec["info"].get("description", "") + "\n\n" + SIGNED_HEADERS_NOTE,
+    }
+    spec["servers"] = [
+        {"url": "/", "description": "the system's base URL (e.g. https://housing.example/housing)"}
+    ]
     return spec
 
 

@@ -55,8 +55,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         username: str = Form(""),
         password: str = Form(""),
     ) -> Response:
-        try:
-            with runtime.db.transaction() as session:
+        failure: service.SignInFailed | None = None
+        with runtime.db.transaction() as session:
+            # Caught inside the transaction, so the failed-attempt count and the lock are committed.
+            try:
                 user = service.staff_authenticate(
                     session=session,
                     username=username,
@@ -65,11 +67,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     lockout=timedelta(minutes=settings.staff_lockout_minutes),
                 )
                 staff_id, name = user.id, user.display_name
-        except service.SignInFailed as exc:
+            except service.SignInFailed as exc:
+                failure = exc
+        if failure is not None:
             return render(
                 request,
                 "staff_login.html",
-                {"title": "工作人员登录", "username": username, "error": exc.message},
+                {"title": "工作人员登录", "username": username, "error": failure.message},
                 status_code=401,
             )
         web.rotate()

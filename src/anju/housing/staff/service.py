@@ -86,8 +86,9 @@ def staff_authenticate(
         raise generic
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int(lockout.total_seconds() // 60))
         raise SignInFailed(
-            "account_locked", "连续登录失败次数过多，账号已暂时锁定，请 15 分钟后再试或联系管理员。"
+            "account_locked", f"连续登录失败次数过多，账号已暂时锁定，请 {minutes} 分钟后再试或联系管理员。"
         )
     try:
         _hasher.verify(user.password_hash, password)
