@@ -139,3 +139,14 @@ def test_a_forged_callback_state_is_refused(live: Systems) -> None:
         page = browser.get(f"{platform}/auth/callback", params={"code": "x", "state": "forged"})
         assert page.status_code == 400
         assert "state_mismatch" in page.text
+
+
+def test_a_mistyped_id_number_is_explained_at_sign_in(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        page = applicant_sign_in(browser, platform, id_number="350102199203150510")  # wrong check digit
+        assert page.status_code == 400
+        assert "校验位" in page.text
+        assert 'value="350102199203150510"' in page.text
+        lower_x = applicant_sign_in(browser, platform, id_number="65010219950610027x")  # lower-case x is fine
+        assert lower_x.status_code == 200 and "填写申请" in lower_x.text

@@ -313,6 +313,12 @@ def build_router(
             return RedirectResponse(
                 redirect_uri + "?" + urlencode({"error": "access_denied", "state": state}), status_code=303
             )
+        try:
+            idcard.parse(id_number)
+        except idcard.InvalidIdNumber as exc:
+            # A malformed number is no secret: say exactly what is wrong with it.
+            params["id_number"] = id_number
+            return _login_page(request, params, error=exc.message, status_code=400)
         with runtime.db.transaction() as session:
             resident = resident_authenticate(session=session, id_number=id_number, password=password)
             if resident is None:
