@@ -11,6 +11,7 @@ import argparse
 import statistics
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from rich.console import Console
@@ -21,13 +22,12 @@ from anju.core.runtime import ensure_keys
 from anju.core.settings import Settings
 from anju.embedded import app_for, migrate_all, runtime_for
 from anju.housing.models import Case
-from anju.platform.applications import service as applications
-from anju.platform.identity.oidc import VerifiedIdentity
-from anju.platform.identity.service import applicant_sign_in
 from tests.support.env import LiveServer, free_port
+from tests.support.factories import submit_application
 
 
 def main() -> None:
+    warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--db-url-platform", default=None)
@@ -47,36 +47,8 @@ def main() -> None:
         platform, housing = runtime_for("platform", settings), runtime_for("housing", settings)
         server = LiveServer(app_for("housing", settings, housing), port).start()
         try:
-            with platform.db.transaction() as session:
-                applicant = applicant_sign_in(
-                    session=session,
-                    identity=VerifiedIdentity(
-                        subject="bench",
-                        name="林晓峰",
-                        id_number="350102199203150519",
-                        phone="13805910001",
-                        real_name_level=3,
-                    ),
-                    cipher=platform.cipher,
-                    index=platform.blind_index,
-                )
-                for _ in range(args.cases):
-                    applications.application_submit(
-                        session=session,
-                        applicant=applicant,
-                        form=applications.ApplicationForm(
-                            city_code="350100",
-                            district_code="350102",
-                            applicant_group="new_graduate",
-                            household_size="1",
-                            phone="13805910001",
-                            address="鼓楼区五四路 123 号",
-                            pledge=True,
-                        ),
-                        cipher=platform.cipher,
-                        outbox=platform.tables.outbox,
-                        min_real_name_level=3,
-                    )
+            for _ in range(args.cases):
+                submit_application(platform)
             worker = platform.outbox_worker()
             passes: list[float] = []
             started = time.perf_counter()

@@ -13,11 +13,9 @@ from anju.core import outbox
 from anju.core.timeutil import utcnow
 from anju.embedded import migrate_all
 from anju.housing.models import Case, CaseEvent
-from anju.platform.applications import service as applications
-from anju.platform.identity.oidc import VerifiedIdentity
-from anju.platform.identity.service import applicant_sign_in
 from tests.conftest import Systems, build_systems
 from tests.support import env
+from tests.support.factories import submit_application
 from tests.support.flaky import FlakyProxy
 
 
@@ -46,37 +44,7 @@ def behind_flaky_network(tmp_path: Path, keys_dir: Path) -> Iterator[tuple[Syste
 
 
 def submit_one(systems: Systems) -> str:
-    platform = systems.runtimes["platform"]
-    with platform.db.transaction() as session:
-        applicant = applicant_sign_in(
-            session=session,
-            identity=VerifiedIdentity(
-                subject="fj-test-1",
-                name="林晓峰",
-                id_number="350102199203150519",
-                phone="13805910001",
-                real_name_level=3,
-            ),
-            cipher=platform.cipher,
-            index=platform.blind_index,
-        )
-        application = applications.application_submit(
-            session=session,
-            applicant=applicant,
-            form=applications.ApplicationForm(
-                city_code="350100",
-                district_code="350102",
-                applicant_group="new_graduate",
-                household_size="1",
-                phone="13805910001",
-                address="鼓楼区五四路 123 号",
-                pledge=True,
-            ),
-            cipher=platform.cipher,
-            outbox=platform.tables.outbox,
-            min_real_name_level=3,
-        )
-        return application.application_no
+    return submit_application(systems.runtimes["platform"])
 
 
 def housing_cases(systems: Systems, number: str) -> tuple[int, int]:

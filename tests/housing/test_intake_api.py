@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from sqlalchemy import func, select
 
 from anju.core import signing
 from anju.housing.models import Case
 from tests.conftest import Systems
+from tests.support.factories import case_submission
 from tests.support.signed import signed_post
 
-
-def submission(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "case_no": "GZF-350100-20261127-000001",
-        "city_code": "350100",
-        "district_code": "350102",
-        "channel": "web",
-        "submitted_at": "2026-11-27T02:00:00+00:00",
-        "applicant": {
-            "name": "王𠈌",
-            "id_number": "350182198802290158",
-            "phone": "18605910006",
-            "real_name_level": 3,
-        },
-        "applicant_group": "low_income",
-        "household_size": 3,
-        "address": "长乐区吴航街道 8 号",
-    }
-    body.update(changes)
-    return body
+submission = case_submission
 
 
 def case_count(systems: Systems) -> int:

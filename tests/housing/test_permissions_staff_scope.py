@@ -8,7 +8,6 @@ is its own jurisdiction although its code sits in 福州's range.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 
 from anju.housing.models import Case, CaseEvent
 from tests.conftest import Systems
+from tests.support.factories import case_submission
 from tests.support.journey import csrf_of
 from tests.support.signed import signed_post
 
@@ -40,22 +40,9 @@ CASE_NO = re.compile(r"GZF-\d{6}-\d{8}-\d{6}")
 def submit_all(systems: Systems) -> None:
     client = systems.client("housing")
     for case_no, city, district in CASES.values():
-        payload: dict[str, Any] = {
-            "case_no": case_no,
-            "city_code": city,
-            "district_code": district,
-            "channel": "web",
-            "submitted_at": "2026-11-27T02:00:00+00:00",
-            "applicant": {
-                "name": "王𠈌",
-                "id_number": "350182198802290158",
-                "phone": "18605910006",
-                "real_name_level": 3,
-            },
-            "applicant_group": "low_income",
-            "household_size": 2,
-            "address": "测试地址 1 号",
-        }
+        payload = case_submission(
+            case_no=case_no, city_code=city, district_code=district, household_size=2, address="测试地址 1 号"
+        )
         response = signed_post(
             client, as_system=systems.runtimes["platform"], path="/v1/cases", payload=payload
         )

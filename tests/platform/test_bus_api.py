@@ -8,45 +8,25 @@ from typing import Any
 from sqlalchemy import select
 
 from anju.core.timeutil import utcnow
-from anju.platform.applications import service as applications
-from anju.platform.identity.oidc import VerifiedIdentity
-from anju.platform.identity.service import applicant_sign_in
 from anju.platform.models import Application, ApplicationEvent
 from tests.conftest import Systems
+from tests.support.factories import submit_application
 from tests.support.signed import signed_post
 
 
 def submitted(systems: Systems) -> str:
-    platform = systems.runtimes["platform"]
-    with platform.db.transaction() as session:
-        applicant = applicant_sign_in(
-            session=session,
-            identity=VerifiedIdentity(
-                subject="fj-1",
-                name="陈美华",
-                id_number="350203198507080422",
-                phone="13905920002",
-                real_name_level=3,
-            ),
-            cipher=platform.cipher,
-            index=platform.blind_index,
-        )
-        return applications.application_submit(
-            session=session,
-            applicant=applicant,
-            form=applications.ApplicationForm(
-                city_code="350200",
-                district_code="350203",
-                applicant_group="low_income",
-                household_size="3",
-                phone="13905920002",
-                address="思明区厦禾路 1 号",
-                pledge=True,
-            ),
-            cipher=platform.cipher,
-            outbox=platform.tables.outbox,
-            min_real_name_level=3,
-        ).application_no
+    return submit_application(
+        systems.runtimes["platform"],
+        subject="fj-1",
+        name="陈美华",
+        id_number="350203198507080422",
+        phone="13905920002",
+        city_code="350200",
+        district_code="350203",
+        applicant_group="low_income",
+        household_size=3,
+        address="思明区厦禾路 1 号",
+    )
 
 
 def event(number: str, seq: int, status: str) -> dict[str, Any]:
