@@ -36,6 +36,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
     """The intake API (housing) and the status bus (platform), as OpenAPI 3.1 documents."""
     from anju.housing import app as housing_app
     from anju.platform import app as platform_app
+    from anju.sandbox import app as sandbox_app
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(var_dir=Path(tmp), keys_dir=Path(tmp) / "keys")
@@ -44,15 +45,19 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         ensure_keys(settings)
         housing_rt = housing_app.housing_runtime(settings)
         platform_rt = platform_app.platform_runtime(settings)
+        sandbox_rt = sandbox_app.sandbox_runtime(settings)
         try:
             housing = housing_app.create_app(settings, runtime=housing_rt).openapi()
             platform = platform_app.create_app(settings, runtime=platform_rt).openapi()
+            sandbox = sandbox_app.create_app(settings, runtime=sandbox_rt).openapi()
         finally:
             housing_rt.stop()
             platform_rt.stop()
+            sandbox_rt.stop()
     return {
         "housing-intake.openapi.json": _only(housing, "/v1/cases"),
         "platform-bus.openapi.json": _only(platform, "/v1/bus/"),
+        "sandbox-sources.openapi.json": _only(sandbox, "/v1/sources/"),
     }
 
 

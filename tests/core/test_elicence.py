@@ -33,7 +33,9 @@ def test_a_deviating_published_identifier_is_read_loosely_but_not_strictly() -> 
 
 
 def test_mint_and_parse_round_trip() -> None:
-    identifier = licence_identifier(type_code="11100000000013338W032", issuer_code="11350000SANDBOX00X", serial="2026000001")
+    identifier = licence_identifier(
+        type_code="11100000000013338W032", issuer_code="11350000SANDBOX00X", serial="2026000001"
+    )
     assert identifier.startswith("1.2.156.3005.2.11100000000013338W032.11350000SANDBOX00X.2026000001.001.")
     assert licence_identifier_parse(identifier).serial == "2026000001"
     tampered = identifier.replace("2026000001", "2026000002")
@@ -46,7 +48,10 @@ def test_mint_and_parse_round_trip() -> None:
     [
         ({"type_code": "short", "issuer_code": "11350000SANDBOX00X", "serial": "1"}, "type code"),
         ({"type_code": "11100000000013338W032", "issuer_code": "x", "serial": "1"}, "issuer"),
-        ({"type_code": "11100000000013338W032", "issuer_code": "11350000SANDBOX00X", "serial": "a-b"}, "serial"),
+        (
+            {"type_code": "11100000000013338W032", "issuer_code": "11350000SANDBOX00X", "serial": "a-b"},
+            "serial",
+        ),
     ],
 )
 def test_minting_is_strict(kwargs: dict[str, str], problem: str) -> None:

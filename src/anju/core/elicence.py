@@ -52,7 +52,11 @@ def licence_identifier(*, type_code: str, issuer_code: str, serial: str, version
         raise ValueError("serial must be 1–64 letters or digits")
     if not 1 <= version <= 999:
         raise ValueError("version must be 1–999")
-    return str(LicenceIdentifier(type_code=type_code, issuer_code=issuer_code, serial=serial.upper(), version=version))
+    return str(
+        LicenceIdentifier(
+            type_code=type_code, issuer_code=issuer_code, serial=serial.upper(), version=version
+        )
+    )
 
 
 def licence_identifier_parse(value: str, *, strict: bool = True) -> LicenceIdentifier:
@@ -71,4 +75,6 @@ def licence_identifier_parse(value: str, *, strict: bool = True) -> LicenceIdent
         raise ValueError("malformed version or check character")
     if strict and mod37_36_check(type_code + issuer_code + serial + version) != check.upper():
         raise ValueError("licence identifier check character does not match")
-    return LicenceIdentifier(type_code=type_code, issuer_code=issuer_code, serial=serial, version=int(version))
+    return LicenceIdentifier(
+        type_code=type_code, issuer_code=issuer_code, serial=serial, version=int(version)
+    )

@@ -13,8 +13,12 @@ from anju.core.settings import Settings
 from anju.core.web import add_health_routes, install_page_errors, make_templates, mount_static
 from anju.core.websession import WebSessionMiddleware
 from anju.sandbox.models import TABLES, metadata
+from anju.sandbox.population import models as _population_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.population.service import personas_seed
+from anju.sandbox.sources import api as sources_api
 from anju.sandbox.sources import idp
+from anju.sandbox.sources import models as _source_models  # noqa: F401 - tables on the metadata
+from anju.sandbox.sources.faults import FaultBoard
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
@@ -53,6 +57,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     )
     key = idp.idp_signing_key(directory=settings.key_directory)
     app.include_router(idp.build_router(runtime=runtime, templates=templates, client=client, key=key))
+    app.state.faults = FaultBoard()
+    app.include_router(sources_api.build_router(runtime=runtime, faults=app.state.faults))
 
     @app.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
