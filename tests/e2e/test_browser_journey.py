@@ -69,6 +69,12 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     page.get_by_label("密码").fill("anju-demo")
     page.get_by_role("button", name="登录并授权").click()
 
+    expect(page.get_by_role("heading", name="开始申请")).to_be_visible()
+    page.get_by_role("button", name="开始申请").click()
+    expect(page.get_by_role("heading", name="申请公租房")).to_be_visible()  # the task list
+    assert_fits_phone(page)
+    page.get_by_role("link", name="填写申请").click()
+
     expect(page.get_by_role("heading", name="填写申请")).to_be_visible()
     assert_fits_phone(page)
     # Submit once with mistakes: the error summary names them and links to the fields.

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 
 from anju.platform.models import Application
 from tests.conftest import Systems
-from tests.support.journey import applicant_sign_in, application_fill_and_submit
+from tests.support.journey import applicant_sign_in, application_fill_and_submit, open_draft_form
 
 
 def application_count(systems: Systems) -> int:
     with systems.runtimes["platform"].db.transaction() as session:
-        return int(session.scalar(select(func.count()).select_from(Application)) or 0)
+        submitted = select(func.count()).select_from(Application).where(Application.status != "draft")
+        return int(session.scalar(submitted) or 0)
 
 
 def test_every_wrong_answer_is_named_and_linked_and_answers_are_kept(live: Systems) -> None:
@@ -67,8 +68,9 @@ def test_missing_csrf_token_is_refused_with_an_explanation(live: Systems) -> Non
         assert "csrf_invalid" in page.text and "重新提交" in page.text
         assert application_count(live) == 0
         # Still signed in: going back to the form works and the next submission succeeds.
-        again = browser.get(f"{platform}/applications/new")
+        again = open_draft_form(browser, platform, browser.get(f"{platform}/applications/new", follow_redirects=True))
         assert again.status_code == 200 and "填写申请" in again.text
+        assert 'value="1380591"' not in again.text  # the draft resumes; nothing half-typed was stored
         done = application_fill_and_submit(browser, platform, again.text)
         assert "申请已提交" in done.text
     assert application_count(live) == 1

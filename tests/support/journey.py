@@ -30,7 +30,36 @@ def applicant_sign_in(
     form = hidden_fields(login_page.text)
     form.update({"id_number": id_number, "password": password, "action": "login"})
     action = str(login_page.url).split("?")[0]
-    return client.post(action, data=form, follow_redirects=True)
+    landed = client.post(action, data=form, follow_redirects=True)
+    if landed.status_code != 200:
+        return landed
+    return open_draft_form(client, platform_url, landed)
+
+
+def open_draft_form(client: httpx.Client, platform_url: str, page: httpx.Response) -> httpx.Response:
+    """From the start page or a draft's task list, go to the draft's application form."""
+    if 'action="/drafts"' in page.text or "/drafts\"" in page.text or ">开始申请</button>" in page.text:
+        page = client.post(f"{platform_url}/drafts", data={"csrf_token": csrf_of(page.text)}, follow_redirects=True)
+    link = re.search(r'href="([^"]*/drafts/\d+/form)"', page.text)
+    if link is None:
+        return page
+    return client.get(link.group(1) if link.group(1).startswith("http") else _absolute(platform_url, link.group(1)))
+
+
+def _absolute(platform_url: str, path: str) -> str:
+    from urllib.parse import urlsplit
+
+    if path.startswith("http"):
+        return path
+    parts = urlsplit(platform_url)
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def draft_id_of(page: httpx.Response) -> int:
+    """The draft id in a draft page's URL."""
+    match = re.search(r"/drafts/(\d+)", str(page.url))
+    assert match, f"not a draft page: {page.url}"
+    return int(match.group(1))
 
 
 def application_fill_and_submit(
@@ -47,7 +76,9 @@ def application_fill_and_submit(
         "pledge": "yes",
     }
     data.update({k: str(v) for k, v in answers.items()})
-    return client.post(f"{platform_url}/applications", data=data, follow_redirects=True)
+    action = re.search(r'<form method="post" action="([^"]*/drafts/\d+/submit)"', form_page)
+    assert action, "not an application form page"
+    return client.post(_absolute(platform_url, action.group(1)), data=data, follow_redirects=True)
 
 
 def staff_sign_in(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +13,17 @@ import httpx
 from anju.core import signing
 from anju.core.httpapi import SystemIdentity
 from anju.core.outbox import DeliveryResult, OutboxMessage, new_message_id
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A signed request, ready to send."""
+
+    method: str
+    url: str
+    destination: str
+    headers: dict[str, str]
+    body: bytes
 
 
 class PeerResponseError(Exception):
@@ -39,7 +51,7 @@ class SignedClient:
         """Close pooled connections."""
         self._client.close()
 
-    def request(
+    def prepare(
         self,
         *,
         method: str,
@@ -50,16 +62,12 @@ class SignedClient:
         user: str = "",
         purpose: str = "",
         case: str = "",
-    ) -> httpx.Response:
-        """Send one signed request and verify the signed response (raises PeerResponseError)."""
+    ) -> PreparedRequest:
+        """The URL, signed headers and exact body of a request to a peer."""
         url = self.base_urls[destination] + path
         parts = urlsplit(url)
         signed_path = parts.path + (f"?{parts.query}" if parts.query else "")
-        body = (
-            b""
-            if payload is None
-            else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        )
+        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         headers = signing.sign_request(
             method=method,
             path=signed_path,
@@ -74,19 +82,35 @@ class SignedClient:
         )
         if body:
             headers["Content-Type"] = "application/json; charset=utf-8"
-        response = self._client.request(method, url, content=body, headers=headers)
+        return PreparedRequest(method=method, url=url, destination=destination, headers=headers, body=body)
+
+    def check(self, prepared: PreparedRequest, response: httpx.Response) -> str:
+        """Verify the peer signed this answer to this request; returns the signature (for provenance)."""
         try:
             signing.verify_response(
                 status_code=response.status_code,
-                request_nonce=headers[signing.HEADER_NONCE],
+                request_nonce=prepared.headers[signing.HEADER_NONCE],
                 headers=response.headers,
                 body=response.content,
                 registry=self.registry,
-                expected_responder=destination,
+                expected_responder=prepared.destination,
             )
         except signing.SignatureError as exc:
-            raise PeerResponseError(f"{destination} answered without a valid signature: {exc.code}") from exc
+            raise PeerResponseError(f"{prepared.destination} answered without a valid signature: {exc.code}") from exc
+        return str(response.headers.get(signing.HEADER_SIGNATURE, ""))
+
+    def request(self, **kwargs: Any) -> httpx.Response:
+        """Send one signed request and verify the signed response (raises PeerResponseError)."""
+        prepared = self.prepare(**kwargs)
+        response = self._client.request(prepared.method, prepared.url, content=prepared.body, headers=prepared.headers)
+        self.check(prepared, response)
         return response
+
+    async def arequest(self, client: httpx.AsyncClient, **kwargs: Any) -> tuple[httpx.Response, str]:
+        """The same over an async client (for fan-out); returns the response and its verified signature."""
+        prepared = self.prepare(**kwargs)
+        response = await client.request(prepared.method, prepared.url, content=prepared.body, headers=prepared.headers)
+        return response, self.check(prepared, response)
 
     def deliver(self, message: OutboxMessage) -> DeliveryResult:
         """Outbox sender: POST the message; classify the outcome for the retry rule."""

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     http_timeout_seconds: float = 10.0
 
+    backfill_timeout_seconds: float = 3.0
+    backfill_breaker_threshold: int = 3
+    backfill_breaker_cooldown_seconds: float = 30.0
+
     staff_max_failed_logins: int = 5
     staff_lockout_minutes: int = 15
 

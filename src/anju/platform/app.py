@@ -13,7 +13,8 @@ from anju.core.settings import Settings
 from anju.core.web import add_health_routes, install_page_errors, make_templates, mount_static
 from anju.core.websession import WebSessionMiddleware
 from anju.platform.applications import api as applications_api
-from anju.platform.channels.web import pages
+from anju.platform.backfill.breaker import CircuitBreakers
+from anju.platform.channels.web import draft_pages, pages
 from anju.platform.identity.oidc import OidcProvider
 from anju.platform.models import TABLES
 
@@ -52,6 +53,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     )
     app.include_router(pages.build_router(runtime=runtime, templates=templates, provider=provider))
     app.include_router(applications_api.build_router(runtime=runtime))
+    app.state.breakers = CircuitBreakers(
+        threshold=settings.backfill_breaker_threshold, cooldown_seconds=settings.backfill_breaker_cooldown_seconds
+    )
+    app.include_router(draft_pages.build_router(runtime=runtime, templates=templates, breakers=app.state.breakers))
 
     @app.exception_handler(pages.SignInRequired)
     async def _sign_in(request: Request, exc: pages.SignInRequired) -> RedirectResponse:

@@ -49,18 +49,19 @@ class Application(Base):
     __tablename__ = "application"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_no: Mapped[str] = mapped_column(String(50), unique=True)
+    # Numbered on submission; a draft has none yet.
+    application_no: Mapped[str | None] = mapped_column(String(50), unique=True, nullable=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
-    city_code: Mapped[str] = mapped_column(String(6), index=True)
-    district_code: Mapped[str] = mapped_column(String(6))
-    applicant_group: Mapped[str] = mapped_column(String(32))
-    household_size: Mapped[int] = mapped_column(Integer)
-    phone_enc: Mapped[str] = mapped_column(Text)
-    address: Mapped[str] = mapped_column(String(200))
+    city_code: Mapped[str] = mapped_column(String(6), index=True, default="")
+    district_code: Mapped[str] = mapped_column(String(6), default="")
+    applicant_group: Mapped[str] = mapped_column(String(32), default="")
+    household_size: Mapped[int] = mapped_column(Integer, default=1)
+    phone_enc: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
     channel: Mapped[str] = mapped_column(String(16), default="web")
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), default="draft")
     status_seq: Mapped[int] = mapped_column(Integer, default=0)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -98,3 +99,93 @@ class ApplicationCounter(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApplicationMember(Base):
+    """A person of the application's household: the applicant and the co-applicants they chose."""
+
+    __tablename__ = "application_member"
+    __table_args__ = (UniqueConstraint("application_id", "id_number_bidx", name="uq_application_member_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # applicant / co_applicant
+    relation: Mapped[str] = mapped_column(String(16))  # 本人 配偶 子女 父母 其他 (relation to the applicant)
+    name: Mapped[str] = mapped_column(String(64))
+    id_number_enc: Mapped[str] = mapped_column(Text)
+    id_number_bidx: Mapped[str] = mapped_column(String(64), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Consent(Base):
+    """One person's authorisation for one source, for one application's purpose (PIPL arts. 14, 23, 29)."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("application_member.id"), index=True)
+    subject_bidx: Mapped[str] = mapped_column(String(64), index=True)  # whose data (blind index of the ID)
+    granted_by: Mapped[str] = mapped_column(String(128))  # IdP subject of who consented (self or guardian)
+    source: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(Text)
+    fields: Mapped[str] = mapped_column(Text)
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    text_version: Mapped[str] = mapped_column(String(64))  # SM3 of the notice shown, so the wording can be proven
+    channel: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConsentEvent(Base):
+    """Append-only history of consents: granted, revoked."""
+
+    __tablename__ = "consent_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consent.id"), index=True)
+    event: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BackfillResult(Base):
+    """What one source said about one household member, with its provenance."""
+
+    __tablename__ = "backfill_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("application_member.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(24))  # found / no_record / failed / no_consent / circuit_open
+    payload_enc: Mapped[str] = mapped_column(Text, default="")  # SM4-GCM JSON of the fields returned
+    error: Mapped[str] = mapped_column(String(64), default="")
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+    response_signature: Mapped[str] = mapped_column(Text, default="")
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    review: Mapped[str] = mapped_column(String(16), default="")  # "" / confirmed / disputed
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DataAccessLog(Base):
+    """Every query of a person's data: when, which source, which fields, why, for which application, by whom."""
+
+    __tablename__ = "data_access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_bidx: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    fields: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(Text)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), nullable=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(24))
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from anju.core import idcard, regions
+
+
+def _parse_id(value: str) -> str:
+    try:
+        return idcard.parse(value).number
+    except idcard.InvalidIdNumber as exc:
+        raise ValueError(f"{exc.code}: {exc.message}") from exc
 
 
 class IntakeApplicant(BaseModel):
@@ -23,10 +30,39 @@ class IntakeApplicant(BaseModel):
     @field_validator("id_number")
     @classmethod
     def _valid_id(cls, value: str) -> str:
-        try:
-            return idcard.parse(value).number
-        except idcard.InvalidIdNumber as exc:
-            raise ValueError(f"{exc.code}: {exc.message}") from exc
+        return _parse_id(value)
+
+
+class HouseholdMember(BaseModel):
+    """A person applying together with the applicant (the applicant included, role applicant)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["applicant", "co_applicant"]
+    relation: str = Field(max_length=16, description="relation to the applicant: 本人 配偶 子女 父母 其他")
+    name: str = Field(min_length=1, max_length=64)
+    id_number: str
+    birth_date: date
+
+    @field_validator("id_number")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        return _parse_id(value)
+
+
+class EvidenceItem(BaseModel):
+    """What a register said about a member, with provenance and the applicant's confirmation or dispute."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: str
+    source: str = Field(max_length=32)
+    status: Literal["found", "no_record", "failed", "no_consent", "circuit_open"]
+    fields: dict[str, Any] = Field(default_factory=dict)
+    request_id: str = Field(default="", max_length=64)
+    fetched_at: datetime
+    review: Literal["", "confirmed", "disputed"] = ""
+    review_reason: str = Field(default="", max_length=2000)
 
 
 class CaseSubmission(BaseModel):
@@ -45,6 +81,8 @@ class CaseSubmission(BaseModel):
     applicant_group: Literal["dibao", "low_income", "lower_middle_income", "new_graduate", "migrant_worker"]
     household_size: int = Field(ge=1, le=20)
     address: str = Field(min_length=1, max_length=200)
+    household: list[HouseholdMember] = Field(default_factory=list, max_length=20)
+    evidence: list[EvidenceItem] = Field(default_factory=list, max_length=400)
 
     @field_validator("city_code")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import Table, select
@@ -14,6 +15,8 @@ from anju.housing.review.service import case_transition
 
 ID_CONTEXT = "housing.case.applicant_id"
 PHONE_CONTEXT = "housing.case.phone"
+HOUSEHOLD_CONTEXT = "housing.case.household"
+EVIDENCE_CONTEXT = "housing.case.evidence"
 
 
 class IntakeRejected(Exception):
@@ -60,6 +63,12 @@ def case_receive(
         applicant_group=submission.applicant_group,
         household_size=submission.household_size,
         address=submission.address,
+        household_enc=cipher.encrypt(
+            json.dumps([m.model_dump(mode="json") for m in submission.household], ensure_ascii=False), context=HOUSEHOLD_CONTEXT
+        ),
+        evidence_enc=cipher.encrypt(
+            json.dumps([e.model_dump(mode="json") for e in submission.evidence], ensure_ascii=False), context=EVIDENCE_CONTEXT
+        ),
         status="",
         event_seq=0,
         submitted_at=submission.submitted_at,

@@ -16,6 +16,8 @@ from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS
 from anju.platform.applications.schemas import StatusEvent
+from anju.platform.applications import household
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
 from anju.platform.identity.service import applicant_id_number
 from anju.platform.models import Applicant, Application, ApplicationCounter, ApplicationEvent
 
@@ -122,6 +124,7 @@ def application_submit(
     outbox: Table,
     min_real_name_level: int,
     channel: str = "web",
+    draft: Application | None = None,
 ) -> Application:
     """Submit: number the application, record 已提交, and queue the case to housing — one transaction."""
     if applicant.real_name_level < min_real_name_level:
@@ -138,20 +141,20 @@ def application_submit(
         city_code=form.city_code, day=day, sequence=_next_sequence(session, city_code=form.city_code, day=day)
     )
     phone = form.phone.strip().replace(" ", "")
-    application = Application(
-        application_no=number,
-        applicant_id=applicant.id,
-        city_code=form.city_code,
-        district_code=form.district_code,
-        applicant_group=form.applicant_group,
-        household_size=int(form.household_size),
-        phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT),
-        address=form.address.strip(),
-        channel=channel,
-        status="submitted",
-        status_seq=0,
-        submitted_at=now,
-    )
+    application = draft or Application(applicant_id=applicant.id)
+    if application.applicant_id != applicant.id or (draft is not None and draft.status != "draft"):
+        raise SubmissionRefused("not_your_draft", "这份申请不是您的草稿，或已经提交。")
+    application.application_no = number
+    application.city_code = form.city_code
+    application.district_code = form.district_code
+    application.applicant_group = form.applicant_group
+    application.household_size = int(form.household_size)
+    application.phone_enc = cipher.encrypt(phone, context=PHONE_CONTEXT)
+    application.address = form.address.strip()
+    application.channel = channel
+    application.status = "submitted"
+    application.status_seq = 0
+    application.submitted_at = now
     session.add(application)
     session.flush()
     session.add(
@@ -170,7 +173,9 @@ def application_submit(
         topic="case.submitted",
         destination="housing",
         path=CASE_INTAKE_PATH,
-        payload=case_payload(application=application, applicant=applicant, cipher=cipher, phone=phone),
+        payload=case_payload(
+            session=session,
+            application=application, applicant=applicant, cipher=cipher, phone=phone),
         case_no=number,
         acting_user=applicant.subject,
         purpose=SUBMIT_PURPOSE,
@@ -179,15 +184,18 @@ def application_submit(
 
 
 def case_payload(
-    *, application: Application, applicant: Applicant, cipher: crypto.FieldCipher, phone: str
+    *, session: Session, application: Application, applicant: Applicant, cipher: crypto.FieldCipher, phone: str
 ) -> dict[str, Any]:
     """The case as housing's intake API expects it (docs/interfaces/housing-intake.openapi.json)."""
+    assert application.submitted_at is not None
     return {
         "case_no": application.application_no,
         "city_code": application.city_code,
         "district_code": application.district_code,
         "channel": application.channel,
         "submitted_at": application.submitted_at.isoformat(),
+        "household": household_payload(session=session, application=application, cipher=cipher),
+        "evidence": evidence_payload(session=session, application=application, cipher=cipher),
         "applicant": {
             "name": applicant.name,
             "id_number": applicant_id_number(applicant=applicant, cipher=cipher),
@@ -198,6 +206,40 @@ def case_payload(
         "household_size": application.household_size,
         "address": application.address,
     }
+
+
+def household_payload(*, session: Session, application: Application, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+    """The household as submitted: who applies with whom."""
+    return [
+        {
+            "role": m.role,
+            "relation": m.relation,
+            "name": m.name,
+            "id_number": cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT),
+            "birth_date": m.birth_date.isoformat(),
+        }
+        for m in household.members_of(session=session, application_id=application.id)
+    ]
+
+
+def evidence_payload(*, session: Session, application: Application, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+    """What each register said about each member, with provenance and the applicant's confirmation or dispute."""
+    members = {m.id: m for m in household.members_of(session=session, application_id=application.id)}
+    items = backfill_preview(session=session, application_id=application.id, cipher=cipher)
+    return [
+        {
+            "id_number": cipher.decrypt(members[i.member_id].id_number_enc, context=MEMBER_ID_CONTEXT),
+            "source": i.source,
+            "status": i.status,
+            "fields": i.fields,
+            "request_id": i.request_id,
+            "fetched_at": i.fetched_at.isoformat(),
+            "review": i.review,
+            "review_reason": i.review_reason,
+        }
+        for i in items
+        if i.member_id in members
+    ]
 
 
 def applications_of(*, session: Session, applicant_id: int) -> list[Application]:

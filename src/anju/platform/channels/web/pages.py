@@ -13,6 +13,7 @@ from anju.core import regions
 from anju.core.runtime import Runtime
 from anju.core.vocab import APPLICANT_GROUP_LABELS, status_label
 from anju.core.websession import WebSession, require_csrf, web_session
+from anju.platform.applications import household
 from anju.platform.applications import service as applications
 from anju.platform.identity import service as identity
 from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
@@ -118,10 +119,11 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         return RedirectResponse(str(request.url_for("home")), status_code=303)
 
     def form_context(
-        form: applications.ApplicationForm, errors: applications.FormErrors, applicant: Any
+        form: applications.ApplicationForm, errors: applications.FormErrors, applicant: Any, draft_id: int
     ) -> dict[str, Any]:
         cities = regions.jurisdictions()
         return {
+            "draft_id": draft_id,
             "title": "填写申请",
             "form": form.as_dict(),
             "errors": errors.fields,
@@ -135,17 +137,43 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
     @router.get("/applications/new", name="application_new")
     def application_new(request: Request, applicant_id: int = Depends(current_applicant_id)) -> Response:
         with runtime.db.transaction() as session:
+            draft = household.draft_open(session=session, applicant_id=applicant_id)
+            draft_id = draft.id if draft else None
+        if draft_id is not None:
+            return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
+        return render(request, "start.html", {"title": "开始申请"})
+
+    @router.post("/drafts", name="draft_start", dependencies=[Depends(require_csrf)])
+    def draft_start(request: Request, applicant_id: int = Depends(current_applicant_id)) -> Response:
+        with runtime.db.transaction() as session:
+            draft = household.draft_open(session=session, applicant_id=applicant_id)
+            if draft is None:
+                applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+                if applicant is None:
+                    raise SignInRequired("/applications/new")
+                draft = household.draft_start(
+                    session=session, applicant=applicant, cipher=runtime.cipher, index=runtime.blind_index
+                )
+            draft_id = draft.id
+        return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
+
+    @router.get("/drafts/{draft_id}/form", name="draft_form")
+    def draft_form(request: Request, draft_id: int, applicant_id: int = Depends(current_applicant_id)) -> Response:
+        with runtime.db.transaction() as session:
             applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-            if applicant is None:
-                raise SignInRequired("/applications/new")
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            if applicant is None or draft is None:
+                return _no_draft(request)
             phone = identity.applicant_phone(applicant=applicant, cipher=runtime.cipher)
             view = _applicant_view(applicant, runtime)
-        form = applications.ApplicationForm(phone=phone)
-        return render(request, "application_form.html", form_context(form, applications.FormErrors(), view))
+            size = str(len(household.members_of(session=session, application_id=draft.id)))
+        form = applications.ApplicationForm(phone=phone, household_size=size)
+        return render(request, "application_form.html", form_context(form, applications.FormErrors(), view, draft_id))
 
-    @router.post("/applications", name="application_submit", dependencies=[Depends(require_csrf)])
-    def application_submit(
+    @router.post("/drafts/{draft_id}/submit", name="draft_submit", dependencies=[Depends(require_csrf)])
+    def draft_submit(
         request: Request,
+        draft_id: int,
         applicant_id: int = Depends(current_applicant_id),
         city_code: str = Form(""),
         district_code: str = Form(""),
@@ -167,12 +195,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         errors = applications.application_validate(form)
         with runtime.db.transaction() as session:
             applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-            if applicant is None:
-                raise SignInRequired("/applications/new")
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            if applicant is None or draft is None:
+                return _no_draft(request)
             view = _applicant_view(applicant, runtime)
             if errors:
                 return render(
-                    request, "application_form.html", form_context(form, errors, view), status_code=400
+                    request, "application_form.html", form_context(form, errors, view, draft_id), status_code=400
                 )
             try:
                 application = applications.application_submit(
@@ -182,14 +211,23 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                     cipher=runtime.cipher,
                     outbox=runtime.tables.outbox,
                     min_real_name_level=settings.submit_min_real_name_level,
+                    draft=draft,
                 )
             except applications.SubmissionRefused as exc:
-                context = form_context(form, applications.FormErrors(), view)
+                context = form_context(form, applications.FormErrors(), view, draft_id)
                 context["refusal"] = exc.message
                 return render(request, "application_form.html", context, status_code=403)
             number = application.application_no
         return RedirectResponse(
             str(request.url_for("application_show", application_no=number)) + "?submitted=1", status_code=303
+        )
+
+    def _no_draft(request: Request) -> Response:
+        return render(
+            request,
+            "error.html",
+            {"title": "找不到这份草稿", "message": "没有找到您名下的这份申请草稿，它可能已经提交。", "code": "draft_not_found"},
+            status_code=404,
         )
 
     @router.get("/applications/{application_no}", name="application_show")

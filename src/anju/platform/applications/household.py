@@ -1,0 +1,172 @@
+"""Drafts and their household: the applicant, and co-applicants chosen from the hukou book."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.core import crypto, idcard
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PAYLOAD_CONTEXT
+from anju.platform.consent.service import consents_revoke_for_member
+from anju.platform.identity.service import applicant_id_number
+from anju.platform.models import Applicant, Application, ApplicationMember, BackfillResult
+
+# How a hukou-book relation to the householder reads as a relation to the applicant, when the
+# applicant is the householder (the common case); otherwise the applicant says it.
+RELATION_FROM_HOUSEHOLDER = {"配偶": "配偶", "子女": "子女", "父母": "父母"}
+RELATIONS = ("配偶", "子女", "父母", "其他")
+REMOVED = "removed"
+
+
+class HouseholdError(Exception):
+    """The household cannot be saved as chosen."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def draft_start(*, session: Session, applicant: Applicant, cipher: crypto.FieldCipher, index: crypto.BlindIndex) -> Application:
+    """A new draft with the applicant as its first member."""
+    draft = Application(applicant_id=applicant.id, status="draft")
+    session.add(draft)
+    session.flush()
+    number = applicant_id_number(applicant=applicant, cipher=cipher)
+    member_add(session=session, draft=draft, role="applicant", relation="本人", name=applicant.name, id_number=number, cipher=cipher, index=index)
+    return draft
+
+
+def draft_open(*, session: Session, applicant_id: int) -> Application | None:
+    """The applicant's draft in progress, if any (one at a time)."""
+    return session.scalar(
+        select(Application).where(Application.applicant_id == applicant_id, Application.status == "draft").order_by(Application.id.desc())
+    )
+
+
+def draft_get(*, session: Session, applicant_id: int, draft_id: int) -> Application | None:
+    """One of the applicant's own drafts."""
+    draft = session.get(Application, draft_id)
+    if draft is None or draft.applicant_id != applicant_id or draft.status != "draft":
+        return None
+    return draft
+
+
+def member_add(
+    *, session: Session, draft: Application, role: str, relation: str, name: str, id_number: str,
+    cipher: crypto.FieldCipher, index: crypto.BlindIndex,
+) -> ApplicationMember:
+    """Add a person to the household (ID encrypted, blind-indexed)."""
+    parsed = idcard.parse(id_number)
+    member = ApplicationMember(
+        application_id=draft.id, role=role, relation=relation, name=name,
+        id_number_enc=cipher.encrypt(parsed.number, context=MEMBER_ID_CONTEXT),
+        id_number_bidx=index.digest(parsed.number, kind="id_number"), birth_date=parsed.birth_date,
+    )
+    session.add(member)
+    session.flush()
+    return member
+
+
+def members_of(*, session: Session, application_id: int) -> list[ApplicationMember]:
+    """The household, applicant first."""
+    return list(
+        session.scalars(
+            select(ApplicationMember)
+            .where(ApplicationMember.application_id == application_id, ApplicationMember.role != REMOVED)
+            .order_by(ApplicationMember.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person in the applicant's hukou book who may be added as a co-applicant."""
+
+    id_number: str
+    name: str
+    relation: str
+    birth_date: date
+
+
+def _latest_payload(session: Session, *, application_id: int, member_id: int, source: str, cipher: crypto.FieldCipher) -> dict[str, object] | None:
+    row = session.scalar(
+        select(BackfillResult)
+        .where(BackfillResult.application_id == application_id, BackfillResult.member_id == member_id, BackfillResult.source == source)
+        .order_by(BackfillResult.id.desc())
+    )
+    if row is None or row.status != "found":
+        return None
+    return dict(json.loads(cipher.decrypt(row.payload_enc, context=PAYLOAD_CONTEXT)))
+
+
+def household_candidates(*, session: Session, draft: Application, cipher: crypto.FieldCipher) -> list[Candidate] | None:
+    """Others in the applicant's hukou book (None when the hukou register has not answered)."""
+    applicant = members_of(session=session, application_id=draft.id)[0]
+    hukou = _latest_payload(session, application_id=draft.id, member_id=applicant.id, source="hukou", cipher=cipher)
+    if hukou is None:
+        return None
+    own = cipher.decrypt(applicant.id_number_enc, context=MEMBER_ID_CONTEXT)
+    members = hukou.get("book_members") or []
+    assert isinstance(members, list)
+    return [
+        Candidate(id_number=m["id_number"], name=m["name"], relation=RELATION_FROM_HOUSEHOLDER.get(m["relation"], "其他"), birth_date=date.fromisoformat(m["birth_date"]))
+        for m in members
+        if m["id_number"] != own
+    ]
+
+
+def spouse_on_record(*, session: Session, draft: Application, cipher: crypto.FieldCipher) -> str | None:
+    """The spouse's ID number if the marriage register says the applicant is married."""
+    applicant = members_of(session=session, application_id=draft.id)[0]
+    marriage = _latest_payload(session, application_id=draft.id, member_id=applicant.id, source="marriage", cipher=cipher)
+    if marriage and marriage.get("status") == "已婚" and marriage.get("spouse_id_number"):
+        return str(marriage["spouse_id_number"])
+    return None
+
+
+def household_set(
+    *, session: Session, draft: Application, chosen: list[str], actor: str, cipher: crypto.FieldCipher,
+    index: crypto.BlindIndex,
+) -> list[ApplicationMember]:
+    """Replace the co-applicants with those chosen from the hukou book; the spouse is required when married."""
+    candidates = household_candidates(session=session, draft=draft, cipher=cipher)
+    if candidates is None:
+        raise HouseholdError("hukou_not_available", "户籍信息尚未查询到，请先授权并查询户籍信息，或到窗口办理。")
+    by_number = {c.id_number: c for c in candidates}
+    unknown = [n for n in chosen if n not in by_number]
+    if unknown:
+        raise HouseholdError("not_in_hukou_book", "只能从您户口簿上的成员中选择共同申请人。")
+    spouse = spouse_on_record(session=session, draft=draft, cipher=cipher)
+    if spouse and spouse not in chosen:
+        raise HouseholdError("spouse_required", "婚姻登记显示您已婚，配偶须作为共同申请人。")
+    everyone = {m.id_number_bidx: m for m in session.scalars(select(ApplicationMember).where(ApplicationMember.application_id == draft.id))}
+    keep = {index.digest(n, kind="id_number") for n in chosen}
+    for member in everyone.values():
+        if member.role == "co_applicant" and member.id_number_bidx not in keep:
+            member.role = REMOVED  # kept, not deleted: their consents and the queries made stay on record
+            consents_revoke_for_member(session=session, member_id=member.id, actor=actor, channel="web")
+        elif member.role == REMOVED and member.id_number_bidx in keep:
+            member.role = "co_applicant"
+    for number in chosen:
+        if index.digest(number, kind="id_number") not in everyone:
+            c = by_number[number]
+            member_add(session=session, draft=draft, role="co_applicant", relation=c.relation, name=c.name, id_number=number, cipher=cipher, index=index)
+    session.flush()
+    draft.household_size = len(members_of(session=session, application_id=draft.id))
+    return members_of(session=session, application_id=draft.id)
+
+
+def memberships_of(*, session: Session, subject_bidx: str) -> list[ApplicationMember]:
+    """Drafts in which this person is a co-applicant (so they can sign in and authorise for themselves)."""
+    return list(
+        session.scalars(
+            select(ApplicationMember)
+            .join(Application, Application.id == ApplicationMember.application_id)
+            .where(ApplicationMember.id_number_bidx == subject_bidx, ApplicationMember.role == "co_applicant", Application.status == "draft")
+        )
+    )

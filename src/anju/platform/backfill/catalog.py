@@ -1,0 +1,88 @@
+"""The platform's catalogue of data sources: what the applicant is told, and where each is asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from anju.core.crypto import sm3_hex
+
+CATALOG_FILE = Path(__file__).with_name("sources.yaml")
+
+
+@dataclass(frozen=True)
+class SourceNotice:
+    """One source as the consent page presents it and the backfill calls it."""
+
+    code: str
+    name: str
+    department: str
+    system: str
+    path: str
+    fields: tuple[str, ...]
+    purpose: str
+    replaces: tuple[str, ...]
+    sensitive: bool
+    sensitive_reason: str
+    impact: str
+
+
+@dataclass(frozen=True)
+class SourceCatalog:
+    """Every source, with the retention and recipients that apply to all of them."""
+
+    version: str
+    retention: str
+    retention_provisional: bool
+    recipients: str
+    sources: dict[str, SourceNotice]
+
+    def notice_text(self, code: str) -> str:
+        """The exact notice a person consents to (its SM3 digest is stored with the consent)."""
+        s = self.sources[code]
+        lines = [
+            f"数据来源：{s.department}（{s.name}）",
+            f"查询内容：{'、'.join(s.fields)}",
+            f"用途：{s.purpose}",
+            f"接收方：{self.recipients}",
+            f"保存期限：{self.retention}",
+        ]
+        if s.sensitive:
+            lines.append(f"敏感个人信息：{s.sensitive_reason}。对您的影响：{s.impact}")
+        return "\n".join(lines)
+
+    def notice_version(self, code: str) -> str:
+        """SM3 of the notice text: proves which wording was agreed to."""
+        return sm3_hex(self.notice_text(code).encode())
+
+
+@lru_cache(maxsize=1)
+def source_catalog() -> SourceCatalog:
+    """The catalogue from sources.yaml."""
+    data = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
+    sources = {
+        code: SourceNotice(
+            code=code,
+            name=spec["name"],
+            department=spec["department"],
+            system=spec["endpoint"]["system"],
+            path=spec["endpoint"]["path"],
+            fields=tuple(spec["fields"]),
+            purpose=spec["purpose"],
+            replaces=tuple(spec.get("replaces", ())),
+            sensitive=bool(spec.get("sensitive", False)),
+            sensitive_reason=spec.get("sensitive_reason", ""),
+            impact=spec.get("impact", ""),
+        )
+        for code, spec in data["sources"].items()
+    }
+    return SourceCatalog(
+        version=str(data["version"]),
+        retention=data["retention"]["text"],
+        retention_provisional=bool(data["retention"].get("provisional", False)),
+        recipients=data["recipients"],
+        sources=sources,
+    )

@@ -1,0 +1,277 @@
+"""Backfill: ask every consented source about the household in parallel; store what came back.
+
+One slow or dead source never blocks the others: each call has its own timeout and circuit breaker,
+and a failure only means the applicant types or uploads that item instead (and the case is marked
+for the reviewer to verify).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.core import crypto
+from anju.core.db import Database
+from anju.core.httpclient import PeerResponseError, SignedClient
+from anju.core.timeutil import utcnow
+from anju.platform.backfill.breaker import CircuitBreakers
+from anju.platform.backfill.catalog import SourceNotice, source_catalog
+from anju.platform.consent.service import consents_active
+from anju.platform.models import Application, ApplicationMember, BackfillResult, DataAccessLog
+
+PAYLOAD_CONTEXT = "platform.backfill.payload"
+MEMBER_ID_CONTEXT = "platform.member.id_number"
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """What one call to one source gave."""
+
+    source: str
+    ok: bool
+    records: dict[str, dict[str, Any]]  # id number → {"found": bool, "fields": {...}}
+    error: str = ""
+    request_id: str = ""
+    signature: str = ""
+    duration_ms: int = 0
+
+
+@dataclass
+class BackfillSummary:
+    """The run as the applicant sees it: per source, how it went."""
+
+    by_source: dict[str, str] = field(default_factory=dict)  # source → answered / failed:<why> / no_consent / circuit_open
+    wall_ms: int = 0
+    slowest_ms: int = 0
+    sum_ms: int = 0
+
+
+async def _ask(
+    *, client: SignedClient, http: httpx.AsyncClient, notice: SourceNotice, id_numbers: list[str], purpose: str,
+    case: str, user: str, timeout: float,
+) -> SourceOutcome:
+    started = time.perf_counter()
+
+    def outcome(**kw: Any) -> SourceOutcome:
+        return SourceOutcome(source=notice.code, duration_ms=int(1000 * (time.perf_counter() - started)), **kw)
+
+    try:
+        response, signature = await asyncio.wait_for(
+            client.arequest(
+                http, method="POST", destination=notice.system, path=notice.path,
+                payload={"persons": id_numbers, "fields": list(notice.fields)}, user=user, purpose=purpose, case=case,
+            ),
+            timeout=timeout,
+        )
+    except TimeoutError:
+        return outcome(ok=False, records={}, error="timeout")
+    except PeerResponseError:
+        return outcome(ok=False, records={}, error="unsigned_answer")
+    except httpx.HTTPError as exc:
+        return outcome(ok=False, records={}, error=f"network:{type(exc).__name__}")
+    if response.status_code != 200:
+        return outcome(ok=False, records={}, error=f"http_{response.status_code}")
+    try:
+        body = response.json()
+        records = {
+            str(r["id_number"]): {"found": bool(r["found"]), "fields": dict(r.get("fields") or {})} for r in body["records"]
+        }
+    except (ValueError, KeyError, TypeError):
+        return outcome(ok=False, records={}, error="malformed")
+    return outcome(ok=True, records=records, request_id=str(body.get("request_id", "")), signature=signature)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    notice: SourceNotice
+    members: list[tuple[int, str]]  # (member id, id number)
+
+
+def backfill_run(
+    *,
+    db: Database,
+    client: SignedClient,
+    cipher: crypto.FieldCipher,
+    breakers: CircuitBreakers,
+    application_id: int,
+    actor: str,
+    timeout_seconds: float,
+    only_sources: list[str] | None = None,
+) -> BackfillSummary:
+    """Query every source each member consented to, in parallel; store results and the access log."""
+    catalog = source_catalog()
+    wanted = only_sources or list(catalog.sources)
+    with db.transaction() as session:
+        application = session.get(Application, application_id)
+        if application is None:
+            raise LookupError(application_id)
+        case = application.application_no or f"DRAFT-{application.id}"
+        members = list(
+            session.scalars(
+                select(ApplicationMember).where(
+                    ApplicationMember.application_id == application_id, ApplicationMember.role != "removed"
+                )
+            )
+        )
+        consents = consents_active(session=session, application_id=application_id)
+        identities = {m.id: cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT) for m in members}
+        bidx = {m.id: m.id_number_bidx for m in members}
+    plans: list[_Plan] = []
+    skipped: dict[tuple[int, str], str] = {}
+    summary = BackfillSummary()
+    for code in wanted:
+        consented = [(m.id, identities[m.id]) for m in members if (m.id, code) in consents]
+        for m in members:
+            if (m.id, code) not in consents:
+                skipped[(m.id, code)] = "no_consent"  # never asked: nobody's data goes out without consent
+        if not consented:
+            summary.by_source[code] = "no_consent"
+        elif not breakers.allow(code):
+            for member_id, _ in consented:
+                skipped[(member_id, code)] = "circuit_open"
+            summary.by_source[code] = "circuit_open"
+        else:
+            plans.append(_Plan(notice=catalog.sources[code], members=consented))
+
+    async def fan_out() -> list[SourceOutcome]:
+        limits = httpx.Limits(max_connections=len(plans) + 1)
+        async with httpx.AsyncClient(timeout=timeout_seconds, limits=limits) as http:
+            return await asyncio.gather(
+                *(
+                    _ask(client=client, http=http, notice=p.notice, id_numbers=[n for _, n in p.members],
+                         purpose=p.notice.purpose, case=case, user=actor, timeout=timeout_seconds)
+                    for p in plans
+                )
+            )
+
+    started = time.perf_counter()
+    outcomes = asyncio.run(fan_out()) if plans else []
+    summary.wall_ms = int(1000 * (time.perf_counter() - started))
+    summary.slowest_ms = max((o.duration_ms for o in outcomes), default=0)
+    summary.sum_ms = sum(o.duration_ms for o in outcomes)
+
+    now = utcnow()
+    with db.transaction() as session:
+        for plan, result in zip(plans, outcomes, strict=True):
+            breakers.record(plan.notice.code, ok=result.ok)
+            summary.by_source[plan.notice.code] = "answered" if result.ok else f"failed:{result.error}"
+            for member_id, number in plan.members:
+                record = result.records.get(number)
+                if not result.ok:
+                    status, payload = "failed", ""
+                elif record is None or not record["found"]:
+                    status, payload = "no_record", ""
+                else:
+                    status = "found"
+                    payload = cipher.encrypt(json.dumps(record["fields"], ensure_ascii=False), context=PAYLOAD_CONTEXT)
+                session.add(
+                    BackfillResult(
+                        application_id=application_id, member_id=member_id, source=plan.notice.code, status=status,
+                        payload_enc=payload, error=result.error, request_id=result.request_id,
+                        response_signature=result.signature, duration_ms=result.duration_ms, fetched_at=now,
+                    )
+                )
+                session.add(
+                    DataAccessLog(
+                        subject_bidx=bidx[member_id], source=plan.notice.code, fields=",".join(plan.notice.fields),
+                        purpose=plan.notice.purpose, application_id=application_id, actor=actor,
+                        outcome=status if result.ok else f"failed:{result.error}", request_id=result.request_id,
+                        occurred_at=now,
+                    )
+                )
+        for (member_id, code), status in skipped.items():
+            session.add(
+                BackfillResult(
+                    application_id=application_id, member_id=member_id, source=code, status=status, fetched_at=now
+                )
+            )
+    return summary
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    """One source's answer about one member, as the applicant reviews it."""
+
+    result_id: int
+    source: str
+    source_name: str
+    department: str
+    member_id: int
+    member_name: str
+    status: str
+    fields: dict[str, Any]
+    fetched_at: Any
+    request_id: str
+    review: str
+    review_reason: str
+
+
+def backfill_preview(*, session: Session, application_id: int, cipher: crypto.FieldCipher) -> list[PreviewItem]:
+    """The latest result per (member, source), decrypted for the applicant's own review."""
+    catalog = source_catalog()
+    members = {m.id: m for m in session.scalars(select(ApplicationMember).where(ApplicationMember.application_id == application_id))}
+    latest: dict[tuple[int, str], BackfillResult] = {}
+    for row in session.scalars(
+        select(BackfillResult).where(BackfillResult.application_id == application_id).order_by(BackfillResult.id)
+    ):
+        latest[(row.member_id, row.source)] = row
+    items = []
+    for (member_id, code), row in sorted(latest.items(), key=lambda kv: (list(catalog.sources).index(kv[0][1]), kv[0][0])):
+        fields = json.loads(cipher.decrypt(row.payload_enc, context=PAYLOAD_CONTEXT)) if row.payload_enc else {}
+        notice = catalog.sources[code]
+        items.append(
+            PreviewItem(
+                result_id=row.id, source=code, source_name=notice.name, department=notice.department,
+                member_id=member_id, member_name=members[member_id].name, status=row.status, fields=fields,
+                fetched_at=row.fetched_at, request_id=row.request_id, review=row.review, review_reason=row.review_reason,
+            )
+        )
+    return items
+
+
+class ReviewRefused(Exception):
+    """The confirmation or dispute cannot be recorded."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def backfill_review(
+    *, session: Session, application_id: int, result_id: int, decision: str, reason: str = ""
+) -> BackfillResult:
+    """The applicant confirms what a source said, or disputes it with a reason (for the reviewer to verify)."""
+    row = session.get(BackfillResult, result_id)
+    if row is None or row.application_id != application_id:
+        raise ReviewRefused("result_not_found", "没有找到这条数据。")
+    if decision not in ("confirmed", "disputed"):
+        raise ReviewRefused("decision_unknown", "请选择“信息无误”或“信息有误”。")
+    if decision == "disputed" and len(reason.strip()) < 4:
+        raise ReviewRefused("reason_required", "请说明哪里有误（至少 4 个字），审核人员会据此核实。")
+    row.review = decision
+    row.review_reason = reason.strip() if decision == "disputed" else ""
+    row.reviewed_at = utcnow()
+    return row
+
+
+def data_log_of(*, session: Session, subject_bidx: str) -> list[DataAccessLog]:
+    """Every query made about a person, newest first (their “my data log”)."""
+    return list(
+        session.scalars(select(DataAccessLog).where(DataAccessLog.subject_bidx == subject_bidx).order_by(DataAccessLog.id.desc()))
+    )
+
+
+def member_birth_date(id_number: str) -> date:
+    """A member's birth date from their ID number."""
+    from anju.core import idcard
+
+    return idcard.parse(id_number).birth_date

@@ -1,0 +1,127 @@
+"""Consents: granted per person, per source, per application; listed and revocable; every change recorded."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.core import idcard
+from anju.core.timeutil import utcnow
+from anju.platform.backfill.catalog import source_catalog
+from anju.platform.models import ApplicationMember, Consent, ConsentEvent
+
+ADULT_AGE = 18
+
+
+class ConsentRefused(Exception):
+    """The consent cannot be recorded as asked."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def member_is_adult(*, member: ApplicationMember, today: date) -> bool:
+    """Adults authorise for themselves; a guardian authorises for a minor."""
+    return idcard.age_on(member.birth_date, on=today) >= ADULT_AGE
+
+
+def consent_may_grant(*, actor_bidx: str, actor_is_applicant: bool, member: ApplicationMember, today: date) -> bool:
+    """Whether the signed-in person may consent for this member: themself, or the applicant for a minor."""
+    if actor_bidx == member.id_number_bidx:
+        return True
+    return actor_is_applicant and not member_is_adult(member=member, today=today)
+
+
+def consents_grant(
+    *,
+    session: Session,
+    member: ApplicationMember,
+    sources: list[str],
+    separately_agreed: set[str],
+    granted_by: str,
+    actor_bidx: str,
+    actor_is_applicant: bool,
+    channel: str,
+    today: date,
+) -> list[Consent]:
+    """Record consents; a sensitive source needs its own separate agreement (PIPL art. 29)."""
+    catalog = source_catalog()
+    if not consent_may_grant(actor_bidx=actor_bidx, actor_is_applicant=actor_is_applicant, member=member, today=today):
+        raise ConsentRefused("not_your_consent", "成年家庭成员须本人登录授权，他人不能代为授权。")
+    unknown = [s for s in sources if s not in catalog.sources]
+    if unknown:
+        raise ConsentRefused("source_unknown", f"未知的数据来源：{'、'.join(unknown)}")
+    missing_separate = [s for s in sources if catalog.sources[s].sensitive and s not in separately_agreed]
+    if missing_separate:
+        names = "、".join(catalog.sources[s].name for s in missing_separate)
+        raise ConsentRefused("separate_consent_required", f"{names}属于敏感个人信息，须单独勾选同意。")
+    active = {c.source: c for c in consents_active_for_member(session=session, member_id=member.id)}
+    now = utcnow()
+    granted = []
+    for code in sources:
+        if code in active:
+            continue
+        notice = catalog.sources[code]
+        consent = Consent(
+            application_id=member.application_id,
+            member_id=member.id,
+            subject_bidx=member.id_number_bidx,
+            granted_by=granted_by,
+            source=code,
+            purpose=notice.purpose,
+            fields=",".join(notice.fields),
+            sensitive=notice.sensitive,
+            text_version=catalog.notice_version(code),
+            channel=channel,
+            granted_at=now,
+        )
+        session.add(consent)
+        session.flush()
+        session.add(ConsentEvent(consent_id=consent.id, event="granted", actor=granted_by, channel=channel, occurred_at=now))
+        granted.append(consent)
+    return granted
+
+
+def consent_revoke(*, session: Session, consent_id: int, subject_bidx: str, actor: str, channel: str) -> Consent:
+    """Withdraw a consent (only its subject may); future backfills stop querying that source."""
+    consent = session.get(Consent, consent_id)
+    if consent is None or consent.subject_bidx != subject_bidx:
+        raise ConsentRefused("consent_not_found", "没有找到这项授权。")
+    if consent.revoked_at is None:
+        consent.revoked_at = utcnow()
+        session.add(ConsentEvent(consent_id=consent.id, event="revoked", actor=actor, channel=channel, occurred_at=consent.revoked_at))
+    return consent
+
+
+def consents_revoke_for_member(*, session: Session, member_id: int, actor: str, channel: str) -> int:
+    """Withdraw every consent of a member who left the household; returns how many."""
+    now = utcnow()
+    revoked = consents_active_for_member(session=session, member_id=member_id)
+    for consent in revoked:
+        consent.revoked_at = now
+        session.add(ConsentEvent(consent_id=consent.id, event="revoked", actor=actor, channel=channel, occurred_at=now))
+    return len(revoked)
+
+
+def consents_active_for_member(*, session: Session, member_id: int) -> list[Consent]:
+    """The member's consents in force."""
+    return list(
+        session.scalars(select(Consent).where(Consent.member_id == member_id, Consent.revoked_at.is_(None)).order_by(Consent.id))
+    )
+
+
+def consents_active(*, session: Session, application_id: int) -> dict[tuple[int, str], Consent]:
+    """Consents in force for an application, by (member, source)."""
+    rows = session.scalars(
+        select(Consent).where(Consent.application_id == application_id, Consent.revoked_at.is_(None))
+    )
+    return {(c.member_id, c.source): c for c in rows}
+
+
+def consents_of_subject(*, session: Session, subject_bidx: str) -> list[Consent]:
+    """Every consent about a person, newest first (their own list, revoked ones included)."""
+    return list(session.scalars(select(Consent).where(Consent.subject_bidx == subject_bidx).order_by(Consent.id.desc())))
