@@ -56,6 +56,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
             sandbox_rt.stop()
     return {
         "housing-intake.openapi.json": _only(housing, "/v1/cases"),
+        "housing-assistance.openapi.json": _only(housing, "/v1/assistance/"),
         "platform-bus.openapi.json": _only(platform, "/v1/bus/"),
         "sandbox-sources.openapi.json": _only(sandbox, "/v1/sources/"),
     }

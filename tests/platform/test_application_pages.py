@@ -68,7 +68,9 @@ def test_missing_csrf_token_is_refused_with_an_explanation(live: Systems) -> Non
         assert "csrf_invalid" in page.text and "重新提交" in page.text
         assert application_count(live) == 0
         # Still signed in: going back to the form works and the next submission succeeds.
-        again = open_draft_form(browser, platform, browser.get(f"{platform}/applications/new", follow_redirects=True))
+        again = open_draft_form(
+            browser, platform, browser.get(f"{platform}/applications/new", follow_redirects=True)
+        )
         assert again.status_code == 200 and "填写申请" in again.text
         assert 'value="1380591"' not in again.text  # the draft resumes; nothing half-typed was stored
         done = application_fill_and_submit(browser, platform, again.text)

@@ -73,3 +73,93 @@ def case_submission(**changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return body
+
+
+HUSBAND, WIFE, CHILD = "350102199203150519", "350104199011200641", "350102201805200034"
+
+
+def seed_family(sandbox: Runtime) -> None:
+    """A married couple and their child in one hukou book in 鼓楼区, with a degree, insurance and a sold home."""
+    from datetime import date
+
+    from anju.sandbox.population.models import (
+        EducationRecord,
+        HukouBook,
+        InsuranceSpan,
+        MarriageRecord,
+        Person,
+        PropertyRecord,
+    )
+
+    with sandbox.db.transaction() as session:
+        book = HukouBook(book_no="350102000001", county_code="350102", address="福州市鼓楼区东街 12 号")
+        session.add(book)
+        session.flush()
+        husband = Person(
+            id_number=HUSBAND,
+            name="林晓峰",
+            sex="M",
+            birth_date=date(1992, 3, 15),
+            book_id=book.id,
+            relation="户主",
+            hukou_moved_in=date(2019, 8, 1),
+        )
+        wife = Person(
+            id_number=WIFE,
+            name="欧阳娜娜",
+            sex="F",
+            birth_date=date(1990, 11, 20),
+            book_id=book.id,
+            relation="配偶",
+            hukou_moved_in=date(2021, 5, 1),
+        )
+        child = Person(
+            id_number=CHILD,
+            name="林小满",
+            sex="M",
+            birth_date=date(2018, 5, 20),
+            book_id=book.id,
+            relation="子女",
+            hukou_moved_in=date(2018, 6, 1),
+        )
+        session.add_all([husband, wife, child])
+        session.flush()
+        session.add_all(
+            [
+                MarriageRecord(
+                    person_id=husband.id,
+                    status="married",
+                    spouse_id_number=WIFE,
+                    registered_on=date(2017, 4, 2),
+                ),
+                MarriageRecord(
+                    person_id=wife.id,
+                    status="married",
+                    spouse_id_number=HUSBAND,
+                    registered_on=date(2017, 4, 2),
+                ),
+                EducationRecord(
+                    person_id=husband.id,
+                    level="本科",
+                    school="福州大学",
+                    full_time=True,
+                    graduated_on=date(2014, 6, 30),
+                ),
+                InsuranceSpan(
+                    person_id=husband.id,
+                    city_code="350100",
+                    employer="福州云海信息技术有限公司",
+                    base_fen=600000,
+                    first_month=date(2025, 1, 1),
+                    last_month=date(2026, 12, 1),
+                ),
+                PropertyRecord(
+                    person_id=wife.id,
+                    city_code="350100",
+                    address="福州市仓山区南江滨西大道 8 号",
+                    area_centi_m2=8950,
+                    acquired_on=date(2018, 3, 1),
+                    disposed_on=date(2024, 11, 1),
+                ),
+            ]
+        )

@@ -38,12 +38,16 @@ def applicant_sign_in(
 
 def open_draft_form(client: httpx.Client, platform_url: str, page: httpx.Response) -> httpx.Response:
     """From the start page or a draft's task list, go to the draft's application form."""
-    if 'action="/drafts"' in page.text or "/drafts\"" in page.text or ">开始申请</button>" in page.text:
-        page = client.post(f"{platform_url}/drafts", data={"csrf_token": csrf_of(page.text)}, follow_redirects=True)
+    if 'action="/drafts"' in page.text or '/drafts"' in page.text or ">开始申请</button>" in page.text:
+        page = client.post(
+            f"{platform_url}/drafts", data={"csrf_token": csrf_of(page.text)}, follow_redirects=True
+        )
     link = re.search(r'href="([^"]*/drafts/\d+/form)"', page.text)
     if link is None:
         return page
-    return client.get(link.group(1) if link.group(1).startswith("http") else _absolute(platform_url, link.group(1)))
+    return client.get(
+        link.group(1) if link.group(1).startswith("http") else _absolute(platform_url, link.group(1))
+    )
 
 
 def _absolute(platform_url: str, path: str) -> str:

@@ -67,7 +67,11 @@ class SignedClient:
         url = self.base_urls[destination] + path
         parts = urlsplit(url)
         signed_path = parts.path + (f"?{parts.query}" if parts.query else "")
-        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = (
+            b""
+            if payload is None
+            else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        )
         headers = signing.sign_request(
             method=method,
             path=signed_path,
@@ -96,20 +100,26 @@ class SignedClient:
                 expected_responder=prepared.destination,
             )
         except signing.SignatureError as exc:
-            raise PeerResponseError(f"{prepared.destination} answered without a valid signature: {exc.code}") from exc
+            raise PeerResponseError(
+                f"{prepared.destination} answered without a valid signature: {exc.code}"
+            ) from exc
         return str(response.headers.get(signing.HEADER_SIGNATURE, ""))
 
     def request(self, **kwargs: Any) -> httpx.Response:
         """Send one signed request and verify the signed response (raises PeerResponseError)."""
         prepared = self.prepare(**kwargs)
-        response = self._client.request(prepared.method, prepared.url, content=prepared.body, headers=prepared.headers)
+        response = self._client.request(
+            prepared.method, prepared.url, content=prepared.body, headers=prepared.headers
+        )
         self.check(prepared, response)
         return response
 
     async def arequest(self, client: httpx.AsyncClient, **kwargs: Any) -> tuple[httpx.Response, str]:
         """The same over an async client (for fan-out); returns the response and its verified signature."""
         prepared = self.prepare(**kwargs)
-        response = await client.request(prepared.method, prepared.url, content=prepared.body, headers=prepared.headers)
+        response = await client.request(
+            prepared.method, prepared.url, content=prepared.body, headers=prepared.headers
+        )
         return response, self.check(prepared, response)
 
     def deliver(self, message: OutboxMessage) -> DeliveryResult:

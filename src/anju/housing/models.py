@@ -45,7 +45,9 @@ class Case(Base):
     household_size: Mapped[int] = mapped_column(Integer)
     address: Mapped[str] = mapped_column(String(200))
     household_enc: Mapped[str] = mapped_column(Text, default="")  # SM4-GCM JSON of the household as submitted
-    evidence_enc: Mapped[str] = mapped_column(Text, default="")  # SM4-GCM JSON of register results with provenance
+    evidence_enc: Mapped[str] = mapped_column(
+        Text, default=""
+    )  # SM4-GCM JSON of register results with provenance
     status: Mapped[str] = mapped_column(String(32))
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())

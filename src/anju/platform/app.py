@@ -54,9 +54,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(pages.build_router(runtime=runtime, templates=templates, provider=provider))
     app.include_router(applications_api.build_router(runtime=runtime))
     app.state.breakers = CircuitBreakers(
-        threshold=settings.backfill_breaker_threshold, cooldown_seconds=settings.backfill_breaker_cooldown_seconds
+        threshold=settings.backfill_breaker_threshold,
+        cooldown_seconds=settings.backfill_breaker_cooldown_seconds,
     )
-    app.include_router(draft_pages.build_router(runtime=runtime, templates=templates, breakers=app.state.breakers))
+    app.include_router(
+        draft_pages.build_router(runtime=runtime, templates=templates, breakers=app.state.breakers)
+    )
 
     @app.exception_handler(pages.SignInRequired)
     async def _sign_in(request: Request, exc: pages.SignInRequired) -> RedirectResponse:

@@ -105,7 +105,9 @@ class ApplicationMember(Base):
     """A person of the application's household: the applicant and the co-applicants they chose."""
 
     __tablename__ = "application_member"
-    __table_args__ = (UniqueConstraint("application_id", "id_number_bidx", name="uq_application_member_person"),)
+    __table_args__ = (
+        UniqueConstraint("application_id", "id_number_bidx", name="uq_application_member_person"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
@@ -132,7 +134,9 @@ class Consent(Base):
     purpose: Mapped[str] = mapped_column(Text)
     fields: Mapped[str] = mapped_column(Text)
     sensitive: Mapped[bool] = mapped_column(default=False)
-    text_version: Mapped[str] = mapped_column(String(64))  # SM3 of the notice shown, so the wording can be proven
+    text_version: Mapped[str] = mapped_column(
+        String(64)
+    )  # SM3 of the notice shown, so the wording can be proven
     channel: Mapped[str] = mapped_column(String(16))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -64,10 +64,12 @@ def case_receive(
         household_size=submission.household_size,
         address=submission.address,
         household_enc=cipher.encrypt(
-            json.dumps([m.model_dump(mode="json") for m in submission.household], ensure_ascii=False), context=HOUSEHOLD_CONTEXT
+            json.dumps([m.model_dump(mode="json") for m in submission.household], ensure_ascii=False),
+            context=HOUSEHOLD_CONTEXT,
         ),
         evidence_enc=cipher.encrypt(
-            json.dumps([e.model_dump(mode="json") for e in submission.evidence], ensure_ascii=False), context=EVIDENCE_CONTEXT
+            json.dumps([e.model_dump(mode="json") for e in submission.evidence], ensure_ascii=False),
+            context=EVIDENCE_CONTEXT,
         ),
         status="",
         event_seq=0,

@@ -31,20 +31,33 @@ class HouseholdError(Exception):
         self.message = message
 
 
-def draft_start(*, session: Session, applicant: Applicant, cipher: crypto.FieldCipher, index: crypto.BlindIndex) -> Application:
+def draft_start(
+    *, session: Session, applicant: Applicant, cipher: crypto.FieldCipher, index: crypto.BlindIndex
+) -> Application:
     """A new draft with the applicant as its first member."""
     draft = Application(applicant_id=applicant.id, status="draft")
     session.add(draft)
     session.flush()
     number = applicant_id_number(applicant=applicant, cipher=cipher)
-    member_add(session=session, draft=draft, role="applicant", relation="本人", name=applicant.name, id_number=number, cipher=cipher, index=index)
+    member_add(
+        session=session,
+        draft=draft,
+        role="applicant",
+        relation="本人",
+        name=applicant.name,
+        id_number=number,
+        cipher=cipher,
+        index=index,
+    )
     return draft
 
 
 def draft_open(*, session: Session, applicant_id: int) -> Application | None:
     """The applicant's draft in progress, if any (one at a time)."""
     return session.scalar(
-        select(Application).where(Application.applicant_id == applicant_id, Application.status == "draft").order_by(Application.id.desc())
+        select(Application)
+        .where(Application.applicant_id == applicant_id, Application.status == "draft")
+        .order_by(Application.id.desc())
     )
 
 
@@ -57,15 +70,26 @@ def draft_get(*, session: Session, applicant_id: int, draft_id: int) -> Applicat
 
 
 def member_add(
-    *, session: Session, draft: Application, role: str, relation: str, name: str, id_number: str,
-    cipher: crypto.FieldCipher, index: crypto.BlindIndex,
+    *,
+    session: Session,
+    draft: Application,
+    role: str,
+    relation: str,
+    name: str,
+    id_number: str,
+    cipher: crypto.FieldCipher,
+    index: crypto.BlindIndex,
 ) -> ApplicationMember:
     """Add a person to the household (ID encrypted, blind-indexed)."""
     parsed = idcard.parse(id_number)
     member = ApplicationMember(
-        application_id=draft.id, role=role, relation=relation, name=name,
+        application_id=draft.id,
+        role=role,
+        relation=relation,
+        name=name,
         id_number_enc=cipher.encrypt(parsed.number, context=MEMBER_ID_CONTEXT),
-        id_number_bidx=index.digest(parsed.number, kind="id_number"), birth_date=parsed.birth_date,
+        id_number_bidx=index.digest(parsed.number, kind="id_number"),
+        birth_date=parsed.birth_date,
     )
     session.add(member)
     session.flush()
@@ -93,10 +117,16 @@ class Candidate:
     birth_date: date
 
 
-def _latest_payload(session: Session, *, application_id: int, member_id: int, source: str, cipher: crypto.FieldCipher) -> dict[str, object] | None:
+def _latest_payload(
+    session: Session, *, application_id: int, member_id: int, source: str, cipher: crypto.FieldCipher
+) -> dict[str, object] | None:
     row = session.scalar(
         select(BackfillResult)
-        .where(BackfillResult.application_id == application_id, BackfillResult.member_id == member_id, BackfillResult.source == source)
+        .where(
+            BackfillResult.application_id == application_id,
+            BackfillResult.member_id == member_id,
+            BackfillResult.source == source,
+        )
         .order_by(BackfillResult.id.desc())
     )
     if row is None or row.status != "found":
@@ -104,17 +134,26 @@ def _latest_payload(session: Session, *, application_id: int, member_id: int, so
     return dict(json.loads(cipher.decrypt(row.payload_enc, context=PAYLOAD_CONTEXT)))
 
 
-def household_candidates(*, session: Session, draft: Application, cipher: crypto.FieldCipher) -> list[Candidate] | None:
+def household_candidates(
+    *, session: Session, draft: Application, cipher: crypto.FieldCipher
+) -> list[Candidate] | None:
     """Others in the applicant's hukou book (None when the hukou register has not answered)."""
     applicant = members_of(session=session, application_id=draft.id)[0]
-    hukou = _latest_payload(session, application_id=draft.id, member_id=applicant.id, source="hukou", cipher=cipher)
+    hukou = _latest_payload(
+        session, application_id=draft.id, member_id=applicant.id, source="hukou", cipher=cipher
+    )
     if hukou is None:
         return None
     own = cipher.decrypt(applicant.id_number_enc, context=MEMBER_ID_CONTEXT)
     members = hukou.get("book_members") or []
     assert isinstance(members, list)
     return [
-        Candidate(id_number=m["id_number"], name=m["name"], relation=RELATION_FROM_HOUSEHOLDER.get(m["relation"], "其他"), birth_date=date.fromisoformat(m["birth_date"]))
+        Candidate(
+            id_number=m["id_number"],
+            name=m["name"],
+            relation=RELATION_FROM_HOUSEHOLDER.get(m["relation"], "其他"),
+            birth_date=date.fromisoformat(m["birth_date"]),
+        )
         for m in members
         if m["id_number"] != own
     ]
@@ -123,20 +162,29 @@ def household_candidates(*, session: Session, draft: Application, cipher: crypto
 def spouse_on_record(*, session: Session, draft: Application, cipher: crypto.FieldCipher) -> str | None:
     """The spouse's ID number if the marriage register says the applicant is married."""
     applicant = members_of(session=session, application_id=draft.id)[0]
-    marriage = _latest_payload(session, application_id=draft.id, member_id=applicant.id, source="marriage", cipher=cipher)
+    marriage = _latest_payload(
+        session, application_id=draft.id, member_id=applicant.id, source="marriage", cipher=cipher
+    )
     if marriage and marriage.get("status") == "已婚" and marriage.get("spouse_id_number"):
         return str(marriage["spouse_id_number"])
     return None
 
 
 def household_set(
-    *, session: Session, draft: Application, chosen: list[str], actor: str, cipher: crypto.FieldCipher,
+    *,
+    session: Session,
+    draft: Application,
+    chosen: list[str],
+    actor: str,
+    cipher: crypto.FieldCipher,
     index: crypto.BlindIndex,
 ) -> list[ApplicationMember]:
     """Replace the co-applicants with those chosen from the hukou book; the spouse is required when married."""
     candidates = household_candidates(session=session, draft=draft, cipher=cipher)
     if candidates is None:
-        raise HouseholdError("hukou_not_available", "户籍信息尚未查询到，请先授权并查询户籍信息，或到窗口办理。")
+        raise HouseholdError(
+            "hukou_not_available", "户籍信息尚未查询到，请先授权并查询户籍信息，或到窗口办理。"
+        )
     by_number = {c.id_number: c for c in candidates}
     unknown = [n for n in chosen if n not in by_number]
     if unknown:
@@ -144,7 +192,12 @@ def household_set(
     spouse = spouse_on_record(session=session, draft=draft, cipher=cipher)
     if spouse and spouse not in chosen:
         raise HouseholdError("spouse_required", "婚姻登记显示您已婚，配偶须作为共同申请人。")
-    everyone = {m.id_number_bidx: m for m in session.scalars(select(ApplicationMember).where(ApplicationMember.application_id == draft.id))}
+    everyone = {
+        m.id_number_bidx: m
+        for m in session.scalars(
+            select(ApplicationMember).where(ApplicationMember.application_id == draft.id)
+        )
+    }
     keep = {index.digest(n, kind="id_number") for n in chosen}
     for member in everyone.values():
         if member.role == "co_applicant" and member.id_number_bidx not in keep:
@@ -155,7 +208,16 @@ def household_set(
     for number in chosen:
         if index.digest(number, kind="id_number") not in everyone:
             c = by_number[number]
-            member_add(session=session, draft=draft, role="co_applicant", relation=c.relation, name=c.name, id_number=number, cipher=cipher, index=index)
+            member_add(
+                session=session,
+                draft=draft,
+                role="co_applicant",
+                relation=c.relation,
+                name=c.name,
+                id_number=number,
+                cipher=cipher,
+                index=index,
+            )
     session.flush()
     draft.household_size = len(members_of(session=session, application_id=draft.id))
     return members_of(session=session, application_id=draft.id)
@@ -167,6 +229,10 @@ def memberships_of(*, session: Session, subject_bidx: str) -> list[ApplicationMe
         session.scalars(
             select(ApplicationMember)
             .join(Application, Application.id == ApplicationMember.application_id)
-            .where(ApplicationMember.id_number_bidx == subject_bidx, ApplicationMember.role == "co_applicant", Application.status == "draft")
+            .where(
+                ApplicationMember.id_number_bidx == subject_bidx,
+                ApplicationMember.role == "co_applicant",
+                Application.status == "draft",
+            )
         )
     )

@@ -15,8 +15,8 @@ from anju.core import crypto, regions
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS
-from anju.platform.applications.schemas import StatusEvent
 from anju.platform.applications import household
+from anju.platform.applications.schemas import StatusEvent
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
 from anju.platform.identity.service import applicant_id_number
 from anju.platform.models import Applicant, Application, ApplicationCounter, ApplicationEvent
@@ -174,8 +174,8 @@ def application_submit(
         destination="housing",
         path=CASE_INTAKE_PATH,
         payload=case_payload(
-            session=session,
-            application=application, applicant=applicant, cipher=cipher, phone=phone),
+            session=session, application=application, applicant=applicant, cipher=cipher, phone=phone
+        ),
         case_no=number,
         acting_user=applicant.subject,
         purpose=SUBMIT_PURPOSE,
@@ -184,7 +184,12 @@ def application_submit(
 
 
 def case_payload(
-    *, session: Session, application: Application, applicant: Applicant, cipher: crypto.FieldCipher, phone: str
+    *,
+    session: Session,
+    application: Application,
+    applicant: Applicant,
+    cipher: crypto.FieldCipher,
+    phone: str,
 ) -> dict[str, Any]:
     """The case as housing's intake API expects it (docs/interfaces/housing-intake.openapi.json)."""
     assert application.submitted_at is not None
@@ -208,7 +213,9 @@ def case_payload(
     }
 
 
-def household_payload(*, session: Session, application: Application, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+def household_payload(
+    *, session: Session, application: Application, cipher: crypto.FieldCipher
+) -> list[dict[str, Any]]:
     """The household as submitted: who applies with whom."""
     return [
         {
@@ -222,7 +229,9 @@ def household_payload(*, session: Session, application: Application, cipher: cry
     ]
 
 
-def evidence_payload(*, session: Session, application: Application, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+def evidence_payload(
+    *, session: Session, application: Application, cipher: crypto.FieldCipher
+) -> list[dict[str, Any]]:
     """What each register said about each member, with provenance and the applicant's confirmation or dispute."""
     members = {m.id: m for m in household.members_of(session=session, application_id=application.id)}
     items = backfill_preview(session=session, application_id=application.id, cipher=cipher)

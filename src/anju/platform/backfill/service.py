@@ -48,26 +48,43 @@ class SourceOutcome:
 class BackfillSummary:
     """The run as the applicant sees it: per source, how it went."""
 
-    by_source: dict[str, str] = field(default_factory=dict)  # source → answered / failed:<why> / no_consent / circuit_open
+    by_source: dict[str, str] = field(
+        default_factory=dict
+    )  # source → answered / failed:<why> / no_consent / circuit_open
     wall_ms: int = 0
     slowest_ms: int = 0
     sum_ms: int = 0
 
 
 async def _ask(
-    *, client: SignedClient, http: httpx.AsyncClient, notice: SourceNotice, id_numbers: list[str], purpose: str,
-    case: str, user: str, timeout: float,
+    *,
+    client: SignedClient,
+    http: httpx.AsyncClient,
+    notice: SourceNotice,
+    id_numbers: list[str],
+    purpose: str,
+    case: str,
+    user: str,
+    timeout: float,
 ) -> SourceOutcome:
     started = time.perf_counter()
 
     def outcome(**kw: Any) -> SourceOutcome:
-        return SourceOutcome(source=notice.code, duration_ms=int(1000 * (time.perf_counter() - started)), **kw)
+        return SourceOutcome(
+            source=notice.code, duration_ms=int(1000 * (time.perf_counter() - started)), **kw
+        )
 
     try:
         response, signature = await asyncio.wait_for(
             client.arequest(
-                http, method="POST", destination=notice.system, path=notice.path,
-                payload={"persons": id_numbers, "fields": list(notice.fields)}, user=user, purpose=purpose, case=case,
+                http,
+                method="POST",
+                destination=notice.system,
+                path=notice.path,
+                payload={"persons": id_numbers, "fields": list(notice.fields)},
+                user=user,
+                purpose=purpose,
+                case=case,
             ),
             timeout=timeout,
         )
@@ -82,7 +99,8 @@ async def _ask(
     try:
         body = response.json()
         records = {
-            str(r["id_number"]): {"found": bool(r["found"]), "fields": dict(r.get("fields") or {})} for r in body["records"]
+            str(r["id_number"]): {"found": bool(r["found"]), "fields": dict(r.get("fields") or {})}
+            for r in body["records"]
         }
     except (ValueError, KeyError, TypeError):
         return outcome(ok=False, records={}, error="malformed")
@@ -146,8 +164,16 @@ def backfill_run(
         async with httpx.AsyncClient(timeout=timeout_seconds, limits=limits) as http:
             return await asyncio.gather(
                 *(
-                    _ask(client=client, http=http, notice=p.notice, id_numbers=[n for _, n in p.members],
-                         purpose=p.notice.purpose, case=case, user=actor, timeout=timeout_seconds)
+                    _ask(
+                        client=client,
+                        http=http,
+                        notice=p.notice,
+                        id_numbers=[n for _, n in p.members],
+                        purpose=p.notice.purpose,
+                        case=case,
+                        user=actor,
+                        timeout=timeout_seconds,
+                    )
                     for p in plans
                 )
             )
@@ -171,26 +197,44 @@ def backfill_run(
                     status, payload = "no_record", ""
                 else:
                     status = "found"
-                    payload = cipher.encrypt(json.dumps(record["fields"], ensure_ascii=False), context=PAYLOAD_CONTEXT)
+                    payload = cipher.encrypt(
+                        json.dumps(record["fields"], ensure_ascii=False), context=PAYLOAD_CONTEXT
+                    )
                 session.add(
                     BackfillResult(
-                        application_id=application_id, member_id=member_id, source=plan.notice.code, status=status,
-                        payload_enc=payload, error=result.error, request_id=result.request_id,
-                        response_signature=result.signature, duration_ms=result.duration_ms, fetched_at=now,
+                        application_id=application_id,
+                        member_id=member_id,
+                        source=plan.notice.code,
+                        status=status,
+                        payload_enc=payload,
+                        error=result.error,
+                        request_id=result.request_id,
+                        response_signature=result.signature,
+                        duration_ms=result.duration_ms,
+                        fetched_at=now,
                     )
                 )
                 session.add(
                     DataAccessLog(
-                        subject_bidx=bidx[member_id], source=plan.notice.code, fields=",".join(plan.notice.fields),
-                        purpose=plan.notice.purpose, application_id=application_id, actor=actor,
-                        outcome=status if result.ok else f"failed:{result.error}", request_id=result.request_id,
+                        subject_bidx=bidx[member_id],
+                        source=plan.notice.code,
+                        fields=",".join(plan.notice.fields),
+                        purpose=plan.notice.purpose,
+                        application_id=application_id,
+                        actor=actor,
+                        outcome=status if result.ok else f"failed:{result.error}",
+                        request_id=result.request_id,
                         occurred_at=now,
                     )
                 )
         for (member_id, code), status in skipped.items():
             session.add(
                 BackfillResult(
-                    application_id=application_id, member_id=member_id, source=code, status=status, fetched_at=now
+                    application_id=application_id,
+                    member_id=member_id,
+                    source=code,
+                    status=status,
+                    fetched_at=now,
                 )
             )
     return summary
@@ -214,24 +258,46 @@ class PreviewItem:
     review_reason: str
 
 
-def backfill_preview(*, session: Session, application_id: int, cipher: crypto.FieldCipher) -> list[PreviewItem]:
+def backfill_preview(
+    *, session: Session, application_id: int, cipher: crypto.FieldCipher
+) -> list[PreviewItem]:
     """The latest result per (member, source), decrypted for the applicant's own review."""
     catalog = source_catalog()
-    members = {m.id: m for m in session.scalars(select(ApplicationMember).where(ApplicationMember.application_id == application_id))}
+    members = {
+        m.id: m
+        for m in session.scalars(
+            select(ApplicationMember).where(ApplicationMember.application_id == application_id)
+        )
+    }
     latest: dict[tuple[int, str], BackfillResult] = {}
     for row in session.scalars(
-        select(BackfillResult).where(BackfillResult.application_id == application_id).order_by(BackfillResult.id)
+        select(BackfillResult)
+        .where(BackfillResult.application_id == application_id)
+        .order_by(BackfillResult.id)
     ):
         latest[(row.member_id, row.source)] = row
     items = []
-    for (member_id, code), row in sorted(latest.items(), key=lambda kv: (list(catalog.sources).index(kv[0][1]), kv[0][0])):
-        fields = json.loads(cipher.decrypt(row.payload_enc, context=PAYLOAD_CONTEXT)) if row.payload_enc else {}
+    for (member_id, code), row in sorted(
+        latest.items(), key=lambda kv: (list(catalog.sources).index(kv[0][1]), kv[0][0])
+    ):
+        fields = (
+            json.loads(cipher.decrypt(row.payload_enc, context=PAYLOAD_CONTEXT)) if row.payload_enc else {}
+        )
         notice = catalog.sources[code]
         items.append(
             PreviewItem(
-                result_id=row.id, source=code, source_name=notice.name, department=notice.department,
-                member_id=member_id, member_name=members[member_id].name, status=row.status, fields=fields,
-                fetched_at=row.fetched_at, request_id=row.request_id, review=row.review, review_reason=row.review_reason,
+                result_id=row.id,
+                source=code,
+                source_name=notice.name,
+                department=notice.department,
+                member_id=member_id,
+                member_name=members[member_id].name,
+                status=row.status,
+                fields=fields,
+                fetched_at=row.fetched_at,
+                request_id=row.request_id,
+                review=row.review,
+                review_reason=row.review_reason,
             )
         )
     return items
@@ -266,7 +332,11 @@ def backfill_review(
 def data_log_of(*, session: Session, subject_bidx: str) -> list[DataAccessLog]:
     """Every query made about a person, newest first (their “my data log”)."""
     return list(
-        session.scalars(select(DataAccessLog).where(DataAccessLog.subject_bidx == subject_bidx).order_by(DataAccessLog.id.desc()))
+        session.scalars(
+            select(DataAccessLog)
+            .where(DataAccessLog.subject_bidx == subject_bidx)
+            .order_by(DataAccessLog.id.desc())
+        )
     )
 
 

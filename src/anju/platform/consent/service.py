@@ -29,7 +29,9 @@ def member_is_adult(*, member: ApplicationMember, today: date) -> bool:
     return idcard.age_on(member.birth_date, on=today) >= ADULT_AGE
 
 
-def consent_may_grant(*, actor_bidx: str, actor_is_applicant: bool, member: ApplicationMember, today: date) -> bool:
+def consent_may_grant(
+    *, actor_bidx: str, actor_is_applicant: bool, member: ApplicationMember, today: date
+) -> bool:
     """Whether the signed-in person may consent for this member: themself, or the applicant for a minor."""
     if actor_bidx == member.id_number_bidx:
         return True
@@ -50,7 +52,9 @@ def consents_grant(
 ) -> list[Consent]:
     """Record consents; a sensitive source needs its own separate agreement (PIPL art. 29)."""
     catalog = source_catalog()
-    if not consent_may_grant(actor_bidx=actor_bidx, actor_is_applicant=actor_is_applicant, member=member, today=today):
+    if not consent_may_grant(
+        actor_bidx=actor_bidx, actor_is_applicant=actor_is_applicant, member=member, today=today
+    ):
         raise ConsentRefused("not_your_consent", "成年家庭成员须本人登录授权，他人不能代为授权。")
     unknown = [s for s in sources if s not in catalog.sources]
     if unknown:
@@ -81,19 +85,33 @@ def consents_grant(
         )
         session.add(consent)
         session.flush()
-        session.add(ConsentEvent(consent_id=consent.id, event="granted", actor=granted_by, channel=channel, occurred_at=now))
+        session.add(
+            ConsentEvent(
+                consent_id=consent.id, event="granted", actor=granted_by, channel=channel, occurred_at=now
+            )
+        )
         granted.append(consent)
     return granted
 
 
-def consent_revoke(*, session: Session, consent_id: int, subject_bidx: str, actor: str, channel: str) -> Consent:
+def consent_revoke(
+    *, session: Session, consent_id: int, subject_bidx: str, actor: str, channel: str
+) -> Consent:
     """Withdraw a consent (only its subject may); future backfills stop querying that source."""
     consent = session.get(Consent, consent_id)
     if consent is None or consent.subject_bidx != subject_bidx:
         raise ConsentRefused("consent_not_found", "没有找到这项授权。")
     if consent.revoked_at is None:
         consent.revoked_at = utcnow()
-        session.add(ConsentEvent(consent_id=consent.id, event="revoked", actor=actor, channel=channel, occurred_at=consent.revoked_at))
+        session.add(
+            ConsentEvent(
+                consent_id=consent.id,
+                event="revoked",
+                actor=actor,
+                channel=channel,
+                occurred_at=consent.revoked_at,
+            )
+        )
     return consent
 
 
@@ -103,14 +121,22 @@ def consents_revoke_for_member(*, session: Session, member_id: int, actor: str, 
     revoked = consents_active_for_member(session=session, member_id=member_id)
     for consent in revoked:
         consent.revoked_at = now
-        session.add(ConsentEvent(consent_id=consent.id, event="revoked", actor=actor, channel=channel, occurred_at=now))
+        session.add(
+            ConsentEvent(
+                consent_id=consent.id, event="revoked", actor=actor, channel=channel, occurred_at=now
+            )
+        )
     return len(revoked)
 
 
 def consents_active_for_member(*, session: Session, member_id: int) -> list[Consent]:
     """The member's consents in force."""
     return list(
-        session.scalars(select(Consent).where(Consent.member_id == member_id, Consent.revoked_at.is_(None)).order_by(Consent.id))
+        session.scalars(
+            select(Consent)
+            .where(Consent.member_id == member_id, Consent.revoked_at.is_(None))
+            .order_by(Consent.id)
+        )
     )
 
 
@@ -124,4 +150,8 @@ def consents_active(*, session: Session, application_id: int) -> dict[tuple[int,
 
 def consents_of_subject(*, session: Session, subject_bidx: str) -> list[Consent]:
     """Every consent about a person, newest first (their own list, revoked ones included)."""
-    return list(session.scalars(select(Consent).where(Consent.subject_bidx == subject_bidx).order_by(Consent.id.desc())))
+    return list(
+        session.scalars(
+            select(Consent).where(Consent.subject_bidx == subject_bidx).order_by(Consent.id.desc())
+        )
+    )

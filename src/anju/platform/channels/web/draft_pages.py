@@ -60,7 +60,11 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         return render(
             request,
             "error.html",
-            {"title": "找不到这份草稿", "message": "没有找到您可以办理的这份申请草稿。", "code": "draft_not_found"},
+            {
+                "title": "找不到这份草稿",
+                "message": "没有找到您可以办理的这份申请草稿。",
+                "code": "draft_not_found",
+            },
             status_code=404,
         )
 
@@ -89,7 +93,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                 return not_found(request)
             members = household.members_of(session=session, application_id=draft.id)
             active = consent.consents_active(session=session, application_id=draft.id)
-            preview = backfill.backfill_preview(session=session, application_id=draft.id, cipher=runtime.cipher)
+            preview = backfill.backfill_preview(
+                session=session, application_id=draft.id, cipher=runtime.cipher
+            )
         consented = {m.id: sum(1 for (mid, _s) in active if mid == m.id) for m in members}
         views = member_views(members)
         for v in views:
@@ -108,40 +114,67 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             },
         )
 
-    def consent_target(session: Any, web: WebSession, draft_id: int, member_id: int) -> tuple[Applicant, ApplicationMember, bool] | None:
+    def consent_target(
+        session: Any, web: WebSession, draft_id: int, member_id: int
+    ) -> tuple[Applicant, ApplicationMember, bool] | None:
         applicant_id = pages.signed_in(web)
         actor = identity.applicant_get(session=session, applicant_id=applicant_id)
         member = session.get(ApplicationMember, member_id)
-        if actor is None or member is None or member.application_id != draft_id or member.role == household.REMOVED:
+        if (
+            actor is None
+            or member is None
+            or member.application_id != draft_id
+            or member.role == household.REMOVED
+        ):
             return None
         draft = session.get(Application, draft_id)
         if draft is None or draft.status != "draft":
             return None
         is_applicant = draft.applicant_id == actor.id
         if not consent.consent_may_grant(
-            actor_bidx=actor.id_number_bidx, actor_is_applicant=is_applicant, member=member, today=today_shanghai()
+            actor_bidx=actor.id_number_bidx,
+            actor_is_applicant=is_applicant,
+            member=member,
+            today=today_shanghai(),
         ):
             return None
         return actor, member, is_applicant
 
     @router.get("/drafts/{draft_id}/members/{member_id}/consent", name="member_consent")
-    def consent_page(request: Request, draft_id: int, member_id: int, web: WebSession = Depends(web_session)) -> Response:
+    def consent_page(
+        request: Request, draft_id: int, member_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
         with runtime.db.transaction() as session:
             target = consent_target(session, web, draft_id, member_id)
             if target is None:
                 return not_found(request)
             _actor, member, is_applicant = target
-            active = {c.source for c in consent.consents_active_for_member(session=session, member_id=member.id)}
+            active = {
+                c.source for c in consent.consents_active_for_member(session=session, member_id=member.id)
+            }
             name = member.name
         return render(
             request,
             "consent.html",
-            {"title": "授权查询", "draft_id": draft_id, "member_id": member_id, "member_name": name,
-             "active": active, "is_applicant": is_applicant, "error": ""},
+            {
+                "title": "授权查询",
+                "draft_id": draft_id,
+                "member_id": member_id,
+                "member_name": name,
+                "active": active,
+                "is_applicant": is_applicant,
+                "error": "",
+            },
         )
 
-    @router.post("/drafts/{draft_id}/members/{member_id}/consent", name="member_consent_submit", dependencies=[Depends(require_csrf)])
-    async def consent_submit(request: Request, draft_id: int, member_id: int, web: WebSession = Depends(web_session)) -> Response:
+    @router.post(
+        "/drafts/{draft_id}/members/{member_id}/consent",
+        name="member_consent_submit",
+        dependencies=[Depends(require_csrf)],
+    )
+    async def consent_submit(
+        request: Request, draft_id: int, member_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
         form = await request.form()
         chosen = [str(v) for v in form.getlist("source")]
         separate = {str(v) for v in form.getlist("separate")}
@@ -154,9 +187,15 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                 actor, member, is_applicant = target
                 try:
                     consent.consents_grant(
-                        session=session, member=member, sources=chosen, separately_agreed=separate,
-                        granted_by=actor.subject, actor_bidx=actor.id_number_bidx, actor_is_applicant=is_applicant,
-                        channel="web", today=today_shanghai(),
+                        session=session,
+                        member=member,
+                        sources=chosen,
+                        separately_agreed=separate,
+                        granted_by=actor.subject,
+                        actor_bidx=actor.id_number_bidx,
+                        actor_is_applicant=is_applicant,
+                        channel="web",
+                        today=today_shanghai(),
                     )
                 except consent.ConsentRefused as exc:
                     return member.name, is_applicant, exc.message
@@ -170,9 +209,17 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         name, is_applicant, error = outcome
         if error:
             return render(
-                request, "consent.html",
-                {"title": "授权查询", "draft_id": draft_id, "member_id": member_id, "member_name": name,
-                 "active": set(chosen), "is_applicant": is_applicant, "error": error},
+                request,
+                "consent.html",
+                {
+                    "title": "授权查询",
+                    "draft_id": draft_id,
+                    "member_id": member_id,
+                    "member_name": name,
+                    "active": set(chosen),
+                    "is_applicant": is_applicant,
+                    "error": error,
+                },
                 status_code=400,
             )
         target = "draft_tasks" if is_applicant else "memberships"
@@ -189,8 +236,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                 return not_found(request)
             actor = applicant.subject
         backfill.backfill_run(
-            db=runtime.db, client=runtime.client, cipher=runtime.cipher, breakers=breakers,
-            application_id=draft_id, actor=actor, timeout_seconds=runtime.settings.backfill_timeout_seconds,
+            db=runtime.db,
+            client=runtime.client,
+            cipher=runtime.cipher,
+            breakers=breakers,
+            application_id=draft_id,
+            actor=actor,
+            timeout_seconds=runtime.settings.backfill_timeout_seconds,
         )
         return RedirectResponse(str(request.url_for("draft_preview", draft_id=draft_id)), status_code=303)
 
@@ -203,14 +255,21 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                 return not_found(request)
             items = backfill.backfill_preview(session=session, application_id=draft.id, cipher=runtime.cipher)
         return render(
-            request, "preview.html",
+            request,
+            "preview.html",
             {"title": "核对查询结果", "draft_id": draft_id, "items": [preview_view(i) for i in items]},
         )
 
-    @router.post("/drafts/{draft_id}/preview/{result_id}", name="draft_review", dependencies=[Depends(require_csrf)])
+    @router.post(
+        "/drafts/{draft_id}/preview/{result_id}", name="draft_review", dependencies=[Depends(require_csrf)]
+    )
     def review(
-        request: Request, draft_id: int, result_id: int, web: WebSession = Depends(web_session),
-        decision: str = Form(""), reason: str = Form(""),
+        request: Request,
+        draft_id: int,
+        result_id: int,
+        web: WebSession = Depends(web_session),
+        decision: str = Form(""),
+        reason: str = Form(""),
     ) -> Response:
         applicant_id = pages.signed_in(web)
         with runtime.db.transaction() as session:
@@ -218,19 +277,34 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             if draft is None:
                 return not_found(request)
             try:
-                backfill.backfill_review(session=session, application_id=draft.id, result_id=result_id, decision=decision, reason=reason)
+                backfill.backfill_review(
+                    session=session,
+                    application_id=draft.id,
+                    result_id=result_id,
+                    decision=decision,
+                    reason=reason,
+                )
                 error = ""
             except backfill.ReviewRefused as exc:
                 error = exc.message
             items = backfill.backfill_preview(session=session, application_id=draft.id, cipher=runtime.cipher)
         if error:
             return render(
-                request, "preview.html",
-                {"title": "核对查询结果", "draft_id": draft_id, "items": [preview_view(i) for i in items],
-                 "error": error, "error_result": result_id, "reason": reason},
+                request,
+                "preview.html",
+                {
+                    "title": "核对查询结果",
+                    "draft_id": draft_id,
+                    "items": [preview_view(i) for i in items],
+                    "error": error,
+                    "error_result": result_id,
+                    "reason": reason,
+                },
                 status_code=400,
             )
-        return RedirectResponse(str(request.url_for("draft_preview", draft_id=draft_id)) + f"#result-{result_id}", status_code=303)
+        return RedirectResponse(
+            str(request.url_for("draft_preview", draft_id=draft_id)) + f"#result-{result_id}", status_code=303
+        )
 
     @router.get("/drafts/{draft_id}/household", name="draft_household")
     def household_page(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
@@ -242,16 +316,29 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             candidates = household.household_candidates(session=session, draft=draft, cipher=runtime.cipher)
             spouse = household.spouse_on_record(session=session, draft=draft, cipher=runtime.cipher)
             members = household.members_of(session=session, application_id=draft.id)
-            chosen = {runtime.cipher.decrypt(m.id_number_enc, context=backfill.MEMBER_ID_CONTEXT) for m in members[1:]}
+            chosen = {
+                runtime.cipher.decrypt(m.id_number_enc, context=backfill.MEMBER_ID_CONTEXT)
+                for m in members[1:]
+            }
             views = member_views(members)
         return render(
-            request, "household.html",
-            {"title": "家庭成员", "draft_id": draft_id, "candidates": candidate_views(candidates, chosen, spouse),
-             "members": views, "error": ""},
+            request,
+            "household.html",
+            {
+                "title": "家庭成员",
+                "draft_id": draft_id,
+                "candidates": candidate_views(candidates, chosen, spouse),
+                "members": views,
+                "error": "",
+            },
         )
 
-    @router.post("/drafts/{draft_id}/household", name="draft_household_submit", dependencies=[Depends(require_csrf)])
-    async def household_submit(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
+    @router.post(
+        "/drafts/{draft_id}/household", name="draft_household_submit", dependencies=[Depends(require_csrf)]
+    )
+    async def household_submit(
+        request: Request, draft_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
         form = await request.form()
         chosen = [str(v) for v in form.getlist("member")]
 
@@ -264,11 +351,17 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                     return False, "", None
                 try:
                     household.household_set(
-                        session=session, draft=draft, chosen=chosen, actor=applicant.subject,
-                        cipher=runtime.cipher, index=runtime.blind_index,
+                        session=session,
+                        draft=draft,
+                        chosen=chosen,
+                        actor=applicant.subject,
+                        cipher=runtime.cipher,
+                        index=runtime.blind_index,
                     )
                 except household.HouseholdError as exc:
-                    candidates = household.household_candidates(session=session, draft=draft, cipher=runtime.cipher)
+                    candidates = household.household_candidates(
+                        session=session, draft=draft, cipher=runtime.cipher
+                    )
                     spouse = household.spouse_on_record(session=session, draft=draft, cipher=runtime.cipher)
                     views = member_views(household.members_of(session=session, application_id=draft.id))
                     return True, exc.message, (candidate_views(candidates, set(chosen), spouse), views)
@@ -282,8 +375,15 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         if error:
             candidates, views = context
             return render(
-                request, "household.html",
-                {"title": "家庭成员", "draft_id": draft_id, "candidates": candidates, "members": views, "error": error},
+                request,
+                "household.html",
+                {
+                    "title": "家庭成员",
+                    "draft_id": draft_id,
+                    "candidates": candidates,
+                    "members": views,
+                    "error": error,
+                },
                 status_code=400,
             )
         return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
@@ -298,10 +398,20 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             rows = []
             for member in household.memberships_of(session=session, subject_bidx=me.id_number_bidx):
                 draft = session.get(Application, member.application_id)
-                owner = identity.applicant_get(session=session, applicant_id=draft.applicant_id) if draft else None
+                owner = (
+                    identity.applicant_get(session=session, applicant_id=draft.applicant_id)
+                    if draft
+                    else None
+                )
                 active = consent.consents_active_for_member(session=session, member_id=member.id)
-                rows.append({"draft_id": member.application_id, "member_id": member.id,
-                             "applicant": masking.mask_name(owner.name) if owner else "", "consents": len(active)})
+                rows.append(
+                    {
+                        "draft_id": member.application_id,
+                        "member_id": member.id,
+                        "applicant": masking.mask_name(owner.name) if owner else "",
+                        "consents": len(active),
+                    }
+                )
         return render(request, "memberships.html", {"title": "家人邀请我授权", "rows": rows})
 
     @router.get("/consents", name="my_consents")
@@ -312,10 +422,16 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             if me is None:
                 return not_found(request)
             rows = [
-                {"id": c.id, "source": catalog.sources[c.source].name if c.source in catalog.sources else c.source,
-                 "department": catalog.sources[c.source].department if c.source in catalog.sources else "",
-                 "purpose": c.purpose, "granted_at": c.granted_at, "revoked_at": c.revoked_at, "sensitive": c.sensitive,
-                 "self": c.granted_by == me.subject}
+                {
+                    "id": c.id,
+                    "source": catalog.sources[c.source].name if c.source in catalog.sources else c.source,
+                    "department": catalog.sources[c.source].department if c.source in catalog.sources else "",
+                    "purpose": c.purpose,
+                    "granted_at": c.granted_at,
+                    "revoked_at": c.revoked_at,
+                    "sensitive": c.sensitive,
+                    "self": c.granted_by == me.subject,
+                }
                 for c in consent.consents_of_subject(session=session, subject_bidx=me.id_number_bidx)
             ]
         return render(request, "my_consents.html", {"title": "我的授权", "rows": rows})
@@ -328,7 +444,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             if me is None:
                 return not_found(request)
             try:
-                consent.consent_revoke(session=session, consent_id=consent_id, subject_bidx=me.id_number_bidx, actor=me.subject, channel="web")
+                consent.consent_revoke(
+                    session=session,
+                    consent_id=consent_id,
+                    subject_bidx=me.id_number_bidx,
+                    actor=me.subject,
+                    channel="web",
+                )
             except consent.ConsentRefused:
                 return not_found(request)
         return RedirectResponse(str(request.url_for("my_consents")) + "?revoked=1", status_code=303)
@@ -341,12 +463,17 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             if me is None:
                 return not_found(request)
             rows = [
-                {"at": r.occurred_at,
-                 "source": catalog.sources[r.source].name if r.source in catalog.sources else r.source,
-                 "department": catalog.sources[r.source].department if r.source in catalog.sources else "",
-                 "fields": r.fields, "purpose": r.purpose, "outcome": STATUS_TEXT.get(r.outcome.split(":")[0], r.outcome),
-                 "application": (f"草稿 {r.application_id}" if r.application_id else ""), "by_me": r.actor == me.subject,
-                 "request_id": r.request_id}
+                {
+                    "at": r.occurred_at,
+                    "source": catalog.sources[r.source].name if r.source in catalog.sources else r.source,
+                    "department": catalog.sources[r.source].department if r.source in catalog.sources else "",
+                    "fields": r.fields,
+                    "purpose": r.purpose,
+                    "outcome": STATUS_TEXT.get(r.outcome.split(":")[0], r.outcome),
+                    "application": (f"草稿 {r.application_id}" if r.application_id else ""),
+                    "by_me": r.actor == me.subject,
+                    "request_id": r.request_id,
+                }
                 for r in backfill.data_log_of(session=session, subject_bidx=me.id_number_bidx)
             ]
         return render(request, "data_log.html", {"title": "我的数据查询记录", "rows": rows})
@@ -357,18 +484,42 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 def preview_view(item: backfill.PreviewItem) -> dict[str, Any]:
     """A preview item with its fields rendered for people (masked where the catalogue says so)."""
     return {
-        "id": item.result_id, "source": item.source, "source_name": item.source_name, "department": item.department,
-        "member_name": item.member_name, "status": item.status, "fields": render_fields(item.source, item.fields),
-        "fetched_at": item.fetched_at, "request_id": item.request_id, "review": item.review, "review_reason": item.review_reason,
+        "id": item.result_id,
+        "source": item.source,
+        "source_name": item.source_name,
+        "department": item.department,
+        "member_name": item.member_name,
+        "status": item.status,
+        "fields": render_fields(item.source, item.fields),
+        "fetched_at": item.fetched_at,
+        "request_id": item.request_id,
+        "review": item.review,
+        "review_reason": item.review_reason,
     }
 
 
 FIELD_LABELS = {
-    "name": "姓名", "sex": "性别", "birth_date": "出生日期", "relation": "与户主关系", "county_code": "户籍地代码",
-    "address": "户籍地址", "moved_in": "迁入日期", "book_no": "户号", "book_members": "同户成员", "permits": "居住证",
-    "status": "婚姻状况", "spouse_id_number": "配偶身份证号码", "spouse_name": "配偶姓名", "registered_on": "登记日期",
-    "statuses": "低保/特困", "degrees": "学历", "contributions": "社保缴费", "homes": "名下住房", "vehicles": "机动车",
-    "licences": "电子证照", "records": "住房保障记录",
+    "name": "姓名",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "relation": "与户主关系",
+    "county_code": "户籍地代码",
+    "address": "户籍地址",
+    "moved_in": "迁入日期",
+    "book_no": "户号",
+    "book_members": "同户成员",
+    "permits": "居住证",
+    "status": "婚姻状况",
+    "spouse_id_number": "配偶身份证号码",
+    "spouse_name": "配偶姓名",
+    "registered_on": "登记日期",
+    "statuses": "低保/特困",
+    "degrees": "学历",
+    "contributions": "社保缴费",
+    "homes": "名下住房",
+    "vehicles": "机动车",
+    "licences": "电子证照",
+    "records": "住房保障记录",
 }
 
 
@@ -384,38 +535,70 @@ def render_fields(source: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
         elif key == "contributions":
             months = [m["month"] for m in value]
             cities = sorted({m["city_code"] for m in value})
-            text = f"共 {len(months)} 个月（{months[0]} 至 {months[-1]}），缴费地 {'、'.join(cities)}" if months else "无"
+            text = (
+                f"共 {len(months)} 个月（{months[0]} 至 {months[-1]}），缴费地 {'、'.join(cities)}"
+                if months
+                else "无"
+            )
         elif key == "homes":
-            text = "；".join(
-                f"{h['address']}，建筑面积 {h['area_centi_m2'] / 100:.2f} 平方米"
-                + (f"，已于 {h['disposed_on']} 转出" if h.get("disposed_on") else "")
-                for h in value
-            ) or "无"
+            text = (
+                "；".join(
+                    f"{h['address']}，建筑面积 {h['area_centi_m2'] / 100:.2f} 平方米"
+                    + (f"，已于 {h['disposed_on']} 转出" if h.get("disposed_on") else "")
+                    for h in value
+                )
+                or "无"
+            )
         elif key == "degrees":
-            text = "；".join(f"{d['level']}，{d['school']}，{'全日制' if d['full_time'] else '非全日制'}，{d['graduated_on']} 毕业" for d in value)
+            text = "；".join(
+                f"{d['level']}，{d['school']}，{'全日制' if d['full_time'] else '非全日制'}，{d['graduated_on']} 毕业"
+                for d in value
+            )
         elif key == "vehicles":
-            text = "；".join(f"{masking.mask_plate(v['plate'])}，购置价 {v['purchase_value_fen'] / 100:,.2f} 元" for v in value)
+            text = "；".join(
+                f"{masking.mask_plate(v['plate'])}，购置价 {v['purchase_value_fen'] / 100:,.2f} 元"
+                for v in value
+            )
         elif key == "permits":
-            text = "；".join(f"{p.get('city', p['city_code'])}，{p['valid_from']} 至 {p['valid_to']}" for p in value)
+            text = "；".join(
+                f"{p.get('city', p['city_code'])}，{p['valid_from']} 至 {p['valid_to']}" for p in value
+            )
         elif key == "statuses":
-            text = "；".join(f"{'低保' if s['kind'] == 'dibao' else '特困'}，{s['valid_from']} 至 {s['valid_to']}" for s in value)
+            text = "；".join(
+                f"{'低保' if s['kind'] == 'dibao' else '特困'}，{s['valid_from']} 至 {s['valid_to']}"
+                for s in value
+            )
         elif key == "licences":
             text = "、".join(lic["name"] for lic in value)
         elif key == "records":
-            text = "；".join(f"{r.get('kind_label', r.get('kind', ''))}，{r.get('valid_from', '')} 至 {r.get('valid_to') or '至今'}" for r in value) or "无"
+            text = (
+                "；".join(
+                    f"{r.get('kind_label', r.get('kind', ''))}，{r.get('valid_from', '')} 至 {r.get('valid_to') or '至今'}"
+                    for r in value
+                )
+                or "无"
+            )
         else:
             text = str(value)
         lines.append((label, text))
     return lines
 
 
-def candidate_views(candidates: list[household.Candidate] | None, chosen: set[str], spouse: str | None) -> list[dict[str, Any]] | None:
+def candidate_views(
+    candidates: list[household.Candidate] | None, chosen: set[str], spouse: str | None
+) -> list[dict[str, Any]] | None:
     """Hukou-book members to choose from, masked, with the spouse marked as required."""
     if candidates is None:
         return None
     return [
-        {"id_number": c.id_number, "masked_id": masking.mask_id_number(c.id_number), "name": c.name,
-         "relation": c.relation, "birth_date": c.birth_date, "checked": c.id_number in chosen or c.id_number == spouse,
-         "required": c.id_number == spouse}
+        {
+            "id_number": c.id_number,
+            "masked_id": masking.mask_id_number(c.id_number),
+            "name": c.name,
+            "relation": c.relation,
+            "birth_date": c.birth_date,
+            "checked": c.id_number in chosen or c.id_number == spouse,
+            "required": c.id_number == spouse,
+        }
         for c in candidates
     ]

@@ -158,7 +158,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
 
     @router.get("/drafts/{draft_id}/form", name="draft_form")
-    def draft_form(request: Request, draft_id: int, applicant_id: int = Depends(current_applicant_id)) -> Response:
+    def draft_form(
+        request: Request, draft_id: int, applicant_id: int = Depends(current_applicant_id)
+    ) -> Response:
         with runtime.db.transaction() as session:
             applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
             draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
@@ -168,7 +170,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             view = _applicant_view(applicant, runtime)
             size = str(len(household.members_of(session=session, application_id=draft.id)))
         form = applications.ApplicationForm(phone=phone, household_size=size)
-        return render(request, "application_form.html", form_context(form, applications.FormErrors(), view, draft_id))
+        return render(
+            request, "application_form.html", form_context(form, applications.FormErrors(), view, draft_id)
+        )
 
     @router.post("/drafts/{draft_id}/submit", name="draft_submit", dependencies=[Depends(require_csrf)])
     def draft_submit(
@@ -201,7 +205,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             view = _applicant_view(applicant, runtime)
             if errors:
                 return render(
-                    request, "application_form.html", form_context(form, errors, view, draft_id), status_code=400
+                    request,
+                    "application_form.html",
+                    form_context(form, errors, view, draft_id),
+                    status_code=400,
                 )
             try:
                 application = applications.application_submit(
@@ -226,7 +233,11 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         return render(
             request,
             "error.html",
-            {"title": "找不到这份草稿", "message": "没有找到您名下的这份申请草稿，它可能已经提交。", "code": "draft_not_found"},
+            {
+                "title": "找不到这份草稿",
+                "message": "没有找到您名下的这份申请草稿，它可能已经提交。",
+                "code": "draft_not_found",
+            },
             status_code=404,
         )
 

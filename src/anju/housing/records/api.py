@@ -1,0 +1,83 @@
+"""POST /v1/assistance/query: the housing system's own 保障性住房信息查询, signed like every partner source."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from anju.core import idcard, signing
+from anju.core.httpapi import ApiError, error_responses
+from anju.core.runtime import Runtime
+from anju.core.timeutil import today_shanghai, utcnow
+from anju.housing.records import service
+
+ALLOWED_CALLERS = frozenset({"platform"})
+
+
+class AssistanceQuery(BaseModel):
+    """Ask about a whole household."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    persons: list[str] = Field(min_length=1, max_length=20)
+    fields: list[str] = Field(min_length=1, max_length=5)
+
+    @field_validator("persons")
+    @classmethod
+    def _valid(cls, values: list[str]) -> list[str]:
+        out = []
+        for value in values:
+            try:
+                out.append(idcard.parse(value).number)
+            except idcard.InvalidIdNumber as exc:
+                raise ValueError(f"{value}: {exc.code}") from exc
+        return out
+
+
+class AssistanceAnswer(BaseModel):
+    """The answer, shaped like every register answer."""
+
+    source: str
+    department: str
+    request_id: str
+    answered_at: str
+    records: list[dict[str, Any]]
+
+
+def build_router(*, runtime: Runtime) -> APIRouter:
+    """The query route."""
+    router = APIRouter(prefix="/v1", tags=["records"])
+
+    @router.post(
+        "/assistance/query",
+        response_model=AssistanceAnswer,
+        summary="保障性住房信息查询：家庭成员是否正在承租公租房或领取住房租赁补贴",
+        responses=error_responses(400, 401, 403, 422),
+    )
+    def assistance_query(
+        query: AssistanceQuery, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> AssistanceAnswer:
+        if caller.caller not in ALLOWED_CALLERS:
+            raise ApiError(
+                code="caller_not_allowed", message="该系统无权查询保障性住房信息。", status_code=403
+            )
+        if not caller.purpose.strip():
+            raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
+        if set(query.fields) - {"records"}:
+            raise ApiError(code="field_unknown", message="只提供 records 字段。", status_code=422)
+        with runtime.db.transaction() as session:
+            records = service.assistance_records(
+                session=session, id_numbers=query.persons, index=runtime.blind_index, today=today_shanghai()
+            )
+        return AssistanceAnswer(
+            source="assistance",
+            department="住房保障部门",
+            request_id=f"assistance-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}",
+            answered_at=utcnow().isoformat(),
+            records=records,
+        )
+
+    return router

@@ -1,0 +1,362 @@
+"""Consented, parallel backfill over real HTTP: nothing is asked without consent; failures never block."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from anju.platform.applications import household
+from anju.platform.backfill import service as backfill
+from anju.platform.backfill.breaker import CircuitBreakers
+from anju.platform.consent import service as consent
+from anju.platform.identity.oidc import VerifiedIdentity
+from anju.platform.identity.service import applicant_sign_in
+from anju.platform.models import Application, BackfillResult, DataAccessLog
+from anju.sandbox.sources.models import SourceQueryLog
+from tests.conftest import Systems
+from tests.support.factories import CHILD, HUSBAND, WIFE, seed_family
+
+TODAY = __import__("anju.core.timeutil", fromlist=["today_shanghai"]).today_shanghai()
+
+
+class Family:
+    """The couple's draft on the platform, with helpers to consent and run the backfill."""
+
+    def __init__(self, systems: Systems) -> None:
+        self.systems = systems
+        self.platform = systems.runtimes["platform"]
+        self.breakers = CircuitBreakers(threshold=3, cooldown_seconds=60)
+        with self.platform.db.transaction() as session:
+            self.husband = applicant_sign_in(
+                session=session,
+                identity=VerifiedIdentity(
+                    subject="fj-husband",
+                    name="林晓峰",
+                    id_number=HUSBAND,
+                    phone="13805910001",
+                    real_name_level=3,
+                ),
+                cipher=self.platform.cipher,
+                index=self.platform.blind_index,
+            )
+            self.wife = applicant_sign_in(
+                session=session,
+                identity=VerifiedIdentity(
+                    subject="fj-wife", name="欧阳娜娜", id_number=WIFE, phone="13605910004", real_name_level=3
+                ),
+                cipher=self.platform.cipher,
+                index=self.platform.blind_index,
+            )
+            draft = household.draft_start(
+                session=session,
+                applicant=self.husband,
+                cipher=self.platform.cipher,
+                index=self.platform.blind_index,
+            )
+            self.draft_id = draft.id
+
+    def members(self) -> dict[str, Any]:
+        with self.platform.db.transaction() as session:
+            return {m.name: m for m in household.members_of(session=session, application_id=self.draft_id)}
+
+    def grant(
+        self, who: str, sources: list[str], *, actor: Any = None, separate: set[str] | None = None
+    ) -> None:
+        actor = actor or self.husband
+        with self.platform.db.transaction() as session:
+            member = {m.name: m for m in household.members_of(session=session, application_id=self.draft_id)}[
+                who
+            ]
+            consent.consents_grant(
+                session=session,
+                member=member,
+                sources=sources,
+                separately_agreed=separate or set(),
+                granted_by=actor.subject,
+                actor_bidx=actor.id_number_bidx,
+                actor_is_applicant=actor is self.husband,
+                channel="web",
+                today=TODAY,
+            )
+
+    def run(self, **kw: Any) -> backfill.BackfillSummary:
+        return backfill.backfill_run(
+            db=self.platform.db,
+            client=self.platform.client,
+            cipher=self.platform.cipher,
+            breakers=self.breakers,
+            application_id=self.draft_id,
+            actor="fj-husband",
+            timeout_seconds=kw.pop("timeout", 2.0),
+            **kw,
+        )
+
+    def choose_household(self, chosen: list[str]) -> None:
+        with self.platform.db.transaction() as session:
+            draft = session.get(Application, self.draft_id)
+            assert draft is not None
+            household.household_set(
+                session=session,
+                draft=draft,
+                chosen=chosen,
+                actor="fj-husband",
+                cipher=self.platform.cipher,
+                index=self.platform.blind_index,
+            )
+
+    def sandbox_log(self) -> list[tuple[str, str]]:
+        with self.systems.runtimes["sandbox"].db.transaction() as session:
+            return [
+                (r.source, r.outcome)
+                for r in session.scalars(select(SourceQueryLog).order_by(SourceQueryLog.id))
+            ]
+
+    def statuses(self) -> dict[tuple[str, str], str]:
+        with self.platform.db.transaction() as session:
+            items = backfill.backfill_preview(
+                session=session, application_id=self.draft_id, cipher=self.platform.cipher
+            )
+        return {(i.member_name, i.source): i.status for i in items}
+
+
+@pytest.fixture
+def family(live: Systems) -> Family:
+    seed_family(live.runtimes["sandbox"])
+    return Family(live)
+
+
+def test_without_consent_nothing_reaches_any_department(family: Family) -> None:
+    summary = family.run()
+    assert set(summary.by_source.values()) == {"no_consent"}
+    assert family.sandbox_log() == []  # the sandbox's own log: no request at all
+    assert set(family.statuses().values()) == {"no_consent"}
+
+
+def test_consented_sources_are_asked_in_parallel_and_results_kept_with_provenance(family: Family) -> None:
+    family.grant("林晓峰", ["hukou", "marriage", "education", "social_insurance", "assistance"])
+    summary = family.run()
+    assert summary.by_source["hukou"] == "answered" and summary.by_source["assistance"] == "answered"
+    assert summary.by_source["property"] == "no_consent"
+    assert sorted(family.sandbox_log()) == sorted(
+        [(s, "answered") for s in ("hukou", "marriage", "education", "social_insurance")]
+    )
+    statuses = family.statuses()
+    assert statuses[("林晓峰", "education")] == "found"
+    assert statuses[("林晓峰", "assistance")] == "no_record"  # housing holds no tenancy for him
+    with family.platform.db.transaction() as session:
+        row = session.scalar(select(BackfillResult).where(BackfillResult.source == "hukou"))
+        assert row is not None and row.request_id.startswith("hukou-") and row.response_signature
+        assert "林晓峰" not in row.payload_enc  # encrypted at rest
+        logged = session.scalar(
+            select(func.count()).select_from(DataAccessLog).where(DataAccessLog.source == "hukou")
+        )
+        assert logged == 1
+
+
+def test_household_comes_from_the_hukou_book_and_the_spouse_is_required(family: Family) -> None:
+    family.grant("林晓峰", ["hukou", "marriage"])
+    family.run()
+    with family.platform.db.transaction() as session:
+        draft = session.get(Application, family.draft_id)
+        assert draft is not None
+        candidates = household.household_candidates(
+            session=session, draft=draft, cipher=family.platform.cipher
+        )
+        assert candidates is not None
+        assert {(c.name, c.relation) for c in candidates} == {("欧阳娜娜", "配偶"), ("林小满", "子女")}
+    with pytest.raises(household.HouseholdError) as refused:
+        family.choose_household([CHILD])
+    assert refused.value.code == "spouse_required"
+    with pytest.raises(household.HouseholdError):
+        family.choose_household([WIFE, "350203198507080422"])  # not in the book
+    family.choose_household([WIFE, CHILD])
+    assert set(family.members()) == {"林晓峰", "欧阳娜娜", "林小满"}
+
+
+def test_adults_authorise_for_themselves_and_guardians_for_minors(family: Family) -> None:
+    family.grant("林晓峰", ["hukou", "marriage"])
+    family.run()
+    family.choose_household([WIFE, CHILD])
+    with pytest.raises(consent.ConsentRefused) as refused:
+        family.grant("欧阳娜娜", ["property"])  # the husband may not consent for his adult wife
+    assert refused.value.code == "not_your_consent"
+    family.grant("林小满", ["hukou"])  # a parent may for a 8-year-old
+    family.grant("欧阳娜娜", ["property"], actor=family.wife)
+    family.run()
+    statuses = family.statuses()
+    assert statuses[("欧阳娜娜", "property")] == "found"
+    assert statuses[("欧阳娜娜", "hukou")] == "no_consent"
+    assert statuses[("林小满", "hukou")] == "found"
+
+
+def test_sensitive_source_needs_its_own_separate_agreement(family: Family) -> None:
+    with pytest.raises(consent.ConsentRefused) as refused:
+        family.grant("林晓峰", ["hukou", "dibao"])
+    assert refused.value.code == "separate_consent_required"
+    assert family.sandbox_log() == []
+    family.grant("林晓峰", ["dibao"], separate={"dibao"})
+    family.run()
+    assert family.statuses()[("林晓峰", "dibao")] == "no_record"
+
+
+def test_revoked_consent_stops_the_next_query(family: Family) -> None:
+    family.grant("林晓峰", ["education"])
+    family.run()
+    with family.platform.db.transaction() as session:
+        [given] = consent.consents_active_for_member(session=session, member_id=family.members()["林晓峰"].id)
+        consent.consent_revoke(
+            session=session,
+            consent_id=given.id,
+            subject_bidx=family.husband.id_number_bidx,
+            actor="fj-husband",
+            channel="web",
+        )
+    family.run()
+    assert family.sandbox_log() == [("education", "answered")]  # only the first run asked
+    assert family.statuses()[("林晓峰", "education")] == "no_consent"
+
+
+def test_every_failure_mode_falls_back_without_blocking_the_others(family: Family) -> None:
+    sandbox = family.systems.client("sandbox")
+    sandbox.put("/admin/faults/education", json={"error_rate": 1.0})
+    sandbox.put("/admin/faults/social_insurance", json={"hang": True, "hang_seconds": 4})
+    sandbox.put("/admin/faults/marriage", json={"malformed": True})
+    sandbox.put("/admin/faults/property", json={"no_record": True})
+    family.grant("林晓峰", ["hukou", "education", "social_insurance", "marriage", "property"])
+    started = time.monotonic()
+    summary = family.run(timeout=1.0)
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.0  # the hanging source cost one timeout, not the whole wait
+    assert summary.by_source == {
+        **{s: "no_consent" for s in ("residence_permit", "dibao", "vehicle", "elicence", "assistance")},
+        "hukou": "answered",
+        "education": "failed:http_503",
+        "social_insurance": "failed:timeout",
+        "marriage": "failed:malformed",
+        "property": "answered",
+    }
+    statuses = family.statuses()
+    assert statuses[("林晓峰", "hukou")] == "found"
+    assert statuses[("林晓峰", "property")] == "no_record"
+    assert statuses[("林晓峰", "education")] == "failed"
+    with family.platform.db.transaction() as session:
+        failed = session.scalars(
+            select(DataAccessLog.outcome).where(DataAccessLog.source == "social_insurance")
+        ).all()
+    assert failed == ["failed:timeout"]  # the attempt is on the person's log too
+
+
+def test_a_source_failing_again_and_again_is_left_alone_for_a_while(family: Family) -> None:
+    family.systems.client("sandbox").put("/admin/faults/vehicle", json={"error_rate": 1.0})
+    family.grant("林晓峰", ["vehicle"])
+    for _ in range(3):
+        family.run()
+    asked = len(family.sandbox_log())
+    assert asked == 3
+    summary = family.run()
+    assert summary.by_source["vehicle"] == "circuit_open"
+    assert len(family.sandbox_log()) == asked  # no fourth request went out
+    assert family.statuses()[("林晓峰", "vehicle")] == "circuit_open"
+
+
+def test_confirm_and_dispute_are_recorded_with_a_reason(family: Family) -> None:
+    family.grant("林晓峰", ["hukou", "education"])
+    family.run()
+    with family.platform.db.transaction() as session:
+        items = {
+            i.source: i
+            for i in backfill.backfill_preview(
+                session=session, application_id=family.draft_id, cipher=family.platform.cipher
+            )
+        }
+        backfill.backfill_review(
+            session=session,
+            application_id=family.draft_id,
+            result_id=items["hukou"].result_id,
+            decision="confirmed",
+        )
+        with pytest.raises(backfill.ReviewRefused):
+            backfill.backfill_review(
+                session=session,
+                application_id=family.draft_id,
+                result_id=items["education"].result_id,
+                decision="disputed",
+                reason="",
+            )
+        backfill.backfill_review(
+            session=session,
+            application_id=family.draft_id,
+            result_id=items["education"].result_id,
+            decision="disputed",
+            reason="我 2016 年还取得了硕士学位",
+        )
+    with family.platform.db.transaction() as session:
+        reviewed = {
+            i.source: (i.review, i.review_reason)
+            for i in backfill.backfill_preview(
+                session=session, application_id=family.draft_id, cipher=family.platform.cipher
+            )
+        }
+    assert reviewed["hukou"] == ("confirmed", "")
+    assert reviewed["education"] == ("disputed", "我 2016 年还取得了硕士学位")
+
+
+def test_the_case_carries_household_and_evidence_to_housing(family: Family) -> None:
+    from anju.housing.intake.service import EVIDENCE_CONTEXT, HOUSEHOLD_CONTEXT
+    from anju.housing.models import Case
+    from anju.platform.applications import service as applications
+
+    family.grant("林晓峰", ["hukou", "marriage", "education"])
+    family.run()
+    family.choose_household([WIFE, CHILD])
+    with family.platform.db.transaction() as session:
+        items = {
+            i.source: i
+            for i in backfill.backfill_preview(
+                session=session, application_id=family.draft_id, cipher=family.platform.cipher
+            )
+        }
+        backfill.backfill_review(
+            session=session,
+            application_id=family.draft_id,
+            result_id=items["education"].result_id,
+            decision="disputed",
+            reason="还有硕士学位未显示",
+        )
+        draft = session.get(Application, family.draft_id)
+        applications.application_submit(
+            session=session,
+            applicant=family.husband,
+            draft=draft,
+            cipher=family.platform.cipher,
+            outbox=family.platform.tables.outbox,
+            min_real_name_level=3,
+            form=applications.ApplicationForm(
+                city_code="350100",
+                district_code="350102",
+                applicant_group="lower_middle_income",
+                household_size="3",
+                phone="13805910001",
+                address="鼓楼区东街 12 号",
+                pledge=True,
+            ),
+        )
+    family.platform.outbox_worker().run_once()
+    housing = family.systems.runtimes["housing"]
+    with housing.db.transaction() as session:
+        case = session.scalar(select(Case))
+        assert case is not None
+        members = json.loads(housing.cipher.decrypt(case.household_enc, context=HOUSEHOLD_CONTEXT))
+        evidence = json.loads(housing.cipher.decrypt(case.evidence_enc, context=EVIDENCE_CONTEXT))
+    assert [(m["name"], m["relation"]) for m in members] == [
+        ("林晓峰", "本人"),
+        ("欧阳娜娜", "配偶"),
+        ("林小满", "子女"),
+    ]
+    disputed = [e for e in evidence if e["review"] == "disputed"]
+    assert [(e["source"], e["review_reason"]) for e in disputed] == [("education", "还有硕士学位未显示")]
+    assert any(e["source"] == "hukou" and e["request_id"].startswith("hukou-") for e in evidence)
