@@ -56,6 +56,7 @@ openapi: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/signing.py
 	PYTHONPATH=. $(BIN)/python bench/outbox.py
+	PYTHONPATH=. $(BIN)/python bench/backfill.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
