@@ -360,3 +360,40 @@ def test_the_case_carries_household_and_evidence_to_housing(family: Family) -> N
     disputed = [e for e in evidence if e["review"] == "disputed"]
     assert [(e["source"], e["review_reason"]) for e in disputed] == [("education", "还有硕士学位未显示")]
     assert any(e["source"] == "hukou" and e["request_id"].startswith("hukou-") for e in evidence)
+
+
+def education(items: list[backfill.PreviewItem]) -> backfill.PreviewItem:
+    [item] = [i for i in items if i.source == "education"]
+    return item
+
+
+def test_a_failed_re_query_loses_neither_results_nor_the_applicants_review(family: Family) -> None:
+    family.grant("林晓峰", ["education"])
+    family.run()
+    with family.platform.db.transaction() as session:
+        item = education(
+            backfill.backfill_preview(
+                session=session, application_id=family.draft_id, cipher=family.platform.cipher
+            )
+        )
+        backfill.backfill_review(
+            session=session, application_id=family.draft_id, result_id=item.result_id, decision="confirmed"
+        )
+    family.run()  # the same answer again: the confirmation carries over
+    with family.platform.db.transaction() as session:
+        again = education(
+            backfill.backfill_preview(
+                session=session, application_id=family.draft_id, cipher=family.platform.cipher
+            )
+        )
+    assert again.result_id != item.result_id and again.review == "confirmed"
+    family.systems.client("sandbox").put("/admin/faults/education", json={"error_rate": 1.0})
+    family.run()  # now the department is down
+    with family.platform.db.transaction() as session:
+        shown = education(
+            backfill.backfill_preview(
+                session=session, application_id=family.draft_id, cipher=family.platform.cipher
+            )
+        )
+    assert shown.retry_failed and shown.status == "found" and shown.review == "confirmed"
+    assert shown.fields["degrees"][0]["school"] == "福州大学"

@@ -200,20 +200,21 @@ def backfill_run(
                     payload = cipher.encrypt(
                         json.dumps(record["fields"], ensure_ascii=False), context=PAYLOAD_CONTEXT
                     )
-                session.add(
-                    BackfillResult(
-                        application_id=application_id,
-                        member_id=member_id,
-                        source=plan.notice.code,
-                        status=status,
-                        payload_enc=payload,
-                        error=result.error,
-                        request_id=result.request_id,
-                        response_signature=result.signature,
-                        duration_ms=result.duration_ms,
-                        fetched_at=now,
-                    )
+                stored = BackfillResult(
+                    application_id=application_id,
+                    member_id=member_id,
+                    source=plan.notice.code,
+                    status=status,
+                    payload_enc=payload,
+                    error=result.error,
+                    request_id=result.request_id,
+                    response_signature=result.signature,
+                    duration_ms=result.duration_ms,
+                    fetched_at=now,
                 )
+                if record is not None and status == "found":
+                    _carry_review(session, stored, record["fields"], cipher)
+                session.add(stored)
                 session.add(
                     DataAccessLog(
                         subject_bidx=bidx[member_id],
@@ -240,6 +241,27 @@ def backfill_run(
     return summary
 
 
+def _carry_review(
+    session: Session, stored: BackfillResult, fields: dict[str, Any], cipher: crypto.FieldCipher
+) -> None:
+    """Keep the applicant's confirmation or dispute when a source says exactly the same again."""
+    previous = session.scalar(
+        select(BackfillResult)
+        .where(
+            BackfillResult.application_id == stored.application_id,
+            BackfillResult.member_id == stored.member_id,
+            BackfillResult.source == stored.source,
+            BackfillResult.status == "found",
+        )
+        .order_by(BackfillResult.id.desc())
+    )
+    if previous is None or not previous.review:
+        return
+    if json.loads(cipher.decrypt(previous.payload_enc, context=PAYLOAD_CONTEXT)) == fields:
+        stored.review, stored.review_reason = previous.review, previous.review_reason
+        stored.reviewed_at = previous.reviewed_at
+
+
 @dataclass(frozen=True)
 class PreviewItem:
     """One source's answer about one member, as the applicant reviews it."""
@@ -256,6 +278,7 @@ class PreviewItem:
     request_id: str
     review: str
     review_reason: str
+    retry_failed: bool = False
 
 
 def backfill_preview(
@@ -270,16 +293,26 @@ def backfill_preview(
         )
     }
     latest: dict[tuple[int, str], BackfillResult] = {}
+    last_found: dict[tuple[int, str], BackfillResult] = {}
     for row in session.scalars(
         select(BackfillResult)
         .where(BackfillResult.application_id == application_id)
         .order_by(BackfillResult.id)
     ):
+        if row.member_id not in members or members[row.member_id].role == "removed":
+            continue
         latest[(row.member_id, row.source)] = row
+        if row.status == "found":
+            last_found[(row.member_id, row.source)] = row
     items = []
-    for (member_id, code), row in sorted(
+    for (member_id, code), newest in sorted(
         latest.items(), key=lambda kv: (list(catalog.sources).index(kv[0][1]), kv[0][0])
     ):
+        # A failed re-query never hides what an earlier query already gave: nothing saved is lost.
+        row = newest
+        retry_failed = newest.status in ("failed", "circuit_open") and (member_id, code) in last_found
+        if retry_failed:
+            row = last_found[(member_id, code)]
         fields = (
             json.loads(cipher.decrypt(row.payload_enc, context=PAYLOAD_CONTEXT)) if row.payload_enc else {}
         )
@@ -298,6 +331,7 @@ def backfill_preview(
                 request_id=row.request_id,
                 review=row.review,
                 review_reason=row.review_reason,
+                retry_failed=retry_failed,
             )
         )
     return items

@@ -495,6 +495,7 @@ def preview_view(item: backfill.PreviewItem) -> dict[str, Any]:
         "request_id": item.request_id,
         "review": item.review,
         "review_reason": item.review_reason,
+        "retry_failed": item.retry_failed,
     }
 
 
