@@ -28,6 +28,7 @@ class SourceNotice:
     sensitive: bool
     sensitive_reason: str
     impact: str
+    timeout_seconds: float | None  # overrides the platform-wide backfill timeout for this source
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def source_catalog() -> SourceCatalog:
             sensitive=bool(spec.get("sensitive", False)),
             sensitive_reason=spec.get("sensitive_reason", ""),
             impact=spec.get("impact", ""),
+            timeout_seconds=float(spec["timeout_seconds"]) if "timeout_seconds" in spec else None,
         )
         for code, spec in data["sources"].items()
     }

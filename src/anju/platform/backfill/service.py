@@ -161,7 +161,8 @@ def backfill_run(
 
     async def fan_out() -> list[SourceOutcome]:
         limits = httpx.Limits(max_connections=len(plans) + 1)
-        async with httpx.AsyncClient(timeout=timeout_seconds, limits=limits) as http:
+        longest = max([timeout_seconds, *(p.notice.timeout_seconds or 0 for p in plans)])
+        async with httpx.AsyncClient(timeout=longest, limits=limits) as http:
             return await asyncio.gather(
                 *(
                     _ask(
@@ -172,7 +173,7 @@ def backfill_run(
                         purpose=p.notice.purpose,
                         case=case,
                         user=actor,
-                        timeout=timeout_seconds,
+                        timeout=p.notice.timeout_seconds or timeout_seconds,
                     )
                     for p in plans
                 )
