@@ -16,6 +16,8 @@ from anju.core.settings import SYSTEMS, Settings, SystemName
 # authlib 1.9 nags that its httpx integration will move to httpx2; nothing for an operator to act on.
 warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
 
+from anju.sandbox.population.cli import sandbox_app  # noqa: E402 - after the warning filter
+
 app = typer.Typer(help="安居 Anju — Fujian 申请公租房一件事", no_args_is_help=True, add_completion=False)
 console = Console()
 
@@ -49,7 +51,10 @@ def seed() -> None:
     settings = Settings()
     migrate_all(settings)
     counts = seed_all(settings)
-    console.print(f"已添加 {counts['residents']} 名测试居民，{counts['staff']} 个测试工作人员账号")
+    console.print(
+        f"沙箱人口 {counts['people']} 人（新增可登录测试居民 {counts['residents']} 名），"
+        f"新增测试工作人员账号 {counts['staff']} 个，保障性住房记录 {counts['assistance_records']} 条"
+    )
 
 
 @app.command()
@@ -114,6 +119,9 @@ def worker(system: Annotated[str, typer.Argument(help="platform | housing")]) ->
         stop.set()
     finally:
         runtime.stop()
+
+
+app.add_typer(sandbox_app, name="sandbox")
 
 
 def main() -> None:

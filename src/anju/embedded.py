@@ -20,9 +20,11 @@ from anju.core.migrate import migrate_upgrade
 from anju.core.runtime import Runtime, ensure_keys
 from anju.core.settings import Settings, SystemName
 from anju.housing import app as housing_app
+from anju.housing.records.seed import records_seed_demo
 from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
 from anju.platform import app as platform_app
 from anju.sandbox import app as sandbox_app
+from anju.sandbox.population.generator import population_summary
 from anju.sandbox.population.service import DEMO_PASSWORD, personas_load
 
 
@@ -53,18 +55,28 @@ def migrate_all(settings: Settings) -> None:
     migrate_upgrade(system="housing", url=settings.db_url("housing"))
 
 
-def seed_all(settings: Settings) -> dict[str, int]:
-    """Seed the sandbox's demo residents and the demo staff accounts."""
+DEMO_PEOPLE = 2000
+
+
+def seed_all(settings: Settings, *, people: int | None = DEMO_PEOPLE) -> dict[str, int]:
+    """Seed the sandbox (personas, demo households, ``people`` synthetic persons) and housing's demo data."""
     sandbox = sandbox_app.sandbox_runtime(settings)
     housing = housing_app.housing_runtime(settings)
     try:
-        residents = sandbox_app.sandbox_prepare(sandbox)
+        residents = sandbox_app.sandbox_prepare(sandbox, people=people)
         with housing.db.transaction() as session:
             staff = staff_seed_demo(session=session)
+            records = records_seed_demo(session=session, index=housing.blind_index)
+        population = population_summary(db=sandbox.db)
     finally:
         sandbox.stop()
         housing.stop()
-    return {"residents": residents, "staff": staff}
+    return {
+        "residents": residents,
+        "staff": staff,
+        "assistance_records": records,
+        "people": population.get("pop_person", 0),
+    }
 
 
 @dataclass

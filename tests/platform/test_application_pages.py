@@ -152,5 +152,5 @@ def test_a_mistyped_id_number_is_explained_at_sign_in(live: Systems) -> None:
         assert page.status_code == 400
         assert "校验位" in page.text
         assert 'value="350102199203150510"' in page.text
-        lower_x = applicant_sign_in(browser, platform, id_number="65010219950610027x")  # lower-case x is fine
+        lower_x = applicant_sign_in(browser, platform, id_number="35010519950518019x")  # lower-case x is fine
         assert lower_x.status_code == 200 and "填写申请" in lower_x.text

@@ -14,6 +14,7 @@ from anju.core.web import add_health_routes, install_page_errors, make_templates
 from anju.core.websession import WebSessionMiddleware
 from anju.sandbox.models import TABLES, metadata
 from anju.sandbox.population import models as _population_models  # noqa: F401 - tables on the metadata
+from anju.sandbox.population.generator import population_generate
 from anju.sandbox.population.service import personas_seed
 from anju.sandbox.sources import api as sources_api
 from anju.sandbox.sources import idp
@@ -28,11 +29,21 @@ def sandbox_runtime(settings: Settings) -> Runtime:
     return build_runtime(system="sandbox", settings=settings, tables=TABLES)
 
 
-def sandbox_prepare(runtime: Runtime) -> int:
-    """Build the sandbox tables from metadata and seed the demo residents; returns how many were added."""
+DEMO_SEED = 20261127
+
+
+def sandbox_prepare(runtime: Runtime, *, people: int | None = None) -> int:
+    """Build the sandbox tables, seed the sign-in personas and, when asked, the synthetic population.
+
+    ``people`` random persons are generated (plus the demo households) unless it is None; returns how
+    many sign-in personas were added.
+    """
     metadata.create_all(runtime.db.engine)
     with runtime.db.transaction() as session:
-        return personas_seed(session=session)
+        added = personas_seed(session=session)
+    if people is not None:
+        population_generate(db=runtime.db, people=people, seed=DEMO_SEED)
+    return added
 
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:

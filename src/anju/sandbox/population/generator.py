@@ -11,7 +11,7 @@ What holds for every generated person (tests/sandbox/test_population.py checks i
   registered (the hukou county, or a birth county elsewhere for those who moved in; a retired code such
   as 350182 长乐市 for births before the county was renamed), whose birth date is the person's and whose
   sequence parity is the person's sex;
-- plausible households: parents at least 20 years older than their children, spouses within 9 years;
+- plausible households: parents at least 20 years older than their children, spouses at most 8 years apart;
 - marriage consistent both ways (both partners 'married', naming each other, same date, of legal age);
 - education consistent with age (中专 ≈18, 大专 ≈21, 本科 ≈22, 硕士 ≈25, 博士 ≈28 full-time; graduated in
   June or July; nothing after the reference date);
@@ -28,10 +28,17 @@ Rows are written with SQLAlchemy Core executemany in transactions of BATCH_HOUSE
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import pickle
+import queue
 import random
+import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -51,6 +58,7 @@ __all__ = [
     "HOUSEHOLDS_FILE",
     "LEVEL_AGE",
     "NON_FUJIAN_COUNTIES",
+    "PARALLEL_MIN_PEOPLE",
     "REFERENCE_DATE",
     "RETIREMENT_AGE",
     "TABLE_NAMES",
@@ -63,6 +71,8 @@ __all__ = [
 REFERENCE_DATE = date(2026, 11, 27)
 HOUSEHOLDS_FILE = Path(__file__).with_name("households.yaml")
 BATCH_HOUSEHOLDS = 2000
+PARALLEL_MIN_PEOPLE = 50_000
+PIPELINE_DEPTH = 3  # batches the generator process may be ahead of the writer
 
 TABLE_NAMES: tuple[str, ...] = (
     "pop_hukou_book",
@@ -502,7 +512,8 @@ def _name_lists() -> tuple[list[str], list[float], list[str], list[float], list[
     for surname in cn_names:
         total += float(national[surname])
         cn_cum.append(total)
-    male = list(dict.fromkeys(ch for name in Provider.first_names_male for ch in name))
+    # Faker's male list has one female name (红霞): keep its characters out of men's names.
+    male = list(dict.fromkeys(ch for name in Provider.first_names_male for ch in name if ch not in "红霞"))
     female = list(dict.fromkeys(ch for name in Provider.first_names_female for ch in name))
     return fj_names, fj_cum, cn_names, cn_cum, male, female
 
@@ -574,7 +585,6 @@ class _Generator:
             _name_lists()
         )
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_NAMES}
-        self.now = datetime.now(UTC)
 
     # ---- small draws
 
@@ -827,7 +837,6 @@ class _Generator:
                 "book_no": f"{book_county.code}{self.book_seq:09d}",
                 "county_code": book_county.code,
                 "address": self._address(book_county),
-                "created_at": self.now,
             }
         )
         persons = self.rows["pop_person"]
@@ -849,7 +858,6 @@ class _Generator:
                     "hukou_moved_in": m.moved_in,
                     "phone": self._phone() if age_days >= 16 * 365 else "",
                     "persona": None,
-                    "created_at": self.now,
                 }
             )
             if m.status:
@@ -859,7 +867,6 @@ class _Generator:
                         "status": m.status,
                         "spouse_id_number": m.spouse.number if m.spouse is not None else "",
                         "registered_on": m.status_on,
-                        "created_at": self.now,
                     }
                 )
 
@@ -982,7 +989,6 @@ class _Generator:
                         "school": school,
                         "full_time": True,
                         "graduated_on": grad,
-                        "created_at": self.now,
                     }
                 )
         # Some adults earn a part-time degree later (成人教育), at 24 to 45.
@@ -998,7 +1004,6 @@ class _Generator:
                         "school": _SCHOOLS[level][int(r() * len(_SCHOOLS[level]))],
                         "full_time": False,
                         "graduated_on": grad,
-                        "created_at": self.now,
                     }
                 )
 
@@ -1058,8 +1063,12 @@ class _Generator:
         level = math.exp(rng.gauss(0.0, 0.35)) * (0.6 if dibao else 1.0)
         rows = self.rows["reg_insurance_span"]
         for first, last in spans:
-            growth = 0.3 + 0.7 * max(0, last // 12 - 1995) / 31
-            base = max(180000, min(3000000, int(median * level * growth / 100) * 100))
+            growth = 0.3 + 0.7 * max(0, last // 12 - 1995) / 31  # wages (and bases) grew since 1995
+            floor, ceiling = (
+                int(380000 * growth),
+                int(3 * median * growth),
+            )  # the yearly lower and upper limits
+            base = max(floor, min(ceiling, int(median * level * growth / 100) * 100))
             rows.append(
                 {
                     "person_id": m.person_id,
@@ -1068,7 +1077,6 @@ class _Generator:
                     "base_fen": base,
                     "first_month": _month_date(first),
                     "last_month": _month_date(last),
-                    "created_at": self.now,
                 }
             )
         if migrant:
@@ -1092,7 +1100,6 @@ class _Generator:
                 "city_code": city,
                 "valid_from": valid_from,
                 "valid_to": valid_to,
-                "created_at": self.now,
             }
         )
 
@@ -1111,7 +1118,6 @@ class _Generator:
                         "city_code": city,
                         "valid_from": valid_from,
                         "valid_to": valid_to,
-                        "created_at": self.now,
                     }
                 )
             return
@@ -1126,7 +1132,6 @@ class _Generator:
                     "city_code": city,
                     "valid_from": _month_date(start),
                     "valid_to": _month_end(end),
-                    "created_at": self.now,
                 }
             )
 
@@ -1180,7 +1185,6 @@ class _Generator:
                     "area_centi_m2": area,
                     "acquired_on": acquired,
                     "disposed_on": disposed,
-                    "created_at": self.now,
                 }
             )
 
@@ -1221,7 +1225,6 @@ class _Generator:
                     "plate": plate,
                     "purchase_value_fen": value,
                     "purchased_on": bought,
-                    "created_at": self.now,
                 }
             )
 
@@ -1244,11 +1247,134 @@ _PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 # --------------------------------------------------------------------------------------------------
+# Batches: generated here, or in a child process while this one writes
+
+
+@dataclass(frozen=True)
+class _Plan:
+    seed: int | str
+    people: int  # random persons to add
+    next_person_id: int
+    next_book_id: int
+    book_seq: int
+
+
+Batch = tuple[int, int, dict[str, list[dict[str, Any]]]]  # persons added so far, households, rows
+
+
+def _batches(plan: _Plan, used_ids: set[int], used_plates: set[str]) -> Iterator[Batch]:
+    """Batches of BATCH_HOUSEHOLDS households until plan.people persons are made."""
+    gen = _Generator(
+        seed=plan.seed,
+        next_person_id=plan.next_person_id,
+        next_book_id=plan.next_book_id,
+        book_seq=plan.book_seq,
+    )
+    gen.used_ids = used_ids
+    gen.used_plates = used_plates
+    done = 0
+    while done < plan.people:
+        households = 0
+        while households < BATCH_HOUSEHOLDS and done < plan.people:
+            done += gen.household(plan.people - done)
+            households += 1
+        rows, gen.rows = gen.rows, {name: [] for name in TABLE_NAMES}
+        yield done, households, rows
+
+
+def _worker_main() -> None:
+    """Child process (`python -m anju.sandbox.population.generator`): read a plan on stdin, write batches.
+
+    Frames are length-prefixed pickles on stdout: ("batch", batch) … then ("end", None). The pipe keeps
+    the child at most one batch ahead of the writer. A failure prints its traceback on stderr and exits 1.
+    """
+    plan, used_ids, used_plates = pickle.load(sys.stdin.buffer)  # noqa: S301 - our own parent process
+    out = sys.stdout.buffer
+    for batch in _batches(plan, used_ids, used_plates):
+        _frame_write(out, ("batch", batch))
+    _frame_write(out, ("end", None))
+
+
+def _frame_write(out: Any, item: Any) -> None:
+    """One length-prefixed pickle, flushed: the reader copies it out at once and unpickles on its own time."""
+    data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(data).to_bytes(8, "big"))
+    out.write(data)
+    out.flush()
+
+
+def _frame_read(source: Any) -> bytes | None:
+    """The next frame's pickle, or None at the end of the stream."""
+    header = source.read(8)
+    if len(header) < 8:
+        return None
+    size = int.from_bytes(header, "big")
+    data: bytes = source.read(size)
+    return data if len(data) == size else None
+
+
+def _parallel_batches(plan: _Plan, used_ids: set[int], used_plates: set[str]) -> Iterator[Batch]:
+    """The same batches as _batches, made by a child Python process while the caller writes.
+
+    A reader thread copies frames off the pipe as they come, so the child can run PIPELINE_DEPTH
+    batches ahead of the writer (and no more: memory stays bounded).
+    """
+    source_root = str(Path(__file__).resolve().parents[3])  # the directory that holds the anju package
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, (source_root, os.environ.get("PYTHONPATH")))),
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "anju.sandbox.population.generator"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    stdout = child.stdout
+    frames: queue.Queue[bytes | None] = queue.Queue(maxsize=PIPELINE_DEPTH)
+
+    def pump() -> None:
+        try:
+            while (data := _frame_read(stdout)) is not None:
+                frames.put(data)
+        finally:
+            frames.put(None)
+
+    reader = threading.Thread(target=pump, name="population-reader", daemon=True)
+    try:
+        pickle.dump((plan, used_ids, used_plates), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        child.stdin.close()
+        reader.start()
+        while True:
+            data = frames.get()
+            if data is None:
+                raise RuntimeError(f"population worker ended without finishing (exit code {child.wait()})")
+            kind, payload = pickle.loads(data)  # noqa: S301 - our own child process
+            if kind == "end":
+                break
+            yield payload
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        while reader.is_alive():  # let the reader see the end of the pipe and leave
+            with contextlib.suppress(queue.Empty):
+                frames.get(timeout=0.1)
+        stdout.close()
+
+
+# --------------------------------------------------------------------------------------------------
 # Entry points
 
 
 def population_generate(
-    *, db: Database, people: int, seed: int, progress: Callable[[int], None] | None = None
+    *,
+    db: Database,
+    people: int,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+    parallel: bool | None = None,
 ) -> GenerationStats:
     """Insert the demo households, then random households until `people` random persons exist.
 
@@ -1256,6 +1382,9 @@ def population_generate(
     only the missing number is added (from a generator seeded with the seed and the count already
     there), so running twice with the same arguments adds nothing. `progress` is called after each
     committed batch with the number of random persons present so far.
+
+    `parallel` (default: when adding at least PARALLEL_MIN_PEOPLE on a machine with two cores or more)
+    generates in a child process while this one writes; the rows are the same either way.
     """
     started = time.perf_counter()
     stats = GenerationStats()
@@ -1279,43 +1408,56 @@ def population_generate(
         stats.seconds = time.perf_counter() - started
         return stats
 
-    gen = _Generator(
+    plan = _Plan(
         seed=seed if existing == 0 else f"{seed}:{existing}",
+        people=people - existing,
         next_person_id=next_person_id,
         next_book_id=next_book_id,
         book_seq=generated_books,
     )
+    used_ids: set[int] = set()
     with db.engine.connect() as conn:
         for number in conn.scalars(select(persons.c.id_number)):
-            gen.used_ids.add(int(number[:14]) * 1000 + int(number[14:17]))
-        gen.used_plates.update(conn.scalars(select(_table("reg_vehicle").c.plate)))
+            used_ids.add(int(number[:14]) * 1000 + int(number[14:17]))
+        used_plates = set(conn.scalars(select(_table("reg_vehicle").c.plate)))
+    if parallel is None:
+        parallel = plan.people >= PARALLEL_MIN_PEOPLE and (os.cpu_count() or 1) >= 2
+    batches = (_parallel_batches if parallel else _batches)(plan, used_ids, used_plates)
 
+    # created_at is the database's clock (UTC on both backends): one bound value less per row.
+    inserts = {
+        name: _table(name).insert().values(created_at=func.current_timestamp()) for name in TABLE_NAMES
+    }
     done = existing
-    while done < people:
-        households = 0
-        while households < BATCH_HOUSEHOLDS and done < people:
-            done += gen.household(people - done)
-            households += 1
-        with db.engine.begin() as conn:
-            for name in TABLE_NAMES:
-                rows = gen.rows[name]
-                if rows:
-                    conn.execute(_table(name).insert(), rows)
-                    stats.rows[name] += len(rows)
-                    gen.rows[name] = []
-        stats.households += households
-        if progress is not None:
-            progress(done)
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB: the ID-number index stays in memory
+            conn.commit()
+        for added, households, rows_by_table in batches:
+            with conn.begin():
+                for name in TABLE_NAMES:
+                    rows = rows_by_table[name]
+                    if rows:
+                        conn.execute(inserts[name], rows)
+                        stats.rows[name] += len(rows)
+            done = existing + added
+            stats.households += households
+            if progress is not None:
+                progress(done)
     stats.people = done - existing
 
     if db.engine.dialect.name == "postgresql":  # explicit ids were written: move the sequences on
         with db.engine.begin() as conn:
-            for name in ("pop_person", "pop_hukou_book"):
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
-                    )
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('pop_person', 'id'), (SELECT max(id) FROM pop_person))"
                 )
+            )
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('pop_hukou_book', 'id'), (SELECT max(id) FROM pop_hukou_book))"
+                )
+            )
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -1327,3 +1469,9 @@ def population_summary(*, db: Database) -> dict[str, int]:
             name: int(conn.scalar(select(func.count()).select_from(_table(name))) or 0)
             for name in TABLE_NAMES
         }
+
+
+if __name__ == "__main__":
+    from anju.sandbox.population.generator import _worker_main as _run_worker
+
+    _run_worker()
