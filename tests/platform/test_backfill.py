@@ -397,3 +397,57 @@ def test_a_failed_re_query_loses_neither_results_nor_the_applicants_review(famil
         )
     assert shown.retry_failed and shown.status == "found" and shown.review == "confirmed"
     assert shown.fields["degrees"][0]["school"] == "福州大学"
+
+
+def test_the_reviewer_sees_evidence_with_disputes_and_gaps_flagged(family: Family) -> None:
+    from anju.platform.applications import service as applications
+    from tests.support.journey import csrf_of
+
+    family.systems.client("sandbox").put("/admin/faults/social_insurance", json={"error_rate": 1.0})
+    family.grant("林晓峰", ["hukou", "marriage", "education", "social_insurance"])
+    family.run()
+    family.choose_household([WIFE, CHILD])
+    with family.platform.db.transaction() as session:
+        items = {
+            i.source: i
+            for i in backfill.backfill_preview(
+                session=session, application_id=family.draft_id, cipher=family.platform.cipher
+            )
+        }
+        backfill.backfill_review(
+            session=session,
+            application_id=family.draft_id,
+            result_id=items["education"].result_id,
+            decision="disputed",
+            reason="还有硕士学位未显示",
+        )
+        draft = session.get(Application, family.draft_id)
+        number = applications.application_submit(
+            session=session,
+            applicant=family.husband,
+            draft=draft,
+            cipher=family.platform.cipher,
+            outbox=family.platform.tables.outbox,
+            min_real_name_level=3,
+            form=applications.ApplicationForm(
+                city_code="350100",
+                district_code="350102",
+                applicant_group="lower_middle_income",
+                household_size="3",
+                phone="13805910001",
+                address="鼓楼区东街 12 号",
+                pledge=True,
+            ),
+        ).application_no
+    family.platform.outbox_worker().run_once()
+    clerk = family.systems.client("housing")
+    login = clerk.get("/staff/login")
+    clerk.post(
+        "/staff/login",
+        data={"csrf_token": csrf_of(login.text), "username": "shouli.350100", "password": "anju-staff-demo"},
+    )
+    page = clerk.get(f"/staff/cases/{number}").text
+    assert "2 项需人工核实" in page  # the dispute and the failed insurance query
+    assert "申请人认为有误</span>：还有硕士学位未显示" in page
+    assert "社会保险参保缴费信息" in page and "查询失败" in page
+    assert "欧***" in page and WIFE not in page  # household shown masked

@@ -41,3 +41,27 @@ CHANNEL_LABELS: Final[dict[str, str]] = {
 def status_label(status: str) -> str:
     """The Chinese label of a status code (the code itself if unknown, never an empty string)."""
     return CASE_STATUS_LABELS.get(status, status)
+
+
+# The registers an application's evidence comes from (platform/backfill/sources.yaml names them the same;
+# tests/test_vocab.py keeps the two in step).
+SOURCE_LABELS: Final[dict[str, str]] = {
+    "hukou": "户籍信息",
+    "residence_permit": "居住证信息",
+    "marriage": "婚姻登记信息",
+    "dibao": "低保、特困人员信息",
+    "education": "学历信息（学信网）",
+    "social_insurance": "社会保险参保缴费信息",
+    "property": "不动产登记信息",
+    "vehicle": "机动车登记信息",
+    "elicence": "电子证照",
+    "assistance": "保障性住房信息",
+}
+
+EVIDENCE_STATUS_LABELS: Final[dict[str, str]] = {
+    "found": "已查询到",
+    "no_record": "该部门没有记录",
+    "failed": "查询失败",
+    "no_consent": "未授权，未查询",
+    "circuit_open": "该部门暂停服务，未查询",
+}

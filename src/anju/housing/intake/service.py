@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -34,6 +35,24 @@ class IntakeResult:
 
     case: Case
     duplicate: bool
+
+
+def case_household(*, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+    """The household as submitted (decrypted; callers mask what they show)."""
+    return (
+        list(json.loads(cipher.decrypt(case.household_enc, context=HOUSEHOLD_CONTEXT)))
+        if case.household_enc
+        else []
+    )
+
+
+def case_evidence(*, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+    """What each register said, with provenance and the applicant's confirmations and disputes."""
+    return (
+        list(json.loads(cipher.decrypt(case.evidence_enc, context=EVIDENCE_CONTEXT)))
+        if case.evidence_enc
+        else []
+    )
 
 
 def case_receive(

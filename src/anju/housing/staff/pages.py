@@ -9,9 +9,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from anju.core import regions
+from anju.core import masking, regions
 from anju.core.runtime import Runtime
-from anju.core.vocab import APPLICANT_GROUP_LABELS, CHANNEL_LABELS, status_label
+from anju.core.vocab import (
+    APPLICANT_GROUP_LABELS,
+    CHANNEL_LABELS,
+    EVIDENCE_STATUS_LABELS,
+    SOURCE_LABELS,
+    status_label,
+)
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.housing.models import StaffUser
 from anju.housing.review import service as review
@@ -192,9 +198,36 @@ def _staff_view(staff: StaffUser) -> dict[str, Any]:
 
 
 def _case_view(case: Any, runtime: Runtime) -> dict[str, Any]:
-    from anju.housing.intake.service import ID_CONTEXT, PHONE_CONTEXT
+    from anju.housing.intake.service import ID_CONTEXT, PHONE_CONTEXT, case_evidence, case_household
 
+    members = case_household(case=case, cipher=runtime.cipher)
+    names = {m["id_number"]: m["name"] for m in members}
+    evidence = [
+        {
+            "source": SOURCE_LABELS.get(e["source"], e["source"]),
+            "member": masking.mask_name(names.get(e["id_number"], "")),
+            "status": EVIDENCE_STATUS_LABELS.get(e["status"], e["status"]),
+            "needs_check": e["status"] in ("failed", "no_record", "circuit_open")
+            or e["review"] == "disputed",
+            "review": e["review"],
+            "reason": e["review_reason"],
+            "request_id": e["request_id"],
+            "fetched_at": e["fetched_at"],
+        }
+        for e in case_evidence(case=case, cipher=runtime.cipher)
+        if e["status"] != "no_consent"
+    ]
     return {
+        "household": [
+            {
+                "name": masking.mask_name(m["name"]),
+                "relation": m["relation"],
+                "id": masking.mask_id_number(m["id_number"]),
+            }
+            for m in members
+        ],
+        "evidence": evidence,
+        "to_verify": sum(1 for e in evidence if e["needs_check"]),
         "case_no": case.case_no,
         "name": case.applicant_name,
         "id_number": runtime.cipher.decrypt(case.applicant_id_enc, context=ID_CONTEXT),
