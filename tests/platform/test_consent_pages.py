@@ -145,3 +145,76 @@ def test_co_applicant_signs_in_and_authorises_for_herself(live: Systems) -> None
         assert draft
         others = husband.get(f"{platform}/drafts/{draft.group(1)}/members/{max(member_ids) + 100}/consent")
         assert others.status_code == 404
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # signature bytes are what count
+
+
+def test_a_failed_source_is_replaced_by_an_uploaded_proof_that_reaches_the_reviewer(live: Systems) -> None:
+    seed_family(live.runtimes["sandbox"])
+    live.client("sandbox").put("/admin/faults/education", json={"error_rate": 1.0})
+    platform, housing = live.settings.base_url("platform"), live.settings.base_url("housing")
+    with httpx.Client(timeout=10) as browser:
+        tasks = sign_in_to_tasks(browser, platform, HUSBAND)
+        consent_url = link(tasks, r'href="([^"]*/members/\d+/consent)"', platform)
+        page = browser.get(consent_url)
+        tasks = browser.post(
+            consent_url,
+            data={"csrf_token": csrf_of(page.text), "source": ["hukou", "marriage", "education"]},
+            follow_redirects=True,
+        )
+        preview = browser.post(
+            link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
+            data={"csrf_token": csrf_of(tasks.text)},
+            follow_redirects=True,
+        )
+        assert "暂时无法查询" in preview.text
+        upload_url = link(preview, r'action="([^"]*/preview/\d+/proof)"', platform)
+        token = csrf_of(preview.text)
+
+        wrong_type = browser.post(
+            upload_url,
+            data={"csrf_token": token},
+            files={"proof": ("diploma.exe", b"MZ\x90\x00", "application/pdf")},
+        )
+        assert wrong_type.status_code == 400 and "只能上传 PDF、JPG 或 PNG" in wrong_type.text
+        empty = browser.post(upload_url, data={"csrf_token": token})
+        assert empty.status_code == 400 and "请选择要上传的证明文件" in empty.text
+        too_big = browser.post(
+            upload_url,
+            data={"csrf_token": token},
+            files={"proof": ("big.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024), "application/pdf")},
+        )
+        assert too_big.status_code == 400 and "不能超过 5 MB" in too_big.text
+        done = browser.post(
+            upload_url,
+            data={"csrf_token": token},
+            files={"proof": ("毕业证书.png", PNG, "image/png")},
+            follow_redirects=True,
+        )
+        assert "已上传证明" in done.text and "毕业证书.png" in done.text
+
+        form_page = browser.get(link(tasks, r'href="([^"]*/drafts/\d+/form)"', platform))
+        household_url = link(tasks, r'href="([^"]*/drafts/\d+/household)"', platform)
+        hh = browser.get(household_url)
+        browser.post(household_url, data={"csrf_token": csrf_of(hh.text), "member": [WIFE, CHILD]})
+        from tests.support.journey import application_fill_and_submit
+
+        submitted = application_fill_and_submit(browser, platform, form_page.text, household_size="3")
+        number = re.search(r'id="application-no">([^<]+)<', submitted.text)
+        assert number, submitted.text[:500]
+
+    live.runtimes["platform"].outbox_worker().run_once()
+    with httpx.Client(timeout=10) as clerk:
+        from tests.support.journey import staff_sign_in
+
+        staff_sign_in(clerk, housing, username="shouli.350100")
+        case_page = clerk.get(f"{housing}/staff/cases/{number.group(1)}")
+        assert "证明：毕业证书.png" in case_page.text and "查询失败" in case_page.text
+        proof_link = link(case_page, r'href="([^"]*/proofs/\d+)"', housing)
+        download = clerk.get(proof_link)
+        assert download.status_code == 200 and download.content == PNG
+        assert download.headers["content-type"] == "image/png"
+    with httpx.Client(timeout=10) as stranger:
+        staff_sign_in(stranger, housing, username="shouli.350200")  # 厦门 staff: not their case
+        assert stranger.get(proof_link).status_code == 404

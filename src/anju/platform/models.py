@@ -193,3 +193,22 @@ class DataAccessLog(Base):
     outcome: Mapped[str] = mapped_column(String(24))
     request_id: Mapped[str] = mapped_column(String(64), default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProofUpload(Base):
+    """A proof the applicant uploaded where a register could not answer, or to support a dispute."""
+
+    __tablename__ = "proof_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("backfill_result.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("application_member.id"))
+    source: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))  # SM3 of the file as uploaded
+    content_enc: Mapped[str] = mapped_column(Text)  # SM4-GCM of the base64 content
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

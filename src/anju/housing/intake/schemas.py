@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from anju.core import idcard, regions
+from anju.core.crypto import sm3_hex
 
 
 def _parse_id(value: str) -> str:
@@ -50,6 +52,28 @@ class HouseholdMember(BaseModel):
         return _parse_id(value)
 
 
+class Proof(BaseModel):
+    """A proof the applicant uploaded for an item (PDF, JPEG or PNG, at most 5 MB), inline as base64."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(min_length=1, max_length=200)
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int = Field(ge=1, le=5 * 1024 * 1024)
+    sm3: str = Field(pattern=r"^[0-9a-f]{64}$", description="SM3 of the file, checked on receipt")
+    content_b64: str
+
+    @model_validator(mode="after")
+    def _intact(self) -> Proof:
+        try:
+            data = base64.b64decode(self.content_b64, validate=True)
+        except ValueError as exc:
+            raise ValueError("content_b64 is not base64") from exc
+        if len(data) != self.size or sm3_hex(data) != self.sm3:
+            raise ValueError("proof content does not match its size and SM3 digest")
+        return self
+
+
 class EvidenceItem(BaseModel):
     """What a register said about a member, with provenance and the applicant's confirmation or dispute."""
 
@@ -63,6 +87,7 @@ class EvidenceItem(BaseModel):
     fetched_at: datetime
     review: Literal["", "confirmed", "disputed"] = ""
     review_reason: str = Field(default="", max_length=2000)
+    proofs: list[Proof] = Field(default_factory=list, max_length=10)
 
 
 class CaseSubmission(BaseModel):

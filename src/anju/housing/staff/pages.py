@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -186,6 +187,47 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             str(request.url_for("staff_case", case_no=case_no)) + "?done=1", status_code=303
         )
 
+    @router.get("/cases/{case_no}/proofs/{proof_no}", name="staff_case_proof")
+    def case_proof(
+        request: Request, case_no: str, proof_no: int, staff_id: int = Depends(current_staff_id)
+    ) -> Response:
+        import base64
+
+        from anju.housing.intake.service import case_evidence
+
+        with runtime.db.transaction() as session:
+            staff = session.get(StaffUser, staff_id)
+            if staff is None:
+                raise StaffSignInRequired()
+            case = service.staff_case(session=session, staff=staff, case_no=case_no)
+            proofs = (
+                [p for e in case_evidence(case=case, cipher=runtime.cipher) for p in e.get("proofs", [])]
+                if case
+                else []
+            )
+        if not 0 <= proof_no < len(proofs):
+            return render(
+                request,
+                "error.html",
+                {
+                    "title": "找不到文件",
+                    "message": "没有找到这个证明文件，或办件不属于您负责的辖区。",
+                    "code": "not_found",
+                },
+                status_code=404,
+            )
+        proof = proofs[proof_no]
+        disposition = f"attachment; filename*=UTF-8''{quote(proof['filename'])}"
+        return Response(
+            base64.b64decode(proof["content_b64"]),
+            media_type=proof["content_type"],
+            headers={
+                "Content-Disposition": disposition,
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
     return router
 
 
@@ -202,21 +244,29 @@ def _case_view(case: Any, runtime: Runtime) -> dict[str, Any]:
 
     members = case_household(case=case, cipher=runtime.cipher)
     names = {m["id_number"]: m["name"] for m in members}
-    evidence = [
-        {
-            "source": SOURCE_LABELS.get(e["source"], e["source"]),
-            "member": masking.mask_name(names.get(e["id_number"], "")),
-            "status": EVIDENCE_STATUS_LABELS.get(e["status"], e["status"]),
-            "needs_check": e["status"] in ("failed", "no_record", "circuit_open")
-            or e["review"] == "disputed",
-            "review": e["review"],
-            "reason": e["review_reason"],
-            "request_id": e["request_id"],
-            "fetched_at": e["fetched_at"],
-        }
-        for e in case_evidence(case=case, cipher=runtime.cipher)
-        if e["status"] != "no_consent"
-    ]
+    evidence = []
+    proof_no = 0
+    for e in case_evidence(case=case, cipher=runtime.cipher):
+        proofs = []
+        for p in e.get("proofs", []):
+            proofs.append({"no": proof_no, "name": p["filename"], "kb": max(1, int(p["size"]) // 1024)})
+            proof_no += 1
+        if e["status"] == "no_consent" and not proofs:
+            continue
+        evidence.append(
+            {
+                "source": SOURCE_LABELS.get(e["source"], e["source"]),
+                "member": masking.mask_name(names.get(e["id_number"], "")),
+                "status": EVIDENCE_STATUS_LABELS.get(e["status"], e["status"]),
+                "needs_check": e["status"] in ("failed", "no_record", "circuit_open")
+                or e["review"] == "disputed",
+                "review": e["review"],
+                "reason": e["review_reason"],
+                "request_id": e["request_id"],
+                "fetched_at": e["fetched_at"],
+                "proofs": proofs,
+            }
+        )
     return {
         "household": [
             {

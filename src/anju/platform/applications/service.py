@@ -17,7 +17,7 @@ from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS
 from anju.platform.applications import household
 from anju.platform.applications.schemas import StatusEvent
-from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PROOF_CONTEXT, backfill_preview, proofs_of
 from anju.platform.identity.service import applicant_id_number
 from anju.platform.models import Applicant, Application, ApplicationCounter, ApplicationEvent
 
@@ -233,8 +233,23 @@ def evidence_payload(
     *, session: Session, application: Application, cipher: crypto.FieldCipher
 ) -> list[dict[str, Any]]:
     """What each register said about each member, with provenance and the applicant's confirmation or dispute."""
+    import base64
+
     members = {m.id: m for m in household.members_of(session=session, application_id=application.id)}
     items = backfill_preview(session=session, application_id=application.id, cipher=cipher)
+    proofs: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for p in proofs_of(session=session, application_id=application.id):
+        content = cipher.decrypt(p.content_enc, context=PROOF_CONTEXT)
+        assert base64.b64decode(content)  # stored content is intact base64
+        proofs.setdefault((p.member_id, p.source), []).append(
+            {
+                "filename": p.filename,
+                "content_type": p.content_type,
+                "size": p.size_bytes,
+                "sm3": p.digest,
+                "content_b64": content,
+            }
+        )
     return [
         {
             "id_number": cipher.decrypt(members[i.member_id].id_number_enc, context=MEMBER_ID_CONTEXT),
@@ -245,6 +260,7 @@ def evidence_payload(
             "fetched_at": i.fetched_at.isoformat(),
             "review": i.review,
             "review_reason": i.review_reason,
+            "proofs": proofs.get((i.member_id, i.source), []),
         }
         for i in items
         if i.member_id in members

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto
@@ -25,7 +25,7 @@ from anju.core.timeutil import utcnow
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.catalog import SourceNotice, source_catalog
 from anju.platform.consent.service import consents_active
-from anju.platform.models import Application, ApplicationMember, BackfillResult, DataAccessLog
+from anju.platform.models import Application, ApplicationMember, BackfillResult, DataAccessLog, ProofUpload
 
 PAYLOAD_CONTEXT = "platform.backfill.payload"
 MEMBER_ID_CONTEXT = "platform.member.id_number"
@@ -280,6 +280,7 @@ class PreviewItem:
     review: str
     review_reason: str
     retry_failed: bool = False
+    proofs: tuple[tuple[str, int], ...] = ()  # (file name, size) of proofs uploaded for this item
 
 
 def backfill_preview(
@@ -305,6 +306,9 @@ def backfill_preview(
         latest[(row.member_id, row.source)] = row
         if row.status == "found":
             last_found[(row.member_id, row.source)] = row
+    proofs: dict[tuple[int, str], list[tuple[str, int]]] = {}
+    for proof in proofs_of(session=session, application_id=application_id):
+        proofs.setdefault((proof.member_id, proof.source), []).append((proof.filename, proof.size_bytes))
     items = []
     for (member_id, code), newest in sorted(
         latest.items(), key=lambda kv: (list(catalog.sources).index(kv[0][1]), kv[0][0])
@@ -333,6 +337,7 @@ def backfill_preview(
                 review=row.review,
                 review_reason=row.review_reason,
                 retry_failed=retry_failed,
+                proofs=tuple(proofs.get((member_id, code), ())),
             )
         )
     return items
@@ -380,3 +385,71 @@ def member_birth_date(id_number: str) -> date:
     from anju.core import idcard
 
     return idcard.parse(id_number).birth_date
+
+
+PROOF_CONTEXT = "platform.proof.content"
+PROOF_MAX_BYTES = 5 * 1024 * 1024
+PROOF_MAX_PER_APPLICATION = 10
+# Recognised by their first bytes, not by what the browser claims.
+PROOF_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def proof_content_type(data: bytes) -> str | None:
+    """The file's real type from its signature bytes (PDF, JPEG, PNG), else None."""
+    for magic, content_type in PROOF_TYPES.items():
+        if data.startswith(magic):
+            return content_type
+    return None
+
+
+def proof_attach(
+    *,
+    session: Session,
+    application_id: int,
+    result_id: int,
+    filename: str,
+    data: bytes,
+    cipher: crypto.FieldCipher,
+) -> ProofUpload:
+    """Keep a proof for a register item that failed, had no record, or is disputed (encrypted at rest)."""
+    import base64
+
+    row = session.get(BackfillResult, result_id)
+    if row is None or row.application_id != application_id:
+        raise ReviewRefused("result_not_found", "没有找到这条数据。")
+    if not data:
+        raise ReviewRefused("file_missing", "请选择要上传的证明文件。")
+    if len(data) > PROOF_MAX_BYTES:
+        raise ReviewRefused("file_too_large", "文件不能超过 5 MB，请压缩或分页拍照后再上传。")
+    content_type = proof_content_type(data)
+    if content_type is None:
+        raise ReviewRefused("file_type", "只能上传 PDF、JPG 或 PNG 格式的文件。")
+    count = session.scalar(
+        select(func.count()).select_from(ProofUpload).where(ProofUpload.application_id == application_id)
+    )
+    if (count or 0) >= PROOF_MAX_PER_APPLICATION:
+        raise ReviewRefused("too_many_files", f"每份申请最多上传 {PROOF_MAX_PER_APPLICATION} 个证明文件。")
+    proof = ProofUpload(
+        application_id=application_id,
+        result_id=row.id,
+        member_id=row.member_id,
+        source=row.source,
+        filename=(filename or "证明材料").replace("/", "_")[-200:],
+        content_type=content_type,
+        size_bytes=len(data),
+        digest=crypto.sm3_hex(data),
+        content_enc=cipher.encrypt(base64.b64encode(data).decode("ascii"), context=PROOF_CONTEXT),
+        uploaded_at=utcnow(),
+    )
+    session.add(proof)
+    session.flush()
+    return proof
+
+
+def proofs_of(*, session: Session, application_id: int) -> list[ProofUpload]:
+    """The application's uploaded proofs, oldest first."""
+    return list(
+        session.scalars(
+            select(ProofUpload).where(ProofUpload.application_id == application_id).order_by(ProofUpload.id)
+        )
+    )

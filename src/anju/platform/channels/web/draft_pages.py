@@ -306,6 +306,63 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             str(request.url_for("draft_preview", draft_id=draft_id)) + f"#result-{result_id}", status_code=303
         )
 
+    @router.post(
+        "/drafts/{draft_id}/preview/{result_id}/proof",
+        name="draft_proof",
+        dependencies=[Depends(require_csrf)],
+    )
+    async def proof_upload(
+        request: Request, draft_id: int, result_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
+        form = await request.form()
+        upload = form.get("proof")
+        data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+        filename = upload.filename or "" if upload is not None and not isinstance(upload, str) else ""
+
+        def store() -> tuple[bool, str, list[dict[str, Any]]]:
+            applicant_id = pages.signed_in(web)
+            with runtime.db.transaction() as session:
+                draft = owned(session, applicant_id, draft_id)
+                if draft is None:
+                    return False, "", []
+                try:
+                    backfill.proof_attach(
+                        session=session,
+                        application_id=draft.id,
+                        result_id=result_id,
+                        filename=filename,
+                        data=data,
+                        cipher=runtime.cipher,
+                    )
+                    return True, "", []
+                except backfill.ReviewRefused as exc:
+                    items = backfill.backfill_preview(
+                        session=session, application_id=draft.id, cipher=runtime.cipher
+                    )
+                    return True, exc.message, [preview_view(i) for i in items]
+
+        import anyio
+
+        found, error, items = await anyio.to_thread.run_sync(store)
+        if not found:
+            return not_found(request)
+        if error:
+            return render(
+                request,
+                "preview.html",
+                {
+                    "title": "核对查询结果",
+                    "draft_id": draft_id,
+                    "items": items,
+                    "error": error,
+                    "error_result": result_id,
+                },
+                status_code=400,
+            )
+        return RedirectResponse(
+            str(request.url_for("draft_preview", draft_id=draft_id)) + f"#result-{result_id}", status_code=303
+        )
+
     @router.get("/drafts/{draft_id}/household", name="draft_household")
     def household_page(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
         applicant_id = pages.signed_in(web)
@@ -496,6 +553,7 @@ def preview_view(item: backfill.PreviewItem) -> dict[str, Any]:
         "review": item.review,
         "review_reason": item.review_reason,
         "retry_failed": item.retry_failed,
+        "proofs": [{"name": n, "kb": max(1, size // 1024)} for n, size in item.proofs],
     }
 
 
