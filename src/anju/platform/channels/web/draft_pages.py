@@ -527,7 +527,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                     "fields": r.fields,
                     "purpose": r.purpose,
                     "outcome": STATUS_TEXT.get(r.outcome.split(":")[0], r.outcome),
-                    "application": (f"草稿 {r.application_id}" if r.application_id else ""),
+                    "application": application_label(session, r.application_id),
                     "by_me": r.actor == me.subject,
                     "request_id": r.request_id,
                 }
@@ -536,6 +536,20 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         return render(request, "data_log.html", {"title": "我的数据查询记录", "rows": rows})
 
     return router
+
+
+def application_label(session: Any, application_id: int | None) -> str:
+    """How a log entry names its application: the number once submitted, else the draft."""
+    if application_id is None:
+        return ""
+    application = session.get(Application, application_id)
+    if application is None:
+        return ""
+    return (
+        f"申请 {application.application_no}"
+        if application.application_no
+        else f"申请草稿（编号 {application.id}）"
+    )
 
 
 def preview_view(item: backfill.PreviewItem) -> dict[str, Any]:
