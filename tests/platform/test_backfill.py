@@ -108,6 +108,50 @@ class Family:
                 index=self.platform.blind_index,
             )
 
+    def preview(self) -> dict[str, backfill.PreviewItem]:
+        """The applicant's own items, by source."""
+        with self.platform.db.transaction() as session:
+            items = backfill.backfill_preview(
+                session=session, application_id=self.draft_id, cipher=self.platform.cipher
+            )
+        return {i.source: i for i in items if i.member_name == "林晓峰"}
+
+    def review(self, source: str, decision: str, reason: str = "") -> None:
+        with self.platform.db.transaction() as session:
+            backfill.backfill_review(
+                session=session,
+                application_id=self.draft_id,
+                result_id=self.preview()[source].result_id,
+                decision=decision,
+                reason=reason,
+            )
+
+    def submit_and_deliver(self) -> str:
+        """Submit the draft as a 3-person household and let the platform's worker deliver it."""
+        from anju.platform.applications import service as applications
+
+        with self.platform.db.transaction() as session:
+            number = applications.application_submit(
+                session=session,
+                applicant=self.husband,
+                draft=session.get(Application, self.draft_id),
+                cipher=self.platform.cipher,
+                outbox=self.platform.tables.outbox,
+                min_real_name_level=3,
+                form=applications.ApplicationForm(
+                    city_code="350100",
+                    district_code="350102",
+                    applicant_group="lower_middle_income",
+                    household_size="3",
+                    phone="13805910001",
+                    address="鼓楼区东街 12 号",
+                    pledge=True,
+                ),
+            ).application_no
+        self.platform.outbox_worker().run_once()
+        assert number is not None
+        return number
+
     def sandbox_log(self) -> list[tuple[str, str]]:
         with self.systems.runtimes["sandbox"].db.transaction() as session:
             return [
@@ -308,44 +352,12 @@ def test_confirm_and_dispute_are_recorded_with_a_reason(family: Family) -> None:
 def test_the_case_carries_household_and_evidence_to_housing(family: Family) -> None:
     from anju.housing.intake.service import EVIDENCE_CONTEXT, HOUSEHOLD_CONTEXT
     from anju.housing.models import Case
-    from anju.platform.applications import service as applications
 
     family.grant("林晓峰", ["hukou", "marriage", "education"])
     family.run()
     family.choose_household([WIFE, CHILD])
-    with family.platform.db.transaction() as session:
-        items = {
-            i.source: i
-            for i in backfill.backfill_preview(
-                session=session, application_id=family.draft_id, cipher=family.platform.cipher
-            )
-        }
-        backfill.backfill_review(
-            session=session,
-            application_id=family.draft_id,
-            result_id=items["education"].result_id,
-            decision="disputed",
-            reason="还有硕士学位未显示",
-        )
-        draft = session.get(Application, family.draft_id)
-        applications.application_submit(
-            session=session,
-            applicant=family.husband,
-            draft=draft,
-            cipher=family.platform.cipher,
-            outbox=family.platform.tables.outbox,
-            min_real_name_level=3,
-            form=applications.ApplicationForm(
-                city_code="350100",
-                district_code="350102",
-                applicant_group="lower_middle_income",
-                household_size="3",
-                phone="13805910001",
-                address="鼓楼区东街 12 号",
-                pledge=True,
-            ),
-        )
-    family.platform.outbox_worker().run_once()
+    family.review("education", "disputed", "还有硕士学位未显示")
+    family.submit_and_deliver()
     housing = family.systems.runtimes["housing"]
     with housing.db.transaction() as session:
         case = session.scalar(select(Case))
@@ -400,46 +412,14 @@ def test_a_failed_re_query_loses_neither_results_nor_the_applicants_review(famil
 
 
 def test_the_reviewer_sees_evidence_with_disputes_and_gaps_flagged(family: Family) -> None:
-    from anju.platform.applications import service as applications
     from tests.support.journey import csrf_of
 
     family.systems.client("sandbox").put("/admin/faults/social_insurance", json={"error_rate": 1.0})
     family.grant("林晓峰", ["hukou", "marriage", "education", "social_insurance"])
     family.run()
     family.choose_household([WIFE, CHILD])
-    with family.platform.db.transaction() as session:
-        items = {
-            i.source: i
-            for i in backfill.backfill_preview(
-                session=session, application_id=family.draft_id, cipher=family.platform.cipher
-            )
-        }
-        backfill.backfill_review(
-            session=session,
-            application_id=family.draft_id,
-            result_id=items["education"].result_id,
-            decision="disputed",
-            reason="还有硕士学位未显示",
-        )
-        draft = session.get(Application, family.draft_id)
-        number = applications.application_submit(
-            session=session,
-            applicant=family.husband,
-            draft=draft,
-            cipher=family.platform.cipher,
-            outbox=family.platform.tables.outbox,
-            min_real_name_level=3,
-            form=applications.ApplicationForm(
-                city_code="350100",
-                district_code="350102",
-                applicant_group="lower_middle_income",
-                household_size="3",
-                phone="13805910001",
-                address="鼓楼区东街 12 号",
-                pledge=True,
-            ),
-        ).application_no
-    family.platform.outbox_worker().run_once()
+    family.review("education", "disputed", "还有硕士学位未显示")
+    number = family.submit_and_deliver()
     clerk = family.systems.client("housing")
     login = clerk.get("/staff/login")
     clerk.post(

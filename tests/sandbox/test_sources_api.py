@@ -11,87 +11,18 @@ from sqlalchemy import select
 
 from anju.core.crypto import sm3_hex
 from anju.core.elicence import licence_identifier_parse
-from anju.sandbox.population.models import (
-    EducationRecord,
-    HukouBook,
-    InsuranceSpan,
-    MarriageRecord,
-    Person,
-    PropertyRecord,
-)
 from anju.sandbox.sources.models import SourceQueryLog
 from tests.conftest import Systems
+from tests.support.factories import HUSBAND, WIFE, seed_family
 from tests.support.signed import signed_post
 
-HUSBAND, WIFE, NOBODY = "350102199203150519", "350104199011200641", "350203198507080422"
+NOBODY = "350203198507080422"
 
 
 @pytest.fixture
 def household(systems: Systems) -> Systems:
-    """A married couple in one hukou book in 鼓楼区, with a degree, insurance and a sold home."""
-    with systems.runtimes["sandbox"].db.transaction() as session:
-        book = HukouBook(book_no="350102000001", county_code="350102", address="福州市鼓楼区东街 12 号")
-        session.add(book)
-        session.flush()
-        husband = Person(
-            id_number=HUSBAND,
-            name="林晓峰",
-            sex="M",
-            birth_date=date(1992, 3, 15),
-            book_id=book.id,
-            relation="户主",
-            hukou_moved_in=date(2019, 8, 1),
-        )
-        wife = Person(
-            id_number=WIFE,
-            name="欧阳娜娜",
-            sex="F",
-            birth_date=date(1990, 11, 20),
-            book_id=book.id,
-            relation="配偶",
-            hukou_moved_in=date(2021, 5, 1),
-        )
-        session.add_all([husband, wife])
-        session.flush()
-        session.add_all(
-            [
-                MarriageRecord(
-                    person_id=husband.id,
-                    status="married",
-                    spouse_id_number=WIFE,
-                    registered_on=date(2021, 4, 2),
-                ),
-                MarriageRecord(
-                    person_id=wife.id,
-                    status="married",
-                    spouse_id_number=HUSBAND,
-                    registered_on=date(2021, 4, 2),
-                ),
-                EducationRecord(
-                    person_id=husband.id,
-                    level="本科",
-                    school="福州大学",
-                    full_time=True,
-                    graduated_on=date(2014, 6, 30),
-                ),
-                InsuranceSpan(
-                    person_id=husband.id,
-                    city_code="350100",
-                    employer="福州云海信息技术有限公司",
-                    base_fen=600000,
-                    first_month=date(2025, 1, 1),
-                    last_month=date(2026, 12, 1),
-                ),
-                PropertyRecord(
-                    person_id=wife.id,
-                    city_code="350100",
-                    address="福州市仓山区南江滨西大道 8 号",
-                    area_centi_m2=8950,
-                    acquired_on=date(2018, 3, 1),
-                    disposed_on=date(2024, 11, 1),
-                ),
-            ]
-        )
+    """A married couple and their child in one hukou book in 鼓楼区, with a degree, insurance and a sold home."""
+    seed_family(systems.runtimes["sandbox"])
     return systems
 
 
@@ -117,7 +48,7 @@ def test_hukou_answers_for_the_household_with_only_the_fields_asked(household: S
         "relation",
         "book_members",
     }  # nothing else (no birth date, address)
-    assert [m["name"] for m in husband["fields"]["book_members"]] == ["林晓峰", "欧阳娜娜"]
+    assert [m["name"] for m in husband["fields"]["book_members"]] == ["林晓峰", "欧阳娜娜", "林小满"]
     assert wife["fields"]["relation"] == "配偶"
     assert nobody == {"id_number": NOBODY, "found": False, "fields": {}}
 

@@ -3,48 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from anju.core import idcard, signing
+from anju.core import signing
 from anju.core.httpapi import ApiError, error_responses
+from anju.core.registers import RegisterAnswer, RegisterQuery
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai, utcnow
 from anju.housing.records import service
 
 ALLOWED_CALLERS = frozenset({"platform"})
-
-
-class AssistanceQuery(BaseModel):
-    """Ask about a whole household."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    persons: list[str] = Field(min_length=1, max_length=20)
-    fields: list[str] = Field(min_length=1, max_length=5)
-
-    @field_validator("persons")
-    @classmethod
-    def _valid(cls, values: list[str]) -> list[str]:
-        out = []
-        for value in values:
-            try:
-                out.append(idcard.parse(value).number)
-            except idcard.InvalidIdNumber as exc:
-                raise ValueError(f"{value}: {exc.code}") from exc
-        return out
-
-
-class AssistanceAnswer(BaseModel):
-    """The answer, shaped like every register answer."""
-
-    source: str
-    department: str
-    request_id: str
-    answered_at: str
-    records: list[dict[str, Any]]
 
 
 def build_router(*, runtime: Runtime) -> APIRouter:
@@ -53,13 +22,13 @@ def build_router(*, runtime: Runtime) -> APIRouter:
 
     @router.post(
         "/assistance/query",
-        response_model=AssistanceAnswer,
+        response_model=RegisterAnswer,
         summary="保障性住房信息查询：家庭成员是否正在承租公租房或领取住房租赁补贴",
         responses=error_responses(400, 401, 403, 422),
     )
     def assistance_query(
-        query: AssistanceQuery, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
-    ) -> AssistanceAnswer:
+        query: RegisterQuery, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> RegisterAnswer:
         if caller.caller not in ALLOWED_CALLERS:
             raise ApiError(
                 code="caller_not_allowed", message="该系统无权查询保障性住房信息。", status_code=403
@@ -72,12 +41,14 @@ def build_router(*, runtime: Runtime) -> APIRouter:
             records = service.assistance_records(
                 session=session, id_numbers=query.persons, index=runtime.blind_index, today=today_shanghai()
             )
-        return AssistanceAnswer(
-            source="assistance",
-            department="住房保障部门",
-            request_id=f"assistance-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}",
-            answered_at=utcnow().isoformat(),
-            records=records,
+        return RegisterAnswer.model_validate(
+            {
+                "source": "assistance",
+                "department": "住房保障部门",
+                "request_id": f"assistance-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}",
+                "answered_at": utcnow(),
+                "records": records,
+            }
         )
 
     return router

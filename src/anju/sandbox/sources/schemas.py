@@ -1,52 +1,7 @@
-"""The register query contract (docs/interfaces/sandbox-sources.openapi.json)."""
+"""The register query contract (docs/interfaces/sandbox-sources.openapi.json), shared through core."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from anju.core.registers import RegisterAnswer, RegisterQuery, RegisterRecord
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from anju.core import idcard
-
-
-class RegisterQuery(BaseModel):
-    """Ask one register about a whole household. Purpose, case and acting user travel in the signed headers."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    persons: list[str] = Field(
-        min_length=1, max_length=20, description="ID numbers (公民身份号码) of the household"
-    )
-    fields: list[str] = Field(
-        min_length=1, max_length=30, description="the fields wanted, from the source's catalog"
-    )
-
-    @field_validator("persons")
-    @classmethod
-    def _valid_ids(cls, values: list[str]) -> list[str]:
-        normalised = []
-        for value in values:
-            try:
-                normalised.append(idcard.parse(value).number)
-            except idcard.InvalidIdNumber as exc:
-                raise ValueError(f"{value}: {exc.code}") from exc
-        return normalised
-
-
-class RegisterRecord(BaseModel):
-    """What the register holds about one person: found or not; only the fields asked for."""
-
-    id_number: str
-    found: bool
-    fields: dict[str, Any] = Field(default_factory=dict)
-
-
-class RegisterAnswer(BaseModel):
-    """The answer for the household, with the department's request id for reconciliation."""
-
-    source: str
-    department: str
-    request_id: str
-    answered_at: datetime
-    records: list[RegisterRecord]
+__all__ = ["RegisterAnswer", "RegisterQuery", "RegisterRecord"]

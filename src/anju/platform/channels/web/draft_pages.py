@@ -481,8 +481,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             rows = [
                 {
                     "id": c.id,
-                    "source": catalog.sources[c.source].name if c.source in catalog.sources else c.source,
-                    "department": catalog.sources[c.source].department if c.source in catalog.sources else "",
+                    **source_view(c.source),
                     "purpose": c.purpose,
                     "granted_at": c.granted_at,
                     "revoked_at": c.revoked_at,
@@ -522,8 +521,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             rows = [
                 {
                     "at": r.occurred_at,
-                    "source": catalog.sources[r.source].name if r.source in catalog.sources else r.source,
-                    "department": catalog.sources[r.source].department if r.source in catalog.sources else "",
+                    **source_view(r.source),
                     "fields": r.fields,
                     "purpose": r.purpose,
                     "outcome": STATUS_TEXT.get(r.outcome.split(":")[0], r.outcome),
@@ -536,6 +534,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         return render(request, "data_log.html", {"title": "我的数据查询记录", "rows": rows})
 
     return router
+
+
+def source_view(code: str) -> dict[str, str]:
+    """A source's name and department for tables (the code itself if the catalogue no longer has it)."""
+    notice = source_catalog().sources.get(code)
+    return {"source": notice.name if notice else code, "department": notice.department if notice else ""}
 
 
 def application_label(session: Any, application_id: int | None) -> str:
