@@ -16,6 +16,7 @@ from anju.core.settings import SYSTEMS, Settings, SystemName
 # authlib 1.9 nags that its httpx integration will move to httpx2; nothing for an operator to act on.
 warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
 
+from anju.platform.catalog.cli import catalog_app  # noqa: E402 - after the warning filter
 from anju.sandbox.population.cli import sandbox_app  # noqa: E402 - after the warning filter
 
 app = typer.Typer(help="安居 Anju — Fujian 申请公租房一件事", no_args_is_help=True, add_completion=False)
@@ -122,6 +123,7 @@ def worker(system: Annotated[str, typer.Argument(help="platform | housing")]) ->
 
 
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(catalog_app, name="catalog")
 
 
 def main() -> None:
