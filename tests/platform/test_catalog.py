@@ -57,7 +57,7 @@ def test_a_field_naming_a_register_field_nobody_provides_fails_to_load(tmp_path:
     data["fields"][3]["source"] = "hukou.horoscope"
     broken = tmp_path / "form.yaml"
     broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(CatalogError, match="hukou.horoscope"):
+    with pytest.raises(CatalogError, match=r"hukou\.horoscope"):
         form_catalog_load(broken)
 
 
