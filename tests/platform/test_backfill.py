@@ -431,3 +431,37 @@ def test_the_reviewer_sees_evidence_with_disputes_and_gaps_flagged(family: Famil
     assert "申请人认为有误</span>：还有硕士学位未显示" in page
     assert "社会保险参保缴费信息" in page and "查询失败" in page
     assert "欧***" in page and WIFE not in page  # household shown masked
+
+
+def test_register_answers_prefill_the_form_with_their_source(family: Family) -> None:
+    from anju.platform.catalog.prefill import form_prefill
+
+    family.grant("林晓峰", ["hukou", "marriage", "education", "social_insurance", "property", "vehicle"])
+    family.run()
+    family.choose_household([WIFE, CHILD])
+    family.grant("欧阳娜娜", ["property", "vehicle"], actor=family.wife)
+    family.grant("林小满", ["property", "vehicle"])
+    family.run()
+    members = family.members()
+    with family.platform.db.transaction() as session:
+        values = form_prefill(
+            session=session,
+            application_id=family.draft_id,
+            members=list(members.values()),
+            cipher=family.platform.cipher,
+            today=TODAY,
+        )
+    husband = members["林晓峰"].id
+    assert (
+        values[(husband, "name")].value == "林晓峰" and values[(husband, "name")].department == "福建省公安厅"
+    )
+    assert values[(husband, "marital_status")].value == "已婚"
+    assert values[(husband, "education_level")].value == "本科"
+    assert values[(husband, "employer")].value == "福州云海信息技术有限公司"
+    assert values[(None, "owns_home")].value == "no"  # the wife's home was sold in 2024
+    assert values[(None, "sold_home_recently")].value == "yes"
+    assert values[(None, "vehicle_value")].value == 0
+    assert (
+        members["欧阳娜娜"].id,
+        "marital_status",
+    ) not in values  # she did not consent to the marriage query

@@ -1,0 +1,158 @@
+"""How a register's answer becomes a form value (the `derive` names in form.yaml).
+
+Each function takes the fields a register returned for one person (or, for application-scope fields,
+for every member) and the reference date, and gives the value in the form's own terms, or None when
+the register's answer does not settle it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+LEVELS = ["中专", "大专", "本科", "硕士", "博士"]
+MARITAL = {
+    "已婚": "已婚",
+    "离婚": "离婚",
+    "丧偶": "丧偶",
+    "married": "已婚",
+    "divorced": "离婚",
+    "widowed": "丧偶",
+}
+
+
+def _direct(key: str) -> Callable[[dict[str, Any], date], Any]:
+    def derive(fields: dict[str, Any], today: date) -> Any:
+        return fields.get(key)
+
+    return derive
+
+
+def marital_status(fields: dict[str, Any], today: date) -> str | None:
+    """The marriage register's latest status; no record is not evidence of being unmarried."""
+    return MARITAL.get(str(fields.get("status", ""))) if fields else None
+
+
+def _full_time(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    return [d for d in fields.get("degrees", []) if d.get("full_time") and d.get("level") in LEVELS]
+
+
+def highest_full_time_level(fields: dict[str, Any], today: date) -> str | None:
+    """The highest full-time level on record (中专 < 大专 < 本科 < 硕士 < 博士)."""
+    degrees = _full_time(fields)
+    return max((d["level"] for d in degrees), key=LEVELS.index) if degrees else None
+
+
+def highest_full_time_graduation(fields: dict[str, Any], today: date) -> str | None:
+    """The graduation date of the highest full-time degree."""
+    degrees = _full_time(fields)
+    if not degrees:
+        return None
+    best = max(degrees, key=lambda d: (LEVELS.index(d["level"]), d["graduated_on"]))
+    return str(best["graduated_on"])
+
+
+def current_permit_city(fields: dict[str, Any], today: date) -> str | None:
+    """The city of a residence permit valid today."""
+    for permit in fields.get("permits", []):
+        if permit["valid_from"] <= today.isoformat() <= permit["valid_to"]:
+            return str(permit["city_code"])
+    return None
+
+
+def currently_assisted(fields: dict[str, Any], today: date) -> str:
+    """Whether 低保 or 特困 support is in force today ("yes"/"no")."""
+    current = any(s["valid_from"] <= today.isoformat() <= s["valid_to"] for s in fields.get("statuses", []))
+    return "yes" if current else "no"
+
+
+def latest_employer(fields: dict[str, Any], today: date) -> str | None:
+    """The employer of the most recent contribution month."""
+    months = fields.get("contributions", [])
+    return str(months[-1]["employer"]) if months else None
+
+
+def insured_months_36(fields: dict[str, Any], today: date) -> int:
+    """Months with a contribution among the 36 months before today's month (cumulative rule)."""
+    index = today.year * 12 + today.month - 1
+    window = {f"{(i) // 12:04d}-{(i) % 12 + 1:02d}" for i in range(index - 36, index)}
+    return len({m["month"] for m in fields.get("contributions", [])} & window)
+
+
+# Application-scope derivations see every member's answer: {id_number: fields}.
+def owns_home(members: dict[str, dict[str, Any]], today: date) -> str:
+    """Whether any member owns a home now ("yes"/"no")."""
+    return (
+        "yes"
+        if any(h.get("disposed_on") is None for f in members.values() for h in f.get("homes", []))
+        else "no"
+    )
+
+
+def owned_area(members: dict[str, dict[str, Any]], today: date) -> int | None:
+    """Total building area of homes owned now, in hundredths of m² (None when there are none)."""
+    total = sum(
+        int(h["area_centi_m2"])
+        for f in members.values()
+        for h in f.get("homes", [])
+        if h.get("disposed_on") is None
+    )
+    return total or None
+
+
+def sold_within_5_years(members: dict[str, dict[str, Any]], today: date) -> str:
+    """Whether any member sold or transferred a home in the 5 years before today ("yes"/"no")."""
+    cutoff = (
+        today.replace(year=today.year - 5).isoformat()
+        if not (today.month == 2 and today.day == 29)
+        else date(today.year - 5, 2, 28).isoformat()
+    )
+    sold = any(
+        h.get("disposed_on") and h["disposed_on"] >= cutoff
+        for f in members.values()
+        for h in f.get("homes", [])
+    )
+    return "yes" if sold else "no"
+
+
+def currently_assisted_housing(members: dict[str, dict[str, Any]], today: date) -> str:
+    """Whether any member rents public housing or receives a rent subsidy now ("yes"/"no")."""
+    return "yes" if any(r.get("current") for f in members.values() for r in f.get("records", [])) else "no"
+
+
+def vehicle_value(members: dict[str, dict[str, Any]], today: date) -> int:
+    """Purchase value of the household's vehicles, in fen."""
+    return sum(int(v["purchase_value_fen"]) for f in members.values() for v in f.get("vehicles", []))
+
+
+MEMBER_DERIVATIONS: dict[str, Callable[[dict[str, Any], date], Any]] = {
+    "marital_status": marital_status,
+    "highest_full_time_level": highest_full_time_level,
+    "highest_full_time_graduation": highest_full_time_graduation,
+    "current_permit_city": current_permit_city,
+    "currently_assisted": currently_assisted,
+    "latest_employer": latest_employer,
+    "insured_months_36": insured_months_36,
+}
+APPLICATION_DERIVATIONS: dict[str, Callable[[dict[str, dict[str, Any]], date], Any]] = {
+    "owns_home": owns_home,
+    "owned_area": owned_area,
+    "sold_within_5_years": sold_within_5_years,
+    "currently_assisted_housing": currently_assisted_housing,
+    "vehicle_value": vehicle_value,
+}
+
+
+def derive_member_value(
+    *, derive: str | None, register_field: str, fields: dict[str, Any], today: date
+) -> Any:
+    """A member field's value from one register answer."""
+    if derive is None:
+        return _direct(register_field)(fields, today)
+    return MEMBER_DERIVATIONS[derive](fields, today)
+
+
+def derive_application_value(*, derive: str, members: dict[str, dict[str, Any]], today: date) -> Any:
+    """An application field's value from every member's answer."""
+    return APPLICATION_DERIVATIONS[derive](members, today)

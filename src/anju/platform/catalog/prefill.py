@@ -1,0 +1,89 @@
+"""Prefill: what the registers already said, turned into form values, with where each came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from anju.core import crypto
+from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
+from anju.platform.catalog.derive import derive_application_value, derive_member_value
+from anju.platform.catalog.service import form_catalog
+from anju.platform.models import ApplicationMember
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """A value a register supplied for a field (of one member, or of the application)."""
+
+    value: Any
+    source: str
+    department: str
+    request_id: str
+    disputed: bool
+
+
+def form_prefill(
+    *,
+    session: Session,
+    application_id: int,
+    members: list[ApplicationMember],
+    cipher: crypto.FieldCipher,
+    today: date,
+) -> dict[tuple[int | None, str], Prefill]:
+    """Every field value the registers settle, keyed by (member id or None, field code)."""
+    catalog = form_catalog()
+    notices = source_catalog().sources
+    items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
+    by_member_source = {(i.member_id, i.source): i for i in items if i.status == "found"}
+    # For household figures a register's "no record" is an answer too (no homes, no vehicles).
+    answered_for_household = {(i.member_id, i.source): i for i in items if i.status in ("found", "no_record")}
+    numbers = {m.id: cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT) for m in members}
+    values: dict[tuple[int | None, str], Prefill] = {}
+    for field in catalog.fields.values():
+        if not field.backfilled:
+            continue
+        register, _, register_field = field.source.partition(".")
+        notice = notices[register]
+        if field.scope == "member":
+            for member in members:
+                item = by_member_source.get((member.id, register))
+                if item is None:
+                    continue
+                value = derive_member_value(
+                    derive=field.derive, register_field=register_field, fields=item.fields, today=today
+                )
+                if value is not None:
+                    values[(member.id, field.code)] = Prefill(
+                        value=value,
+                        source=notice.name,
+                        department=notice.department,
+                        request_id=item.request_id,
+                        disputed=item.review == "disputed",
+                    )
+        else:
+            answered = {
+                numbers[m.id]: answered_for_household[(m.id, register)]
+                for m in members
+                if (m.id, register) in answered_for_household
+            }
+            if not answered or len(answered) < len(members):
+                continue  # a household figure needs every member's answer; otherwise the applicant says
+            assert field.derive is not None
+            value = derive_application_value(
+                derive=field.derive, members={n: i.fields for n, i in answered.items()}, today=today
+            )
+            if value is not None:
+                first = next(iter(answered.values()))
+                values[(None, field.code)] = Prefill(
+                    value=value,
+                    source=notice.name,
+                    department=notice.department,
+                    request_id=first.request_id,
+                    disputed=any(i.review == "disputed" for i in answered.values()),
+                )
+    return values
