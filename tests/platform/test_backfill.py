@@ -465,3 +465,73 @@ def test_register_answers_prefill_the_form_with_their_source(family: Family) -> 
         members["欧阳娜娜"].id,
         "marital_status",
     ) not in values  # she did not consent to the marriage query
+
+
+def test_pages_save_whole_or_not_at_all_and_record_where_each_value_came_from(family: Family) -> None:
+    from anju.platform.catalog.answers import answers_burden, answers_current, form_key, section_save
+    from anju.platform.catalog.prefill import form_prefill
+
+    family.grant("林晓峰", ["hukou", "marriage", "education", "social_insurance"])
+    family.run()
+    members = list(family.members().values())
+    husband = members[0].id
+
+    def save(section: str, raw: dict[str, str]) -> Any:
+        with family.platform.db.transaction() as session:
+            prefill = form_prefill(
+                session=session,
+                application_id=family.draft_id,
+                members=members,
+                cipher=family.platform.cipher,
+                today=TODAY,
+            )
+            return section_save(
+                session=session,
+                application_id=family.draft_id,
+                section=section,
+                raw=raw,
+                members=members,
+                prefill=prefill,
+                cipher=family.platform.cipher,
+                today=TODAY,
+            )
+
+    household = {
+        form_key(husband, "name"): "篡改的名字",  # not changeable: the register's value is kept
+        form_key(husband, "id_number"): HUSBAND,
+        form_key(husband, "relation"): "本人",
+        form_key(husband, "hukou_county"): "350102",
+        form_key(husband, "hukou_moved_in"): "2019-08-01",
+        form_key(husband, "marital_status"): "未婚",  # changeable: saved as a dispute of the register
+        form_key(husband, "education_level"): "本科",
+        form_key(husband, "graduated_on"): "2014-06-30",
+    }
+    bad = save("household", {**household, form_key(husband, "hukou_moved_in"): "2019-02-30"})
+    assert bad.errors == {
+        form_key(
+            husband, "hukou_moved_in"
+        ): "迁入本市户籍日期不是有效日期，请按“年-月-日”填写，例如 2024-06-30"
+    }
+    assert bad.saved == 0 and bad.shown[form_key(husband, "hukou_moved_in")] == "2019-02-30"
+    with family.platform.db.transaction() as session:
+        assert (
+            answers_current(session=session, application_id=family.draft_id, cipher=family.platform.cipher)
+            == {}
+        )
+
+    good = save("household", household)
+    assert good.errors == {} and good.saved >= 6
+    with family.platform.db.transaction() as session:
+        answers = answers_current(
+            session=session, application_id=family.draft_id, cipher=family.platform.cipher
+        )
+    assert answers[(husband, "name")].value == "林晓峰" and answers[(husband, "name")].origin == "backfilled"
+    assert (
+        answers[(husband, "marital_status")].value == "未婚"
+        and answers[(husband, "marital_status")].origin == "overridden"
+    )
+    assert answers[(husband, "relation")].origin == "typed"
+    assert answers[(husband, "education_level")].origin == "backfilled"
+    burden = answers_burden(answers)
+    assert burden.overridden == 1 and burden.backfilled >= 4 and burden.typed >= 2
+    assert save("household", household).saved == 0  # saving the same page again changes nothing

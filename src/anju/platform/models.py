@@ -212,3 +212,17 @@ class ProofUpload(Base):
     content_enc: Mapped[str] = mapped_column(Text)  # SM4-GCM of the base64 content
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DraftAnswer(Base):
+    """An answer on the unified form; append-only, the newest row per (member, field) is current."""
+
+    __tablename__ = "draft_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("application_member.id"), nullable=True)
+    field_code: Mapped[str] = mapped_column(String(64))
+    value_enc: Mapped[str] = mapped_column(Text)  # SM4-GCM of the JSON value
+    origin: Mapped[str] = mapped_column(String(16))  # typed / backfilled / overridden
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
