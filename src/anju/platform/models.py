@@ -62,6 +62,12 @@ class Application(Base):
     status: Mapped[str] = mapped_column(String(32), default="draft")
     status_seq: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The applicant's burden, recorded at submission (the one-thing service's yardstick).
+    typed_fields: Mapped[int] = mapped_column(Integer, default=0)
+    backfilled_fields: Mapped[int] = mapped_column(Integer, default=0)
+    overridden_fields: Mapped[int] = mapped_column(Integer, default=0)
+    uploads: Mapped[int] = mapped_column(Integer, default=0)
+    page_views: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

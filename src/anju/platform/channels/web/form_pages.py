@@ -1,0 +1,357 @@
+"""The unified form, section by section: prefilled from the registers, saved on every page, then checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from anju.core import masking
+from anju.core.runtime import Runtime
+from anju.core.timeutil import today_shanghai
+from anju.core.websession import WebSession, require_csrf, web_session
+from anju.platform.applications import household
+from anju.platform.applications import service as applications
+from anju.platform.backfill.service import proofs_of
+from anju.platform.catalog.answers import (
+    Answer,
+    answers_burden,
+    answers_current,
+    form_key,
+    section_fields,
+    section_save,
+)
+from anju.platform.catalog.prefill import Prefill, form_prefill
+from anju.platform.catalog.service import (
+    FormField,
+    catalog_options,
+    field_required,
+    form_catalog,
+)
+from anju.platform.identity import service as identity
+from anju.platform.models import Application, ApplicationMember
+
+
+def display(f: FormField, value: Any, answers: dict[str, Any]) -> str:
+    """A stored value as the applicant reads it (yuan, m², option labels, masked numbers)."""
+    if value in (None, ""):
+        return ""
+    if f.widget == "money":
+        return f"{int(value) / 100:,.2f} 元"
+    if f.widget == "area":
+        return f"{int(value) / 100:.2f} 平方米"
+    if f.widget in ("select", "radio"):
+        return catalog_options(f, answers).get(str(value), str(value))
+    if f.widget == "checkbox":
+        return "已确认" if value else ""
+    if f.widget == "id_number":
+        return masking.mask_id_number(str(value))
+    if f.widget == "bank_card":
+        return masking.mask_bank_card(str(value))
+    return str(value)
+
+
+def box(f: FormField, value: Any) -> str:
+    """A stored value as it goes back into an input box."""
+    if value in (None, "", False):
+        return ""
+    if f.widget in ("money", "area"):
+        return f"{int(value) / 100:.2f}".rstrip("0").rstrip(".")
+    if f.widget == "checkbox":
+        return "yes"
+    return str(value)
+
+
+def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
+    """Routes: /drafts/{id}/sections/{code} and /drafts/{id}/check."""
+    router = APIRouter(include_in_schema=False)
+    catalog = form_catalog()
+    order = list(catalog.sections)
+
+    def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        web: WebSession = request.state.web
+        return templates.TemplateResponse(
+            request,
+            name,
+            {"signed_in_name": web.get("applicant_name"), "catalog": catalog, **context},
+            status_code=status_code,
+        )
+
+    def signed_in(web: WebSession) -> int:
+        from anju.platform.channels.web.pages import SignInRequired
+
+        applicant_id = web.get("applicant_id")
+        if applicant_id is None:
+            raise SignInRequired("/applications/new")
+        return int(applicant_id)
+
+    def not_found(request: Request) -> Response:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "找不到这份草稿",
+                "message": "没有找到您名下的这份申请草稿，它可能已经提交。",
+                "code": "draft_not_found",
+            },
+            status_code=404,
+        )
+
+    def state(
+        session: Session, draft: Application
+    ) -> tuple[
+        list[ApplicationMember], dict[tuple[int | None, str], Prefill], dict[tuple[int | None, str], Answer]
+    ]:
+        members = household.members_of(session=session, application_id=draft.id)
+        prefill = form_prefill(
+            session=session,
+            application_id=draft.id,
+            members=members,
+            cipher=runtime.cipher,
+            today=today_shanghai(),
+        )
+        answers = answers_current(session=session, application_id=draft.id, cipher=runtime.cipher)
+        return members, prefill, answers
+
+    def section_view(
+        section: str,
+        members: list[ApplicationMember],
+        prefill: dict[Any, Prefill],
+        answers: dict[Any, Answer],
+        shown: dict[str, str],
+        errors: dict[str, str],
+    ) -> list[dict[str, Any]]:
+        context = {code: a.value for (m, code), a in answers.items() if m is None}
+        groups: list[dict[str, Any]] = []
+        targets: list[tuple[ApplicationMember | None, list[FormField]]] = [
+            (None, [f for f in section_fields(section) if f.scope == "application"])
+        ]
+        targets += [(m, [f for f in section_fields(section) if f.scope == "member"]) for m in members]
+        for member, fields in targets:
+            if not fields:
+                continue
+            rows = []
+            for f in fields:
+                key = (member.id if member else None, f.code)
+                name = form_key(*key)
+                supplied, answer = prefill.get(key), answers.get(key)
+                value = (
+                    answer.value if answer is not None else supplied.value if supplied is not None else None
+                )
+                rows.append(
+                    {
+                        "name": name,
+                        "field": f,
+                        "required": field_required(f, context),
+                        "options": catalog_options(f, context) if f.widget in ("select", "radio") else {},
+                        "box": shown.get(name, box(f, value)),
+                        "display": display(f, value, context),
+                        "readonly": supplied is not None and not f.override,
+                        "source": supplied.department + "·" + supplied.source if supplied else "",
+                        "overridden": answer is not None and answer.origin == "overridden",
+                        "error": errors.get(name, ""),
+                    }
+                )
+            legend = f"{masking.mask_name(member.name)}（{member.relation}）" if member else ""
+            groups.append({"legend": legend, "rows": rows})
+        return groups
+
+    @router.get("/drafts/{draft_id}/sections/{section}", name="draft_section")
+    def section_page(
+        request: Request, draft_id: int, section: str, web: WebSession = Depends(web_session)
+    ) -> Response:
+        applicant_id = signed_in(web)
+        if section not in catalog.sections:
+            return not_found(request)
+        with runtime.db.transaction() as session:
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            if draft is None:
+                return not_found(request)
+            draft.page_views += 1
+            members, prefill, answers = state(session, draft)
+            groups = section_view(section, members, prefill, answers, {}, {})
+        return render(request, "section.html", page_context(draft_id, section, groups, {}))
+
+    def page_context(
+        draft_id: int, section: str, groups: list[dict[str, Any]], errors: dict[str, str]
+    ) -> dict[str, Any]:
+        index = order.index(section)
+        return {
+            "title": catalog.sections[section],
+            "draft_id": draft_id,
+            "section": section,
+            "groups": groups,
+            "errors": errors,
+            "step": index + 1,
+            "steps": len(order),
+            "previous": order[index - 1] if index else None,
+        }
+
+    @router.post(
+        "/drafts/{draft_id}/sections/{section}",
+        name="draft_section_submit",
+        dependencies=[Depends(require_csrf)],
+    )
+    async def section_submit(
+        request: Request, draft_id: int, section: str, web: WebSession = Depends(web_session)
+    ) -> Response:
+        form = await request.form()
+        raw = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+        def save() -> tuple[bool, dict[str, str], list[dict[str, Any]]]:
+            applicant_id = signed_in(web)
+            with runtime.db.transaction() as session:
+                draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+                if draft is None or section not in catalog.sections:
+                    return False, {}, []
+                members, prefill, answers = state(session, draft)
+                result = section_save(
+                    session=session,
+                    application_id=draft.id,
+                    section=section,
+                    raw=raw,
+                    members=members,
+                    prefill=prefill,
+                    cipher=runtime.cipher,
+                    today=today_shanghai(),
+                )
+                if result.errors:
+                    return (
+                        True,
+                        result.errors,
+                        section_view(
+                            section, members, prefill, answers, {**raw, **result.shown}, result.errors
+                        ),
+                    )
+            return True, {}, []
+
+        found, errors, groups = await anyio.to_thread.run_sync(save)
+        if not found:
+            return not_found(request)
+        if errors:
+            return render(
+                request, "section.html", page_context(draft_id, section, groups, errors), status_code=400
+            )
+        index = order.index(section)
+        if index + 1 < len(order):
+            target = request.url_for("draft_section", draft_id=draft_id, section=order[index + 1])
+        else:
+            target = request.url_for("draft_check", draft_id=draft_id)
+        return RedirectResponse(str(target), status_code=303)
+
+    def summary(
+        session: Session, draft: Application
+    ) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]], dict[tuple[int | None, str], Answer]]:
+        members, prefill, answers = state(session, draft)
+        context = {code: a.value for (m, code), a in answers.items() if m is None}
+        sections, missing = [], []
+        for code, label in catalog.sections.items():
+            rows = []
+            for f in section_fields(code):
+                for member in [None] if f.scope == "application" else members:
+                    key = (member.id if member else None, f.code)
+                    answer = answers.get(key)
+                    value = answer.value if answer else None
+                    if value in (None, "", False):
+                        if field_required(f, context):
+                            missing.append(
+                                (
+                                    code,
+                                    form_key(*key),
+                                    f"请填写{f.label}"
+                                    + (f"（{masking.mask_name(member.name)}）" if member else ""),
+                                )
+                            )
+                        continue
+                    rows.append(
+                        {
+                            "label": f.label + (f"（{masking.mask_name(member.name)}）" if member else ""),
+                            "value": display(f, value, context),
+                            "origin": answer.origin if answer else "",
+                            "anchor": form_key(*key),
+                        }
+                    )
+            sections.append({"code": code, "label": label, "rows": rows})
+        return sections, missing, answers
+
+    @router.get("/drafts/{draft_id}/check", name="draft_check")
+    def check_page(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
+        applicant_id = signed_in(web)
+        with runtime.db.transaction() as session:
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            if draft is None:
+                return not_found(request)
+            draft.page_views += 1
+            sections, missing, answers = summary(session, draft)
+            burden = answers_burden(answers)
+        return render(
+            request,
+            "check.html",
+            {
+                "title": "核对并提交",
+                "draft_id": draft_id,
+                "sections": sections,
+                "missing": missing,
+                "burden": burden,
+                "refusal": "",
+            },
+        )
+
+    @router.post("/drafts/{draft_id}/check", name="draft_check_submit", dependencies=[Depends(require_csrf)])
+    def check_submit(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
+        applicant_id = signed_in(web)
+        settings = runtime.settings
+        with runtime.db.transaction() as session:
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if draft is None or applicant is None:
+                return not_found(request)
+            sections, missing, answers = summary(session, draft)
+            burden = answers_burden(answers)
+            context = {
+                "title": "核对并提交",
+                "draft_id": draft_id,
+                "sections": sections,
+                "missing": missing,
+                "burden": burden,
+            }
+            if missing:
+                return render(request, "check.html", {**context, "refusal": ""}, status_code=400)
+            value = {code: a.value for (m, code), a in answers.items() if m is None}
+            form = applications.ApplicationForm(
+                city_code=str(value.get("city_code", "")),
+                district_code=str(value.get("district_code", "")),
+                applicant_group=str(value.get("applicant_group", "")),
+                household_size=str(len(household.members_of(session=session, application_id=draft.id))),
+                phone=str(value.get("phone", "")),
+                address=str(value.get("current_address", "")),
+                pledge=bool(value.get("pledge")),
+            )
+            draft.typed_fields, draft.backfilled_fields, draft.overridden_fields = (
+                burden.typed,
+                burden.backfilled,
+                burden.overridden,
+            )
+            draft.uploads = len(proofs_of(session=session, application_id=draft.id))
+            try:
+                application = applications.application_submit(
+                    session=session,
+                    applicant=applicant,
+                    form=form,
+                    cipher=runtime.cipher,
+                    outbox=runtime.tables.outbox,
+                    min_real_name_level=settings.submit_min_real_name_level,
+                    draft=draft,
+                )
+            except applications.SubmissionRefused as exc:
+                return render(request, "check.html", {**context, "refusal": exc.message}, status_code=403)
+            number = application.application_no
+        return RedirectResponse(
+            str(request.url_for("application_show", application_no=number)) + "?submitted=1", status_code=303
+        )
+
+    return router
