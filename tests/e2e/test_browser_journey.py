@@ -75,24 +75,61 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     assert_fits_phone(page)
     page.get_by_role("link", name="填写申请").click()
 
-    expect(page.get_by_role("heading", name="填写申请")).to_be_visible()
+    expect(page.get_by_role("heading", name="申请信息")).to_be_visible()
     assert_fits_phone(page)
-    # Submit once with mistakes: the error summary names them and links to the fields.
-    page.get_by_role("button", name="提交申请").click()
+    # Save the first page empty: the error summary names each problem and links to its field.
+    page.get_by_role("button", name="保存并继续").click()
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
-    expect(summary.get_by_role("link", name=re.compile("请选择申请的设区市"))).to_be_visible()
-    summary.get_by_role("link", name=re.compile("请选择申请人类别")).click()
-    assert page.url.endswith("#applicant_group")
+    expect(summary.get_by_role("link", name="请选择申请城市")).to_be_visible()
+    summary.get_by_role("link", name="请选择申请人类别").click()
+    assert page.url.endswith("#a.applicant_group")
 
     page.get_by_label("申请城市").select_option("350100")
     page.get_by_label("县（市、区）").select_option("350102")
     page.get_by_label("新就业无房职工").check()
-    page.get_by_label("家庭人口数（含申请人）").fill("1")
+    page.get_by_role("button", name="保存并继续").click()
+
+    expect(page.get_by_role("heading", name="家庭成员")).to_be_visible()
+    expect(page.get_by_text("来自统一身份认证·实名身份").first).to_be_visible()  # name and ID are not typed
+    page.get_by_label("户籍所在地").select_option("350102")
+    page.get_by_label("婚姻状况").select_option("未婚")
+    page.get_by_label("最高全日制学历").select_option("本科")
+    page.get_by_label("毕业日期").fill("2024-06-30")
+    page.get_by_role("button", name="保存并继续").click()
+
+    expect(page.get_by_role("heading", name="住房状况")).to_be_visible()
+    for name in ("a.owns_home", "a.sold_home_recently", "a.receiving_assistance"):
+        page.locator(f'input[name="{name}"][value="no"]').check()
+    page.get_by_label("租住").check()
     page.get_by_label("现居住地址").fill("鼓楼区五四路 123 号 3 栋 502")
-    page.get_by_label("我已阅读并同意以上承诺").check()
-    page.screenshot(path=str(tmp_path / "form-375.png"), full_page=True)
-    page.get_by_role("button", name="提交申请").click()
+    page.get_by_role("button", name="保存并继续").click()
+
+    expect(page.get_by_role("heading", name="财产状况")).to_be_visible()
+    page.get_by_label("家庭存款（元）").fill("10000")
+    page.get_by_label("股票、基金等有价证券（元）").fill("0")
+    page.get_by_label("机动车购置价合计（元）").fill("0")
+    page.get_by_role("button", name="保存并继续").click()
+
+    expect(page.get_by_role("heading", name="就业与收入")).to_be_visible()
+    page.get_by_label("月收入（元）").fill("5000")
+    page.get_by_label("近 36 个月在本市缴纳社保月数").fill("24")
+    page.get_by_role("button", name="保存并继续").click()
+
+    expect(page.get_by_role("heading", name="联系方式")).to_be_visible()
+    expect(page.get_by_label("联系电话")).to_have_value("13805910001")  # from 统一身份认证
+    page.get_by_role("button", name="保存并继续").click()
+
+    expect(page.get_by_role("heading", name="承诺与授权")).to_be_visible()
+    for name in ("a.pledge", "a.verification_authorisation"):
+        page.locator(f'input[name="{name}"]').check()
+    page.screenshot(path=str(tmp_path / "pledge-375.png"), full_page=True)
+    page.get_by_role("button", name="保存并继续").click()
+
+    expect(page.get_by_role("heading", name="核对并提交")).to_be_visible()
+    assert_fits_phone(page)
+    page.screenshot(path=str(tmp_path / "check-375.png"), full_page=True)
+    page.get_by_role("button", name="确认并提交申请").click()
 
     expect(page.get_by_role("heading", name="申请已提交")).to_be_visible()
     number = page.locator("#application-no").inner_text().strip()

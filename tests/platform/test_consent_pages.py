@@ -8,7 +8,7 @@ import httpx
 
 from tests.conftest import Systems
 from tests.support.factories import CHILD, HUSBAND, WIFE, seed_family
-from tests.support.journey import _absolute, applicant_sign_in, csrf_of
+from tests.support.journey import _absolute, applicant_sign_in, csrf_of, open_draft_form
 
 
 def sign_in_to_tasks(browser: httpx.Client, platform: str, id_number: str) -> httpx.Response:
@@ -194,13 +194,13 @@ def test_a_failed_source_is_replaced_by_an_uploaded_proof_that_reaches_the_revie
         )
         assert "已上传证明" in done.text and "毕业证书.png" in done.text
 
-        form_page = browser.get(link(tasks, r'href="([^"]*/drafts/\d+/form)"', platform))
+        form_page = open_draft_form(browser, platform, tasks)
         household_url = link(tasks, r'href="([^"]*/drafts/\d+/household)"', platform)
         hh = browser.get(household_url)
         browser.post(household_url, data={"csrf_token": csrf_of(hh.text), "member": [WIFE, CHILD]})
         from tests.support.journey import application_fill_and_submit
 
-        submitted = application_fill_and_submit(browser, platform, form_page.text, household_size="3")
+        submitted = application_fill_and_submit(browser, platform, form_page.text)
         number = re.search(r'id="application-no">([^<]+)<', submitted.text)
         assert number, submitted.text[:500]
 

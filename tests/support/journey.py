@@ -37,17 +37,66 @@ def applicant_sign_in(
 
 
 def open_draft_form(client: httpx.Client, platform_url: str, page: httpx.Response) -> httpx.Response:
-    """From the start page or a draft's task list, go to the draft's application form."""
-    if 'action="/drafts"' in page.text or '/drafts"' in page.text or ">开始申请</button>" in page.text:
+    """From the start page or a draft's task list, go to the first page of the application form."""
+    if ">开始申请</button>" in page.text:
         page = client.post(
             f"{platform_url}/drafts", data={"csrf_token": csrf_of(page.text)}, follow_redirects=True
         )
-    link = re.search(r'href="([^"]*/drafts/\d+/form)"', page.text)
+    link = re.search(r'href="([^"]*/drafts/\d+/sections/application)"', page.text)
     if link is None:
         return page
-    return client.get(
-        link.group(1) if link.group(1).startswith("http") else _absolute(platform_url, link.group(1))
-    )
+    return client.get(_absolute(platform_url, link.group(1)))
+
+
+# What a single applicant with no register answers types (each test overrides what matters to it).
+DEFAULT_ANSWERS = {
+    "city_code": "350100",
+    "district_code": "350102",
+    "applicant_group": "new_graduate",
+    "hukou_county": "350102",
+    "marital_status": "未婚",
+    "education_level": "本科",
+    "graduated_on": "2024-06-30",
+    "monthly_income": "5000",
+    "insurance_months": "24",
+    "owns_home": "no",
+    "sold_home_recently": "no",
+    "tenure": "renting",
+    "current_address": "鼓楼区五四路 123 号 3 栋 502",
+    "receiving_assistance": "no",
+    "deposits": "10000",
+    "securities": "0",
+    "vehicle_value": "0",
+    "phone": "13805910001",
+    "pledge": "yes",
+    "verification_authorisation": "yes",
+}
+FIELD = re.compile(r'name="((?:a|m\d+)\.(\w+))"')
+
+
+def page_answers(html: str, answers: dict[str, str]) -> dict[str, str]:
+    """The values to post for a form page: given answers, else what the page already shows, else defaults."""
+    data: dict[str, str] = {"csrf_token": csrf_of(html)}
+    for name, code in dict.fromkeys(FIELD.findall(html)):
+        if code in answers:
+            data[name] = answers[code]
+            continue
+        key = re.escape(name)
+        text_box = re.search(rf'<input type="(?:text|tel)" id="[^"]*" name="{key}" value="([^"]*)"', html)
+        checked = re.search(rf'name="{key}" value="([^"]*)" checked', html)
+        select = re.search(rf'<select id="[^"]*" name="{key}"[^>]*>(.*?)</select>', html, re.S)
+        selected = re.search(r'<option value="([^"]+)" selected', select.group(1)) if select else None
+        if text_box and text_box.group(1):
+            data[name] = text_box.group(1)
+        elif checked:
+            data[name] = checked.group(1)
+        elif selected:
+            data[name] = selected.group(1)
+        else:
+            data[name] = DEFAULT_ANSWERS.get(code, "")
+    if "csrf_token" in answers:
+        data["csrf_token"] = answers["csrf_token"]
+    return data
 
 
 def _absolute(platform_url: str, path: str) -> str:
@@ -69,20 +118,22 @@ def draft_id_of(page: httpx.Response) -> int:
 def application_fill_and_submit(
     client: httpx.Client, platform_url: str, form_page: str, **answers: Any
 ) -> httpx.Response:
-    data = {
-        "csrf_token": csrf_of(form_page),
-        "city_code": "350100",
-        "district_code": "350102",
-        "applicant_group": "new_graduate",
-        "household_size": "1",
-        "phone": "13805910001",
-        "address": "鼓楼区五四路 123 号 3 栋 502",
-        "pledge": "yes",
-    }
-    data.update({k: str(v) for k, v in answers.items()})
-    action = re.search(r'<form method="post" action="([^"]*/drafts/\d+/submit)"', form_page)
-    assert action, "not an application form page"
-    return client.post(_absolute(platform_url, action.group(1)), data=data, follow_redirects=True)
+    """Walk the form's pages from the first, answering as given, then submit on the check page.
+
+    Returns the first page that refused its answers (status 400/403), or the confirmation page.
+    """
+    given = {k: str(v) for k, v in answers.items()}
+    html = form_page
+    for _ in range(12):
+        action = re.search(r'<form method="post" action="([^"]*/drafts/\d+/(?:sections/\w+|check))"', html)
+        assert action, "not a form page"
+        response = client.post(
+            _absolute(platform_url, action.group(1)), data=page_answers(html, given), follow_redirects=True
+        )
+        if response.status_code != 200 or "申请已提交" in response.text:
+            return response
+        html = response.text
+    raise AssertionError("the form never reached its check page")
 
 
 def staff_sign_in(

@@ -27,6 +27,11 @@ class Answer:
     origin: str  # typed / backfilled / overridden
 
 
+def is_blank(value: Any) -> bool:
+    """No answer (0 is an answer: 0 元 is not blank)."""
+    return value is None or value == "" or value is False or value == []
+
+
 def answers_current(
     *, session: Session, application_id: int, cipher: crypto.FieldCipher
 ) -> dict[Key, Answer]:
@@ -130,7 +135,7 @@ class Burden:
 
 def answers_burden(answers: dict[Key, Answer]) -> Burden:
     """Fields typed, backfilled and overridden among the current answers (empty optional ones not counted)."""
-    values = [a for a in answers.values() if a.value not in (None, "", False)]
+    values = [a for a in answers.values() if not is_blank(a.value)]
     return Burden(
         typed=sum(1 for a in values if a.origin == "typed"),
         backfilled=sum(1 for a in values if a.origin == "backfilled"),

@@ -126,7 +126,16 @@ def vehicle_value(members: dict[str, dict[str, Any]], today: date) -> int:
     return sum(int(v["purchase_value_fen"]) for f in members.values() for v in f.get("vehicles", []))
 
 
+def hukou_place(fields: dict[str, Any], today: date) -> str | None:
+    """The hukou county if in Fujian, else "outside" (the form does not list other provinces)."""
+    code = str(fields.get("county_code") or "")
+    if not code:
+        return None
+    return code if code.startswith("35") else "outside"
+
+
 MEMBER_DERIVATIONS: dict[str, Callable[[dict[str, Any], date], Any]] = {
+    "hukou_place": hukou_place,
     "marital_status": marital_status,
     "highest_full_time_level": highest_full_time_level,
     "highest_full_time_graduation": highest_full_time_graduation,

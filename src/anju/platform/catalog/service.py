@@ -34,7 +34,8 @@ WIDGETS = frozenset(
         "checkbox",
     }
 )
-DYNAMIC_TABLES = frozenset({"jurisdiction", "county"})
+DYNAMIC_TABLES = frozenset({"jurisdiction", "county", "hukou_place"})
+OUTSIDE_FUJIAN = "outside"
 SENSITIVITY = {"personal": "个人信息", "sensitive": "敏感个人信息", "financial": "金融账户及财产信息"}
 WIDGET_LABELS = {
     "select": "下拉选择",
@@ -101,6 +102,13 @@ class FormCatalog:
         """The choices of a code table; dynamic tables come from the division codes."""
         if table == "jurisdiction":
             return {r.code: r.name for r in regions.jurisdictions()}
+        if table == "hukou_place":
+            places = {
+                c.code: f"{city.name}{c.name}" if c.code != city.code else c.name
+                for city in regions.jurisdictions()
+                for c in regions.counties_of(city.code)
+            }
+            return {**places, OUTSIDE_FUJIAN: "福建省外"}
         if table == "county":
             cities = [city_code] if city_code else [r.code for r in regions.jurisdictions()]
             return {c.code: c.name for city in cities for c in regions.counties_of(city)}
@@ -399,6 +407,8 @@ def form_spec_rows() -> list[list[str]]:
             options = "9 个设区市及平潭综合实验区"
         elif f.options == "county":
             options = "所选城市的县（市、区）"
+        elif f.options == "hukou_place":
+            options = "全省各县（市、区）及“福建省外”"
         rows.append(
             [
                 catalog.sections[f.section],

@@ -16,12 +16,13 @@ from anju.core.timeutil import today_shanghai
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household
 from anju.platform.applications import service as applications
-from anju.platform.backfill.service import proofs_of
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, proofs_of
 from anju.platform.catalog.answers import (
     Answer,
     answers_burden,
     answers_current,
     form_key,
+    is_blank,
     section_fields,
     section_save,
 )
@@ -38,7 +39,7 @@ from anju.platform.models import Application, ApplicationMember
 
 def display(f: FormField, value: Any, answers: dict[str, Any]) -> str:
     """A stored value as the applicant reads it (yuan, m², option labels, masked numbers)."""
-    if value in (None, ""):
+    if is_blank(value):
         return ""
     if f.widget == "money":
         return f"{int(value) / 100:,.2f} 元"
@@ -52,12 +53,16 @@ def display(f: FormField, value: Any, answers: dict[str, Any]) -> str:
         return masking.mask_id_number(str(value))
     if f.widget == "bank_card":
         return masking.mask_bank_card(str(value))
+    if f.widget == "phone":
+        return masking.mask_phone(str(value))
+    if f.code == "name":
+        return masking.mask_name(str(value))
     return str(value)
 
 
 def box(f: FormField, value: Any) -> str:
     """A stored value as it goes back into an input box."""
-    if value in (None, "", False):
+    if is_blank(value):
         return ""
     if f.widget in ("money", "area"):
         return f"{int(value) / 100:.2f}".rstrip("0").rstrip(".")
@@ -107,15 +112,41 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         list[ApplicationMember], dict[tuple[int | None, str], Prefill], dict[tuple[int | None, str], Answer]
     ]:
         members = household.members_of(session=session, application_id=draft.id)
-        prefill = form_prefill(
+        applicant = identity.applicant_get(session=session, applicant_id=draft.applicant_id)
+        phone = identity.applicant_phone(applicant=applicant, cipher=runtime.cipher) if applicant else ""
+        contact = (
+            {
+                (None, "phone"): Prefill(
+                    value=phone, source="实名身份", department="统一身份认证", request_id="", disputed=False
+                )
+            }
+            if phone
+            else {}
+        )
+        registers = form_prefill(
             session=session,
             application_id=draft.id,
             members=members,
             cipher=runtime.cipher,
             today=today_shanghai(),
         )
+        prefill = contact | identity_prefill(members) | registers
         answers = answers_current(session=session, application_id=draft.id, cipher=runtime.cipher)
         return members, prefill, answers
+
+    def identity_prefill(members: list[ApplicationMember]) -> dict[tuple[int | None, str], Prefill]:
+        # Who the members are is already known: the applicant from 统一身份认证, co-applicants from the hukou book.
+        values: dict[tuple[int | None, str], Prefill] = {}
+        for m in members:
+            department, source = (
+                ("统一身份认证", "实名身份") if m.role == "applicant" else ("户口簿", "共同申请人")
+            )
+            number = runtime.cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT)
+            for code, value in (("name", m.name), ("id_number", number), ("relation", m.relation)):
+                values[(m.id, code)] = Prefill(
+                    value=value, source=source, department=department, request_id="", disputed=False
+                )
+        return values
 
     def section_view(
         section: str,
@@ -246,7 +277,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     def summary(
         session: Session, draft: Application
     ) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]], dict[tuple[int | None, str], Answer]]:
-        members, prefill, answers = state(session, draft)
+        members, _prefill, answers = state(session, draft)
         context = {code: a.value for (m, code), a in answers.items() if m is None}
         sections, missing = [], []
         for code, label in catalog.sections.items():
@@ -256,7 +287,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     key = (member.id if member else None, f.code)
                     answer = answers.get(key)
                     value = answer.value if answer else None
-                    if value in (None, "", False):
+                    if is_blank(value):
                         if field_required(f, context):
                             missing.append(
                                 (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -37,7 +37,6 @@ def _safe_next(value: str | None) -> str:
 def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: OidcProvider) -> APIRouter:
     """Routes of the web channel; each parses, calls one service, renders."""
     router = APIRouter(include_in_schema=False)
-    settings = runtime.settings
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
         web: WebSession = request.state.web
@@ -118,22 +117,6 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         web.destroyed = True
         return RedirectResponse(str(request.url_for("home")), status_code=303)
 
-    def form_context(
-        form: applications.ApplicationForm, errors: applications.FormErrors, applicant: Any, draft_id: int
-    ) -> dict[str, Any]:
-        cities = regions.jurisdictions()
-        return {
-            "draft_id": draft_id,
-            "title": "填写申请",
-            "form": form.as_dict(),
-            "errors": errors.fields,
-            "cities": cities,
-            "counties": {c.code: regions.counties_of(c.code) for c in cities},
-            "groups": APPLICANT_GROUP_LABELS,
-            "applicant": applicant,
-            "min_level": settings.submit_min_real_name_level,
-        }
-
     @router.get("/applications/new", name="application_new")
     def application_new(request: Request, applicant_id: int = Depends(current_applicant_id)) -> Response:
         with runtime.db.transaction() as session:
@@ -156,90 +139,6 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 )
             draft_id = draft.id
         return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
-
-    @router.get("/drafts/{draft_id}/form", name="draft_form")
-    def draft_form(
-        request: Request, draft_id: int, applicant_id: int = Depends(current_applicant_id)
-    ) -> Response:
-        with runtime.db.transaction() as session:
-            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-            if applicant is None or draft is None:
-                return _no_draft(request)
-            phone = identity.applicant_phone(applicant=applicant, cipher=runtime.cipher)
-            view = _applicant_view(applicant, runtime)
-            size = str(len(household.members_of(session=session, application_id=draft.id)))
-        form = applications.ApplicationForm(phone=phone, household_size=size)
-        return render(
-            request, "application_form.html", form_context(form, applications.FormErrors(), view, draft_id)
-        )
-
-    @router.post("/drafts/{draft_id}/submit", name="draft_submit", dependencies=[Depends(require_csrf)])
-    def draft_submit(
-        request: Request,
-        draft_id: int,
-        applicant_id: int = Depends(current_applicant_id),
-        city_code: str = Form(""),
-        district_code: str = Form(""),
-        applicant_group: str = Form(""),
-        household_size: str = Form(""),
-        phone: str = Form(""),
-        address: str = Form(""),
-        pledge: str = Form(""),
-    ) -> Response:
-        form = applications.ApplicationForm(
-            city_code=city_code,
-            district_code=district_code,
-            applicant_group=applicant_group,
-            household_size=household_size,
-            phone=phone,
-            address=address,
-            pledge=pledge == "yes",
-        )
-        errors = applications.application_validate(form)
-        with runtime.db.transaction() as session:
-            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-            if applicant is None or draft is None:
-                return _no_draft(request)
-            view = _applicant_view(applicant, runtime)
-            if errors:
-                return render(
-                    request,
-                    "application_form.html",
-                    form_context(form, errors, view, draft_id),
-                    status_code=400,
-                )
-            try:
-                application = applications.application_submit(
-                    session=session,
-                    applicant=applicant,
-                    form=form,
-                    cipher=runtime.cipher,
-                    outbox=runtime.tables.outbox,
-                    min_real_name_level=settings.submit_min_real_name_level,
-                    draft=draft,
-                )
-            except applications.SubmissionRefused as exc:
-                context = form_context(form, applications.FormErrors(), view, draft_id)
-                context["refusal"] = exc.message
-                return render(request, "application_form.html", context, status_code=403)
-            number = application.application_no
-        return RedirectResponse(
-            str(request.url_for("application_show", application_no=number)) + "?submitted=1", status_code=303
-        )
-
-    def _no_draft(request: Request) -> Response:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "找不到这份草稿",
-                "message": "没有找到您名下的这份申请草稿，它可能已经提交。",
-                "code": "draft_not_found",
-            },
-            status_code=404,
-        )
 
     @router.get("/applications/{application_no}", name="application_show")
     def application_show(
@@ -287,11 +186,3 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         )
 
     return router
-
-
-def _applicant_view(applicant: Any, runtime: Runtime) -> dict[str, Any]:
-    return {
-        "name": applicant.name,
-        "id_number": identity.applicant_id_number(applicant=applicant, cipher=runtime.cipher),
-        "real_name_level": applicant.real_name_level,
-    }
