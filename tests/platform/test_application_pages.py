@@ -103,7 +103,9 @@ def test_an_applicant_sees_only_their_own_applications(live: Systems) -> None:
         other = second.get(f"{platform}/applications/{number}")
         assert other.status_code == 404
         assert "没有找到您名下" in other.text
-        assert number not in second.get(f"{platform}/").text
+        home = second.get(f"{platform}/")
+        assert home.status_code == 200 and "继续填写" in home.text  # her own draft, not his application
+        assert number not in home.text
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(live: Systems) -> None:

@@ -218,3 +218,37 @@ def test_a_failed_source_is_replaced_by_an_uploaded_proof_that_reaches_the_revie
     with httpx.Client(timeout=10) as stranger:
         staff_sign_in(stranger, housing, username="shouli.350200")  # 厦门 staff: not their case
         assert stranger.get(proof_link).status_code == 404
+
+
+def test_deleting_a_draft_removes_its_data_but_keeps_the_record_of_queries(live: Systems) -> None:
+    seed_family(live.runtimes["sandbox"])
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        tasks = sign_in_to_tasks(browser, platform, HUSBAND)
+        consent_url = link(tasks, r'href="([^"]*/members/\d+/consent)"', platform)
+        page = browser.get(consent_url)
+        tasks = browser.post(
+            consent_url, data={"csrf_token": csrf_of(page.text), "source": ["hukou"]}, follow_redirects=True
+        )
+        browser.post(
+            link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
+            data={"csrf_token": csrf_of(tasks.text)},
+        )
+        confirm = browser.get(link(tasks, r'href="([^"]*/drafts/\d+/delete)"', platform))
+        assert "不能恢复" in confirm.text
+        done = browser.post(
+            link(confirm, r'action="([^"]*/drafts/\d+/delete)"', platform),
+            data={"csrf_token": csrf_of(confirm.text)},
+            follow_redirects=True,
+        )
+        assert "草稿已删除" in done.text and "继续填写" not in done.text
+        assert "户籍信息" in browser.get(f"{platform}/my/data-log").text  # the query stays on record
+        assert "已于" in browser.get(f"{platform}/consents").text  # the consent is revoked, not erased
+        assert browser.get(str(tasks.url)).status_code == 404
+    from sqlalchemy import select
+
+    from anju.platform.models import BackfillResult, DraftAnswer
+
+    with live.runtimes["platform"].db.transaction() as session:
+        assert session.scalars(select(DraftAnswer)).all() == []
+        assert {r.payload_enc for r in session.scalars(select(BackfillResult))} == {""}

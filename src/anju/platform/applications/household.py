@@ -236,3 +236,24 @@ def memberships_of(*, session: Session, subject_bidx: str) -> list[ApplicationMe
             )
         )
     )
+
+
+def draft_delete(*, session: Session, draft: Application, actor: str) -> None:
+    """Delete a draft at the applicant's request: answers, register data and proofs go; the record of consents
+    and of every query made stays (with the consents revoked), as the law requires them to be accountable."""
+    from sqlalchemy import delete, update
+
+    from anju.platform.models import BackfillResult, DraftAnswer, ProofUpload
+
+    for member in session.scalars(
+        select(ApplicationMember).where(ApplicationMember.application_id == draft.id)
+    ):
+        consents_revoke_for_member(session=session, member_id=member.id, actor=actor, channel="web")
+    session.execute(delete(DraftAnswer).where(DraftAnswer.application_id == draft.id))
+    session.execute(delete(ProofUpload).where(ProofUpload.application_id == draft.id))
+    session.execute(
+        update(BackfillResult)
+        .where(BackfillResult.application_id == draft.id)
+        .values(payload_enc="", response_signature="")
+    )
+    draft.status = "deleted"

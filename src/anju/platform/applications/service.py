@@ -268,11 +268,11 @@ def evidence_payload(
 
 
 def applications_of(*, session: Session, applicant_id: int) -> list[Application]:
-    """The applicant's applications, newest first."""
+    """The applicant's submitted applications, newest first (drafts are not applications yet)."""
     return list(
         session.scalars(
             select(Application)
-            .where(Application.applicant_id == applicant_id)
+            .where(Application.applicant_id == applicant_id, Application.application_no.is_not(None))
             .order_by(Application.id.desc())
         )
     )

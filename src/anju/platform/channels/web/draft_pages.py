@@ -445,6 +445,27 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             )
         return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
 
+    @router.get("/drafts/{draft_id}/delete", name="draft_delete")
+    def delete_confirm(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
+        applicant_id = pages.signed_in(web)
+        with runtime.db.transaction() as session:
+            if owned(session, applicant_id, draft_id) is None:
+                return not_found(request)
+        return render(request, "draft_delete.html", {"title": "删除草稿", "draft_id": draft_id})
+
+    @router.post(
+        "/drafts/{draft_id}/delete", name="draft_delete_submit", dependencies=[Depends(require_csrf)]
+    )
+    def delete_submit(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
+        applicant_id = pages.signed_in(web)
+        with runtime.db.transaction() as session:
+            draft = owned(session, applicant_id, draft_id)
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if draft is None or applicant is None:
+                return not_found(request)
+            household.draft_delete(session=session, draft=draft, actor=applicant.subject)
+        return RedirectResponse(str(request.url_for("home")) + "?deleted=1", status_code=303)
+
     @router.get("/memberships", name="memberships")
     def memberships(request: Request, web: WebSession = Depends(web_session)) -> Response:
         applicant_id = pages.signed_in(web)

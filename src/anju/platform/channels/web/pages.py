@@ -66,7 +66,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                         session=session, applicant_id=int(web.get("applicant_id"))
                     )
                 ]
-        return render(request, "home.html", {"title": "申请公租房", "applications": mine})
+                draft = household.draft_open(session=session, applicant_id=int(web.get("applicant_id")))
+                draft_id = draft.id if draft else None
+        else:
+            draft_id = None
+        return render(
+            request, "home.html", {"title": "申请公租房", "applications": mine, "draft_id": draft_id}
+        )
 
     @router.get("/login", name="login")
     def login(request: Request, next: str = "/", web: WebSession = Depends(web_session)) -> Response:
