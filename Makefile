@@ -57,6 +57,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/signing.py
 	PYTHONPATH=. $(BIN)/python bench/outbox.py
 	PYTHONPATH=. $(BIN)/python bench/backfill.py
+	PYTHONPATH=. $(BIN)/python bench/burden.py
+	$(BIN)/python bench/population.py --people 100000
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -74,8 +74,11 @@ DEFAULT_ANSWERS = {
 FIELD = re.compile(r'name="((?:a|m\d+)\.(\w+))"')
 
 
-def page_answers(html: str, answers: dict[str, str]) -> dict[str, str]:
-    """The values to post for a form page: given answers, else what the page already shows, else defaults."""
+def page_answers(html: str, answers: dict[str, str], *, skip_optional: bool = False) -> dict[str, str]:
+    """The values to post for a form page: given answers, else what the page already shows, else defaults.
+
+    With skip_optional, an empty optional field stays empty (as a person in a hurry would leave it).
+    """
     data: dict[str, str] = {"csrf_token": csrf_of(html)}
     for name, code in dict.fromkeys(FIELD.findall(html)):
         if code in answers:
@@ -92,6 +95,10 @@ def page_answers(html: str, answers: dict[str, str]) -> dict[str, str]:
             data[name] = checked.group(1)
         elif selected:
             data[name] = selected.group(1)
+        elif skip_optional and re.search(
+            rf'(?:<label for="{key}">|id="{key}"[^>]*>\s*<legend>)[^<]*（选填）', html
+        ):
+            data[name] = ""
         else:
             data[name] = DEFAULT_ANSWERS.get(code, "")
     if "csrf_token" in answers:
@@ -116,7 +123,7 @@ def draft_id_of(page: httpx.Response) -> int:
 
 
 def application_fill_and_submit(
-    client: httpx.Client, platform_url: str, form_page: str, **answers: Any
+    client: httpx.Client, platform_url: str, form_page: str, *, skip_optional: bool = False, **answers: Any
 ) -> httpx.Response:
     """Walk the form's pages from the first, answering as given, then submit on the check page.
 
@@ -127,9 +134,8 @@ def application_fill_and_submit(
     for _ in range(12):
         action = re.search(r'<form method="post" action="([^"]*/drafts/\d+/(?:sections/\w+|check))"', html)
         assert action, "not a form page"
-        response = client.post(
-            _absolute(platform_url, action.group(1)), data=page_answers(html, given), follow_redirects=True
-        )
+        data = page_answers(html, given, skip_optional=skip_optional)
+        response = client.post(_absolute(platform_url, action.group(1)), data=data, follow_redirects=True)
         if response.status_code != 200 or "申请已提交" in response.text:
             return response
         html = response.text
