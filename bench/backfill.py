@@ -17,10 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from anju.core.runtime import ensure_keys
-from anju.core.settings import Settings
 from anju.core.timeutil import today_shanghai
-from anju.embedded import app_for, migrate_all, runtime_for
 from anju.platform.applications import household
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
@@ -28,9 +25,8 @@ from anju.platform.backfill.catalog import source_catalog
 from anju.platform.consent import service as consent
 from anju.platform.identity.oidc import VerifiedIdentity
 from anju.platform.identity.service import applicant_sign_in
-from anju.sandbox.app import sandbox_prepare
 from anju.sandbox.population.models import HukouBook, Person
-from tests.support.env import LiveServer, free_port
+from tests.support.env import serving_stack
 from tests.support.factories import CHILD, HUSBAND, WIFE, seed_family
 
 GRANDMOTHER = "350102196001010020"
@@ -42,99 +38,82 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        ports = {s: free_port() for s in ("platform", "housing", "sandbox")}
-        settings = Settings(
-            var_dir=Path(tmp),
-            keys_dir=Path(tmp) / "keys",
-            **{f"{s}_url": f"http://127.0.0.1:{p}" for s, p in ports.items()},
-        )
-        ensure_keys(settings)
-        migrate_all(settings)
-        runtimes = {s: runtime_for(s, settings) for s in ports}  # type: ignore[arg-type]
-        sandbox_prepare(runtimes["sandbox"])
-        servers = [LiveServer(app_for(s, settings, runtimes[s]), p).start() for s, p in ports.items()]  # type: ignore[arg-type]
-        try:
-            sandbox_app = servers[2].server.config.app
-            for code in source_catalog().sources:
-                sandbox_app.state.faults.set(code, latency_ms=args.latency_ms)
-            seed_family(runtimes["sandbox"])
-            with runtimes["sandbox"].db.transaction() as session:
-                book = session.query(HukouBook).one()
-                session.add(
-                    Person(
-                        id_number=GRANDMOTHER,
-                        name="陈秀英",
-                        sex="F",
-                        birth_date=date(1960, 1, 1),
-                        book_id=book.id,
-                        relation="父母",
-                        hukou_moved_in=date(1985, 1, 1),
-                    )
+    with tempfile.TemporaryDirectory() as tmp, serving_stack(Path(tmp)) as (_settings, runtimes, servers):
+        sandbox_app = servers["sandbox"].server.config.app
+        for code in source_catalog().sources:
+            sandbox_app.state.faults.set(code, latency_ms=args.latency_ms)
+        seed_family(runtimes["sandbox"])
+        with runtimes["sandbox"].db.transaction() as session:
+            book = session.query(HukouBook).one()
+            session.add(
+                Person(
+                    id_number=GRANDMOTHER,
+                    name="陈秀英",
+                    sex="F",
+                    birth_date=date(1960, 1, 1),
+                    book_id=book.id,
+                    relation="父母",
+                    hukou_moved_in=date(1985, 1, 1),
                 )
-            platform = runtimes["platform"]
-            with platform.db.transaction() as session:
-                applicant = applicant_sign_in(
+            )
+        platform = runtimes["platform"]
+        with platform.db.transaction() as session:
+            applicant = applicant_sign_in(
+                session=session,
+                identity=VerifiedIdentity(
+                    subject="bench",
+                    name="林晓峰",
+                    id_number=HUSBAND,
+                    phone="13805910001",
+                    real_name_level=3,
+                ),
+                cipher=platform.cipher,
+                index=platform.blind_index,
+            )
+            draft = household.draft_start(
+                session=session, applicant=applicant, cipher=platform.cipher, index=platform.blind_index
+            )
+            for relation, name, number in (
+                ("配偶", "欧阳娜娜", WIFE),
+                ("子女", "林小满", CHILD),
+                ("父母", "陈秀英", GRANDMOTHER),
+            ):
+                household.member_add(
                     session=session,
-                    identity=VerifiedIdentity(
-                        subject="bench",
-                        name="林晓峰",
-                        id_number=HUSBAND,
-                        phone="13805910001",
-                        real_name_level=3,
-                    ),
+                    draft=draft,
+                    role="co_applicant",
+                    relation=relation,
+                    name=name,
+                    id_number=number,
                     cipher=platform.cipher,
                     index=platform.blind_index,
                 )
-                draft = household.draft_start(
-                    session=session, applicant=applicant, cipher=platform.cipher, index=platform.blind_index
+            codes = list(source_catalog().sources)
+            for member in household.members_of(session=session, application_id=draft.id):
+                consent.consents_grant(
+                    session=session,
+                    member=member,
+                    sources=codes,
+                    separately_agreed=set(codes),
+                    granted_by="bench",
+                    actor_bidx=member.id_number_bidx,
+                    actor_is_applicant=False,
+                    channel="web",
+                    today=today_shanghai(),
                 )
-                for relation, name, number in (
-                    ("配偶", "欧阳娜娜", WIFE),
-                    ("子女", "林小满", CHILD),
-                    ("父母", "陈秀英", GRANDMOTHER),
-                ):
-                    household.member_add(
-                        session=session,
-                        draft=draft,
-                        role="co_applicant",
-                        relation=relation,
-                        name=name,
-                        id_number=number,
-                        cipher=platform.cipher,
-                        index=platform.blind_index,
-                    )
-                codes = list(source_catalog().sources)
-                for member in household.members_of(session=session, application_id=draft.id):
-                    consent.consents_grant(
-                        session=session,
-                        member=member,
-                        sources=codes,
-                        separately_agreed=set(codes),
-                        granted_by="bench",
-                        actor_bidx=member.id_number_bidx,
-                        actor_is_applicant=False,
-                        channel="web",
-                        today=today_shanghai(),
-                    )
-                draft_id = draft.id
-            runs = [
-                backfill.backfill_run(
-                    db=platform.db,
-                    client=platform.client,
-                    cipher=platform.cipher,
-                    breakers=CircuitBreakers(),
-                    application_id=draft_id,
-                    actor="bench",
-                    timeout_seconds=5.0,
-                )
-                for _ in range(args.runs)
-            ]
-        finally:
-            for server in servers:
-                server.stop()
-            for runtime in runtimes.values():
-                runtime.stop()
+            draft_id = draft.id
+        runs = [
+            backfill.backfill_run(
+                db=platform.db,
+                client=platform.client,
+                cipher=platform.cipher,
+                breakers=CircuitBreakers(),
+                application_id=draft_id,
+                actor="bench",
+                timeout_seconds=5.0,
+            )
+            for _ in range(args.runs)
+        ]
     wall = statistics.median(r.wall_ms for r in runs)
     slowest = statistics.median(r.slowest_ms for r in runs)
     total = statistics.median(r.sum_ms for r in runs)

@@ -20,12 +20,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from anju.core.runtime import ensure_keys
-from anju.core.settings import Settings
-from anju.embedded import app_for, migrate_all, runtime_for, seed_all
 from anju.platform.catalog.answers import answers_current
 from anju.platform.models import Application
-from tests.support.env import LiveServer, free_port
+from tests.support.env import serving_stack
 from tests.support.factories import CHILD, HUSBAND, WIFE, seed_family
 from tests.support.journey import (
     _absolute,
@@ -56,98 +53,81 @@ def link(page: httpx.Response, pattern: str, base: str) -> str:
 
 def main() -> None:
     warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
-    with tempfile.TemporaryDirectory() as tmp:
-        ports = {s: free_port() for s in ("platform", "housing", "sandbox")}
-        settings = Settings(
-            var_dir=Path(tmp),
-            keys_dir=Path(tmp) / "keys",
-            **{f"{s}_url": f"http://127.0.0.1:{p}" for s, p in ports.items()},
-        )
-        ensure_keys(settings)
-        migrate_all(settings)
-        seed_all(settings, people=None)
-        runtimes = {s: runtime_for(s, settings) for s in ports}  # type: ignore[arg-type]
-        servers = [LiveServer(app_for(s, settings, runtimes[s]), p).start() for s, p in ports.items()]  # type: ignore[arg-type]
+    with tempfile.TemporaryDirectory() as tmp, serving_stack(Path(tmp)) as (settings, runtimes, _servers):
         platform = settings.base_url("platform")
-        try:
-            seed_family(runtimes["sandbox"])
-            with httpx.Client(timeout=15) as husband:
-                applicant_sign_in(husband, platform, id_number=HUSBAND)
-                tasks = husband.get(f"{platform}/applications/new", follow_redirects=True)
-                own = link(tasks, r'href="([^"]*/members/\d+/consent)"', platform)
-                page = husband.get(own)
-                tasks = husband.post(
-                    own,
-                    data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE},
-                    follow_redirects=True,
-                )
-                husband.post(
-                    link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
-                    data={"csrf_token": csrf_of(tasks.text)},
-                )
-                household = link(tasks, r'href="([^"]*/drafts/\d+/household)"', platform)
-                page = husband.get(household)
-                tasks = husband.post(
-                    household,
-                    data={"csrf_token": csrf_of(page.text), "member": [WIFE, CHILD]},
-                    follow_redirects=True,
-                )
-                child = re.findall(r'href="([^"]*/members/\d+/consent)"', tasks.text)[-1]
-                page = husband.get(_absolute(platform, child))
-                husband.post(
-                    _absolute(platform, child),
-                    data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE},
-                )
-            with httpx.Client(timeout=15) as wife:
-                applicant_sign_in(wife, platform, id_number=WIFE)
-                invitation = wife.get(f"{platform}/memberships")
-                mine = link(invitation, r'href="([^"]*/members/\d+/consent)"', platform)
-                page = wife.get(mine)
-                wife.post(mine, data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE})
-            with httpx.Client(timeout=15) as husband:
-                applicant_sign_in(husband, platform, id_number=HUSBAND)
-                tasks = husband.get(f"{platform}/applications/new", follow_redirects=True)
-                husband.post(
-                    link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
-                    data={"csrf_token": csrf_of(tasks.text)},
-                )
-                form = open_draft_form(husband, platform, tasks)
-                done = application_fill_and_submit(
-                    husband,
-                    platform,
-                    form.text,
-                    skip_optional=True,
-                    applicant_group="lower_middle_income",
-                    monthly_income="4500",
-                    deposits="20000",
-                    securities="0",
-                    tenure="renting",
-                )
-                assert "申请已提交" in done.text, done.text[:400]
-            p = runtimes["platform"]
-            with p.db.transaction() as session:
-                application = session.scalars(
-                    select(Application).where(Application.application_no.is_not(None))
-                ).one()
-                typed = [
-                    code
-                    for (member, code), a in answers_current(
-                        session=session, application_id=application.id, cipher=p.cipher
-                    ).items()
-                    if a.origin == "typed" and a.value not in (None, "")
-                ]
-                figures = (
-                    application.typed_fields,
-                    application.backfilled_fields,
-                    application.overridden_fields,
-                    application.uploads,
-                    application.page_views,
-                )
-        finally:
-            for server in servers:
-                server.stop()
-            for runtime in runtimes.values():
-                runtime.stop()
+        seed_family(runtimes["sandbox"])
+        with httpx.Client(timeout=15) as husband:
+            applicant_sign_in(husband, platform, id_number=HUSBAND)
+            tasks = husband.get(f"{platform}/applications/new", follow_redirects=True)
+            own = link(tasks, r'href="([^"]*/members/\d+/consent)"', platform)
+            page = husband.get(own)
+            tasks = husband.post(
+                own,
+                data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE},
+                follow_redirects=True,
+            )
+            husband.post(
+                link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
+                data={"csrf_token": csrf_of(tasks.text)},
+            )
+            household = link(tasks, r'href="([^"]*/drafts/\d+/household)"', platform)
+            page = husband.get(household)
+            tasks = husband.post(
+                household,
+                data={"csrf_token": csrf_of(page.text), "member": [WIFE, CHILD]},
+                follow_redirects=True,
+            )
+            child = re.findall(r'href="([^"]*/members/\d+/consent)"', tasks.text)[-1]
+            page = husband.get(_absolute(platform, child))
+            husband.post(
+                _absolute(platform, child),
+                data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE},
+            )
+        with httpx.Client(timeout=15) as wife:
+            applicant_sign_in(wife, platform, id_number=WIFE)
+            invitation = wife.get(f"{platform}/memberships")
+            mine = link(invitation, r'href="([^"]*/members/\d+/consent)"', platform)
+            page = wife.get(mine)
+            wife.post(mine, data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE})
+        with httpx.Client(timeout=15) as husband:
+            applicant_sign_in(husband, platform, id_number=HUSBAND)
+            tasks = husband.get(f"{platform}/applications/new", follow_redirects=True)
+            husband.post(
+                link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
+                data={"csrf_token": csrf_of(tasks.text)},
+            )
+            form = open_draft_form(husband, platform, tasks)
+            done = application_fill_and_submit(
+                husband,
+                platform,
+                form.text,
+                skip_optional=True,
+                applicant_group="lower_middle_income",
+                monthly_income="4500",
+                deposits="20000",
+                securities="0",
+                tenure="renting",
+            )
+            assert "申请已提交" in done.text, done.text[:400]
+        p = runtimes["platform"]
+        with p.db.transaction() as session:
+            application = session.scalars(
+                select(Application).where(Application.application_no.is_not(None))
+            ).one()
+            typed = [
+                code
+                for (member, code), a in answers_current(
+                    session=session, application_id=application.id, cipher=p.cipher
+                ).items()
+                if a.origin == "typed" and a.value not in (None, "")
+            ]
+            figures = (
+                application.typed_fields,
+                application.backfilled_fields,
+                application.overridden_fields,
+                application.uploads,
+                application.page_views,
+            )
     typed_n, backfilled_n, overridden_n, uploads, views = figures
     share = backfilled_n / max(typed_n + backfilled_n, 1)
     table = Table(title="Applicant burden: 3-person household, every register answering")

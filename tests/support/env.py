@@ -123,3 +123,25 @@ def live_systems(settings: Settings, apps: dict[str, Any], ports: Ports) -> Iter
     finally:
         for server in servers.values():
             server.stop()
+
+
+@contextmanager
+def serving_stack(tmp: Path) -> Iterator[tuple[Settings, dict[str, Any], dict[str, LiveServer]]]:
+    """All three systems on their own loopback ports with fresh SQLite databases (for benchmarks)."""
+    from anju.core.runtime import ensure_keys
+    from anju.embedded import app_for, migrate_all, runtime_for, seed_all
+
+    ports = Ports(platform=free_port(), housing=free_port(), sandbox=free_port())
+    settings = Settings(var_dir=tmp, keys_dir=tmp / "keys", **ports.urls())
+    ensure_keys(settings)
+    migrate_all(settings)
+    seed_all(settings, people=None)
+    runtimes = {s: runtime_for(s, settings) for s in SYSTEMS}
+    servers = {s: LiveServer(app_for(s, settings, runtimes[s]), getattr(ports, s)).start() for s in SYSTEMS}
+    try:
+        yield settings, runtimes, servers
+    finally:
+        for server in servers.values():
+            server.stop()
+        for runtime in runtimes.values():
+            runtime.stop()
