@@ -151,3 +151,20 @@ def test_exports_are_made_from_the_form_file_and_committed_in_step() -> None:
     ):
         assert department in sharing
     assert "婚姻状况（marital_status）" in sharing
+
+
+def test_minors_are_not_asked_income_or_marital_status() -> None:
+    for code in ("monthly_income", "marital_status"):
+        assert field_required(f(code), {}, adult=True)
+        assert not field_required(f(code), {}, adult=False)
+        assert field_check(f(code), "", adult=False).error == ""
+        assert field_check(f(code), "", adult=True).error.startswith("请")
+
+
+def test_hukou_place_lists_the_province_and_outside() -> None:
+    options = form_catalog().options("hukou_place")
+    assert (
+        options["350102"] == "福州市鼓楼区"
+        and options["350128"] == "平潭综合实验区"
+        and options["outside"] == "福建省外"
+    )

@@ -81,10 +81,14 @@ def page_answers(html: str, answers: dict[str, str], *, skip_optional: bool = Fa
     """
     data: dict[str, str] = {"csrf_token": csrf_of(html)}
     for name, code in dict.fromkeys(FIELD.findall(html)):
+        key = re.escape(name)
+        optional = re.search(rf'(?:<label for="{key}">|id="{key}"[^>]*>\s*<legend>)[^<]*（选填）', html)
+        if skip_optional and optional and not re.search(rf'name="{key}" value="[^"]+"', html):
+            data[name] = ""  # a person in a hurry leaves an empty optional field empty
+            continue
         if code in answers:
             data[name] = answers[code]
             continue
-        key = re.escape(name)
         text_box = re.search(rf'<input type="(?:text|tel)" id="[^"]*" name="{key}" value="([^"]*)"', html)
         checked = re.search(rf'name="{key}" value="([^"]*)" checked', html)
         select = re.search(rf'<select id="[^"]*" name="{key}"[^>]*>(.*?)</select>', html, re.S)
@@ -95,10 +99,6 @@ def page_answers(html: str, answers: dict[str, str], *, skip_optional: bool = Fa
             data[name] = checked.group(1)
         elif selected:
             data[name] = selected.group(1)
-        elif skip_optional and re.search(
-            rf'(?:<label for="{key}">|id="{key}"[^>]*>\s*<legend>)[^<]*（选填）', html
-        ):
-            data[name] = ""
         else:
             data[name] = DEFAULT_ANSWERS.get(code, "")
     if "csrf_token" in answers:

@@ -20,7 +20,6 @@ CASE_STATUS_LABELS: Final[dict[str, str]] = {
     "allocated": "已配租",
     "closed": "已办结",
     "withdrawn": "已撤回",
-    "deleted": "草稿已删除",
 }
 
 APPLICANT_GROUP_LABELS: Final[dict[str, str]] = {

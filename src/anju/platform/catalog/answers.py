@@ -59,6 +59,16 @@ class SectionResult:
     saved: int = 0
 
 
+def member_adult(members: list[ApplicationMember], member_id: int | None, today: date) -> bool | None:
+    """Whether a member is 18 or over on the day (None for application fields)."""
+    from anju.core import idcard
+
+    for m in members:
+        if m.id == member_id:
+            return idcard.age_on(m.birth_date, on=today) >= 18
+    return None
+
+
 def section_fields(section: str) -> list[FormField]:
     """The fields of one section, in form order."""
     return [f for f in form_catalog().fields.values() if f.section == section]
@@ -96,7 +106,8 @@ def section_save(
             if supplied is not None and not f.override:
                 staged.append((key, supplied.value, "backfilled"))
                 continue
-            checked = field_check(f, raw.get(name, ""), answers=context, today=today)
+            adult = member_adult(members, member_id, today)
+            checked = field_check(f, raw.get(name, ""), answers=context, today=today, adult=adult)
             if checked.error:
                 result.errors[name] = checked.error
                 result.shown[name] = checked.shown

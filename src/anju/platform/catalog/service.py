@@ -174,7 +174,7 @@ def form_catalog_load(path: Path) -> FormCatalog:
         fields[f.code] = f
     for f in fields.values():
         when = f.required_when
-        if when and when.get("field") not in fields:
+        if when and "member_adult" not in when and when.get("field") not in fields:
             raise CatalogError(f"field {f.code}: required_when names unknown field {when.get('field')}")
     return FormCatalog(
         version=str(data["version"]),
@@ -187,13 +187,15 @@ def form_catalog_load(path: Path) -> FormCatalog:
     )
 
 
-def field_required(f: FormField, answers: dict[str, Any]) -> bool:
-    """Whether the field must be answered, given the other answers (e.g. the applicant group)."""
+def field_required(f: FormField, answers: dict[str, Any], *, adult: bool | None = None) -> bool:
+    """Whether the field must be answered, given the other answers (e.g. the applicant group) and the member."""
     if f.required:
         return True
     when = f.required_when
     if not when:
         return False
+    if "member_adult" in when:
+        return adult is not False  # unknown age: ask
     other = answers.get(when["field"])
     if "in" in when:
         return other in when["in"]
@@ -214,7 +216,12 @@ class Checked:
 
 
 def field_check(
-    f: FormField, raw: Any, *, answers: dict[str, Any] | None = None, today: date | None = None
+    f: FormField,
+    raw: Any,
+    *,
+    answers: dict[str, Any] | None = None,
+    today: date | None = None,
+    adult: bool | None = None,
 ) -> Checked:
     """Check one answer by its widget and limits: every problem said so the applicant can fix it."""
     answers = answers or {}
@@ -223,7 +230,7 @@ def field_check(
     shown = raw if isinstance(raw, str) else ""
     empty = text in (None, "", [], False)
     if empty:
-        if field_required(f, answers):
+        if field_required(f, answers, adult=adult):
             verb = (
                 "选择"
                 if f.widget in ("select", "radio")
@@ -359,6 +366,8 @@ def _required_text(f: FormField) -> str:
     when = f.required_when
     if not when:
         return "选填"
+    if "member_adult" in when:
+        return "年满 18 周岁的成员必填"
     catalog = form_catalog()
     other = catalog.fields[when["field"]]
     if "in" in when:

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from anju.core import masking
+from anju.core import masking, regions
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
 from anju.core.websession import WebSession, require_csrf, web_session
@@ -23,6 +23,7 @@ from anju.platform.catalog.answers import (
     answers_current,
     form_key,
     is_blank,
+    member_adult,
     section_fields,
     section_save,
 )
@@ -130,9 +131,34 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             cipher=runtime.cipher,
             today=today_shanghai(),
         )
-        prefill = contact | identity_prefill(members) | registers
+        prefill = contact | place_from_hukou(members, registers) | identity_prefill(members) | registers
         answers = answers_current(session=session, application_id=draft.id, cipher=runtime.cipher)
         return members, prefill, answers
+
+    def place_from_hukou(
+        members: list[ApplicationMember], registers: dict[tuple[int | None, str], Prefill]
+    ) -> dict[tuple[int | None, str], Prefill]:
+        # Most people apply where their hukou is: suggest that city and county (the applicant may change it).
+        hukou = registers.get((members[0].id, "hukou_county")) if members else None
+        if hukou is None or hukou.value == "outside":
+            return {}
+        city = regions.jurisdiction_of(str(hukou.value)).code
+        return {
+            (None, "city_code"): Prefill(
+                value=city,
+                source=hukou.source,
+                department=hukou.department,
+                request_id=hukou.request_id,
+                disputed=False,
+            ),
+            (None, "district_code"): Prefill(
+                value=str(hukou.value),
+                source=hukou.source,
+                department=hukou.department,
+                request_id=hukou.request_id,
+                disputed=False,
+            ),
+        }
 
     def identity_prefill(members: list[ApplicationMember]) -> dict[tuple[int | None, str], Prefill]:
         # Who the members are is already known: the applicant from 统一身份认证, co-applicants from the hukou book.
@@ -177,7 +203,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     {
                         "name": name,
                         "field": f,
-                        "required": field_required(f, context),
+                        "required": field_required(
+                            f, context, adult=member_adult(members, key[0], today_shanghai())
+                        ),
                         "options": catalog_options(f, context) if f.widget in ("select", "radio") else {},
                         "box": shown.get(name, box(f, value)),
                         "display": display(f, value, context),
@@ -288,7 +316,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     answer = answers.get(key)
                     value = answer.value if answer else None
                     if is_blank(value):
-                        if field_required(f, context):
+                        if field_required(f, context, adult=member_adult(members, key[0], today_shanghai())):
                             missing.append(
                                 (
                                     code,
