@@ -156,3 +156,20 @@ def test_a_mistyped_id_number_is_explained_at_sign_in(live: Systems) -> None:
         assert 'value="350102199203150510"' in page.text
         lower_x = applicant_sign_in(browser, platform, id_number="35010519950518019x")  # lower-case x is fine
         assert lower_x.status_code == 200 and "申请信息" in lower_x.text
+
+
+def test_elderly_mode_is_switchable_from_any_page_and_remembered(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        home = browser.get(f"{platform}/")
+        assert "大字版" in home.text and 'class=" elder"' not in home.text
+        switched = browser.get(
+            f"{platform}/display", params={"mode": "elder", "next": "/"}, follow_redirects=True
+        )
+        assert 'class=" elder"' in switched.text and "标准版" in switched.text
+        assert 'class=" elder"' in browser.get(f"{platform}/").text  # remembered
+        outside = browser.get(
+            f"{platform}/display", params={"mode": "standard", "next": "https://evil.example/"}
+        )
+        assert outside.headers["location"] == "/"  # never sent to another site
+        assert 'class=" elder"' not in browser.get(f"{platform}/").text

@@ -74,6 +74,20 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             request, "home.html", {"title": "申请公租房", "applications": mine, "draft_id": draft_id}
         )
 
+    @router.get("/display", name="display_mode")
+    def display_mode(request: Request, mode: str = "standard", next: str = "/") -> Response:
+        # A display preference (大字版 for older residents), kept in a cookie for a year; it changes nothing else.
+        root = request.scope.get("root_path", "")
+        target = _safe_next(next) if next.startswith(root or "/") else root + "/"
+        response = RedirectResponse(target, status_code=303)
+        if mode == "elder":
+            response.set_cookie(
+                "anju_display", "elder", max_age=365 * 24 * 3600, httponly=True, samesite="lax"
+            )
+        else:
+            response.delete_cookie("anju_display")
+        return response
+
     @router.get("/login", name="login")
     def login(request: Request, next: str = "/", web: WebSession = Depends(web_session)) -> Response:
         try:
