@@ -81,6 +81,7 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     page.get_by_role("button", name="保存并继续").click()
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # keyboard and screen-reader users land on what to fix
     expect(summary.get_by_role("link", name="请选择申请城市")).to_be_visible()
     summary.get_by_role("link", name="请选择申请人类别").click()
     assert page.url.endswith("#a.applicant_group")
