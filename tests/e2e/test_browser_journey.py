@@ -160,3 +160,66 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     expect(page.locator("#timeline li")).to_have_count(2)
     page.screenshot(path=str(tmp_path / "progress-375.png"), full_page=True)
     phone.close()
+
+
+def test_a_migrant_worker_applies_on_a_desktop_with_her_registers_filling_the_form(
+    live: Systems, browser: Browser, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from anju.sandbox.population.generator import population_generate
+
+    population_generate(db=live.runtimes["sandbox"].db, people=0, seed=1)  # the demo households only
+    platform = live.settings.base_url("platform")
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    desk.goto(f"{platform}/applications/new")
+    desk.get_by_label("身份证号码").fill("650102199506100261")
+    desk.get_by_label("密码").fill("anju-demo")
+    desk.get_by_role("button", name="登录并授权").click()
+    desk.get_by_role("button", name="开始申请").click()
+
+    desk.get_by_role("link", name="去授权").first.click()
+    for source in (
+        "hukou",
+        "residence_permit",
+        "marriage",
+        "social_insurance",
+        "property",
+        "vehicle",
+        "assistance",
+    ):
+        desk.locator(f'input[name="source"][value="{source}"]').check()
+    desk.get_by_role("button", name="同意并保存授权").click()
+    desk.get_by_role("button", name="开始查询").click()
+    expect(desk.get_by_role("heading", name="核对查询结果")).to_be_visible()
+    expect(desk.get_by_text("福州市，2021-02-20 至 2027-02-19")).to_be_visible()  # her residence permit
+
+    desk.goto(desk.url.replace("/preview", ""))
+    desk.get_by_role("link", name="填写申请").click()
+    expect(desk.get_by_label("申请城市")).to_have_value("")  # hukou outside Fujian: nothing to suggest
+    desk.get_by_label("申请城市").select_option("350100")
+    desk.get_by_label("县（市、区）").select_option("350104")
+    desk.get_by_label("在城镇稳定就业的外来务工人员").check()
+    desk.get_by_role("button", name="保存并继续").click()
+
+    expect(desk.get_by_role("heading", name="家庭成员")).to_be_visible()
+    expect(desk.get_by_text("来自福建省公安厅·居住证信息")).to_be_visible()  # permit city is read-only
+    desk.get_by_label("婚姻状况").select_option("未婚")  # no marriage record proves nothing: she says
+    desk.get_by_role("button", name="保存并继续").click()
+    expect(desk.get_by_role("heading", name="住房状况")).to_be_visible()
+    desk.get_by_label("租住").check()
+    desk.get_by_label("现居住地址").fill("仓山区金山街道浦上大道 88 号")
+    desk.get_by_role("button", name="保存并继续").click()
+    desk.get_by_label("家庭存款（元）").fill("8000")
+    desk.get_by_label("股票、基金等有价证券（元）").fill("0")
+    desk.get_by_role("button", name="保存并继续").click()
+    expect(desk.get_by_label("近 36 个月在本市缴纳社保月数")).to_have_count(0)  # from 人社, not typed
+    desk.get_by_label("月收入（元）").fill("4800")
+    desk.get_by_role("button", name="保存并继续").click()
+    desk.get_by_role("button", name="保存并继续").click()
+    for name in ("a.pledge", "a.verification_authorisation"):
+        desk.locator(f'input[name="{name}"]').check()
+    desk.get_by_role("button", name="保存并继续").click()
+    expect(desk.get_by_role("heading", name="核对并提交")).to_be_visible()
+    desk.screenshot(path=str(tmp_path / "check-desktop.png"), full_page=True)
+    desk.get_by_role("button", name="确认并提交申请").click()
+    expect(desk.get_by_role("heading", name="申请已提交")).to_be_visible()
+    assert re.fullmatch(r"GZF-350100-\d{8}-\d{6}", desk.locator("#application-no").inner_text().strip())
