@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard
-from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PAYLOAD_CONTEXT
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
 from anju.platform.consent.service import consents_revoke_for_member
 from anju.platform.identity.service import applicant_id_number
 from anju.platform.models import Applicant, Application, ApplicationMember, BackfillResult
@@ -119,19 +119,12 @@ class Candidate:
 
 def _latest_payload(
     session: Session, *, application_id: int, member_id: int, source: str, cipher: crypto.FieldCipher
-) -> dict[str, object] | None:
-    row = session.scalar(
-        select(BackfillResult)
-        .where(
-            BackfillResult.application_id == application_id,
-            BackfillResult.member_id == member_id,
-            BackfillResult.source == source,
-        )
-        .order_by(BackfillResult.id.desc())
-    )
-    if row is None or row.status != "found":
-        return None
-    return dict(json.loads(cipher.decrypt(row.payload_enc, context=PAYLOAD_CONTEXT)))
+) -> dict[str, Any] | None:
+    # The same answer the applicant sees in the preview: a failed re-query does not hide an earlier one.
+    for item in backfill_preview(session=session, application_id=application_id, cipher=cipher):
+        if item.member_id == member_id and item.source == source and item.status == "found":
+            return dict(item.fields)
+    return None
 
 
 def household_candidates(
@@ -243,7 +236,7 @@ def draft_delete(*, session: Session, draft: Application, actor: str) -> None:
     and of every query made stays (with the consents revoked), as the law requires them to be accountable."""
     from sqlalchemy import delete, update
 
-    from anju.platform.models import BackfillResult, DraftAnswer, ProofUpload
+    from anju.platform.models import DraftAnswer, ProofUpload
 
     for member in session.scalars(
         select(ApplicationMember).where(ApplicationMember.application_id == draft.id)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from anju.core import masking
 from anju.core.runtime import Runtime
@@ -16,6 +17,7 @@ from anju.platform.applications import household
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.catalog import source_catalog
+from anju.platform.channels.web.pages import signed_in_applicant_id
 from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
 from anju.platform.models import Applicant, Application, ApplicationMember
@@ -29,26 +31,9 @@ STATUS_TEXT = {
 }
 
 
-class DraftPages:
-    """Shared lookups of the draft pages (the signed-in person, their draft, their membership)."""
-
-    def __init__(self, *, runtime: Runtime) -> None:
-        self.runtime = runtime
-
-    def signed_in(self, web: WebSession) -> int:
-        """The signed-in applicant's id (raises the sign-in redirect)."""
-        from anju.platform.channels.web.pages import SignInRequired
-
-        applicant_id = web.get("applicant_id")
-        if applicant_id is None:
-            raise SignInRequired("/applications/new")
-        return int(applicant_id)
-
-
 def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: CircuitBreakers) -> APIRouter:
     """Routes of the consent → backfill → preview → household steps."""
     router = APIRouter(include_in_schema=False)
-    pages = DraftPages(runtime=runtime)
     catalog = source_catalog()
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -68,6 +53,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             status_code=404,
         )
 
+    def signed_in_applicant(session: Session, web: WebSession) -> Applicant | None:
+        return identity.applicant_get(session=session, applicant_id=signed_in_applicant_id(web))
+
     def member_views(members: list[ApplicationMember]) -> list[dict[str, Any]]:
         today = today_shanghai()
         return [
@@ -86,7 +74,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
     @router.get("/drafts/{draft_id}", name="draft_tasks")
     def tasks(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
             draft = owned(session, applicant_id, draft_id)
             if draft is None:
@@ -117,7 +105,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
     def consent_target(
         session: Any, web: WebSession, draft_id: int, member_id: int
     ) -> tuple[Applicant, ApplicationMember, bool] | None:
-        applicant_id = pages.signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         actor = identity.applicant_get(session=session, applicant_id=applicant_id)
         member = session.get(ApplicationMember, member_id)
         if (
@@ -228,7 +216,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
     @router.post("/drafts/{draft_id}/backfill", name="draft_backfill", dependencies=[Depends(require_csrf)])
     def backfill_start(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
             draft = owned(session, applicant_id, draft_id)
             applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
@@ -248,7 +236,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
     @router.get("/drafts/{draft_id}/preview", name="draft_preview")
     def preview(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
             draft = owned(session, applicant_id, draft_id)
             if draft is None:
@@ -271,7 +259,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         decision: str = Form(""),
         reason: str = Form(""),
     ) -> Response:
-        applicant_id = pages.signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
             draft = owned(session, applicant_id, draft_id)
             if draft is None:
@@ -320,7 +308,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         filename = upload.filename or "" if upload is not None and not isinstance(upload, str) else ""
 
         def store() -> tuple[bool, str, list[dict[str, Any]]]:
-            applicant_id = pages.signed_in(web)
+            applicant_id = signed_in_applicant_id(web)
             with runtime.db.transaction() as session:
                 draft = owned(session, applicant_id, draft_id)
                 if draft is None:
@@ -365,7 +353,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
     @router.get("/drafts/{draft_id}/household", name="draft_household")
     def household_page(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
             draft = owned(session, applicant_id, draft_id)
             if draft is None:
@@ -400,7 +388,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         chosen = [str(v) for v in form.getlist("member")]
 
         def save() -> tuple[bool, str, Any]:
-            applicant_id = pages.signed_in(web)
+            applicant_id = signed_in_applicant_id(web)
             with runtime.db.transaction() as session:
                 draft = owned(session, applicant_id, draft_id)
                 applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
@@ -447,7 +435,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
     @router.get("/drafts/{draft_id}/delete", name="draft_delete")
     def delete_confirm(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
             if owned(session, applicant_id, draft_id) is None:
                 return not_found(request)
@@ -457,7 +445,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         "/drafts/{draft_id}/delete", name="draft_delete_submit", dependencies=[Depends(require_csrf)]
     )
     def delete_submit(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
             draft = owned(session, applicant_id, draft_id)
             applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
@@ -468,9 +456,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
     @router.get("/memberships", name="memberships")
     def memberships(request: Request, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
         with runtime.db.transaction() as session:
-            me = identity.applicant_get(session=session, applicant_id=applicant_id)
+            me = signed_in_applicant(session, web)
             if me is None:
                 return not_found(request)
             rows = []
@@ -494,9 +481,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
     @router.get("/consents", name="my_consents")
     def my_consents(request: Request, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
         with runtime.db.transaction() as session:
-            me = identity.applicant_get(session=session, applicant_id=applicant_id)
+            me = signed_in_applicant(session, web)
             if me is None:
                 return not_found(request)
             rows = [
@@ -515,9 +501,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
     @router.post("/consents/{consent_id}/revoke", name="consent_revoke", dependencies=[Depends(require_csrf)])
     def revoke(request: Request, consent_id: int, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
         with runtime.db.transaction() as session:
-            me = identity.applicant_get(session=session, applicant_id=applicant_id)
+            me = signed_in_applicant(session, web)
             if me is None:
                 return not_found(request)
             try:
@@ -534,9 +519,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
     @router.get("/my/data-log", name="my_data_log")
     def data_log(request: Request, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = pages.signed_in(web)
         with runtime.db.transaction() as session:
-            me = identity.applicant_get(session=session, applicant_id=applicant_id)
+            me = signed_in_applicant(session, web)
             if me is None:
                 return not_found(request)
             rows = [

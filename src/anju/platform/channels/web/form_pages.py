@@ -34,6 +34,7 @@ from anju.platform.catalog.service import (
     field_required,
     form_catalog,
 )
+from anju.platform.channels.web.pages import signed_in_applicant_id
 from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
 
@@ -86,14 +87,6 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             {"signed_in_name": web.get("applicant_name"), "catalog": catalog, **context},
             status_code=status_code,
         )
-
-    def signed_in(web: WebSession) -> int:
-        from anju.platform.channels.web.pages import SignInRequired
-
-        applicant_id = web.get("applicant_id")
-        if applicant_id is None:
-            raise SignInRequired("/applications/new")
-        return int(applicant_id)
 
     def not_found(request: Request) -> Response:
         return render(
@@ -223,7 +216,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     def section_page(
         request: Request, draft_id: int, section: str, web: WebSession = Depends(web_session)
     ) -> Response:
-        applicant_id = signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         if section not in catalog.sections:
             return not_found(request)
         with runtime.db.transaction() as session:
@@ -262,7 +255,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         raw = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
         def save() -> tuple[bool, dict[str, str], list[dict[str, Any]]]:
-            applicant_id = signed_in(web)
+            applicant_id = signed_in_applicant_id(web)
             with runtime.db.transaction() as session:
                 draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
                 if draft is None or section not in catalog.sections:
@@ -339,7 +332,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
 
     @router.get("/drafts/{draft_id}/check", name="draft_check")
     def check_page(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
             draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
             if draft is None:
@@ -362,7 +355,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
 
     @router.post("/drafts/{draft_id}/check", name="draft_check_submit", dependencies=[Depends(require_csrf)])
     def check_submit(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
-        applicant_id = signed_in(web)
+        applicant_id = signed_in_applicant_id(web)
         settings = runtime.settings
         with runtime.db.transaction() as session:
             draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)

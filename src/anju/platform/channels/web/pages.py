@@ -27,6 +27,14 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
+def signed_in_applicant_id(web: WebSession, *, next_path: str = "/applications/new") -> int:
+    """The signed-in applicant's id, or the redirect to sign in (then back to ``next_path``)."""
+    applicant_id = web.get("applicant_id")
+    if applicant_id is None:
+        raise SignInRequired(next_path)
+    return int(applicant_id)
+
+
 def _safe_next(value: str | None) -> str:
     # Only local paths: never redirect a resident to another site after sign-in.
     if value and value.startswith("/") and not value.startswith("//"):
@@ -44,11 +52,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
     def current_applicant_id(request: Request, web: WebSession = Depends(web_session)) -> int:
-        applicant_id = web.get("applicant_id")
-        if applicant_id is None:
-            local = request.url.path[len(request.scope.get("root_path", "")) :]
-            raise SignInRequired(local)
-        return int(applicant_id)
+        local = request.url.path[len(request.scope.get("root_path", "")) :]
+        return signed_in_applicant_id(web, next_path=local)
 
     @router.get("/", name="home", response_class=HTMLResponse)
     def home(request: Request, web: WebSession = Depends(web_session)) -> Response:
