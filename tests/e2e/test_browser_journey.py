@@ -142,9 +142,10 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     clerk.get_by_label("用户名").fill("shouli.350100")
     clerk.get_by_label("密码").fill("anju-staff-demo")
     clerk.get_by_role("button", name="登录").click()
+    expect(clerk.get_by_role("heading", name="待受理办件")).to_be_visible()
 
     def case_listed() -> bool:
-        clerk.reload()
+        clerk.goto(f"{housing}/staff/")
         return clerk.get_by_role("link", name=number).count() == 1
 
     wait_until(case_listed)
