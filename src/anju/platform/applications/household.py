@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,6 +21,14 @@ from anju.platform.models import Applicant, Application, ApplicationMember, Back
 RELATION_FROM_HOUSEHOLDER = {"配偶": "配偶", "子女": "子女", "父母": "父母"}
 RELATIONS = ("配偶", "子女", "父母", "其他")
 REMOVED = "removed"
+
+
+class FieldErrors(Exception):
+    """Answers about a person that cannot be accepted: field → message."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(", ".join(sorted(fields)))
+        self.fields = fields
 
 
 class HouseholdError(Exception):
@@ -182,9 +191,6 @@ def household_set(
     unknown = [n for n in chosen if n not in by_number]
     if unknown:
         raise HouseholdError("not_in_hukou_book", "只能从您户口簿上的成员中选择共同申请人。")
-    spouse = spouse_on_record(session=session, draft=draft, cipher=cipher)
-    if spouse and spouse not in chosen:
-        raise HouseholdError("spouse_required", "婚姻登记显示您已婚，配偶须作为共同申请人。")
     everyone = {
         m.id_number_bidx: m
         for m in session.scalars(
@@ -192,7 +198,16 @@ def household_set(
         )
     }
     keep = {index.digest(n, kind="id_number") for n in chosen}
+    in_book = {index.digest(n, kind="id_number") for n in by_number}
+    spouse = spouse_on_record(session=session, draft=draft, cipher=cipher)
+    if spouse:
+        spouse_bidx = index.digest(spouse, kind="id_number")
+        added_elsewhere = spouse_bidx not in in_book and _is_member(everyone.get(spouse_bidx))
+        if spouse not in chosen and not added_elsewhere:
+            raise HouseholdError("spouse_required", "婚姻登记显示您已婚，配偶须作为共同申请人。")
     for member in everyone.values():
+        if member.id_number_bidx not in in_book:
+            continue  # added by hand (not in the hukou book): kept until removed from that list
         if member.role == "co_applicant" and member.id_number_bidx not in keep:
             member.role = REMOVED  # kept, not deleted: their consents and the queries made stay on record
             consents_revoke_for_member(session=session, member_id=member.id, actor=actor, channel="web")
@@ -214,6 +229,95 @@ def household_set(
     session.flush()
     draft.household_size = len(members_of(session=session, application_id=draft.id))
     return members_of(session=session, application_id=draft.id)
+
+
+def _is_member(member: ApplicationMember | None) -> bool:
+    return member is not None and member.role == "co_applicant"
+
+
+NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ebef·•A-Za-z ]{1,32}$")
+
+
+def member_add_other(
+    *,
+    session: Session,
+    draft: Application,
+    name: str,
+    id_number: str,
+    relation: str,
+    cipher: crypto.FieldCipher,
+    index: crypto.BlindIndex,
+) -> ApplicationMember:
+    """Add a family member who is not in the applicant's hukou book (a spouse or child registered elsewhere).
+
+    Raises HouseholdError with a message per field ("name", "id_number", "relation") the applicant can act on.
+    """
+    name = " ".join(name.split())
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "请填写姓名，与身份证上的一致"
+    elif not NAME.match(name):
+        errors["name"] = "姓名只能包含汉字、字母和间隔号“·”，最多 32 个字"
+    parsed: idcard.IdNumber | None = None
+    if not id_number.strip():
+        errors["id_number"] = "请填写身份证号码"
+    else:
+        try:
+            parsed = idcard.parse(id_number)
+        except idcard.InvalidIdNumber as exc:
+            errors["id_number"] = exc.message
+    if relation not in RELATIONS:
+        errors["relation"] = "请选择与申请人的关系"
+    if parsed is not None and "id_number" not in errors:
+        existing = session.scalar(
+            select(ApplicationMember).where(
+                ApplicationMember.application_id == draft.id,
+                ApplicationMember.id_number_bidx == index.digest(parsed.number, kind="id_number"),
+            )
+        )
+        book = household_candidates(session=session, draft=draft, cipher=cipher) or []
+        if existing is not None and existing.role != REMOVED:
+            errors["id_number"] = "这个人已经在申请人名单中"
+        elif any(c.id_number == parsed.number for c in book):
+            errors["id_number"] = "这个人在您的户口簿上，请在上方“户口簿上的成员”中勾选"
+    if errors:
+        raise FieldErrors(errors)
+    assert parsed is not None
+    existing = session.scalar(
+        select(ApplicationMember).where(
+            ApplicationMember.application_id == draft.id,
+            ApplicationMember.id_number_bidx == index.digest(parsed.number, kind="id_number"),
+        )
+    )
+    if existing is not None:  # removed earlier, now added again: the same record, so its history stays
+        existing.role, existing.relation, existing.name = "co_applicant", relation, name
+        member = existing
+    else:
+        member = member_add(
+            session=session,
+            draft=draft,
+            role="co_applicant",
+            relation=relation,
+            name=name,
+            id_number=parsed.number,
+            cipher=cipher,
+            index=index,
+        )
+    session.flush()
+    draft.household_size = len(members_of(session=session, application_id=draft.id))
+    return member
+
+
+def member_remove(*, session: Session, draft: Application, member_id: int, actor: str) -> bool:
+    """Take a co-applicant off the list (kept on record with their consents revoked); False if not found."""
+    member = session.get(ApplicationMember, member_id)
+    if member is None or member.application_id != draft.id or member.role != "co_applicant":
+        return False
+    member.role = REMOVED
+    consents_revoke_for_member(session=session, member_id=member.id, actor=actor, channel="web")
+    session.flush()
+    draft.household_size = len(members_of(session=session, application_id=draft.id))
+    return True
 
 
 def memberships_of(*, session: Session, subject_bidx: str) -> list[ApplicationMember]:

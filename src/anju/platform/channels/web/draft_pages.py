@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -189,8 +190,6 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                     return member.name, is_applicant, exc.message
                 return member.name, is_applicant, ""
 
-        import anyio
-
         outcome = await anyio.to_thread.run_sync(record)
         if outcome is None:
             return not_found(request)
@@ -329,8 +328,6 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                     )
                     return True, exc.message, [preview_view(i) for i in items]
 
-        import anyio
-
         found, error, items = await anyio.to_thread.run_sync(store)
         if not found:
             return not_found(request)
@@ -351,6 +348,36 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             str(request.url_for("draft_preview", draft_id=draft_id)) + f"#result-{result_id}", status_code=303
         )
 
+    def household_context(
+        session: Session, draft: Application, *, chosen: set[str] | None = None
+    ) -> dict[str, Any]:
+        """What the household page shows: hukou-book candidates, members added by hand, everyone so far."""
+        candidates = household.household_candidates(session=session, draft=draft, cipher=runtime.cipher)
+        spouse = household.spouse_on_record(session=session, draft=draft, cipher=runtime.cipher)
+        members = household.members_of(session=session, application_id=draft.id)
+        numbers = {
+            m.id: runtime.cipher.decrypt(m.id_number_enc, context=backfill.MEMBER_ID_CONTEXT) for m in members
+        }
+        in_book = {c.id_number for c in candidates or []}
+        if chosen is None:
+            chosen = {numbers[m.id] for m in members[1:]}
+        others = [
+            {**view, "masked_id": masking.mask_id_number(numbers[view["id"]])}
+            for view in member_views(members[1:])
+            if numbers[view["id"]] not in in_book
+        ]
+        return {
+            "title": "家庭成员",
+            "draft_id": draft.id,
+            "candidates": candidate_views(candidates, chosen, spouse),
+            "others": others,
+            "relations": household.RELATIONS,
+            "members": member_views(members),
+            "error": "",
+            "other_errors": {},
+            "other_values": {},
+        }
+
     @router.get("/drafts/{draft_id}/household", name="draft_household")
     def household_page(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
         applicant_id = signed_in_applicant_id(web)
@@ -358,25 +385,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             draft = owned(session, applicant_id, draft_id)
             if draft is None:
                 return not_found(request)
-            candidates = household.household_candidates(session=session, draft=draft, cipher=runtime.cipher)
-            spouse = household.spouse_on_record(session=session, draft=draft, cipher=runtime.cipher)
-            members = household.members_of(session=session, application_id=draft.id)
-            chosen = {
-                runtime.cipher.decrypt(m.id_number_enc, context=backfill.MEMBER_ID_CONTEXT)
-                for m in members[1:]
-            }
-            views = member_views(members)
-        return render(
-            request,
-            "household.html",
-            {
-                "title": "家庭成员",
-                "draft_id": draft_id,
-                "candidates": candidate_views(candidates, chosen, spouse),
-                "members": views,
-                "error": "",
-            },
-        )
+            context = household_context(session, draft)
+        return render(request, "household.html", context)
 
     @router.post(
         "/drafts/{draft_id}/household", name="draft_household_submit", dependencies=[Depends(require_csrf)]
@@ -387,13 +397,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         form = await request.form()
         chosen = [str(v) for v in form.getlist("member")]
 
-        def save() -> tuple[bool, str, Any]:
+        def save() -> dict[str, Any] | None:
             applicant_id = signed_in_applicant_id(web)
             with runtime.db.transaction() as session:
                 draft = owned(session, applicant_id, draft_id)
                 applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
                 if draft is None or applicant is None:
-                    return False, "", None
+                    return None
                 try:
                     household.household_set(
                         session=session,
@@ -404,34 +414,78 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                         index=runtime.blind_index,
                     )
                 except household.HouseholdError as exc:
-                    candidates = household.household_candidates(
-                        session=session, draft=draft, cipher=runtime.cipher
-                    )
-                    spouse = household.spouse_on_record(session=session, draft=draft, cipher=runtime.cipher)
-                    views = member_views(household.members_of(session=session, application_id=draft.id))
-                    return True, exc.message, (candidate_views(candidates, set(chosen), spouse), views)
-            return True, "", None
+                    return {**household_context(session, draft, chosen=set(chosen)), "error": exc.message}
+            return {}
 
-        import anyio
-
-        found, error, context = await anyio.to_thread.run_sync(save)
-        if not found:
+        context = await anyio.to_thread.run_sync(save)
+        if context is None:
             return not_found(request)
-        if error:
-            candidates, views = context
-            return render(
-                request,
-                "household.html",
-                {
-                    "title": "家庭成员",
-                    "draft_id": draft_id,
-                    "candidates": candidates,
-                    "members": views,
-                    "error": error,
-                },
-                status_code=400,
-            )
+        if context:
+            return render(request, "household.html", context, status_code=400)
         return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
+
+    @router.post(
+        "/drafts/{draft_id}/household/others",
+        name="draft_household_add",
+        dependencies=[Depends(require_csrf)],
+    )
+    async def household_add(
+        request: Request, draft_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
+        form = await request.form()
+        values = {k: str(form.get(k, "")).strip() for k in ("name", "id_number", "relation")}
+
+        def save() -> dict[str, Any] | None:
+            applicant_id = signed_in_applicant_id(web)
+            with runtime.db.transaction() as session:
+                draft = owned(session, applicant_id, draft_id)
+                if draft is None:
+                    return None
+                try:
+                    household.member_add_other(
+                        session=session,
+                        draft=draft,
+                        cipher=runtime.cipher,
+                        index=runtime.blind_index,
+                        **values,
+                    )
+                except household.FieldErrors as exc:
+                    return {
+                        **household_context(session, draft),
+                        "other_errors": exc.fields,
+                        "other_values": values,
+                    }
+            return {}
+
+        context = await anyio.to_thread.run_sync(save)
+        if context is None:
+            return not_found(request)
+        if context:
+            return render(request, "household.html", context, status_code=400)
+        return RedirectResponse(
+            str(request.url_for("draft_household", draft_id=draft_id)) + "#others", status_code=303
+        )
+
+    @router.post(
+        "/drafts/{draft_id}/household/others/{member_id}/remove",
+        name="draft_household_remove",
+        dependencies=[Depends(require_csrf)],
+    )
+    def household_remove(
+        request: Request, draft_id: int, member_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
+        applicant_id = signed_in_applicant_id(web)
+        with runtime.db.transaction() as session:
+            draft = owned(session, applicant_id, draft_id)
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if draft is None or applicant is None:
+                return not_found(request)
+            household.member_remove(
+                session=session, draft=draft, member_id=member_id, actor=applicant.subject
+            )
+        return RedirectResponse(
+            str(request.url_for("draft_household", draft_id=draft_id)) + "#others", status_code=303
+        )
 
     @router.get("/drafts/{draft_id}/delete", name="draft_delete")
     def delete_confirm(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
