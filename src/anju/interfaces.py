@@ -59,6 +59,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "housing-assistance.openapi.json": _only(housing, "/v1/assistance/"),
         "platform-bus.openapi.json": _only(platform, "/v1/bus/"),
         "sandbox-sources.openapi.json": _only(sandbox, "/v1/sources/"),
+        "sandbox-esign.openapi.json": _only(sandbox, "/v1/esign/"),
     }
 
 

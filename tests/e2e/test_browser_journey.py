@@ -136,6 +136,12 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     number = page.locator("#application-no").inner_text().strip()
     assert re.fullmatch(r"GZF-350100-\d{8}-\d{6}", number)
     assert_fits_phone(page)
+    expect(page.locator("#next-steps")).to_contain_text("福州市住房保障部门")
+    with page.expect_download() as download:
+        page.locator("#receipt-link").click()
+    assert download.value.suggested_filename == f"{number}.pdf"
+    download.value.save_as(tmp_path / f"{number}.pdf")
+    page.screenshot(path=str(tmp_path / "confirmation-375.png"), full_page=True)
 
     clerk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
     clerk.goto(f"{housing}/staff/login")

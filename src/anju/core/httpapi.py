@@ -85,6 +85,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "对象不存在",
         409: "与当前状态冲突",
         422: "内容不符合接口约定（invalid_request，details 逐项说明）",
+        503: "服务暂时不可用，可稍后重试",
     }
     return {status: {"model": ErrorBody, "description": described[status]} for status in statuses}
 

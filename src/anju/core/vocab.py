@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from anju.core import regions
+
 # Status codes cross systems on the bus; labels are what applicants and clerks see.
 CASE_STATUS_LABELS: Final[dict[str, str]] = {
     "draft": "草稿",
@@ -65,3 +67,8 @@ EVIDENCE_STATUS_LABELS: Final[dict[str, str]] = {
     "no_consent": "未授权，未查询",
     "circuit_open": "该部门暂停服务，未查询",
 }
+
+
+def housing_office_name(city_code: str) -> str:
+    """The office that handles a jurisdiction's cases, as applicants read it (e.g. 福州市住房保障部门)."""
+    return f"{regions.get(city_code).name}住房保障部门"

@@ -16,6 +16,7 @@ from anju.housing.intake import api as intake_api
 from anju.housing.models import TABLES
 from anju.housing.records import api as records_api
 from anju.housing.records import models as _records_models  # noqa: F401 - tables on the metadata
+from anju.housing.review import api as review_api
 from anju.housing.staff import pages as staff_pages
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -43,6 +44,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     install_page_errors(app, templates)
     app.include_router(intake_api.build_router(runtime=runtime))
     app.include_router(records_api.build_router(runtime=runtime))
+    app.include_router(review_api.build_router(runtime=runtime))
     app.include_router(staff_pages.build_router(runtime=runtime, templates=templates))
 
     @app.get("/", name="home", include_in_schema=False)

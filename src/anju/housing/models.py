@@ -48,6 +48,9 @@ class Case(Base):
     evidence_enc: Mapped[str] = mapped_column(
         Text, default=""
     )  # SM4-GCM JSON of register results with provenance
+    signed_documents_enc: Mapped[str] = mapped_column(
+        Text, default=""
+    )  # SM4-GCM JSON: what the applicant signed
     status: Mapped[str] = mapped_column(String(32))
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -232,3 +232,19 @@ class DraftAnswer(Base):
     value_enc: Mapped[str] = mapped_column(Text)  # SM4-GCM of the JSON value
     origin: Mapped[str] = mapped_column(String(16))  # typed / backfilled / overridden
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApplicationSignature(Base):
+    """The applicant's e-signature over a document of the submission (the application, the pledge)."""
+
+    __tablename__ = "application_signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(100))
+    document_enc: Mapped[str] = mapped_column(Text)  # SM4-GCM of the exact bytes signed
+    serial: Mapped[str] = mapped_column(String(64), unique=True)
+    signature_json: Mapped[str] = mapped_column(Text)  # anju.core.esign.ESignature, as returned and verified
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

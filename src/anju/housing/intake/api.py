@@ -49,6 +49,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                     cipher=runtime.cipher,
                     index=runtime.blind_index,
                     outbox=runtime.tables.outbox,
+                    registry=runtime.registry,
                 )
             except service.IntakeRejected as exc:
                 raise ApiError(code=exc.code, message=exc.message, status_code=422) from exc

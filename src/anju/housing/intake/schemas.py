@@ -90,6 +90,17 @@ class EvidenceItem(BaseModel):
     proofs: list[Proof] = Field(default_factory=list, max_length=10)
 
 
+class SignedDocument(BaseModel):
+    """A document the applicant signed (the application, the pledge), with the e-signature service's signature."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(pattern=r"^[a-z_]{1,32}$")
+    title: str = Field(min_length=1, max_length=100)
+    content: str = Field(min_length=1, max_length=1_000_000, description="the exact UTF-8 text signed")
+    signature: dict[str, Any] = Field(description="anju.core.esign.ESignature (GB/T 38540 TBS_Sign fields)")
+
+
 class CaseSubmission(BaseModel):
     """A submitted application, handed to the housing department's case system."""
 
@@ -108,6 +119,7 @@ class CaseSubmission(BaseModel):
     address: str = Field(min_length=1, max_length=200)
     household: list[HouseholdMember] = Field(default_factory=list, max_length=20)
     evidence: list[EvidenceItem] = Field(default_factory=list, max_length=400)
+    signed_documents: list[SignedDocument] = Field(default_factory=list, max_length=10)
 
     @field_validator("city_code")
     @classmethod

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from anju.core import crypto, regions
+from anju.core import crypto, esign, regions, signing
 from anju.housing.intake.schemas import CaseSubmission
 from anju.housing.models import Case
 from anju.housing.review.service import case_transition
@@ -55,6 +55,34 @@ def case_evidence(*, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, A
     )
 
 
+ESIGN_SERVICES = frozenset(
+    {"sandbox"}
+)  # the e-signature service housing trusts (the province's, in production)
+SIGNED_CONTEXT = "housing.case.signed_documents"
+
+
+def signatures_verify(*, submission: CaseSubmission, registry: signing.KeyRegistry) -> list[dict[str, Any]]:
+    """Check every signed document is the applicant's own, unaltered signature; raises IntakeRejected."""
+    kept = []
+    for document in submission.signed_documents:
+        try:
+            signature = esign.ESignature.from_dict(document.signature)
+            esign.esign_verify(
+                signature,
+                registry=registry,
+                document=document.content.encode(),
+                signer_id_number=submission.applicant.id_number,
+                kind=document.kind,
+                trusted_services=ESIGN_SERVICES,
+            )
+        except esign.EsignInvalid as exc:
+            raise IntakeRejected(
+                f"signature_{exc.code}", f"申请人电子签名验证不通过（{document.title}）：{exc.message}"
+            ) from exc
+        kept.append(document.model_dump(mode="json"))
+    return kept
+
+
 def case_receive(
     *,
     session: Session,
@@ -62,6 +90,7 @@ def case_receive(
     cipher: crypto.FieldCipher,
     index: crypto.BlindIndex,
     outbox: Table,
+    registry: signing.KeyRegistry,
 ) -> IntakeResult:
     """Store a submitted case and its first event; a known case number is acknowledged, not duplicated."""
     existing = session.scalar(select(Case).where(Case.case_no == submission.case_no))
@@ -70,6 +99,7 @@ def case_receive(
     if regions.jurisdiction_of(submission.district_code).code != submission.city_code:
         raise IntakeRejected("district_outside_city", "县（市、区）不属于所申请的城市。")
     number = submission.applicant.id_number
+    signed = signatures_verify(submission=submission, registry=registry)
     case = Case(
         case_no=submission.case_no,
         city_code=submission.city_code,
@@ -90,6 +120,7 @@ def case_receive(
             json.dumps([e.model_dump(mode="json") for e in submission.evidence], ensure_ascii=False),
             context=EVIDENCE_CONTEXT,
         ),
+        signed_documents_enc=cipher.encrypt(json.dumps(signed, ensure_ascii=False), context=SIGNED_CONTEXT),
         status="",
         event_seq=0,
         submitted_at=submission.submitted_at,

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from anju.core import regions
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import utcnow
+from anju.core.vocab import housing_office_name
 from anju.housing.models import Case, CaseEvent
 
 TRANSITIONS_FILE = Path(__file__).with_name("transitions.yaml")
@@ -102,15 +103,7 @@ def case_transition(
             topic="case.status",
             destination="platform",
             path=BUS_PATH,
-            payload={
-                "case_no": case.case_no,
-                "seq": record.seq,
-                "status": record.to_status,
-                "event": event,
-                "occurred_at": now.isoformat(),
-                "office": office_name(case.city_code),
-                "reason": reason,
-            },
+            payload=status_event_payload(case=case, record=record),
             case_no=case.case_no,
             acting_user=actor,
             purpose="办件状态告知申请人",
@@ -118,6 +111,19 @@ def case_transition(
     return record
 
 
+def status_event_payload(*, case: Case, record: CaseEvent) -> dict[str, Any]:
+    """A status change as the platform's bus receives it (docs/interfaces/platform-bus.openapi.json)."""
+    return {
+        "case_no": case.case_no,
+        "seq": record.seq,
+        "status": record.to_status,
+        "event": record.event,
+        "occurred_at": record.occurred_at.isoformat(),
+        "office": office_name(case.city_code),
+        "reason": record.reason,
+    }
+
+
 def office_name(city_code: str) -> str:
     """The office that handles a city's cases, as shown to the applicant."""
-    return f"{regions.get(city_code).name}住房保障部门"
+    return housing_office_name(city_code)

@@ -7,16 +7,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, regions
+from anju.core.db import Database
+from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS
 from anju.platform.applications import household
 from anju.platform.applications.schemas import StatusEvent
+from anju.platform.applications.signed import signed_documents_of
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PROOF_CONTEXT, backfill_preview, proofs_of
 from anju.platform.identity.service import applicant_id_number
 from anju.platform.models import Applicant, Application, ApplicationCounter, ApplicationEvent
@@ -115,6 +119,15 @@ class SubmissionRefused(Exception):
         self.message = message
 
 
+def submission_precheck(*, applicant: Applicant, min_real_name_level: int) -> None:
+    """Refuse early what would be refused at submission (so nobody signs what cannot be sent)."""
+    if applicant.real_name_level < min_real_name_level:
+        raise SubmissionRefused(
+            "real_name_level_too_low",
+            "提交申请需要完成高级实名认证（人脸识别）。请在统一身份认证中完成人脸识别后重新登录。",
+        )
+
+
 def application_submit(
     *,
     session: Session,
@@ -127,11 +140,7 @@ def application_submit(
     draft: Application | None = None,
 ) -> Application:
     """Submit: number the application, record 已提交, and queue the case to housing — one transaction."""
-    if applicant.real_name_level < min_real_name_level:
-        raise SubmissionRefused(
-            "real_name_level_too_low",
-            "提交申请需要完成高级实名认证（人脸识别）。请在统一身份认证中完成人脸识别后重新登录。",
-        )
+    submission_precheck(applicant=applicant, min_real_name_level=min_real_name_level)
     errors = application_validate(form)
     if errors:
         raise ValueError(f"invalid form: {sorted(errors.fields)}")
@@ -200,6 +209,15 @@ def case_payload(
         "channel": application.channel,
         "submitted_at": application.submitted_at.isoformat(),
         "household": household_payload(session=session, application=application, cipher=cipher),
+        "signed_documents": [
+            {
+                "kind": d.kind,
+                "title": d.title,
+                "content": d.content.decode(),
+                "signature": d.signature.as_dict(),
+            }
+            for d in signed_documents_of(session=session, application_id=application.id, cipher=cipher)
+        ],
         "evidence": evidence_payload(session=session, application=application, cipher=cipher),
         "applicant": {
             "name": applicant.name,
@@ -341,3 +359,61 @@ def _aware(moment: datetime) -> datetime:
     from datetime import UTC
 
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+WITHDRAWAL_PATH = "/v1/cases/{case_no}/withdrawal"
+WITHDRAWAL_PURPOSE = "申请公租房：申请人撤回申请"
+WITHDRAWABLE = frozenset({"submitted"})  # before acceptance (housing decides; this only hides the button)
+
+
+class WithdrawalFailed(Exception):
+    """Housing did not withdraw the case; ``message`` tells the applicant what to do."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def application_withdraw(
+    *, db: Database, client: SignedClient, applicant_id: int, application_no: str, reason: str
+) -> Application:
+    """Ask housing to withdraw the case (a signed call the applicant waits for), then record its answer.
+
+    Housing's answer is the same status event the bus will deliver later; applying it now is idempotent.
+    """
+    reason = " ".join(reason.split())[:200]
+    with db.transaction() as session:
+        application = application_get_for(
+            session=session, applicant_id=applicant_id, application_no=application_no
+        )
+        if application is None:
+            raise WithdrawalFailed("not_found", "没有找到您名下的这件申请。")
+        if application.status not in WITHDRAWABLE:
+            raise WithdrawalFailed("not_withdrawable", "这件申请当前的状态不能在线撤回。")
+        applicant = session.get(Applicant, applicant_id)
+        assert applicant is not None
+        subject = applicant.subject
+    try:
+        response = client.request(
+            method="POST",
+            destination="housing",
+            path=WITHDRAWAL_PATH.format(case_no=application_no),
+            payload={"reason": reason},
+            user=subject,
+            purpose=WITHDRAWAL_PURPOSE,
+            case=application_no,
+        )
+    except (httpx.HTTPError, PeerResponseError) as exc:
+        raise WithdrawalFailed(
+            "housing_unreachable", "暂时无法连接住房保障部门，申请没有撤回，请稍后再试。"
+        ) from exc
+    if response.status_code == 404:
+        raise WithdrawalFailed("not_delivered_yet", "您的申请正在送往住房保障部门，请几分钟后再撤回。")
+    if response.status_code == 409:
+        raise WithdrawalFailed("already_accepted", str(response.json()["error"]["message"]))
+    if response.status_code != 200:
+        raise WithdrawalFailed("housing_error", "住房保障部门暂时无法办理撤回，请稍后再试。")
+    event = StatusEvent.model_validate(response.json())
+    with db.transaction() as session:
+        return status_event_apply(session=session, event=event, message_id=f"withdrawal-{application_no}")

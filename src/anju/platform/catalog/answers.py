@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import crypto
 from anju.platform.catalog.prefill import Prefill
-from anju.platform.catalog.service import FormField, field_check, form_catalog
+from anju.platform.catalog.service import FormField, field_check, form_catalog, is_blank
 from anju.platform.models import ApplicationMember, DraftAnswer
 
 ANSWER_CONTEXT = "platform.draft.answer"
@@ -25,11 +25,6 @@ class Answer:
 
     value: Any
     origin: str  # typed / backfilled / overridden
-
-
-def is_blank(value: Any) -> bool:
-    """No answer (0 is an answer: 0 元 is not blank)."""
-    return value is None or value == "" or value is False or value == []
 
 
 def answers_current(

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from anju.core import idcard, regions
+from anju.core import idcard, masking, regions
 from anju.platform.backfill.catalog import source_catalog
 
 CATALOG_FILE = Path(__file__).with_name("form.yaml")
@@ -498,3 +498,31 @@ def catalog_exports() -> Exports:
             "data-sharing-needs.csv": _csv(SHARING_COLUMNS, sharing),
         }
     )
+
+
+def is_blank(value: Any) -> bool:
+    """No answer (0 is an answer: 0 元 is not blank)."""
+    return value is None or value == "" or value is False or value == []
+
+
+def answer_display(f: FormField, value: Any, answers: dict[str, Any]) -> str:
+    """A stored value as the applicant reads it (yuan, m², option labels, masked numbers)."""
+    if is_blank(value):
+        return ""
+    if f.widget == "money":
+        return f"{int(value) / 100:,.2f} 元"
+    if f.widget == "area":
+        return f"{int(value) / 100:.2f} 平方米"
+    if f.widget in ("select", "radio"):
+        return catalog_options(f, answers).get(str(value), str(value))
+    if f.widget == "checkbox":
+        return "已确认" if value else ""
+    if f.widget == "id_number":
+        return masking.mask_id_number(str(value))
+    if f.widget == "bank_card":
+        return masking.mask_bank_card(str(value))
+    if f.widget == "phone":
+        return masking.mask_phone(str(value))
+    if f.code == "name":
+        return masking.mask_name(str(value))
+    return str(value)

@@ -14,7 +14,7 @@ from anju.core import masking, regions
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.platform.applications import household
+from anju.platform.applications import household, signed
 from anju.platform.applications import service as applications
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, proofs_of
 from anju.platform.catalog.answers import (
@@ -22,7 +22,6 @@ from anju.platform.catalog.answers import (
     answers_burden,
     answers_current,
     form_key,
-    is_blank,
     member_adult,
     section_fields,
     section_save,
@@ -30,36 +29,15 @@ from anju.platform.catalog.answers import (
 from anju.platform.catalog.prefill import Prefill, form_prefill
 from anju.platform.catalog.service import (
     FormField,
+    answer_display,
     catalog_options,
     field_required,
     form_catalog,
+    is_blank,
 )
 from anju.platform.channels.web.pages import signed_in_applicant_id
 from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
-
-
-def display(f: FormField, value: Any, answers: dict[str, Any]) -> str:
-    """A stored value as the applicant reads it (yuan, m², option labels, masked numbers)."""
-    if is_blank(value):
-        return ""
-    if f.widget == "money":
-        return f"{int(value) / 100:,.2f} 元"
-    if f.widget == "area":
-        return f"{int(value) / 100:.2f} 平方米"
-    if f.widget in ("select", "radio"):
-        return catalog_options(f, answers).get(str(value), str(value))
-    if f.widget == "checkbox":
-        return "已确认" if value else ""
-    if f.widget == "id_number":
-        return masking.mask_id_number(str(value))
-    if f.widget == "bank_card":
-        return masking.mask_bank_card(str(value))
-    if f.widget == "phone":
-        return masking.mask_phone(str(value))
-    if f.code == "name":
-        return masking.mask_name(str(value))
-    return str(value)
 
 
 def box(f: FormField, value: Any) -> str:
@@ -201,7 +179,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                         ),
                         "options": catalog_options(f, context) if f.widget in ("select", "radio") else {},
                         "box": shown.get(name, box(f, value)),
-                        "display": display(f, value, context),
+                        "display": answer_display(f, value, context),
                         "readonly": supplied is not None and not f.override,
                         "source": supplied.department + "·" + supplied.source if supplied else "",
                         "overridden": answer is not None and answer.origin == "overridden",
@@ -322,7 +300,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     rows.append(
                         {
                             "label": f.label + (f"（{masking.mask_name(member.name)}）" if member else ""),
-                            "value": display(f, value, context),
+                            "value": answer_display(f, value, context),
                             "origin": answer.origin if answer else "",
                             "anchor": form_key(*key),
                         }
@@ -355,24 +333,76 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
 
     @router.post("/drafts/{draft_id}/check", name="draft_check_submit", dependencies=[Depends(require_csrf)])
     def check_submit(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
+        """Check → sign (the e-signature service, verified) → submit; nothing typed is lost on any failure."""
         applicant_id = signed_in_applicant_id(web)
         settings = runtime.settings
-        with runtime.db.transaction() as session:
-            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-            if draft is None or applicant is None:
-                return not_found(request)
+
+        def page(session: Session, draft: Application, refusal: str, status_code: int) -> Response:
             sections, missing, answers = summary(session, draft)
-            burden = answers_burden(answers)
             context = {
                 "title": "核对并提交",
                 "draft_id": draft_id,
                 "sections": sections,
                 "missing": missing,
-                "burden": burden,
+                "burden": answers_burden(answers),
+                "refusal": refusal,
             }
+            return render(request, "check.html", context, status_code=status_code)
+
+        # 1. Everything answered, allowed to submit: the documents to sign.
+        with runtime.db.transaction() as session:
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if draft is None or applicant is None:
+                return not_found(request)
+            _sections, missing, _answers = summary(session, draft)
             if missing:
-                return render(request, "check.html", {**context, "refusal": ""}, status_code=400)
+                return page(session, draft, "", 400)
+            try:
+                applications.submission_precheck(
+                    applicant=applicant, min_real_name_level=settings.submit_min_real_name_level
+                )
+            except applications.SubmissionRefused as exc:
+                return page(session, draft, exc.message, 403)
+            documents = signed.documents_for(
+                session=session, draft=draft, applicant=applicant, cipher=runtime.cipher
+            )
+            signer = (
+                applicant.name,
+                identity.applicant_id_number(applicant=applicant, cipher=runtime.cipher),
+            )
+            subject = applicant.subject
+
+        # 2. Signed by the e-signature service (over the network, outside any transaction), then verified.
+        try:
+            signatures = signed.documents_sign(
+                client=runtime.client,
+                documents=documents,
+                signer_name=signer[0],
+                signer_id_number=signer[1],
+                user=subject,
+                case=f"DRAFT-{draft_id}",
+            )
+        except signed.EsignFailed as exc:
+            with runtime.db.transaction() as session:
+                draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+                if draft is None:
+                    return not_found(request)
+                return page(session, draft, f"{exc.message}您填写的内容都已保存，请稍后再点击提交。", 503)
+
+        # 3. Submitted exactly what was signed, in one transaction with the case queued to housing.
+        with runtime.db.transaction() as session:
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if draft is None or applicant is None:
+                return not_found(request)
+            now = signed.documents_for(
+                session=session, draft=draft, applicant=applicant, cipher=runtime.cipher
+            )
+            if [d.content for d in now] != [d.content for d in documents]:
+                return page(session, draft, "您的申请内容在签名期间有变动，请重新核对后再提交。", 409)
+            _sections, _missing, answers = summary(session, draft)
+            burden = answers_burden(answers)
             value = {code: a.value for (m, code), a in answers.items() if m is None}
             form = applications.ApplicationForm(
                 city_code=str(value.get("city_code", "")),
@@ -389,18 +419,22 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 burden.overridden,
             )
             draft.uploads = len(proofs_of(session=session, application_id=draft.id))
-            try:
-                application = applications.application_submit(
-                    session=session,
-                    applicant=applicant,
-                    form=form,
-                    cipher=runtime.cipher,
-                    outbox=runtime.tables.outbox,
-                    min_real_name_level=settings.submit_min_real_name_level,
-                    draft=draft,
-                )
-            except applications.SubmissionRefused as exc:
-                return render(request, "check.html", {**context, "refusal": exc.message}, status_code=403)
+            signed.signatures_store(
+                session=session,
+                application=draft,
+                documents=documents,
+                signatures=signatures,
+                cipher=runtime.cipher,
+            )
+            application = applications.application_submit(
+                session=session,
+                applicant=applicant,
+                form=form,
+                cipher=runtime.cipher,
+                outbox=runtime.tables.outbox,
+                min_real_name_level=settings.submit_min_real_name_level,
+                draft=draft,
+            )
             number = application.application_no
         return RedirectResponse(
             str(request.url_for("application_show", application_no=number)) + "?submitted=1", status_code=303

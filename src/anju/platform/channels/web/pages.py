@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core import regions
 from anju.core.runtime import Runtime
-from anju.core.vocab import APPLICANT_GROUP_LABELS, status_label
+from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name, status_label
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.platform.applications import household
+from anju.platform.applications import household, receipt, signed
 from anju.platform.applications import service as applications
 from anju.platform.identity import service as identity
 from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
@@ -177,16 +177,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 session=session, applicant_id=applicant_id, application_no=application_no
             )
             if application is None:
-                return render(
-                    request,
-                    "error.html",
-                    {
-                        "title": "找不到这件申请",
-                        "message": "没有找到您名下编号为该号码的申请，请核对申请编号。",
-                        "code": "not_found",
-                    },
-                    status_code=404,
-                )
+                return application_missing(request)
             timeline = [
                 {"status": e.status, "at": e.occurred_at, "office": e.office, "reason": e.reason}
                 for e in applications.application_timeline(session=session, application=application)
@@ -195,10 +186,15 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "no": application.application_no,
                 "city": regions.get(application.city_code).name,
                 "district": regions.get(application.district_code).name,
+                "office": housing_office_name(application.city_code),
                 "group": APPLICANT_GROUP_LABELS.get(application.applicant_group, application.applicant_group),
                 "status": application.status,
                 "submitted_at": application.submitted_at,
+                "withdrawable": application.status in applications.WITHDRAWABLE,
             }
+            documents = signed.signed_documents_of(
+                session=session, application_id=application.id, cipher=runtime.cipher
+            )
         return render(
             request,
             "application_show.html",
@@ -206,8 +202,118 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "title": "申请进度",
                 "application": view,
                 "timeline": timeline,
+                "signatures": [{"title": d.title, "serial": d.signature.serial} for d in documents],
                 "just_submitted": bool(submitted),
             },
+        )
+
+    def application_missing(request: Request) -> Response:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "找不到这件申请",
+                "message": "没有找到您名下编号为该号码的申请，请核对申请编号。",
+                "code": "not_found",
+            },
+            status_code=404,
+        )
+
+    @router.get("/applications/{application_no}/receipt.pdf", name="application_receipt")
+    def application_receipt(
+        request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
+    ) -> Response:
+        with runtime.db.transaction() as session:
+            application = applications.application_get_for(
+                session=session, applicant_id=applicant_id, application_no=application_no
+            )
+            if application is None or application.submitted_at is None:
+                return application_missing(request)
+            documents = signed.signed_documents_of(
+                session=session, application_id=application.id, cipher=runtime.cipher
+            )
+            if not documents:
+                return application_missing(request)
+            facts = receipt.ReceiptFacts(
+                application_no=application_no,
+                submitted_at=application.submitted_at,
+                city_code=application.city_code,
+                district_code=application.district_code,
+                applicant_group=application.applicant_group,
+                office=housing_office_name(application.city_code),
+            )
+        pdf = receipt.receipt_pdf(facts=facts, documents=documents)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{application_no}.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @router.get("/applications/{application_no}/withdraw", name="application_withdraw")
+    def withdraw_confirm(
+        request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
+    ) -> Response:
+        with runtime.db.transaction() as session:
+            application = applications.application_get_for(
+                session=session, applicant_id=applicant_id, application_no=application_no
+            )
+            if application is None:
+                return application_missing(request)
+            status = application.status
+        return render(
+            request,
+            "withdraw.html",
+            {
+                "title": "撤回申请",
+                "application_no": application_no,
+                "withdrawable": status in applications.WITHDRAWABLE,
+                "status": status,
+                "error": "",
+                "reason": "",
+            },
+        )
+
+    @router.post(
+        "/applications/{application_no}/withdraw",
+        name="application_withdraw_submit",
+        dependencies=[Depends(require_csrf)],
+    )
+    def withdraw_submit(
+        request: Request,
+        application_no: str,
+        reason: str = Form(""),
+        applicant_id: int = Depends(current_applicant_id),
+    ) -> Response:
+        try:
+            applications.application_withdraw(
+                db=runtime.db,
+                client=runtime.client,
+                applicant_id=applicant_id,
+                application_no=application_no,
+                reason=reason,
+            )
+        except applications.WithdrawalFailed as exc:
+            if exc.code == "not_found":
+                return application_missing(request)
+            return render(
+                request,
+                "withdraw.html",
+                {
+                    "title": "撤回申请",
+                    "application_no": application_no,
+                    "withdrawable": exc.code != "already_accepted",
+                    "status": "",
+                    "error": exc.message,
+                    "reason": reason,
+                },
+                status_code=409 if exc.code in ("already_accepted", "not_withdrawable") else 503,
+            )
+        return RedirectResponse(
+            str(request.url_for("application_show", application_no=application_no)) + "#timeline",
+            status_code=303,
         )
 
     return router
