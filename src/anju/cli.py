@@ -122,6 +122,23 @@ def worker(system: Annotated[str, typer.Argument(help="platform | housing")]) ->
         runtime.stop()
 
 
+@app.command()
+def deadlines() -> None:
+    """Enforce housing's statutory deadlines once (deemed acceptance, lapsed 补正); for cron in production."""
+    from anju.embedded import runtime_for
+    from anju.housing.review.service import deadlines_enforce
+
+    runtime = runtime_for("housing", Settings())
+    try:
+        with runtime.db.transaction() as session:
+            done = deadlines_enforce(session=session, outbox=runtime.tables.outbox)
+    finally:
+        runtime.stop()
+    for case_no, event in done:
+        console.print(f"{case_no}: {event}")
+    console.print(f"{len(done)} case(s) changed")
+
+
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(catalog_app, name="catalog")
 

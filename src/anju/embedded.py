@@ -6,6 +6,7 @@ systems still talk to each other over HTTP, through the same URLs they would use
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from anju.core.runtime import Runtime, ensure_keys
 from anju.core.settings import Settings, SystemName
 from anju.housing import app as housing_app
 from anju.housing.records.seed import records_seed_demo
+from anju.housing.review.service import deadlines_loop
 from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
 from anju.platform import app as platform_app
 from anju.sandbox import app as sandbox_app
@@ -90,6 +92,18 @@ class Embedded:
         """Run the outbox workers of platform and housing in background threads."""
         for system in ("platform", "housing"):
             self.runtimes[system].start_worker_thread()
+        housing = self.runtimes["housing"]
+        threading.Thread(
+            target=deadlines_loop,
+            kwargs={
+                "db": housing.db,
+                "outbox": housing.tables.outbox,
+                "stop": housing.stop_event,
+                "poll_seconds": housing.settings.deadlines_poll_seconds,
+            },
+            name="housing-deadlines",
+            daemon=True,
+        ).start()
 
     def stop(self) -> None:
         """Stop workers and close every database."""

@@ -148,7 +148,7 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     clerk.get_by_label("用户名").fill("shouli.350100")
     clerk.get_by_label("密码").fill("anju-staff-demo")
     clerk.get_by_role("button", name="登录").click()
-    expect(clerk.get_by_role("heading", name="待受理办件")).to_be_visible()
+    expect(clerk.get_by_role("heading", name="待办办件")).to_be_visible()
 
     def case_listed() -> bool:
         clerk.goto(f"{housing}/staff/")
@@ -156,15 +156,15 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
 
     wait_until(case_listed)
     clerk.get_by_role("link", name=number).click()
-    clerk.get_by_role("button", name="受理").click()
-    expect(clerk.locator("#case-status")).to_have_text("已受理")
+    clerk.get_by_role("button", name="受理", exact=True).click()
+    expect(clerk.locator("#case-status")).to_have_text("初审中")
 
     def applicant_told() -> bool:
         page.goto(f"{platform}/applications/{number}")
-        return page.locator("#current-status").inner_text() == "已受理"
+        return page.locator("#current-status").inner_text() == "初审中"
 
     wait_until(applicant_told)
-    expect(page.locator("#timeline li")).to_have_count(2)
+    expect(page.locator("#timeline li")).to_have_count(3)  # 已提交 → 已受理 → 初审中
     page.screenshot(path=str(tmp_path / "progress-375.png"), full_page=True)
     phone.close()
 

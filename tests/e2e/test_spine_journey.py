@@ -44,7 +44,7 @@ def test_applicant_submits_clerk_accepts_and_applicant_sees_it(live: Systems) ->
             follow_redirects=True,
         )
         assert accepted.status_code == 200
-        assert '<span class="tag" id="case-status">已受理</span>' in accepted.text
+        assert '<span class="tag" id="case-status">初审中</span>' in accepted.text
 
     with httpx.Client(timeout=10) as applicant_again:
         # A new browser: sign in again and follow the application.
@@ -52,7 +52,7 @@ def test_applicant_submits_clerk_accepts_and_applicant_sees_it(live: Systems) ->
 
         def accepted_shown() -> str | None:
             page = applicant_again.get(f"{platform}/applications/{number}").text
-            return page if 'id="current-status">已受理<' in page else None
+            return page if 'id="current-status">初审中<' in page else None
 
         page = wait_until(accepted_shown)
         timeline = page.split('id="timeline"')[1]

@@ -129,7 +129,7 @@ def test_staff_scope(systems: Systems, username: str, allowed: set[str]) -> None
             follow_redirects=False,
         )
         assert response.status_code == 303, f"{username} should accept {name}"
-        assert state_of(systems, case_no) == ("accepted", 2)
-    assert outbox_count(systems) == len(allowed)
+        assert state_of(systems, case_no) == ("first_review", 3)  # 受理, then 初审 begins at once
+    assert outbox_count(systems) == 2 * len(allowed)  # both changes go to the applicant
     for name in refused:
         assert state_of(systems, CASES[name][0]) == ("submitted", 1)

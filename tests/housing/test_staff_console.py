@@ -205,7 +205,7 @@ def test_signed_in_clerk_sees_the_queue_and_sign_out_ends_the_session(systems: S
     client = signed_in_client(systems, "shouli.350100")
     queue = client.get("/staff/", follow_redirects=False)
     assert queue.status_code == 200
-    assert "待受理办件" in queue.text
+    assert "待办办件" in queue.text
     assert "福州市受理窗口" in queue.text
     assert "福建省福州市" in queue.text
 
@@ -234,24 +234,28 @@ def test_accepting_a_case_records_it_and_tells_the_platform_once(systems: System
     assert accepted.headers["location"] == f"http://testserver/staff/cases/{CASE_NO}?done=1"
     page = client.get(accepted.headers["location"])
     assert page.status_code == 200
-    assert STATUS_TAG.format("已受理") in page.text
+    assert STATUS_TAG.format("初审中") in page.text  # 受理, and 初审 begins at once
     assert "已办理，结果已推送给申请人" in page.text
-    assert 'name="event" value="accept"' not in page.text  # no action offered any more
-    assert CASE_NO not in client.get("/staff/").text  # left the queue of cases waiting for acceptance
+    assert 'name="event" value="accept"' not in page.text  # no acceptance offered any more
+    assert 'name="event" value="first_review_pass"' in page.text  # the street's next step is
+    assert 'id="case-due"' in page.text
 
     events = case_events(systems)
     assert [(e.event, e.from_status, e.to_status) for e in events] == [
         ("receive", "", "submitted"),
         ("accept", "submitted", "accepted"),
+        ("begin_first_review", "accepted", "first_review"),
     ]
     accept = events[1]
     assert accept.actor == "shouli.350100"
     assert accept.actor_role == "street_reviewer"
     assert accept.channel == "staff_console"
-    assert case_status(systems) == "accepted"
+    assert events[2].actor == "system"
+    assert case_status(systems) == "first_review"
 
     messages = outbox_rows(systems)
-    assert len(messages) == 1
+    assert len(messages) == 2
+    assert json.loads(messages[1]["payload"])["status"] == "first_review"
     message = messages[0]
     assert message["topic"] == "case.status"
     assert message["destination"] == "platform"
@@ -274,8 +278,8 @@ def test_accepting_a_case_records_it_and_tells_the_platform_once(systems: System
     assert again.status_code == 409
     assert error_code_of(again.text) == "transition_not_allowed"
     assert "当前状态下不能进行这项操作" in again.text
-    assert len(case_events(systems)) == 2
-    assert len(outbox_rows(systems)) == 1
+    assert len(case_events(systems)) == 3
+    assert len(outbox_rows(systems)) == 2
 
 
 def test_an_unknown_event_is_refused_and_nothing_is_written(systems: Systems) -> None:

@@ -104,7 +104,7 @@ def test_after_acceptance_withdrawal_is_refused_with_whom_to_contact(live: Syste
             data={"csrf_token": csrf_of(case_page.text), "event": "accept"},
             follow_redirects=True,
         )
-        assert "已受理" in accepted.text
+        assert "初审中" in accepted.text
         refused = browser.post(
             f"{platform}/applications/{number}/withdraw", data={"csrf_token": csrf_of(confirm.text)}
         )

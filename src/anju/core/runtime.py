@@ -78,6 +78,11 @@ class Runtime:
             owner=owner,
         )
 
+    @property
+    def stop_event(self) -> threading.Event:
+        """Set when the runtime stops: background loops end on it."""
+        return self._stop
+
     def start_worker_thread(self) -> threading.Thread:
         """Run the outbox worker in a background thread of this process."""
         worker = self.outbox_worker()

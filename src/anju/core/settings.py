@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     outbox_max_delay_seconds: float = 600.0
     outbox_lease_seconds: float = 60.0
     outbox_poll_seconds: float = 1.0
+    deadlines_poll_seconds: float = 300.0  # housing: how often the statutory deadlines are enforced
     http_timeout_seconds: float = 10.0
 
     backfill_timeout_seconds: float = 3.0

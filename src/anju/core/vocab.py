@@ -16,6 +16,7 @@ CASE_STATUS_LABELS: Final[dict[str, str]] = {
     "first_review": "初审中",
     "review": "审核中",
     "public_notice": "公示中",
+    "rechecking": "异议复核中",
     "approved": "已批准",
     "rejected": "不予批准",
     "waitlisted": "轮候中",

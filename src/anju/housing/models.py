@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from anju.core.db import UTCDateTime
@@ -56,6 +56,15 @@ class Case(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    status_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The current step's deadline (review/deadlines.py); None when none runs or the calendar is unknown.
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    due_note: Mapped[str] = mapped_column(String(200), default="")
+    office_days_left: Mapped[int | None] = mapped_column(Integer, nullable=True)  # paused during 补正
+    notice_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    waitlist_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -91,6 +92,7 @@ def case_receive(
     index: crypto.BlindIndex,
     outbox: Table,
     registry: signing.KeyRegistry,
+    today: date | None = None,
 ) -> IntakeResult:
     """Store a submitted case and its first event; a known case number is acknowledged, not duplicated."""
     existing = session.scalar(select(Case).where(Case.case_no == submission.case_no))
@@ -137,5 +139,6 @@ def case_receive(
         outbox=outbox,
         channel=submission.channel,
         notify=False,
+        today=today,
     )
     return IntakeResult(case=case, duplicate=False)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,13 +15,16 @@ import yaml
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from anju.core.db import Database
 from anju.core.outbox import outbox_enqueue
-from anju.core.timeutil import utcnow
+from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import housing_office_name
 from anju.housing.models import Case, CaseEvent
+from anju.housing.review import deadlines
 
 TRANSITIONS_FILE = Path(__file__).with_name("transitions.yaml")
 BUS_PATH = "/v1/bus/status-events"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,10 @@ class Transition:
     from_status: str
     to_status: str
     roles: frozenset[str]
+    guard: str = ""
+    reason_required: bool = False
+    then: str = ""
+    label: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -37,8 +48,17 @@ def transitions() -> dict[tuple[str, str], Transition]:
     table: dict[tuple[str, str], Transition] = {}
     for row in rows:
         t = Transition(
-            event=row["event"], from_status=row["from"], to_status=row["to"], roles=frozenset(row["roles"])
+            event=row["event"],
+            from_status=row["from"],
+            to_status=row["to"],
+            roles=frozenset(row["roles"]),
+            guard=row.get("guard", ""),
+            reason_required=row.get("reason") == "required",
+            then=row.get("then", ""),
+            label=row.get("label", row["event"]),
         )
+        if t.guard and t.guard not in GUARDS:
+            raise ValueError(f"transition {t.event}: unknown guard {t.guard}")
         table[(t.from_status, t.event)] = t
     return table
 
@@ -52,9 +72,40 @@ class TransitionRefused(Exception):
         self.message = message
 
 
+def _acceptance_overdue(case: Case, today: date) -> str:
+    if case.due_on is None or today <= case.due_on:
+        return "受理期限尚未届满。"
+    return ""
+
+
+def _corrections_overdue(case: Case, today: date) -> str:
+    if case.due_on is None or today <= case.due_on:
+        return "补正期限尚未届满。"
+    return ""
+
+
+def _notice_period_over(case: Case, today: date) -> str:
+    if case.notice_ends_on is None or today <= case.notice_ends_on:
+        return f"公示期至 {case.notice_ends_on} 届满，届满后才能审批。"
+    return ""
+
+
+# Named guards of the table: each returns "" when the change may go ahead, or why it may not.
+GUARDS: dict[str, Callable[[Case, date], str]] = {
+    "acceptance_overdue": _acceptance_overdue,
+    "corrections_overdue": _corrections_overdue,
+    "notice_period_over": _notice_period_over,
+}
+
+
 def allowed_events(*, status: str, role: str) -> list[str]:
     """Events this role may take on a case in this status (for showing only allowed actions)."""
     return [t.event for (frm, _), t in transitions().items() if frm == status and role in t.roles]
+
+
+def transition_for(*, status: str, event: str) -> Transition | None:
+    """The table row for an event from a status."""
+    return transitions().get((status, event))
 
 
 def case_transition(
@@ -68,8 +119,11 @@ def case_transition(
     reason: str = "",
     channel: str = "",
     notify: bool = True,
+    today: date | None = None,
 ) -> CaseEvent:
-    """The only way a case changes status: check the table, write the event, queue the bus message."""
+    """The only way a case changes status: check the table (role, guard, reasons), write the append-only
+    event, set the state's timestamp and deadlines, and queue the bus message — in the caller's transaction.
+    A row's `then` event follows at once, as the system; the last event is returned."""
     current = case.status if case.id is not None and case.status else ""
     rule = transitions().get((current, event))
     if rule is None:
@@ -78,11 +132,45 @@ def case_transition(
         )
     if actor_role not in rule.roles:
         raise TransitionRefused("role_not_allowed", "您的岗位无权进行这项操作。")
+    reason = reason.strip()
+    if rule.reason_required and not reason:
+        raise TransitionRefused("reason_required", f"“{rule.label}”须写明理由，将书面告知申请人。")
     now = utcnow()
+    today = today or shanghai_date(now)
+    if rule.guard:
+        refusal = GUARDS[rule.guard](case, today)
+        if refusal:
+            raise TransitionRefused(f"guard_{rule.guard}", refusal)
+    plan = deadlines.schedule_after(
+        city_code=case.city_code,
+        from_status=current,
+        to_status=rule.to_status,
+        today=today,
+        due_on=case.due_on,
+        office_days_left=case.office_days_left,
+        notice_ends_on=case.notice_ends_on,
+    )
+    case.due_on, case.office_days_left, case.notice_ends_on = (
+        plan.due_on,
+        plan.office_days_left,
+        plan.notice_ends_on,
+    )
+    case.due_note = plan.note
     case.event_seq = (case.event_seq or 0) + 1
     case.status = rule.to_status
+    case.status_since = now
     if rule.to_status == "accepted":
         case.accepted_at = now
+    if rule.to_status in DECISIONS:
+        case.decided_at = now
+    if rule.to_status in FINAL:
+        case.closed_at = now
+    if rule.to_status == "waitlisted":
+        case.waitlist_no = _next_waitlist_no(session, case.city_code)
+        reason = (
+            reason
+            or f"轮候编号：{office_name(case.city_code)}第 {case.waitlist_no} 号（按审批通过的先后排序）"
+        )
     record = CaseEvent(
         case_id=case.id,
         seq=case.event_seq,
@@ -108,7 +196,73 @@ def case_transition(
             acting_user=actor,
             purpose="办件状态告知申请人",
         )
+    if rule.then:
+        session.flush()
+        return case_transition(
+            session=session,
+            case=case,
+            event=rule.then,
+            actor="system",
+            actor_role="system",
+            outbox=outbox,
+            channel=channel,
+            notify=notify,
+            today=today,
+        )
     return record
+
+
+DECISIONS = frozenset({"not_accepted", "approved", "rejected"})
+FINAL = frozenset({"not_accepted", "rejected", "closed", "withdrawn"})
+
+
+def _next_waitlist_no(session: Session, city_code: str) -> int:
+    """The next number on a city's waiting list: approval order, reproducible from the event history."""
+    from sqlalchemy import func, select
+
+    last = session.scalar(select(func.max(Case.waitlist_no)).where(Case.city_code == city_code))
+    return int(last or 0) + 1
+
+
+def deadlines_enforce(*, session: Session, outbox: Table, today: date | None = None) -> list[tuple[str, str]]:
+    """What the law lets the system do by itself once a limit has passed: a case not decided within 5
+    working days counts as accepted (行政许可法 第三十二条); an unanswered 补正 lapses into 不予受理."""
+    from sqlalchemy import select
+
+    today = today or shanghai_date(utcnow())
+    done: list[tuple[str, str]] = []
+    due = select(Case).where(
+        Case.status.in_(("submitted", "corrections_requested")), Case.due_on.is_not(None), Case.due_on < today
+    )
+    for case in session.scalars(due.order_by(Case.id).with_for_update(skip_locked=True)):
+        if case.status == "submitted":
+            case_transition(
+                session=session,
+                case=case,
+                event="deem_accept",
+                actor="system",
+                actor_role="system",
+                outbox=outbox,
+                reason=f"受理期限（{case.due_on}）内未作出决定，依法视为受理（《中华人民共和国行政许可法》第三十二条）。",
+                channel="system",
+                today=today,
+            )
+            done.append((case.case_no, "deem_accept"))
+        else:
+            case_transition(
+                session=session,
+                case=case,
+                event="corrections_expired",
+                actor="system",
+                actor_role="system",
+                outbox=outbox,
+                reason=f"补正期限（{case.due_on}）届满，申请人未补正，不予受理。"
+                "如对本决定不服，可依法申请行政复议或者提起行政诉讼。",
+                channel="system",
+                today=today,
+            )
+            done.append((case.case_no, "corrections_expired"))
+    return done
 
 
 def status_event_payload(*, case: Case, record: CaseEvent) -> dict[str, Any]:
@@ -127,3 +281,15 @@ def status_event_payload(*, case: Case, record: CaseEvent) -> dict[str, Any]:
 def office_name(city_code: str) -> str:
     """The office that handles a city's cases, as shown to the applicant."""
     return housing_office_name(city_code)
+
+
+def deadlines_loop(*, db: Database, outbox: Table, stop: threading.Event, poll_seconds: float) -> None:
+    """Enforce the deadlines now and every ``poll_seconds`` until stopped (a thread of the housing worker)."""
+    while not stop.is_set():
+        try:
+            with db.transaction() as session:
+                for case_no, event in deadlines_enforce(session=session, outbox=outbox):
+                    log.info("deadline enforced: %s %s", case_no, event)
+        except Exception:  # a bad pass must not end the loop; the next pass retries
+            log.exception("deadline enforcement failed")
+        stop.wait(poll_seconds)

@@ -24,8 +24,6 @@ from anju.housing.models import StaffUser
 from anju.housing.review import service as review
 from anju.housing.staff import service
 
-ACTION_LABELS = {"accept": "受理"}
-
 
 class StaffSignInRequired(Exception):
     """The page needs a signed-in staff member."""
@@ -94,12 +92,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         return RedirectResponse(str(request.url_for("staff_login")), status_code=303)
 
     @router.get("/", name="staff_queue")
-    def queue(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
+    def queue(request: Request, q: str = "", staff_id: int = Depends(current_staff_id)) -> Response:
         with runtime.db.transaction() as session:
             staff = session.get(StaffUser, staff_id)
             if staff is None:
                 raise StaffSignInRequired()
-            rows = [
+            rows: list[dict[str, Any]] = [
                 {
                     "case_no": c.case_no,
                     "name": c.applicant_name,
@@ -107,12 +105,20 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     "group": APPLICANT_GROUP_LABELS.get(c.applicant_group, c.applicant_group),
                     "status": c.status,
                     "received_at": c.received_at,
-                    "due": service.acceptance_due(case=c),
+                    "due": service.case_due(case=c),
                 }
-                for c in service.staff_queue(session=session, staff=staff)
+                for c in service.staff_queue(session=session, staff=staff, search=q)
             ]
             me = _staff_view(staff)
-        return render(request, "staff_queue.html", {"title": "待受理", "rows": rows, "me": me})
+        counts = {
+            "overdue": sum(1 for r in rows if r["due"].overdue),
+            "near": sum(1 for r in rows if r["due"].near),
+        }
+        return render(
+            request,
+            "staff_queue.html",
+            {"title": "待办办件", "rows": rows, "me": me, "q": q, "counts": counts},
+        )
 
     @router.get("/cases/{case_no}", name="staff_case")
     def case_page(request: Request, case_no: str, staff_id: int = Depends(current_staff_id)) -> Response:
@@ -134,8 +140,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 )
             view = _case_view(case, runtime)
             actions = [
-                {"event": e, "label": ACTION_LABELS.get(e, e)}
-                for e in review.allowed_events(status=case.status, role=staff.role)
+                {"event": t.event, "label": t.label, "reason_required": t.reason_required}
+                for t in (
+                    review.transition_for(status=case.status, event=e)
+                    for e in review.allowed_events(status=case.status, role=staff.role)
+                )
+                if t is not None
             ]
         return render(
             request, "staff_case.html", {"title": f"办件 {case_no}", "case": view, "actions": actions}
@@ -291,5 +301,7 @@ def _case_view(case: Any, runtime: Runtime) -> dict[str, Any]:
         "status": case.status,
         "submitted_at": case.submitted_at,
         "received_at": case.received_at,
-        "due": service.acceptance_due(case=case),
+        "due": service.case_due(case=case),
+        "notice_ends_on": case.notice_ends_on,
+        "waitlist_no": case.waitlist_no,
     }

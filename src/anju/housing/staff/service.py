@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -15,12 +14,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from anju.core import regions, workdays
+from anju.core import regions
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.housing.models import Case, StaffUser
+from anju.housing.review import deadlines
 
 ROLES_FILE = Path(__file__).with_name("roles.yaml")
-ACCEPTANCE_LIMIT_WORKDAYS = 5  # 行政许可法 第三十二条: decide or notify within 5 days, else deemed accepted
 _hasher = PasswordHasher()
 # A hash to verify against when the username is unknown, so timing does not reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash("anju-no-such-user")
@@ -113,14 +112,17 @@ def _in_scope(query: Select[Any], staff: StaffUser) -> Select[Any]:
 
 
 def staff_queue(
-    *, session: Session, staff: StaffUser, statuses: tuple[str, ...] = ("submitted",)
+    *, session: Session, staff: StaffUser, statuses: tuple[str, ...] | None = None, search: str = ""
 ) -> list[Case]:
-    """Cases in the staff member's region waiting in the given statuses, oldest first."""
-    query = (
-        _in_scope(select(Case), staff)
-        .where(or_(*(Case.status == s for s in statuses)))
-        .order_by(Case.submitted_at)
-    )
+    """Cases in the staff member's region in their role's statuses (or those given), most urgent first;
+    ``search`` narrows to an application number."""
+    statuses = statuses if statuses is not None else queue_statuses(staff.role)
+    query = _in_scope(select(Case), staff)
+    if statuses is not None:
+        query = query.where(or_(*(Case.status == s for s in statuses)))
+    if search.strip():
+        query = query.where(Case.case_no == search.strip().upper())
+    query = query.order_by(Case.due_on.is_(None), Case.due_on, Case.submitted_at)
     return list(session.scalars(query))
 
 
@@ -130,21 +132,20 @@ def staff_case(*, session: Session, staff: StaffUser, case_no: str) -> Case | No
     return case
 
 
-@dataclass(frozen=True)
-class Due:
-    """When a decision is due and how the case stands against it."""
-
-    due_on: date | None
-    overdue: bool
-    note: str
+def case_due(*, case: Case, today: date | None = None) -> deadlines.Due:
+    """How the case stands against its current step's limit (review/time_limits.yaml)."""
+    return deadlines.due_state(due_on=case.due_on, today=today or shanghai_date(utcnow()), note=case.due_note)
 
 
-def acceptance_due(*, case: Case, today: date | None = None) -> Due:
-    """The acceptance deadline: 5 working days after receipt (行政许可法 第三十二条)."""
-    received = shanghai_date(case.received_at)
-    try:
-        due = workdays.add_workdays(received, ACCEPTANCE_LIMIT_WORKDAYS)
-    except workdays.CalendarUnknown as exc:
-        return Due(due_on=None, overdue=False, note=exc.message)
-    today = today or shanghai_date(utcnow())
-    return Due(due_on=due, overdue=today > due, note="")
+# What each role works on (the auditor reads everything in the region and acts on nothing).
+ROLE_QUEUES: dict[str, tuple[str, ...]] = {
+    "street_reviewer": ("submitted", "corrections_requested", "first_review"),
+    "district_reviewer": ("submitted", "review", "rechecking", "public_notice"),
+    "city_approver": ("submitted", "public_notice"),
+    "city_admin": ("public_notice", "approved", "waitlisted", "allocated"),
+}
+
+
+def queue_statuses(role: str) -> tuple[str, ...] | None:
+    """The statuses in a role's queue (None: every status, for the auditor)."""
+    return ROLE_QUEUES.get(role)
