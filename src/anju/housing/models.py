@@ -103,3 +103,37 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaseAttachment(Base):
+    """A file that came with the case: the applicant's other proofs, or an answer to a 补正 notice."""
+
+    __tablename__ = "case_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # other | correction
+    correction_round: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))  # SM3, checked on receipt
+    content_enc: Mapped[str] = mapped_column(Text)  # SM4-GCM of the base64 content
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaseCorrection(Base):
+    """One 补正 notice (every item at once, with its deadline) and the applicant's answer to it."""
+
+    __tablename__ = "case_correction"
+    __table_args__ = (UniqueConstraint("case_id", "round", name="uq_case_correction_round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    items_json: Mapped[str] = mapped_column(Text)  # ["what is missing and what would settle it", ...]
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reply_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reply_enc: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

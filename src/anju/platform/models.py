@@ -89,6 +89,9 @@ class ApplicationEvent(Base):
     status: Mapped[str] = mapped_column(String(32))
     office: Mapped[str] = mapped_column(String(100), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date | None] = mapped_column(
+        Date, nullable=True
+    )  # the next step's deadline, if housing set one
     message_id: Mapped[str] = mapped_column(String(64), default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -208,9 +211,13 @@ class ProofUpload(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    result_id: Mapped[int] = mapped_column(ForeignKey("backfill_result.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("application_member.id"))
-    source: Mapped[str] = mapped_column(String(32))
+    # register: for a register item (result, member and source set); other: the form's 其他证明材料;
+    # correction: part of the applicant's answer to a 补正 notice (its round set).
+    purpose: Mapped[str] = mapped_column(String(16), default="register")
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("backfill_result.id"), index=True, nullable=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("application_member.id"), nullable=True)
+    source: Mapped[str] = mapped_column(String(32), default="")
+    correction_round: Mapped[int | None] = mapped_column(Integer, nullable=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
@@ -247,4 +254,19 @@ class ApplicationSignature(Base):
     serial: Mapped[str] = mapped_column(String(64), unique=True)
     signature_json: Mapped[str] = mapped_column(Text)  # anju.core.esign.ESignature, as returned and verified
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CorrectionReply(Base):
+    """The applicant's answer to one 补正 notice (its files are ProofUpload rows of that round)."""
+
+    __tablename__ = "correction_reply"
+    __table_args__ = (UniqueConstraint("application_id", "round", name="uq_correction_reply_round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    reply_enc: Mapped[str] = mapped_column(Text)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

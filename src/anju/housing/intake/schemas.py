@@ -120,6 +120,9 @@ class CaseSubmission(BaseModel):
     household: list[HouseholdMember] = Field(default_factory=list, max_length=20)
     evidence: list[EvidenceItem] = Field(default_factory=list, max_length=400)
     signed_documents: list[SignedDocument] = Field(default_factory=list, max_length=10)
+    other_proofs: list[Proof] = Field(
+        default_factory=list, max_length=10, description="其他证明材料 the registers cannot show"
+    )
 
     @field_validator("city_code")
     @classmethod

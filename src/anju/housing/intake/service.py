@@ -11,8 +11,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, esign, regions, signing
-from anju.housing.intake.schemas import CaseSubmission
-from anju.housing.models import Case
+from anju.housing.intake.schemas import CaseSubmission, Proof
+from anju.housing.models import Case, CaseAttachment
 from anju.housing.review.service import case_transition
 
 ID_CONTEXT = "housing.case.applicant_id"
@@ -56,9 +56,46 @@ def case_evidence(*, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, A
     )
 
 
-ESIGN_SERVICES = frozenset(
-    {"sandbox"}
-)  # the e-signature service housing trusts (the province's, in production)
+# The e-signature service housing trusts (the province's, in production).
+ATTACHMENT_CONTEXT = "housing.case.attachment"
+
+
+def attachments_store(
+    *,
+    session: Session,
+    case: Case,
+    proofs: list[Proof],
+    purpose: str,
+    cipher: crypto.FieldCipher,
+    correction_round: int | None = None,
+) -> None:
+    """Keep files that came with the case (their size and SM3 were checked by the schema), encrypted."""
+    for proof in proofs:
+        session.add(
+            CaseAttachment(
+                case_id=case.id,
+                purpose=purpose,
+                correction_round=correction_round,
+                filename=proof.filename,
+                content_type=proof.content_type,
+                size_bytes=proof.size,
+                digest=proof.sm3,
+                content_enc=cipher.encrypt(proof.content_b64, context=ATTACHMENT_CONTEXT),
+            )
+        )
+    session.flush()
+
+
+def attachments_of(*, session: Session, case: Case) -> list[CaseAttachment]:
+    """The case's attachments, in the order received."""
+    return list(
+        session.scalars(
+            select(CaseAttachment).where(CaseAttachment.case_id == case.id).order_by(CaseAttachment.id)
+        )
+    )
+
+
+ESIGN_SERVICES = frozenset({"sandbox"})
 SIGNED_CONTEXT = "housing.case.signed_documents"
 
 
@@ -129,6 +166,9 @@ def case_receive(
     )
     session.add(case)
     session.flush()
+    attachments_store(
+        session=session, case=case, proofs=submission.other_proofs, purpose="other", cipher=cipher
+    )
     # The platform already told the applicant "submitted"; no bus message for this first event.
     case_transition(
         session=session,

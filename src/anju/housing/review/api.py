@@ -1,4 +1,4 @@
-"""POST /v1/cases/{case_no}/withdrawal: the applicant withdraws, through the platform, before acceptance."""
+"""What the applicant does to a case through the platform: withdraw before acceptance; answer a 补正 notice."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from sqlalchemy import select
 
 from anju.core import signing
 from anju.core.httpapi import ApiError, error_responses
+from anju.core.outbox import inbox_accept
 from anju.core.runtime import Runtime
+from anju.housing.intake.schemas import Proof
 from anju.housing.models import Case, CaseEvent
+from anju.housing.review import corrections
 from anju.housing.review.service import TransitionRefused, case_transition, status_event_payload
 
 ALLOWED_CALLERS = frozenset({"platform"})
@@ -23,7 +26,17 @@ class WithdrawalRequest(BaseModel):
     reason: str = Field(default="", max_length=200)
 
 
-class WithdrawalReceipt(BaseModel):
+class CorrectionAnswer(BaseModel):
+    """The applicant's answer to 补正 notice number ``round``: what they say and the files they add."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    round: int = Field(ge=1)
+    reply: str = Field(default="", max_length=2000)
+    proofs: list[Proof] = Field(default_factory=list, max_length=10)
+
+
+class CaseStatusReceipt(BaseModel):
     """The case's new status, as the same event the bus will carry (the platform may apply it at once)."""
 
     case_no: str
@@ -33,6 +46,7 @@ class WithdrawalReceipt(BaseModel):
     occurred_at: str
     office: str
     reason: str
+    due_on: str | None = None
 
 
 def build_router(*, runtime: Runtime) -> APIRouter:
@@ -41,13 +55,13 @@ def build_router(*, runtime: Runtime) -> APIRouter:
 
     @router.post(
         "/cases/{case_no}/withdrawal",
-        response_model=WithdrawalReceipt,
+        response_model=CaseStatusReceipt,
         summary="申请人在受理前撤回申请（经集成化办理平台）",
         responses=error_responses(401, 403, 404, 409, 422),
     )
     def case_withdraw(
         case_no: str, body: WithdrawalRequest, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
-    ) -> WithdrawalReceipt:
+    ) -> CaseStatusReceipt:
         if caller.caller not in ALLOWED_CALLERS:
             raise ApiError(code="caller_not_allowed", message="该系统无权撤回办件。", status_code=403)
         with runtime.db.transaction() as session:
@@ -59,7 +73,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                     select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
                 ).first()
                 assert last is not None
-                return WithdrawalReceipt(**status_event_payload(case=case, record=last))
+                return CaseStatusReceipt(**status_event_payload(case=case, record=last))
             try:
                 record = case_transition(
                     session=session,
@@ -78,6 +92,50 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                     status_code=409,
                 ) from exc
             session.flush()
-            return WithdrawalReceipt(**status_event_payload(case=case, record=record))
+            return CaseStatusReceipt(**status_event_payload(case=case, record=record))
+
+    @router.post(
+        "/cases/{case_no}/corrections",
+        response_model=CaseStatusReceipt,
+        summary="申请人对补正通知的答复（说明与补正材料），经集成化办理平台送达",
+        responses=error_responses(401, 403, 404, 409, 422),
+    )
+    def case_corrections(
+        case_no: str, body: CorrectionAnswer, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> CaseStatusReceipt:
+        if caller.caller not in ALLOWED_CALLERS:
+            raise ApiError(code="caller_not_allowed", message="该系统无权提交补正材料。", status_code=403)
+        with runtime.db.transaction() as session:
+            case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
+            if case is None:
+                raise ApiError(code="case_unknown", message="没有这件办件。", status_code=404)
+            fresh = bool(caller.message_id) and inbox_accept(
+                session,
+                runtime.tables.inbox,
+                message_id=caller.message_id,
+                sender=caller.caller,
+                topic="case.corrections",
+            )
+            if not fresh:  # delivered again: the same answer, nothing recorded twice
+                last = session.scalars(
+                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
+                ).first()
+                assert last is not None
+                return CaseStatusReceipt(**status_event_payload(case=case, record=last))
+            try:
+                record = corrections.corrections_receive(
+                    session=session,
+                    case=case,
+                    round_no=body.round,
+                    reply=body.reply,
+                    proofs=body.proofs,
+                    applicant=caller.user,
+                    outbox=runtime.tables.outbox,
+                    cipher=runtime.cipher,
+                )
+            except corrections.CorrectionRefused as exc:
+                raise ApiError(code=exc.code, message=exc.message, status_code=exc.status_code) from exc
+            session.flush()
+            return CaseStatusReceipt(**status_event_payload(case=case, record=record))
 
     return router

@@ -275,6 +275,7 @@ def status_event_payload(*, case: Case, record: CaseEvent) -> dict[str, Any]:
         "occurred_at": record.occurred_at.isoformat(),
         "office": office_name(case.city_code),
         "reason": record.reason,
+        "due_on": case.due_on.isoformat() if case.due_on else None,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +21,9 @@ from anju.core.vocab import (
     status_label,
 )
 from anju.core.websession import WebSession, require_csrf, web_session
+from anju.housing.intake.service import attachments_of
 from anju.housing.models import StaffUser
+from anju.housing.review import corrections
 from anju.housing.review import service as review
 from anju.housing.staff import service
 
@@ -139,6 +142,29 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     status_code=404,
                 )
             view = _case_view(case, runtime)
+            view["attachments"] = [
+                {
+                    "id": a.id,
+                    "name": a.filename,
+                    "kb": max(1, a.size_bytes // 1024),
+                    "purpose": "补正材料" if a.purpose == "correction" else "其他证明材料",
+                    "round": a.correction_round,
+                }
+                for a in attachments_of(session=session, case=case)
+            ]
+            view["corrections"] = [
+                {
+                    "round": c.round,
+                    "entries": json.loads(c.items_json),
+                    "requested_at": c.requested_at,
+                    "due_on": c.reply_due_on,
+                    "reply": runtime.cipher.decrypt(c.reply_enc, context=corrections.REPLY_CONTEXT)
+                    if c.reply_enc
+                    else None,
+                    "replied_at": c.replied_at,
+                }
+                for c in corrections.corrections_of(session=session, case=case)
+            ]
             actions = [
                 {"event": t.event, "label": t.label, "reason_required": t.reason_required}
                 for t in (
@@ -176,16 +202,26 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     status_code=404,
                 )
             try:
-                review.case_transition(
-                    session=session,
-                    case=case,
-                    event=event,
-                    actor=staff.username,
-                    actor_role=staff.role,
-                    outbox=runtime.tables.outbox,
-                    reason=reason.strip(),
-                    channel="staff_console",
-                )
+                if event == "request_corrections":  # one complete notice: an item per line
+                    corrections.corrections_request(
+                        session=session,
+                        case=case,
+                        items=reason.splitlines(),
+                        actor=staff.username,
+                        actor_role=staff.role,
+                        outbox=runtime.tables.outbox,
+                    )
+                else:
+                    review.case_transition(
+                        session=session,
+                        case=case,
+                        event=event,
+                        actor=staff.username,
+                        actor_role=staff.role,
+                        outbox=runtime.tables.outbox,
+                        reason=reason.strip(),
+                        channel="staff_console",
+                    )
             except review.TransitionRefused as exc:
                 return render(
                     request,
@@ -233,6 +269,49 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             media_type=proof["content_type"],
             headers={
                 "Content-Disposition": disposition,
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    @router.get("/cases/{case_no}/attachments/{attachment_id}", name="staff_case_attachment")
+    def case_attachment(
+        request: Request, case_no: str, attachment_id: int, staff_id: int = Depends(current_staff_id)
+    ) -> Response:
+        import base64
+
+        from anju.housing.intake.service import ATTACHMENT_CONTEXT, attachments_of
+
+        with runtime.db.transaction() as session:
+            staff = session.get(StaffUser, staff_id)
+            if staff is None:
+                raise StaffSignInRequired()
+            case = service.staff_case(session=session, staff=staff, case_no=case_no)
+            found = (
+                [a for a in attachments_of(session=session, case=case) if a.id == attachment_id]
+                if case
+                else []
+            )
+            if not found:
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "找不到文件",
+                        "message": "没有找到这个文件，或办件不属于您负责的辖区。",
+                        "code": "not_found",
+                    },
+                    status_code=404,
+                )
+            attachment = found[0]
+            content = base64.b64decode(
+                runtime.cipher.decrypt(attachment.content_enc, context=ATTACHMENT_CONTEXT)
+            )
+        return Response(
+            content,
+            media_type=attachment.content_type,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
                 "Cache-Control": "no-store",
                 "X-Content-Type-Options": "nosniff",
             },

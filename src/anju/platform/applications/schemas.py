@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +26,9 @@ class StatusEvent(BaseModel):
     office: str = Field(default="", max_length=100, description="the office that acted")
     reason: str = Field(
         default="", max_length=2000, description="written reasons, where the law requires them"
+    )
+    due_on: date | None = Field(
+        default=None, description="the deadline of the step the case is now in (the applicant's, during 补正)"
     )
 
 

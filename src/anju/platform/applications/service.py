@@ -23,7 +23,7 @@ from anju.platform.applications.schemas import StatusEvent
 from anju.platform.applications.signed import signed_documents_of
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PROOF_CONTEXT, backfill_preview, proofs_of
 from anju.platform.identity.service import applicant_id_number
-from anju.platform.models import Applicant, Application, ApplicationCounter, ApplicationEvent
+from anju.platform.models import Applicant, Application, ApplicationCounter, ApplicationEvent, ProofUpload
 
 PHONE_CONTEXT = "platform.application.phone"
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -219,6 +219,10 @@ def case_payload(
             for d in signed_documents_of(session=session, application_id=application.id, cipher=cipher)
         ],
         "evidence": evidence_payload(session=session, application=application, cipher=cipher),
+        "other_proofs": [
+            proof_payload(p, cipher=cipher)
+            for p in proofs_of(session=session, application_id=application.id, purpose="other")
+        ],
         "applicant": {
             "name": applicant.name,
             "id_number": applicant_id_number(applicant=applicant, cipher=cipher),
@@ -251,23 +255,11 @@ def evidence_payload(
     *, session: Session, application: Application, cipher: crypto.FieldCipher
 ) -> list[dict[str, Any]]:
     """What each register said about each member, with provenance and the applicant's confirmation or dispute."""
-    import base64
-
     members = {m.id: m for m in household.members_of(session=session, application_id=application.id)}
     items = backfill_preview(session=session, application_id=application.id, cipher=cipher)
-    proofs: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    for p in proofs_of(session=session, application_id=application.id):
-        content = cipher.decrypt(p.content_enc, context=PROOF_CONTEXT)
-        assert base64.b64decode(content)  # stored content is intact base64
-        proofs.setdefault((p.member_id, p.source), []).append(
-            {
-                "filename": p.filename,
-                "content_type": p.content_type,
-                "size": p.size_bytes,
-                "sm3": p.digest,
-                "content_b64": content,
-            }
-        )
+    proofs: dict[tuple[int | None, str], list[dict[str, Any]]] = {}
+    for p in proofs_of(session=session, application_id=application.id, purpose="register"):
+        proofs.setdefault((p.member_id, p.source), []).append(proof_payload(p, cipher=cipher))
     return [
         {
             "id_number": cipher.decrypt(members[i.member_id].id_number_enc, context=MEMBER_ID_CONTEXT),
@@ -283,6 +275,21 @@ def evidence_payload(
         for i in items
         if i.member_id in members
     ]
+
+
+def proof_payload(proof: ProofUpload, *, cipher: crypto.FieldCipher) -> dict[str, Any]:
+    """A file as housing's intake takes it (docs/interfaces/housing-intake.openapi.json, Proof)."""
+    import base64
+
+    content = cipher.decrypt(proof.content_enc, context=PROOF_CONTEXT)
+    assert base64.b64decode(content)  # stored content is intact base64
+    return {
+        "filename": proof.filename,
+        "content_type": proof.content_type,
+        "size": proof.size_bytes,
+        "sm3": proof.digest,
+        "content_b64": content,
+    }
 
 
 def applications_of(*, session: Session, applicant_id: int) -> list[Application]:
@@ -345,6 +352,7 @@ def status_event_apply(*, session: Session, event: StatusEvent, message_id: str)
                 status=event.status,
                 office=event.office,
                 reason=event.reason,
+                due_on=event.due_on,
                 message_id=message_id,
                 occurred_at=_aware(event.occurred_at),
             )

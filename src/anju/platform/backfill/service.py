@@ -306,8 +306,8 @@ def backfill_preview(
         latest[(row.member_id, row.source)] = row
         if row.status == "found":
             last_found[(row.member_id, row.source)] = row
-    proofs: dict[tuple[int, str], list[tuple[str, int]]] = {}
-    for proof in proofs_of(session=session, application_id=application_id):
+    proofs: dict[tuple[int | None, str], list[tuple[str, int]]] = {}
+    for proof in proofs_of(session=session, application_id=application_id, purpose="register"):
         proofs.setdefault((proof.member_id, proof.source), []).append((proof.filename, proof.size_bytes))
     items = []
     for (member_id, code), newest in sorted(
@@ -402,21 +402,21 @@ def proof_content_type(data: bytes) -> str | None:
     return None
 
 
-def proof_attach(
+def proof_store(
     *,
     session: Session,
     application_id: int,
-    result_id: int,
     filename: str,
     data: bytes,
     cipher: crypto.FieldCipher,
+    purpose: str,
+    result: BackfillResult | None = None,
+    correction_round: int | None = None,
 ) -> ProofUpload:
-    """Keep a proof for a register item that failed, had no record, or is disputed (encrypted at rest)."""
+    """Check a file (present, ≤ 5 MB, really PDF/JPEG/PNG, within the per-application count) and keep it
+    encrypted at rest; raises ReviewRefused with a message the applicant can act on."""
     import base64
 
-    row = session.get(BackfillResult, result_id)
-    if row is None or row.application_id != application_id:
-        raise ReviewRefused("result_not_found", "没有找到这条数据。")
     if not data:
         raise ReviewRefused("file_missing", "请选择要上传的证明文件。")
     if len(data) > PROOF_MAX_BYTES:
@@ -425,16 +425,20 @@ def proof_attach(
     if content_type is None:
         raise ReviewRefused("file_type", "只能上传 PDF、JPG 或 PNG 格式的文件。")
     count = session.scalar(
-        select(func.count()).select_from(ProofUpload).where(ProofUpload.application_id == application_id)
+        select(func.count())
+        .select_from(ProofUpload)
+        .where(ProofUpload.application_id == application_id, ProofUpload.purpose != "correction")
     )
-    if (count or 0) >= PROOF_MAX_PER_APPLICATION:
+    if purpose != "correction" and (count or 0) >= PROOF_MAX_PER_APPLICATION:
         raise ReviewRefused("too_many_files", f"每份申请最多上传 {PROOF_MAX_PER_APPLICATION} 个证明文件。")
     proof = ProofUpload(
         application_id=application_id,
-        result_id=row.id,
-        member_id=row.member_id,
-        source=row.source,
-        filename=(filename or "证明材料").replace("/", "_")[-200:],
+        purpose=purpose,
+        result_id=result.id if result else None,
+        member_id=result.member_id if result else None,
+        source=result.source if result else "",
+        correction_round=correction_round,
+        filename=(filename or "证明材料").replace("/", "_").replace("\\", "_")[-200:],
         content_type=content_type,
         size_bytes=len(data),
         digest=crypto.sm3_hex(data),
@@ -446,10 +450,47 @@ def proof_attach(
     return proof
 
 
-def proofs_of(*, session: Session, application_id: int) -> list[ProofUpload]:
-    """The application's uploaded proofs, oldest first."""
-    return list(
-        session.scalars(
-            select(ProofUpload).where(ProofUpload.application_id == application_id).order_by(ProofUpload.id)
-        )
+def proof_attach(
+    *,
+    session: Session,
+    application_id: int,
+    result_id: int,
+    filename: str,
+    data: bytes,
+    cipher: crypto.FieldCipher,
+) -> ProofUpload:
+    """Keep a proof for a register item that failed, had no record, or is disputed (encrypted at rest)."""
+    row = session.get(BackfillResult, result_id)
+    if row is None or row.application_id != application_id:
+        raise ReviewRefused("result_not_found", "没有找到这条数据。")
+    return proof_store(
+        session=session,
+        application_id=application_id,
+        filename=filename,
+        data=data,
+        cipher=cipher,
+        purpose="register",
+        result=row,
     )
+
+
+def proof_remove(*, session: Session, application_id: int, proof_id: int, purpose: str) -> bool:
+    """Take back a proof not yet sent (False if there is no such proof of that purpose)."""
+    proof = session.get(ProofUpload, proof_id)
+    if proof is None or proof.application_id != application_id or proof.purpose != purpose:
+        return False
+    session.delete(proof)
+    session.flush()
+    return True
+
+
+def proofs_of(
+    *, session: Session, application_id: int, purpose: str | None = None, correction_round: int | None = None
+) -> list[ProofUpload]:
+    """The application's uploaded proofs (of one purpose, or all), oldest first."""
+    query = select(ProofUpload).where(ProofUpload.application_id == application_id)
+    if purpose is not None:
+        query = query.where(ProofUpload.purpose == purpose)
+    if correction_round is not None:
+        query = query.where(ProofUpload.correction_round == correction_round)
+    return list(session.scalars(query.order_by(ProofUpload.id)))

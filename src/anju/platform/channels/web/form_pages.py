@@ -16,7 +16,13 @@ from anju.core.timeutil import today_shanghai
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household, signed
 from anju.platform.applications import service as applications
-from anju.platform.backfill.service import MEMBER_ID_CONTEXT, proofs_of
+from anju.platform.backfill.service import (
+    MEMBER_ID_CONTEXT,
+    ReviewRefused,
+    proof_remove,
+    proof_store,
+    proofs_of,
+)
 from anju.platform.catalog.answers import (
     Answer,
     answers_burden,
@@ -204,13 +210,28 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             draft.page_views += 1
             members, prefill, answers = state(session, draft)
             groups = section_view(section, members, prefill, answers, {}, {})
-        return render(request, "section.html", page_context(draft_id, section, groups, {}))
+            files = other_files(session, draft.id)
+        return render(request, "section.html", page_context(draft_id, section, groups, {}, files))
+
+    def other_files(session: Session, draft_id: int) -> list[dict[str, Any]]:
+        return [
+            {"id": p.id, "name": p.filename, "kb": max(1, p.size_bytes // 1024)}
+            for p in proofs_of(session=session, application_id=draft_id, purpose="other")
+        ]
 
     def page_context(
-        draft_id: int, section: str, groups: list[dict[str, Any]], errors: dict[str, str]
+        draft_id: int,
+        section: str,
+        groups: list[dict[str, Any]],
+        errors: dict[str, str],
+        files: list[dict[str, Any]],
+        file_error: str = "",
     ) -> dict[str, Any]:
         index = order.index(section)
         return {
+            "takes_files": any(f.widget == "file" for f in section_fields(section)),
+            "files": files,
+            "file_error": file_error,
             "title": catalog.sections[section],
             "draft_id": draft_id,
             "section": section,
@@ -232,12 +253,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         form = await request.form()
         raw = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
-        def save() -> tuple[bool, dict[str, str], list[dict[str, Any]]]:
+        def save() -> tuple[bool, dict[str, str], list[dict[str, Any]], list[dict[str, Any]]]:
             applicant_id = signed_in_applicant_id(web)
             with runtime.db.transaction() as session:
                 draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
                 if draft is None or section not in catalog.sections:
-                    return False, {}, []
+                    return False, {}, [], []
                 members, prefill, answers = state(session, draft)
                 result = section_save(
                     session=session,
@@ -256,15 +277,19 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                         section_view(
                             section, members, prefill, answers, {**raw, **result.shown}, result.errors
                         ),
+                        other_files(session, draft.id),
                     )
-            return True, {}, []
+            return True, {}, [], []
 
-        found, errors, groups = await anyio.to_thread.run_sync(save)
+        found, errors, groups, files = await anyio.to_thread.run_sync(save)
         if not found:
             return not_found(request)
         if errors:
             return render(
-                request, "section.html", page_context(draft_id, section, groups, errors), status_code=400
+                request,
+                "section.html",
+                page_context(draft_id, section, groups, errors, files),
+                status_code=400,
             )
         index = order.index(section)
         if index + 1 < len(order):
@@ -307,6 +332,70 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     )
             sections.append({"code": code, "label": label, "rows": rows})
         return sections, missing, answers
+
+    @router.post(
+        "/drafts/{draft_id}/sections/{section}/files",
+        name="draft_files_add",
+        dependencies=[Depends(require_csrf)],
+    )
+    async def files_add(
+        request: Request, draft_id: int, section: str, web: WebSession = Depends(web_session)
+    ) -> Response:
+        form = await request.form()
+        upload = form.get("file")
+        data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+        filename = (upload.filename or "") if upload is not None and not isinstance(upload, str) else ""
+
+        def store() -> Response | None:
+            applicant_id = signed_in_applicant_id(web)
+            with runtime.db.transaction() as session:
+                draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+                if draft is None or section not in catalog.sections:
+                    return not_found(request)
+                try:
+                    proof_store(
+                        session=session,
+                        application_id=draft.id,
+                        filename=filename,
+                        data=data,
+                        cipher=runtime.cipher,
+                        purpose="other",
+                    )
+                except ReviewRefused as exc:
+                    members, prefill, answers = state(session, draft)
+                    groups = section_view(section, members, prefill, answers, {}, {})
+                    context = page_context(
+                        draft_id, section, groups, {}, other_files(session, draft.id), exc.message
+                    )
+                    return render(request, "section.html", context, status_code=400)
+            return None
+
+        refused = await anyio.to_thread.run_sync(store)
+        if refused is not None:
+            return refused
+        return RedirectResponse(
+            str(request.url_for("draft_section", draft_id=draft_id, section=section)) + "#files",
+            status_code=303,
+        )
+
+    @router.post(
+        "/drafts/{draft_id}/sections/{section}/files/{file_id}/remove",
+        name="draft_files_remove",
+        dependencies=[Depends(require_csrf)],
+    )
+    def files_remove(
+        request: Request, draft_id: int, section: str, file_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
+        applicant_id = signed_in_applicant_id(web)
+        with runtime.db.transaction() as session:
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            if draft is None or section not in catalog.sections:
+                return not_found(request)
+            proof_remove(session=session, application_id=draft.id, proof_id=file_id, purpose="other")
+        return RedirectResponse(
+            str(request.url_for("draft_section", draft_id=draft_id, section=section)) + "#files",
+            status_code=303,
+        )
 
     @router.get("/drafts/{draft_id}/check", name="draft_check")
     def check_page(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:

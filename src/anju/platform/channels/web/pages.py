@@ -13,7 +13,7 @@ from anju.core import regions
 from anju.core.runtime import Runtime
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name, status_label
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.platform.applications import household, receipt, signed
+from anju.platform.applications import corrections, household, receipt, signed
 from anju.platform.applications import service as applications
 from anju.platform.identity import service as identity
 from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
@@ -35,6 +35,12 @@ def signed_in_applicant_id(web: WebSession, *, next_path: str = "/applications/n
     return int(applicant_id)
 
 
+def current_applicant_id(request: Request, web: WebSession = Depends(web_session)) -> int:
+    """Dependency: the signed-in applicant, or sign in and come back to this very page."""
+    local = request.url.path[len(request.scope.get("root_path", "")) :]
+    return signed_in_applicant_id(web, next_path=local)
+
+
 def _safe_next(value: str | None) -> str:
     # Only local paths: never redirect a resident to another site after sign-in.
     if value and value.startswith("/") and not value.startswith("//"):
@@ -50,10 +56,6 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         web: WebSession = request.state.web
         base = {"signed_in_name": web.get("applicant_name"), "status_label": status_label}
         return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
-
-    def current_applicant_id(request: Request, web: WebSession = Depends(web_session)) -> int:
-        local = request.url.path[len(request.scope.get("root_path", "")) :]
-        return signed_in_applicant_id(web, next_path=local)
 
     @router.get("/", name="home", response_class=HTMLResponse)
     def home(request: Request, web: WebSession = Depends(web_session)) -> Response:
@@ -195,12 +197,18 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             documents = signed.signed_documents_of(
                 session=session, application_id=application.id, cipher=runtime.cipher
             )
+            notice = corrections.notice_current(session=session, application=application)
+            events = applications.application_timeline(session=session, application=application)
+            current_due = events[-1].due_on if events and events[-1].status == application.status else None
         return render(
             request,
             "application_show.html",
             {
                 "title": "申请进度",
                 "application": view,
+                "notice": notice,
+                "current_due": current_due,
+                "just_corrected": "corrected" in request.query_params,
                 "timeline": timeline,
                 "signatures": [{"title": d.title, "serial": d.signature.serial} for d in documents],
                 "just_submitted": bool(submitted),
