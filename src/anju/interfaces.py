@@ -60,6 +60,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "platform-bus.openapi.json": _only(platform, "/v1/bus/"),
         "sandbox-sources.openapi.json": _only(sandbox, "/v1/sources/"),
         "sandbox-esign.openapi.json": _only(sandbox, "/v1/esign/"),
+        "sandbox-sms.openapi.json": _only(sandbox, "/v1/sms/"),
     }
 
 

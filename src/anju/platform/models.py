@@ -43,6 +43,9 @@ class Applicant(Base):
     last_sign_in_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+APPLICATION_PHONE_CONTEXT = "platform.application.phone"  # encryption context of Application.phone_enc
+
+
 class Application(Base):
     """One application for public rental housing; its number is the case number across systems."""
 

@@ -18,6 +18,8 @@ from anju.sandbox.models import TABLES, metadata
 from anju.sandbox.population import models as _population_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.population.generator import population_generate
 from anju.sandbox.population.service import personas_seed
+from anju.sandbox.sms import api as sms_api
+from anju.sandbox.sms import models as _sms_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.sources import api as sources_api
 from anju.sandbox.sources import idp
 from anju.sandbox.sources import models as _source_models  # noqa: F401 - tables on the metadata
@@ -73,6 +75,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.faults = FaultBoard()
     app.include_router(sources_api.build_router(runtime=runtime, faults=app.state.faults))
     app.include_router(esign_api.build_router(runtime=runtime, faults=app.state.faults))
+    app.include_router(sms_api.build_router(runtime=runtime, templates=templates, faults=app.state.faults))
 
     @app.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
     def home(request: Request) -> HTMLResponse:

@@ -42,7 +42,13 @@ def build_router(*, runtime: Runtime) -> APIRouter:
             if not fresh:
                 return BusReceipt(case_no=event.case_no, accepted=True, duplicate=True)
             try:
-                service.status_event_apply(session=session, event=event, message_id=caller.message_id)
+                service.status_event_apply(
+                    session=session,
+                    event=event,
+                    message_id=caller.message_id,
+                    cipher=runtime.cipher,
+                    outbox=runtime.tables.outbox,
+                )
             except service.UnknownCase as exc:
                 raise ApiError(
                     code="case_unknown", message="平台没有这个办件编号。", status_code=404

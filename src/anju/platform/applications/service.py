@@ -19,13 +19,21 @@ from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS
 from anju.platform.applications import household
+from anju.platform.applications.notify import sms_queue
 from anju.platform.applications.schemas import StatusEvent
 from anju.platform.applications.signed import signed_documents_of
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PROOF_CONTEXT, backfill_preview, proofs_of
 from anju.platform.identity.service import applicant_id_number
-from anju.platform.models import Applicant, Application, ApplicationCounter, ApplicationEvent, ProofUpload
+from anju.platform.models import (
+    APPLICATION_PHONE_CONTEXT,
+    Applicant,
+    Application,
+    ApplicationCounter,
+    ApplicationEvent,
+    ProofUpload,
+)
 
-PHONE_CONTEXT = "platform.application.phone"
+PHONE_CONTEXT = APPLICATION_PHONE_CONTEXT
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 CASE_INTAKE_PATH = "/v1/cases"
 SUBMIT_PURPOSE = "申请公租房：向住房保障部门提交申请"
@@ -327,7 +335,9 @@ class UnknownCase(Exception):
     """A status event named a case the platform never submitted."""
 
 
-def status_event_apply(*, session: Session, event: StatusEvent, message_id: str) -> Application:
+def status_event_apply(
+    *, session: Session, event: StatusEvent, message_id: str, cipher: crypto.FieldCipher, outbox: Table
+) -> Application:
     """Record a status change from housing; the latest event by sequence decides the current status."""
     if event.status not in CASE_STATUS_LABELS:
         raise ValueError(f"unknown status {event.status}")
@@ -344,19 +354,19 @@ def status_event_apply(*, session: Session, event: StatusEvent, message_id: str)
         )
     )
     if exists is None:
-        session.add(
-            ApplicationEvent(
-                application_id=application.id,
-                source="housing",
-                seq=event.seq,
-                status=event.status,
-                office=event.office,
-                reason=event.reason,
-                due_on=event.due_on,
-                message_id=message_id,
-                occurred_at=_aware(event.occurred_at),
-            )
+        recorded = ApplicationEvent(
+            application_id=application.id,
+            source="housing",
+            seq=event.seq,
+            status=event.status,
+            office=event.office,
+            reason=event.reason,
+            due_on=event.due_on,
+            message_id=message_id,
+            occurred_at=_aware(event.occurred_at),
         )
+        session.add(recorded)
+        sms_queue(session=session, application=application, event=recorded, cipher=cipher, outbox=outbox)
     if event.seq > application.status_seq:
         application.status = event.status
         application.status_seq = event.seq
@@ -384,7 +394,14 @@ class WithdrawalFailed(Exception):
 
 
 def application_withdraw(
-    *, db: Database, client: SignedClient, applicant_id: int, application_no: str, reason: str
+    *,
+    db: Database,
+    client: SignedClient,
+    applicant_id: int,
+    application_no: str,
+    reason: str,
+    cipher: crypto.FieldCipher,
+    outbox: Table,
 ) -> Application:
     """Ask housing to withdraw the case (a signed call the applicant waits for), then record its answer.
 
@@ -424,4 +441,10 @@ def application_withdraw(
         raise WithdrawalFailed("housing_error", "住房保障部门暂时无法办理撤回，请稍后再试。")
     event = StatusEvent.model_validate(response.json())
     with db.transaction() as session:
-        return status_event_apply(session=session, event=event, message_id=f"withdrawal-{application_no}")
+        return status_event_apply(
+            session=session,
+            event=event,
+            message_id=f"withdrawal-{application_no}",
+            cipher=cipher,
+            outbox=outbox,
+        )

@@ -121,7 +121,10 @@ def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
 
     @router.put("/admin/faults/{source}", tags=["joint-test"], summary="设置某一数据源的故障（联调测试用）")
     def faults_set(source: str, knobs: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        if source not in service.source_catalog() and source != "esign":  # the e-signature service too
+        if source not in service.source_catalog() and source not in (
+            "esign",
+            "sms",
+        ):  # the other services too
             raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
         try:
             return faults.set(source, **knobs).as_dict()

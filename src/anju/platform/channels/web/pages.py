@@ -302,6 +302,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 applicant_id=applicant_id,
                 application_no=application_no,
                 reason=reason,
+                cipher=runtime.cipher,
+                outbox=runtime.tables.outbox,
             )
         except applications.WithdrawalFailed as exc:
             if exc.code == "not_found":
