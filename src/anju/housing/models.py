@@ -137,3 +137,17 @@ class CaseCorrection(Base):
     reply_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     reply_enc: Mapped[str] = mapped_column(Text, default="")
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RevealLog(Base):
+    """A staff member saw a full ID or phone number: who, which case, which field, why, when."""
+
+    __tablename__ = "reveal_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(200))
+    revealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -123,6 +123,60 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             {"title": "待办办件", "rows": rows, "me": me, "q": q, "counts": counts},
         )
 
+    def case_missing(request: Request) -> Response:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "找不到办件",
+                "message": "没有找到该办件，或它不属于您负责的辖区。",
+                "code": "not_found",
+            },
+            status_code=404,
+        )
+
+    def case_context(session: Any, staff: StaffUser, case: Any) -> dict[str, Any]:
+        view = _case_view(case, runtime)
+        view["attachments"] = [
+            {
+                "id": a.id,
+                "name": a.filename,
+                "kb": max(1, a.size_bytes // 1024),
+                "purpose": "补正材料" if a.purpose == "correction" else "其他证明材料",
+                "round": a.correction_round,
+            }
+            for a in attachments_of(session=session, case=case)
+        ]
+        view["corrections"] = [
+            {
+                "round": c.round,
+                "entries": json.loads(c.items_json),
+                "requested_at": c.requested_at,
+                "due_on": c.reply_due_on,
+                "reply": runtime.cipher.decrypt(c.reply_enc, context=corrections.REPLY_CONTEXT)
+                if c.reply_enc
+                else None,
+                "replied_at": c.replied_at,
+            }
+            for c in corrections.corrections_of(session=session, case=case)
+        ]
+        actions = [
+            {"event": t.event, "label": t.label, "reason_required": t.reason_required}
+            for t in (
+                review.transition_for(status=case.status, event=e)
+                for e in review.allowed_events(status=case.status, role=staff.role)
+            )
+            if t is not None
+        ]
+        return {
+            "title": f"办件 {case.case_no}",
+            "case": view,
+            "actions": actions,
+            "revealed": {},
+            "reveal_error": "",
+            "revealable": service.REVEALABLE,
+        }
+
     @router.get("/cases/{case_no}", name="staff_case")
     def case_page(request: Request, case_no: str, staff_id: int = Depends(current_staff_id)) -> Response:
         with runtime.db.transaction() as session:
@@ -131,51 +185,66 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 raise StaffSignInRequired()
             case = service.staff_case(session=session, staff=staff, case_no=case_no)
             if case is None:
+                return case_missing(request)
+            context = case_context(session, staff, case)
+        return render(request, "staff_case.html", context)
+
+    @router.post("/cases/{case_no}/reveal", name="staff_case_reveal", dependencies=[Depends(require_csrf)])
+    def case_reveal(
+        request: Request,
+        case_no: str,
+        staff_id: int = Depends(current_staff_id),
+        field: str = Form(""),
+        reason: str = Form(""),
+    ) -> Response:
+        """Show one full number on this response only, after logging who asked and why."""
+        with runtime.db.transaction() as session:
+            staff = session.get(StaffUser, staff_id)
+            if staff is None:
+                raise StaffSignInRequired()
+            case = service.staff_case(session=session, staff=staff, case_no=case_no)
+            if case is None:
+                return case_missing(request)
+            context = case_context(session, staff, case)
+            try:
+                service.reveal_record(session=session, staff=staff, case=case, field=field, reason=reason)
+            except service.RevealRefused as exc:
+                return render(
+                    request, "staff_case.html", {**context, "reveal_error": exc.message}, status_code=400
+                )
+            context["revealed"] = {field: context["case"][field]}
+        response = render(request, "staff_case.html", context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @router.get("/audit/reveals", name="staff_reveals")
+    def reveals(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
+        with runtime.db.transaction() as session:
+            staff = session.get(StaffUser, staff_id)
+            if staff is None:
+                raise StaffSignInRequired()
+            if staff.role not in ("auditor", "city_admin"):
                 return render(
                     request,
                     "error.html",
                     {
-                        "title": "找不到办件",
-                        "message": "没有找到该办件，或它不属于您负责的辖区。",
-                        "code": "not_found",
+                        "title": "无权查看",
+                        "message": "只有审计员和市级管理员可以查看号码查看记录。",
+                        "code": "forbidden",
                     },
-                    status_code=404,
+                    status_code=403,
                 )
-            view = _case_view(case, runtime)
-            view["attachments"] = [
+            rows = [
                 {
-                    "id": a.id,
-                    "name": a.filename,
-                    "kb": max(1, a.size_bytes // 1024),
-                    "purpose": "补正材料" if a.purpose == "correction" else "其他证明材料",
-                    "round": a.correction_round,
+                    "at": log.revealed_at,
+                    "who": log.username,
+                    "case_no": case_no,
+                    "field": service.REVEALABLE.get(log.field, log.field),
+                    "reason": log.reason,
                 }
-                for a in attachments_of(session=session, case=case)
+                for log, case_no in service.reveals_of(session=session, staff=staff)
             ]
-            view["corrections"] = [
-                {
-                    "round": c.round,
-                    "entries": json.loads(c.items_json),
-                    "requested_at": c.requested_at,
-                    "due_on": c.reply_due_on,
-                    "reply": runtime.cipher.decrypt(c.reply_enc, context=corrections.REPLY_CONTEXT)
-                    if c.reply_enc
-                    else None,
-                    "replied_at": c.replied_at,
-                }
-                for c in corrections.corrections_of(session=session, case=case)
-            ]
-            actions = [
-                {"event": t.event, "label": t.label, "reason_required": t.reason_required}
-                for t in (
-                    review.transition_for(status=case.status, event=e)
-                    for e in review.allowed_events(status=case.status, role=staff.role)
-                )
-                if t is not None
-            ]
-        return render(
-            request, "staff_case.html", {"title": f"办件 {case_no}", "case": view, "actions": actions}
-        )
+        return render(request, "staff_reveals.html", {"title": "号码查看记录", "rows": rows})
 
     @router.post("/cases/{case_no}/events", name="staff_case_event", dependencies=[Depends(require_csrf)])
     def case_event(

@@ -15,7 +15,7 @@ DEMO_STAFF_PASSWORD = "anju-staff-demo"  # noqa: S105 - printed by `make run`; d
 
 
 def demo_staff() -> list[dict[str, str]]:
-    """One intake reviewer per jurisdiction, plus a district-level reviewer in 鼓楼区."""
+    """One intake reviewer per jurisdiction, one in 鼓楼区, and every other role in 福州 and 厦门."""
     accounts = [
         {
             "username": f"shouli.{city.code}",
@@ -33,6 +33,34 @@ def demo_staff() -> list[dict[str, str]]:
             "region_code": "350102",
         }
     )
+    # The rest of the path in two cities, so a case can be walked to 办结 and roles compared across cities.
+    for code, city in (("350100", "福州市"), ("350200", "厦门市")):
+        accounts += [
+            {
+                "username": f"shenhe.{code}",
+                "display_name": f"{city}区县审核员",
+                "role": "district_reviewer",
+                "region_code": code,
+            },
+            {
+                "username": f"shenpi.{code}",
+                "display_name": f"{city}审批人",
+                "role": "city_approver",
+                "region_code": code,
+            },
+            {
+                "username": f"guanli.{code}",
+                "display_name": f"{city}管理员",
+                "role": "city_admin",
+                "region_code": code,
+            },
+            {
+                "username": f"shenji.{code}",
+                "display_name": f"{city}审计员",
+                "role": "auditor",
+                "region_code": code,
+            },
+        ]
     return accounts
 
 

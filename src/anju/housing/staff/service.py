@@ -149,3 +149,40 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
 def queue_statuses(role: str) -> tuple[str, ...] | None:
     """The statuses in a role's queue (None: every status, for the auditor)."""
     return ROLE_QUEUES.get(role)
+
+
+REVEALABLE = {"id_number": "身份证号码", "phone": "联系电话"}
+
+
+class RevealRefused(Exception):
+    """The number cannot be shown: no reason given, or not a field that can be revealed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def reveal_record(*, session: Session, staff: StaffUser, case: Case, field: str, reason: str) -> None:
+    """Log that a staff member is shown a full number, and why (raises RevealRefused)."""
+    from anju.housing.models import RevealLog
+
+    reason = " ".join(reason.split())
+    if field not in REVEALABLE:
+        raise RevealRefused("只能查看身份证号码或联系电话。")
+    if len(reason) < 4:
+        raise RevealRefused("查看完整号码须写明用途（至少 4 个字），例如“电话核实补正材料”。")
+    session.add(
+        RevealLog(
+            staff_id=staff.id, username=staff.username, case_id=case.id, field=field, reason=reason[:200]
+        )
+    )
+    session.flush()
+
+
+def reveals_of(*, session: Session, staff: StaffUser) -> list[Any]:
+    """The reveal log of cases in the staff member's region, newest first (for the auditor)."""
+    from anju.housing.models import RevealLog
+
+    joined: Any = select(RevealLog, Case.case_no).join(Case, Case.id == RevealLog.case_id)
+    query = _in_scope(joined, staff)
+    return list(session.execute(query.order_by(RevealLog.id.desc()).limit(500)))

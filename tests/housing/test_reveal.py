@@ -1,0 +1,53 @@
+"""Full ID and phone numbers are masked; seeing one takes a stated purpose and is logged for the auditor."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from anju.housing.models import RevealLog
+from tests.conftest import Systems
+from tests.housing.test_staff_console import CASE_NO, signed_in_client, submit_case
+from tests.support.journey import csrf_of
+
+FULL_ID = "350182198802290158"
+
+
+def test_a_number_is_shown_only_with_a_purpose_and_the_auditor_sees_who_looked(systems: Systems) -> None:
+    submit_case(systems)
+    clerk = signed_in_client(systems, "shouli.350100")
+    page = clerk.get(f"/staff/cases/{CASE_NO}")
+    assert FULL_ID not in page.text and "350182********0158" in page.text
+
+    refused = clerk.post(
+        f"/staff/cases/{CASE_NO}/reveal",
+        data={"csrf_token": csrf_of(page.text), "field": "id_number", "reason": "看"},
+    )
+    assert refused.status_code == 400 and "须写明用途" in refused.text and FULL_ID not in refused.text
+
+    shown = clerk.post(
+        f"/staff/cases/{CASE_NO}/reveal",
+        data={"csrf_token": csrf_of(page.text), "field": "id_number", "reason": "电话核实补正材料"},
+    )
+    assert shown.status_code == 200 and FULL_ID in shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    assert FULL_ID not in clerk.get(f"/staff/cases/{CASE_NO}").text  # masked again on the next page
+
+    with systems.runtimes["housing"].db.transaction() as session:
+        (log,) = session.scalars(select(RevealLog)).all()
+        assert (log.username, log.field, log.reason) == ("shouli.350100", "id_number", "电话核实补正材料")
+
+    assert clerk.get("/staff/audit/reveals").status_code == 403  # a clerk does not audit herself
+
+
+def test_the_auditor_reads_the_log_of_her_city_only(systems: Systems) -> None:
+    submit_case(systems)
+    clerk = signed_in_client(systems, "shouli.350100")
+    page = clerk.get(f"/staff/cases/{CASE_NO}")
+    clerk.post(
+        f"/staff/cases/{CASE_NO}/reveal",
+        data={"csrf_token": csrf_of(page.text), "field": "phone", "reason": "联系申请人补充材料"},
+    )
+    fuzhou = signed_in_client(systems, "shenji.350100").get("/staff/audit/reveals")
+    assert fuzhou.status_code == 200 and CASE_NO in fuzhou.text and "联系申请人补充材料" in fuzhou.text
+    xiamen = signed_in_client(systems, "shenji.350200").get("/staff/audit/reveals")
+    assert xiamen.status_code == 200 and CASE_NO not in xiamen.text
