@@ -137,7 +137,7 @@ def login_error_of(html: str) -> str:
 def test_stored_password_hashes_are_argon2id_and_never_the_password(systems: Systems) -> None:
     with systems.runtimes["housing"].db.transaction() as session:
         users = list(session.scalars(select(StaffUser)))
-    assert len(users) == 11  # 10 jurisdictions + 鼓楼区
+    assert len(users) == 19  # 10 jurisdictions + 鼓楼区 + 4 more roles in 福州 and in 厦门
     hasher = PasswordHasher()
     for user in users:
         assert user.password_hash.startswith("$argon2id$"), user.username

@@ -151,3 +151,16 @@ class RevealLog(Base):
     field: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(200))
     revealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Objection(Base):
+    """An objection to a case on public notice (异议): must be resolved before approval."""
+
+    __tablename__ = "objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    objector_name_enc: Mapped[str] = mapped_column(Text)
+    objector_phone_enc: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

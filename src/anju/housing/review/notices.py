@@ -1,0 +1,133 @@
+"""公示: the cases approved in principle, published for the notice period with masked names; objections
+from the public are recorded against the case, which goes to 复核 and cannot be approved until resolved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from anju.core import masking, regions, signing
+from anju.core.httpapi import ApiError, error_responses
+from anju.core.runtime import Runtime
+from anju.housing.models import Case, Objection
+from anju.housing.review.service import TransitionRefused, case_transition
+
+ALLOWED_CALLERS = frozenset({"platform"})
+OBJECTOR_CONTEXT = "housing.objection.objector"
+
+
+class NoticeEntry(BaseModel):
+    """One line of the public notice: never an ID number, never income or status."""
+
+    case_no: str
+    name: str = Field(description="masked, e.g. 林*峰")
+    district: str
+    household_size: int
+    notice_starts_at: str
+    notice_ends_on: str
+
+
+class NoticeList(BaseModel):
+    """A city's current public notice."""
+
+    city_code: str
+    city: str
+    entries: list[NoticeEntry]
+
+
+class ObjectionIn(BaseModel):
+    """An objection from a member of the public, with who they are (kept, not published)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=10, max_length=2000)
+    name: str = Field(min_length=1, max_length=64)
+    phone: str = Field(pattern=r"^1[3-9]\d{9}$")
+
+
+def notice_entries(*, session: Any, city_code: str) -> list[NoticeEntry]:
+    """Cases of a city on public notice now, longest-running first."""
+    cases = session.scalars(
+        select(Case)
+        .where(Case.city_code == city_code, Case.status == "public_notice")
+        .order_by(Case.status_since)
+    )
+    return [
+        NoticeEntry(
+            case_no=c.case_no,
+            name=masking.mask_name(c.applicant_name),
+            district=regions.get(c.district_code).name,
+            household_size=c.household_size,
+            notice_starts_at=c.status_since.isoformat() if c.status_since else "",
+            notice_ends_on=c.notice_ends_on.isoformat() if c.notice_ends_on else "",
+        )
+        for c in cases
+    ]
+
+
+def build_router(*, runtime: Runtime) -> APIRouter:
+    """GET /v1/public-notices/{city_code}; POST /v1/public-notices/{case_no}/objections."""
+    router = APIRouter(prefix="/v1/public-notices", tags=["public notice"])
+
+    def platform_only(caller: signing.VerifiedRequest) -> None:
+        if caller.caller not in ALLOWED_CALLERS:
+            raise ApiError(code="caller_not_allowed", message="该系统无权调用公示接口。", status_code=403)
+
+    @router.get(
+        "/{city_code}",
+        response_model=NoticeList,
+        summary="某市正在公示的公租房申请（姓名脱敏，不含身份证号码）",
+        responses=error_responses(401, 403, 404),
+    )
+    def notices(city_code: str, caller: signing.VerifiedRequest = Depends(runtime.api.verify)) -> NoticeList:
+        platform_only(caller)
+        if not regions.is_jurisdiction(city_code):
+            raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
+        with runtime.db.transaction() as session:
+            entries = notice_entries(session=session, city_code=city_code)
+        return NoticeList(city_code=city_code, city=regions.get(city_code).name, entries=entries)
+
+    @router.post(
+        "/{case_no}/objections",
+        status_code=201,
+        summary="对公示中的申请提出异议（转入复核，异议处理完毕前不得审批）",
+        responses=error_responses(401, 403, 404, 409, 422),
+    )
+    def objection(
+        case_no: str, body: ObjectionIn, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> dict[str, Any]:
+        platform_only(caller)
+        with runtime.db.transaction() as session:
+            case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
+            if case is None:
+                raise ApiError(code="case_unknown", message="没有这件申请。", status_code=404)
+            if case.status not in ("public_notice", "rechecking"):
+                raise ApiError(code="not_on_notice", message="这件申请不在公示期内。", status_code=409)
+            session.add(
+                Objection(
+                    case_id=case.id,
+                    text=body.text.strip(),
+                    objector_name_enc=runtime.cipher.encrypt(body.name.strip(), context=OBJECTOR_CONTEXT),
+                    objector_phone_enc=runtime.cipher.encrypt(body.phone, context=OBJECTOR_CONTEXT),
+                )
+            )
+            if case.status == "public_notice":  # a second objection joins the 复核 already running
+                try:
+                    case_transition(
+                        session=session,
+                        case=case,
+                        event="object",
+                        actor="public",
+                        actor_role="system",
+                        outbox=runtime.tables.outbox,
+                        reason="公示期间收到异议，转入复核。",
+                        channel="web",
+                    )
+                except TransitionRefused as exc:  # pragma: no cover - the table allows it from public_notice
+                    raise ApiError(code=exc.code, message=exc.message, status_code=409) from exc
+        return {"case_no": case_no, "recorded": True}
+
+    return router
