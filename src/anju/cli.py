@@ -123,20 +123,27 @@ def worker(system: Annotated[str, typer.Argument(help="platform | housing")]) ->
 
 
 @app.command()
-def deadlines() -> None:
-    """Enforce housing's statutory deadlines once (deemed acceptance, lapsed 补正); for cron in production."""
+def review_jobs() -> None:
+    """Housing's duties once: statutory deadlines (deemed acceptance, lapsed 补正), then pending decisions
+    sealed; for cron in production (the embedded server runs them every few minutes)."""
     from anju.embedded import runtime_for
+    from anju.housing.review.documents import documents_issue
     from anju.housing.review.service import deadlines_enforce
 
-    runtime = runtime_for("housing", Settings())
+    settings = Settings()
+    runtime = runtime_for("housing", settings)
     try:
         with runtime.db.transaction() as session:
             done = deadlines_enforce(session=session, outbox=runtime.tables.outbox)
+        with runtime.db.transaction() as session:
+            issued = documents_issue(
+                session=session, key_directory=settings.key_directory, cipher=runtime.cipher
+            )
     finally:
         runtime.stop()
     for case_no, event in done:
         console.print(f"{case_no}: {event}")
-    console.print(f"{len(done)} case(s) changed")
+    console.print(f"{len(done)} case(s) changed, {len(issued)} decision(s) issued")
 
 
 app.add_typer(sandbox_app, name="sandbox")

@@ -22,7 +22,7 @@ from anju.core.runtime import Runtime, ensure_keys
 from anju.core.settings import Settings, SystemName
 from anju.housing import app as housing_app
 from anju.housing.records.seed import records_seed_demo
-from anju.housing.review.service import deadlines_loop
+from anju.housing.review.service import review_jobs_loop
 from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
 from anju.platform import app as platform_app
 from anju.sandbox import app as sandbox_app
@@ -94,14 +94,16 @@ class Embedded:
             self.runtimes[system].start_worker_thread()
         housing = self.runtimes["housing"]
         threading.Thread(
-            target=deadlines_loop,
+            target=review_jobs_loop,
             kwargs={
                 "db": housing.db,
                 "outbox": housing.tables.outbox,
+                "cipher": housing.cipher,
+                "key_directory": housing.settings.key_directory,
                 "stop": housing.stop_event,
                 "poll_seconds": housing.settings.deadlines_poll_seconds,
             },
-            name="housing-deadlines",
+            name="housing-review-jobs",
             daemon=True,
         ).start()
 

@@ -9,8 +9,8 @@ import httpx
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from anju.core.pdf import missing_glyphs
 from anju.housing.models import Case
-from anju.platform.applications.receipt import missing_glyphs
 from tests.conftest import Systems
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
 

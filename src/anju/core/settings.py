@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     peer_keys_file: Path | None = Field(
         default=None, description="JSON registry of peer public keys; default: every *.sm2.pub in keys_dir"
     )
+    seal_ca_file: Path | None = Field(
+        default=None, description="PEM of the seal CA whose seals are trusted; default: keys_dir/seal-ca.pem"
+    )
 
     platform_db_url: str | None = None
     housing_db_url: str | None = None

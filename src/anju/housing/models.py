@@ -164,3 +164,22 @@ class Objection(Base):
     objector_name_enc: Mapped[str] = mapped_column(Text)
     objector_phone_enc: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaseDocument(Base):
+    """A written decision (受理通知书, 补正通知书 …) for one status event; sealed when issued."""
+
+    __tablename__ = "case_document"
+    __table_args__ = (UniqueConstraint("case_id", "event_seq", name="uq_case_document_event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(64))
+    pdf_enc: Mapped[str] = mapped_column(
+        Text, default=""
+    )  # SM4-GCM of the base64 sealed PDF; "" until issued
+    digest: Mapped[str] = mapped_column(String(64), default="")  # SM3 of the sealed PDF
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -92,9 +92,9 @@ class ApplicationEvent(Base):
     status: Mapped[str] = mapped_column(String(32))
     office: Mapped[str] = mapped_column(String(100), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
-    due_on: Mapped[date | None] = mapped_column(
-        Date, nullable=True
-    )  # the next step's deadline, if housing set one
+    # The deadline of the step the case is now in, and the title of housing's sealed decision, if any.
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    document: Mapped[str] = mapped_column(String(64), default="")
     message_id: Mapped[str] = mapped_column(String(64), default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

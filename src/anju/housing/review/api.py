@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -12,7 +15,7 @@ from anju.core.outbox import inbox_accept
 from anju.core.runtime import Runtime
 from anju.housing.intake.schemas import Proof
 from anju.housing.models import Case, CaseEvent
-from anju.housing.review import corrections
+from anju.housing.review import corrections, documents
 from anju.housing.review.service import TransitionRefused, case_transition, status_event_payload
 
 ALLOWED_CALLERS = frozenset({"platform"})
@@ -47,6 +50,7 @@ class CaseStatusReceipt(BaseModel):
     office: str
     reason: str
     due_on: str | None = None
+    document: str = ""
 
 
 def build_router(*, runtime: Runtime) -> APIRouter:
@@ -93,6 +97,36 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                 ) from exc
             session.flush()
             return CaseStatusReceipt(**status_event_payload(case=case, record=record))
+
+    @router.get(
+        "/cases/{case_no}/documents/{event_seq}",
+        summary="办件某一环节的书面决定（加盖电子印章的 PDF）",
+        responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 403, 404)},
+        response_class=Response,
+    )
+    def case_document(
+        case_no: str, event_seq: int, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> Response:
+        if caller.caller not in ALLOWED_CALLERS:
+            raise ApiError(code="caller_not_allowed", message="该系统无权获取文书。", status_code=403)
+        with runtime.db.transaction() as session:
+            case = session.scalar(select(Case).where(Case.case_no == case_no))
+            found = (
+                documents.document_pdf(
+                    session=session,
+                    case=case,
+                    event_seq=event_seq,
+                    key_directory=runtime.settings.key_directory,
+                    cipher=runtime.cipher,
+                )
+                if case
+                else None
+            )
+            if found is None:
+                raise ApiError(code="document_unknown", message="没有这份文书。", status_code=404)
+            document, pdf = found
+            headers = {"X-Anju-Document-Title": quote(document.title), "X-Anju-Document-Sm3": document.digest}
+        return Response(pdf, media_type="application/pdf", headers=headers)
 
     @router.post(
         "/cases/{case_no}/corrections",

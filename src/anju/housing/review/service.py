@@ -15,12 +15,13 @@ import yaml
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from anju.core import crypto
 from anju.core.db import Database
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import housing_office_name
 from anju.housing.models import Case, CaseEvent
-from anju.housing.review import deadlines
+from anju.housing.review import deadlines, documents
 
 TRANSITIONS_FILE = Path(__file__).with_name("transitions.yaml")
 BUS_PATH = "/v1/bus/status-events"
@@ -184,6 +185,7 @@ def case_transition(
         occurred_at=now,
     )
     session.add(record)
+    documents.document_record(session=session, case=case, record=record)
     if notify:
         outbox_enqueue(
             session,
@@ -276,6 +278,7 @@ def status_event_payload(*, case: Case, record: CaseEvent) -> dict[str, Any]:
         "office": office_name(case.city_code),
         "reason": record.reason,
         "due_on": case.due_on.isoformat() if case.due_on else None,
+        "document": documents.document_title(record.to_status),
     }
 
 
@@ -284,13 +287,28 @@ def office_name(city_code: str) -> str:
     return housing_office_name(city_code)
 
 
-def deadlines_loop(*, db: Database, outbox: Table, stop: threading.Event, poll_seconds: float) -> None:
-    """Enforce the deadlines now and every ``poll_seconds`` until stopped (a thread of the housing worker)."""
+def review_jobs_loop(
+    *,
+    db: Database,
+    outbox: Table,
+    cipher: crypto.FieldCipher,
+    key_directory: Path,
+    stop: threading.Event,
+    poll_seconds: float,
+) -> None:
+    """Housing's background duties, now and every ``poll_seconds`` until stopped: enforce the statutory
+    deadlines, and issue (seal) the written decisions not yet issued."""
     while not stop.is_set():
         try:
             with db.transaction() as session:
                 for case_no, event in deadlines_enforce(session=session, outbox=outbox):
                     log.info("deadline enforced: %s %s", case_no, event)
+            with db.transaction() as session:
+                issued = documents.documents_issue(
+                    session=session, key_directory=key_directory, cipher=cipher
+                )
+                for case_no, seq in issued:
+                    log.info("decision issued: %s event %s", case_no, seq)
         except Exception:  # a bad pass must not end the loop; the next pass retries
-            log.exception("deadline enforcement failed")
+            log.exception("review jobs failed")
         stop.wait(poll_seconds)

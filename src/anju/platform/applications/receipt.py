@@ -1,9 +1,7 @@
 """The PDF of a submitted application: what the applicant signed, numbered, with its signatures.
 
-fpdf2 lays it out with Noto Sans SC from a pip package (pylopdf-fonts-zh-cn, SIL OFL), embedded and
-subset, so Chinese text renders without any system font; characters Sans lacks fall back to Noto Serif
-SC. Rare characters neither has (CJK Extension B and later, e.g. 𠈌 in a name) are written as their code
-point and listed in a note, never dropped silently — a font covering them is still to be packaged. Numbers a third party could misuse (ID, phone, bank card) are masked as on screen.
+Laid out by core/pdf.py (embedded CJK fonts from pip; rare characters named, never dropped). Numbers a
+third party could misuse (ID, phone, bank card) are masked as on screen.
 """
 
 from __future__ import annotations
@@ -11,21 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from fontTools.ttLib import TTFont
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from pylopdf_fonts_zh_cn import sans_path, serif_path
-
 from anju.core import masking, regions
+from anju.core.pdf import ChineseDocument
 from anju.core.timeutil import to_shanghai
 from anju.core.vocab import APPLICANT_GROUP_LABELS
 from anju.platform.applications.signed import SignedDocument
 from anju.platform.catalog.service import answer_display, form_catalog, is_blank
-
-FONT, FALLBACK = "NotoSansSC", "NotoSerifSC"
 
 
 @dataclass(frozen=True)
@@ -38,18 +29,6 @@ class ReceiptFacts:
     district_code: str
     applicant_group: str
     office: str
-
-
-@lru_cache(maxsize=2)
-def _cmap(path: str) -> frozenset[int]:
-    font = TTFont(path, lazy=True)
-    return frozenset(font.getBestCmap())
-
-
-def missing_glyphs(text: str) -> set[str]:
-    """Characters neither embedded font can draw (should always be empty for Chinese text)."""
-    have = _cmap(str(sans_path())) | _cmap(str(serif_path()))
-    return {c for c in text if not c.isspace() and ord(c) not in have}
 
 
 def _rows(document: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -79,27 +58,12 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
     """The receipt as PDF bytes."""
     application = next(d for d in documents if d.kind == "application")
     body = json.loads(application.content)
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"公租房申请 {facts.application_no}")
-    pdf.set_author("福建省公租房申请集成化办理平台")
-    pdf.set_creation_date(facts.submitted_at)
-    pdf.add_font(FONT, fname=str(sans_path()))
-    pdf.add_font(FALLBACK, fname=str(serif_path()))
-    pdf.set_fallback_fonts([FALLBACK])
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    width = pdf.epw
-
-    unrenderable: set[str] = set()
-
-    def line(text: str, *, size: float = 11, height: float = 7) -> None:
-        missing = missing_glyphs(text)
-        unrenderable.update(missing)
-        for c in missing:  # never a silent blank: the character is named by its code point
-            text = text.replace(c, f"〔U+{ord(c):04X}〕")
-        pdf.set_font(FONT, size=size)
-        pdf.multi_cell(width, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
+    doc = ChineseDocument(
+        title=f"公租房申请 {facts.application_no}",
+        author="福建省公租房申请集成化办理平台",
+        created=facts.submitted_at,
+    )
+    line = doc.line
     line("福建省公共租赁住房申请", size=18, height=10)
     line(f"申请编号：{facts.application_no}", size=13, height=8)
     line(
@@ -109,18 +73,18 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
     place = f"{regions.get(facts.city_code).name} {regions.get(facts.district_code).name}"
     line(f"申请地区：{place}　申请人类别：{APPLICANT_GROUP_LABELS.get(facts.applicant_group, '')}")
     line(f"受理部门：{facts.office}")
-    pdf.ln(3)
+    doc.space(3)
     line("家庭成员", size=13, height=8)
     for m in body["household"]:
         line(f"· {masking.mask_name(m['name'])}　{m['relation']}　{masking.mask_id_number(m['id_number'])}")
     for label, rows in _rows(body):
         if not rows:
             continue
-        pdf.ln(2)
+        doc.space(2)
         line(label, size=13, height=8)
         for name, value in rows:
             line(f"{name}：{value}")
-    pdf.ln(3)
+    doc.space(3)
     line("电子签名", size=13, height=8)
     for d in documents:
         s = d.signature
@@ -128,19 +92,11 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
             f"{d.title}：由{s.signer_name}签署，签名编号 {s.serial}，{s.signed_at[:19].replace('T', ' ')} UTC"
         )
         line(f"文件 SM3 摘要 {s.document_sm3}", size=8, height=5)
-    if unrenderable:
-        pdf.ln(2)
-        codes = "、".join(f"U+{ord(c):04X}" for c in sorted(unrenderable))
-        line(
-            f"说明：{codes} 为生僻字，本文件的字体无法显示，以〔U+编码〕标出；以电子签名的申请表为准。",
-            size=9,
-            height=5,
-        )
-    pdf.ln(3)
+    doc.space(3)
     line(
         "本文件由福建省公租房申请集成化办理平台生成，内容与申请人电子签名的申请表一致。"
         "办理进度可登录平台查询。",
         size=9,
         height=5,
     )
-    return bytes(pdf.output())
+    return doc.finish()

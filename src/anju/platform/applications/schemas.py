@@ -30,6 +30,9 @@ class StatusEvent(BaseModel):
     due_on: date | None = Field(
         default=None, description="the deadline of the step the case is now in (the applicant's, during 补正)"
     )
+    document: str = Field(
+        default="", max_length=64, description="title of the sealed written decision for this event, if any"
+    )
 
 
 class BusReceipt(BaseModel):

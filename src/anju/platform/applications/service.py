@@ -362,6 +362,7 @@ def status_event_apply(
             office=event.office,
             reason=event.reason,
             due_on=event.due_on,
+            document=event.document,
             message_id=message_id,
             occurred_at=_aware(event.occurred_at),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -13,7 +14,7 @@ from anju.core import regions
 from anju.core.runtime import Runtime
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name, status_label
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.platform.applications import corrections, household, receipt, signed
+from anju.platform.applications import corrections, decisions, household, receipt, signed
 from anju.platform.applications import service as applications
 from anju.platform.identity import service as identity
 from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
@@ -181,7 +182,14 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             if application is None:
                 return application_missing(request)
             timeline = [
-                {"status": e.status, "at": e.occurred_at, "office": e.office, "reason": e.reason}
+                {
+                    "status": e.status,
+                    "at": e.occurred_at,
+                    "office": e.office,
+                    "reason": e.reason,
+                    "document": e.document,
+                    "seq": e.seq,
+                }
                 for e in applications.application_timeline(session=session, application=application)
             ]
             view = {
@@ -259,6 +267,63 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "Cache-Control": "no-store",
             },
         )
+
+    @router.get("/applications/{application_no}/decisions/{event_seq}.pdf", name="application_decision")
+    def application_decision(
+        request: Request,
+        application_no: str,
+        event_seq: int,
+        applicant_id: int = Depends(current_applicant_id),
+    ) -> Response:
+        with runtime.db.transaction() as session:
+            application = applications.application_get_for(
+                session=session, applicant_id=applicant_id, application_no=application_no
+            )
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if application is None or applicant is None:
+                return application_missing(request)
+            subject = applicant.subject
+        try:
+            pdf = decisions.decision_fetch(
+                client=runtime.client, case_no=application_no, event_seq=event_seq, user=subject
+            )
+        except decisions.DecisionUnavailable as exc:
+            return render(
+                request,
+                "error.html",
+                {"title": "无法下载文书", "message": exc.message, "code": exc.code},
+                status_code=404 if exc.code == "document_unknown" else 503,
+            )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{application_no}-{event_seq:02d}.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @router.get("/decisions/verify", name="decision_verify")
+    def verify_form(request: Request) -> Response:
+        return render(request, "verify.html", {"title": "文书验证", "check": None, "error": ""})
+
+    @router.post("/decisions/verify", name="decision_verify_submit", dependencies=[Depends(require_csrf)])
+    async def verify_submit(request: Request) -> Response:
+        form = await request.form()
+        upload = form.get("file")
+        data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+        if not data:
+            return render(
+                request,
+                "verify.html",
+                {"title": "文书验证", "check": None, "error": "请选择要核验的 PDF 文件。"},
+                400,
+            )
+        trusted = decisions.trusted_seal_ca(runtime.settings.key_directory, runtime.settings.seal_ca_file)
+        check = await anyio.to_thread.run_sync(
+            lambda: decisions.decision_verify(data, trusted_ca_pem=trusted)
+        )
+        return render(request, "verify.html", {"title": "文书验证", "check": check, "error": ""})
 
     @router.get("/applications/{application_no}/withdraw", name="application_withdraw")
     def withdraw_confirm(

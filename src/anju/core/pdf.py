@@ -1,0 +1,67 @@
+"""PDF documents in Chinese with no system font: fpdf2 with Noto Sans SC / Serif SC from a pip package
+(pylopdf-fonts-zh-cn, SIL OFL), embedded and subset (docs/decisions/0008-e-signature-and-receipt.md).
+
+Characters neither font has (CJK Extension B and later, e.g. 𠈌) are written as their code point and
+listed in a closing note, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from pylopdf_fonts_zh_cn import sans_path, serif_path
+
+FONT, FALLBACK = "NotoSansSC", "NotoSerifSC"
+
+
+@lru_cache(maxsize=2)
+def _cmap(path: str) -> frozenset[int]:
+    font = TTFont(path, lazy=True)
+    return frozenset(font.getBestCmap())
+
+
+def missing_glyphs(text: str) -> set[str]:
+    """Characters neither embedded font can draw (should be empty for ordinary Chinese text)."""
+    have = _cmap(str(sans_path())) | _cmap(str(serif_path()))
+    return {c for c in text if not c.isspace() and ord(c) not in have}
+
+
+class ChineseDocument:
+    """An A4 document written line by line; ``finish`` adds the rare-character note and returns bytes."""
+
+    def __init__(self, *, title: str, author: str, created: datetime) -> None:
+        self.pdf = FPDF(format="A4")
+        self.pdf.set_title(title)
+        self.pdf.set_author(author)
+        self.pdf.set_creation_date(created)
+        self.pdf.add_font(FONT, fname=str(sans_path()))
+        self.pdf.add_font(FALLBACK, fname=str(serif_path()))
+        self.pdf.set_fallback_fonts([FALLBACK])
+        self.pdf.set_auto_page_break(auto=True, margin=18)
+        self.pdf.add_page()
+        self.unrenderable: set[str] = set()
+
+    def line(self, text: str, *, size: float = 11, height: float = 7, align: str = "L") -> None:
+        """A paragraph (wrapped to the page width)."""
+        missing = missing_glyphs(text)
+        self.unrenderable.update(missing)
+        for c in missing:
+            text = text.replace(c, f"〔U+{ord(c):04X}〕")
+        self.pdf.set_font(FONT, size=size)
+        self.pdf.multi_cell(self.pdf.epw, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align=align)
+
+    def space(self, mm: float = 3) -> None:
+        """Vertical space."""
+        self.pdf.ln(mm)
+
+    def finish(self) -> bytes:
+        """The PDF bytes."""
+        if self.unrenderable:
+            self.space(2)
+            codes = "、".join(f"U+{ord(c):04X}" for c in sorted(self.unrenderable))
+            self.line(f"说明：{codes} 为生僻字，本文件的字体无法显示，以〔U+编码〕标出。", size=9, height=5)
+        return bytes(self.pdf.output())

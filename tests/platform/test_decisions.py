@@ -1,0 +1,84 @@
+"""Written decisions: sealed by the city's office, downloaded by the applicant, verifiable by anyone."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import httpx
+from pypdf import PdfReader
+
+from tests.conftest import Systems
+from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
+
+
+def pdf_text(content: bytes) -> str:
+    pages = PdfReader(io.BytesIO(content)).pages
+    return "".join("".join(page.extract_text().replace("\x00", "").split()) for page in pages)
+
+
+def submitted_and_decided(
+    live: Systems, browser: httpx.Client, clerk: httpx.Client, event: str, reason: str
+) -> str:
+    platform, housing = live.settings.base_url("platform"), live.settings.base_url("housing")
+    form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+    done = application_fill_and_submit(browser, platform, form.text)
+    number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+    live.runtimes["platform"].outbox_worker().run_once()
+    staff_sign_in(clerk, housing, username="shouli.350100")
+    page = clerk.get(f"{housing}/staff/cases/{number}")
+    clerk.post(
+        f"{housing}/staff/cases/{number}/events",
+        data={"csrf_token": csrf_of(page.text), "event": event, "reason": reason},
+    )
+    live.runtimes["housing"].outbox_worker().run_once()
+    return number
+
+
+def test_the_acceptance_notice_is_sealed_downloadable_and_verifies(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser, httpx.Client(timeout=10) as clerk:
+        number = submitted_and_decided(live, browser, clerk, "accept", "")
+        page = browser.get(f"{platform}/applications/{number}")
+        links = re.findall(r'class="decision-link" href="([^"]+)">下载《([^》]+)》', page.text)
+        assert [title for _, title in links] == ["受理通知书"]  # one per decision, none for 初审中
+        pdf = browser.get(
+            links[0][0]
+            if links[0][0].startswith("http")
+            else platform + links[0][0].removeprefix("/platform")
+        )
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+        text = pdf_text(pdf.content)
+        assert "受理通知书" in text and number in text and "欧阳娜娜" in text and "福州市住房保障部门" in text
+
+        form = browser.get(f"{platform}/decisions/verify")
+        good = browser.post(
+            f"{platform}/decisions/verify",
+            data={"csrf_token": csrf_of(form.text)},
+            files={"file": ("受理通知书.pdf", pdf.content, "application/pdf")},
+        )
+        assert "印章有效：福州市住房保障部门（电子印章）" in good.text
+        altered = bytearray(pdf.content)
+        altered[12] ^= 0x01
+        bad = browser.post(
+            f"{platform}/decisions/verify",
+            data={"csrf_token": csrf_of(form.text)},
+            files={"file": ("受理通知书.pdf", bytes(altered), "application/pdf")},
+        )
+        assert "被改动" in bad.text and "印章有效" not in bad.text
+
+    with httpx.Client(timeout=10) as stranger:
+        applicant_sign_in(stranger, platform, id_number="350102199203150519")
+        assert stranger.get(f"{platform}/applications/{number}/decisions/2.pdf").status_code == 404
+
+
+def test_a_refusal_states_its_reasons_and_the_applicants_rights(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser, httpx.Client(timeout=10) as clerk:
+        number = submitted_and_decided(
+            live, browser, clerk, "not_accept", "申请人户籍及居住证均不在本市，不属于本机关受理范围。"
+        )
+        pdf = browser.get(f"{platform}/applications/{number}/decisions/2.pdf")
+    text = pdf_text(pdf.content)
+    assert "不予受理通知书" in text and "不属于本机关受理范围" in text
+    assert "六十日内依法申请行政复议" in text and "六个月内依法向人民法院提起行政诉讼" in text
