@@ -58,6 +58,7 @@ bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python bench/outbox.py
 	PYTHONPATH=. $(BIN)/python bench/backfill.py
 	PYTHONPATH=. $(BIN)/python bench/burden.py
+	PYTHONPATH=. $(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/population.py --people 100000
 
 clean:

@@ -1,0 +1,184 @@
+"""Submissions at a steady rate, delivered by separate worker processes to housing in its own process.
+
+Usage: PYTHONPATH=. python bench/pipeline.py [--rate 20] [--seconds 60] [--workers 2]
+                                            [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
+
+Processes: housing's app (`anju serve housing`, uvicorn) and N platform outbox workers (`anju worker
+platform`); this process plays the platform's submit step, committing one application (with its outbox
+message, in one transaction, exactly as the web submit does) every 1/rate seconds. Delivery time is from the
+application's submitted_at to the case's received_at in housing. Lost = submitted but never stored within
+the drain time; duplicated = stored more than once. Prints a table, then one `metric: value` line each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, func, select, text
+
+from anju.core.settings import Settings
+from anju.embedded import runtime_for
+from anju.housing.models import Case, CaseEvent
+from anju.platform.models import Application
+from tests.support.env import free_port
+from tests.support.factories import submit_application
+
+DRAIN_SECONDS = 60
+
+
+def postgres_databases(base: str) -> tuple[str, str]:
+    """Fresh bench databases on the server (dropped and created)."""
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    urls = []
+    with admin.connect() as conn:
+        for name in ("anju_bench_platform", "anju_bench_housing"):
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+            urls.append(f"{base}/{name}")
+    admin.dispose()
+    return urls[0], urls[1]
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--postgres", default=None, help="server URL without database name")
+    args = parser.parse_args()
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        env = {
+            **os.environ,
+            "ANJU_VAR_DIR": tmp,
+            "ANJU_KEYS_DIR": str(Path(tmp) / "keys"),
+            "ANJU_HOUSING_URL": f"http://127.0.0.1:{port}",
+        }
+        if args.postgres:
+            env["ANJU_PLATFORM_DB_URL"], env["ANJU_HOUSING_DB_URL"] = postgres_databases(args.postgres)
+        anju = [str(Path(sys.executable).parent / "anju")]
+        subprocess.run([*anju, "migrate"], env=env, check=True, capture_output=True)
+        logs = open(Path(tmp) / "processes.log", "w")  # noqa: SIM115 - closed below
+        processes = [
+            subprocess.Popen(
+                [*anju, "serve", "housing", "--port", str(port), "--no-workers"],
+                env=env,
+                stdout=logs,
+                stderr=logs,
+            )
+        ]
+        processes += [
+            subprocess.Popen([*anju, "worker", "platform"], env=env, stdout=logs, stderr=logs)
+            for _ in range(args.workers)
+        ]
+        os.environ.update({k: v for k, v in env.items() if k.startswith("ANJU_")})
+        settings = Settings()
+        platform, housing = runtime_for("platform", settings), runtime_for("housing", settings)
+        try:
+            for _ in range(100):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            total = int(args.rate * args.seconds)
+            numbers = []
+            started = time.perf_counter()
+            behind = 0.0
+            for i in range(total):
+                due = started + i / args.rate
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                else:
+                    behind = max(behind, -wait)
+                numbers.append(submit_application(platform, subject=f"bench-{i % 50}"))
+            submit_seconds = time.perf_counter() - started
+            deadline = time.perf_counter() + DRAIN_SECONDS
+            while time.perf_counter() < deadline:
+                with housing.db.transaction() as session:
+                    stored = session.scalar(select(func.count()).select_from(Case)) or 0
+                if stored >= total:
+                    break
+                time.sleep(0.5)
+            with platform.db.transaction() as session:
+                submitted = dict(
+                    session.execute(
+                        select(Application.application_no, Application.submitted_at).where(
+                            Application.application_no.in_(numbers)
+                        )
+                    ).all()
+                )
+            with housing.db.transaction() as session:
+                received = dict(session.execute(select(Case.case_no, Case.received_at)).all())
+                receipts = session.execute(
+                    select(Case.case_no, func.count())
+                    .join(CaseEvent, CaseEvent.case_id == Case.id)
+                    .where(CaseEvent.event == "receive")
+                    .group_by(Case.case_no)
+                ).all()
+        finally:
+            for p in processes:
+                p.terminate()
+            for p in processes:
+                p.wait(timeout=10)
+            logs.close()
+            platform.stop()
+            housing.stop()
+    delays = sorted(
+        (received[n] - submitted[n]).total_seconds() * 1000
+        for n in numbers
+        if n in received and n in submitted
+    )
+    lost = sum(1 for n in numbers if n not in received)
+    duplicated = sum(count - 1 for _, count in receipts if count > 1)
+    p95 = delays[max(0, int(len(delays) * 0.95) - 1)] if delays else float("nan")
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    table = Table(
+        title=f"Pipeline on {backend}: {args.rate:g}/s for {args.seconds:g} s, {args.workers} worker process(es)"
+    )
+    for column in (
+        "submitted",
+        "delivered",
+        "lost",
+        "duplicated",
+        "p50 ms",
+        "p95 ms",
+        "max ms",
+        "submit lag s",
+    ):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(len(numbers)),
+        str(len(delays)),
+        str(lost),
+        str(duplicated),
+        f"{statistics.median(delays):.0f}" if delays else "-",
+        f"{p95:.0f}",
+        f"{delays[-1]:.0f}" if delays else "-",
+        f"{behind:.2f}",
+    )
+    console.print(table)
+    console.print(f"submitting took {submit_seconds:.1f} s (target {args.seconds:g} s)")
+    print(f"pipeline_submissions: {len(numbers)}")
+    print(f"pipeline_delivered: {len(delays)}")
+    print(f"pipeline_lost: {lost}")
+    print(f"pipeline_duplicated: {duplicated}")
+    print(f"pipeline_delivery_p95_ms: {p95:.0f}")
+
+
+if __name__ == "__main__":
+    main()
