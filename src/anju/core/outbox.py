@@ -322,8 +322,10 @@ class OutboxWorker:
         policy: RetryPolicy,
         lease_seconds: float = 60.0,
         owner: str | None = None,
+        batch_size: int = 20,
     ) -> None:
         self.db = db
+        self.batch_size = batch_size
         self.table = table
         self.sender = sender
         self.policy = policy
@@ -333,7 +335,12 @@ class OutboxWorker:
     def run_once(self, *, now: datetime | None = None) -> int:
         """Deliver every message due now; returns how many were attempted."""
         messages = outbox_claim(
-            self.db, self.table, owner=self.owner, lease_seconds=self.lease_seconds, now=now
+            self.db,
+            self.table,
+            owner=self.owner,
+            lease_seconds=self.lease_seconds,
+            now=now,
+            limit=self.batch_size,
         )
         for message in messages:
             try:

@@ -75,6 +75,7 @@ class Runtime:
                 max_delay_seconds=s.outbox_max_delay_seconds,
             ),
             lease_seconds=s.outbox_lease_seconds,
+            batch_size=s.outbox_batch_size,
             owner=owner,
         )
 
