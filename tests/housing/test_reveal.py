@@ -51,3 +51,13 @@ def test_the_auditor_reads_the_log_of_her_city_only(systems: Systems) -> None:
     assert fuzhou.status_code == 200 and CASE_NO in fuzhou.text and "联系申请人补充材料" in fuzhou.text
     xiamen = signed_in_client(systems, "shenji.350200").get("/staff/audit/reveals")
     assert xiamen.status_code == 200 and CASE_NO not in xiamen.text
+
+
+def test_a_clerk_finds_a_case_by_the_applicants_id_number_and_sees_it_masked(systems: Systems) -> None:
+    submit_case(systems)
+    clerk = signed_in_client(systems, "shouli.350100")
+    found = clerk.get("/staff/", params={"q": FULL_ID})
+    assert CASE_NO in found.text and FULL_ID not in found.text
+    assert CASE_NO not in clerk.get("/staff/", params={"q": "350102199203150519"}).text  # someone else
+    xiamen = signed_in_client(systems, "shouli.350200").get("/staff/", params={"q": FULL_ID})
+    assert CASE_NO not in xiamen.text  # not in her region

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from anju.core import masking, regions
+from anju.core import idcard, masking, regions
 from anju.core.runtime import Runtime
 from anju.core.vocab import (
     APPLICANT_GROUP_LABELS,
@@ -110,7 +110,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     "received_at": c.received_at,
                     "due": service.case_due(case=c),
                 }
-                for c in service.staff_queue(session=session, staff=staff, search=q)
+                for c in service.staff_queue(
+                    session=session, staff=staff, search=q, index=runtime.blind_index
+                )
             ]
             me = _staff_view(staff)
         counts = {
@@ -120,7 +122,17 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         return render(
             request,
             "staff_queue.html",
-            {"title": "待办办件", "rows": rows, "me": me, "q": q, "counts": counts},
+            {
+                "title": "待办办件",
+                "rows": rows,
+                "me": me,
+                # an ID number typed into the search is not echoed back in full
+                "q": "" if idcard.is_valid(q.strip()) else q,
+                "searched": masking.mask_id_number(q.strip().upper())
+                if idcard.is_valid(q.strip())
+                else q.strip(),
+                "counts": counts,
+            },
         )
 
     def case_missing(request: Request) -> Response:

@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from anju.core import regions
+from anju.core import crypto, idcard, regions
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.housing.models import Case, StaffUser
 from anju.housing.review import deadlines
@@ -112,16 +112,29 @@ def _in_scope(query: Select[Any], staff: StaffUser) -> Select[Any]:
 
 
 def staff_queue(
-    *, session: Session, staff: StaffUser, statuses: tuple[str, ...] | None = None, search: str = ""
+    *,
+    session: Session,
+    staff: StaffUser,
+    statuses: tuple[str, ...] | None = None,
+    search: str = "",
+    index: crypto.BlindIndex | None = None,
 ) -> list[Case]:
-    """Cases in the staff member's region in their role's statuses (or those given), most urgent first;
-    ``search`` narrows to an application number."""
+    """Cases in the staff member's region in their role's statuses (or those given), most urgent first.
+
+    ``search`` finds one application number, or every case of one ID number (looked up by its blind
+    index, so the number itself is never stored or compared in clear) — in any status.
+    """
     statuses = statuses if statuses is not None else queue_statuses(staff.role)
     query = _in_scope(select(Case), staff)
-    if statuses is not None:
+    term = search.strip().upper()
+    if term and index is not None and idcard.is_valid(term):
+        query = query.where(
+            Case.applicant_id_bidx == index.digest(idcard.parse(term).number, kind="id_number")
+        )
+    elif term:
+        query = query.where(Case.case_no == term)
+    elif statuses is not None:
         query = query.where(or_(*(Case.status == s for s in statuses)))
-    if search.strip():
-        query = query.where(Case.case_no == search.strip().upper())
     query = query.order_by(Case.due_on.is_(None), Case.due_on, Case.submitted_at)
     return list(session.scalars(query))
 
