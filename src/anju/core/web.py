@@ -73,3 +73,12 @@ def install_page_errors(
             },
             status_code=403,
         )
+
+
+async def form_file(request: Request, name: str) -> tuple[str, bytes]:
+    """The file uploaded in a multipart form field, as (filename, content); ("", b"") when none."""
+    form = await request.form()
+    upload = form.get(name)
+    if upload is None or isinstance(upload, str):
+        return "", b""
+    return upload.filename or "", await upload.read()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
@@ -53,6 +54,15 @@ class CaseStatusReceipt(BaseModel):
     document: str = ""
 
 
+def latest_receipt(session: Any, case: Case) -> CaseStatusReceipt:
+    """The case's latest status event, as answered to a request repeated after it took effect."""
+    last = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
+    ).first()
+    assert last is not None
+    return CaseStatusReceipt(**status_event_payload(case=case, record=last))
+
+
 def build_router(*, runtime: Runtime) -> APIRouter:
     """The withdrawal route."""
     router = APIRouter(prefix="/v1", tags=["review"])
@@ -73,11 +83,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
             if case is None:
                 raise ApiError(code="case_unknown", message="住房保障部门尚未收到这件申请。", status_code=404)
             if case.status == "withdrawn":  # asked twice: the same answer
-                last = session.scalars(
-                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
-                ).first()
-                assert last is not None
-                return CaseStatusReceipt(**status_event_payload(case=case, record=last))
+                return latest_receipt(session, case)
             try:
                 record = case_transition(
                     session=session,
@@ -151,11 +157,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                 topic="case.corrections",
             )
             if not fresh:  # delivered again: the same answer, nothing recorded twice
-                last = session.scalars(
-                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
-                ).first()
-                assert last is not None
-                return CaseStatusReceipt(**status_event_payload(case=case, record=last))
+                return latest_receipt(session, case)
             try:
                 record = corrections.corrections_receive(
                     session=session,

@@ -46,6 +46,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         }
         return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
+    def staff_of(session: Any, staff_id: int) -> StaffUser:
+        staff: StaffUser | None = session.get(StaffUser, staff_id)
+        if staff is None:  # the account was removed while signed in
+            raise StaffSignInRequired()
+        return staff
+
     def current_staff_id(web: WebSession = Depends(web_session)) -> int:
         staff_id = web.get("staff_id")
         if staff_id is None:
@@ -97,9 +103,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     @router.get("/", name="staff_queue")
     def queue(request: Request, q: str = "", staff_id: int = Depends(current_staff_id)) -> Response:
         with runtime.db.transaction() as session:
-            staff = session.get(StaffUser, staff_id)
-            if staff is None:
-                raise StaffSignInRequired()
+            staff = staff_of(session, staff_id)
             rows: list[dict[str, Any]] = [
                 {
                     "case_no": c.case_no,
@@ -192,9 +196,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     @router.get("/cases/{case_no}", name="staff_case")
     def case_page(request: Request, case_no: str, staff_id: int = Depends(current_staff_id)) -> Response:
         with runtime.db.transaction() as session:
-            staff = session.get(StaffUser, staff_id)
-            if staff is None:
-                raise StaffSignInRequired()
+            staff = staff_of(session, staff_id)
             case = service.staff_case(session=session, staff=staff, case_no=case_no)
             if case is None:
                 return case_missing(request)
@@ -211,9 +213,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     ) -> Response:
         """Show one full number on this response only, after logging who asked and why."""
         with runtime.db.transaction() as session:
-            staff = session.get(StaffUser, staff_id)
-            if staff is None:
-                raise StaffSignInRequired()
+            staff = staff_of(session, staff_id)
             case = service.staff_case(session=session, staff=staff, case_no=case_no)
             if case is None:
                 return case_missing(request)
@@ -232,9 +232,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     @router.get("/audit/reveals", name="staff_reveals")
     def reveals(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
         with runtime.db.transaction() as session:
-            staff = session.get(StaffUser, staff_id)
-            if staff is None:
-                raise StaffSignInRequired()
+            staff = staff_of(session, staff_id)
             if staff.role not in ("auditor", "city_admin"):
                 return render(
                     request,
@@ -267,9 +265,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         reason: str = Form(""),
     ) -> Response:
         with runtime.db.transaction() as session:
-            staff = session.get(StaffUser, staff_id)
-            if staff is None:
-                raise StaffSignInRequired()
+            staff = staff_of(session, staff_id)
             case = service.staff_case(session=session, staff=staff, case_no=case_no)
             if case is None:
                 return render(
@@ -323,9 +319,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         from anju.housing.intake.service import case_evidence
 
         with runtime.db.transaction() as session:
-            staff = session.get(StaffUser, staff_id)
-            if staff is None:
-                raise StaffSignInRequired()
+            staff = staff_of(session, staff_id)
             case = service.staff_case(session=session, staff=staff, case_no=case_no)
             proofs = (
                 [p for e in case_evidence(case=case, cipher=runtime.cipher) for p in e.get("proofs", [])]
@@ -364,9 +358,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         from anju.housing.intake.service import ATTACHMENT_CONTEXT, attachments_of
 
         with runtime.db.transaction() as session:
-            staff = session.get(StaffUser, staff_id)
-            if staff is None:
-                raise StaffSignInRequired()
+            staff = staff_of(session, staff_id)
             case = service.staff_case(session=session, staff=staff, case_no=case_no)
             found = (
                 [a for a in attachments_of(session=session, case=case) if a.id == attachment_id]

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from anju.core.runtime import Runtime
+from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf
 from anju.platform.applications import corrections
 from anju.platform.applications import service as applications
@@ -80,10 +81,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     async def file_add(
         request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
     ) -> Response:
-        form = await request.form()
-        upload = form.get("file")
-        data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
-        filename = (upload.filename or "") if upload is not None and not isinstance(upload, str) else ""
+        filename, data = await form_file(request, "file")
 
         def store() -> dict[str, Any] | None:
             with runtime.db.transaction() as session:

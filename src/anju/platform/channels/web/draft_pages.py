@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from anju.core import masking
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
+from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household
 from anju.platform.backfill import service as backfill
@@ -301,10 +302,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
     async def proof_upload(
         request: Request, draft_id: int, result_id: int, web: WebSession = Depends(web_session)
     ) -> Response:
-        form = await request.form()
-        upload = form.get("proof")
-        data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
-        filename = upload.filename or "" if upload is not None and not isinstance(upload, str) else ""
+        filename, data = await form_file(request, "proof")
 
         def store() -> tuple[bool, str, list[dict[str, Any]]]:
             applicant_id = signed_in_applicant_id(web)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from anju.core import masking, regions
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
+from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household, signed
 from anju.platform.applications import service as applications
@@ -341,10 +342,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     async def files_add(
         request: Request, draft_id: int, section: str, web: WebSession = Depends(web_session)
     ) -> Response:
-        form = await request.form()
-        upload = form.get("file")
-        data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
-        filename = (upload.filename or "") if upload is not None and not isinstance(upload, str) else ""
+        filename, data = await form_file(request, "file")
 
         def store() -> Response | None:
             applicant_id = signed_in_applicant_id(web)

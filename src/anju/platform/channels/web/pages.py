@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from anju.core import regions
 from anju.core.runtime import Runtime
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name, status_label
+from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import corrections, decisions, household, receipt, signed
 from anju.platform.applications import service as applications
@@ -309,9 +310,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
 
     @router.post("/decisions/verify", name="decision_verify_submit", dependencies=[Depends(require_csrf)])
     async def verify_submit(request: Request) -> Response:
-        form = await request.form()
-        upload = form.get("file")
-        data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+        _filename, data = await form_file(request, "file")
         if not data:
             return render(
                 request,
