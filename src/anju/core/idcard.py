@@ -6,12 +6,12 @@ at issuance, so numbers with retired codes (350182 长乐市, 350402 梅列区, 
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from anju.core import periods
 from anju.core.timeutil import today_shanghai
 
 __all__ = [
@@ -161,10 +161,4 @@ def age_on(birth_date: date, *, on: date) -> int:
     """Whole years of age on a date; a 29 February birthday falls on 28 February in common years."""
     if on < birth_date:
         raise ValueError("the date is before the birth date")
-    month, day = birth_date.month, birth_date.day
-    if (month, day) == (2, 29) and not calendar.isleap(on.year):
-        day = 28
-    years = on.year - birth_date.year
-    if (on.month, on.day) < (month, day):
-        years -= 1
-    return years
+    return periods.whole_years(birth_date, on=on)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from anju.core import periods
+
 LEVELS = ["中专", "大专", "本科", "硕士", "博士"]
 MARITAL = {
     "已婚": "已婚",
@@ -75,9 +77,7 @@ def latest_employer(fields: dict[str, Any], today: date) -> str | None:
 
 def insured_months_36(fields: dict[str, Any], today: date) -> int:
     """Months with a contribution among the 36 months before today's month (cumulative rule)."""
-    index = today.year * 12 + today.month - 1
-    window = {f"{(i) // 12:04d}-{(i) % 12 + 1:02d}" for i in range(index - 36, index)}
-    return len({m["month"] for m in fields.get("contributions", [])} & window)
+    return periods.insurance_months((m["month"] for m in fields.get("contributions", [])), on=today)[1]
 
 
 # Application-scope derivations see every member's answer: {id_number: fields}.
@@ -103,11 +103,7 @@ def owned_area(members: dict[str, dict[str, Any]], today: date) -> int | None:
 
 def sold_within_5_years(members: dict[str, dict[str, Any]], today: date) -> str:
     """Whether any member sold or transferred a home in the 5 years before today ("yes"/"no")."""
-    cutoff = (
-        today.replace(year=today.year - 5).isoformat()
-        if not (today.month == 2 and today.day == 29)
-        else date(today.year - 5, 2, 28).isoformat()
-    )
+    cutoff = periods.years_before(today, 5).isoformat()
     sold = any(
         h.get("disposed_on") and h["disposed_on"] >= cutoff
         for f in members.values()
