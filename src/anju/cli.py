@@ -16,6 +16,7 @@ from anju.core.settings import SYSTEMS, Settings, SystemName
 # authlib 1.9 nags that its httpx integration will move to httpx2; nothing for an operator to act on.
 warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
 
+from anju.housing.eligibility.cli import eligibility_app  # noqa: E402 - after the warning filter
 from anju.platform.catalog.cli import catalog_app  # noqa: E402 - after the warning filter
 from anju.sandbox.population.cli import sandbox_app  # noqa: E402 - after the warning filter
 
@@ -148,6 +149,7 @@ def review_jobs() -> None:
 
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(eligibility_app, name="eligibility")
 
 
 def main() -> None:

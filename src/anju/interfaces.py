@@ -58,6 +58,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "housing-intake.openapi.json": _only(housing, "/v1/cases"),
         "housing-assistance.openapi.json": _only(housing, "/v1/assistance/"),
         "housing-public-notices.openapi.json": _only(housing, "/v1/public-notices/"),
+        "housing-eligibility.openapi.json": _only(housing, "/v1/eligibility/"),
         "platform-bus.openapi.json": _only(platform, "/v1/bus/"),
         "sandbox-sources.openapi.json": _only(sandbox, "/v1/sources/"),
         "sandbox-esign.openapi.json": _only(sandbox, "/v1/esign/"),

@@ -1,0 +1,1 @@
+"""Local eligibility rules as dated data, evaluated with an explanation (issue 6; eligibility-defaults.md)."""

@@ -1,0 +1,49 @@
+"""POST /v1/eligibility/evaluations: the evaluator as housing's API (the platform's pre-check uses it)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
+
+from anju.core import signing
+from anju.core.httpapi import ApiError, error_responses
+from anju.core.runtime import Runtime
+from anju.housing.eligibility.evaluate import evaluate
+from anju.housing.eligibility.params import NoRuleInForce
+from anju.housing.eligibility.situation import Situation
+
+ALLOWED_CALLERS = frozenset({"platform"})
+
+
+class EvaluationRequest(BaseModel):
+    """A household situation and the date to evaluate it on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    situation: Situation
+    on: date
+
+
+def build_router(*, runtime: Runtime) -> APIRouter:
+    """The evaluation route."""
+    router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
+
+    @router.post(
+        "/evaluations",
+        summary="按申请城市当时有效的规则判断一户家庭可申请的类别，并逐条说明（只作参考，不作决定）",
+        responses=error_responses(401, 403, 422),
+    )
+    def evaluation(
+        body: EvaluationRequest, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> dict[str, Any]:
+        if caller.caller not in ALLOWED_CALLERS:
+            raise ApiError(code="caller_not_allowed", message="该系统无权调用资格判断。", status_code=403)
+        try:
+            return evaluate(body.situation, on=body.on)
+        except NoRuleInForce as exc:
+            raise ApiError(code="no_rule_in_force", message=exc.message, status_code=422) from exc
+
+    return router
