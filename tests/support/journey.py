@@ -142,6 +142,24 @@ def application_fill_and_submit(
     raise AssertionError("the form never reached its check page")
 
 
+def fill_until_check(
+    client: httpx.Client, platform_url: str, form_page: str, *, skip_optional: bool = False, **answers: Any
+) -> httpx.Response:
+    """Walk the form's pages from the first, answering as given, and stop on the check page (not submitting)."""
+    given = {k: str(v) for k, v in answers.items()}
+    html = form_page
+    for _ in range(12):
+        action = re.search(r'<form method="post" action="([^"]*/drafts/\d+/sections/\w+)"', html)
+        assert action, "not a form page"
+        data = page_answers(html, given, skip_optional=skip_optional)
+        response = client.post(_absolute(platform_url, action.group(1)), data=data, follow_redirects=True)
+        assert response.status_code == 200, response.text[-500:]
+        if "核对并提交" in response.text and re.search(r'action="[^"]*/drafts/\d+/check"', response.text):
+            return response
+        html = response.text
+    raise AssertionError("the form never reached its check page")
+
+
 def staff_sign_in(
     client: httpx.Client, housing_url: str, *, username: str, password: str = "anju-staff-demo"
 ) -> httpx.Response:

@@ -183,3 +183,21 @@ class CaseDocument(Base):
     digest: Mapped[str] = mapped_column(String(64), default="")  # SM3 of the sealed PDF
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ParameterValue(Base):
+    """A dated value of an eligibility parameter added by a city administrator (added, never overwritten)."""
+
+    __tablename__ = "parameter_value"
+    __table_args__ = (
+        UniqueConstraint("city_code", "name", "effective_from", name="uq_parameter_value_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_code: Mapped[str] = mapped_column(String(6), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(32))  # exact decimal text
+    effective_from: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

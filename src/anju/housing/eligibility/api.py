@@ -6,12 +6,14 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from anju.core import signing
 from anju.core.httpapi import ApiError, error_responses
 from anju.core.runtime import Runtime
+from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.evaluate import evaluate
+from anju.housing.eligibility.from_case import situation_from
 from anju.housing.eligibility.params import NoRuleInForce
 from anju.housing.eligibility.situation import Situation
 
@@ -25,6 +27,18 @@ class EvaluationRequest(BaseModel):
 
     situation: Situation
     on: date
+
+
+class PreCheckRequest(BaseModel):
+    """An application as it stands (the shapes of the case payload), the city and the date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    city_code: str
+    on: date
+    household: list[dict[str, Any]]
+    evidence: list[dict[str, Any]] = []
+    answers: dict[str, Any] = {}
 
 
 def build_router(*, runtime: Runtime) -> APIRouter:
@@ -42,7 +56,38 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         if caller.caller not in ALLOWED_CALLERS:
             raise ApiError(code="caller_not_allowed", message="该系统无权调用资格判断。", status_code=403)
         try:
-            return evaluate(body.situation, on=body.on)
+            with runtime.db.transaction() as session:
+                parameters = parameters_in_force(session=session, city_code=body.situation.city_code)
+            return evaluate(body.situation, on=body.on, parameters=parameters)
+        except NoRuleInForce as exc:
+            raise ApiError(code="no_rule_in_force", message=exc.message, status_code=422) from exc
+
+    @router.post(
+        "/pre-checks",
+        summary="申请前自查：按申请材料（家庭成员、登记信息、申报内容）判断并逐条说明，仅供参考",
+        responses=error_responses(401, 403, 422),
+    )
+    def pre_check(
+        body: PreCheckRequest, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> dict[str, Any]:
+        if caller.caller not in ALLOWED_CALLERS:
+            raise ApiError(code="caller_not_allowed", message="该系统无权调用资格判断。", status_code=403)
+        try:
+            situation = situation_from(
+                city_code=body.city_code,
+                household=body.household,
+                evidence=body.evidence,
+                answers=body.answers,
+            )
+        except ValidationError as exc:
+            reasons = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            raise ApiError(
+                code="situation_invalid", message=f"家庭情况不完整或有误：{reasons}", status_code=422
+            ) from exc
+        try:
+            with runtime.db.transaction() as session:
+                parameters = parameters_in_force(session=session, city_code=situation.city_code)
+            return evaluate(situation, on=body.on, parameters=parameters)
         except NoRuleInForce as exc:
             raise ApiError(code="no_rule_in_force", message=exc.message, status_code=422) from exc
 

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from anju.core import idcard, masking, regions
 from anju.core.runtime import Runtime
+from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import (
     APPLICANT_GROUP_LABELS,
     CHANNEL_LABELS,
@@ -21,6 +22,9 @@ from anju.core.vocab import (
     status_label,
 )
 from anju.core.websession import WebSession, require_csrf, web_session
+from anju.housing.eligibility.admin import ParameterRefused, parameter_add, parameters_in_force
+from anju.housing.eligibility.params import LABELS, NoRuleInForce
+from anju.housing.eligibility.report import eligibility_report
 from anju.housing.intake.service import attachments_of
 from anju.housing.models import StaffUser
 from anju.housing.review import corrections
@@ -184,9 +188,16 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             )
             if t is not None
         ]
+        report = eligibility_report(
+            case=case,
+            cipher=runtime.cipher,
+            on=shanghai_date(utcnow()),
+            parameters=parameters_in_force(session=session, city_code=case.city_code),
+        )
         return {
             "title": f"办件 {case.case_no}",
             "case": view,
+            "report": report,
             "actions": actions,
             "revealed": {},
             "reveal_error": "",
@@ -228,6 +239,71 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         response = render(request, "staff_case.html", context)
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    def parameters_context(session: Any, staff: StaffUser) -> dict[str, Any]:
+        city = regions.jurisdiction_of(staff.region_code)
+        params = parameters_in_force(session=session, city_code=city.code)
+        today = shanghai_date(utcnow())
+        rows = []
+        for name, values in params.values.items():
+            try:
+                current = params.in_force(name, today)
+            except NoRuleInForce:
+                current = None
+            rows.append(
+                {"name": name, "label": LABELS[name], "current": current, "history": list(reversed(values))}
+            )
+        return {
+            "title": f"{city.name}申请条件参数",
+            "city": city.name,
+            "rows": rows,
+            "ruleset": params.ruleset(today),
+            "can_add": staff.role == "city_admin",
+            "error": "",
+            "values": {},
+        }
+
+    @router.get("/parameters", name="staff_parameters")
+    def parameters_page(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
+        with runtime.db.transaction() as session:
+            staff = staff_of(session, staff_id)
+            context = parameters_context(session, staff)
+        return render(request, "staff_parameters.html", context)
+
+    @router.post("/parameters", name="staff_parameters_add", dependencies=[Depends(require_csrf)])
+    def parameters_add(
+        request: Request,
+        staff_id: int = Depends(current_staff_id),
+        name: str = Form(""),
+        value: str = Form(""),
+        effective_from: str = Form(""),
+        source: str = Form(""),
+    ) -> Response:
+        with runtime.db.transaction() as session:
+            staff = staff_of(session, staff_id)
+            if staff.role != "city_admin":
+                return render(
+                    request,
+                    "error.html",
+                    {"title": "无权修改", "message": "只有市级管理员可以新增参数值。", "code": "forbidden"},
+                    status_code=403,
+                )
+            city = regions.jurisdiction_of(staff.region_code).code
+            try:
+                parameter_add(
+                    session=session,
+                    city_code=city,
+                    name=name,
+                    value=value,
+                    effective_from=effective_from,
+                    source=source,
+                    actor=staff.username,
+                )
+            except ParameterRefused as exc:
+                values = {"name": name, "value": value, "effective_from": effective_from, "source": source}
+                context = {**parameters_context(session, staff), "error": exc.message, "values": values}
+                return render(request, "staff_parameters.html", context, status_code=400)
+        return RedirectResponse(str(request.url_for("staff_parameters")) + "?added=1", status_code=303)
 
     @router.get("/audit/reveals", name="staff_reveals")
     def reveals(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:

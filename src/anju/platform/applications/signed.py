@@ -63,6 +63,7 @@ def documents_for(
     numbers = {m.id: cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT) for m in members}
     answers = answers_current(session=session, application_id=draft.id, cipher=cipher)
     fields = form_catalog().fields
+    by_person = answers_by_person(session=session, draft=draft, cipher=cipher)
     application = canonical(
         {
             "title": APPLICATION_TITLE,
@@ -82,13 +83,7 @@ def documents_for(
                 }
                 for m in members
             ],
-            "answers": {
-                "application": {c: a.value for (m, c), a in answers.items() if m is None},
-                "members": {
-                    numbers[m.id]: {c: a.value for (mid, c), a in answers.items() if mid == m.id}
-                    for m in members
-                },
-            },
+            "answers": by_person,
             "origins": {
                 f"{'a' if m is None else numbers[m]}.{c}": a.origin
                 for (m, c), a in answers.items()
@@ -108,6 +103,19 @@ def documents_for(
         Unsigned(kind="application", title=APPLICATION_TITLE, content=application),
         Unsigned(kind="pledge", title=PLEDGE_TITLE, content=pledge),
     ]
+
+
+def answers_by_person(*, session: Session, draft: Application, cipher: crypto.FieldCipher) -> dict[str, Any]:
+    """The current answers: the application's, and each member's by ID number (the shape housing reads)."""
+    members = household.members_of(session=session, application_id=draft.id)
+    numbers = {m.id: cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT) for m in members}
+    answers = answers_current(session=session, application_id=draft.id, cipher=cipher)
+    return {
+        "application": {c: a.value for (m, c), a in answers.items() if m is None},
+        "members": {
+            numbers[m.id]: {c: a.value for (mid, c), a in answers.items() if mid == m.id} for m in members
+        },
+    }
 
 
 def documents_sign(

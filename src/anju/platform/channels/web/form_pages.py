@@ -15,7 +15,7 @@ from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
 from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.platform.applications import household, signed
+from anju.platform.applications import household, precheck, signed
 from anju.platform.applications import service as applications
 from anju.platform.backfill.service import (
     MEMBER_ID_CONTEXT,
@@ -405,6 +405,17 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             draft.page_views += 1
             sections, missing, answers = summary(session, draft)
             burden = answers_burden(answers)
+            check_request = precheck.precheck_request(session=session, draft=draft, cipher=runtime.cipher)
+            group = (
+                str(answers[(None, "applicant_group")].value) if (None, "applicant_group") in answers else ""
+            )
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            subject = applicant.subject if applicant else ""
+        result = (
+            precheck.precheck_run(client=runtime.client, request=check_request, user=subject)
+            if check_request and not missing
+            else None
+        )
         return render(
             request,
             "check.html",
@@ -415,6 +426,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 "missing": missing,
                 "burden": burden,
                 "refusal": "",
+                "precheck": precheck_view(result, group),
             },
         )
 
@@ -528,3 +540,37 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         )
 
     return router
+
+
+def precheck_view(result: dict[str, Any] | None, chosen: str) -> dict[str, Any] | None:
+    """The pre-check as the applicant reads it: the group they chose, the best fit, and each rule."""
+    if result is None:
+        return None
+    if "error" in result:
+        return {"error": result["error"]}
+    groups = result["groups"]
+    shown = chosen if chosen in groups else result["suggested_group"]
+    words = {"eligible": "符合", "not_eligible": "不符合", "undetermined": "暂时无法判断"}
+    marks = {"pass": "符合", "fail": "不符合", "unknown": "无法判断"}
+    return {
+        "error": "",
+        "chosen": groups[shown]["label"],
+        "outcome": shown and groups[shown]["outcome"],
+        "outcome_text": words[groups[shown]["outcome"]],
+        "suggested": groups[result["suggested_group"]]["label"]
+        if result["suggested_group"] != shown and groups[result["suggested_group"]]["outcome"] == "eligible"
+        else "",
+        "rules": [
+            {
+                "label": r["label"],
+                "mark": marks[r["outcome"]],
+                "outcome": r["outcome"],
+                "value": r["value_text"],
+                "threshold": (f"{r['comparison']} {r['threshold']}" if r["threshold"] else ""),
+                "proof": r["proof"],
+            }
+            for r in groups[shown]["rules"]
+        ],
+        "ruleset": result["ruleset"],
+        "provisional": result["provisional"],
+    }

@@ -1,0 +1,48 @@
+"""The eligibility report on a case for the reviewer: recomputed from the case's current register data and
+answers every time it is shown, so it follows any change; it names the rule-set and the date."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from anju.core import crypto
+from anju.housing.eligibility.evaluate import evaluate
+from anju.housing.eligibility.from_case import situation_from
+from anju.housing.eligibility.params import CityParameters, NoRuleInForce
+from anju.housing.intake.service import SIGNED_CONTEXT, case_evidence, case_household
+from anju.housing.models import Case
+
+
+def case_answers(*, case: Case, cipher: crypto.FieldCipher) -> dict[str, Any]:
+    """The answers the applicant signed (the application document), or {} for an unsigned case."""
+    if not case.signed_documents_enc:
+        return {}
+    for document in json.loads(cipher.decrypt(case.signed_documents_enc, context=SIGNED_CONTEXT)):
+        if document["kind"] == "application":
+            answers: dict[str, Any] = json.loads(document["content"]).get("answers", {})
+            return answers
+    return {}
+
+
+def eligibility_report(
+    *, case: Case, cipher: crypto.FieldCipher, on: date, parameters: CityParameters | None = None
+) -> dict[str, Any]:
+    """The evaluation of the case on ``on``, or {"error": why it could not be evaluated}."""
+    try:
+        situation = situation_from(
+            city_code=case.city_code,
+            household=case_household(case=case, cipher=cipher),
+            evidence=case_evidence(case=case, cipher=cipher),
+            answers=case_answers(case=case, cipher=cipher),
+        )
+        result = evaluate(situation, on=on, parameters=parameters)
+    except ValidationError as exc:
+        return {"error": "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())}
+    except NoRuleInForce as exc:
+        return {"error": exc.message}
+    result["applied_group"] = case.applicant_group
+    return result
