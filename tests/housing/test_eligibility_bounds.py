@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from anju.core import periods, regions
 from anju.housing.eligibility.evaluate import evaluate
@@ -45,159 +44,160 @@ def base(city: str, kind: str) -> dict[str, Any]:
 
 def cases() -> list[tuple[str, str, dict[str, Any], str, str]]:
     """(id, city, situation, group, expected outcome)."""
-    out = []
+    out: list[tuple[str, str, dict[str, Any], str, str]] = []
     for city, row in DATA["jurisdictions"].items():
-        r, k_low, k_mid, m_low, m_mid, a, h, h_dibao, y, single_age, g, s_grad, p, s_mig = row
-        here = county(city)
+        out += city_cases(city, row)
+    return out
 
-        def add(label: str, kind: str, group: str, outcome: str, change: Any) -> None:
-            body = base(city, kind)
-            change(body)
-            out.append((f"{city}-{label}", city, body, group, outcome))
 
-        def income(member: dict[str, Any], fen: int) -> None:
-            member["monthly_income_fen"] = fen
+def city_cases(city: str, row: list[Any]) -> list[tuple[str, str, dict[str, Any], str, str]]:
+    """Every bound of one jurisdiction."""
+    out = []
+    r, k_low, k_mid, m_low, m_mid, a, h, h_dibao, y, single_age, g, s_grad, p, s_mig = row
+    here = county(city)
 
-        for group, k in (("low_income", k_low), ("lower_middle_income", k_mid)):
-            line = Fraction(k) * r * 100 / 12
-            top = math.floor(line)
-            add(f"{group}-at", "single", group, "eligible", lambda b, t=top: income(b["members"][0], t))
-            add(
-                f"{group}-below", "single", group, "eligible", lambda b, t=top: income(b["members"][0], t - 1)
-            )
-            add(
-                f"{group}-above",
-                "single",
-                group,
-                "not_eligible",
-                lambda b, t=top: income(b["members"][0], t + 1),
-            )
-        for label, area, outcome in (
-            ("area-at", a * 100, "not_eligible"),
-            ("area-below", a * 100 - 1, "eligible"),
-        ):
-            add(
-                label,
-                "single",
-                "low_income",
-                outcome,
-                lambda b, x=area: b["members"][0].update(homes=[{"city_code": here, "area_centi_m2": x}]),
-            )
-        for label, since, outcome in (
-            ("hukou-at", periods.years_before(REF, h), "eligible"),
-            ("hukou-short", periods.years_before(REF, h) + DAY, "not_eligible"),
-        ):
-            add(
-                label,
-                "single",
-                "low_income",
-                outcome,
-                lambda b, d=since: b["members"][0]["hukou"].update(since=d.isoformat()),
-            )
-        for group, m in (("low_income", m_low), ("lower_middle_income", m_mid)):
-            limit = m * r * 100
-            add(
-                f"{group}-assets-at",
-                "single",
-                group,
-                "eligible",
-                lambda b, x=limit: b["declared"].update(deposits_fen=x),
-            )
-            add(
-                f"{group}-assets-above",
-                "single",
-                group,
-                "not_eligible",
-                lambda b, x=limit: b["declared"].update(deposits_fen=x + 1),
-            )
-        for label, since, outcome in (
-            ("dibao-at", periods.years_before(REF, h_dibao), "eligible"),
-            ("dibao-short", periods.years_before(REF, h_dibao) + DAY, "not_eligible"),
-        ):
+    def add(label: str, kind: str, group: str, outcome: str, change: Any) -> None:
+        body = base(city, kind)
+        change(body)
+        out.append((f"{city}-{label}", city, body, group, outcome))
 
-            def dibao(b: dict[str, Any], d: date = since) -> None:
-                b["members"][0]["hukou"]["since"] = d.isoformat()
-                b["members"][0]["assistance"] = [
-                    {"kind": "低保", "city_code": here, "valid_until": "2027-06-30"}
-                ]
+    def income(member: dict[str, Any], fen: int) -> None:
+        member["monthly_income_fen"] = fen
 
-            add(label, "single", "dibao", outcome, dibao)
-        # graduation months: G exactly (graduated in the month G + 1 before REF's month) and G + 1
-        for label, extra, outcome in (("grad-at", 0, "eligible"), ("grad-over", 1, "not_eligible")):
-            index = periods.month_index(REF) - (g + extra) - 1
-            grad = date(index // 12, index % 12 + 1, 15).isoformat()
-            add(
-                label,
-                "graduate",
-                "new_graduate",
-                outcome,
-                lambda b, d=grad: b["members"][0].update(
-                    degrees=[{"level": "大专", "full_time": True, "graduated_on": d}]
-                ),
-            )
-        for label, n, outcome in (
-            ("grad-insurance-at", s_grad, "eligible"),
-            ("grad-insurance-short", s_grad - 1, "not_eligible"),
-        ):
-            first = periods.month_key(periods.month_index(REF) - n)
-            add(
-                label,
-                "graduate",
-                "new_graduate",
-                outcome,
-                lambda b, f=first, c=n: b["members"][0].update(contributions=months(f, c, here)),
-            )
-        for label, since, outcome in (
-            ("permit-at", periods.years_before(REF, p), "eligible"),
-            ("permit-short", periods.years_before(REF, p) + DAY, "not_eligible"),
-        ):
-            add(
-                label,
-                "migrant",
-                "migrant_worker",
-                outcome,
-                lambda b, d=since: b["members"][0]["residence_permits"][0].update(since=d.isoformat()),
-            )
-        for label, n, outcome in (
-            ("migrant-insurance-at", s_mig, "eligible"),
-            ("migrant-insurance-short", s_mig - 1, "not_eligible"),
-        ):
-            first = periods.month_key(
-                periods.month_index(REF) - 36
-            )  # spread over the window, every other month
-            add(
-                label,
-                "migrant",
-                "migrant_worker",
-                outcome,
-                lambda b, f=first, c=n: b["members"][0].update(
-                    contributions=months(f, c, here, step=2 if c <= 18 else 1)
-                ),
-            )
-        for label, sold, outcome in (
-            ("sold-at", periods.years_before(REF, y), "not_eligible"),
-            ("sold-before", periods.years_before(REF, y) - DAY, "eligible"),
-        ):
-            add(
-                label,
-                "single",
-                "low_income",
-                outcome,
-                lambda b, d=sold: b["members"][0].update(
-                    homes=[{"city_code": here, "area_centi_m2": 9000, "disposed_on": d.isoformat()}]
-                ),
-            )
-        for label, born, outcome in (
-            ("single-age-at", periods.years_before(REF, single_age), "eligible"),
-            ("single-age-young", periods.years_before(REF, single_age) + DAY, "not_eligible"),
-        ):
-            add(
-                label,
-                "single",
-                "low_income",
-                outcome,
-                lambda b, d=born: b["members"][0].update(birth_date=d.isoformat()),
-            )
+    for group, k in (("low_income", k_low), ("lower_middle_income", k_mid)):
+        line = Fraction(k) * r * 100 / 12
+        top = math.floor(line)
+        add(f"{group}-at", "single", group, "eligible", lambda b, t=top: income(b["members"][0], t))
+        add(f"{group}-below", "single", group, "eligible", lambda b, t=top: income(b["members"][0], t - 1))
+        add(
+            f"{group}-above",
+            "single",
+            group,
+            "not_eligible",
+            lambda b, t=top: income(b["members"][0], t + 1),
+        )
+    for label, area, outcome in (
+        ("area-at", a * 100, "not_eligible"),
+        ("area-below", a * 100 - 1, "eligible"),
+    ):
+        add(
+            label,
+            "single",
+            "low_income",
+            outcome,
+            lambda b, x=area: b["members"][0].update(homes=[{"city_code": here, "area_centi_m2": x}]),
+        )
+    for label, since, outcome in (
+        ("hukou-at", periods.years_before(REF, h), "eligible"),
+        ("hukou-short", periods.years_before(REF, h) + DAY, "not_eligible"),
+    ):
+        add(
+            label,
+            "single",
+            "low_income",
+            outcome,
+            lambda b, d=since: b["members"][0]["hukou"].update(since=d.isoformat()),
+        )
+    for group, m in (("low_income", m_low), ("lower_middle_income", m_mid)):
+        limit = m * r * 100
+        add(
+            f"{group}-assets-at",
+            "single",
+            group,
+            "eligible",
+            lambda b, x=limit: b["declared"].update(deposits_fen=x),
+        )
+        add(
+            f"{group}-assets-above",
+            "single",
+            group,
+            "not_eligible",
+            lambda b, x=limit: b["declared"].update(deposits_fen=x + 1),
+        )
+    for label, since, outcome in (
+        ("dibao-at", periods.years_before(REF, h_dibao), "eligible"),
+        ("dibao-short", periods.years_before(REF, h_dibao) + DAY, "not_eligible"),
+    ):
+
+        def dibao(b: dict[str, Any], d: date = since) -> None:
+            b["members"][0]["hukou"]["since"] = d.isoformat()
+            b["members"][0]["assistance"] = [{"kind": "低保", "city_code": here, "valid_until": "2027-06-30"}]
+
+        add(label, "single", "dibao", outcome, dibao)
+    # graduation months: G exactly (graduated in the month G + 1 before REF's month) and G + 1
+    for label, extra, outcome in (("grad-at", 0, "eligible"), ("grad-over", 1, "not_eligible")):
+        index = periods.month_index(REF) - (g + extra) - 1
+        grad = date(index // 12, index % 12 + 1, 15).isoformat()
+        add(
+            label,
+            "graduate",
+            "new_graduate",
+            outcome,
+            lambda b, d=grad: b["members"][0].update(
+                degrees=[{"level": "大专", "full_time": True, "graduated_on": d}]
+            ),
+        )
+    for label, n, outcome in (
+        ("grad-insurance-at", s_grad, "eligible"),
+        ("grad-insurance-short", s_grad - 1, "not_eligible"),
+    ):
+        first = periods.month_key(periods.month_index(REF) - n)
+        add(
+            label,
+            "graduate",
+            "new_graduate",
+            outcome,
+            lambda b, f=first, c=n: b["members"][0].update(contributions=months(f, c, here)),
+        )
+    for label, since, outcome in (
+        ("permit-at", periods.years_before(REF, p), "eligible"),
+        ("permit-short", periods.years_before(REF, p) + DAY, "not_eligible"),
+    ):
+        add(
+            label,
+            "migrant",
+            "migrant_worker",
+            outcome,
+            lambda b, d=since: b["members"][0]["residence_permits"][0].update(since=d.isoformat()),
+        )
+    for label, n, outcome in (
+        ("migrant-insurance-at", s_mig, "eligible"),
+        ("migrant-insurance-short", s_mig - 1, "not_eligible"),
+    ):
+        first = periods.month_key(periods.month_index(REF) - 36)  # spread over the window, every other month
+        add(
+            label,
+            "migrant",
+            "migrant_worker",
+            outcome,
+            lambda b, f=first, c=n: b["members"][0].update(
+                contributions=months(f, c, here, step=2 if c <= 18 else 1)
+            ),
+        )
+    for label, sold, outcome in (
+        ("sold-at", periods.years_before(REF, y), "not_eligible"),
+        ("sold-before", periods.years_before(REF, y) - DAY, "eligible"),
+    ):
+        add(
+            label,
+            "single",
+            "low_income",
+            outcome,
+            lambda b, d=sold: b["members"][0].update(
+                homes=[{"city_code": here, "area_centi_m2": 9000, "disposed_on": d.isoformat()}]
+            ),
+        )
+    for label, born, outcome in (
+        ("single-age-at", periods.years_before(REF, single_age), "eligible"),
+        ("single-age-young", periods.years_before(REF, single_age) + DAY, "not_eligible"),
+    ):
+        add(
+            label,
+            "single",
+            "low_income",
+            outcome,
+            lambda b, d=born: b["members"][0].update(birth_date=d.isoformat()),
+        )
     return out
 
 

@@ -14,7 +14,14 @@ from anju.core.web import add_health_routes, install_page_errors, make_templates
 from anju.core.websession import WebSessionMiddleware
 from anju.platform.applications import api as applications_api
 from anju.platform.backfill.breaker import CircuitBreakers
-from anju.platform.channels.web import correction_pages, draft_pages, form_pages, notice_pages, pages
+from anju.platform.channels.web import (
+    correction_pages,
+    draft_pages,
+    form_pages,
+    notice_pages,
+    pages,
+    progress_pages,
+)
 from anju.platform.identity.oidc import OidcProvider
 from anju.platform.models import TABLES
 
@@ -63,6 +70,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(form_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(correction_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(notice_pages.build_router(runtime=runtime, templates=templates))
+    app.include_router(progress_pages.build_router(runtime=runtime, templates=templates))
 
     @app.exception_handler(pages.SignInRequired)
     async def _sign_in(request: Request, exc: pages.SignInRequired) -> RedirectResponse:

@@ -273,3 +273,15 @@ class CorrectionReply(Base):
     files: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProgressQuery(Base):
+    """An anonymous progress query (for rate limits): which number (keyed hash), from where, when."""
+
+    __tablename__ = "progress_query"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number_key: Mapped[str] = mapped_column(String(64), index=True)  # HMAC-SM3 of the application number
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    matched: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -1,0 +1,110 @@
+"""Following an application without signing in: number + ID number, then the code sent by SMS."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+
+from anju.core import masking, regions
+from anju.core.runtime import Runtime
+from anju.core.vocab import housing_office_name, status_label
+from anju.core.websession import WebSession, require_csrf, web_session
+from anju.platform.applications import service as applications
+from anju.platform.models import Applicant, Application
+from anju.platform.progress import service as progress
+
+PENDING = "progress_pending"
+
+
+def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
+    """GET /progress, POST /progress/code, POST /progress/verify."""
+    router = APIRouter(include_in_schema=False)
+
+    def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        web: WebSession = request.state.web
+        base = {
+            "signed_in_name": web.get("applicant_name"),
+            "title": "查询申请进度",
+            "status_label": status_label,
+        }
+        return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+    @router.get("/progress", name="progress_query")
+    def query_form(request: Request) -> Response:
+        return render(request, "progress_query.html", {"step": "ask", "message": "", "error": ""})
+
+    @router.post("/progress/code", name="progress_code", dependencies=[Depends(require_csrf)])
+    def code(
+        request: Request,
+        web: WebSession = Depends(web_session),
+        application_no: str = Form(""),
+        id_number: str = Form(""),
+    ) -> Response:
+        if not application_no.strip() or not id_number.strip():
+            return render(
+                request,
+                "progress_query.html",
+                {"step": "ask", "message": "", "error": "请填写申请编号和申请人身份证号码。"},
+                status_code=400,
+            )
+        address = request.client.host if request.client else "unknown"
+        try:
+            with runtime.db.transaction() as session:
+                pending = progress.code_request(
+                    session=session,
+                    index=runtime.blind_index,
+                    cipher=runtime.cipher,
+                    outbox=runtime.tables.outbox,
+                    number=application_no,
+                    id_number=id_number,
+                    address=address,
+                )
+        except progress.QueryRefused as exc:
+            return render(
+                request, "progress_query.html", {"step": "ask", "message": "", "error": exc.message}, 429
+            )
+        web.set(PENDING, dataclasses.asdict(pending))
+        return render(request, "progress_query.html", {"step": "code", "message": progress.SENT, "error": ""})
+
+    @router.post("/progress/verify", name="progress_verify", dependencies=[Depends(require_csrf)])
+    def verify(request: Request, web: WebSession = Depends(web_session), code: str = Form("")) -> Response:
+        raw = web.get(PENDING)
+        pending = progress.Pending(**raw) if raw else None
+        if pending is None or not progress.code_check(pending=pending, code=code, index=runtime.blind_index):
+            if pending is not None:
+                web.set(PENDING, {**dataclasses.asdict(pending), "tries": pending.tries + 1})
+            return render(
+                request,
+                "progress_query.html",
+                {"step": "code", "message": "", "error": "验证码不正确或已过期，请核对，或重新获取验证码。"},
+                status_code=400,
+            )
+        web.pop(PENDING)
+        with runtime.db.transaction() as session:
+            application = session.get(Application, pending.application_id)
+            assert application is not None
+            applicant = session.get(Applicant, application.applicant_id)
+            view = {
+                "no": application.application_no,
+                "name": masking.mask_name(applicant.name) if applicant is not None else "",
+                "city": regions.get(application.city_code).name,
+                "office": housing_office_name(application.city_code),
+                "status": application.status,
+            }
+            timeline = [
+                {
+                    "status": e.status,
+                    "at": e.occurred_at,
+                    "office": e.office,
+                    "reason": e.reason,
+                    "due_on": e.due_on,
+                }
+                for e in applications.application_timeline(session=session, application=application)
+            ]
+        return render(request, "progress_public.html", {"application": view, "timeline": timeline})
+
+    return router

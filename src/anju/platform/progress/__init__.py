@@ -1,0 +1,1 @@
+"""Following an application: signed in, or by number + ID number + a one-time SMS code."""

@@ -1,0 +1,131 @@
+"""Progress without signing in: application number + ID number + a one-time code sent by SMS to the phone
+given in the application. The answer never tells whether a number exists (same words, same work),
+requests are limited per number and per address, and codes expire and allow few tries."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session
+
+from anju.core import crypto, idcard
+from anju.core.outbox import outbox_enqueue
+from anju.core.timeutil import utcnow
+from anju.platform.applications.notify import SMS_PATH, SMS_PURPOSE, SMS_SYSTEM, sms_templates
+from anju.platform.models import APPLICATION_PHONE_CONTEXT, Applicant, Application, ProgressQuery
+
+CODE_MINUTES = 10
+CODE_TRIES = 5
+PER_NUMBER_PER_HOUR = 5
+PER_ADDRESS_PER_HOUR = 20
+SENT = "如申请编号和身份证号码正确，验证码已发送至申请时填写的手机号，10 分钟内有效。"
+
+
+class QueryRefused(Exception):
+    """Too many requests; ``message`` says when to try again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What the session keeps between asking for a code and entering it (the code only as a keyed hash)."""
+
+    number: str
+    code_key: str
+    application_id: int | None
+    expires_at: str
+    tries: int = 0
+
+
+def _number_key(index: crypto.BlindIndex, number: str) -> str:
+    return index.digest(number.strip().upper(), kind="application_no")
+
+
+def code_request(
+    *,
+    session: Session,
+    index: crypto.BlindIndex,
+    cipher: crypto.FieldCipher,
+    outbox: Table,
+    number: str,
+    id_number: str,
+    address: str,
+    now: datetime | None = None,
+) -> Pending:
+    """Send a code when number and ID match; do the same work and say the same either way (raises QueryRefused)."""
+    now = now or utcnow()
+    key = _number_key(index, number)
+    hour_ago = now - timedelta(hours=1)
+    recent_number = session.scalar(
+        select(func.count())
+        .select_from(ProgressQuery)
+        .where(ProgressQuery.number_key == key, ProgressQuery.created_at >= hour_ago)
+    )
+    recent_address = session.scalar(
+        select(func.count())
+        .select_from(ProgressQuery)
+        .where(ProgressQuery.address == address, ProgressQuery.created_at >= hour_ago)
+    )
+    if (recent_number or 0) >= PER_NUMBER_PER_HOUR or (recent_address or 0) >= PER_ADDRESS_PER_HOUR:
+        raise QueryRefused("查询过于频繁，请一小时后再试。")
+    application = _match(session=session, index=index, number=number, id_number=id_number)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    session.add(
+        ProgressQuery(number_key=key, address=address, matched=application is not None, created_at=now)
+    )
+    if application is not None and application.phone_enc:
+        text = str(sms_templates()["signature"]) + str(sms_templates()["otp"]).format(
+            code=code, minutes=CODE_MINUTES
+        )
+        outbox_enqueue(
+            session,
+            outbox,
+            topic="sms",
+            destination=SMS_SYSTEM,
+            path=SMS_PATH,
+            payload={
+                "phone": cipher.decrypt(application.phone_enc, context=APPLICATION_PHONE_CONTEXT),
+                "text": text,
+            },
+            case_no=application.application_no or "",
+            acting_user="progress-query",
+            purpose=SMS_PURPOSE,
+        )
+    session.flush()
+    return Pending(
+        number=number.strip().upper(),
+        code_key=index.digest(code, kind="progress_code"),
+        application_id=application.id if application else None,
+        expires_at=(now + timedelta(minutes=CODE_MINUTES)).isoformat(),
+    )
+
+
+def _match(*, session: Session, index: crypto.BlindIndex, number: str, id_number: str) -> Application | None:
+    try:
+        parsed = idcard.parse(id_number)
+    except idcard.InvalidIdNumber:
+        return None
+    return session.scalar(
+        select(Application)
+        .join(Applicant, Applicant.id == Application.applicant_id)
+        .where(
+            Application.application_no == number.strip().upper(),
+            Applicant.id_number_bidx == index.digest(parsed.number, kind="id_number"),
+        )
+    )
+
+
+def code_check(*, pending: Pending, code: str, index: crypto.BlindIndex, now: datetime | None = None) -> bool:
+    """Whether the code opens the query (the same answer for a wrong code, an expired one, or no match)."""
+    now = now or utcnow()
+    if now > datetime.fromisoformat(pending.expires_at) or pending.tries >= CODE_TRIES:
+        return False
+    given = index.digest(code.strip(), kind="progress_code")
+    return hmac.compare_digest(given, pending.code_key) and pending.application_id is not None
