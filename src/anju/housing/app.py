@@ -13,6 +13,7 @@ from anju.core.settings import Settings
 from anju.core.web import add_health_routes, install_page_errors, make_templates, mount_static
 from anju.core.websession import WebSessionMiddleware
 from anju.housing.eligibility import api as eligibility_api
+from anju.housing.followup import api as followup_api
 from anju.housing.intake import api as intake_api
 from anju.housing.models import TABLES
 from anju.housing.records import api as records_api
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(review_api.build_router(runtime=runtime))
     app.include_router(notices.build_router(runtime=runtime))
     app.include_router(eligibility_api.build_router(runtime=runtime))
+    app.include_router(followup_api.build_router(runtime=runtime))
     app.include_router(staff_pages.build_router(runtime=runtime, templates=templates))
 
     @app.get("/", name="home", include_in_schema=False)

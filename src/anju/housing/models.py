@@ -201,3 +201,22 @@ class ParameterValue(Base):
     source: Mapped[str] = mapped_column(String(200))
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FollowUpTask(Base):
+    """A 差评 the office must follow up: call back, find out, rectify or explain, report (by the due date)."""
+
+    __tablename__ = "follow_up_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)  # the platform's evaluation reference
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    overall: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    finding: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(String(16), default="")
+    done_by: Mapped[str] = mapped_column(String(64), default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -17,6 +17,7 @@ from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.channels.web import (
     correction_pages,
     draft_pages,
+    evaluation_pages,
     form_pages,
     notice_pages,
     pages,
@@ -71,6 +72,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(correction_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(notice_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(progress_pages.build_router(runtime=runtime, templates=templates))
+    app.include_router(evaluation_pages.build_router(runtime=runtime, templates=templates))
 
     @app.exception_handler(pages.SignInRequired)
     async def _sign_in(request: Request, exc: pages.SignInRequired) -> RedirectResponse:

@@ -285,3 +285,26 @@ class ProgressQuery(Base):
     address: Mapped[str] = mapped_column(String(64), index=True)
     matched: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class Evaluation(Base):
+    """One 好差评 rating of a case through one channel (一事一评), and the follow-up of a bad one."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (UniqueConstraint("application_id", "channel", name="uq_evaluation_case_channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    city_code: Mapped[str] = mapped_column(String(6), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(32))  # the case status when rated
+    overall: Mapped[int] = mapped_column(Integer)
+    indicators_json: Mapped[str] = mapped_column(Text)  # {"efficiency": 4, ...}
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A bad rating (差评) is followed up by the office: due date, what it found and did, and the rater's view.
+    follow_up_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    follow_up_finding: Mapped[str] = mapped_column(Text, default="")
+    follow_up_action: Mapped[str] = mapped_column(String(16), default="")  # rectified | explained
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    follow_up_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)

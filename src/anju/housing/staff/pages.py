@@ -25,9 +25,10 @@ from anju.core.websession import WebSession, require_csrf, web_session
 from anju.housing.eligibility.admin import ParameterRefused, parameter_add, parameters_in_force
 from anju.housing.eligibility.params import LABELS, NoRuleInForce
 from anju.housing.eligibility.report import eligibility_report
+from anju.housing.followup import service as followup
 from anju.housing.intake.service import attachments_of
 from anju.housing.models import StaffUser
-from anju.housing.review import corrections
+from anju.housing.review import corrections, deadlines
 from anju.housing.review import service as review
 from anju.housing.staff import service
 
@@ -304,6 +305,73 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 context = {**parameters_context(session, staff), "error": exc.message, "values": values}
                 return render(request, "staff_parameters.html", context, status_code=400)
         return RedirectResponse(str(request.url_for("staff_parameters")) + "?added=1", status_code=303)
+
+    @router.get("/follow-ups", name="staff_follow_ups")
+    def follow_ups(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
+        with runtime.db.transaction() as session:
+            staff = staff_of(session, staff_id)
+            context = follow_up_context(session, staff)
+        return render(request, "staff_follow_ups.html", context)
+
+    def follow_up_context(session: Any, staff: StaffUser) -> dict[str, Any]:
+        today = shanghai_date(utcnow())
+        rows = [
+            {
+                "id": t.id,
+                "case_no": c.case_no,
+                "level": t.level,
+                "comment": t.comment,
+                "due": deadlines.due_state(due_on=t.due_on, today=today) if t.done_at is None else None,
+                "done_at": t.done_at,
+                "finding": t.finding,
+                "action": followup.ACTIONS.get(t.action, ""),
+            }
+            for t, c in followup.tasks_for(session=session, staff=staff)
+        ]
+        return {
+            "title": "差评回访整改",
+            "rows": rows,
+            "error": "",
+            "error_task": None,
+            "actions": followup.ACTIONS,
+        }
+
+    @router.post("/follow-ups/{task_id}", name="staff_follow_up_done", dependencies=[Depends(require_csrf)])
+    def follow_up_done(
+        request: Request,
+        task_id: int,
+        staff_id: int = Depends(current_staff_id),
+        finding: str = Form(""),
+        action: str = Form(""),
+    ) -> Response:
+        with runtime.db.transaction() as session:
+            staff = staff_of(session, staff_id)
+            mine = {t.id: t for t, _c in followup.tasks_for(session=session, staff=staff)}
+            task = mine.get(task_id)
+            if task is None:
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "找不到任务",
+                        "message": "没有找到这条差评，或它不属于您负责的辖区。",
+                        "code": "not_found",
+                    },
+                    status_code=404,
+                )
+            try:
+                followup.task_complete(
+                    session=session,
+                    task=task,
+                    staff=staff,
+                    finding=finding,
+                    action=action,
+                    outbox=runtime.tables.outbox,
+                )
+            except followup.FollowUpRefused as exc:
+                context = {**follow_up_context(session, staff), "error": exc.message, "error_task": task_id}
+                return render(request, "staff_follow_ups.html", context, status_code=400)
+        return RedirectResponse(str(request.url_for("staff_follow_ups")) + "?done=1", status_code=303)
 
     @router.get("/audit/reveals", name="staff_reveals")
     def reveals(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:

@@ -105,7 +105,7 @@ def staff_authenticate(
     return user
 
 
-def _in_scope(query: Select[Any], staff: StaffUser) -> Select[Any]:
+def in_region(query: Select[Any], staff: StaffUser) -> Select[Any]:
     if regions.is_jurisdiction(staff.region_code):
         return query.where(Case.city_code == staff.region_code)
     return query.where(Case.district_code == staff.region_code)
@@ -125,7 +125,7 @@ def staff_queue(
     index, so the number itself is never stored or compared in clear) — in any status.
     """
     statuses = statuses if statuses is not None else queue_statuses(staff.role)
-    query = _in_scope(select(Case), staff)
+    query = in_region(select(Case), staff)
     term = search.strip().upper()
     if term and index is not None and idcard.is_valid(term):
         query = query.where(
@@ -141,7 +141,7 @@ def staff_queue(
 
 def staff_case(*, session: Session, staff: StaffUser, case_no: str) -> Case | None:
     """A case the staff member may see (None for anything outside their region)."""
-    case: Case | None = session.scalar(_in_scope(select(Case), staff).where(Case.case_no == case_no))
+    case: Case | None = session.scalar(in_region(select(Case), staff).where(Case.case_no == case_no))
     return case
 
 
@@ -197,5 +197,5 @@ def reveals_of(*, session: Session, staff: StaffUser) -> list[Any]:
     from anju.housing.models import RevealLog
 
     joined: Any = select(RevealLog, Case.case_no).join(Case, Case.id == RevealLog.case_id)
-    query = _in_scope(joined, staff)
+    query = in_region(joined, staff)
     return list(session.execute(query.order_by(RevealLog.id.desc()).limit(500)))

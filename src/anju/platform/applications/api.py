@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
 
 from anju.core import signing
 from anju.core.httpapi import ApiError, error_responses
@@ -10,12 +14,13 @@ from anju.core.outbox import inbox_accept
 from anju.core.runtime import Runtime
 from anju.platform.applications import service
 from anju.platform.applications.schemas import BusReceipt, StatusEvent
+from anju.platform.evaluation import service as evaluation
 
 ALLOWED_SENDERS = frozenset({"housing"})
 
 
 def build_router(*, runtime: Runtime) -> APIRouter:
-    """POST /v1/bus/status-events."""
+    """POST /v1/bus/status-events and /v1/bus/evaluation-follow-ups."""
     router = APIRouter(prefix="/v1/bus", tags=["bus"])
 
     @router.post(
@@ -59,4 +64,33 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                 ) from exc
         return BusReceipt(case_no=event.case_no, accepted=True, duplicate=False)
 
+    @router.post(
+        "/evaluation-follow-ups",
+        summary="接收办理部门对差评的回访整改结果（转告评价人）",
+        responses=error_responses(401, 403, 404, 422),
+    )
+    def follow_up_receive(
+        body: FollowUpResult, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> dict[str, object]:
+        if caller.caller not in ALLOWED_SENDERS:
+            raise ApiError(code="caller_not_allowed", message="该系统无权推送回访结果。", status_code=403)
+        with runtime.db.transaction() as session:
+            applied = evaluation.follow_up_apply(
+                session=session, ref=body.ref, finding=body.finding, action=body.action, at=body.done_at
+            )
+            if applied is None:
+                raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)
+        return {"ref": body.ref, "accepted": True}
+
     return router
+
+
+class FollowUpResult(BaseModel):
+    """What the office found and did about a 差评."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ref: str = Field(pattern=r"^EV-\d+$")
+    finding: str = Field(min_length=1, max_length=2000)
+    action: Literal["rectified", "explained"]
+    done_at: datetime

@@ -17,6 +17,7 @@ from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import corrections, decisions, household, receipt, signed
 from anju.platform.applications import service as applications
+from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import service as identity
 from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
 
@@ -207,6 +208,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 session=session, application_id=application.id, cipher=runtime.cipher
             )
             notice = corrections.notice_current(session=session, application=application)
+            evaluation_offered = evaluation.evaluation_offered(
+                session=session, application=application, channel="web"
+            )
             events = applications.application_timeline(session=session, application=application)
             current_due = events[-1].due_on if events and events[-1].status == application.status else None
         return render(
@@ -216,6 +220,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "title": "申请进度",
                 "application": view,
                 "notice": notice,
+                "evaluation_offered": evaluation_offered,
                 "current_due": current_due,
                 "just_corrected": "corrected" in request.query_params,
                 "timeline": timeline,

@@ -1,0 +1,1 @@
+"""差评 follow-up by the office that handled the case."""

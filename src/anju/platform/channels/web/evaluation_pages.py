@@ -1,0 +1,152 @@
+"""好差评 pages: rate the service of one's own case once, and the office's follow-up of a bad rating."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from anju.core.runtime import Runtime
+from anju.core.websession import WebSession, require_csrf
+from anju.platform.applications import service as applications
+from anju.platform.channels.web.pages import current_applicant_id
+from anju.platform.evaluation import service as evaluation
+from anju.platform.identity import service as identity
+
+CHANNEL = "web"
+
+
+def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
+    """GET/POST /applications/{no}/evaluation and POST …/evaluation/follow-up."""
+    router = APIRouter(include_in_schema=False)
+
+    def render(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
+        web: WebSession = request.state.web
+        rules = evaluation.evaluation_rules()
+        base = {
+            "signed_in_name": web.get("applicant_name"),
+            "title": "评价本次服务",
+            "levels": {int(k): v for k, v in rules["levels"].items()},
+            "indicators": evaluation.indicators_for(CHANNEL),
+        }
+        return templates.TemplateResponse(
+            request, "evaluation.html", {**base, **context}, status_code=status_code
+        )
+
+    def missing(request: Request) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"title": "找不到这件申请", "message": "没有找到您名下的这件申请。", "code": "not_found"},
+            status_code=404,
+        )
+
+    def state(session: Any, applicant_id: int, application_no: str) -> dict[str, Any] | None:
+        application = applications.application_get_for(
+            session=session, applicant_id=applicant_id, application_no=application_no
+        )
+        if application is None:
+            return None
+        given = evaluation.evaluation_of(session=session, application=application, channel=CHANNEL)
+        return {
+            "application_no": application_no,
+            "offered": evaluation.evaluation_offered(
+                session=session, application=application, channel=CHANNEL
+            ),
+            "given": None
+            if given is None
+            else {
+                "overall": given.overall,
+                "indicators": json.loads(given.indicators_json),
+                "comment": given.comment,
+                "due_on": given.follow_up_due_on,
+                "finding": given.follow_up_finding,
+                "action": given.follow_up_action,
+                "follow_up_at": given.follow_up_at,
+                "follow_up_rating": given.follow_up_rating,
+            },
+            "error": "",
+            "values": {},
+        }
+
+    @router.get("/applications/{application_no}/evaluation", name="evaluation")
+    def evaluation_page(
+        request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
+    ) -> Response:
+        with runtime.db.transaction() as session:
+            context = state(session, applicant_id, application_no)
+        return missing(request) if context is None else render(request, context)
+
+    @router.post(
+        "/applications/{application_no}/evaluation",
+        name="evaluation_submit",
+        dependencies=[Depends(require_csrf)],
+    )
+    async def evaluation_submit(
+        request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
+    ) -> Response:
+        form = await request.form()
+        answers = {k: str(v) for k, v in form.items() if k in evaluation.indicators_for(CHANNEL)}
+        comment = str(form.get("comment", ""))
+        with runtime.db.transaction() as session:
+            application = applications.application_get_for(
+                session=session, applicant_id=applicant_id, application_no=application_no
+            )
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if application is None or applicant is None:
+                return missing(request)
+            try:
+                evaluation.evaluation_record(
+                    session=session,
+                    application=application,
+                    channel=CHANNEL,
+                    answers=answers,
+                    comment=comment,
+                    outbox=runtime.tables.outbox,
+                    user=applicant.subject,
+                )
+            except evaluation.EvaluationRefused as exc:
+                context = state(session, applicant_id, application_no)
+                assert context is not None
+                values = {**answers, "comment": comment}
+                return render(request, {**context, "error": exc.message, "values": values}, status_code=400)
+        return RedirectResponse(
+            str(request.url_for("evaluation", application_no=application_no)) + "?thanks=1", status_code=303
+        )
+
+    @router.post(
+        "/applications/{application_no}/evaluation/follow-up",
+        name="evaluation_follow_up",
+        dependencies=[Depends(require_csrf)],
+    )
+    async def follow_up(
+        request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
+    ) -> Response:
+        form = await request.form()
+        with runtime.db.transaction() as session:
+            application = applications.application_get_for(
+                session=session, applicant_id=applicant_id, application_no=application_no
+            )
+            given = (
+                evaluation.evaluation_of(session=session, application=application, channel=CHANNEL)
+                if application
+                else None
+            )
+            if given is None:
+                return missing(request)
+            try:
+                evaluation.follow_up_rate(
+                    session=session, evaluation=given, rating=str(form.get("rating", ""))
+                )
+            except evaluation.EvaluationRefused as exc:
+                context = state(session, applicant_id, application_no)
+                assert context is not None
+                return render(request, {**context, "error": exc.message}, status_code=400)
+        return RedirectResponse(
+            str(request.url_for("evaluation", application_no=application_no)) + "?thanks=1", status_code=303
+        )
+
+    return router

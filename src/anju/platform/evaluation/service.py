@@ -1,0 +1,213 @@
+"""好差评 on the platform: offer, record once per case and channel, send 差评 to the office for follow-up,
+take the office's answer back, let the rater judge the follow-up, and count it all."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.core import workdays
+from anju.core.outbox import outbox_enqueue
+from anju.core.timeutil import shanghai_date, to_shanghai, utcnow
+from anju.platform.models import Application, Evaluation
+
+RULES_FILE = Path(__file__).with_name("evaluation.yaml")
+BAD_PATH = "/v1/evaluations/bad"
+COMMENT_MAX = 500
+
+
+@lru_cache(maxsize=1)
+def evaluation_rules() -> dict[str, Any]:
+    """evaluation.yaml, as data."""
+    data: dict[str, Any] = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def indicators_for(channel: str) -> dict[str, str]:
+    """The indicator set of a channel (online or offline)."""
+    rules = evaluation_rules()
+    return dict(rules["indicators"][rules["channels"][channel]])
+
+
+class EvaluationRefused(Exception):
+    """The rating cannot be taken; ``message`` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def evaluation_of(*, session: Session, application: Application, channel: str) -> Evaluation | None:
+    """The rating already given through this channel, if any."""
+    return session.scalar(
+        select(Evaluation).where(Evaluation.application_id == application.id, Evaluation.channel == channel)
+    )
+
+
+def evaluation_offered(*, session: Session, application: Application, channel: str) -> bool:
+    """Whether to invite a rating now: from acceptance on, and only until one is given (一事一评)."""
+    return application.status in evaluation_rules()["offered_from"] and (
+        evaluation_of(session=session, application=application, channel=channel) is None
+    )
+
+
+def _level(raw: str, label: str) -> int:
+    if raw not in {str(k) for k in evaluation_rules()["levels"]}:
+        raise EvaluationRefused(f"请为“{label}”选择一个评价等级。")
+    return int(raw)
+
+
+def evaluation_record(
+    *,
+    session: Session,
+    application: Application,
+    channel: str,
+    answers: dict[str, str],
+    comment: str,
+    outbox: Table,
+    user: str,
+    today: date | None = None,
+) -> Evaluation:
+    """Record a rating (raises EvaluationRefused); a 差评 goes to the office with a follow-up deadline."""
+    if not evaluation_offered(session=session, application=application, channel=channel):
+        raise EvaluationRefused("这件申请已经评价过，或尚未到评价环节。")
+    indicators = {
+        code: _level(answers.get(code, ""), label) for code, label in indicators_for(channel).items()
+    }
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX:
+        raise EvaluationRefused(f"意见建议不能超过 {COMMENT_MAX} 个字。")
+    rules = evaluation_rules()
+    overall = indicators["overall"]
+    today = today or shanghai_date(utcnow())
+    due: date | None = None
+    if overall <= int(rules["bad_at_most"]):
+        try:
+            due = workdays.add_workdays(today, int(rules["follow_up"]["limit"]))
+        except workdays.CalendarUnknown:
+            due = None
+    evaluation = Evaluation(
+        application_id=application.id,
+        city_code=application.city_code,
+        channel=channel,
+        stage=application.status,
+        overall=overall,
+        indicators_json=json.dumps(indicators),
+        comment=comment,
+        follow_up_due_on=due,
+    )
+    session.add(evaluation)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # rated twice at the same moment: the first one stands
+        raise EvaluationRefused("这件申请已经评价过。") from exc
+    if overall <= int(rules["bad_at_most"]):
+        outbox_enqueue(
+            session,
+            outbox,
+            topic="evaluation.bad",
+            destination="housing",
+            path=BAD_PATH,
+            payload={
+                "ref": f"EV-{evaluation.id}",
+                "case_no": application.application_no,
+                "overall": overall,
+                "level": rules["levels"][overall],
+                "indicators": indicators,
+                "comment": comment,
+                "due_on": due.isoformat() if due else None,
+            },
+            case_no=application.application_no or "",
+            acting_user=user,
+            purpose="好差评：差评转办理部门回访整改",
+        )
+    return evaluation
+
+
+def follow_up_apply(
+    *, session: Session, ref: str, finding: str, action: str, at: datetime
+) -> Evaluation | None:
+    """The office's follow-up of a 差评, from housing (idempotent; None for an unknown reference)."""
+    evaluation = session.get(Evaluation, int(ref.removeprefix("EV-"))) if ref.startswith("EV-") else None
+    if evaluation is None:
+        return None
+    if evaluation.follow_up_at is None:
+        evaluation.follow_up_finding, evaluation.follow_up_action, evaluation.follow_up_at = (
+            finding,
+            action,
+            at,
+        )
+    return evaluation
+
+
+def follow_up_rate(*, session: Session, evaluation: Evaluation, rating: str) -> None:
+    """The rater's view of the follow-up (回访满意度), once."""
+    if evaluation.follow_up_at is None or evaluation.follow_up_rating is not None:
+        raise EvaluationRefused("目前没有需要您评价的回访。")
+    evaluation.follow_up_rating = _level(rating, "回访满意度")
+
+
+@dataclass
+class Figures:
+    """One row of the statistics."""
+
+    city_code: str
+    month: str
+    cases: int = 0  # cases that reached a stage where a rating is offered
+    rated: int = 0
+    good: int = 0
+    bad: int = 0
+    bad_followed_up: int = 0
+    follow_up_rated: int = 0
+    follow_up_satisfied: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """With the rates (None when nothing to divide)."""
+
+        def rate(n: int, d: int) -> float | None:
+            return round(n / d, 4) if d else None
+
+        return {
+            **self.__dict__,
+            "active_rate": rate(self.rated, self.cases),  # 主动评价率
+            "good_rate": rate(self.good, self.rated),  # 好评率 (4–5 stars)
+            "rectify_rate": rate(self.bad_followed_up, self.bad),  # 差评整改率
+            "follow_up_satisfaction": rate(self.follow_up_satisfied, self.follow_up_rated),  # 回访满意度
+        }
+
+
+def evaluation_figures(*, session: Session) -> list[dict[str, Any]]:
+    """Per city and month (of submission): 主动评价率, 好评率, 差评数, 差评整改率, 回访满意度."""
+    offered = set(evaluation_rules()["offered_from"])
+    rows: dict[tuple[str, str], Figures] = defaultdict(lambda: Figures("", ""))
+    ratings = {e.application_id: e for e in session.scalars(select(Evaluation))}
+    for application in session.scalars(select(Application).where(Application.submitted_at.is_not(None))):
+        assert application.submitted_at is not None
+        key = (application.city_code, f"{to_shanghai(application.submitted_at):%Y-%m}")
+        figures = rows[key]
+        figures.city_code, figures.month = key
+        rating = ratings.get(application.id)
+        if application.status not in offered and rating is None:
+            continue
+        figures.cases += 1
+        if rating is None:
+            continue
+        figures.rated += 1
+        figures.good += rating.overall >= 4
+        if rating.overall <= int(evaluation_rules()["bad_at_most"]):
+            figures.bad += 1
+            figures.bad_followed_up += rating.follow_up_at is not None
+        if rating.follow_up_rating is not None:
+            figures.follow_up_rated += 1
+            figures.follow_up_satisfied += rating.follow_up_rating >= 4
+    return [rows[k].as_dict() for k in sorted(rows)]

@@ -1,0 +1,136 @@
+"""好差评: offered from acceptance, once per case; a 差评 becomes the office's task with a working-day
+deadline, its follow-up reaches the rater, who may rate it; the figures match a hand count."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from anju.platform.evaluation import service as evaluation
+from anju.platform.models import Application
+from tests.conftest import Systems
+from tests.support.factories import submit_application
+from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
+
+ALL_BAD = {"overall": "1", "efficiency": "2", "guide_accuracy": "2", "convenience": "1", "usability": "2"}
+
+
+def test_a_bad_rating_is_followed_up_and_the_rater_judges_the_follow_up(live: Systems) -> None:
+    platform, housing = live.settings.base_url("platform"), live.settings.base_url("housing")
+    with httpx.Client(timeout=10) as browser, httpx.Client(timeout=10) as clerk:
+        form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+        done = application_fill_and_submit(browser, platform, form.text)
+        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+        assert 'id="evaluation-link"' not in browser.get(f"{platform}/applications/{number}").text  # not yet
+        live.runtimes["platform"].outbox_worker().run_once()
+        staff_sign_in(clerk, housing, username="shouli.350100")
+        case = clerk.get(f"{housing}/staff/cases/{number}")
+        clerk.post(
+            f"{housing}/staff/cases/{number}/events",
+            data={"csrf_token": csrf_of(case.text), "event": "accept"},
+        )
+        live.runtimes["housing"].outbox_worker().run_once()
+
+        progress = browser.get(f"{platform}/applications/{number}")
+        assert 'id="evaluation-link"' in progress.text
+        page = browser.get(f"{platform}/applications/{number}/evaluation")
+        partial = browser.post(
+            f"{platform}/applications/{number}/evaluation",
+            data={"csrf_token": csrf_of(page.text), "overall": "1"},
+        )
+        assert partial.status_code == 400 and "请为“办事效率”选择一个评价等级" in partial.text
+        rated = browser.post(
+            f"{platform}/applications/{number}/evaluation",
+            data={"csrf_token": csrf_of(page.text), **ALL_BAD, "comment": "补正通知写得不清楚，跑了两趟。"},
+            follow_redirects=True,
+        )
+        assert "感谢您的评价" in rated.text and "您的差评已转办理部门" in rated.text
+        again = browser.post(
+            f"{platform}/applications/{number}/evaluation", data={"csrf_token": csrf_of(page.text), **ALL_BAD}
+        )
+        assert again.status_code == 400 and "已经评价过" in again.text  # 一事一评
+
+        live.runtimes["platform"].outbox_worker().run_once()
+        tasks = clerk.get(f"{housing}/staff/follow-ups")
+        assert number in tasks.text and "补正通知写得不清楚" in tasks.text and "期限 " in tasks.text
+        task_id = re.search(r'action="[^"]*/follow-ups/(\d+)"', tasks.text).group(1)  # type: ignore[union-attr]
+        short = clerk.post(
+            f"{housing}/staff/follow-ups/{task_id}",
+            data={"csrf_token": csrf_of(tasks.text), "finding": "已回访", "action": "rectified"},
+        )
+        assert short.status_code == 400 and "至少 10 个字" in short.text
+        clerk.post(
+            f"{housing}/staff/follow-ups/{task_id}",
+            data={
+                "csrf_token": csrf_of(tasks.text),
+                "finding": "已电话回访申请人，补正通知模板已改为逐项列明材料和办理地点。",
+                "action": "rectified",
+            },
+        )
+        live.runtimes["housing"].outbox_worker().run_once()
+
+        followed = browser.get(f"{platform}/applications/{number}/evaluation")
+        assert "补正通知模板已改为逐项列明" in followed.text and "已整改" in followed.text
+        browser.post(
+            f"{platform}/applications/{number}/evaluation/follow-up",
+            data={"csrf_token": csrf_of(followed.text), "rating": "4"},
+        )
+        assert "您对回访的评价：满意" in browser.get(f"{platform}/applications/{number}/evaluation").text
+
+
+def test_the_follow_up_deadline_counts_working_days_across_national_day(systems: Systems) -> None:
+    platform = systems.runtimes["platform"]
+    number = submit_application(platform)
+    with platform.db.transaction() as session:
+        application = session.scalars(select(Application).where(Application.application_no == number)).one()
+        application.status = "accepted"  # test set-up: the case has been accepted
+        rated = evaluation.evaluation_record(
+            session=session,
+            application=application,
+            channel="web",
+            answers=ALL_BAD,
+            comment="",
+            outbox=platform.tables.outbox,
+            user="t",
+            today=date(2026, 9, 30),
+        )
+        assert rated.follow_up_due_on == date(2026, 10, 13)  # 10-01..10-07 off, Saturday 10-10 worked
+
+
+def test_the_figures_match_a_count_by_hand(systems: Systems) -> None:
+    platform = systems.runtimes["platform"]
+    numbers = [submit_application(platform, subject=f"s-{i}") for i in range(6)]
+    levels = [5, 4, 3, 2, 1, None]  # five rated, one not
+    with platform.db.transaction() as session:
+        for number, level in zip(numbers, levels, strict=True):
+            application = session.scalars(
+                select(Application).where(Application.application_no == number)
+            ).one()
+            application.status = "accepted"
+            if level is not None:
+                answers = dict.fromkeys(evaluation.indicators_for("web"), str(level))
+                evaluation.evaluation_record(
+                    session=session,
+                    application=application,
+                    channel="web",
+                    answers=answers,
+                    comment="",
+                    outbox=platform.tables.outbox,
+                    user="t",
+                )
+        bad = session.scalars(select(evaluation.Evaluation).where(evaluation.Evaluation.overall == 1)).one()
+        evaluation.follow_up_apply(
+            session=session, ref=f"EV-{bad.id}", finding="已回访并整改", action="rectified", at=bad.rated_at
+        )
+        evaluation.follow_up_rate(session=session, evaluation=bad, rating="5")
+    with platform.db.transaction() as session:
+        (row,) = evaluation.evaluation_figures(session=session)
+    assert (row["cases"], row["rated"], row["good"], row["bad"]) == (6, 5, 2, 2)
+    assert row["active_rate"] == pytest.approx(5 / 6, abs=1e-4)
+    assert row["good_rate"] == pytest.approx(2 / 5)
+    assert row["rectify_rate"] == pytest.approx(1 / 2)
+    assert row["follow_up_satisfaction"] == 1.0
