@@ -19,7 +19,7 @@ from anju.housing.models import TABLES
 from anju.housing.records import api as records_api
 from anju.housing.records import models as _records_models  # noqa: F401 - tables on the metadata
 from anju.housing.review import api as review_api
-from anju.housing.review import notices
+from anju.housing.review import guide_api, notices
 from anju.housing.staff import pages as staff_pages
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(notices.build_router(runtime=runtime))
     app.include_router(eligibility_api.build_router(runtime=runtime))
     app.include_router(followup_api.build_router(runtime=runtime))
+    app.include_router(guide_api.build_router(runtime=runtime))
     app.include_router(staff_pages.build_router(runtime=runtime, templates=templates))
 
     @app.get("/", name="home", include_in_schema=False)

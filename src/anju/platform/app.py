@@ -19,6 +19,7 @@ from anju.platform.channels.web import (
     draft_pages,
     evaluation_pages,
     form_pages,
+    guide_pages,
     notice_pages,
     pages,
     progress_pages,
@@ -73,6 +74,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(notice_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(progress_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(evaluation_pages.build_router(runtime=runtime, templates=templates))
+    app.include_router(guide_pages.build_router(runtime=runtime, templates=templates))
 
     @app.exception_handler(pages.SignInRequired)
     async def _sign_in(request: Request, exc: pages.SignInRequired) -> RedirectResponse:

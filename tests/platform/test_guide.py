@@ -1,0 +1,50 @@
+"""The service guide: the standard elements, conditions made from the city's rules (not retyped), the
+materials the registers replace marked 免提交, the limits from housing — as a page and as JSON."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import Systems
+
+
+def test_each_city_has_a_guide_whose_conditions_and_limits_come_from_the_rules(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    fuzhou = httpx.get(f"{platform}/guide/350100.json", timeout=10).json()
+    xiamen = httpx.get(f"{platform}/guide/350200.json", timeout=10).json()
+    for element in (
+        "name",
+        "code",
+        "type",
+        "basis",
+        "authority",
+        "audience",
+        "conditions",
+        "materials",
+        "process",
+        "limits",
+        "fee",
+        "result",
+        "forms",
+        "place",
+        "consult",
+        "complain",
+    ):
+        assert element in fuzhou, element
+    low = next(g for g in fuzhou["conditions"]["groups"] if g["group"] == "low_income")
+    assert "家庭人均月收入不高于3,500.00 元（60000 元 × 0.7 ÷ 12）" in low["conditions"]
+    assert any(
+        "3,900.00 元" in c for g in xiamen["conditions"]["groups"] for c in g["conditions"]
+    )  # 厦门's own
+    assert fuzhou["authority"] == "福州市住房保障部门" and fuzhou["fee"] == "不收费"
+    exempt = {m["name"] for m in fuzhou["materials"]["exempt"]}
+    assert {"居民户口簿", "社保缴费证明", "未享受住房保障的证明"} <= exempt
+    notice = {s["step"]: s for s in xiamen["limits"]}["public_notice"]
+    assert notice["limit"] == 10 and notice["provisional"] is True
+    acceptance = {s["step"]: s for s in fuzhou["limits"]}["acceptance"]
+    assert acceptance["limit"] == 5 and not acceptance["provisional"]
+    assert fuzhou["conditions"]["provisional"] is True  # defaults are flagged, not passed off as official
+
+    page = httpx.get(f"{platform}/guide/350128", timeout=10)
+    assert page.status_code == 200 and "平潭综合实验区" in page.text and "免提交" in page.text
+    assert httpx.get(f"{platform}/guide/110100.json", timeout=10).status_code == 404
