@@ -25,6 +25,7 @@ from anju.platform.channels.web import (
     progress_pages,
 )
 from anju.platform.identity.oidc import OidcProvider
+from anju.platform.metrics import api as metrics_api
 from anju.platform.models import TABLES
 
 TEMPLATES_DIR = Path(__file__).parent / "channels" / "web" / "templates"
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     )
     app.include_router(pages.build_router(runtime=runtime, templates=templates, provider=provider))
     app.include_router(applications_api.build_router(runtime=runtime))
+    app.include_router(metrics_api.build_router(runtime=runtime))
     app.state.breakers = CircuitBreakers(
         threshold=settings.backfill_breaker_threshold,
         cooldown_seconds=settings.backfill_breaker_cooldown_seconds,

@@ -30,7 +30,7 @@ from anju.housing.intake.service import attachments_of
 from anju.housing.models import StaffUser
 from anju.housing.review import corrections, deadlines
 from anju.housing.review import service as review
-from anju.housing.staff import service
+from anju.housing.staff import dashboard, service
 
 
 class StaffSignInRequired(Exception):
@@ -372,6 +372,56 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 context = {**follow_up_context(session, staff), "error": exc.message, "error_task": task_id}
                 return render(request, "staff_follow_ups.html", context, status_code=400)
         return RedirectResponse(str(request.url_for("staff_follow_ups")) + "?done=1", status_code=303)
+
+    def dashboard_data(staff_id: int) -> tuple[str, dict[str, Any] | None]:
+        with runtime.db.transaction() as session:
+            staff = staff_of(session, staff_id)
+            city = regions.jurisdiction_of(staff.region_code)
+            username = staff.username
+        try:
+            return city.name, dashboard.figures_fetch(
+                client=runtime.client, city_code=city.code, user=username
+            )
+        except dashboard.DashboardUnavailable:
+            return city.name, None
+
+    @router.get("/dashboard", name="staff_dashboard")
+    def dashboard_page(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
+        city, data = dashboard_data(staff_id)
+        if data is None:
+            return render(
+                request,
+                "error.html",
+                {
+                    "title": "办件成效",
+                    "message": "暂时无法获取统计数据，请稍后再试。",
+                    "code": "metrics_unavailable",
+                },
+                status_code=503,
+            )
+        return render(
+            request,
+            "staff_dashboard.html",
+            {
+                "title": f"{city}办件成效",
+                "city": city,
+                "rows": data["rows"],
+                "columns": dashboard.COLUMNS,
+                "chart": dashboard.bars(data["rows"]),
+                "evaluations": data["evaluations"],
+            },
+        )
+
+    @router.get("/dashboard.csv", name="staff_dashboard_csv")
+    def dashboard_csv(staff_id: int = Depends(current_staff_id)) -> Response:
+        _city, data = dashboard_data(staff_id)
+        if data is None:
+            return Response("统计暂不可用", status_code=503, media_type="text/plain; charset=utf-8")
+        return Response(
+            dashboard.figures_csv(data["rows"]).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="metrics.csv"'},
+        )
 
     @router.get("/audit/reveals", name="staff_reveals")
     def reveals(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:

@@ -1,0 +1,79 @@
+"""The 办件成效 dashboard for staff: the platform's figures for the staff member's city (signed call),
+as bars drawn here (inline SVG, no CDN), tables, and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import httpx
+
+from anju.core.httpclient import PeerResponseError, SignedClient
+
+COLUMNS = [
+    ("month", "月份"),
+    ("channel", "渠道"),
+    ("submitted", "提交"),
+    ("accepted", "受理"),
+    ("decided", "作出决定"),
+    ("closed", "办结"),
+    ("accepted_days_median", "受理用时中位数（工作日）"),
+    ("accepted_days_p90", "受理用时90分位（工作日）"),
+    ("accepted_within_limit", "法定时限内受理"),
+    ("decided_days_median", "决定用时中位数（工作日）"),
+    ("closed_days_p90", "办结用时90分位（工作日）"),
+    ("materials_exempted", "免提交材料（登记信息代替）"),
+    ("files_collected", "上传材料"),
+    ("fields_backfilled", "自动填写字段"),
+    ("fields_typed", "申请人填写字段"),
+]
+
+
+class DashboardUnavailable(Exception):
+    """The platform could not be asked."""
+
+
+def figures_fetch(*, client: SignedClient, city_code: str, user: str) -> dict[str, Any]:
+    """The platform's figures for a city (raises DashboardUnavailable)."""
+    try:
+        response = client.request(
+            method="GET",
+            destination="platform",
+            path=f"/v1/metrics?city_code={city_code}",
+            user=user,
+            purpose="办件成效统计",
+        )
+    except (httpx.HTTPError, PeerResponseError) as exc:
+        raise DashboardUnavailable(city_code) from exc
+    if response.status_code != 200:
+        raise DashboardUnavailable(city_code)
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bar geometry per month: submitted, accepted, decided, closed (heights scaled to the largest)."""
+    by_month: dict[str, dict[str, int]] = {}
+    for r in rows:
+        month = by_month.setdefault(r["month"], {"submitted": 0, "accepted": 0, "decided": 0, "closed": 0})
+        for key in month:
+            month[key] += int(r[key])
+    top = max([v for m in by_month.values() for v in m.values()] or [1]) or 1
+    return [
+        {
+            "month": month,
+            "bars": [{"key": k, "value": v, "height": round(120 * v / top)} for k, v in values.items()],
+        }
+        for month, values in sorted(by_month.items())
+    ]
+
+
+def figures_csv(rows: list[dict[str, Any]]) -> str:
+    """The table as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese headers)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([label for _, label in COLUMNS])
+    for r in rows:
+        writer.writerow(["" if r.get(key) is None else r.get(key) for key, _ in COLUMNS])
+    return "\ufeff" + out.getvalue()

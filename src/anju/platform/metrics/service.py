@@ -1,0 +1,109 @@
+"""Figures by city, channel and month of submission: cases submitted / accepted / decided / closed; working
+days from submission to each milestone (median, 90th percentile) against the legal acceptance limit;
+materials exempted (register answers used) vs files collected; fields backfilled vs typed; 好差评."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.core import workdays
+from anju.core.timeutil import shanghai_date, to_shanghai
+from anju.platform.evaluation.service import evaluation_figures
+from anju.platform.models import Application, ApplicationEvent, BackfillResult
+
+ACCEPTED = frozenset({"accepted"})
+DECIDED = frozenset({"approved", "rejected", "not_accepted"})
+CLOSED = frozenset({"closed", "not_accepted", "rejected", "withdrawn"})
+ACCEPTANCE_LIMIT_WORKDAYS = 5  # 行政许可法 第三十二条
+
+
+def percentile(values: list[int], share: float) -> float | None:
+    """The nearest-rank percentile (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return float(ordered[max(0, math.ceil(share * len(ordered)) - 1)])
+
+
+def _workdays(start: datetime, end: datetime) -> int | None:
+    try:
+        return workdays.workdays_between(shanghai_date(start), end=shanghai_date(end))
+    except workdays.CalendarUnknown:
+        return None
+
+
+def metrics(*, session: Session, city_code: str | None = None) -> dict[str, Any]:
+    """Every row, and the 好差评 figures, for one city or all."""
+    query = select(Application).where(Application.submitted_at.is_not(None))
+    if city_code:
+        query = query.where(Application.city_code == city_code)
+    applications = list(session.scalars(query))
+    ids = [a.id for a in applications]
+    firsts: dict[tuple[int, str], datetime] = {}
+    for event in session.scalars(
+        select(ApplicationEvent)
+        .where(ApplicationEvent.application_id.in_(ids))
+        .order_by(ApplicationEvent.occurred_at)
+    ):
+        firsts.setdefault((event.application_id, event.status), event.occurred_at)
+    exempted: dict[int, int] = defaultdict(int)  # register answers used, one per (member, register)
+    for application_id, _member, _source in session.execute(
+        select(BackfillResult.application_id, BackfillResult.member_id, BackfillResult.source)
+        .where(BackfillResult.application_id.in_(ids), BackfillResult.status == "found")
+        .distinct()
+    ):
+        exempted[application_id] += 1
+    groups: dict[tuple[str, str, str], list[Application]] = defaultdict(list)
+    for a in applications:
+        assert a.submitted_at is not None
+        groups[(a.city_code, a.channel, f"{to_shanghai(a.submitted_at):%Y-%m}")].append(a)
+    rows = []
+    for (city, channel, month), members in sorted(groups.items()):
+
+        def reached(statuses: frozenset[str], a: Application) -> datetime | None:
+            times = [firsts[(a.id, s)] for s in statuses if (a.id, s) in firsts]
+            return min(times) if times else None
+
+        row: dict[str, Any] = {
+            "city_code": city,
+            "channel": channel,
+            "month": month,
+            "submitted": len(members),
+        }
+        for name, statuses in (("accepted", ACCEPTED), ("decided", DECIDED), ("closed", CLOSED)):
+            days = []
+            count = 0
+            for a in members:
+                at = reached(statuses, a)
+                if at is None:
+                    continue
+                count += 1
+                assert a.submitted_at is not None
+                d = _workdays(a.submitted_at, at)
+                if d is not None:
+                    days.append(d)
+            row[name] = count
+            row[f"{name}_days_median"] = percentile(days, 0.5)
+            row[f"{name}_days_p90"] = percentile(days, 0.9)
+        accepted_days = [
+            d
+            for a in members
+            if (at := reached(ACCEPTED, a)) is not None and a.submitted_at is not None
+            for d in [_workdays(a.submitted_at, at)]
+            if d is not None
+        ]
+        row["accepted_within_limit"] = sum(1 for d in accepted_days if d <= ACCEPTANCE_LIMIT_WORKDAYS)
+        row["acceptance_limit_workdays"] = ACCEPTANCE_LIMIT_WORKDAYS
+        row["materials_exempted"] = sum(exempted[a.id] for a in members)
+        row["files_collected"] = sum(a.uploads for a in members)
+        row["fields_backfilled"] = sum(a.backfilled_fields for a in members)
+        row["fields_typed"] = sum(a.typed_fields for a in members)
+        rows.append(row)
+    ratings = [r for r in evaluation_figures(session=session) if not city_code or r["city_code"] == city_code]
+    return {"rows": rows, "evaluations": ratings}

@@ -1,0 +1,89 @@
+"""办件成效: figures on a seeded set of cases equal the figures counted by hand; the staff dashboard shows
+its own city with a chart, a table and CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import select
+
+from anju.platform.applications import service as applications
+from anju.platform.applications.schemas import StatusEvent
+from anju.platform.metrics.service import metrics
+from anju.platform.models import Application
+from tests.conftest import Systems
+from tests.support.factories import submit_application
+from tests.support.journey import staff_sign_in
+
+
+def at(day: int, hour: int = 2) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def seed(systems: Systems) -> list[str]:
+    """Three 福州 web cases submitted Monday 16 November 2026; one 厦门 case."""
+    platform = systems.runtimes["platform"]
+    numbers = [submit_application(platform, subject=f"m-{i}") for i in range(3)]
+    numbers.append(submit_application(platform, subject="m-x", city_code="350200", district_code="350203"))
+    with platform.db.transaction() as session:
+        for number in numbers:
+            application = session.scalars(
+                select(Application).where(Application.application_no == number)
+            ).one()
+            application.submitted_at = at(16)
+            application.typed_fields, application.backfilled_fields, application.uploads = 9, 27, 1
+        events = [
+            (numbers[0], 1, "accepted", at(19)),  # 3 working days
+            (numbers[0], 2, "first_review", at(19)),
+            (numbers[0], 3, "rejected", at(26)),  # decided after 8 working days
+            (numbers[1], 1, "accepted", at(27)),  # 9 working days: past the limit of 5
+            (numbers[3], 1, "accepted", at(17)),
+        ]
+        for number, seq, status, when in events:
+            applications.status_event_apply(
+                session=session,
+                event=StatusEvent(case_no=number, seq=seq, status=status, event="x", occurred_at=when),
+                message_id=f"seed-{number}-{seq}",
+                cipher=platform.cipher,
+                outbox=platform.tables.outbox,
+            )
+    return numbers
+
+
+def test_figures_equal_a_hand_count(systems: Systems) -> None:
+    seed(systems)
+    with systems.runtimes["platform"].db.transaction() as session:
+        data = metrics(session=session, city_code="350100")
+    (row,) = data["rows"]
+    assert (row["city_code"], row["channel"], row["month"]) == ("350100", "web", "2026-11")
+    assert (row["submitted"], row["accepted"], row["decided"], row["closed"]) == (3, 2, 1, 1)
+    assert (row["accepted_days_median"], row["accepted_days_p90"]) == (3, 9)
+    assert row["accepted_within_limit"] == 1 and row["acceptance_limit_workdays"] == 5
+    assert (row["decided_days_median"], row["closed_days_p90"]) == (8, 8)
+    assert (row["fields_typed"], row["fields_backfilled"], row["files_collected"]) == (27, 81, 3)
+    with systems.runtimes["platform"].db.transaction() as session:
+        everywhere = metrics(session=session)
+    assert {r["city_code"] for r in everywhere["rows"]} == {"350100", "350200"}
+
+
+def test_the_dashboard_shows_the_staff_members_city_with_csv(live: Systems) -> None:
+    seed(live)
+    housing = live.settings.base_url("housing")
+    with httpx.Client(timeout=10) as clerk:
+        staff_sign_in(clerk, housing, username="guanli.350100")
+        page = clerk.get(f"{housing}/staff/dashboard")
+        assert page.status_code == 200 and "福州市办件成效" in page.text and "<svg" in page.text
+        table = page.text.split('id="metrics"')[1].split("</table>")[0]
+        assert "<td>2026-11</td>" in table and "<td>3</td>" in table
+        csv = clerk.get(f"{housing}/staff/dashboard.csv")
+        assert csv.headers["content-type"].startswith("text/csv")
+        lines = csv.content.decode("utf-8-sig").splitlines()
+        assert lines[0].startswith("月份,渠道,提交,受理") and lines[1].startswith("2026-11,web,3,2,1,1")
+        xiamen = httpx.Client(timeout=10)
+        staff_sign_in(xiamen, housing, username="guanli.350200")
+        assert (
+            "<td>3</td>"
+            not in xiamen.get(f"{housing}/staff/dashboard").text.split('id="metrics"')[1].split("</table>")[0]
+        )
+        xiamen.close()
