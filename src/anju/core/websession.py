@@ -6,7 +6,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -19,6 +19,7 @@ from anju.core.db import Database, UTCDateTime, rowcount
 from anju.core.timeutil import utcnow
 
 SKIP_PREFIXES = ("/v1/", "/static/", "/healthz", "/readyz")
+TOUCH_INTERVAL = timedelta(seconds=60)
 
 
 def session_table(metadata: MetaData, name: str = "web_session") -> Table:
@@ -44,6 +45,7 @@ class WebSession:
     is_new: bool = False
     modified: bool = False
     destroyed: bool = False
+    last_seen: datetime | None = None  # when the store last recorded activity (None for a new session)
 
     def get(self, key: str, default: Any = None) -> Any:
         """A value from the session."""
@@ -91,7 +93,12 @@ class SessionStore:
                     .first()
                 )
             if row is not None and row["last_seen_at"] + self.idle > utcnow():
-                return WebSession(token=token, csrf_token=row["csrf_token"], data=json.loads(row["data"]))
+                return WebSession(
+                    token=token,
+                    csrf_token=row["csrf_token"],
+                    data=json.loads(row["data"]),
+                    last_seen=row["last_seen_at"],
+                )
             if row is not None:
                 self._delete(token)
         return WebSession(
@@ -117,6 +124,13 @@ class SessionStore:
             )
             if not changed:
                 session.execute(self.table.insert().values(token_hash=key, created_at=now, **values))
+
+    def needs_save(self, web: WebSession) -> bool:
+        """Whether this request must write: a new or changed session, or activity not recorded for a while
+        (the idle clock is kept to the minute, so a page view is not a database write)."""
+        return (
+            web.is_new or web.modified or web.last_seen is None or utcnow() - web.last_seen >= TOUCH_INTERVAL
+        )
 
     def _delete(self, token: str) -> None:
         with self.db.transaction() as session:
@@ -167,7 +181,8 @@ class WebSessionMiddleware:
                     await anyio.to_thread.run_sync(self.store._delete, web.token)
                     headers.append((b"set-cookie", self._cookie("", cookie_path, max_age=0)))
                 else:
-                    await anyio.to_thread.run_sync(lambda: self.store.save(web, old_token=old))
+                    if self.store.needs_save(web):
+                        await anyio.to_thread.run_sync(lambda: self.store.save(web, old_token=old))
                     headers.append((b"set-cookie", self._cookie(web.token, cookie_path)))
                 message = {**message, "headers": headers}
             await send(message)

@@ -204,9 +204,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "submitted_at": application.submitted_at,
                 "withdrawable": application.status in applications.WITHDRAWABLE,
             }
-            documents = signed.signed_documents_of(
-                session=session, application_id=application.id, cipher=runtime.cipher
-            )
+            documents = signed.signature_summaries(session=session, application_id=application.id)
             notice = corrections.notice_current(session=session, application=application)
             evaluation_offered = evaluation.evaluation_offered(
                 session=session, application=application, channel="web"
@@ -224,7 +222,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "current_due": current_due,
                 "just_corrected": "corrected" in request.query_params,
                 "timeline": timeline,
-                "signatures": [{"title": d.title, "serial": d.signature.serial} for d in documents],
+                "signatures": [{"title": title, "serial": serial} for title, serial in documents],
                 "just_submitted": bool(submitted),
             },
         )
