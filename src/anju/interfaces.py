@@ -59,10 +59,14 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "housing-assistance.openapi.json": _only(housing, "/v1/assistance/"),
         "housing-public-notices.openapi.json": _only(housing, "/v1/public-notices/"),
         "housing-eligibility.openapi.json": _only(housing, "/v1/eligibility/"),
+        "housing-evaluations.openapi.json": _only(housing, "/v1/evaluations/"),
+        "housing-guide.openapi.json": _only(housing, "/v1/guide-facts/"),
         "platform-bus.openapi.json": _only(platform, "/v1/bus/"),
+        "platform-metrics.openapi.json": _only(platform, "/v1/metrics"),
         "sandbox-sources.openapi.json": _only(sandbox, "/v1/sources/"),
         "sandbox-esign.openapi.json": _only(sandbox, "/v1/esign/"),
         "sandbox-sms.openapi.json": _only(sandbox, "/v1/sms/"),
+        "sandbox-hcp.openapi.json": _only(sandbox, "/v1/hcp/"),
     }
 
 

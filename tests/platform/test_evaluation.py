@@ -3,6 +3,7 @@ deadline, its follow-up reaches the rater, who may rate it; the figures match a 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from anju.platform.evaluation import service as evaluation
 from anju.platform.models import Application
+from anju.sandbox.hcp.models import HcpRecord
 from tests.conftest import Systems
 from tests.support.factories import submit_application
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
@@ -81,6 +83,23 @@ def test_a_bad_rating_is_followed_up_and_the_rater_judges_the_follow_up(live: Sy
         )
         assert "您对回访的评价：满意" in browser.get(f"{platform}/applications/{number}/evaluation").text
 
+    # Both ratings reached the provincial 好差评 system (sandbox), with the national field names.
+    live.runtimes["platform"].outbox_worker().run_once()
+    with live.runtimes["sandbox"].db.transaction() as session:
+        reports = [
+            (r.project_no, r.assess_number, r.satisfaction, r.area_code)
+            for r in session.scalars(select(HcpRecord).order_by(HcpRecord.assess_number))
+        ]
+        first = json.loads(
+            session.scalars(select(HcpRecord.payload).where(HcpRecord.assess_number == 1)).one()
+        )
+    assert reports == [(number, 1, 1, "350100000000"), (number, 2, 4, "350100000000")]
+    assert (
+        first["pf"] == 1
+        and first["proDepart"] == "福州市住房保障部门"
+        and "efficiency=2" in first["evalDetail"]
+    )
+
 
 def test_the_follow_up_deadline_counts_working_days_across_national_day(systems: Systems) -> None:
     platform = systems.runtimes["platform"]
@@ -126,7 +145,7 @@ def test_the_figures_match_a_count_by_hand(systems: Systems) -> None:
         evaluation.follow_up_apply(
             session=session, ref=f"EV-{bad.id}", finding="已回访并整改", action="rectified", at=bad.rated_at
         )
-        evaluation.follow_up_rate(session=session, evaluation=bad, rating="5")
+        evaluation.follow_up_rate(session=session, evaluation=bad, rating="5", outbox=platform.tables.outbox)
     with platform.db.transaction() as session:
         (row,) = evaluation.evaluation_figures(session=session)
     assert (row["cases"], row["rated"], row["good"], row["bad"]) == (6, 5, 2, 2)

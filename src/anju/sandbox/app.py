@@ -14,6 +14,8 @@ from anju.core.web import add_health_routes, install_page_errors, make_templates
 from anju.core.websession import WebSessionMiddleware
 from anju.sandbox.esign import api as esign_api
 from anju.sandbox.esign import models as _esign_models  # noqa: F401 - tables on the metadata
+from anju.sandbox.hcp import api as hcp_api
+from anju.sandbox.hcp import models as _hcp_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.models import TABLES, metadata
 from anju.sandbox.population import models as _population_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.population.generator import population_generate
@@ -76,6 +78,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(sources_api.build_router(runtime=runtime, faults=app.state.faults))
     app.include_router(esign_api.build_router(runtime=runtime, faults=app.state.faults))
     app.include_router(sms_api.build_router(runtime=runtime, templates=templates, faults=app.state.faults))
+    app.include_router(hcp_api.build_router(runtime=runtime, templates=templates))
 
     @app.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
     def home(request: Request) -> HTMLResponse:

@@ -23,6 +23,10 @@ from anju.platform.models import Application, Evaluation
 
 RULES_FILE = Path(__file__).with_name("evaluation.yaml")
 BAD_PATH = "/v1/evaluations/bad"
+HCP_SYSTEM = "sandbox"  # the provincial 好差评 system (its adapter, in production)
+HCP_PATH = "/v1/hcp/evaluations"
+CHANNEL_CODES = {"web": 1, "h5": 2, "kiosk": 5, "counter": 4}  # 评价渠道 pf (standards.md §5.2)
+FINAL = frozenset({"closed", "rejected", "not_accepted", "withdrawn"})
 COMMENT_MAX = 500
 
 
@@ -111,6 +115,9 @@ def evaluation_record(
         session.flush()
     except IntegrityError as exc:  # rated twice at the same moment: the first one stands
         raise EvaluationRefused("这件申请已经评价过。") from exc
+    hcp_report(
+        session=session, application=application, evaluation=evaluation, assess_number=1, outbox=outbox
+    )
     if overall <= int(rules["bad_at_most"]):
         outbox_enqueue(
             session,
@@ -134,6 +141,50 @@ def evaluation_record(
     return evaluation
 
 
+def hcp_report(
+    *, session: Session, application: Application, evaluation: Evaluation, assess_number: int, outbox: Table
+) -> None:
+    """Queue the rating (or the rating of the follow-up, assessNumber 2) to the provincial 好差评 system."""
+    from anju.core.vocab import housing_office_name
+    from anju.platform.models import ApplicationEvent
+
+    indicators = json.loads(evaluation.indicators_json)
+    accepted = session.scalar(
+        select(ApplicationEvent.occurred_at)
+        .where(ApplicationEvent.application_id == application.id, ApplicationEvent.status == "accepted")
+        .order_by(ApplicationEvent.occurred_at)
+    )
+    satisfaction = evaluation.overall if assess_number == 1 else int(evaluation.follow_up_rating or 0)
+    moment = evaluation.rated_at if assess_number == 1 else utcnow()
+    outbox_enqueue(
+        session,
+        outbox,
+        topic="hcp.report",
+        destination=HCP_SYSTEM,
+        path=HCP_PATH,
+        payload={
+            "projectNo": application.application_no,
+            "taskName": "申请公租房一件事",
+            "areaCode": application.city_code + "000000",
+            "proDepart": housing_office_name(application.city_code),
+            "proStatus": 3 if application.status in FINAL else 2,
+            "pf": CHANNEL_CODES.get(evaluation.channel, 1),
+            "userProp": 1,
+            "satisfaction": satisfaction,
+            "evalDetail": ",".join(f"{k}={v}" for k, v in indicators.items())
+            if assess_number == 1
+            else "follow_up",
+            "writingEvaluation": evaluation.comment if assess_number == 1 else "",
+            "assessTime": f"{to_shanghai(moment):%Y-%m-%d %H:%M:%S}",
+            "assessNumber": assess_number,
+            "acceptDate": f"{to_shanghai(accepted):%Y-%m-%d %H:%M:%S}" if accepted else "",
+        },
+        case_no=application.application_no or "",
+        acting_user="platform",
+        purpose="好差评数据上报省好差评系统",
+    )
+
+
 def follow_up_apply(
     *, session: Session, ref: str, finding: str, action: str, at: datetime
 ) -> Evaluation | None:
@@ -150,11 +201,16 @@ def follow_up_apply(
     return evaluation
 
 
-def follow_up_rate(*, session: Session, evaluation: Evaluation, rating: str) -> None:
-    """The rater's view of the follow-up (回访满意度), once."""
+def follow_up_rate(*, session: Session, evaluation: Evaluation, rating: str, outbox: Table) -> None:
+    """The rater's view of the follow-up (回访满意度), once; reported upward as the second rating."""
     if evaluation.follow_up_at is None or evaluation.follow_up_rating is not None:
         raise EvaluationRefused("目前没有需要您评价的回访。")
     evaluation.follow_up_rating = _level(rating, "回访满意度")
+    application = session.get(Application, evaluation.application_id)
+    assert application is not None
+    hcp_report(
+        session=session, application=application, evaluation=evaluation, assess_number=2, outbox=outbox
+    )
 
 
 @dataclass

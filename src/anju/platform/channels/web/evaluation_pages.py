@@ -139,7 +139,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 return missing(request)
             try:
                 evaluation.follow_up_rate(
-                    session=session, evaluation=given, rating=str(form.get("rating", ""))
+                    session=session,
+                    evaluation=given,
+                    rating=str(form.get("rating", "")),
+                    outbox=runtime.tables.outbox,
                 )
             except evaluation.EvaluationRefused as exc:
                 context = state(session, applicant_id, application_no)
