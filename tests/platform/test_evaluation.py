@@ -153,3 +153,60 @@ def test_the_figures_match_a_count_by_hand(systems: Systems) -> None:
     assert row["good_rate"] == pytest.approx(2 / 5)
     assert row["rectify_rate"] == pytest.approx(1 / 2)
     assert row["follow_up_satisfaction"] == 1.0
+
+
+def test_an_appealed_bad_rating_is_reviewed_by_someone_else_and_if_upheld_not_counted(live: Systems) -> None:
+    platform, housing = live.settings.base_url("platform"), live.settings.base_url("housing")
+    with (
+        httpx.Client(timeout=10) as browser,
+        httpx.Client(timeout=10) as clerk,
+        httpx.Client(timeout=10) as auditor,
+    ):
+        form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+        done = application_fill_and_submit(browser, platform, form.text)
+        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+        live.runtimes["platform"].outbox_worker().run_once()
+        staff_sign_in(clerk, housing, username="shouli.350100")
+        case = clerk.get(f"{housing}/staff/cases/{number}")
+        clerk.post(
+            f"{housing}/staff/cases/{number}/events",
+            data={"csrf_token": csrf_of(case.text), "event": "accept"},
+        )
+        live.runtimes["housing"].outbox_worker().run_once()
+        page = browser.get(f"{platform}/applications/{number}/evaluation")
+        browser.post(
+            f"{platform}/applications/{number}/evaluation", data={"csrf_token": csrf_of(page.text), **ALL_BAD}
+        )
+        live.runtimes["platform"].outbox_worker().run_once()
+
+        tasks = clerk.get(f"{housing}/staff/follow-ups")
+        task_id = re.search(r'action="[^"]*/follow-ups/(\d+)/appeal"', tasks.text).group(1)  # type: ignore[union-attr]
+        appealed = clerk.post(
+            f"{housing}/staff/follow-ups/{task_id}/appeal",
+            data={
+                "csrf_token": csrf_of(tasks.text),
+                "reason": "评价人在受理当天即给出差评，评价内容与本件办理无关。",
+            },
+            follow_redirects=True,
+        )
+        assert (
+            "申诉（shouli.350100）" in appealed.text and "申诉成立</button>" not in appealed.text
+        )  # not her own
+        self_review = clerk.post(
+            f"{housing}/staff/follow-ups/{task_id}/appeal",
+            data={"csrf_token": csrf_of(tasks.text), "decision": "upheld"},
+        )
+        assert self_review.status_code == 400 and "只有审计员或市级管理员" in self_review.text
+
+        staff_sign_in(auditor, housing, username="shenji.350100")
+        review = auditor.get(f"{housing}/staff/follow-ups")
+        assert "申诉成立</button>" in review.text
+        auditor.post(
+            f"{housing}/staff/follow-ups/{task_id}/appeal",
+            data={"csrf_token": csrf_of(review.text), "decision": "upheld"},
+        )
+        live.runtimes["housing"].outbox_worker().run_once()
+
+    with live.runtimes["platform"].db.transaction() as session:
+        (row,) = evaluation.evaluation_figures(session=session)
+    assert row["rated"] == 1 and row["bad"] == 0  # upheld on review: not counted as a 差评

@@ -219,4 +219,10 @@ class FollowUpTask(Base):
     action: Mapped[str] = mapped_column(String(16), default="")
     done_by: Mapped[str] = mapped_column(String(64), default="")
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # 申诉复核: the office may appeal a rating it thinks mistaken or malicious; another person decides.
+    appeal_reason: Mapped[str] = mapped_column(Text, default="")
+    appealed_by: Mapped[str] = mapped_column(String(64), default="")
+    appeal_decision: Mapped[str] = mapped_column(String(16), default="")  # upheld | rejected
+    appeal_decided_by: Mapped[str] = mapped_column(String(64), default="")
+    appeal_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

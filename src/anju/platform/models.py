@@ -308,3 +308,4 @@ class Evaluation(Base):
     follow_up_action: Mapped[str] = mapped_column(String(16), default="")  # rectified | explained
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     follow_up_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    appeal_upheld: Mapped[bool] = mapped_column(default=False)  # 申诉复核 found it mistaken: not counted

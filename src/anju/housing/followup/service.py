@@ -14,6 +14,8 @@ from anju.housing.models import Case, FollowUpTask, StaffUser
 from anju.housing.staff.service import in_region
 
 RESULT_PATH = "/v1/bus/evaluation-follow-ups"
+APPEAL_PATH = "/v1/bus/evaluation-appeals"
+REVIEWERS = frozenset({"auditor", "city_admin"})
 ACTIONS = {"rectified": "已整改", "explained": "解释说明"}
 
 
@@ -74,4 +76,43 @@ def task_complete(
         case_no=case.case_no,
         acting_user=staff.username,
         purpose="好差评：差评回访整改结果反馈评价人",
+    )
+
+
+def task_appeal(*, task: FollowUpTask, staff: StaffUser, reason: str) -> None:
+    """The office appeals a rating it finds mistaken or malicious (申诉); someone else reviews it."""
+    reason = reason.strip()
+    if task.done_at is not None or task.appealed_by:
+        raise FollowUpRefused("这条差评已经处理或已经申诉。")
+    if len(reason) < 10:
+        raise FollowUpRefused("请写明申诉理由和依据（至少 10 个字）。")
+    task.appeal_reason, task.appealed_by = reason, staff.username
+
+
+def appeal_decide(
+    *, session: Session, task: FollowUpTask, staff: StaffUser, decision: str, outbox: Table
+) -> None:
+    """Review an appeal (复核): upheld takes the rating out of the 差评 figures; rejected leaves the
+    follow-up due. Never by the person who appealed."""
+    if not task.appealed_by or task.appeal_decision:
+        raise FollowUpRefused("没有待复核的申诉。")
+    if staff.role not in REVIEWERS:
+        raise FollowUpRefused("只有审计员或市级管理员可以复核申诉。")
+    if staff.username == task.appealed_by:
+        raise FollowUpRefused("申诉人不能复核自己的申诉。")
+    if decision not in ("upheld", "rejected"):
+        raise FollowUpRefused("请选择复核结论。")
+    task.appeal_decision, task.appeal_decided_by, task.appeal_decided_at = decision, staff.username, utcnow()
+    case = session.get(Case, task.case_id)
+    assert case is not None
+    outbox_enqueue(
+        session,
+        outbox,
+        topic="evaluation.appeal",
+        destination="platform",
+        path=APPEAL_PATH,
+        payload={"ref": task.ref, "upheld": decision == "upheld"},
+        case_no=case.case_no,
+        acting_user=staff.username,
+        purpose="好差评：差评申诉复核结论",
     )

@@ -325,6 +325,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 "done_at": t.done_at,
                 "finding": t.finding,
                 "action": followup.ACTIONS.get(t.action, ""),
+                "appeal_reason": t.appeal_reason,
+                "appealed_by": t.appealed_by,
+                "appeal_decision": t.appeal_decision,
+                "can_decide": bool(t.appealed_by)
+                and not t.appeal_decision
+                and staff.role in followup.REVIEWERS
+                and staff.username != t.appealed_by,
             }
             for t, c in followup.tasks_for(session=session, staff=staff)
         ]
@@ -335,6 +342,51 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             "error_task": None,
             "actions": followup.ACTIONS,
         }
+
+    def follow_up_task(session: Any, staff: StaffUser, task_id: int) -> Any:
+        mine = {t.id: t for t, _c in followup.tasks_for(session=session, staff=staff)}
+        return mine.get(task_id)
+
+    @router.post(
+        "/follow-ups/{task_id}/appeal", name="staff_follow_up_appeal", dependencies=[Depends(require_csrf)]
+    )
+    def follow_up_appeal(
+        request: Request,
+        task_id: int,
+        staff_id: int = Depends(current_staff_id),
+        reason: str = Form(""),
+        decision: str = Form(""),
+    ) -> Response:
+        """Appeal a rating (申诉) or, for a reviewer, decide an appeal (复核)."""
+        with runtime.db.transaction() as session:
+            staff = staff_of(session, staff_id)
+            task = follow_up_task(session, staff, task_id)
+            if task is None:
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "找不到任务",
+                        "message": "没有找到这条差评，或它不属于您负责的辖区。",
+                        "code": "not_found",
+                    },
+                    status_code=404,
+                )
+            try:
+                if decision:
+                    followup.appeal_decide(
+                        session=session,
+                        task=task,
+                        staff=staff,
+                        decision=decision,
+                        outbox=runtime.tables.outbox,
+                    )
+                else:
+                    followup.task_appeal(task=task, staff=staff, reason=reason)
+            except followup.FollowUpRefused as exc:
+                context = {**follow_up_context(session, staff), "error": exc.message, "error_task": task_id}
+                return render(request, "staff_follow_ups.html", context, status_code=400)
+        return RedirectResponse(str(request.url_for("staff_follow_ups")) + "?done=1", status_code=303)
 
     @router.post("/follow-ups/{task_id}", name="staff_follow_up_done", dependencies=[Depends(require_csrf)])
     def follow_up_done(

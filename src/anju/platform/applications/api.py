@@ -82,7 +82,31 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                 raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)
         return {"ref": body.ref, "accepted": True}
 
+    @router.post(
+        "/evaluation-appeals",
+        summary="接收差评申诉复核结论（复核成立的差评不计入差评统计）",
+        responses=error_responses(401, 403, 404, 422),
+    )
+    def appeal_receive(
+        body: AppealOutcome, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+    ) -> dict[str, object]:
+        if caller.caller not in ALLOWED_SENDERS:
+            raise ApiError(code="caller_not_allowed", message="该系统无权推送复核结论。", status_code=403)
+        with runtime.db.transaction() as session:
+            if evaluation.appeal_apply(session=session, ref=body.ref, upheld=body.upheld) is None:
+                raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)
+        return {"ref": body.ref, "accepted": True}
+
     return router
+
+
+class AppealOutcome(BaseModel):
+    """Whether the office's appeal against a 差评 was upheld."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ref: str = Field(pattern=r"^EV-\d+$")
+    upheld: bool
 
 
 class FollowUpResult(BaseModel):

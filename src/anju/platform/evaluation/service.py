@@ -201,6 +201,14 @@ def follow_up_apply(
     return evaluation
 
 
+def appeal_apply(*, session: Session, ref: str, upheld: bool) -> Evaluation | None:
+    """The outcome of the office's appeal (申诉复核): an upheld appeal takes the rating out of the 差评 count."""
+    evaluation = session.get(Evaluation, int(ref.removeprefix("EV-"))) if ref.startswith("EV-") else None
+    if evaluation is not None:
+        evaluation.appeal_upheld = upheld
+    return evaluation
+
+
 def follow_up_rate(*, session: Session, evaluation: Evaluation, rating: str, outbox: Table) -> None:
     """The rater's view of the follow-up (回访满意度), once; reported upward as the second rating."""
     if evaluation.follow_up_at is None or evaluation.follow_up_rating is not None:
@@ -260,7 +268,7 @@ def evaluation_figures(*, session: Session) -> list[dict[str, Any]]:
             continue
         figures.rated += 1
         figures.good += rating.overall >= 4
-        if rating.overall <= int(evaluation_rules()["bad_at_most"]):
+        if rating.overall <= int(evaluation_rules()["bad_at_most"]) and not rating.appeal_upheld:
             figures.bad += 1
             figures.bad_followed_up += rating.follow_up_at is not None
         if rating.follow_up_rating is not None:
