@@ -59,6 +59,7 @@ bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python bench/backfill.py
 	PYTHONPATH=. $(BIN)/python bench/burden.py
 	PYTHONPATH=. $(BIN)/python bench/pipeline.py
+	PYTHONPATH=. $(BIN)/python bench/progress.py
 	$(BIN)/python bench/population.py --people 100000
 
 clean:

@@ -171,6 +171,12 @@ def demo_accounts_text(settings: Settings) -> str:
         f"  申请人 platform : {settings.base_url('platform')}/",
         f"  工作人员 housing : {settings.base_url('housing')}/staff/login",
         f"  沙箱 sandbox     : {settings.base_url('sandbox')}/",
+        f"  办事指南         : {settings.base_url('platform')}/guide",
+        f"  进度查询         : {settings.base_url('platform')}/progress",
+        f"  公示             : {settings.base_url('platform')}/public-notices",
+        f"  文书验证         : {settings.base_url('platform')}/decisions/verify",
+        f"  短信（联调）     : {settings.base_url('sandbox')}/sms",
+        f"  好差评（联调）   : {settings.base_url('sandbox')}/hcp",
         "",
         f"Demo residents (sign in through the sandbox 统一身份认证, password {DEMO_PASSWORD}):",
     ]
