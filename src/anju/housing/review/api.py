@@ -63,6 +63,14 @@ def latest_receipt(session: Any, case: Case) -> CaseStatusReceipt:
     return CaseStatusReceipt(**status_event_payload(case=case, record=last))
 
 
+def case_locked(session: Any, case_no: str) -> Case:
+    """The case, locked for this change (404 when housing has not received it)."""
+    case: Case | None = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
+    if case is None:
+        raise ApiError(code="case_unknown", message="住房保障部门尚未收到这件申请。", status_code=404)
+    return case
+
+
 def build_router(*, runtime: Runtime) -> APIRouter:
     """The withdrawal route."""
     router = APIRouter(prefix="/v1", tags=["review"])
@@ -79,9 +87,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         if caller.caller not in ALLOWED_CALLERS:
             raise ApiError(code="caller_not_allowed", message="该系统无权撤回办件。", status_code=403)
         with runtime.db.transaction() as session:
-            case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
-            if case is None:
-                raise ApiError(code="case_unknown", message="住房保障部门尚未收到这件申请。", status_code=404)
+            case = case_locked(session, case_no)
             if case.status == "withdrawn":  # asked twice: the same answer
                 return latest_receipt(session, case)
             try:
@@ -146,9 +152,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         if caller.caller not in ALLOWED_CALLERS:
             raise ApiError(code="caller_not_allowed", message="该系统无权提交补正材料。", status_code=403)
         with runtime.db.transaction() as session:
-            case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
-            if case is None:
-                raise ApiError(code="case_unknown", message="没有这件办件。", status_code=404)
+            case = case_locked(session, case_no)
             fresh = bool(caller.message_id) and inbox_accept(
                 session,
                 runtime.tables.inbox,

@@ -343,6 +343,18 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             "actions": followup.ACTIONS,
         }
 
+    def task_missing(request: Request) -> Response:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "找不到任务",
+                "message": "没有找到这条差评，或它不属于您负责的辖区。",
+                "code": "not_found",
+            },
+            status_code=404,
+        )
+
     def follow_up_task(session: Any, staff: StaffUser, task_id: int) -> Any:
         mine = {t.id: t for t, _c in followup.tasks_for(session=session, staff=staff)}
         return mine.get(task_id)
@@ -362,16 +374,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             staff = staff_of(session, staff_id)
             task = follow_up_task(session, staff, task_id)
             if task is None:
-                return render(
-                    request,
-                    "error.html",
-                    {
-                        "title": "找不到任务",
-                        "message": "没有找到这条差评，或它不属于您负责的辖区。",
-                        "code": "not_found",
-                    },
-                    status_code=404,
-                )
+                return task_missing(request)
             try:
                 if decision:
                     followup.appeal_decide(
@@ -398,19 +401,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     ) -> Response:
         with runtime.db.transaction() as session:
             staff = staff_of(session, staff_id)
-            mine = {t.id: t for t, _c in followup.tasks_for(session=session, staff=staff)}
-            task = mine.get(task_id)
+            task = follow_up_task(session, staff, task_id)
             if task is None:
-                return render(
-                    request,
-                    "error.html",
-                    {
-                        "title": "找不到任务",
-                        "message": "没有找到这条差评，或它不属于您负责的辖区。",
-                        "code": "not_found",
-                    },
-                    status_code=404,
-                )
+                return task_missing(request)
             try:
                 followup.task_complete(
                     session=session,
