@@ -24,6 +24,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(directory), FileSystemLoader(CORE_DIR / "templates")]),
         autoescape=select_autoescape(["html"]),
+        auto_reload=False,  # templates ship with the code; no stat() per render (bench/progress.py)
     )
     env.filters["mask_name"] = masking.mask_name
     env.filters["mask_id"] = masking.mask_id_number
