@@ -63,7 +63,7 @@ def documents_for(
     numbers = {m.id: cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT) for m in members}
     answers = answers_current(session=session, application_id=draft.id, cipher=cipher)
     fields = form_catalog().fields
-    by_person = answers_by_person(session=session, draft=draft, cipher=cipher)
+    by_person = _by_person(members, numbers, answers)
     application = canonical(
         {
             "title": APPLICATION_TITLE,
@@ -109,7 +109,12 @@ def answers_by_person(*, session: Session, draft: Application, cipher: crypto.Fi
     """The current answers: the application's, and each member's by ID number (the shape housing reads)."""
     members = household.members_of(session=session, application_id=draft.id)
     numbers = {m.id: cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT) for m in members}
-    answers = answers_current(session=session, application_id=draft.id, cipher=cipher)
+    return _by_person(
+        members, numbers, answers_current(session=session, application_id=draft.id, cipher=cipher)
+    )
+
+
+def _by_person(members: list[Any], numbers: dict[int, str], answers: dict[Any, Any]) -> dict[str, Any]:
     return {
         "application": {c: a.value for (m, c), a in answers.items() if m is None},
         "members": {
