@@ -70,6 +70,11 @@ EVIDENCE_STATUS_LABELS: Final[dict[str, str]] = {
 }
 
 
+# Statuses that decide an application, and those after which nothing more happens to it.
+DECISION_STATUSES: Final[frozenset[str]] = frozenset({"not_accepted", "approved", "rejected"})
+FINAL_STATUSES: Final[frozenset[str]] = frozenset({"not_accepted", "rejected", "closed", "withdrawn"})
+
+
 def housing_office_name(city_code: str) -> str:
     """The office that handles a jurisdiction's cases, as applicants read it (e.g. 福州市住房保障部门)."""
     return f"{regions.get(city_code).name}住房保障部门"

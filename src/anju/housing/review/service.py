@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Table
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto
 from anju.core.db import Database
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
-from anju.core.vocab import housing_office_name
+from anju.core.vocab import DECISION_STATUSES, FINAL_STATUSES, housing_office_name
 from anju.housing.models import Case, CaseEvent
 from anju.housing.review import deadlines, documents
 
@@ -162,9 +162,9 @@ def case_transition(
     case.status_since = now
     if rule.to_status == "accepted":
         case.accepted_at = now
-    if rule.to_status in DECISIONS:
+    if rule.to_status in DECISION_STATUSES:
         case.decided_at = now
-    if rule.to_status in FINAL:
+    if rule.to_status in FINAL_STATUSES:
         case.closed_at = now
     if rule.to_status == "waitlisted":
         case.waitlist_no = _next_waitlist_no(session, case.city_code)
@@ -214,14 +214,8 @@ def case_transition(
     return record
 
 
-DECISIONS = frozenset({"not_accepted", "approved", "rejected"})
-FINAL = frozenset({"not_accepted", "rejected", "closed", "withdrawn"})
-
-
 def _next_waitlist_no(session: Session, city_code: str) -> int:
     """The next number on a city's waiting list: approval order, reproducible from the event history."""
-    from sqlalchemy import func, select
-
     last = session.scalar(select(func.max(Case.waitlist_no)).where(Case.city_code == city_code))
     return int(last or 0) + 1
 
@@ -229,8 +223,6 @@ def _next_waitlist_no(session: Session, city_code: str) -> int:
 def deadlines_enforce(*, session: Session, outbox: Table, today: date | None = None) -> list[tuple[str, str]]:
     """What the law lets the system do by itself once a limit has passed: a case not decided within 5
     working days counts as accepted (行政许可法 第三十二条); an unanswered 补正 lapses into 不予受理."""
-    from sqlalchemy import select
-
     today = today or shanghai_date(utcnow())
     done: list[tuple[str, str]] = []
     due = select(Case).where(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -188,8 +189,6 @@ def signatures_store(
     cipher: crypto.FieldCipher,
 ) -> None:
     """Keep each signed document and its signature with the application."""
-    from datetime import datetime
-
     for document, signature in zip(documents, signatures, strict=True):
         session.add(
             ApplicationSignature(

@@ -19,14 +19,15 @@ from sqlalchemy.orm import Session
 from anju.core import workdays
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, to_shanghai, utcnow
-from anju.platform.models import Application, Evaluation
+from anju.core.vocab import FINAL_STATUSES, housing_office_name
+from anju.platform.models import Application, ApplicationEvent, Evaluation
 
 RULES_FILE = Path(__file__).with_name("evaluation.yaml")
 BAD_PATH = "/v1/evaluations/bad"
 HCP_SYSTEM = "sandbox"  # the provincial 好差评 system (its adapter, in production)
 HCP_PATH = "/v1/hcp/evaluations"
 CHANNEL_CODES = {"web": 1, "h5": 2, "kiosk": 5, "counter": 4}  # 评价渠道 pf (standards.md §5.2)
-FINAL = frozenset({"closed", "rejected", "not_accepted", "withdrawn"})
+
 COMMENT_MAX = 500
 
 
@@ -145,9 +146,6 @@ def hcp_report(
     *, session: Session, application: Application, evaluation: Evaluation, assess_number: int, outbox: Table
 ) -> None:
     """Queue the rating (or the rating of the follow-up, assessNumber 2) to the provincial 好差评 system."""
-    from anju.core.vocab import housing_office_name
-    from anju.platform.models import ApplicationEvent
-
     indicators = json.loads(evaluation.indicators_json)
     accepted = session.scalar(
         select(ApplicationEvent.occurred_at)
@@ -167,7 +165,7 @@ def hcp_report(
             "taskName": "申请公租房一件事",
             "areaCode": application.city_code + "000000",
             "proDepart": housing_office_name(application.city_code),
-            "proStatus": 3 if application.status in FINAL else 2,
+            "proStatus": 3 if application.status in FINAL_STATUSES else 2,
             "pf": CHANNEL_CODES.get(evaluation.channel, 1),
             "userProp": 1,
             "satisfaction": satisfaction,

@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 
 from anju.core import workdays
 from anju.core.timeutil import shanghai_date, to_shanghai
+from anju.core.vocab import DECISION_STATUSES, FINAL_STATUSES
 from anju.platform.evaluation.service import evaluation_figures
 from anju.platform.models import Application, ApplicationEvent, BackfillResult
 
 ACCEPTED = frozenset({"accepted"})
-DECIDED = frozenset({"approved", "rejected", "not_accepted"})
-CLOSED = frozenset({"closed", "not_accepted", "rejected", "withdrawn"})
 ACCEPTANCE_LIMIT_WORKDAYS = 5  # 行政许可法 第三十二条
 
 
@@ -76,7 +75,11 @@ def metrics(*, session: Session, city_code: str | None = None) -> dict[str, Any]
             "month": month,
             "submitted": len(members),
         }
-        for name, statuses in (("accepted", ACCEPTED), ("decided", DECIDED), ("closed", CLOSED)):
+        for name, statuses in (
+            ("accepted", ACCEPTED),
+            ("decided", DECISION_STATUSES),
+            ("closed", FINAL_STATUSES),
+        ):
             days = []
             count = 0
             for a in members:
