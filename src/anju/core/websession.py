@@ -198,12 +198,17 @@ class WebSessionMiddleware:
         return "; ".join(parts).encode("latin-1")
 
 
-def web_session(request: Request) -> WebSession:
-    """FastAPI dependency: the current page session."""
+def session_of(request: Request) -> WebSession:
+    """The current page session (attached by WebSessionMiddleware)."""
     web = getattr(request.state, "web", None)
     if web is None:
         raise RuntimeError("WebSessionMiddleware is not installed")
     return web  # type: ignore[no-any-return]
+
+
+async def web_session(request: Request) -> WebSession:
+    """FastAPI dependency: the current page session (async, so no trip to the thread pool for a lookup)."""
+    return session_of(request)
 
 
 class CsrfError(Exception):
@@ -214,5 +219,5 @@ async def require_csrf(request: Request) -> None:
     """FastAPI dependency for every state-changing form: the CSRF token must match the session."""
     form = await request.form()
     token = form.get("csrf_token")
-    if not web_session(request).csrf_valid(token if isinstance(token, str) else None):
+    if not session_of(request).csrf_valid(token if isinstance(token, str) else None):
         raise CsrfError()

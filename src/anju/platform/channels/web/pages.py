@@ -38,8 +38,8 @@ def signed_in_applicant_id(web: WebSession, *, next_path: str = "/applications/n
     return int(applicant_id)
 
 
-def current_applicant_id(request: Request, web: WebSession = Depends(web_session)) -> int:
-    """Dependency: the signed-in applicant, or sign in and come back to this very page."""
+async def current_applicant_id(request: Request, web: WebSession = Depends(web_session)) -> int:
+    """Dependency: the signed-in applicant, or sign in and come back to this very page (async: no I/O)."""
     local = request.url.path[len(request.scope.get("root_path", "")) :]
     return signed_in_applicant_id(web, next_path=local)
 
@@ -183,6 +183,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             )
             if application is None:
                 return application_missing(request)
+            events = applications.application_timeline(session=session, application=application)
             timeline = [
                 {
                     "status": e.status,
@@ -192,7 +193,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                     "document": e.document,
                     "seq": e.seq,
                 }
-                for e in applications.application_timeline(session=session, application=application)
+                for e in events
             ]
             view = {
                 "no": application.application_no,
@@ -209,7 +210,6 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             evaluation_offered = evaluation.evaluation_offered(
                 session=session, application=application, channel="web"
             )
-            events = applications.application_timeline(session=session, application=application)
             current_due = events[-1].due_on if events and events[-1].status == application.status else None
         return render(
             request,
