@@ -186,9 +186,13 @@ def main() -> None:
     parser.add_argument("--serve-bare", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
+        import logging
+
         import uvicorn
 
-        uvicorn.run(bare_app(), host="127.0.0.1", port=args.serve_bare, log_level="warning")  # type: ignore[arg-type]
+        # The same server settings as `anju serve` (access log included), so only the app differs.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        uvicorn.run(bare_app(), host="127.0.0.1", port=args.serve_bare, log_level="info")  # type: ignore[arg-type]
         return
     from tests.support.env import free_port
 

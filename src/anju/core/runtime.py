@@ -122,7 +122,9 @@ def build_runtime(*, system: SystemName, settings: Settings, tables: PlumbingTab
     keypair = signing.load_or_create_keypair(directory=settings.key_directory, system=system)
     data_keys = crypto.load_or_create_data_keys(directory=settings.key_directory, system=system)
     registry = load_registry(settings)
-    db = Database(settings.db_url(system))
+    db = Database(
+        settings.db_url(system), pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
     identity = SystemIdentity(name=system, private_key=keypair)
     nonces = DbNonceStore(db=db, table=tables.nonces, window_seconds=settings.signature_window_seconds)
     api = SignedApi(

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     outbox_batch_size: int = 5  # messages a worker claims at once: small, so workers share a burst
     deadlines_poll_seconds: float = 300.0  # housing: how often the statutory deadlines are enforced
     http_timeout_seconds: float = 10.0
+    # PostgreSQL connections each process keeps per system, and how many more it may open for a burst
+    # (three systems x 25 stays under PostgreSQL's default max_connections of 100).
+    db_pool_size: int = 15
+    db_max_overflow: int = 10
 
     backfill_timeout_seconds: float = 3.0
     backfill_breaker_threshold: int = 3

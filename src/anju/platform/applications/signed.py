@@ -232,13 +232,3 @@ def signed_documents_of(
         )
         for r in rows
     ]
-
-
-def signature_summaries(*, session: Session, application_id: int) -> list[tuple[str, str]]:
-    """(title, serial) of each signed document, without decrypting anything (for pages that list them)."""
-    rows = session.execute(
-        select(ApplicationSignature.title, ApplicationSignature.serial)
-        .where(ApplicationSignature.application_id == application_id)
-        .order_by(ApplicationSignature.id)
-    )
-    return [(title, serial) for title, serial in rows]

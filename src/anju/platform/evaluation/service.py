@@ -61,9 +61,19 @@ def evaluation_of(*, session: Session, application: Application, channel: str) -
 
 def evaluation_offered(*, session: Session, application: Application, channel: str) -> bool:
     """Whether to invite a rating now: from acceptance on, and only until one is given (一事一评)."""
-    return application.status in evaluation_rules()["offered_from"] and (
-        evaluation_of(session=session, application=application, channel=channel) is None
+    if application.status not in evaluation_rules()["offered_from"]:
+        return False
+    given = session.scalar(
+        select(Evaluation.id).where(
+            Evaluation.application_id == application.id, Evaluation.channel == channel
+        )
     )
+    return offer_open(application.status, rated=given is not None)
+
+
+def offer_open(status: str, *, rated: bool) -> bool:
+    """The rule of when to invite a rating, for a case in ``status`` (one rating per case and channel)."""
+    return status in evaluation_rules()["offered_from"] and not rated
 
 
 def _level(raw: str, label: str) -> int:

@@ -15,11 +15,11 @@ from anju.core.runtime import Runtime
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name, status_label
 from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.platform.applications import corrections, decisions, household, receipt, signed
+from anju.platform.applications import decisions, household, receipt, signed
 from anju.platform.applications import service as applications
-from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import service as identity
 from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
+from anju.platform.progress.view import progress_view
 
 
 class SignInRequired(Exception):
@@ -178,51 +178,45 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         applicant_id: int = Depends(current_applicant_id),
     ) -> Response:
         with runtime.db.transaction() as session:
-            application = applications.application_get_for(
-                session=session, applicant_id=applicant_id, application_no=application_no
+            shown = progress_view(
+                session=session, applicant_id=applicant_id, application_no=application_no, channel="web"
             )
-            if application is None:
-                return application_missing(request)
-            events = applications.application_timeline(session=session, application=application)
-            timeline = [
-                {
-                    "status": e.status,
-                    "at": e.occurred_at,
-                    "office": e.office,
-                    "reason": e.reason,
-                    "document": e.document,
-                    "seq": e.seq,
-                }
-                for e in events
-            ]
-            view = {
-                "no": application.application_no,
-                "city": regions.get(application.city_code).name,
-                "district": regions.get(application.district_code).name,
-                "office": housing_office_name(application.city_code),
-                "group": APPLICANT_GROUP_LABELS.get(application.applicant_group, application.applicant_group),
-                "status": application.status,
-                "submitted_at": application.submitted_at,
-                "withdrawable": application.status in applications.WITHDRAWABLE,
+        if shown is None:
+            return application_missing(request)
+        application = shown.application
+        timeline = [
+            {
+                "status": e.status,
+                "at": e.occurred_at,
+                "office": e.office,
+                "reason": e.reason,
+                "document": e.document,
+                "seq": e.seq,
             }
-            documents = signed.signature_summaries(session=session, application_id=application.id)
-            notice = corrections.notice_current(session=session, application=application)
-            evaluation_offered = evaluation.evaluation_offered(
-                session=session, application=application, channel="web"
-            )
-            current_due = events[-1].due_on if events and events[-1].status == application.status else None
+            for e in shown.events
+        ]
+        view = {
+            "no": application.application_no,
+            "city": regions.get(application.city_code).name,
+            "district": regions.get(application.district_code).name,
+            "office": housing_office_name(application.city_code),
+            "group": APPLICANT_GROUP_LABELS.get(application.applicant_group, application.applicant_group),
+            "status": application.status,
+            "submitted_at": application.submitted_at,
+            "withdrawable": application.status in applications.WITHDRAWABLE,
+        }
         return render(
             request,
             "application_show.html",
             {
                 "title": "申请进度",
                 "application": view,
-                "notice": notice,
-                "evaluation_offered": evaluation_offered,
-                "current_due": current_due,
+                "notice": shown.notice,
+                "evaluation_offered": shown.evaluation_offered,
+                "current_due": shown.current_due,
                 "just_corrected": "corrected" in request.query_params,
                 "timeline": timeline,
-                "signatures": [{"title": title, "serial": serial} for title, serial in documents],
+                "signatures": [{"title": title, "serial": serial} for title, serial in shown.signatures],
                 "just_submitted": bool(submitted),
             },
         )
