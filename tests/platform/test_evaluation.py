@@ -11,8 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from anju.core.timeutil import utcnow
 from anju.platform.evaluation import service as evaluation
-from anju.platform.models import Application
+from anju.platform.models import Application, ApplicationEvent
 from anju.sandbox.hcp.models import HcpRecord
 from tests.conftest import Systems
 from tests.support.factories import submit_application
@@ -210,3 +211,45 @@ def test_an_appealed_bad_rating_is_reviewed_by_someone_else_and_if_upheld_not_co
     with live.runtimes["platform"].db.transaction() as session:
         (row,) = evaluation.evaluation_figures(session=session)
     assert row["rated"] == 1 and row["bad"] == 0  # upheld on review: not counted as a 差评
+
+
+def test_the_figures_are_per_office_and_count_a_case_rated_on_two_channels_once(systems: Systems) -> None:
+    platform = systems.runtimes["platform"]
+    numbers = [submit_application(platform, subject=f"o-{i}") for i in range(3)]
+    district_office = "福州市鼓楼区住房保障中心"
+    with platform.db.transaction() as session:
+        applications = [
+            session.scalars(select(Application).where(Application.application_no == n)).one() for n in numbers
+        ]
+        for application in applications:
+            application.status = "accepted"  # test set-up: housing has accepted the three cases
+        session.add(  # the first case was accepted by a district office, the others by the city's
+            ApplicationEvent(
+                application_id=applications[0].id,
+                source="housing",
+                seq=1,
+                status="accepted",
+                office=district_office,
+                occurred_at=utcnow(),
+            )
+        )
+        for channel, level in (
+            ("web", "5"),
+            ("counter", "1"),
+        ):  # the same case, rated at home and at the counter
+            evaluation.evaluation_record(
+                session=session,
+                application=applications[1],
+                channel=channel,
+                answers=dict.fromkeys(evaluation.indicators_for(channel), level),
+                comment="",
+                outbox=platform.tables.outbox,
+                user="t",
+            )
+    with platform.db.transaction() as session:
+        rows = {row["office"]: row for row in evaluation.evaluation_figures(session=session)}
+    assert set(rows) == {district_office, "福州市住房保障部门"}
+    assert (rows[district_office]["cases"], rows[district_office]["rated"]) == (1, 0)
+    city = rows["福州市住房保障部门"]
+    assert (city["cases"], city["rated"], city["ratings"], city["good"], city["bad"]) == (2, 1, 2, 1, 1)
+    assert city["active_rate"] == 0.5 and city["good_rate"] == 0.5

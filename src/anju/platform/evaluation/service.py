@@ -231,12 +231,14 @@ def follow_up_rate(*, session: Session, evaluation: Evaluation, rating: str, out
 
 @dataclass
 class Figures:
-    """One row of the statistics."""
+    """One row of the statistics: one office of one city in one month."""
 
     city_code: str
+    office: str
     month: str
     cases: int = 0  # cases that reached a stage where a rating is offered
-    rated: int = 0
+    rated: int = 0  # of those, cases rated at least once (主动评价)
+    ratings: int = 0  # ratings given (one per case and channel)
     good: int = 0
     bad: int = 0
     bad_followed_up: int = 0
@@ -252,34 +254,52 @@ class Figures:
         return {
             **self.__dict__,
             "active_rate": rate(self.rated, self.cases),  # 主动评价率
-            "good_rate": rate(self.good, self.rated),  # 好评率 (4–5 stars)
+            "good_rate": rate(self.good, self.ratings),  # 好评率 (4–5 stars)
             "rectify_rate": rate(self.bad_followed_up, self.bad),  # 差评整改率
             "follow_up_satisfaction": rate(self.follow_up_satisfied, self.follow_up_rated),  # 回访满意度
         }
 
 
 def evaluation_figures(*, session: Session) -> list[dict[str, Any]]:
-    """Per city and month (of submission): 主动评价率, 好评率, 差评数, 差评整改率, 回访满意度."""
+    """Per city, office and month (of submission): 主动评价率, 好评率, 差评数, 差评整改率, 回访满意度.
+
+    The office is the one that accepted the case (named on housing's acceptance event), or the city's
+    housing office before acceptance. A case rated through two channels counts once as rated and its two
+    ratings each count towards 好评率 and 差评数."""
     offered = set(evaluation_rules()["offered_from"])
-    rows: dict[tuple[str, str], Figures] = defaultdict(lambda: Figures("", ""))
-    ratings = {e.application_id: e for e in session.scalars(select(Evaluation))}
+    bad_at_most = int(evaluation_rules()["bad_at_most"])
+    ratings: dict[int, list[Evaluation]] = defaultdict(list)
+    for rating in session.scalars(select(Evaluation).order_by(Evaluation.id)):
+        ratings[rating.application_id].append(rating)
+    accepted_by: dict[int, str] = dict(
+        session.execute(
+            select(ApplicationEvent.application_id, ApplicationEvent.office).where(
+                ApplicationEvent.source == "housing",
+                ApplicationEvent.status == "accepted",
+                ApplicationEvent.office.is_not(None),
+            )
+        )
+        .tuples()
+        .all()
+    )
+    rows: dict[tuple[str, str, str], Figures] = {}
     for application in session.scalars(select(Application).where(Application.submitted_at.is_not(None))):
         assert application.submitted_at is not None
-        key = (application.city_code, f"{to_shanghai(application.submitted_at):%Y-%m}")
-        figures = rows[key]
-        figures.city_code, figures.month = key
-        rating = ratings.get(application.id)
-        if application.status not in offered and rating is None:
+        given = ratings.get(application.id, [])
+        if application.status not in offered and not given:
             continue
+        office = accepted_by.get(application.id) or housing_office_name(application.city_code)
+        key = (application.city_code, office, f"{to_shanghai(application.submitted_at):%Y-%m}")
+        figures = rows.setdefault(key, Figures(*key))
         figures.cases += 1
-        if rating is None:
-            continue
-        figures.rated += 1
-        figures.good += rating.overall >= 4
-        if rating.overall <= int(evaluation_rules()["bad_at_most"]) and not rating.appeal_upheld:
-            figures.bad += 1
-            figures.bad_followed_up += rating.follow_up_at is not None
-        if rating.follow_up_rating is not None:
-            figures.follow_up_rated += 1
-            figures.follow_up_satisfied += rating.follow_up_rating >= 4
+        figures.rated += bool(given)
+        for rating in given:
+            figures.ratings += 1
+            figures.good += rating.overall >= 4
+            if rating.overall <= bad_at_most and not rating.appeal_upheld:
+                figures.bad += 1
+                figures.bad_followed_up += rating.follow_up_at is not None
+            if rating.follow_up_rating is not None:
+                figures.follow_up_rated += 1
+                figures.follow_up_satisfied += rating.follow_up_rating >= 4
     return [rows[k].as_dict() for k in sorted(rows)]
