@@ -50,6 +50,11 @@ def assert_fits_phone(page: Page) -> None:
             assert box is not None and box["height"] >= 44, f"touch target too small: {button.inner_text()!r}"
 
 
+def watch_csp(page: Page, refused: list[str]) -> None:
+    """Collect what the browser refuses under the content security policy (it says so on the console)."""
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+
+
 def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
     platform, housing = live.settings.base_url("platform"), live.settings.base_url("housing")
     for runtime in (live.runtimes["platform"], live.runtimes["housing"]):
@@ -59,6 +64,8 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
         viewport={"width": 375, "height": 812}, locale="zh-CN", has_touch=True, is_mobile=True
     )
     page = phone.new_page()
+    refused: list[str] = []
+    watch_csp(page, refused)
     page.goto(f"{platform}/")
     expect(page.get_by_role("heading", name="申请公租房")).to_be_visible()
     assert_fits_phone(page)
@@ -144,6 +151,7 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     page.screenshot(path=str(tmp_path / "confirmation-375.png"), full_page=True)
 
     clerk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    watch_csp(clerk, refused)
     clerk.goto(f"{housing}/staff/login")
     clerk.get_by_label("用户名").fill("shouli.350100")
     clerk.get_by_label("密码").fill("anju-staff-demo")
@@ -167,6 +175,7 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     expect(page.locator("#timeline li")).to_have_count(3)  # 已提交 → 已受理 → 初审中
     page.screenshot(path=str(tmp_path / "progress-375.png"), full_page=True)
     phone.close()
+    assert refused == []  # every script and style the pages use is allowed by their policy
 
 
 def test_a_migrant_worker_applies_on_a_desktop_with_her_registers_filling_the_form(

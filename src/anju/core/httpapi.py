@@ -84,6 +84,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "调用方无权调用该接口（caller_not_allowed）",
         404: "对象不存在",
         409: "与当前状态冲突",
+        413: "请求体超过本接口允许的大小（too_large；见 ANJU_MAX_*_REQUEST_BYTES）",
         422: "内容不符合接口约定（invalid_request，details 逐项说明）",
         503: "服务暂时不可用，可稍后重试",
     }
@@ -228,12 +229,17 @@ def install_api_errors(app: FastAPI) -> None:
         return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"field": ".".join(str(p) for p in err.get("loc", ())[1:]), "problem": err.get("msg", "")}
-            for err in exc.errors()
-        ]
-        return JSONResponse(
-            error_body("invalid_request", "请求内容不符合接口约定，请按 details 逐项更正。", details),
-            status_code=422,
-        )
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return api_validation_error(exc)
+
+
+def api_validation_error(exc: RequestValidationError) -> JSONResponse:
+    """422 with each field that is wrong and why."""
+    details = [
+        {"field": ".".join(str(p) for p in err.get("loc", ())[1:]), "problem": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+    return JSONResponse(
+        error_body("invalid_request", "请求内容不符合接口约定，请按 details 逐项更正。", details),
+        status_code=422,
+    )

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # PostgreSQL connections each process keeps per system, and how many more it may open for a burst
     # (three systems x 25 stays under PostgreSQL's default max_connections of 100).
     db_pool_size: int = 15
+    # Request bodies are refused with 413 as they arrive, before anything is parsed or kept in memory:
+    # every form and API call by default; page forms that carry one file (at most 5 MB, plus the form);
+    # housing's case intake and 补正 answer, which carry the proofs inline as base64.
+    max_request_bytes: int = 1024 * 1024
+    max_upload_request_bytes: int = 6 * 1024 * 1024
+    max_case_request_bytes: int = 256 * 1024 * 1024
     db_max_overflow: int = 10
 
     backfill_timeout_seconds: float = 3.0

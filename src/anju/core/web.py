@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from anju.core import masking
 from anju.core.db import Database
+from anju.core.httpapi import API_PREFIX, api_validation_error, error_body, install_api_errors
+from anju.core.runtime import Runtime
 from anju.core.timeutil import format_shanghai
 from anju.core.websession import CsrfError
 
 CORE_DIR = Path(__file__).parent
+log = logging.getLogger(__name__)
 
 
 def make_templates(directory: Path) -> Jinja2Templates:
@@ -55,8 +64,49 @@ def url_for(context: Any, name: str, /, **path_params: Any) -> str:
     parameters. Starlette's own walks every nested router and builds an absolute URL on each call, which
     was a fifth of a page's time (bench/progress.py); routes never change while the process runs."""
     request: Request = context["request"]
-    path = _route_path(request.scope["router"], name, path_params)
+    router = request.scope.get("router") or request.app.router  # no "router" before routing (a crash page)
+    path = _route_path(router, name, path_params)
     return str(request.scope.get("root_path", "")) + path
+
+
+# Our pages load only our own CSS and scripts and are never framed; inline scripts and styles are refused,
+# so injected markup cannot run. Only HTML gets the policy: Chromium's PDF viewer does not open under it.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries: no MIME sniffing, no framing, no URL (with an application number)
+    sent to other sites, nothing with personal data kept in a browser's cache (a shared computer or a
+    kiosk), and HTTPS only once the site runs on it."""
+
+    def __init__(self, app: Any, *, https: bool = False) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Add the headers the response did not set itself."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = "/static/" in scope.get("path", "")
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                if not static:
+                    headers.setdefault("Cache-Control", "no-store")
+                if self.https:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def mount_static(app: FastAPI) -> None:
@@ -82,24 +132,160 @@ def add_health_routes(app: FastAPI, *, db: Database, system: str) -> None:
         return JSONResponse({"status": "ready", "system": system, "database": "ok"})
 
 
-def install_page_errors(
-    app: FastAPI, templates: Jinja2Templates, *, context: dict[str, Any] | None = None
+# What a resident or clerk reads for each HTTP error on a page: (title, message, code).
+PAGE_ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("请求有误", "页面收到的内容不完整或格式不对。请返回上一页核对后重新提交。", "bad_request"),
+    404: (
+        "找不到这个页面",
+        "您访问的地址不存在，可能是输入有误或页面已经移动。请从首页重新进入。",
+        "not_found",
+    ),
+    405: (
+        "无法这样打开这个页面",
+        "这个地址不能这样访问。请从首页重新进入，按页面上的按钮操作。",
+        "method_not_allowed",
+    ),
+    413: (
+        "提交的内容太大",
+        "上传的文件或填写的内容超过了系统允许的大小（单个文件不超过 5 MB）。"
+        "请压缩图片或拆分文件后重试；您已保存的内容没有丢失。",
+        "too_large",
+    ),
+}
+API_ERRORS: dict[int, tuple[str, str]] = {
+    404: ("not_found", "接口地址不存在。"),
+    405: ("method_not_allowed", "接口不支持这种请求方法。"),
+    413: ("too_large", "请求体超过了本接口允许的大小。"),
+}
+INTERNAL_ERROR = (
+    "系统暂时出了问题",
+    "这次操作没有完成，您已保存的内容没有丢失。请稍后再试；如果问题一直存在，请联系咨询电话并告知下面的错误编号。",
+)
+
+
+def is_api_request(request: Request) -> bool:
+    """Whether the request is for a JSON API (answered in JSON) rather than a page (answered in HTML)."""
+    root = str(request.scope.get("root_path", ""))
+    path = request.url.path
+    local = path[len(root) :] if root and path.startswith(root) else path
+    return local.startswith(API_PREFIX)
+
+
+def install_common(
+    app: FastAPI, *, runtime: Runtime, templates: Jinja2Templates, session_names: dict[str, str] | None = None
 ) -> None:
-    """A clear page, in Chinese, when a form arrives without its CSRF token."""
+    """What every system's app has: its static assets, health checks, errors as pages in Chinese (JSON on
+    API paths), request body limits and security headers (docs/decisions/0012)."""
+    limit_request_bodies(app, default_bytes=runtime.settings.max_request_bytes)
+    mount_static(app)
+    add_health_routes(app, db=runtime.db, system=runtime.system)
+    install_api_errors(app)
+    install_page_errors(app, templates, session_names=session_names)
+    app.add_middleware(SecurityHeadersMiddleware, https=runtime.settings.cookie_secure)
+
+
+def limit_request_bodies(app: FastAPI, *, default_bytes: int) -> None:
+    """Every route refuses a body over ``default_bytes`` as it streams in (413, nothing parsed or kept);
+    a route that takes files or a whole case says ``max_body_size=`` itself. FastAPI's route-level limit
+    does the counting; the app-level one is not used because its fixed English answer is sent outside
+    every middleware, where no page in Chinese can replace it (docs/decisions/0012)."""
+    app.router.max_body_size = default_bytes
+
+
+class _TooLargeAnswered:
+    """Starlette answers a body over the limit with a fixed plain-text 413; this sends our own instead
+    (a page in Chinese, or a JSON error on API paths)."""
+
+    def __init__(
+        self, app: Any, *, respond: Callable[[Request, StarletteHTTPException], Awaitable[Response]]
+    ):
+        self.app = app
+        self.respond = respond
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Pass everything through except Starlette's own 413."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def send_ours(message: Any) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                content_type = MutableHeaders(scope=message).get("content-type", "")
+                if content_type.startswith("text/plain"):
+                    replaced = True
+                    response = await self.respond(Request(scope), StarletteHTTPException(413))
+                    await response(scope, receive, send)
+                    return
+            if not replaced:
+                await send(message)
+
+        await self.app(scope, receive, send_ours)
+
+
+def install_page_errors(
+    app: FastAPI, templates: Jinja2Templates, *, session_names: dict[str, str] | None = None
+) -> None:
+    """Every error a person can meet on a page is a page in Chinese with what to do next; API paths keep
+    their JSON errors (install_api_errors). ``session_names`` maps a template variable of the system's
+    layout to the session value it shows (who is signed in), so the error page keeps the same header."""
+
+    def page(request: Request, title: str, message: str, code: str, status_code: int) -> HTMLResponse:
+        web = getattr(request.state, "web", None)
+        context = {name: web.get(key) for name, key in (session_names or {}).items()} if web else {}
+        context.update({"title": title, "message": message, "code": code})
+        return templates.TemplateResponse(request, "error.html", context, status_code=status_code)
 
     @app.exception_handler(CsrfError)
     async def _csrf(request: Request, _exc: CsrfError) -> HTMLResponse:
-        return templates.TemplateResponse(
+        return page(
             request,
-            "error.html",
-            {
-                **(context or {}),
-                "title": "页面已过期",
-                "message": "为保护您的信息安全，这个表单需要重新提交。您已保存的内容没有丢失，请返回上一页刷新后再试。",
-                "code": "csrf_invalid",
-            },
-            status_code=403,
+            "页面已过期",
+            "为保护您的信息安全，这个表单需要重新提交。您已保存的内容没有丢失，请返回上一页刷新后再试。",
+            "csrf_invalid",
+            403,
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if is_api_request(request):
+            code, message = API_ERRORS.get(exc.status_code, (f"http_{exc.status_code}", str(exc.detail)))
+            return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
+        title, message, code = PAGE_ERRORS.get(
+            exc.status_code, ("无法完成这次操作", "请返回上一页重试。", f"http_{exc.status_code}")
+        )
+        response = page(request, title, message, code, exc.status_code)
+        response.headers.update(headers)
+        return response
+
+    app.add_middleware(_TooLargeAnswered, respond=_http_error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if is_api_request(request):
+            return api_validation_error(exc)
+        return page(request, *PAGE_ERRORS[400], 400)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        # Called by the outermost middleware; the exception is re-raised afterwards for the server's log.
+        reference = secrets.token_hex(4).upper()
+        log.error("unhandled error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
+        if is_api_request(request):
+            return JSONResponse(
+                error_body("internal_error", f"服务内部错误（错误编号 {reference}），请稍后重试。"),
+                status_code=500,
+            )
+        try:
+            return page(request, *INTERNAL_ERROR, reference, 500)
+        except Exception:  # the layout itself failed: still say something a person can act on
+            return HTMLResponse(
+                f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{INTERNAL_ERROR[0]}</title>'
+                f"<h1>{INTERNAL_ERROR[0]}</h1><p>{INTERNAL_ERROR[1]}</p><p>错误编号：{reference}</p></html>",
+                status_code=500,
+            )
 
 
 async def form_file(request: Request, name: str) -> tuple[str, bytes]:

@@ -7,10 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
-from anju.core.httpapi import SignedResponseMiddleware, install_api_errors
+from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
-from anju.core.web import add_health_routes, install_page_errors, make_templates, mount_static
+from anju.core.web import install_common, make_templates
 from anju.core.websession import WebSessionMiddleware
 from anju.housing.eligibility import api as eligibility_api
 from anju.housing.followup import api as followup_api
@@ -41,10 +41,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.runtime = runtime
     templates = make_templates(TEMPLATES_DIR)
     templates.env.globals["service_name"] = "公租房管理信息系统"
-    mount_static(app)
-    add_health_routes(app, db=runtime.db, system="housing")
-    install_api_errors(app)
-    install_page_errors(app, templates)
+    install_common(app, runtime=runtime, templates=templates, session_names={"staff_name": "staff_name"})
     app.include_router(intake_api.build_router(runtime=runtime))
     app.include_router(records_api.build_router(runtime=runtime))
     app.include_router(review_api.build_router(runtime=runtime))

@@ -7,10 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
-from anju.core.httpapi import SignedResponseMiddleware, install_api_errors
+from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
-from anju.core.web import add_health_routes, install_page_errors, make_templates, mount_static
+from anju.core.web import install_common, make_templates
 from anju.core.websession import WebSessionMiddleware
 from anju.platform.applications import api as applications_api
 from anju.platform.backfill.breaker import CircuitBreakers
@@ -47,10 +47,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.runtime = runtime
     templates = make_templates(TEMPLATES_DIR)
     templates.env.globals["service_name"] = "申请公租房一件事"
-    mount_static(app)
-    add_health_routes(app, db=runtime.db, system="platform")
-    install_api_errors(app)
-    install_page_errors(app, templates)
+    install_common(
+        app, runtime=runtime, templates=templates, session_names={"signed_in_name": "applicant_name"}
+    )
 
     provider = OidcProvider(
         issuer=settings.base_url("sandbox") + "/idp"

@@ -7,10 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from anju.core.httpapi import SignedResponseMiddleware, install_api_errors
+from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
-from anju.core.web import add_health_routes, install_page_errors, make_templates, mount_static
+from anju.core.web import install_common, make_templates
 from anju.core.websession import WebSessionMiddleware
 from anju.sandbox.esign import api as esign_api
 from anju.sandbox.esign import models as _esign_models  # noqa: F401 - tables on the metadata
@@ -56,15 +56,15 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     """The sandbox ASGI app."""
     runtime = runtime or sandbox_runtime(settings)
     app = FastAPI(
-        title="安居 联调测试环境（沙箱）", version="1", docs_url="/docs", openapi_url="/openapi.json"
+        title="安居 联调测试环境（沙箱）",
+        version="1",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
     )
     app.state.runtime = runtime
     templates = make_templates(TEMPLATES_DIR)
     templates.env.globals["service_name"] = "联调测试环境"
-    mount_static(app)
-    add_health_routes(app, db=runtime.db, system="sandbox")
-    install_api_errors(app)
-    install_page_errors(app, templates)
+    install_common(app, runtime=runtime, templates=templates)
 
     platform = settings.base_url("platform")
     client = idp.IdpClient(

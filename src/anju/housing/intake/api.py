@@ -26,8 +26,9 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         summary="接收集成化办理平台提交的公租房申请（办件）",
         responses={
             200: {"model": IntakeReceipt, "description": "重复投递：办件已存在，未重复创建"},
-            **error_responses(401, 403, 422),
+            **error_responses(401, 403, 413, 422),
         },
+        max_body_size=runtime.settings.max_case_request_bytes,
     )
     def case_intake(
         submission: CaseSubmission, caller: signing.VerifiedRequest = Depends(runtime.api.verify)

@@ -144,7 +144,8 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         "/cases/{case_no}/corrections",
         response_model=CaseStatusReceipt,
         summary="申请人对补正通知的答复（说明与补正材料），经集成化办理平台送达",
-        responses=error_responses(401, 403, 404, 409, 422),
+        responses=error_responses(401, 403, 404, 409, 413, 422),
+        max_body_size=runtime.settings.max_case_request_bytes,
     )
     def case_corrections(
         case_no: str, body: CorrectionAnswer, caller: signing.VerifiedRequest = Depends(runtime.api.verify)

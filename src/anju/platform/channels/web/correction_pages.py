@@ -77,6 +77,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         "/applications/{application_no}/corrections/files",
         name="corrections_file_add",
         dependencies=[Depends(require_csrf)],
+        max_body_size=runtime.settings.max_upload_request_bytes,
     )
     async def file_add(
         request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)

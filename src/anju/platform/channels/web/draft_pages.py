@@ -298,6 +298,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         "/drafts/{draft_id}/preview/{result_id}/proof",
         name="draft_proof",
         dependencies=[Depends(require_csrf)],
+        max_body_size=runtime.settings.max_upload_request_bytes,
     )
     async def proof_upload(
         request: Request, draft_id: int, result_id: int, web: WebSession = Depends(web_session)

@@ -338,6 +338,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         "/drafts/{draft_id}/sections/{section}/files",
         name="draft_files_add",
         dependencies=[Depends(require_csrf)],
+        max_body_size=runtime.settings.max_upload_request_bytes,
     )
     async def files_add(
         request: Request, draft_id: int, section: str, web: WebSession = Depends(web_session)

@@ -305,7 +305,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
     def verify_form(request: Request) -> Response:
         return render(request, "verify.html", {"title": "文书验证", "check": None, "error": ""})
 
-    @router.post("/decisions/verify", name="decision_verify_submit", dependencies=[Depends(require_csrf)])
+    @router.post(
+        "/decisions/verify",
+        name="decision_verify_submit",
+        dependencies=[Depends(require_csrf)],
+        max_body_size=runtime.settings.max_upload_request_bytes,
+    )
     async def verify_submit(request: Request) -> Response:
         _filename, data = await form_file(request, "file")
         if not data:
