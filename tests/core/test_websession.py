@@ -66,3 +66,18 @@ def test_csrf_token_must_match_exactly(store: SessionStore) -> None:
     assert not web.csrf_valid(None)
     assert not web.csrf_valid("")
     assert not web.csrf_valid(web.csrf_token[:-1])
+
+
+def test_sessions_nobody_returns_to_are_deleted_when_new_ones_start(store: SessionStore) -> None:
+    abandoned = store.load(None)
+    abandoned.set("applicant_id", 1)
+    store.save(abandoned, old_token=None)
+    with store.db.transaction() as session:
+        session.execute(update(SESSIONS).values(last_seen_at=utcnow() - timedelta(minutes=31)))
+    replica = SessionStore(db=store.db, table=SESSIONS, idle_minutes=30)  # a process that has not purged yet
+    fresh = replica.load(None)
+    fresh.set("applicant_id", 2)
+    replica.save(fresh, old_token=None)
+    with store.db.transaction() as session:
+        kept = session.execute(select(SESSIONS.c.token_hash)).scalars().all()
+    assert kept == [sm3_hex(fresh.token.encode())]  # the abandoned one is gone without being presented

@@ -339,3 +339,21 @@ def test_full_id_number_phone_and_name_are_never_shown(systems: Systems) -> None
         assert PHONE not in page
         assert NAME not in page
         assert ID_NUMBER[6:14] not in page  # the birth date part of the ID
+
+
+def test_many_failed_sign_ins_from_one_address_stop_that_address_and_no_other(systems: Systems) -> None:
+    """Password spraying: wrong passwords across many accounts from one address."""
+    sprayer = TestClient(systems.apps["housing"], base_url="http://testserver", client=("203.0.113.7", 50000))
+    for i in range(20):
+        assert login(sprayer, f"guess{i}", "123456").status_code == 401
+    refused = login(sprayer, "shenhe.350100")
+    assert refused.status_code == 429 and "登录失败次数过多" in refused.text  # even the right password
+    office = TestClient(
+        systems.apps["housing"], base_url="http://testserver", client=("198.51.100.20", 50000)
+    )
+    assert login(office, "shenhe.350100").status_code == 303  # another address signs in as usual
+    with systems.runtimes["housing"].db.transaction() as session:
+        stored = " ".join(
+            str(row) for row in session.execute(systems.runtimes["housing"].tables.rates.select())
+        )
+    assert "203.0.113.7" not in stored  # the address is kept only as a keyed hash

@@ -82,3 +82,21 @@ def test_a_refusal_states_its_reasons_and_the_applicants_rights(live: Systems) -
     text = pdf_text(pdf.content)
     assert "不予受理通知书" in text and "不属于本机关受理范围" in text
     assert "六十日内依法申请行政复议" in text and "六个月内依法向人民法院提起行政诉讼" in text
+
+
+def test_one_address_cannot_use_up_the_seal_check_for_everybody(systems: Systems) -> None:
+    client = systems.client("platform")
+    form = client.get("/decisions/verify")
+    for _ in range(30):
+        checked = client.post(
+            "/decisions/verify",
+            data={"csrf_token": csrf_of(form.text)},
+            files={"file": ("a.pdf", b"%PDF-1.4 not sealed", "application/pdf")},
+        )
+        assert checked.status_code == 200
+    refused = client.post(
+        "/decisions/verify",
+        data={"csrf_token": csrf_of(form.text)},
+        files={"file": ("a.pdf", b"%PDF-1.4 not sealed", "application/pdf")},
+    )
+    assert refused.status_code == 429 and "核验次数过多，请一小时后再试" in refused.text

@@ -12,6 +12,7 @@ from anju.core.db import Database
 from anju.core.httpapi import DbNonceStore, SignedApi, SystemIdentity, nonce_table
 from anju.core.httpclient import SignedClient
 from anju.core.outbox import OutboxWorker, RetryPolicy, inbox_table, outbox_table
+from anju.core.ratelimit import RateLimiter, rate_table
 from anju.core.settings import SYSTEMS, Settings, SystemName
 from anju.core.websession import SessionStore, session_table
 
@@ -24,6 +25,7 @@ class PlumbingTables:
     inbox: Table
     nonces: Table
     sessions: Table
+    rates: Table
 
     @classmethod
     def on(cls, metadata: MetaData) -> PlumbingTables:
@@ -33,6 +35,7 @@ class PlumbingTables:
             inbox=inbox_table(metadata),
             nonces=nonce_table(metadata),
             sessions=session_table(metadata),
+            rates=rate_table(metadata),
         )
 
 
@@ -50,6 +53,7 @@ class Runtime:
     api: SignedApi
     client: SignedClient
     sessions: SessionStore
+    rates: RateLimiter
     _stop: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -148,4 +152,5 @@ def build_runtime(*, system: SystemName, settings: Settings, tables: PlumbingTab
         api=api,
         client=client,
         sessions=sessions,
+        rates=RateLimiter(table=tables.rates, index=data_keys.blind_index()),
     )

@@ -20,6 +20,7 @@ from anju.core.timeutil import utcnow
 
 SKIP_PREFIXES = ("/v1/", "/static/", "/healthz", "/readyz")
 TOUCH_INTERVAL = timedelta(seconds=60)
+PURGE_INTERVAL = timedelta(minutes=5)  # at most this often, a new session also deletes the idle ones
 
 
 def session_table(metadata: MetaData, name: str = "web_session") -> Table:
@@ -80,6 +81,7 @@ class SessionStore:
         self.db = db
         self.table = table
         self.idle = timedelta(minutes=idle_minutes)
+        self._purged_at: datetime | None = None  # when this process last deleted idle sessions
 
     def load(self, token: str | None) -> WebSession:
         """The session for a cookie token, or a fresh one if missing or idle too long."""
@@ -124,6 +126,10 @@ class SessionStore:
             )
             if not changed:
                 session.execute(self.table.insert().values(token_hash=key, created_at=now, **values))
+                if self._purged_at is None or now - self._purged_at >= PURGE_INTERVAL:
+                    # Sessions nobody comes back to are deleted here, not only when presented again.
+                    session.execute(delete(self.table).where(self.table.c.last_seen_at < now - self.idle))
+                    self._purged_at = now
 
     def needs_save(self, web: WebSession) -> bool:
         """Whether this request must write: a new or changed session, or activity not recorded for a while
@@ -135,17 +141,6 @@ class SessionStore:
     def _delete(self, token: str) -> None:
         with self.db.transaction() as session:
             session.execute(delete(self.table).where(self.table.c.token_hash == sm3_hex(token.encode())))
-
-    def purge_idle(self) -> int:
-        """Delete sessions idle past the timeout; returns how many."""
-        with self.db.transaction() as session:
-            return int(
-                rowcount(
-                    session.execute(
-                        delete(self.table).where(self.table.c.last_seen_at < utcnow() - self.idle)
-                    )
-                )
-            )
 
 
 class WebSessionMiddleware:

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core import idcard, masking, regions
+from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import (
@@ -74,10 +75,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         username: str = Form(""),
         password: str = Form(""),
     ) -> Response:
-        failure: service.SignInFailed | None = None
+        failure: service.SignInFailed | RateLimited | None = None
+        address = request.client.host if request.client else "unknown"
         with runtime.db.transaction() as session:
-            # Caught inside the transaction, so the failed-attempt count and the lock are committed.
+            # Caught inside the transaction, so the failed-attempt counts and the lock are committed.
             try:
+                runtime.rates.check(session, service.LOGIN_FAILURES_PER_ADDRESS, address)
                 user = service.staff_authenticate(
                     session=session,
                     username=username,
@@ -87,13 +90,16 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 )
                 staff_id, name = user.id, user.display_name
             except service.SignInFailed as exc:
+                runtime.rates.count(session, service.LOGIN_FAILURES_PER_ADDRESS, address)
+                failure = exc
+            except RateLimited as exc:
                 failure = exc
         if failure is not None:
             return render(
                 request,
                 "staff_login.html",
                 {"title": "工作人员登录", "username": username, "error": failure.message},
-                status_code=401,
+                status_code=429 if isinstance(failure, RateLimited) else 401,
             )
         web.rotate()
         web.set("staff_id", staff_id)

@@ -15,11 +15,20 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard, regions
+from anju.core.ratelimit import Limit
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.housing.models import Case, StaffUser
 from anju.housing.review import deadlines
 
 ROLES_FILE = Path(__file__).with_name("roles.yaml")
+# Beyond the per-account lockout: failed sign-ins from one address across any accounts (password spraying).
+# Only failures count, so a whole office signing in behind one address at nine o'clock is never refused.
+LOGIN_FAILURES_PER_ADDRESS = Limit(
+    scope="staff_login",
+    count=20,
+    window=timedelta(minutes=15),
+    message="这台电脑的登录失败次数过多，请 15 分钟后再试；如忘记密码，请联系本单位管理员。",
+)
 _hasher = PasswordHasher()
 # A hash to verify against when the username is unknown, so timing does not reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash("anju-no-such-user")

@@ -3,15 +3,22 @@ checked — by anyone — against the trusted seal CA."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
 from anju.core import seal
 from anju.core.httpclient import PeerResponseError, SignedClient
+from anju.core.ratelimit import Limit
 
 DOCUMENT_PATH = "/v1/cases/{case_no}/documents/{event_seq}"
-VERIFY_MAX_BYTES = 10 * 1024 * 1024
+VERIFY_MAX_BYTES = 5 * 1024 * 1024  # as every other upload (the page's request limit is a little above)
+# Anyone may check a seal without signing in, and each check is real work (certificate path, signature):
+# a limit per address keeps one client from using it up for everybody.
+VERIFICATIONS_PER_ADDRESS = Limit(
+    scope="decision_verify", count=30, window=timedelta(hours=1), message="核验次数过多，请一小时后再试。"
+)
 
 
 class DecisionUnavailable(Exception):
@@ -54,5 +61,5 @@ def decision_verify(pdf: bytes, *, trusted_ca_pem: bytes | None) -> seal.SealChe
     if trusted_ca_pem is None:
         return seal.SealCheck(False, False, False, "", None, "尚未配置电子印章根证书，暂时无法核验。")
     if len(pdf) > VERIFY_MAX_BYTES:
-        return seal.SealCheck(False, False, False, "", None, "文件超过 10 MB。")
+        return seal.SealCheck(False, False, False, "", None, "文件超过 5 MB。")
     return seal.seal_verify(pdf, trusted_ca_pem=trusted_ca_pem)

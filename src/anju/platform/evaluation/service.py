@@ -271,17 +271,14 @@ def evaluation_figures(*, session: Session) -> list[dict[str, Any]]:
     ratings: dict[int, list[Evaluation]] = defaultdict(list)
     for rating in session.scalars(select(Evaluation).order_by(Evaluation.id)):
         ratings[rating.application_id].append(rating)
-    accepted_by: dict[int, str] = dict(
-        session.execute(
+    accepted_by: dict[int, str] = {
+        application_id: office
+        for application_id, office in session.execute(
             select(ApplicationEvent.application_id, ApplicationEvent.office).where(
-                ApplicationEvent.source == "housing",
-                ApplicationEvent.status == "accepted",
-                ApplicationEvent.office.is_not(None),
+                ApplicationEvent.source == "housing", ApplicationEvent.status == "accepted"
             )
         )
-        .tuples()
-        .all()
-    )
+    }
     rows: dict[tuple[str, str, str], Figures] = {}
     for application in session.scalars(select(Application).where(Application.submitted_at.is_not(None))):
         assert application.submitted_at is not None

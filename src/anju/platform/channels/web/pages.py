@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core import regions
+from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name, status_label
 from anju.core.web import form_file
@@ -301,6 +302,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             },
         )
 
+    def verification_counted(address: str) -> None:
+        with runtime.db.transaction() as session:
+            runtime.rates.attempt(session, decisions.VERIFICATIONS_PER_ADDRESS, address)
+
     @router.get("/decisions/verify", name="decision_verify")
     def verify_form(request: Request) -> Response:
         return render(request, "verify.html", {"title": "文书验证", "check": None, "error": ""})
@@ -319,6 +324,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "verify.html",
                 {"title": "文书验证", "check": None, "error": "请选择要核验的 PDF 文件。"},
                 400,
+            )
+        address = request.client.host if request.client else "unknown"
+        try:
+            await anyio.to_thread.run_sync(lambda: verification_counted(address))
+        except RateLimited as exc:
+            return render(
+                request, "verify.html", {"title": "文书验证", "check": None, "error": exc.message}, 429
             )
         trusted = decisions.trusted_seal_ca(runtime.settings.key_directory, runtime.settings.seal_ca_file)
         check = await anyio.to_thread.run_sync(
