@@ -3,15 +3,18 @@ its own city with a chart, a table and CSV."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 
+from anju.core.db import is_sqlite
 from anju.platform.applications import service as applications
 from anju.platform.applications.schemas import StatusEvent
 from anju.platform.metrics.service import metrics
-from anju.platform.models import Application
+from anju.platform.models import Applicant, Application
 from tests.conftest import Systems
 from tests.support.factories import submit_application
 from tests.support.journey import staff_sign_in
@@ -87,3 +90,40 @@ def test_the_dashboard_shows_the_staff_members_city_with_csv(live: Systems) -> N
             not in xiamen.get(f"{housing}/staff/dashboard").text.split('id="metrics"')[1].split("</table>")[0]
         )
         xiamen.close()
+
+
+def test_a_city_with_more_cases_than_a_statement_can_bind_still_gets_its_figures(systems: Systems) -> None:
+    """The figures select a city's cases with a subquery. A list of 70,000 ids would exceed PostgreSQL's
+    65,535 parameters per statement and SQLite's default of 32,766 (Debian builds allow 250,000, so the
+    test sets SQLite's upstream default on its connections)."""
+    platform = systems.runtimes["platform"]
+    engine = platform.db.engine
+    if is_sqlite(engine):
+
+        def upstream_limit(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+
+        event.listen(engine, "connect", upstream_limit)
+        engine.dispose()  # pooled connections reopen with the limit
+    many = 70_000
+    with platform.db.transaction() as session:
+        applicant_id = session.execute(
+            insert(Applicant).values(subject="many", name="林晓峰", id_number_enc="x", id_number_bidx="x")
+        ).inserted_primary_key[0]
+        session.execute(
+            insert(Application),
+            [
+                {
+                    "application_no": f"GZF-350100-20261101-{i:06d}",
+                    "applicant_id": applicant_id,
+                    "city_code": "350100",
+                    "status": "submitted",
+                    "submitted_at": at(2),
+                }
+                for i in range(many)
+            ],
+        )
+    with platform.db.transaction() as session:
+        figures = metrics(session=session, city_code="350100")
+    assert sum(row["submitted"] for row in figures["rows"]) == many
+    assert figures["evaluations"] == []  # none of them has reached a stage where a rating is offered

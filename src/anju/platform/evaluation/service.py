@@ -260,27 +260,35 @@ class Figures:
         }
 
 
-def evaluation_figures(*, session: Session) -> list[dict[str, Any]]:
-    """Per city, office and month (of submission): 主动评价率, 好评率, 差评数, 差评整改率, 回访满意度.
+def evaluation_figures(*, session: Session, city_code: str | None = None) -> list[dict[str, Any]]:
+    """Per city, office and month (of submission), for one city or all: 主动评价率, 好评率, 差评数, 差评整改率, 回访满意度.
 
     The office is the one that accepted the case (named on housing's acceptance event), or the city's
     housing office before acceptance. A case rated through two channels counts once as rated and its two
     ratings each count towards 好评率 and 差评数."""
     offered = set(evaluation_rules()["offered_from"])
     bad_at_most = int(evaluation_rules()["bad_at_most"])
+    cases = select(Application).where(Application.submitted_at.is_not(None))
+    if city_code:
+        cases = cases.where(Application.city_code == city_code)
+    ids = cases.with_only_columns(Application.id)
     ratings: dict[int, list[Evaluation]] = defaultdict(list)
-    for rating in session.scalars(select(Evaluation).order_by(Evaluation.id)):
+    for rating in session.scalars(
+        select(Evaluation).where(Evaluation.application_id.in_(ids)).order_by(Evaluation.id)
+    ):
         ratings[rating.application_id].append(rating)
     accepted_by: dict[int, str] = {
         application_id: office
         for application_id, office in session.execute(
             select(ApplicationEvent.application_id, ApplicationEvent.office).where(
-                ApplicationEvent.source == "housing", ApplicationEvent.status == "accepted"
+                ApplicationEvent.application_id.in_(ids),
+                ApplicationEvent.source == "housing",
+                ApplicationEvent.status == "accepted",
             )
         )
     }
     rows: dict[tuple[str, str, str], Figures] = {}
-    for application in session.scalars(select(Application).where(Application.submitted_at.is_not(None))):
+    for application in session.scalars(cases):
         assert application.submitted_at is not None
         given = ratings.get(application.id, [])
         if application.status not in offered and not given:
