@@ -7,7 +7,7 @@ import statistics
 import time
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from anju.sandbox.sms.models import SmsMessage
 from tests.conftest import Systems
@@ -94,3 +94,19 @@ def test_requests_are_limited_per_number(live: Systems) -> None:
             assert ask(anonymous, platform, number, APPLICANT).status_code == 200
         refused = ask(anonymous, platform, number, APPLICANT)
     assert refused.status_code == 429 and "查询过于频繁" in refused.text
+
+
+def test_requests_are_limited_per_address_and_the_address_is_not_kept(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    # The test servers trust X-Forwarded-For from loopback, as production does from its proxy.
+    crawler = {"X-Forwarded-For": "203.0.113.7"}
+    with httpx.Client(timeout=10, headers=crawler) as anonymous:
+        for n in range(20):  # a different (unknown) number each time: only the address repeats
+            assert ask(anonymous, platform, f"GZF-350100-20261128-{n:06d}", APPLICANT).status_code == 200
+        refused = ask(anonymous, platform, "GZF-350100-20261128-000099", APPLICANT)
+    assert refused.status_code == 429 and "查询过于频繁" in refused.text
+    with httpx.Client(timeout=10, headers={"X-Forwarded-For": "198.51.100.20"}) as neighbour:
+        assert ask(neighbour, platform, "GZF-350100-20261128-000099", APPLICANT).status_code == 200
+    with live.runtimes["platform"].db.engine.connect() as connection:
+        stored = " ".join(str(row) for row in connection.execute(text("SELECT * FROM rate_event")))
+    assert "203.0.113.7" not in stored and "GZF-350100" not in stored and stored

@@ -275,18 +275,6 @@ class CorrectionReply(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ProgressQuery(Base):
-    """An anonymous progress query (for rate limits): which number (keyed hash), from where, when."""
-
-    __tablename__ = "progress_query"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number_key: Mapped[str] = mapped_column(String(64), index=True)  # HMAC-SM3 of the application number
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    matched: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-
-
 class Evaluation(Base):
     """One 好差评 rating of a case through one channel (一事一评), and the follow-up of a bad one."""
 

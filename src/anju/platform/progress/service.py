@@ -9,28 +9,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard
 from anju.core.outbox import outbox_enqueue
+from anju.core.ratelimit import Limit, RateLimiter
 from anju.core.timeutil import utcnow
 from anju.platform.applications.notify import SMS_PATH, SMS_PURPOSE, SMS_SYSTEM, sms_templates
-from anju.platform.models import APPLICATION_PHONE_CONTEXT, Applicant, Application, ProgressQuery
+from anju.platform.models import APPLICATION_PHONE_CONTEXT, Applicant, Application
 
 CODE_MINUTES = 10
 CODE_TRIES = 5
-PER_NUMBER_PER_HOUR = 5
-PER_ADDRESS_PER_HOUR = 20
+_TOO_OFTEN = "查询过于频繁，请一小时后再试。"
+# Codes asked for one application number (whoever asks) and from one address (whatever number).
+PER_NUMBER = Limit("progress_number", 5, timedelta(hours=1), _TOO_OFTEN)
+PER_ADDRESS = Limit("progress_address", 20, timedelta(hours=1), _TOO_OFTEN)
 SENT = "如申请编号和身份证号码正确，验证码已发送至申请时填写的手机号，10 分钟内有效。"
-
-
-class QueryRefused(Exception):
-    """Too many requests; ``message`` says when to try again."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -44,8 +39,8 @@ class Pending:
     tries: int = 0
 
 
-def _number_key(index: crypto.BlindIndex, number: str) -> str:
-    return index.digest(number.strip().upper(), kind="application_no")
+def _normalised(number: str) -> str:
+    return number.strip().upper()
 
 
 def code_request(
@@ -54,32 +49,23 @@ def code_request(
     index: crypto.BlindIndex,
     cipher: crypto.FieldCipher,
     outbox: Table,
+    rates: RateLimiter,
     number: str,
     id_number: str,
     address: str,
     now: datetime | None = None,
 ) -> Pending:
-    """Send a code when number and ID match; do the same work and say the same either way (raises QueryRefused)."""
+    """Send a code when number and ID match; do the same work and say the same either way.
+
+    Raises RateLimited when the number or the address asked too often (neither is then counted)."""
     now = now or utcnow()
-    key = _number_key(index, number)
-    hour_ago = now - timedelta(hours=1)
-    recent_number = session.scalar(
-        select(func.count())
-        .select_from(ProgressQuery)
-        .where(ProgressQuery.number_key == key, ProgressQuery.created_at >= hour_ago)
-    )
-    recent_address = session.scalar(
-        select(func.count())
-        .select_from(ProgressQuery)
-        .where(ProgressQuery.address == address, ProgressQuery.created_at >= hour_ago)
-    )
-    if (recent_number or 0) >= PER_NUMBER_PER_HOUR or (recent_address or 0) >= PER_ADDRESS_PER_HOUR:
-        raise QueryRefused("查询过于频繁，请一小时后再试。")
+    number_key = _normalised(number)
+    rates.check(session, PER_NUMBER, number_key, now=now)
+    rates.check(session, PER_ADDRESS, address, now=now)
+    rates.count(session, PER_NUMBER, number_key, now=now)
+    rates.count(session, PER_ADDRESS, address, now=now)
     application = _match(session=session, index=index, number=number, id_number=id_number)
     code = f"{secrets.randbelow(1_000_000):06d}"
-    session.add(
-        ProgressQuery(number_key=key, address=address, matched=application is not None, created_at=now)
-    )
     if application is not None and application.phone_enc:
         text = str(sms_templates()["signature"]) + str(sms_templates()["otp"]).format(
             code=code, minutes=CODE_MINUTES
@@ -100,7 +86,7 @@ def code_request(
         )
     session.flush()
     return Pending(
-        number=number.strip().upper(),
+        number=_normalised(number),
         code_key=index.digest(code, kind="progress_code"),
         application_id=application.id if application else None,
         expires_at=(now + timedelta(minutes=CODE_MINUTES)).isoformat(),
@@ -116,7 +102,7 @@ def _match(*, session: Session, index: crypto.BlindIndex, number: str, id_number
         select(Application)
         .join(Applicant, Applicant.id == Application.applicant_id)
         .where(
-            Application.application_no == number.strip().upper(),
+            Application.application_no == _normalised(number),
             Applicant.id_number_bidx == index.digest(parsed.number, kind="id_number"),
         )
     )

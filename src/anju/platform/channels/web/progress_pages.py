@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core import masking, regions
+from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.vocab import housing_office_name, status_label
 from anju.core.websession import WebSession, require_csrf, web_session
@@ -59,11 +60,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     index=runtime.blind_index,
                     cipher=runtime.cipher,
                     outbox=runtime.tables.outbox,
+                    rates=runtime.rates,
                     number=application_no,
                     id_number=id_number,
                     address=address,
                 )
-        except progress.QueryRefused as exc:
+        except RateLimited as exc:
             return render(
                 request, "progress_query.html", {"step": "ask", "message": "", "error": exc.message}, 429
             )
