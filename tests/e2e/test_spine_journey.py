@@ -30,7 +30,7 @@ def test_applicant_submits_clerk_accepts_and_applicant_sees_it(live: Systems) ->
         assert re.fullmatch(r"GZF-350100-\d{8}-\d{6}", number)
         assert '<span class="tag" id="current-status">已提交</span>' in done.text
 
-    with httpx.Client(timeout=10) as clerk:
+    with httpx.Client(timeout=10) as clerk, httpx.Client(timeout=10) as watcher:
         queue = staff_sign_in(clerk, housing, username="shouli.350100")
         assert queue.status_code == 200
         queue = wait_until(lambda: (r := clerk.get(f"{housing}/staff/")) and number in r.text and r)
@@ -38,6 +38,18 @@ def test_applicant_submits_clerk_accepts_and_applicant_sees_it(live: Systems) ->
         case_page = clerk.get(f"{housing}/staff/cases/{number}")
         assert "350102********0519" in case_page.text
         assert "138****0001" in case_page.text
+        due = re.search(r'id="case-due">(\d{4}-\d{2}-\d{2})', case_page.text).group(1)  # type: ignore[union-attr]
+
+        # Housing's receipt reaches the applicant with the same acceptance deadline the clerk works to.
+        applicant_sign_in(watcher, platform, id_number="350102199203150519")
+
+        def received_shown() -> str | None:
+            page = watcher.get(f"{platform}/applications/{number}").text
+            return page if "已接收，待受理" in page else None
+
+        received = wait_until(received_shown)
+        assert f'id="current-due">{due}<' in received
+        assert f"期限 {due}" in received.split('id="timeline"')[1]
         accepted = clerk.post(
             f"{housing}/staff/cases/{number}/events",
             data={"csrf_token": csrf_of(case_page.text), "event": "accept"},

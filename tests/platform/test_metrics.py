@@ -4,7 +4,7 @@ its own city with a chart, a table and CSV."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -36,17 +36,24 @@ def seed(systems: Systems) -> list[str]:
             ).one()
             application.submitted_at = at(16)
             application.typed_fields, application.backfilled_fields, application.uploads = 9, 27, 1
+        due = date(2026, 11, 23)  # housing's acceptance deadline: 5 working days after receipt
         events = [
-            (numbers[0], 1, "accepted", at(19)),  # 3 working days
-            (numbers[0], 2, "first_review", at(19)),
-            (numbers[0], 3, "rejected", at(26)),  # decided after 8 working days
-            (numbers[1], 1, "accepted", at(27)),  # 9 working days: past the limit of 5
-            (numbers[3], 1, "accepted", at(17)),
+            (numbers[0], 1, "submitted", at(16), due),
+            (numbers[0], 2, "accepted", at(19), None),  # 3 working days
+            (numbers[0], 3, "first_review", at(19), None),
+            (numbers[0], 4, "rejected", at(26), None),  # decided after 8 working days
+            (numbers[1], 1, "submitted", at(16), due),
+            (numbers[1], 2, "accepted", at(27), None),  # 9 working days: past the deadline
+            # Received without a deadline (as before housing sent one), not accepted yet.
+            (numbers[2], 1, "submitted", at(16), None),
+            (numbers[3], 1, "accepted", at(17), None),
         ]
-        for number, seq, status, when in events:
+        for number, seq, status, when, due_on in events:
             applications.status_event_apply(
                 session=session,
-                event=StatusEvent(case_no=number, seq=seq, status=status, event="x", occurred_at=when),
+                event=StatusEvent(
+                    case_no=number, seq=seq, status=status, event="x", occurred_at=when, due_on=due_on
+                ),
                 message_id=f"seed-{number}-{seq}",
                 cipher=platform.cipher,
                 outbox=platform.tables.outbox,
@@ -62,7 +69,7 @@ def test_figures_equal_a_hand_count(systems: Systems) -> None:
     assert (row["city_code"], row["channel"], row["month"]) == ("350100", "web", "2026-11")
     assert (row["submitted"], row["accepted"], row["decided"], row["closed"]) == (3, 2, 1, 1)
     assert (row["accepted_days_median"], row["accepted_days_p90"]) == (3, 9)
-    assert row["accepted_within_limit"] == 1 and row["acceptance_limit_workdays"] == 5
+    assert row["accepted_within_limit"] == 1
     assert (row["decided_days_median"], row["closed_days_p90"]) == (8, 8)
     assert (row["fields_typed"], row["fields_backfilled"], row["files_collected"]) == (27, 81, 3)
     with systems.runtimes["platform"].db.transaction() as session:

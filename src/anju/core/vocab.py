@@ -41,9 +41,21 @@ CHANNEL_LABELS: Final[dict[str, str]] = {
 }
 
 
+# In the applicant's timeline, housing's own "submitted" (the case received, or received again after
+# 补正) follows the platform's "submitted" (the applicant sent it): the same status, said as what happened.
+HOUSING_EVENT_LABELS: Final[dict[str, str]] = {"submitted": "已接收，待受理"}
+
+
 def status_label(status: str) -> str:
     """The Chinese label of a status code (the code itself if unknown, never an empty string)."""
     return CASE_STATUS_LABELS.get(status, status)
+
+
+def event_label(*, source: str, status: str) -> str:
+    """The label of one timeline entry: what happened, from the system that reported it."""
+    if source == "housing" and status in HOUSING_EVENT_LABELS:
+        return HOUSING_EVENT_LABELS[status]
+    return status_label(status)
 
 
 # The registers an application's evidence comes from (platform/backfill/sources.yaml names them the same;

@@ -169,7 +169,8 @@ def case_receive(
     attachments_store(
         session=session, case=case, proofs=submission.other_proofs, purpose="other", cipher=cipher
     )
-    # The platform already told the applicant "submitted"; no bus message for this first event.
+    # The platform hears of the receipt too: it carries the acceptance deadline the applicant is shown
+    # and the dashboard measures acceptance against (this system's time limits are the only source).
     case_transition(
         session=session,
         case=case,
@@ -178,7 +179,6 @@ def case_receive(
         actor_role="system",
         outbox=outbox,
         channel=submission.channel,
-        notify=False,
         today=today,
     )
     return IntakeResult(case=case, duplicate=False)

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from anju.core.vocab import event_label
 from anju.platform.applications import corrections
 from anju.platform.applications import service as applications
 from anju.platform.evaluation import service as evaluation
@@ -32,6 +33,22 @@ class ProgressView:
         """The due date of the step the case is in now, if housing gave one."""
         last = self.events[-1] if self.events else None
         return last.due_on if last is not None and last.status == self.application.status else None
+
+
+def timeline_entries(events: list[ApplicationEvent]) -> list[dict[str, object]]:
+    """The timeline as both progress pages show it (signed in, and anonymous with fewer details)."""
+    return [
+        {
+            "label": event_label(source=e.source, status=e.status),
+            "at": e.occurred_at,
+            "office": e.office,
+            "reason": e.reason,
+            "due_on": e.due_on,
+            "document": e.document,
+            "seq": e.seq,
+        }
+        for e in events
+    ]
 
 
 def progress_view(

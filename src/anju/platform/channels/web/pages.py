@@ -20,7 +20,7 @@ from anju.platform.applications import decisions, household, receipt, signed
 from anju.platform.applications import service as applications
 from anju.platform.identity import service as identity
 from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
-from anju.platform.progress.view import progress_view
+from anju.platform.progress.view import progress_view, timeline_entries
 
 
 class SignInRequired(Exception):
@@ -185,17 +185,6 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
         if shown is None:
             return application_missing(request)
         application = shown.application
-        timeline = [
-            {
-                "status": e.status,
-                "at": e.occurred_at,
-                "office": e.office,
-                "reason": e.reason,
-                "document": e.document,
-                "seq": e.seq,
-            }
-            for e in shown.events
-        ]
         view = {
             "no": application.application_no,
             "city": regions.get(application.city_code).name,
@@ -216,7 +205,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "evaluation_offered": shown.evaluation_offered,
                 "current_due": shown.current_due,
                 "just_corrected": "corrected" in request.query_params,
-                "timeline": timeline,
+                "timeline": timeline_entries(shown.events),
                 "signatures": [{"title": title, "serial": serial} for title, serial in shown.signatures],
                 "just_submitted": bool(submitted),
             },

@@ -17,6 +17,7 @@ from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import service as applications
 from anju.platform.models import Applicant, Application
 from anju.platform.progress import service as progress
+from anju.platform.progress.view import timeline_entries
 
 PENDING = "progress_pending"
 
@@ -97,16 +98,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 "office": housing_office_name(application.city_code),
                 "status": application.status,
             }
-            timeline = [
-                {
-                    "status": e.status,
-                    "at": e.occurred_at,
-                    "office": e.office,
-                    "reason": e.reason,
-                    "due_on": e.due_on,
-                }
-                for e in applications.application_timeline(session=session, application=application)
-            ]
+            timeline = timeline_entries(
+                applications.application_timeline(session=session, application=application)
+            )
         return render(request, "progress_public.html", {"application": view, "timeline": timeline})
 
     return router
