@@ -172,7 +172,7 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
         return page.locator("#current-status").inner_text() == "初审中"
 
     wait_until(applicant_told)
-    expect(page.locator("#timeline li")).to_have_count(3)  # 已提交 → 已受理 → 初审中
+    expect(page.locator("#timeline li")).to_have_count(4)  # 已提交 → 已接收，待受理 → 已受理 → 初审中
     page.screenshot(path=str(tmp_path / "progress-375.png"), full_page=True)
     phone.close()
     assert refused == []  # every script and style the pages use is allowed by their policy

@@ -81,6 +81,8 @@ def outbox_count(systems: Systems) -> int:
 @pytest.mark.parametrize(("username", "allowed"), MATRIX)
 def test_staff_scope(systems: Systems, username: str, allowed: set[str]) -> None:
     submit_all(systems)
+    received = outbox_count(systems)  # each case's receipt, told to its applicant
+    assert received == len(CASES)
     client = sign_in(systems, username)
     refused = set(CASES) - allowed
     assert allowed and refused
@@ -118,7 +120,7 @@ def test_staff_scope(systems: Systems, username: str, allowed: set[str]) -> None
         assert response.status_code == 404, f"{username} must not accept {name}"
         assert "错误代码：<code>not_found</code>" in response.text
         assert state_of(systems, case_no) == ("submitted", 1)
-    assert outbox_count(systems) == 0
+    assert outbox_count(systems) == received
 
     # Acting on a case in scope works.
     for name in sorted(allowed):
@@ -130,6 +132,6 @@ def test_staff_scope(systems: Systems, username: str, allowed: set[str]) -> None
         )
         assert response.status_code == 303, f"{username} should accept {name}"
         assert state_of(systems, case_no) == ("first_review", 3)  # 受理, then 初审 begins at once
-    assert outbox_count(systems) == 2 * len(allowed)  # both changes go to the applicant
+    assert outbox_count(systems) == received + 2 * len(allowed)  # both changes go to the applicant
     for name in refused:
         assert state_of(systems, CASES[name][0]) == ("submitted", 1)

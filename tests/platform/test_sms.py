@@ -36,8 +36,10 @@ def test_acceptance_and_a_corrections_notice_are_texted_with_the_deadline(live: 
             live.runtimes["platform"].outbox_worker().run_once()
 
         sent = texts(live)
-        assert len(sent) == 1
-        phone, text = sent[0]
+        assert len(sent) == 2
+        received = sent[0][1]  # the receipt on the phone: the number and the acceptance deadline
+        assert number in received and re.search(r"将在\d{4}-\d{2}-\d{2}前决定是否受理", received)
+        phone, text = sent[1]
         assert phone == "13912345678" and number in text and "需要补正材料" in text
         assert re.search(r"请于\d{4}-\d{2}-\d{2}前", text) and text.startswith("【福建公租房】")
         inbox = httpx.get(f"{sandbox}/sms")
