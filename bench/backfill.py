@@ -108,6 +108,7 @@ def main() -> None:
                 client=platform.client,
                 cipher=platform.cipher,
                 breakers=CircuitBreakers(),
+                audit=platform.audit,
                 application_id=draft_id,
                 actor="bench",
                 timeout_seconds=5.0,

@@ -147,7 +147,48 @@ def review_jobs() -> None:
     console.print(f"{len(done)} case(s) changed, {len(issued)} decision(s) issued")
 
 
+audit_app = typer.Typer(help="审计日志：个人信息查询记录与完整号码查看记录（哈希链）", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    system: Annotated[str | None, typer.Argument(help="platform | housing; omit for both")] = None,
+) -> None:
+    """Walk every audit chain and say where one breaks (exit status 1 if any does)."""
+    from anju.embedded import runtime_for
+    from anju.housing.models import AUDITED as HOUSING_AUDITED
+    from anju.platform.models import AUDITED as PLATFORM_AUDITED
+
+    audited = {"platform": PLATFORM_AUDITED, "housing": HOUSING_AUDITED}
+    if system is not None and system not in audited:
+        raise typer.BadParameter("only platform and housing keep audit logs")
+    settings = Settings()
+    broken = 0
+    for name in [system] if system else list(audited):
+        runtime = runtime_for(name, settings)  # type: ignore[arg-type]
+        try:
+            with runtime.db.transaction() as session:
+                reports = [runtime.audit.verify(session, model) for model in audited[name]]
+        finally:
+            runtime.stop()
+        for r in reports:
+            before = f"；另有 {r.unchained} 条记录早于哈希链，未覆盖" if r.unchained else ""
+            if r.intact:
+                console.print(
+                    f"[green]{name}.{r.name} 完整[/green]：共 {r.checked} 条，"
+                    f"链头 第 {r.head_seq} 条 {r.head_hash}{before}"
+                )
+            else:
+                broken += 1
+                console.print(
+                    f"[red]{name}.{r.name} 已被篡改[/red]：{r.problem}（此前 {r.checked} 条完整）{before}"
+                )
+    if broken:
+        raise typer.Exit(code=1)
+
+
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(eligibility_app, name="eligibility")
 

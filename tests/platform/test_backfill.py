@@ -89,6 +89,7 @@ class Family:
             client=self.platform.client,
             cipher=self.platform.cipher,
             breakers=self.breakers,
+            audit=self.platform.audit,
             application_id=self.draft_id,
             actor="fj-husband",
             timeout_seconds=kw.pop("timeout", 2.0),

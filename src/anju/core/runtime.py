@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import MetaData, Table
 
 from anju.core import crypto, signing
+from anju.core.audit import AuditChain, chain_table
 from anju.core.db import Database
 from anju.core.httpapi import DbNonceStore, SignedApi, SystemIdentity, nonce_table
 from anju.core.httpclient import SignedClient
@@ -26,6 +27,7 @@ class PlumbingTables:
     nonces: Table
     sessions: Table
     rates: Table
+    audit_chain: Table
 
     @classmethod
     def on(cls, metadata: MetaData) -> PlumbingTables:
@@ -36,6 +38,7 @@ class PlumbingTables:
             nonces=nonce_table(metadata),
             sessions=session_table(metadata),
             rates=rate_table(metadata),
+            audit_chain=chain_table(metadata),
         )
 
 
@@ -54,6 +57,7 @@ class Runtime:
     client: SignedClient
     sessions: SessionStore
     rates: RateLimiter
+    audit: AuditChain
     _stop: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -153,4 +157,5 @@ def build_runtime(*, system: SystemName, settings: Settings, tables: PlumbingTab
         client=client,
         sessions=sessions,
         rates=RateLimiter(table=tables.rates, index=data_keys.blind_index()),
+        audit=AuditChain(table=tables.audit_chain, index=data_keys.blind_index()),
     )

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from anju.core.audit import Chained
 from anju.core.db import UTCDateTime
 from anju.core.runtime import PlumbingTables
 from anju.core.timeutil import utcnow
@@ -139,10 +140,12 @@ class CaseCorrection(Base):
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class RevealLog(Base):
-    """A staff member saw a full ID or phone number: who, which case, which field, why, when."""
+class RevealLog(Chained, Base):
+    """A staff member saw a full ID or phone number: who, which case, which field, why, when.
+    Hash-chained (core/audit): a changed or deleted row shows."""
 
     __tablename__ = "reveal_log"
+    CHAINED_FIELDS = ("staff_id", "username", "case_id", "field", "reason", "revealed_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
@@ -226,3 +229,6 @@ class FollowUpTask(Base):
     appeal_decided_by: Mapped[str] = mapped_column(String(64), default="")
     appeal_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+AUDITED: tuple[type[Chained], ...] = (RevealLog,)  # the hash-chained tables (`anju audit verify`)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from anju.core.audit import Chained
 from anju.core.db import UTCDateTime
 from anju.core.runtime import PlumbingTables
 from anju.core.timeutil import utcnow
@@ -190,10 +191,22 @@ class BackfillResult(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class DataAccessLog(Base):
-    """Every query of a person's data: when, which source, which fields, why, for which application, by whom."""
+class DataAccessLog(Chained, Base):
+    """Every query of a person's data: when, which source, which fields, why, for which application, by whom.
+    Hash-chained (core/audit): a changed or deleted row shows."""
 
     __tablename__ = "data_access_log"
+    CHAINED_FIELDS = (
+        "subject_bidx",
+        "source",
+        "fields",
+        "purpose",
+        "application_id",
+        "actor",
+        "outcome",
+        "request_id",
+        "occurred_at",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_bidx: Mapped[str] = mapped_column(String(64), index=True)
@@ -297,3 +310,6 @@ class Evaluation(Base):
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     follow_up_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     appeal_upheld: Mapped[bool] = mapped_column(default=False)  # 申诉复核 found it mistaken: not counted
+
+
+AUDITED: tuple[type[Chained], ...] = (DataAccessLog,)  # the hash-chained tables (`anju audit verify`)

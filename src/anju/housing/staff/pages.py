@@ -237,7 +237,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 return case_missing(request)
             context = case_context(session, staff, case)
             try:
-                service.reveal_record(session=session, staff=staff, case=case, field=field, reason=reason)
+                service.reveal_record(
+                    session=session, audit=runtime.audit, staff=staff, case=case, field=field, reason=reason
+                )
             except service.RevealRefused as exc:
                 return render(
                     request, "staff_case.html", {**context, "reveal_error": exc.message}, status_code=400

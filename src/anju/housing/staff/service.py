@@ -15,9 +15,10 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard, regions
+from anju.core.audit import AuditChain
 from anju.core.ratelimit import Limit
 from anju.core.timeutil import shanghai_date, utcnow
-from anju.housing.models import Case, StaffUser
+from anju.housing.models import Case, RevealLog, StaffUser
 from anju.housing.review import deadlines
 
 ROLES_FILE = Path(__file__).with_name("roles.yaml")
@@ -184,27 +185,25 @@ class RevealRefused(Exception):
         self.message = message
 
 
-def reveal_record(*, session: Session, staff: StaffUser, case: Case, field: str, reason: str) -> None:
+def reveal_record(
+    *, session: Session, audit: AuditChain, staff: StaffUser, case: Case, field: str, reason: str
+) -> None:
     """Log that a staff member is shown a full number, and why (raises RevealRefused)."""
-    from anju.housing.models import RevealLog
-
     reason = " ".join(reason.split())
     if field not in REVEALABLE:
         raise RevealRefused("只能查看身份证号码或联系电话。")
     if len(reason) < 4:
         raise RevealRefused("查看完整号码须写明用途（至少 4 个字），例如“电话核实补正材料”。")
-    session.add(
+    audit.append(
+        session,
         RevealLog(
             staff_id=staff.id, username=staff.username, case_id=case.id, field=field, reason=reason[:200]
-        )
+        ),
     )
-    session.flush()
 
 
 def reveals_of(*, session: Session, staff: StaffUser) -> list[Any]:
     """The reveal log of cases in the staff member's region, newest first (for the auditor)."""
-    from anju.housing.models import RevealLog
-
     joined: Any = select(RevealLog, Case.case_no).join(Case, Case.id == RevealLog.case_id)
     query = in_region(joined, staff)
     return list(session.execute(query.order_by(RevealLog.id.desc()).limit(500)))

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto
+from anju.core.audit import AuditChain
 from anju.core.db import Database
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.timeutil import utcnow
@@ -119,6 +120,7 @@ def backfill_run(
     client: SignedClient,
     cipher: crypto.FieldCipher,
     breakers: CircuitBreakers,
+    audit: AuditChain,
     application_id: int,
     actor: str,
     timeout_seconds: float,
@@ -187,6 +189,7 @@ def backfill_run(
 
     now = utcnow()
     with db.transaction() as session:
+        logged: list[DataAccessLog] = []
         for plan, result in zip(plans, outcomes, strict=True):
             breakers.record(plan.notice.code, ok=result.ok)
             summary.by_source[plan.notice.code] = "answered" if result.ok else f"failed:{result.error}"
@@ -216,7 +219,7 @@ def backfill_run(
                 if record is not None and status == "found":
                     _carry_review(session, stored, record["fields"], cipher)
                 session.add(stored)
-                session.add(
+                logged.append(
                     DataAccessLog(
                         subject_bidx=bidx[member_id],
                         source=plan.notice.code,
@@ -229,6 +232,7 @@ def backfill_run(
                         occurred_at=now,
                     )
                 )
+        audit.append(session, *logged)
         for (member_id, code), status in skipped.items():
             session.add(
                 BackfillResult(

@@ -228,6 +228,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             client=runtime.client,
             cipher=runtime.cipher,
             breakers=breakers,
+            audit=runtime.audit,
             application_id=draft_id,
             actor=actor,
             timeout_seconds=runtime.settings.backfill_timeout_seconds,
