@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    func,
     or_,
     select,
     update,
@@ -286,8 +287,6 @@ def outbox_retry_dead(db: Database, table: Table, *, message_id: str) -> bool:
 
 def outbox_counts(db: Database, table: Table) -> dict[str, int]:
     """How many messages are in each state (for health pages and metrics)."""
-    from sqlalchemy import func
-
     with db.transaction() as session:
         rows = session.execute(select(table.c.status, func.count()).group_by(table.c.status)).all()
     return {str(status): int(count) for status, count in rows}

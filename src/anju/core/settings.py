@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     backfill_breaker_threshold: int = 3
     backfill_breaker_cooldown_seconds: float = 30.0
 
+    # The bearer token Prometheus presents at /internal/metrics; without one only loopback may scrape.
+    metrics_token: str | None = None
+
     staff_max_failed_logins: int = 5
     staff_lockout_minutes: int = 15
 

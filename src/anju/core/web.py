@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from anju.core import masking
 from anju.core.db import Database
 from anju.core.httpapi import API_PREFIX, api_validation_error, error_body, install_api_errors
+from anju.core.observability import SystemMetrics, install_metrics
 from anju.core.runtime import Runtime
 from anju.core.timeutil import format_shanghai
 from anju.core.websession import CsrfError
@@ -175,13 +176,18 @@ def install_common(
     app: FastAPI, *, runtime: Runtime, templates: Jinja2Templates, session_names: dict[str, str] | None = None
 ) -> None:
     """What every system's app has: its static assets, health checks, errors as pages in Chinese (JSON on
-    API paths), request body limits and security headers (docs/decisions/0012)."""
+    API paths), request body limits and security headers (docs/decisions/0012), and Prometheus metrics."""
     limit_request_bodies(app, default_bytes=runtime.settings.max_request_bytes)
     mount_static(app)
     add_health_routes(app, db=runtime.db, system=runtime.system)
     install_api_errors(app)
     install_page_errors(app, templates, session_names=session_names)
     app.add_middleware(SecurityHeadersMiddleware, https=runtime.settings.cookie_secure)
+    install_metrics(
+        app,
+        metrics=SystemMetrics(system=runtime.system, db=runtime.db, outbox=runtime.tables.outbox),
+        token=runtime.settings.metrics_token,
+    )
 
 
 def limit_request_bodies(app: FastAPI, *, default_bytes: int) -> None:

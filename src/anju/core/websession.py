@@ -18,7 +18,7 @@ from anju.core.crypto import sm3_hex
 from anju.core.db import Database, UTCDateTime, rowcount
 from anju.core.timeutil import utcnow
 
-SKIP_PREFIXES = ("/v1/", "/static/", "/healthz", "/readyz")
+SKIP_PREFIXES = ("/v1/", "/static/", "/healthz", "/readyz", "/internal/")
 TOUCH_INTERVAL = timedelta(seconds=60)
 PURGE_INTERVAL = timedelta(minutes=5)  # at most this often, a new session also deletes the idle ones
 
