@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import warnings
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from anju.core.logs import configure_logging
 from anju.core.settings import SYSTEMS, Settings, SystemName
 
 # authlib 1.9 nags that its httpx integration will move to httpx2; nothing for an operator to act on.
@@ -78,16 +78,16 @@ def serve(
     )
     from anju.sandbox import app as sandbox_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if system is not None and system not in SYSTEMS:
         raise typer.BadParameter(f"unknown system {system!r}; choose one of {', '.join(SYSTEMS)}")
     settings = _settings_for(host, port, system)
+    configure_logging(settings.log_format)
     migrate_all(settings)
     if system is None:
         embedded = create_embedded(settings, workers=workers)
         sandbox_app.sandbox_prepare(embedded.runtimes["sandbox"])
         print(demo_accounts_text(settings), flush=True)
-        uvicorn.run(embedded.app, host=host, port=port, log_level="info")
+        uvicorn.run(embedded.app, host=host, port=port, log_config=None, access_log=False)
         return
     name: SystemName = system  # narrowed by the SYSTEMS check above
     runtime = runtime_for(name, settings)
@@ -98,7 +98,7 @@ def serve(
         runtime.start_worker_thread()
     console.print(f"{name}: http://{host}:{port}/")
     try:
-        uvicorn.run(asgi, host=host, port=port, log_level="info")
+        uvicorn.run(asgi, host=host, port=port, log_config=None, access_log=False)
     finally:
         runtime.stop()
 
@@ -110,8 +110,8 @@ def worker(system: Annotated[str, typer.Argument(help="platform | housing")]) ->
 
     if system not in ("platform", "housing"):
         raise typer.BadParameter("only platform and housing have an outbox")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    configure_logging(settings.log_format)
     runtime = runtime_for(system, settings)  # type: ignore[arg-type]
     stop = threading.Event()
     console.print(f"{system} outbox worker running; Ctrl+C to stop")

@@ -1,4 +1,4 @@
-"""Prometheus metrics of each system (DESIGN.md §8): requests by route and status with their duration,
+"""Prometheus metrics and the access log of each system (DESIGN.md §8): requests by route and status with their duration,
 and the outbox — what waits, how long the oldest has waited, what died. Served at /internal/metrics to
 the scraper only (a bearer token, or loopback when no token is configured); never to the public.
 
@@ -9,6 +9,7 @@ the path a caller typed, so a scan of random URLs cannot blow up the number of s
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -25,6 +26,8 @@ from anju.core.db import Database
 from anju.core.outbox import PENDING, outbox_counts
 from anju.core.timeutil import utcnow
 
+# One line per request: the route's template, never the path as typed or the client's address.
+access = logging.getLogger("anju.access")
 METRICS_PATH = "/internal/metrics"
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 UNMATCHED = "(unmatched)"  # the label of a request no route took (404s of random paths)
@@ -117,8 +120,24 @@ class RequestMetricsMiddleware:
             template = getattr(route, "path", None) or UNMATCHED
             method = scope.get("method", "")
             system = self.metrics.system
+            elapsed = time.perf_counter() - started
             self.metrics.requests.labels(system, method, template, str(status)).inc()
-            self.metrics.duration.labels(system, method, template).observe(time.perf_counter() - started)
+            self.metrics.duration.labels(system, method, template).observe(elapsed)
+            access.info(
+                "%s %s %s %s %d ms",
+                system,
+                method,
+                template,
+                status,
+                round(elapsed * 1000),
+                extra={
+                    "system": system,
+                    "method": method,
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
 
 
 def install_metrics(app: FastAPI, *, metrics: SystemMetrics, token: str | None) -> None:

@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     backfill_breaker_threshold: int = 3
     backfill_breaker_cooldown_seconds: float = 30.0
 
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line, for a log pipeline
     # The bearer token Prometheus presents at /internal/metrics; without one only loopback may scrape.
     metrics_token: str | None = None
 
