@@ -147,6 +147,31 @@ def review_jobs() -> None:
     console.print(f"{len(done)} case(s) changed, {len(issued)} decision(s) issued")
 
 
+@app.command()
+def retention(
+    dry_run: bool = typer.Option(False, "--dry-run", help="say what would be erased, change nothing"),
+) -> None:
+    """Keep the retention promise of the consent notice: delete idle drafts, erase ended applications
+    past their period (for cron, daily)."""
+    from anju.embedded import runtime_for
+    from anju.platform.applications.retention import retention_enforce, retention_rules
+
+    settings = Settings()
+    runtime = runtime_for("platform", settings)
+    rules = retention_rules()
+    try:
+        with runtime.db.transaction() as session:
+            run = retention_enforce(session=session, rules=rules, dry_run=dry_run)
+    finally:
+        runtime.stop()
+    verb = "将删除" if dry_run else "已删除"
+    console.print(f"{verb}：{len(run.drafts)} 份超过 {rules.draft_idle_days} 天未修改的草稿")
+    erased = "将清除" if dry_run else "已清除"
+    console.print(f"{erased}：{len(run.finished)} 件结束已满 {rules.years_after_final} 年的申请的个人信息")
+    for number in run.finished:
+        console.print(f"  {number}")
+
+
 audit_app = typer.Typer(help="审计日志：个人信息查询记录与完整号码查看记录（哈希链）", no_args_is_help=True)
 
 

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard
+from anju.platform.applications.retention import DELETED, application_erase
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
 from anju.platform.consent.service import consents_revoke_for_member
 from anju.platform.identity.service import applicant_id_number
-from anju.platform.models import Applicant, Application, ApplicationMember, BackfillResult
+from anju.platform.models import Applicant, Application, ApplicationMember
 
 # How a hukou-book relation to the householder reads as a relation to the applicant, when the
 # applicant is the householder (the common case); otherwise the applicant says it.
@@ -336,21 +337,8 @@ def memberships_of(*, session: Session, subject_bidx: str) -> list[ApplicationMe
 
 
 def draft_delete(*, session: Session, draft: Application, actor: str) -> None:
-    """Delete a draft at the applicant's request: answers, register data and proofs go; the record of consents
-    and of every query made stays (with the consents revoked), as the law requires them to be accountable."""
-    from sqlalchemy import delete, update
-
-    from anju.platform.models import DraftAnswer, ProofUpload
-
-    for member in session.scalars(
-        select(ApplicationMember).where(ApplicationMember.application_id == draft.id)
-    ):
-        consents_revoke_for_member(session=session, member_id=member.id, actor=actor, channel="web")
-    session.execute(delete(DraftAnswer).where(DraftAnswer.application_id == draft.id))
-    session.execute(delete(ProofUpload).where(ProofUpload.application_id == draft.id))
-    session.execute(
-        update(BackfillResult)
-        .where(BackfillResult.application_id == draft.id)
-        .values(payload_enc="", response_signature="")
-    )
-    draft.status = "deleted"
+    """Delete a draft at the applicant's request: answers, register data, proofs and the household's
+    identities go; the record of consents (revoked) and of every query made stays, as the law requires
+    them to be accountable."""
+    application_erase(session=session, application=draft, actor=actor, channel="web")
+    draft.status = DELETED

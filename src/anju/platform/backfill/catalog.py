@@ -36,10 +36,19 @@ class SourceCatalog:
     """Every source, with the retention and recipients that apply to all of them."""
 
     version: str
-    retention: str
+    retention_years_after_final: int
+    retention_draft_idle_days: int
     retention_provisional: bool
     recipients: str
     sources: dict[str, SourceNotice]
+
+    @property
+    def retention(self) -> str:
+        """How long it is kept, in the notice's words (from the numbers the retention job enforces)."""
+        return (
+            f"申请办结（或不予批准、不予受理、撤回）后保存 {self.retention_years_after_final} 年，期满删除；"
+            f"未提交的草稿 {self.retention_draft_idle_days} 天无人修改的，自动删除"
+        )
 
     def notice_text(self, code: str) -> str:
         """The exact notice a person consents to (its SM3 digest is stored with the consent)."""
@@ -83,7 +92,8 @@ def source_catalog() -> SourceCatalog:
     }
     return SourceCatalog(
         version=str(data["version"]),
-        retention=data["retention"]["text"],
+        retention_years_after_final=int(data["retention"]["years_after_final"]),
+        retention_draft_idle_days=int(data["retention"]["draft_idle_days"]),
         retention_provisional=bool(data["retention"].get("provisional", False)),
         recipients=data["recipients"],
         sources=sources,

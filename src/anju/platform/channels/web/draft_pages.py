@@ -16,6 +16,7 @@ from anju.core.timeutil import today_shanghai
 from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household
+from anju.platform.applications.retention import retention_rules
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.catalog import source_catalog
@@ -101,6 +102,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                 "queried": bool(preview),
                 "disputed": sum(1 for p in preview if p.review == "disputed"),
                 "to_review": sum(1 for p in preview if p.status == "found" and not p.review),
+                "draft_idle_days": retention_rules().draft_idle_days,
             },
         )
 

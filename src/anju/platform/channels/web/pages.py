@@ -18,6 +18,7 @@ from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import decisions, household, receipt, signed
 from anju.platform.applications import service as applications
+from anju.platform.applications.retention import erased_notice
 from anju.platform.identity import service as identity
 from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
 from anju.platform.progress.view import progress_view, timeline_entries
@@ -194,6 +195,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             "status": application.status,
             "submitted_at": application.submitted_at,
             "withdrawable": application.status in applications.WITHDRAWABLE,
+            "erased": erased_notice(application),
         }
         return render(
             request,
@@ -233,6 +235,17 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             )
             if application is None or application.submitted_at is None:
                 return application_missing(request)
+            if application.erased_at is not None:
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "申请表已删除",
+                        "message": erased_notice(application),
+                        "code": "erased",
+                    },
+                    status_code=410,
+                )
             documents = signed.signed_documents_of(
                 session=session, application_id=application.id, cipher=runtime.cipher
             )
