@@ -65,6 +65,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "platform-metrics.openapi.json": _only(platform, "/v1/metrics"),
         "sandbox-sources.openapi.json": _only(sandbox, "/v1/sources/"),
         "sandbox-esign.openapi.json": _only(sandbox, "/v1/esign/"),
+        "sandbox-faceauth.openapi.json": _only(sandbox, "/v1/faceauth/"),
         "sandbox-sms.openapi.json": _only(sandbox, "/v1/sms/"),
         "sandbox-hcp.openapi.json": _only(sandbox, "/v1/hcp/"),
     }

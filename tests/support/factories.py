@@ -163,3 +163,22 @@ def seed_family(sandbox: Runtime) -> None:
                 ),
             ]
         )
+
+
+def face_photo(width: int = 3000, height: int = 4000, seed: int = 1) -> bytes:
+    """A phone-sized JPEG with a photo's amount of detail (blurred shapes): megabytes-class input
+    that the platform must bring down to the face check's 10-70 KB."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rnd = random.Random(seed)
+    image = Image.new("RGB", (width, height), (200, 180, 160))
+    draw = ImageDraw.Draw(image)
+    for _ in range(400):
+        x, y, r = rnd.randrange(width), rnd.randrange(height), rnd.randrange(20, 300)
+        draw.ellipse((x, y, x + r, y + r), fill=(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)))
+    out = io.BytesIO()
+    image.filter(ImageFilter.GaussianBlur(3)).save(out, "JPEG", quality=90)
+    return out.getvalue()

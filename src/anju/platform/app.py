@@ -18,6 +18,7 @@ from anju.platform.channels.web import (
     correction_pages,
     draft_pages,
     evaluation_pages,
+    face_pages,
     form_pages,
     guide_pages,
     notice_pages,
@@ -71,6 +72,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         draft_pages.build_router(runtime=runtime, templates=templates, breakers=app.state.breakers)
     )
     app.include_router(form_pages.build_router(runtime=runtime, templates=templates))
+    app.include_router(face_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(correction_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(notice_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(progress_pages.build_router(runtime=runtime, templates=templates))

@@ -14,6 +14,7 @@ from anju.core.web import install_common, make_templates
 from anju.core.websession import WebSessionMiddleware
 from anju.sandbox.esign import api as esign_api
 from anju.sandbox.esign import models as _esign_models  # noqa: F401 - tables on the metadata
+from anju.sandbox.faceauth import api as faceauth_api
 from anju.sandbox.hcp import api as hcp_api
 from anju.sandbox.hcp import models as _hcp_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.models import TABLES, metadata
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.faults = FaultBoard()
     app.include_router(sources_api.build_router(runtime=runtime, faults=app.state.faults))
     app.include_router(esign_api.build_router(runtime=runtime, faults=app.state.faults))
+    app.include_router(faceauth_api.build_router(runtime=runtime, faults=app.state.faults))
     app.include_router(sms_api.build_router(runtime=runtime, templates=templates, faults=app.state.faults))
     app.include_router(hcp_api.build_router(runtime=runtime, templates=templates))
 

@@ -127,12 +127,17 @@ class SubmissionRefused(Exception):
         self.message = message
 
 
+def submission_allowed(*, applicant: Applicant, min_real_name_level: int) -> bool:
+    """Whether this sign-in reached the level submission needs (through the provider or 人脸识别 here)."""
+    return applicant.real_name_level >= min_real_name_level
+
+
 def submission_precheck(*, applicant: Applicant, min_real_name_level: int) -> None:
     """Refuse early what would be refused at submission (so nobody signs what cannot be sent)."""
-    if applicant.real_name_level < min_real_name_level:
+    if not submission_allowed(applicant=applicant, min_real_name_level=min_real_name_level):
         raise SubmissionRefused(
             "real_name_level_too_low",
-            "提交申请需要完成高级实名认证（人脸识别）。请在统一身份认证中完成人脸识别后重新登录。",
+            "提交申请需要完成人脸识别（高级实名认证）。请点击“进行人脸识别”，或在统一身份认证平台完成人脸识别后重新登录。",
         )
 
 

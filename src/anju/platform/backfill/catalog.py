@@ -32,6 +32,34 @@ class SourceNotice:
 
 
 @dataclass(frozen=True)
+class VerificationNotice:
+    """A check of the person (face verification), told and agreed to separately before it is made."""
+
+    code: str
+    name: str
+    department: str
+    fields: tuple[str, ...]
+    purpose: str
+    sensitive_reason: str
+    impact: str
+
+    def notice_text(self) -> str:
+        """The exact notice the person agrees to."""
+        return "\n".join(
+            [
+                f"核验机构：{self.department}（{self.name}）",
+                f"提供内容：{'、'.join(self.fields)}",
+                f"用途：{self.purpose}",
+                f"敏感个人信息：{self.sensitive_reason}。对您的影响：{self.impact}",
+            ]
+        )
+
+    def notice_version(self) -> str:
+        """SM3 of the notice text: proves which wording was agreed to."""
+        return sm3_hex(self.notice_text().encode())
+
+
+@dataclass(frozen=True)
 class SourceCatalog:
     """Every source, with the retention and recipients that apply to all of them."""
 
@@ -41,6 +69,12 @@ class SourceCatalog:
     retention_provisional: bool
     recipients: str
     sources: dict[str, SourceNotice]
+    verifications: dict[str, VerificationNotice]
+
+    def described(self, code: str) -> tuple[str, str]:
+        """(name, department) of a source or a verification, for logs and tables (the code if unknown)."""
+        known = self.sources.get(code) or self.verifications.get(code)
+        return (known.name, known.department) if known else (code, "")
 
     @property
     def retention(self) -> str:
@@ -97,4 +131,16 @@ def source_catalog() -> SourceCatalog:
         retention_provisional=bool(data["retention"].get("provisional", False)),
         recipients=data["recipients"],
         sources=sources,
+        verifications={
+            code: VerificationNotice(
+                code=code,
+                name=spec["name"],
+                department=spec["department"],
+                fields=tuple(spec["fields"]),
+                purpose=spec["purpose"],
+                sensitive_reason=spec["sensitive_reason"],
+                impact=spec["impact"],
+            )
+            for code, spec in data.get("verifications", {}).items()
+        },
     )

@@ -21,6 +21,11 @@ from anju.sandbox.sources.schemas import RegisterAnswer, RegisterQuery
 ALLOWED_CALLERS = frozenset({"platform", "housing"})
 
 
+OTHER_SERVICES = frozenset(
+    {"esign", "sms", "faceauth"}
+)  # fault knobs for the services that are not registers
+
+
 def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
     """POST /v1/sources/{source}/query, and /admin/faults for the joint-test environment."""
     router = APIRouter()
@@ -121,10 +126,7 @@ def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
 
     @router.put("/admin/faults/{source}", tags=["joint-test"], summary="设置某一数据源的故障（联调测试用）")
     def faults_set(source: str, knobs: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        if source not in service.source_catalog() and source not in (
-            "esign",
-            "sms",
-        ):  # the other services too
+        if source not in service.source_catalog() and source not in OTHER_SERVICES:
             raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
         try:
             return faults.set(source, **knobs).as_dict()

@@ -18,6 +18,7 @@ class Fault:
     hang_seconds: float = 30.0
     malformed: bool = False  # a signed answer that is not the documented JSON
     no_record: bool = False  # the department has nobody on record
+    mismatch: bool = False  # a comparison (face verification) answers "not the same person"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""

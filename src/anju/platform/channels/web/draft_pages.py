@@ -31,6 +31,8 @@ STATUS_TEXT = {
     "failed": "暂时无法查询",
     "no_consent": "未授权，未查询",
     "circuit_open": "该部门暂停服务，未查询",
+    "pass": "人脸比对通过",
+    "fail": "人脸比对未通过",
 }
 
 
@@ -599,8 +601,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
 
 def source_view(code: str) -> dict[str, str]:
     """A source's name and department for tables (the code itself if the catalogue no longer has it)."""
-    notice = source_catalog().sources.get(code)
-    return {"source": notice.name if notice else code, "department": notice.department if notice else ""}
+    name, department = source_catalog().described(code)
+    return {"source": name, "department": department}
 
 
 def application_label(session: Any, application_id: int | None) -> str:

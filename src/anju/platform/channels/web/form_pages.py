@@ -412,6 +412,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             )
             applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
             subject = applicant.subject if applicant else ""
+            face_needed = applicant is not None and not applications.submission_allowed(
+                applicant=applicant, min_real_name_level=runtime.settings.submit_min_real_name_level
+            )
         result = (
             precheck.precheck_run(client=runtime.client, request=check_request, user=subject)
             if check_request and not missing
@@ -428,6 +431,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 "burden": burden,
                 "refusal": "",
                 "precheck": precheck_view(result, group),
+                "face_needed": face_needed,
+                "face_passed": request.query_params.get("face") == "passed",
             },
         )
 
@@ -437,7 +442,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         applicant_id = signed_in_applicant_id(web)
         settings = runtime.settings
 
-        def page(session: Session, draft: Application, refusal: str, status_code: int) -> Response:
+        def page(
+            session: Session, draft: Application, refusal: str, status_code: int, refusal_code: str = ""
+        ) -> Response:
             sections, missing, answers = summary(session, draft)
             context = {
                 "title": "核对并提交",
@@ -446,6 +453,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 "missing": missing,
                 "burden": answers_burden(answers),
                 "refusal": refusal,
+                "face_needed": refusal_code == "real_name_level_too_low",
             }
             return render(request, "check.html", context, status_code=status_code)
 
@@ -463,7 +471,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     applicant=applicant, min_real_name_level=settings.submit_min_real_name_level
                 )
             except applications.SubmissionRefused as exc:
-                return page(session, draft, exc.message, 403)
+                return page(session, draft, exc.message, 403, exc.code)
             documents = signed.documents_for(
                 session=session, draft=draft, applicant=applicant, cipher=runtime.cipher
             )

@@ -1,0 +1,133 @@
+"""人脸识别 before submission: the separate notice, a photo from the phone's camera, the outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from anju.core.ratelimit import RateLimited
+from anju.core.runtime import Runtime
+from anju.core.web import form_file
+from anju.core.websession import WebSession, require_csrf, web_session
+from anju.platform.applications import household
+from anju.platform.backfill.catalog import source_catalog
+from anju.platform.channels.web.pages import current_applicant_id
+from anju.platform.identity import faceauth
+from anju.platform.identity import service as identity
+
+
+def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
+    """GET/POST /drafts/{id}/face."""
+    router = APIRouter(include_in_schema=False)
+
+    def render(request: Request, draft_id: int, error: str = "", status_code: int = 200) -> Response:
+        web: WebSession = request.state.web
+        context: dict[str, Any] = {
+            "signed_in_name": web.get("applicant_name"),
+            "title": "人脸识别",
+            "draft_id": draft_id,
+            "notice": source_catalog().verifications[faceauth.CODE],
+            "error": error,
+        }
+        return templates.TemplateResponse(request, "face.html", context, status_code=status_code)
+
+    def missing(request: Request) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"title": "找不到这份草稿", "message": "没有找到您的这份申请草稿。", "code": "not_found"},
+            status_code=404,
+        )
+
+    @router.get("/drafts/{draft_id}/face", name="draft_face")
+    def face_page(
+        request: Request, draft_id: int, applicant_id: int = Depends(current_applicant_id)
+    ) -> Response:
+        with runtime.db.transaction() as session:
+            if household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id) is None:
+                return missing(request)
+        return render(request, draft_id)
+
+    @router.post(
+        "/drafts/{draft_id}/face",
+        name="draft_face_submit",
+        dependencies=[Depends(require_csrf)],
+        max_body_size=runtime.settings.max_upload_request_bytes,
+    )
+    async def face_submit(
+        request: Request,
+        draft_id: int,
+        applicant_id: int = Depends(current_applicant_id),
+        web: WebSession = Depends(web_session),
+    ) -> Response:
+        form = await request.form()
+        agreed = form.get("agree") == "yes"
+        _filename, raw = await form_file(request, "photo")
+        if not agreed:
+            return render(request, draft_id, "请阅读上面的告知，勾选单独同意后再进行人脸识别。", 400)
+        if not raw:
+            return render(request, draft_id, "请拍摄或选择一张本人正面照片。", 400)
+
+        def who() -> tuple[str, str, str] | None:
+            with runtime.db.transaction() as session:
+                draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+                applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+                if draft is None or applicant is None:
+                    return None
+                runtime.rates.attempt(session, faceauth.ATTEMPTS, applicant.subject)
+                number = identity.applicant_id_number(applicant=applicant, cipher=runtime.cipher)
+                return applicant.name, number, applicant.subject
+
+        try:
+            person = await anyio.to_thread.run_sync(who)
+        except RateLimited as exc:
+            return render(request, draft_id, exc.message, 429)
+        if person is None:
+            return missing(request)
+        name, id_number, subject = person
+
+        def check() -> faceauth.FaceOutcome:
+            photo = faceauth.photo_prepare(raw)
+            return faceauth.face_check(
+                client=runtime.client,
+                name=name,
+                id_number=id_number,
+                photo=photo,
+                user=subject,
+                case=f"DRAFT-{draft_id}",
+            )
+
+        try:
+            outcome = await anyio.to_thread.run_sync(check)
+        except faceauth.FaceAuthFailed as exc:
+            return render(request, draft_id, exc.message, 502 if exc.code.startswith("faceauth") else 400)
+
+        def record() -> None:
+            with runtime.db.transaction() as session:
+                draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+                applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+                if draft is not None and applicant is not None:
+                    faceauth.face_record(
+                        session=session,
+                        audit=runtime.audit,
+                        applicant=applicant,
+                        draft=draft,
+                        outcome=outcome,
+                    )
+
+        await anyio.to_thread.run_sync(record)
+        if not outcome.passed:
+            reason = outcome.reason or "人脸比对未通过。"
+            return render(
+                request, draft_id, f"{reason}请在光线充足处正对镜头，摘下帽子和口罩后重新拍摄。", 400
+            )
+        web.set("real_name_level", faceauth.FACE_VERIFIED_LEVEL)
+        return RedirectResponse(
+            str(request.url_for("draft_check", draft_id=draft_id)) + "?face=passed", status_code=303
+        )
+
+    return router
