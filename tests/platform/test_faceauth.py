@@ -9,6 +9,7 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from anju.core import faceauth
 from anju.platform.identity.faceauth import FaceAuthFailed, photo_prepare
@@ -93,6 +94,10 @@ def test_an_applicant_verifies_their_face_and_can_then_submit(live: Systems) -> 
         still = browser.get(check.url)
         assert 'id="face-needed"' in still.text  # a failed check raises nothing
 
+        httpx.put(f"{sandbox}/admin/faults/faceauth", json={"mismatch": False, "error_rate": 1.0})
+        down = send(face_photo())
+        assert down.status_code == 502 and "暂时不可用" in down.text
+
         httpx.delete(f"{sandbox}/admin/faults")
         passed = send(face_photo(), agree=True)
         assert passed.status_code == 200 and 'id="face-passed"' in passed.text
@@ -106,3 +111,8 @@ def test_an_applicant_verifies_their_face_and_can_then_submit(live: Systems) -> 
     platform_runtime = live.runtimes["platform"]
     with platform_runtime.db.transaction() as session:
         assert platform_runtime.audit.verify(session, DataAccessLog).intact
+        outcomes = session.scalars(
+            select(DataAccessLog.outcome).where(DataAccessLog.source == "faceauth").order_by(DataAccessLog.id)
+        ).all()
+    # The junk photo never left the platform; the mismatch, the outage and the pass are all on record.
+    assert outcomes == ["fail", "failed:faceauth_http_503", "pass"]

@@ -120,10 +120,20 @@ def face_check(
         raise FaceAuthFailed("faceauth_malformed", "人脸认证服务返回的数据无法识别，请稍后再试。") from exc
 
 
+LOCAL_FAILURES = frozenset({"photo_unreadable", "photo_too_small", "photo_too_large", "photo_unusable"})
+
+
 def face_record(
-    *, session: Session, audit: AuditChain, applicant: Applicant, draft: Application, outcome: FaceOutcome
+    *,
+    session: Session,
+    audit: AuditChain,
+    applicant: Applicant,
+    draft: Application,
+    outcome: FaceOutcome | None,
+    failure: str = "",
 ) -> None:
-    """Log the check in the person's data log; on a pass, the applicant may submit in this sign-in."""
+    """Log the check in the person's data log, or the failed attempt to make it (``failure``, a code);
+    on a pass, the applicant may submit in this sign-in."""
     notice = source_catalog().verifications[CODE]
     audit.append(
         session,
@@ -134,10 +144,10 @@ def face_record(
             purpose=f"{notice.purpose}（本人单独同意，告知版本 {notice.notice_version()[:16]}）",
             application_id=draft.id,
             actor=applicant.subject,
-            outcome="pass" if outcome.passed else "fail",
-            request_id=outcome.verification_id,
+            outcome=f"failed:{failure}" if outcome is None else ("pass" if outcome.passed else "fail"),
+            request_id=outcome.verification_id if outcome else "",
         ),
     )
-    if outcome.passed:
+    if outcome is not None and outcome.passed:
         applicant.real_name_level = max(applicant.real_name_level, FACE_VERIFIED_LEVEL)
     session.flush()

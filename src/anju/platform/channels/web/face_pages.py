@@ -101,12 +101,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 case=f"DRAFT-{draft_id}",
             )
 
-        try:
-            outcome = await anyio.to_thread.run_sync(check)
-        except faceauth.FaceAuthFailed as exc:
-            return render(request, draft_id, exc.message, 502 if exc.code.startswith("faceauth") else 400)
-
-        def record() -> None:
+        def record(outcome: faceauth.FaceOutcome | None, failure: str = "") -> None:
             with runtime.db.transaction() as session:
                 draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
                 applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
@@ -117,9 +112,17 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                         applicant=applicant,
                         draft=draft,
                         outcome=outcome,
+                        failure=failure,
                     )
 
-        await anyio.to_thread.run_sync(record)
+        try:
+            outcome = await anyio.to_thread.run_sync(check)
+        except faceauth.FaceAuthFailed as exc:
+            if exc.code not in faceauth.LOCAL_FAILURES:  # the photo may have reached the provider: log it
+                await anyio.to_thread.run_sync(record, None, exc.code)
+            return render(request, draft_id, exc.message, 502 if exc.code.startswith("faceauth") else 400)
+
+        await anyio.to_thread.run_sync(record, outcome)
         if not outcome.passed:
             reason = outcome.reason or "人脸比对未通过。"
             return render(
