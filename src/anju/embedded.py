@@ -177,6 +177,7 @@ def demo_accounts_text(settings: Settings) -> str:
         f"  文书验证         : {settings.base_url('platform')}/decisions/verify",
         f"  短信（联调）     : {settings.base_url('sandbox')}/sms",
         f"  好差评（联调）   : {settings.base_url('sandbox')}/hcp",
+        f"  自助终端         : {settings.base_url('platform')}/kiosk",
         "",
         f"Demo residents (sign in through the sandbox 统一身份认证, password {DEMO_PASSWORD}):",
     ]

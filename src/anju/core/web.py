@@ -29,10 +29,13 @@ CORE_DIR = Path(__file__).parent
 log = logging.getLogger(__name__)
 
 
-def make_templates(directory: Path) -> Jinja2Templates:
-    """Jinja2 templates of one system, falling back to the shared layout, with masking filters."""
+def make_templates(*directories: Path) -> Jinja2Templates:
+    """Jinja2 templates of one system (its channels' directories, in order), falling back to the shared
+    layout, with masking filters."""
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(directory), FileSystemLoader(CORE_DIR / "templates")]),
+        loader=ChoiceLoader(
+            [*(FileSystemLoader(d) for d in directories), FileSystemLoader(CORE_DIR / "templates")]
+        ),
         autoescape=select_autoescape(["html"]),
         auto_reload=False,  # templates ship with the code; no stat() per render (bench/progress.py)
     )

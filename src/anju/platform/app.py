@@ -14,6 +14,7 @@ from anju.core.web import install_common, make_templates
 from anju.core.websession import WebSessionMiddleware
 from anju.platform.applications import api as applications_api
 from anju.platform.backfill.breaker import CircuitBreakers
+from anju.platform.channels.kiosk import pages as kiosk_pages
 from anju.platform.channels.web import (
     correction_pages,
     draft_pages,
@@ -30,6 +31,7 @@ from anju.platform.metrics import api as metrics_api
 from anju.platform.models import TABLES
 
 TEMPLATES_DIR = Path(__file__).parent / "channels" / "web" / "templates"
+KIOSK_TEMPLATES_DIR = Path(__file__).parent / "channels" / "kiosk" / "templates"
 
 
 def platform_runtime(settings: Settings) -> Runtime:
@@ -46,8 +48,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         description="平台对外接口：接收公租房管理信息系统的办件状态（状态总线）。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
     )
     app.state.runtime = runtime
-    templates = make_templates(TEMPLATES_DIR)
+    templates = make_templates(TEMPLATES_DIR, KIOSK_TEMPLATES_DIR)
     templates.env.globals["service_name"] = "申请公租房一件事"
+    templates.env.globals["kiosk_idle_seconds"] = int(pages.KIOSK_IDLE.total_seconds())
     install_common(
         app, runtime=runtime, templates=templates, session_names={"signed_in_name": "applicant_name"}
     )
@@ -78,9 +81,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(progress_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(evaluation_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(guide_pages.build_router(runtime=runtime, templates=templates))
+    app.include_router(kiosk_pages.build_router(runtime=runtime, templates=templates))
 
     @app.exception_handler(pages.SignInRequired)
     async def _sign_in(request: Request, exc: pages.SignInRequired) -> RedirectResponse:
+        if exc.kiosk:
+            return RedirectResponse(str(request.url_for("kiosk_home")) + "?ended=1", status_code=303)
         login = str(request.url_for("login"))
         return RedirectResponse(f"{login}?next={exc.next_path}", status_code=303)
 

@@ -24,7 +24,7 @@ from anju.core.audit import AuditChain
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.ratelimit import Limit
 from anju.platform.backfill.catalog import source_catalog
-from anju.platform.models import Applicant, Application, DataAccessLog
+from anju.platform.models import Applicant, DataAccessLog
 
 CODE = "faceauth"
 FACE_VERIFIED_LEVEL = 3  # 高级 (face verified), as the provider's levels count
@@ -127,27 +127,29 @@ def face_record(
     *,
     session: Session,
     audit: AuditChain,
-    applicant: Applicant,
-    draft: Application,
+    subject_bidx: str,
+    actor: str,
+    application_id: int | None,
     outcome: FaceOutcome | None,
     failure: str = "",
 ) -> None:
-    """Log the check in the person's data log, or the failed attempt to make it (``failure``, a code);
-    on a pass, the applicant may submit in this sign-in."""
+    """Log the check in the person's data log, or the failed attempt to make it (``failure``, a code)."""
     notice = source_catalog().verifications[CODE]
     audit.append(
         session,
         DataAccessLog(
-            subject_bidx=applicant.id_number_bidx,
+            subject_bidx=subject_bidx,
             source=CODE,
             fields=",".join(notice.fields),
             purpose=f"{notice.purpose}（本人单独同意，告知版本 {notice.notice_version()[:16]}）",
-            application_id=draft.id,
-            actor=applicant.subject,
+            application_id=application_id,
+            actor=actor,
             outcome=f"failed:{failure}" if outcome is None else ("pass" if outcome.passed else "fail"),
             request_id=outcome.verification_id if outcome else "",
         ),
     )
-    if outcome is not None and outcome.passed:
-        applicant.real_name_level = max(applicant.real_name_level, FACE_VERIFIED_LEVEL)
-    session.flush()
+
+
+def applicant_face_verified(applicant: Applicant) -> None:
+    """A pass: this sign-in may submit (the next sign-in takes the provider's level again)."""
+    applicant.real_name_level = max(applicant.real_name_level, FACE_VERIFIED_LEVEL)

@@ -20,7 +20,7 @@ from anju.platform.applications.retention import retention_rules
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.catalog import source_catalog
-from anju.platform.channels.web.pages import signed_in_applicant_id
+from anju.platform.channels.web.pages import channel_of, signed_in_applicant_id
 from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
 from anju.platform.models import Applicant, Application, ApplicationMember
@@ -173,6 +173,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
         chosen = [str(v) for v in form.getlist("source")]
         separate = {str(v) for v in form.getlist("separate")}
 
+        channel = channel_of(web)
+
         def record() -> tuple[str, bool, str] | None:
             with runtime.db.transaction() as session:
                 target = consent_target(session, web, draft_id, member_id)
@@ -188,7 +190,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                         granted_by=actor.subject,
                         actor_bidx=actor.id_number_bidx,
                         actor_is_applicant=is_applicant,
-                        channel="web",
+                        channel=channel,
                         today=today_shanghai(),
                     )
                 except consent.ConsentRefused as exc:
@@ -569,7 +571,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
                     consent_id=consent_id,
                     subject_bidx=me.id_number_bidx,
                     actor=me.subject,
-                    channel="web",
+                    channel=channel_of(web),
                 )
             except consent.ConsentRefused:
                 return not_found(request)

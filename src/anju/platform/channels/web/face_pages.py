@@ -109,11 +109,14 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     faceauth.face_record(
                         session=session,
                         audit=runtime.audit,
-                        applicant=applicant,
-                        draft=draft,
+                        subject_bidx=applicant.id_number_bidx,
+                        actor=applicant.subject,
+                        application_id=draft.id,
                         outcome=outcome,
                         failure=failure,
                     )
+                    if outcome is not None and outcome.passed:
+                        faceauth.applicant_face_verified(applicant)
 
         try:
             outcome = await anyio.to_thread.run_sync(check)

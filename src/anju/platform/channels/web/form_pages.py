@@ -42,7 +42,7 @@ from anju.platform.catalog.service import (
     form_catalog,
     is_blank,
 )
-from anju.platform.channels.web.pages import signed_in_applicant_id
+from anju.platform.channels.web.pages import channel_of, signed_in_applicant_id
 from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
 
@@ -542,6 +542,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 outbox=runtime.tables.outbox,
                 min_real_name_level=settings.submit_min_real_name_level,
                 draft=draft,
+                channel=channel_of(web),
             )
             number = application.application_no
         return RedirectResponse(

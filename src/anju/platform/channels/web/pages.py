@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -13,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from anju.core import regions
 from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
+from anju.core.timeutil import utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name, status_label
 from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
@@ -25,18 +27,39 @@ from anju.platform.progress.view import progress_view, timeline_entries
 
 
 class SignInRequired(Exception):
-    """The page needs a signed-in applicant."""
+    """The page needs a signed-in applicant (``kiosk``: the sign-in page is the kiosk's own)."""
 
-    def __init__(self, next_path: str) -> None:
+    def __init__(self, next_path: str, *, kiosk: bool = False) -> None:
         super().__init__(next_path)
         self.next_path = next_path
+        self.kiosk = kiosk
+
+
+KIOSK = "kiosk"
+# A self-service terminal is shared: a sign-in nobody touches for this long ends (the page warns first).
+KIOSK_IDLE = timedelta(minutes=3)
+
+
+def channel_of(web: WebSession) -> str:
+    """Where this sign-in happened: "kiosk" at a self-service terminal, otherwise "web"."""
+    return str(web.get("channel") or "web")
 
 
 def signed_in_applicant_id(web: WebSession, *, next_path: str = "/applications/new") -> int:
-    """The signed-in applicant's id, or the redirect to sign in (then back to ``next_path``)."""
+    """The signed-in applicant's id, or the redirect to sign in (then back to ``next_path``).
+
+    At a kiosk the sign-in also ends after KIOSK_IDLE without a request, so the next person at the
+    terminal never finds the last one's application open."""
     applicant_id = web.get("applicant_id")
     if applicant_id is None:
         raise SignInRequired(next_path)
+    if channel_of(web) == KIOSK:
+        now = utcnow()
+        seen = web.get("kiosk_seen")
+        if seen is None or now - datetime.fromisoformat(seen) > KIOSK_IDLE:
+            web.destroyed = True
+            raise SignInRequired(next_path, kiosk=True)
+        web.set("kiosk_seen", now.isoformat())
     return int(applicant_id)
 
 

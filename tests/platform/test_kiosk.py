@@ -1,0 +1,114 @@
+"""The self-service kiosk: an ID card and the face sign a person in, the web's own steps follow in the
+kiosk frame, the application is recorded as made at a kiosk, the terminal signs out by itself when left
+alone, and the same person finds the application again online."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select
+
+from anju.core.timeutil import utcnow
+from anju.platform.models import Application, Consent, DataAccessLog
+from tests.conftest import Systems
+from tests.support.factories import face_photo
+from tests.support.journey import (
+    applicant_sign_in,
+    application_fill_and_submit,
+    csrf_of,
+    open_draft_form,
+)
+
+NAME, NUMBER = "欧阳娜娜", "350104199011200641"  # a sandbox persona (统一身份认证 knows her)
+
+
+def kiosk_sign_in(kiosk: httpx.Client, platform: str, **changes: object) -> httpx.Response:
+    home = kiosk.get(f"{platform}/kiosk")
+    data = {"csrf_token": csrf_of(home.text), "name": NAME, "id_number": NUMBER, "agree": "yes", **changes}
+    return kiosk.post(
+        f"{platform}/kiosk/sign-in",
+        data={k: str(v) for k, v in data.items() if v is not None},
+        files={"photo": ("camera.jpg", face_photo(), "image/jpeg")},
+        follow_redirects=True,
+    )
+
+
+def test_a_card_and_a_face_sign_in_and_the_application_is_made_at_the_kiosk(live: Systems) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    with httpx.Client(timeout=20) as kiosk:
+        wrong = kiosk_sign_in(kiosk, platform, id_number="350104199011200642")
+        assert wrong.status_code == 400 and "身份证号码有误" in wrong.text
+        unticked = kiosk_sign_in(kiosk, platform, agree=None)
+        assert unticked.status_code == 400 and "单独同意" in unticked.text
+        httpx.put(f"{sandbox}/admin/faults/faceauth", json={"mismatch": True})
+        stranger = kiosk_sign_in(kiosk, platform)
+        assert stranger.status_code == 400 and "不一致" in stranger.text
+        assert "/kiosk" not in str(kiosk.get(f"{platform}/applications/new").url)  # not signed in: the login
+        httpx.delete(f"{sandbox}/admin/faults")
+
+        landed = kiosk_sign_in(kiosk, platform)
+        assert (
+            landed.status_code == 200 and 'class="kiosk elder"' in landed.text and "结束并退出" in landed.text
+        )
+        tasks = kiosk.get(f"{platform}/applications/new", follow_redirects=True)
+        if ">开始申请</button>" in tasks.text:
+            tasks = kiosk.post(
+                f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
+            )
+        consent_url = httpx.URL(platform + "/").join(
+            re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text).group(1)  # type: ignore[union-attr]
+        )
+        consent_page = kiosk.get(consent_url)
+        granted = kiosk.post(
+            consent_url,
+            data={"csrf_token": csrf_of(consent_page.text), "source": ["hukou"]},
+            follow_redirects=True,
+        )
+        assert "授权已记录" in granted.text
+        form = open_draft_form(kiosk, platform, granted)
+        done = application_fill_and_submit(kiosk, platform, form.text, phone="13912345678")
+        assert "申请已提交" in done.text, done.text[-800:]
+        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+
+        bye = kiosk.post(
+            f"{platform}/kiosk/sign-out", data={"csrf_token": csrf_of(done.text)}, follow_redirects=True
+        )
+        assert "请取走您的身份证" in bye.text
+        assert number not in kiosk.get(f"{platform}/applications/{number}", follow_redirects=True).text
+
+    platform_runtime = live.runtimes["platform"]
+    with platform_runtime.db.transaction() as session:
+        application = session.scalars(select(Application).where(Application.application_no == number)).one()
+        assert application.channel == "kiosk"
+        consents = session.scalars(select(Consent).where(Consent.application_id == application.id)).all()
+        assert consents and {c.channel for c in consents} == {"kiosk"}
+        checks = session.scalars(
+            select(DataAccessLog.outcome).where(DataAccessLog.source == "faceauth").order_by(DataAccessLog.id)
+        ).all()
+        assert checks == ["fail", "pass"]  # the stranger and the holder, both on the holder's log
+
+    with httpx.Client(timeout=20) as online:  # later, at home, through 统一身份认证
+        applicant_sign_in(online, platform, id_number=NUMBER)
+        mine = online.get(f"{platform}/")
+        assert number in mine.text
+
+
+def test_a_kiosk_left_alone_signs_out_by_itself(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=20) as kiosk:
+        landed = kiosk_sign_in(kiosk, platform)
+        assert "结束并退出" in landed.text
+        # Somebody walked away: make the last request older than the idle limit, as time would.
+        runtime = live.runtimes["platform"]
+        token = kiosk.cookies.get("anju_platform")
+        assert token
+        store = runtime.sessions
+        web = store.load(token)
+        web.set("kiosk_seen", (utcnow() - timedelta(minutes=4)).isoformat())
+        store.save(web, old_token=token)
+        later = kiosk.get(f"{platform}/applications/new", follow_redirects=True)
+        assert "/kiosk" in str(later.url) and "已自动退出" in later.text
+        again = kiosk.get(f"{platform}/applications/new", follow_redirects=False)
+        assert again.status_code == 303 and "/login" in again.headers["location"]  # the session is gone
