@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import Systems
 from tests.support.env import wait_until
+from tests.support.factories import face_photo
 
 pytestmark = pytest.mark.browser
 
@@ -239,3 +240,38 @@ def test_a_migrant_worker_applies_on_a_desktop_with_her_registers_filling_the_fo
     desk.get_by_role("button", name="确认并提交申请").click()
     expect(desk.get_by_role("heading", name="申请已提交")).to_be_visible()
     assert re.fullmatch(r"GZF-350100-\d{8}-\d{6}", desk.locator("#application-no").inner_text().strip())
+
+
+def test_a_kiosk_signs_in_by_card_and_face_and_warns_before_signing_out_alone(
+    live: Systems,
+    browser: Browser,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    platform = live.settings.base_url("platform")
+    photo = tmp_path / "camera.jpg"
+    photo.write_bytes(face_photo())
+    terminal = browser.new_context(
+        viewport={"width": 1080, "height": 1920}, locale="zh-CN"
+    )  # a portrait kiosk
+    page = terminal.new_page()
+    refused: list[str] = []
+    watch_csp(page, refused)
+    page.clock.install()
+    page.goto(f"{platform}/kiosk")
+    page.get_by_label("姓名").fill("欧阳娜娜")
+    page.get_by_label("身份证号码").fill("350104199011200641")
+    page.locator("#agree").check()
+    page.locator("#photo").set_input_files(str(photo))
+    page.get_by_role("button", name="开始").click()
+    expect(page.get_by_role("button", name="结束并退出")).to_be_visible()
+    assert "kiosk" in (page.locator("body").get_attribute("class") or "")
+
+    warning = page.locator(".kiosk-warning")
+    expect(warning).to_be_hidden()
+    page.clock.fast_forward("02:35")  # nobody touched the screen
+    expect(warning).to_be_visible()
+    page.clock.fast_forward("00:30")
+    expect(page.locator("#kiosk-bye")).to_be_visible()  # signed out by itself
+    assert "/kiosk" in page.url
+    terminal.close()
+    assert refused == []
