@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import faceauth
 from anju.core.audit import AuditChain
+from anju.core.db import Database
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.ratelimit import Limit
 from anju.platform.backfill.catalog import source_catalog
@@ -148,6 +149,66 @@ def face_record(
             request_id=outcome.verification_id if outcome else "",
         ),
     )
+
+
+@dataclass(frozen=True)
+class FaceClaim:
+    """Who the person says they are, and where the check is logged."""
+
+    name: str
+    id_number: str
+    subject_bidx: str
+    actor: str
+    application_id: int | None
+    case: str
+
+
+def face_verify(
+    *, db: Database, client: SignedClient, audit: AuditChain, raw: bytes, claim: FaceClaim
+) -> FaceOutcome:
+    """Prepare the photo, ask the provider, and log what happened: a pass or a fail (returned), or a
+    failure that may have reached the provider (logged, then raised as FaceAuthFailed). A photo refused
+    here never left the platform and is not logged."""
+    try:
+        outcome = face_check(
+            client=client,
+            name=claim.name,
+            id_number=claim.id_number,
+            photo=photo_prepare(raw),
+            user=claim.actor,
+            case=claim.case,
+        )
+    except FaceAuthFailed as exc:
+        if exc.code not in LOCAL_FAILURES:
+            _log(db=db, audit=audit, claim=claim, outcome=None, failure=exc.code)
+        raise
+    _log(db=db, audit=audit, claim=claim, outcome=outcome)
+    return outcome
+
+
+def failure_status(exc: FaceAuthFailed) -> int:
+    """The HTTP status a page answers with: the provider's trouble (502) or the photo's (400)."""
+    return 502 if exc.code.startswith("faceauth") else 400
+
+
+def mismatch_message(outcome: FaceOutcome) -> str:
+    """What the person reads when the faces did not match."""
+    return f"{outcome.reason or '人脸比对未通过。'}请在光线充足处正对镜头，摘下帽子和口罩后重新拍摄。"
+
+
+def _log(
+    *, db: Database, audit: AuditChain, claim: FaceClaim, outcome: FaceOutcome | None, failure: str = ""
+) -> None:
+    with db.transaction() as session:
+        face_record(
+            session=session,
+            audit=audit,
+            subject_bidx=claim.subject_bidx,
+            actor=claim.actor,
+            application_id=claim.application_id,
+            outcome=outcome,
+            failure=failure,
+        )
 
 
 def applicant_face_verified(applicant: Applicant) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from typing import Any
 
@@ -38,13 +37,7 @@ def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
     ) -> dict[str, Any]:
         if caller.caller not in ALLOWED_CALLERS:
             raise ApiError(code="caller_not_allowed", message="该系统无权使用电子签名服务。", status_code=403)
-        fault = faults.get(FAULT_KEY)
-        if fault.latency_ms:
-            await asyncio.sleep(fault.latency_ms / 1000)
-        if fault.hang:
-            await asyncio.sleep(fault.hang_seconds)
-        if faults.roll_error(fault):
-            raise ApiError(code="esign_unavailable", message="电子签名服务暂时不可用。", status_code=503)
+        await faults.delay_or_fail(FAULT_KEY, code="esign_unavailable", message="电子签名服务暂时不可用。")
         if not idcard.is_valid(body.signer.id_number):
             raise ApiError(code="signer_id_invalid", message="签名人身份证号码不正确。", status_code=422)
 

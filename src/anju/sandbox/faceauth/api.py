@@ -6,7 +6,6 @@ checked against the contract (core/faceauth) and then forgotten: only the outcom
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import secrets
@@ -65,13 +64,9 @@ def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
     ) -> dict[str, Any]:
         if caller.caller not in ALLOWED_CALLERS:
             raise ApiError(code="caller_not_allowed", message="该系统无权使用人脸认证服务。", status_code=403)
-        fault = faults.get(FAULT_KEY)
-        if fault.latency_ms:
-            await asyncio.sleep(fault.latency_ms / 1000)
-        if fault.hang:
-            await asyncio.sleep(fault.hang_seconds)
-        if faults.roll_error(fault):
-            raise ApiError(code="faceauth_unavailable", message="人脸认证服务暂时不可用。", status_code=503)
+        fault = await faults.delay_or_fail(
+            FAULT_KEY, code="faceauth_unavailable", message="人脸认证服务暂时不可用。"
+        )
         if not idcard.is_valid(body.id_number):
             raise ApiError(code="id_number_invalid", message="身份证号码不正确。", status_code=422)
         try:

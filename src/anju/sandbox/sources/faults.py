@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+from anju.core.httpapi import ApiError
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,18 @@ class FaultBoard:
         """Every source with a fault set."""
         with self._lock:
             return dict(self._faults)
+
+    async def delay_or_fail(self, source: str, *, code: str, message: str) -> Fault:
+        """Before a service answers: its latency, its hang, then its error rate (ApiError 503 with
+        ``code`` and ``message``). Returns the fault for the knobs only the service can act on."""
+        fault = self.get(source)
+        if fault.latency_ms:
+            await asyncio.sleep(fault.latency_ms / 1000)
+        if fault.hang:
+            await asyncio.sleep(fault.hang_seconds)
+        if self.roll_error(fault):
+            raise ApiError(code=code, message=message, status_code=503)
+        return fault
 
     def roll_error(self, fault: Fault) -> bool:
         """Whether this call fails, given the source's error rate."""

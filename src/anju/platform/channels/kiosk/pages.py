@@ -78,25 +78,24 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             return render(request, "请阅读告知，勾选单独同意后再进行人脸识别。", 400)
         if not raw:
             return render(request, "请正对摄像头拍照。", 400)
-        subject_bidx = runtime.blind_index.digest(number, kind="id_number")
+        claim = faceauth.FaceClaim(
+            name=name,
+            id_number=number,
+            subject_bidx=runtime.blind_index.digest(number, kind="id_number"),
+            actor=KIOSK_ACTOR,
+            application_id=None,
+            case="KIOSK-SIGN-IN",
+        )
 
-        def count_attempt() -> None:
+        def sign_in() -> tuple[faceauth.FaceOutcome, int | None]:
             with runtime.db.transaction() as session:
                 runtime.rates.attempt(session, PER_CARD, number)
-
-        def record(outcome: faceauth.FaceOutcome | None, failure: str = "") -> int | None:
+            outcome = faceauth.face_verify(
+                db=runtime.db, client=runtime.client, audit=runtime.audit, raw=raw, claim=claim
+            )
+            if not outcome.passed:
+                return outcome, None
             with runtime.db.transaction() as session:
-                faceauth.face_record(
-                    session=session,
-                    audit=runtime.audit,
-                    subject_bidx=subject_bidx,
-                    actor=KIOSK_ACTOR,
-                    application_id=None,
-                    outcome=outcome,
-                    failure=failure,
-                )
-                if outcome is None or not outcome.passed:
-                    return None
                 applicant = identity.applicant_sign_in_by_card(
                     session=session,
                     name=name,
@@ -104,31 +103,16 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     cipher=runtime.cipher,
                     index=runtime.blind_index,
                 )
-                return applicant.id
-
-        def check() -> faceauth.FaceOutcome:
-            return faceauth.face_check(
-                client=runtime.client,
-                name=name,
-                id_number=number,
-                photo=faceauth.photo_prepare(raw),
-                user=KIOSK_ACTOR,
-                case="KIOSK-SIGN-IN",
-            )
+                return outcome, applicant.id
 
         try:
-            await anyio.to_thread.run_sync(count_attempt)
-            outcome = await anyio.to_thread.run_sync(check)
+            outcome, applicant_id = await anyio.to_thread.run_sync(sign_in)
         except RateLimited as exc:
             return render(request, exc.message, 429)
         except faceauth.FaceAuthFailed as exc:
-            if exc.code not in faceauth.LOCAL_FAILURES:
-                await anyio.to_thread.run_sync(record, None, exc.code)
-            return render(request, exc.message, 502 if exc.code.startswith("faceauth") else 400)
-        applicant_id = await anyio.to_thread.run_sync(record, outcome)
+            return render(request, exc.message, faceauth.failure_status(exc))
         if applicant_id is None:
-            reason = outcome.reason or "人脸比对未通过。"
-            return render(request, f"{reason}请正对摄像头，摘下帽子和口罩后重试。", 400)
+            return render(request, faceauth.mismatch_message(outcome), 400)
         web.rotate()
         web.set("applicant_id", applicant_id)
         web.set("applicant_name", name)

@@ -72,65 +72,44 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         if not raw:
             return render(request, draft_id, "请拍摄或选择一张本人正面照片。", 400)
 
-        def who() -> tuple[str, str, str] | None:
+        def who() -> faceauth.FaceClaim | None:
             with runtime.db.transaction() as session:
                 draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
                 applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
                 if draft is None or applicant is None:
                     return None
                 runtime.rates.attempt(session, faceauth.ATTEMPTS, applicant.subject)
-                number = identity.applicant_id_number(applicant=applicant, cipher=runtime.cipher)
-                return applicant.name, number, applicant.subject
+                return faceauth.FaceClaim(
+                    name=applicant.name,
+                    id_number=identity.applicant_id_number(applicant=applicant, cipher=runtime.cipher),
+                    subject_bidx=applicant.id_number_bidx,
+                    actor=applicant.subject,
+                    application_id=draft.id,
+                    case=f"DRAFT-{draft_id}",
+                )
+
+        def verify(claim: faceauth.FaceClaim) -> faceauth.FaceOutcome:
+            outcome = faceauth.face_verify(
+                db=runtime.db, client=runtime.client, audit=runtime.audit, raw=raw, claim=claim
+            )
+            if outcome.passed:
+                with runtime.db.transaction() as session:
+                    applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+                    if applicant is not None:
+                        faceauth.applicant_face_verified(applicant)
+            return outcome
 
         try:
-            person = await anyio.to_thread.run_sync(who)
+            claim = await anyio.to_thread.run_sync(who)
+            if claim is None:
+                return missing(request)
+            outcome = await anyio.to_thread.run_sync(verify, claim)
         except RateLimited as exc:
             return render(request, draft_id, exc.message, 429)
-        if person is None:
-            return missing(request)
-        name, id_number, subject = person
-
-        def check() -> faceauth.FaceOutcome:
-            photo = faceauth.photo_prepare(raw)
-            return faceauth.face_check(
-                client=runtime.client,
-                name=name,
-                id_number=id_number,
-                photo=photo,
-                user=subject,
-                case=f"DRAFT-{draft_id}",
-            )
-
-        def record(outcome: faceauth.FaceOutcome | None, failure: str = "") -> None:
-            with runtime.db.transaction() as session:
-                draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-                applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-                if draft is not None and applicant is not None:
-                    faceauth.face_record(
-                        session=session,
-                        audit=runtime.audit,
-                        subject_bidx=applicant.id_number_bidx,
-                        actor=applicant.subject,
-                        application_id=draft.id,
-                        outcome=outcome,
-                        failure=failure,
-                    )
-                    if outcome is not None and outcome.passed:
-                        faceauth.applicant_face_verified(applicant)
-
-        try:
-            outcome = await anyio.to_thread.run_sync(check)
         except faceauth.FaceAuthFailed as exc:
-            if exc.code not in faceauth.LOCAL_FAILURES:  # the photo may have reached the provider: log it
-                await anyio.to_thread.run_sync(record, None, exc.code)
-            return render(request, draft_id, exc.message, 502 if exc.code.startswith("faceauth") else 400)
-
-        await anyio.to_thread.run_sync(record, outcome)
+            return render(request, draft_id, exc.message, faceauth.failure_status(exc))
         if not outcome.passed:
-            reason = outcome.reason or "人脸比对未通过。"
-            return render(
-                request, draft_id, f"{reason}请在光线充足处正对镜头，摘下帽子和口罩后重新拍摄。", 400
-            )
+            return render(request, draft_id, faceauth.mismatch_message(outcome), 400)
         web.set("real_name_level", faceauth.FACE_VERIFIED_LEVEL)
         return RedirectResponse(
             str(request.url_for("draft_check", draft_id=draft_id)) + "?face=passed", status_code=303
