@@ -135,7 +135,7 @@ def review_jobs() -> None:
     runtime = runtime_for("housing", settings)
     try:
         with runtime.db.transaction() as session:
-            done = deadlines_enforce(session=session, outbox=runtime.tables.outbox)
+            done = deadlines_enforce(session=session, outbox=runtime.tables.outbox, audit=runtime.audit)
         with runtime.db.transaction() as session:
             issued = documents_issue(
                 session=session, key_directory=settings.key_directory, cipher=runtime.cipher

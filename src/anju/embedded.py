@@ -98,6 +98,7 @@ class Embedded:
             kwargs={
                 "db": housing.db,
                 "outbox": housing.tables.outbox,
+                "audit": housing.audit,
                 "cipher": housing.cipher,
                 "key_directory": housing.settings.key_directory,
                 "stop": housing.stop_event,

@@ -15,7 +15,7 @@ from anju.core import crypto
 from anju.core.audit import AuditChain
 from anju.core.runtime import Runtime
 from anju.core.settings import Settings
-from anju.housing.models import RevealLog
+from anju.housing.models import CaseEvent, RevealLog
 from anju.platform.models import DataAccessLog
 from tests.conftest import Systems
 from tests.housing.test_staff_console import CASE_NO, signed_in_client, submit_case
@@ -132,4 +132,22 @@ def test_the_command_says_whether_the_reveal_log_holds(systems: Systems) -> None
     tampered = runner.invoke(app, ["audit", "verify"], env=env)
     assert tampered.exit_code == 1
     assert "housing.reveal_log 已被篡改" in tampered.output and "第 1 条记录与链不符" in tampered.output
-    assert "platform.data_access_log 完整" in tampered.output
+    assert "platform.data_access_log 完整" in tampered.output and "housing.case_event 完整" in tampered.output
+
+
+def test_a_rewritten_step_of_a_review_is_found(systems: Systems) -> None:
+    submit_case(systems)  # received: the first step
+    clerk = signed_in_client(systems, "shouli.350100")
+    page = clerk.get(f"/staff/cases/{CASE_NO}")
+    accepted = clerk.post(
+        f"/staff/cases/{CASE_NO}/events", data={"csrf_token": csrf_of(page.text), "event": "accept"}
+    )
+    assert accepted.status_code in (200, 303)
+    housing = systems.runtimes["housing"]
+    with housing.db.transaction() as session:
+        report = housing.audit.verify(session, CaseEvent)
+        assert (report.checked, report.problem) == (3, "")  # receive, accept, begin first review
+        # Somebody makes it look as if another clerk accepted the case.
+        session.execute(update(CaseEvent).where(CaseEvent.chain_seq == 2).values(actor="shouli.350200"))
+    with housing.db.transaction() as session:
+        assert housing.audit.verify(session, CaseEvent).problem == "第 2 条记录与链不符（已被修改）。"

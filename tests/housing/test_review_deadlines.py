@@ -28,6 +28,7 @@ def received(housing: Runtime, on: date, **changes: Any) -> None:
             cipher=housing.cipher,
             index=housing.blind_index,
             outbox=housing.tables.outbox,
+            audit=housing.audit,
             registry=housing.registry,
             today=on,
         )
@@ -43,6 +44,7 @@ def act(housing: Runtime, event: str, on: date, *, role: str = "street_reviewer"
             actor="tester",
             actor_role=role,
             outbox=housing.tables.outbox,
+            audit=housing.audit,
             reason=reason,
             today=on,
         )
@@ -68,10 +70,15 @@ def test_a_case_nobody_decided_counts_as_accepted_the_day_after_its_due_date(sys
     received(housing, date(2026, 9, 30))
     with housing.db.transaction() as session:
         assert (
-            deadlines_enforce(session=session, outbox=housing.tables.outbox, today=date(2026, 10, 13)) == []
+            deadlines_enforce(
+                session=session, outbox=housing.tables.outbox, audit=housing.audit, today=date(2026, 10, 13)
+            )
+            == []
         )
     with housing.db.transaction() as session:
-        done = deadlines_enforce(session=session, outbox=housing.tables.outbox, today=date(2026, 10, 14))
+        done = deadlines_enforce(
+            session=session, outbox=housing.tables.outbox, audit=housing.audit, today=date(2026, 10, 14)
+        )
     assert done == [(CASE_NO, "deem_accept")]
     case = the_case(housing)
     assert case.status == "first_review" and case.accepted_at is not None
@@ -103,7 +110,9 @@ def test_unanswered_corrections_lapse_into_not_accepted_with_the_applicants_righ
     received(housing, date(2026, 9, 28))
     act(housing, "request_corrections", date(2026, 9, 29), reason="请补充收入证明。")
     with housing.db.transaction() as session:
-        done = deadlines_enforce(session=session, outbox=housing.tables.outbox, today=date(2026, 10, 20))
+        done = deadlines_enforce(
+            session=session, outbox=housing.tables.outbox, audit=housing.audit, today=date(2026, 10, 20)
+        )
     assert done == [(CASE_NO, "corrections_expired")]
     case = the_case(housing)
     assert case.status == "not_accepted" and case.decided_at is not None and case.closed_at is not None
@@ -115,7 +124,12 @@ def test_a_due_date_in_a_year_without_a_holiday_arrangement_is_not_guessed(syste
     case = the_case(housing)
     assert case.due_on is None and "2027" in case.due_note
     with housing.db.transaction() as session:  # and nothing is deemed accepted on a guess
-        assert deadlines_enforce(session=session, outbox=housing.tables.outbox, today=date(2027, 1, 30)) == []
+        assert (
+            deadlines_enforce(
+                session=session, outbox=housing.tables.outbox, audit=housing.audit, today=date(2027, 1, 30)
+            )
+            == []
+        )
 
 
 def test_xiamen_publishes_for_ten_days_everyone_else_for_seven() -> None:

@@ -34,6 +34,7 @@ def case_in(systems: Systems, status: str) -> int:
             cipher=housing.cipher,
             index=housing.blind_index,
             outbox=housing.tables.outbox,
+            audit=housing.audit,
             registry=housing.registry,
             today=date(2026, 11, 2),
         )
@@ -56,6 +57,7 @@ def attempt(systems: Systems, case_id: int, event: str, role: str, reason: str =
                 actor="tester",
                 actor_role=role,
                 outbox=housing.tables.outbox,
+                audit=housing.audit,
                 reason=reason,
                 today=LATE,
             )

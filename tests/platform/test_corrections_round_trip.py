@@ -161,6 +161,7 @@ def test_an_answer_delivered_twice_is_recorded_once(systems: Systems) -> None:
             cipher=housing.cipher,
             index=housing.blind_index,
             outbox=housing.tables.outbox,
+            audit=housing.audit,
             registry=housing.registry,
             today=date(2026, 11, 23),
         ).case
@@ -171,6 +172,7 @@ def test_an_answer_delivered_twice_is_recorded_once(systems: Systems) -> None:
             actor="t",
             actor_role="street_reviewer",
             outbox=housing.tables.outbox,
+            audit=housing.audit,
             today=date(2026, 11, 24),
         )
         case_no = case.case_no

@@ -70,10 +70,23 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class CaseEvent(Base):
-    """Append-only history of a case: every status change, who made it, why, through which channel."""
+class CaseEvent(Chained, Base):
+    """Append-only history of a case: every status change, who made it, why, through which channel.
+    Hash-chained (core/audit): a changed or deleted step of a review shows."""
 
     __tablename__ = "case_event"
+    CHAINED_FIELDS = (
+        "case_id",
+        "seq",
+        "event",
+        "from_status",
+        "to_status",
+        "actor",
+        "actor_role",
+        "reason",
+        "channel",
+        "occurred_at",
+    )
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_event_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -231,4 +244,4 @@ class FollowUpTask(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-AUDITED: tuple[type[Chained], ...] = (RevealLog,)  # the hash-chained tables (`anju audit verify`)
+AUDITED: tuple[type[Chained], ...] = (RevealLog, CaseEvent)  # the hash-chained tables (`anju audit verify`)

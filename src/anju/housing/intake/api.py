@@ -50,6 +50,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                     cipher=runtime.cipher,
                     index=runtime.blind_index,
                     outbox=runtime.tables.outbox,
+                    audit=runtime.audit,
                     registry=runtime.registry,
                 )
             except service.IntakeRejected as exc:

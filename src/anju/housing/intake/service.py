@@ -11,6 +11,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, esign, regions, signing
+from anju.core.audit import AuditChain
 from anju.housing.intake.schemas import CaseSubmission, Proof
 from anju.housing.models import Case, CaseAttachment
 from anju.housing.review.service import case_transition
@@ -128,6 +129,7 @@ def case_receive(
     cipher: crypto.FieldCipher,
     index: crypto.BlindIndex,
     outbox: Table,
+    audit: AuditChain,
     registry: signing.KeyRegistry,
     today: date | None = None,
 ) -> IntakeResult:
@@ -178,6 +180,7 @@ def case_receive(
         actor="platform",
         actor_role="system",
         outbox=outbox,
+        audit=audit,
         channel=submission.channel,
         today=today,
     )

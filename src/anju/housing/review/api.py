@@ -98,6 +98,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                     actor=f"applicant:{caller.user}",
                     actor_role="applicant",
                     outbox=runtime.tables.outbox,
+                    audit=runtime.audit,
                     reason=body.reason.strip(),
                     channel="web",
                 )
@@ -172,6 +173,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                     proofs=body.proofs,
                     applicant=caller.user,
                     outbox=runtime.tables.outbox,
+                    audit=runtime.audit,
                     cipher=runtime.cipher,
                 )
             except corrections.CorrectionRefused as exc:

@@ -10,6 +10,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto
+from anju.core.audit import AuditChain
 from anju.core.timeutil import utcnow
 from anju.housing.intake.schemas import Proof
 from anju.housing.intake.service import attachments_store
@@ -34,6 +35,7 @@ def corrections_request(
     actor: str,
     actor_role: str,
     outbox: Table,
+    audit: AuditChain,
     today: date | None = None,
 ) -> CaseCorrection:
     """Send one complete 补正 notice (raises TransitionRefused when empty or not allowed)."""
@@ -51,6 +53,7 @@ def corrections_request(
         actor=actor,
         actor_role=actor_role,
         outbox=outbox,
+        audit=audit,
         reason=corrections_notice(items),
         channel="staff_console",
         today=today,
@@ -98,6 +101,7 @@ def corrections_receive(
     proofs: list[Proof],
     applicant: str,
     outbox: Table,
+    audit: AuditChain,
     cipher: crypto.FieldCipher,
 ) -> CaseEvent:
     """Record the applicant's answer to notice ``round_no`` and return the case to acceptance."""
@@ -124,6 +128,7 @@ def corrections_receive(
         actor=f"applicant:{applicant}",
         actor_role="applicant",
         outbox=outbox,
+        audit=audit,
         reason=f"申请人已提交补正材料（{len(proofs)} 个文件）。",
         channel="web",
     )

@@ -123,6 +123,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
                         actor="public",
                         actor_role="system",
                         outbox=runtime.tables.outbox,
+                        audit=runtime.audit,
                         reason="公示期间收到异议，转入复核。",
                         channel="web",
                     )

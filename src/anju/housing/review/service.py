@@ -16,6 +16,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto
+from anju.core.audit import AuditChain
 from anju.core.db import Database
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
@@ -117,6 +118,7 @@ def case_transition(
     actor: str,
     actor_role: str,
     outbox: Table,
+    audit: AuditChain,
     reason: str = "",
     channel: str = "",
     notify: bool = True,
@@ -184,7 +186,7 @@ def case_transition(
         channel=channel,
         occurred_at=now,
     )
-    session.add(record)
+    audit.append(session, record)  # the case history is hash-chained (core/audit)
     documents.document_record(session=session, case=case, record=record)
     if notify:
         outbox_enqueue(
@@ -207,6 +209,7 @@ def case_transition(
             actor="system",
             actor_role="system",
             outbox=outbox,
+            audit=audit,
             channel=channel,
             notify=notify,
             today=today,
@@ -220,7 +223,9 @@ def _next_waitlist_no(session: Session, city_code: str) -> int:
     return int(last or 0) + 1
 
 
-def deadlines_enforce(*, session: Session, outbox: Table, today: date | None = None) -> list[tuple[str, str]]:
+def deadlines_enforce(
+    *, session: Session, outbox: Table, audit: AuditChain, today: date | None = None
+) -> list[tuple[str, str]]:
     """What the law lets the system do by itself once a limit has passed: a case not decided within 5
     working days counts as accepted (行政许可法 第三十二条); an unanswered 补正 lapses into 不予受理."""
     today = today or shanghai_date(utcnow())
@@ -237,6 +242,7 @@ def deadlines_enforce(*, session: Session, outbox: Table, today: date | None = N
                 actor="system",
                 actor_role="system",
                 outbox=outbox,
+                audit=audit,
                 reason=f"受理期限（{case.due_on}）内未作出决定，依法视为受理（《中华人民共和国行政许可法》第三十二条）。",
                 channel="system",
                 today=today,
@@ -250,6 +256,7 @@ def deadlines_enforce(*, session: Session, outbox: Table, today: date | None = N
                 actor="system",
                 actor_role="system",
                 outbox=outbox,
+                audit=audit,
                 reason=f"补正期限（{case.due_on}）届满，申请人未补正，不予受理。"
                 "如对本决定不服，可依法申请行政复议或者提起行政诉讼。",
                 channel="system",
@@ -283,6 +290,7 @@ def review_jobs_loop(
     *,
     db: Database,
     outbox: Table,
+    audit: AuditChain,
     cipher: crypto.FieldCipher,
     key_directory: Path,
     stop: threading.Event,
@@ -293,7 +301,7 @@ def review_jobs_loop(
     while not stop.is_set():
         try:
             with db.transaction() as session:
-                for case_no, event in deadlines_enforce(session=session, outbox=outbox):
+                for case_no, event in deadlines_enforce(session=session, outbox=outbox, audit=audit):
                     log.info("deadline enforced: %s %s", case_no, event)
             with db.transaction() as session:
                 issued = documents.documents_issue(

@@ -534,6 +534,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                         actor=staff.username,
                         actor_role=staff.role,
                         outbox=runtime.tables.outbox,
+                        audit=runtime.audit,
                     )
                 else:
                     review.case_transition(
@@ -543,6 +544,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                         actor=staff.username,
                         actor_role=staff.role,
                         outbox=runtime.tables.outbox,
+                        audit=runtime.audit,
                         reason=reason.strip(),
                         channel="staff_console",
                     )
