@@ -112,3 +112,15 @@ def test_a_kiosk_left_alone_signs_out_by_itself(live: Systems) -> None:
         assert "/kiosk" in str(later.url) and "已自动退出" in later.text
         again = kiosk.get(f"{platform}/applications/new", follow_redirects=False)
         assert again.status_code == 303 and "/login" in again.headers["location"]  # the session is gone
+
+
+def test_one_card_gets_a_few_tries_an_hour(live: Systems) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    httpx.put(f"{sandbox}/admin/faults/faceauth", json={"mismatch": True})  # somebody else's face
+    with httpx.Client(timeout=20) as kiosk:
+        for _ in range(5):
+            assert kiosk_sign_in(kiosk, platform).status_code == 400
+        refused = kiosk_sign_in(kiosk, platform)
+        assert refused.status_code == 429 and "尝试次数过多" in refused.text
+        other_card = kiosk_sign_in(kiosk, platform, name="林晓峰", id_number="350102199203150519")
+        assert other_card.status_code == 400  # another card is still compared (and fails: wrong face)

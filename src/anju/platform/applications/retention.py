@@ -118,9 +118,10 @@ def retention_enforce(
     rules = rules or retention_rules()
     run = RetentionRun()
     idle_since = now - timedelta(days=rules.draft_idle_days)
-    for draft in session.scalars(
+    candidates = session.scalars(
         select(Application).where(Application.status == "draft", Application.updated_at < idle_since)
-    ):
+    ).all()  # read before erasing: no cursor stays open under the updates
+    for draft in candidates:
         if _last_activity(session, draft) >= idle_since:
             continue
         run.drafts.append(draft.id)
@@ -134,14 +135,15 @@ def retention_enforce(
         .group_by(ApplicationEvent.application_id)
         .subquery()
     )
-    for application in session.scalars(
+    past = session.scalars(
         select(Application)
         .join(ended, ended.c.application_id == Application.id)
         .where(
             Application.erased_at.is_(None), ended.c.ended_at < _years_before(now, rules.years_after_final)
         )
         .order_by(Application.id)
-    ):
+    ).all()
+    for application in past:
         run.finished.append(application.application_no or str(application.id))
         if not dry_run:
             application_erase(

@@ -26,7 +26,11 @@ from anju.platform.identity import faceauth
 from anju.platform.identity import service as identity
 
 KIOSK_ACTOR = "kiosk"
-# A terminal serves many people an hour; one card may try its face a few times.
+# A terminal serves many people an hour; one card may try its face a few times (someone cycling through
+# found cards meets the terminal's limit).
+PER_TERMINAL = Limit(
+    "kiosk_terminal", 60, timedelta(hours=1), "本机人脸识别过于频繁，请稍后再试，或到办事窗口办理。"
+)
 PER_CARD = Limit(
     "kiosk_card",
     5,
@@ -78,6 +82,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             return render(request, "请阅读告知，勾选单独同意后再进行人脸识别。", 400)
         if not raw:
             return render(request, "请正对摄像头拍照。", 400)
+        terminal = request.client.host if request.client else "unknown"
         claim = faceauth.FaceClaim(
             name=name,
             id_number=number,
@@ -89,6 +94,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
 
         def sign_in() -> tuple[faceauth.FaceOutcome, int | None]:
             with runtime.db.transaction() as session:
+                runtime.rates.attempt(session, PER_TERMINAL, terminal)
                 runtime.rates.attempt(session, PER_CARD, number)
             outcome = faceauth.face_verify(
                 db=runtime.db, client=runtime.client, audit=runtime.audit, raw=raw, claim=claim
