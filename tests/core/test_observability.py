@@ -72,3 +72,22 @@ def test_with_a_token_only_the_bearer_may_scrape(systems: Systems) -> None:
         assert good.status_code == 200 and "anju_outbox_messages" in good.text
     finally:
         runtime.stop()
+
+
+def test_an_open_breaker_and_failed_answers_are_visible() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from anju.platform.backfill.breaker import CircuitBreakers
+    from anju.platform.backfill.observe import BackfillMetrics
+    from anju.platform.backfill.service import BackfillSummary
+
+    registry = CollectorRegistry()
+    breakers = CircuitBreakers(threshold=1, cooldown_seconds=60)
+    observed = BackfillMetrics(registry=registry, breakers=breakers)
+    breakers.record("dibao", ok=False)
+    observed.observe(BackfillSummary(by_source={"dibao": "failed:timeout", "hukou": "answered"}))
+    text = generate_latest(registry).decode()
+    assert sample(text, "anju_backfill_breaker_open", source="dibao") == 1
+    assert sample(text, "anju_backfill_breaker_open", source="hukou") == 0
+    assert sample(text, "anju_backfill_answers_total", source="dibao", outcome="failed") == 1
+    assert "timeout" not in text  # the detail stays in the data log, not in a label

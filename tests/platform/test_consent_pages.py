@@ -58,6 +58,11 @@ def test_applicant_consents_queries_checks_and_builds_the_household(live: System
         assert "本科，福州大学，全日制，2014-06-30 毕业" in preview.text
         assert "欧阳*（配偶）" in preview.text or "欧***（配偶）" in preview.text  # book members masked
         assert WIFE not in preview.text  # the spouse's ID is masked on screen
+        # Operations see how each register answered (the scraper is on loopback, as this test is).
+        scraped = httpx.get(f"{platform}/internal/metrics").text
+        assert 'anju_backfill_answers_total{outcome="answered",source="hukou"} 1.0' in scraped
+        assert 'anju_backfill_answers_total{outcome="no_consent",source="vehicle"} 1.0' in scraped
+        assert 'anju_backfill_breaker_open{source="hukou"} 0.0' in scraped
 
         # Dispute without saying why: the reason is asked for; with a reason: recorded.
         review_url = link(preview, r'action="([^"]*/preview/\d+)"', platform)

@@ -177,20 +177,19 @@ def is_api_request(request: Request) -> bool:
 
 def install_common(
     app: FastAPI, *, runtime: Runtime, templates: Jinja2Templates, session_names: dict[str, str] | None = None
-) -> None:
+) -> SystemMetrics:
     """What every system's app has: its static assets, health checks, errors as pages in Chinese (JSON on
-    API paths), request body limits and security headers (docs/decisions/0012), and Prometheus metrics."""
+    API paths), request body limits and security headers (docs/decisions/0012), and Prometheus metrics
+    (returned, for a system to add its own)."""
     limit_request_bodies(app, default_bytes=runtime.settings.max_request_bytes)
     mount_static(app)
     add_health_routes(app, db=runtime.db, system=runtime.system)
     install_api_errors(app)
     install_page_errors(app, templates, session_names=session_names)
     app.add_middleware(SecurityHeadersMiddleware, https=runtime.settings.cookie_secure)
-    install_metrics(
-        app,
-        metrics=SystemMetrics(system=runtime.system, db=runtime.db, outbox=runtime.tables.outbox),
-        token=runtime.settings.metrics_token,
-    )
+    metrics = SystemMetrics(system=runtime.system, db=runtime.db, outbox=runtime.tables.outbox)
+    install_metrics(app, metrics=metrics, token=runtime.settings.metrics_token)
+    return metrics
 
 
 def limit_request_bodies(app: FastAPI, *, default_bytes: int) -> None:

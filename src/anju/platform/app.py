@@ -14,6 +14,7 @@ from anju.core.web import install_common, make_templates
 from anju.core.websession import WebSessionMiddleware
 from anju.platform.applications import api as applications_api
 from anju.platform.backfill.breaker import CircuitBreakers
+from anju.platform.backfill.observe import BackfillMetrics
 from anju.platform.channels.kiosk import pages as kiosk_pages
 from anju.platform.channels.web import (
     correction_pages,
@@ -51,7 +52,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     templates = make_templates(TEMPLATES_DIR, KIOSK_TEMPLATES_DIR)
     templates.env.globals["service_name"] = "申请公租房一件事"
     templates.env.globals["kiosk_idle_seconds"] = int(pages.KIOSK_IDLE.total_seconds())
-    install_common(
+    metrics = install_common(
         app, runtime=runtime, templates=templates, session_names={"signed_in_name": "applicant_name"}
     )
 
@@ -72,7 +73,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         cooldown_seconds=settings.backfill_breaker_cooldown_seconds,
     )
     app.include_router(
-        draft_pages.build_router(runtime=runtime, templates=templates, breakers=app.state.breakers)
+        draft_pages.build_router(
+            runtime=runtime,
+            templates=templates,
+            breakers=app.state.breakers,
+            observe=BackfillMetrics(registry=metrics.registry, breakers=app.state.breakers),
+        )
     )
     app.include_router(form_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(face_pages.build_router(runtime=runtime, templates=templates))

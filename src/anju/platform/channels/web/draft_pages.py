@@ -20,6 +20,7 @@ from anju.platform.applications.retention import retention_rules
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.observe import BackfillMetrics
 from anju.platform.channels.web.pages import channel_of, signed_in_applicant_id
 from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
@@ -36,7 +37,9 @@ STATUS_TEXT = {
 }
 
 
-def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: CircuitBreakers) -> APIRouter:
+def build_router(
+    *, runtime: Runtime, templates: Jinja2Templates, breakers: CircuitBreakers, observe: BackfillMetrics
+) -> APIRouter:
     """Routes of the consent → backfill → preview → household steps."""
     router = APIRouter(include_in_schema=False)
     catalog = source_catalog()
@@ -229,7 +232,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             if draft is None or applicant is None:
                 return not_found(request)
             actor = applicant.subject
-        backfill.backfill_run(
+        summary = backfill.backfill_run(
             db=runtime.db,
             client=runtime.client,
             cipher=runtime.cipher,
@@ -239,6 +242,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, breakers: Circ
             actor=actor,
             timeout_seconds=runtime.settings.backfill_timeout_seconds,
         )
+        observe.observe(summary)
         return RedirectResponse(str(request.url_for("draft_preview", draft_id=draft_id)), status_code=303)
 
     @router.get("/drafts/{draft_id}/preview", name="draft_preview")
