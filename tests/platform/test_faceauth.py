@@ -25,7 +25,7 @@ def test_a_phone_photo_is_brought_to_the_contract_and_junk_is_refused() -> None:
     raw = face_photo()
     assert len(raw) > faceauth.PHOTO_MAX_BYTES  # what a phone gives
     prepared = photo_prepare(raw)
-    assert faceauth.photo_problem(prepared) == "" and faceauth.photo_format(prepared) == "jpeg"
+    assert faceauth.photo_problem(prepared) == "" and faceauth.photo_format(prepared) == "image/jpeg"
     with pytest.raises(FaceAuthFailed, match="无法识别这张照片"):
         photo_prepare(b"%PDF-1.7 not a photo")
     with pytest.raises(FaceAuthFailed, match="照片太小"):

@@ -8,19 +8,18 @@ platform prepares photos to this contract and never keeps them.
 
 from __future__ import annotations
 
+from anju.core.filetypes import sniffed_type
+
 FACEAUTH_SYSTEM = "sandbox"  # the province's identity platform, in production
 FACEAUTH_PATH = "/v1/faceauth/verifications"
 PHOTO_MIN_BYTES = 10 * 1024
 PHOTO_MAX_BYTES = 70 * 1024
-FORMATS = {b"\xff\xd8\xff": "jpeg", b"\x89PNG\r\n\x1a\n": "png", b"BM": "bmp"}
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/bmp"})
 
 
 def photo_format(data: bytes) -> str | None:
-    """The photo's format by its leading bytes (None if it is none of the accepted ones)."""
-    for magic, name in FORMATS.items():
-        if data.startswith(magic):
-            return name
-    return None
+    """The photo's content type by its leading bytes (None if it is none of the accepted ones)."""
+    return sniffed_type(data, allowed=PHOTO_TYPES)
 
 
 def photo_problem(data: bytes) -> str:

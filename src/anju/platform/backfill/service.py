@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from anju.core import crypto
 from anju.core.audit import AuditChain
 from anju.core.db import Database
+from anju.core.filetypes import sniffed_type
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.timeutil import utcnow
 from anju.platform.backfill.breaker import CircuitBreakers
@@ -394,16 +395,12 @@ def member_birth_date(id_number: str) -> date:
 PROOF_CONTEXT = "platform.proof.content"
 PROOF_MAX_BYTES = 5 * 1024 * 1024
 PROOF_MAX_PER_APPLICATION = 10
-# Recognised by their first bytes, not by what the browser claims.
-PROOF_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+PROOF_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 
 
 def proof_content_type(data: bytes) -> str | None:
     """The file's real type from its signature bytes (PDF, JPEG, PNG), else None."""
-    for magic, content_type in PROOF_TYPES.items():
-        if data.startswith(magic):
-            return content_type
-    return None
+    return sniffed_type(data, allowed=PROOF_TYPES)
 
 
 def proof_store(
