@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from anju.core.audit import Chained
 from anju.core.db import UTCDateTime
 from anju.core.runtime import PlumbingTables
+from anju.core.staffauth import StaffAccount
 from anju.core.timeutil import utcnow
 
 metadata = MetaData(
@@ -102,20 +103,15 @@ class CaseEvent(Chained, Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class StaffUser(Base):
-    """A housing staff account, bound to one role and one region."""
+class StaffUser(StaffAccount, Base):
+    """A housing staff account, bound to one role and one region (sign-in columns: core/staffauth)."""
 
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(32))
     region_code: Mapped[str] = mapped_column(String(6))
-    password_hash: Mapped[str] = mapped_column(String(200))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from anju.core import idcard, masking, regions
+from anju.core import idcard, masking, regions, staffauth
 from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import shanghai_date, utcnow
@@ -75,12 +75,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         username: str = Form(""),
         password: str = Form(""),
     ) -> Response:
-        failure: service.SignInFailed | RateLimited | None = None
+        failure: staffauth.SignInFailed | RateLimited | None = None
         address = request.client.host if request.client else "unknown"
         with runtime.db.transaction() as session:
             # Caught inside the transaction, so the failed-attempt counts and the lock are committed.
             try:
-                runtime.rates.check(session, service.LOGIN_FAILURES_PER_ADDRESS, address)
+                runtime.rates.check(session, staffauth.LOGIN_FAILURES_PER_ADDRESS, address)
                 user = service.staff_authenticate(
                     session=session,
                     username=username,
@@ -89,8 +89,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     lockout=timedelta(minutes=settings.staff_lockout_minutes),
                 )
                 staff_id, name = user.id, user.display_name
-            except service.SignInFailed as exc:
-                runtime.rates.count(session, service.LOGIN_FAILURES_PER_ADDRESS, address)
+            except staffauth.SignInFailed as exc:
+                runtime.rates.count(session, staffauth.LOGIN_FAILURES_PER_ADDRESS, address)
                 failure = exc
             except RateLimited as exc:
                 failure = exc

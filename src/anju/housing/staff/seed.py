@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import regions
+from anju.core.staffauth import password_hash
 from anju.housing.models import StaffUser
-from anju.housing.staff.service import password_hash, staff_create
+from anju.housing.staff.service import staff_create
 
 DEMO_STAFF_PASSWORD = "anju-staff-demo"  # noqa: S105 - printed by `make run`; demo accounts only
 

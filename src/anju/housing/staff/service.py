@@ -1,58 +1,30 @@
-"""Staff accounts: argon2 passwords, lockout, and the region each may see."""
+"""Staff accounts: their roles and the region each may see (sign-in itself: core/staffauth)."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard, regions
 from anju.core.audit import AuditChain
-from anju.core.ratelimit import Limit
+from anju.core.staffauth import account_authenticate, password_hash
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.housing.models import Case, RevealLog, StaffUser
 from anju.housing.review import deadlines
 
 ROLES_FILE = Path(__file__).with_name("roles.yaml")
-# Beyond the per-account lockout: failed sign-ins from one address across any accounts (password spraying).
-# Only failures count, so a whole office signing in behind one address at nine o'clock is never refused.
-LOGIN_FAILURES_PER_ADDRESS = Limit(
-    scope="staff_login",
-    count=20,
-    window=timedelta(minutes=15),
-    message="这台电脑的登录失败次数过多，请 15 分钟后再试；如忘记密码，请联系本单位管理员。",
-)
-_hasher = PasswordHasher()
-# A hash to verify against when the username is unknown, so timing does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("anju-no-such-user")
 
 
 @lru_cache(maxsize=1)
 def role_labels() -> dict[str, str]:
     """Role code → Chinese label."""
     return dict(yaml.safe_load(ROLES_FILE.read_text(encoding="utf-8"))["roles"])
-
-
-class SignInFailed(Exception):
-    """Wrong credentials or a locked account; the message never says which part was wrong."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def password_hash(password: str) -> str:
-    """An argon2id hash of a password."""
-    return _hasher.hash(password)
 
 
 def staff_create(
@@ -76,7 +48,7 @@ def staff_create(
         display_name=display_name,
         role=role,
         region_code=region_code,
-        password_hash=hashed_password or _hasher.hash(str(password)),
+        password_hash=hashed_password or password_hash(str(password)),
     )
     session.add(user)
     session.flush()
@@ -86,33 +58,15 @@ def staff_create(
 def staff_authenticate(
     *, session: Session, username: str, password: str, max_failures: int, lockout: timedelta
 ) -> StaffUser:
-    """The account if the password is right and it is not locked; counts failures and locks."""
-    generic = SignInFailed("credentials_invalid", "用户名或密码不正确。")
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip()).with_for_update())
-    if user is None:
-        with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
-        raise generic
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int(lockout.total_seconds() // 60))
-        raise SignInFailed(
-            "account_locked", f"连续登录失败次数过多，账号已暂时锁定，请 {minutes} 分钟后再试或联系管理员。"
-        )
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
-        raise generic from None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    return user
+    """The housing staff account if the password is right and it is not locked (core/staffauth)."""
+    return account_authenticate(
+        session=session,
+        model=StaffUser,
+        username=username,
+        password=password,
+        max_failures=max_failures,
+        lockout=lockout,
+    )
 
 
 def in_region(query: Select[Any], staff: StaffUser) -> Select[Any]:
