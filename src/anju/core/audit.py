@@ -119,16 +119,20 @@ class AuditChain:
         for row in _in_order(session, model):
             if row.chain_seq != expected:
                 return found(f"第 {expected} 条记录缺失（已被删除）。")
-            if row.chain_hash != self._hash(name, expected, previous, row):
+            if row.chain_hash != self._hash(name, expected, previous, row, model.CHAINED_FIELDS):
                 return found(f"第 {expected} 条记录与链不符（已被修改）。")
             previous, expected = row.chain_hash, expected + 1
         if (head.seq, head.head) != (expected - 1, previous):
             return found(f"链头记录为第 {head.seq} 条，实有 {expected - 1} 条：末尾记录被删除或链头被改动。")
         return found()
 
-    def _hash(self, name: str, seq: int, previous: str, row: Chained) -> str:
+    def _hash(
+        self, name: str, seq: int, previous: str, row: Any, fields: tuple[str, ...] | None = None
+    ) -> str:
+        """The keyed hash of a row's place, its predecessor and ``fields`` (a model's CHAINED_FIELDS);
+        ``row`` is a model instance or a result row with the same names."""
         content = json.dumps(
-            {f: _plain(getattr(row, f)) for f in row.CHAINED_FIELDS},
+            {f: _plain(getattr(row, f)) for f in fields or row.CHAINED_FIELDS},
             ensure_ascii=False,
             sort_keys=True,
             separators=(",", ":"),
@@ -141,25 +145,22 @@ def chain_name(model: type[Chained]) -> str:
     return str(inspect(model).local_table.name)
 
 
-def _in_order(session: Session, model: type[Chained]) -> Iterator[Chained]:
-    """The chained rows by place, a batch at a time (a year of logs does not fit in memory)."""
+def _in_order(session: Session, model: type[Chained]) -> Iterator[Any]:
+    """The chained rows by place as plain result rows (no ORM objects piling up in the caller's session),
+    a batch at a time: a year of logs does not fit in memory."""
+    columns = [model.chain_seq, model.chain_hash, *(getattr(model, f) for f in model.CHAINED_FIELDS)]
     after = 0
     while True:
-        batch = list(
-            session.scalars(
-                select(model)
-                .where(model.chain_seq.is_not(None), model.chain_seq > after)
-                .order_by(model.chain_seq)
-                .limit(VERIFY_BATCH)
-            )
-        )
+        batch = session.execute(
+            select(*columns)
+            .where(model.chain_seq.is_not(None), model.chain_seq > after)
+            .order_by(model.chain_seq)
+            .limit(VERIFY_BATCH)
+        ).all()
         if not batch:
             return
         yield from batch
-        last = batch[-1].chain_seq
-        assert last is not None
-        after = last
-        session.expunge_all()
+        after = batch[-1].chain_seq
 
 
 def _plain(value: Any) -> Any:

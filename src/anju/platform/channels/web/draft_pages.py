@@ -21,7 +21,7 @@ from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.catalog import source_catalog
 from anju.platform.backfill.observe import BackfillMetrics
-from anju.platform.channels.web.pages import channel_of, signed_in_applicant_id
+from anju.platform.channels.web.pages import channel_of, draft_missing, signed_in_applicant_id
 from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
 from anju.platform.models import Applicant, Application, ApplicationMember
@@ -50,16 +50,8 @@ def build_router(
         return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
     def not_found(request: Request) -> Response:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "找不到这份草稿",
-                "message": "没有找到您可以办理的这份申请草稿。",
-                "code": "draft_not_found",
-            },
-            status_code=404,
-        )
+        # Co-applicants reach drafts that are not theirs to submit: "can work on", not "yours".
+        return draft_missing(templates, request, message="没有找到您可以办理的这份申请草稿。")
 
     def signed_in_applicant(session: Session, web: WebSession) -> Applicant | None:
         return identity.applicant_get(session=session, applicant_id=signed_in_applicant_id(web))

@@ -15,7 +15,7 @@ from anju.core.web import form_file
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household
 from anju.platform.backfill.catalog import source_catalog
-from anju.platform.channels.web.pages import current_applicant_id
+from anju.platform.channels.web.pages import current_applicant_id, draft_missing
 from anju.platform.identity import faceauth
 from anju.platform.identity import service as identity
 
@@ -36,12 +36,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         return templates.TemplateResponse(request, "face.html", context, status_code=status_code)
 
     def missing(request: Request) -> Response:
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {"title": "找不到这份草稿", "message": "没有找到您的这份申请草稿。", "code": "not_found"},
-            status_code=404,
-        )
+        return draft_missing(templates, request)
 
     @router.get("/drafts/{draft_id}/face", name="draft_face")
     def face_page(

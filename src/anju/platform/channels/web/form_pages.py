@@ -42,7 +42,7 @@ from anju.platform.catalog.service import (
     form_catalog,
     is_blank,
 )
-from anju.platform.channels.web.pages import channel_of, signed_in_applicant_id
+from anju.platform.channels.web.pages import channel_of, draft_missing, signed_in_applicant_id
 from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
 
@@ -74,16 +74,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         )
 
     def not_found(request: Request) -> Response:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "找不到这份草稿",
-                "message": "没有找到您名下的这份申请草稿，它可能已经提交。",
-                "code": "draft_not_found",
-            },
-            status_code=404,
-        )
+        return draft_missing(templates, request)
 
     def state(
         session: Session, draft: Application
