@@ -6,15 +6,20 @@ import threading
 import warnings
 from typing import Annotated
 
+import authlib.deprecate  # noqa: F401 - installs its filter before ours (below)
 import typer
 import uvicorn
+from cryptography.utils import CryptographyDeprecationWarning
 from rich.console import Console
 
 from anju.core.logs import configure_logging
 from anju.core.settings import SYSTEMS, Settings, SystemName
 
-# authlib 1.9 nags that its httpx integration will move to httpx2; nothing for an operator to act on.
-warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
+# Nothing an operator cannot act on may reach the terminal. authlib 1.9 warns that its httpx integration
+# will move to httpx2, and installs an "always" filter for its own warnings when first imported, so ours
+# must come after that import; pyHanko imports cryptography's DSA types, which cryptography deprecates.
+warnings.filterwarnings("ignore", message="The httpx module is deprecated", category=DeprecationWarning)
+warnings.filterwarnings("ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning)
 
 from anju.housing.eligibility.cli import eligibility_app  # noqa: E402 - after the warning filter
 from anju.platform.catalog.cli import catalog_app  # noqa: E402 - after the warning filter

@@ -39,4 +39,6 @@ def configure_logging(log_format: LogFormat = "text", *, level: int = logging.IN
     for name in ("uvicorn", "uvicorn.error"):  # uvicorn's own lines go through the same handler
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    # Alembic says which dialect it uses on every start; only what went wrong is worth a line.
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
     return handler

@@ -62,15 +62,21 @@ def _route_path(router: Any, name: str, params: dict[str, Any]) -> str:
     return path
 
 
+def path_for(request: Request, name: str, /, **path_params: Any) -> str:
+    """The path from the site root to the named route of the app serving ``request``: what a link or a
+    redirect needs. It asks the app's own router, never the one the app is mounted in (the embedded server
+    mounts three apps whose route names overlap, such as ``static``), and puts the app's mount point
+    (``root_path``) in front. Paths are remembered per route and parameters: Starlette's ``url_for`` walks
+    every nested router and builds an absolute URL on each call, which was a fifth of a page's time
+    (bench/progress.py), and routes never change while the process runs."""
+    path = _route_path(request.app.router, name, path_params)
+    return str(request.scope.get("root_path", "")) + path
+
+
 @pass_context
 def url_for(context: Any, name: str, /, **path_params: Any) -> str:
-    """Templates' ``url_for``: the path from the site root (what a link needs), remembered per route and
-    parameters. Starlette's own walks every nested router and builds an absolute URL on each call, which
-    was a fifth of a page's time (bench/progress.py); routes never change while the process runs."""
-    request: Request = context["request"]
-    router = request.scope.get("router") or request.app.router  # no "router" before routing (a crash page)
-    path = _route_path(router, name, path_params)
-    return str(request.scope.get("root_path", "")) + path
+    """Templates' ``url_for``: :func:`path_for` for the page's request."""
+    return path_for(context["request"], name, **path_params)
 
 
 # Our pages load only our own CSS and scripts and are never framed; inline scripts and styles are refused,

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
-from anju.core.web import install_common, make_templates
+from anju.core.web import install_common, make_templates, path_for
 from anju.core.websession import WebSessionMiddleware
 from anju.housing.eligibility import api as eligibility_api
 from anju.housing.followup import api as followup_api
@@ -53,11 +53,11 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     @app.get("/", name="home", include_in_schema=False)
     def home(request: Request) -> RedirectResponse:
-        return RedirectResponse(str(request.url_for("staff_queue")), status_code=303)
+        return RedirectResponse(path_for(request, "staff_queue"), status_code=303)
 
     @app.exception_handler(staff_pages.StaffSignInRequired)
     async def _sign_in(request: Request, _exc: staff_pages.StaffSignInRequired) -> RedirectResponse:
-        return RedirectResponse(str(request.url_for("staff_login")), status_code=303)
+        return RedirectResponse(path_for(request, "staff_login"), status_code=303)
 
     app.add_middleware(
         WebSessionMiddleware,

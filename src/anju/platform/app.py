@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
-from anju.core.web import install_common, make_templates
+from anju.core.web import install_common, make_templates, path_for
 from anju.core.websession import WebSessionMiddleware
 from anju.platform.applications import api as applications_api
 from anju.platform.backfill.breaker import CircuitBreakers
@@ -92,8 +92,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     @app.exception_handler(pages.SignInRequired)
     async def _sign_in(request: Request, exc: pages.SignInRequired) -> RedirectResponse:
         if exc.kiosk:
-            return RedirectResponse(str(request.url_for("kiosk_home")) + "?ended=1", status_code=303)
-        login = str(request.url_for("login"))
+            return RedirectResponse(path_for(request, "kiosk_home") + "?ended=1", status_code=303)
+        login = path_for(request, "login")
         return RedirectResponse(f"{login}?next={exc.next_path}", status_code=303)
 
     app.add_middleware(

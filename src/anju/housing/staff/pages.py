@@ -22,6 +22,7 @@ from anju.core.vocab import (
     SOURCE_LABELS,
     status_label,
 )
+from anju.core.web import path_for
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.housing.eligibility.admin import ParameterRefused, parameter_add, parameters_in_force
 from anju.housing.eligibility.params import LABELS, NoRuleInForce
@@ -104,12 +105,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         web.rotate()
         web.set("staff_id", staff_id)
         web.set("staff_name", name)
-        return RedirectResponse(str(request.url_for("staff_queue")), status_code=303)
+        return RedirectResponse(path_for(request, "staff_queue"), status_code=303)
 
     @router.post("/logout", name="staff_logout", dependencies=[Depends(require_csrf)])
     def logout(request: Request, web: WebSession = Depends(web_session)) -> Response:
         web.destroyed = True
-        return RedirectResponse(str(request.url_for("staff_login")), status_code=303)
+        return RedirectResponse(path_for(request, "staff_login"), status_code=303)
 
     @router.get("/", name="staff_queue")
     def queue(request: Request, q: str = "", staff_id: int = Depends(current_staff_id)) -> Response:
@@ -312,7 +313,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 values = {"name": name, "value": value, "effective_from": effective_from, "source": source}
                 context = {**parameters_context(session, staff), "error": exc.message, "values": values}
                 return render(request, "staff_parameters.html", context, status_code=400)
-        return RedirectResponse(str(request.url_for("staff_parameters")) + "?added=1", status_code=303)
+        return RedirectResponse(path_for(request, "staff_parameters") + "?added=1", status_code=303)
 
     @router.get("/follow-ups", name="staff_follow_ups")
     def follow_ups(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
@@ -397,7 +398,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             except followup.FollowUpRefused as exc:
                 context = {**follow_up_context(session, staff), "error": exc.message, "error_task": task_id}
                 return render(request, "staff_follow_ups.html", context, status_code=400)
-        return RedirectResponse(str(request.url_for("staff_follow_ups")) + "?done=1", status_code=303)
+        return RedirectResponse(path_for(request, "staff_follow_ups") + "?done=1", status_code=303)
 
     @router.post("/follow-ups/{task_id}", name="staff_follow_up_done", dependencies=[Depends(require_csrf)])
     def follow_up_done(
@@ -424,7 +425,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             except followup.FollowUpRefused as exc:
                 context = {**follow_up_context(session, staff), "error": exc.message, "error_task": task_id}
                 return render(request, "staff_follow_ups.html", context, status_code=400)
-        return RedirectResponse(str(request.url_for("staff_follow_ups")) + "?done=1", status_code=303)
+        return RedirectResponse(path_for(request, "staff_follow_ups") + "?done=1", status_code=303)
 
     def dashboard_data(staff_id: int) -> tuple[str, dict[str, Any] | None]:
         with runtime.db.transaction() as session:
@@ -555,9 +556,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     {"title": "无法办理", "message": exc.message, "code": exc.code},
                     status_code=409,
                 )
-        return RedirectResponse(
-            str(request.url_for("staff_case", case_no=case_no)) + "?done=1", status_code=303
-        )
+        return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "?done=1", status_code=303)
 
     @router.get("/cases/{case_no}/proofs/{proof_no}", name="staff_case_proof")
     def case_proof(

@@ -18,7 +18,7 @@ from anju.core import idcard
 from anju.core.ratelimit import Limit, RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
-from anju.core.web import form_file
+from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.backfill.catalog import source_catalog
 from anju.platform.channels.web.pages import KIOSK, KIOSK_IDLE
@@ -125,11 +125,11 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         web.set("real_name_level", faceauth.FACE_VERIFIED_LEVEL)
         web.set("channel", KIOSK)
         web.set("kiosk_seen", utcnow().isoformat())
-        return RedirectResponse(str(request.url_for("application_new")), status_code=303)
+        return RedirectResponse(path_for(request, "application_new"), status_code=303)
 
     @router.post("/kiosk/sign-out", name="kiosk_sign_out", dependencies=[Depends(require_csrf)])
     def kiosk_sign_out(request: Request, web: WebSession = Depends(web_session)) -> Response:
         web.destroyed = True
-        return RedirectResponse(str(request.url_for("kiosk_home")) + "?bye=1", status_code=303)
+        return RedirectResponse(path_for(request, "kiosk_home") + "?bye=1", status_code=303)
 
     return router

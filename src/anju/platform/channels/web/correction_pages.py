@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from anju.core.runtime import Runtime
-from anju.core.web import form_file
+from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf
 from anju.platform.applications import corrections
 from anju.platform.applications import service as applications
@@ -110,7 +110,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         if outcome:
             return render(request, outcome, status_code=400)
         return RedirectResponse(
-            str(request.url_for("corrections", application_no=application_no)) + "#files", status_code=303
+            path_for(request, "corrections", application_no=application_no) + "#files", status_code=303
         )
 
     @router.post(
@@ -132,7 +132,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 session=session, application_id=application.id, proof_id=file_id, purpose="correction"
             )
         return RedirectResponse(
-            str(request.url_for("corrections", application_no=application_no)) + "#files", status_code=303
+            path_for(request, "corrections", application_no=application_no) + "#files", status_code=303
         )
 
     @router.post(
@@ -174,7 +174,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         if outcome:
             return render(request, outcome, status_code=400)
         return RedirectResponse(
-            str(request.url_for("application_show", application_no=application_no)) + "?corrected=1",
+            path_for(request, "application_show", application_no=application_no) + "?corrected=1",
             status_code=303,
         )
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from anju.core import masking
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
-from anju.core.web import form_file
+from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household
 from anju.platform.applications.retention import retention_rules
@@ -212,8 +212,8 @@ def build_router(
                 status_code=400,
             )
         target = "draft_tasks" if is_applicant else "memberships"
-        url = request.url_for(target, draft_id=draft_id) if is_applicant else request.url_for(target)
-        return RedirectResponse(str(url) + "?consented=1", status_code=303)
+        url = path_for(request, target, draft_id=draft_id) if is_applicant else path_for(request, target)
+        return RedirectResponse(url + "?consented=1", status_code=303)
 
     @router.post("/drafts/{draft_id}/backfill", name="draft_backfill", dependencies=[Depends(require_csrf)])
     def backfill_start(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
@@ -235,7 +235,7 @@ def build_router(
             timeout_seconds=runtime.settings.backfill_timeout_seconds,
         )
         observe.observe(summary)
-        return RedirectResponse(str(request.url_for("draft_preview", draft_id=draft_id)), status_code=303)
+        return RedirectResponse(path_for(request, "draft_preview", draft_id=draft_id), status_code=303)
 
     @router.get("/drafts/{draft_id}/preview", name="draft_preview")
     def preview(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
@@ -294,7 +294,7 @@ def build_router(
                 status_code=400,
             )
         return RedirectResponse(
-            str(request.url_for("draft_preview", draft_id=draft_id)) + f"#result-{result_id}", status_code=303
+            path_for(request, "draft_preview", draft_id=draft_id) + f"#result-{result_id}", status_code=303
         )
 
     @router.post(
@@ -347,7 +347,7 @@ def build_router(
                 status_code=400,
             )
         return RedirectResponse(
-            str(request.url_for("draft_preview", draft_id=draft_id)) + f"#result-{result_id}", status_code=303
+            path_for(request, "draft_preview", draft_id=draft_id) + f"#result-{result_id}", status_code=303
         )
 
     def household_context(
@@ -424,7 +424,7 @@ def build_router(
             return not_found(request)
         if context:
             return render(request, "household.html", context, status_code=400)
-        return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
+        return RedirectResponse(path_for(request, "draft_tasks", draft_id=draft_id), status_code=303)
 
     @router.post(
         "/drafts/{draft_id}/household/others",
@@ -465,7 +465,7 @@ def build_router(
         if context:
             return render(request, "household.html", context, status_code=400)
         return RedirectResponse(
-            str(request.url_for("draft_household", draft_id=draft_id)) + "#others", status_code=303
+            path_for(request, "draft_household", draft_id=draft_id) + "#others", status_code=303
         )
 
     @router.post(
@@ -486,7 +486,7 @@ def build_router(
                 session=session, draft=draft, member_id=member_id, actor=applicant.subject
             )
         return RedirectResponse(
-            str(request.url_for("draft_household", draft_id=draft_id)) + "#others", status_code=303
+            path_for(request, "draft_household", draft_id=draft_id) + "#others", status_code=303
         )
 
     @router.get("/drafts/{draft_id}/delete", name="draft_delete")
@@ -508,7 +508,7 @@ def build_router(
             if draft is None or applicant is None:
                 return not_found(request)
             household.draft_delete(session=session, draft=draft, actor=applicant.subject)
-        return RedirectResponse(str(request.url_for("home")) + "?deleted=1", status_code=303)
+        return RedirectResponse(path_for(request, "home") + "?deleted=1", status_code=303)
 
     @router.get("/memberships", name="memberships")
     def memberships(request: Request, web: WebSession = Depends(web_session)) -> Response:
@@ -571,7 +571,7 @@ def build_router(
                 )
             except consent.ConsentRefused:
                 return not_found(request)
-        return RedirectResponse(str(request.url_for("my_consents")) + "?revoked=1", status_code=303)
+        return RedirectResponse(path_for(request, "my_consents") + "?revoked=1", status_code=303)
 
     @router.get("/my/data-log", name="my_data_log")
     def data_log(request: Request, web: WebSession = Depends(web_session)) -> Response:

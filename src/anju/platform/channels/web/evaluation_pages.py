@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core.runtime import Runtime
+from anju.core.web import path_for
 from anju.core.websession import WebSession, require_csrf
 from anju.platform.applications import service as applications
 from anju.platform.channels.web.pages import current_applicant_id
@@ -114,7 +115,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 values = {**answers, "comment": comment}
                 return render(request, {**context, "error": exc.message, "values": values}, status_code=400)
         return RedirectResponse(
-            str(request.url_for("evaluation", application_no=application_no)) + "?thanks=1", status_code=303
+            path_for(request, "evaluation", application_no=application_no) + "?thanks=1", status_code=303
         )
 
     @router.post(
@@ -149,7 +150,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 assert context is not None
                 return render(request, {**context, "error": exc.message}, status_code=400)
         return RedirectResponse(
-            str(request.url_for("evaluation", application_no=application_no)) + "?thanks=1", status_code=303
+            path_for(request, "evaluation", application_no=application_no) + "?thanks=1", status_code=303
         )
 
     return router

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
-from anju.core.web import form_file
+from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household
 from anju.platform.backfill.catalog import source_catalog
@@ -107,7 +107,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             return render(request, draft_id, faceauth.mismatch_message(outcome), 400)
         web.set("real_name_level", faceauth.FACE_VERIFIED_LEVEL)
         return RedirectResponse(
-            str(request.url_for("draft_check", draft_id=draft_id)) + "?face=passed", status_code=303
+            path_for(request, "draft_check", draft_id=draft_id) + "?face=passed", status_code=303
         )
 
     return router

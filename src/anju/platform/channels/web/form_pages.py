@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from anju.core import masking, regions
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
-from anju.core.web import form_file
+from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household, precheck, signed
 from anju.platform.applications import service as applications
@@ -285,10 +285,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             )
         index = order.index(section)
         if index + 1 < len(order):
-            target = request.url_for("draft_section", draft_id=draft_id, section=order[index + 1])
+            target = path_for(request, "draft_section", draft_id=draft_id, section=order[index + 1])
         else:
-            target = request.url_for("draft_check", draft_id=draft_id)
-        return RedirectResponse(str(target), status_code=303)
+            target = path_for(request, "draft_check", draft_id=draft_id)
+        return RedirectResponse(target, status_code=303)
 
     def summary(
         session: Session, draft: Application
@@ -364,7 +364,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         if refused is not None:
             return refused
         return RedirectResponse(
-            str(request.url_for("draft_section", draft_id=draft_id, section=section)) + "#files",
+            path_for(request, "draft_section", draft_id=draft_id, section=section) + "#files",
             status_code=303,
         )
 
@@ -383,7 +383,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 return not_found(request)
             proof_remove(session=session, application_id=draft.id, proof_id=file_id, purpose="other")
         return RedirectResponse(
-            str(request.url_for("draft_section", draft_id=draft_id, section=section)) + "#files",
+            path_for(request, "draft_section", draft_id=draft_id, section=section) + "#files",
             status_code=303,
         )
 
@@ -537,7 +537,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             )
             number = application.application_no
         return RedirectResponse(
-            str(request.url_for("application_show", application_no=number)) + "?submitted=1", status_code=303
+            path_for(request, "application_show", application_no=number) + "?submitted=1", status_code=303
         )
 
     return router

@@ -16,7 +16,7 @@ from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name, status_label
-from anju.core.web import form_file
+from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import decisions, household, receipt, signed
 from anju.platform.applications import service as applications
@@ -189,7 +189,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
     @router.post("/logout", name="logout", dependencies=[Depends(require_csrf)])
     def logout(request: Request, web: WebSession = Depends(web_session)) -> Response:
         web.destroyed = True
-        return RedirectResponse(str(request.url_for("home")), status_code=303)
+        return RedirectResponse(path_for(request, "home"), status_code=303)
 
     @router.get("/applications/new", name="application_new")
     def application_new(request: Request, applicant_id: int = Depends(current_applicant_id)) -> Response:
@@ -197,7 +197,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             draft = household.draft_open(session=session, applicant_id=applicant_id)
             draft_id = draft.id if draft else None
         if draft_id is not None:
-            return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
+            return RedirectResponse(path_for(request, "draft_tasks", draft_id=draft_id), status_code=303)
         return render(request, "start.html", {"title": "开始申请"})
 
     @router.post("/drafts", name="draft_start", dependencies=[Depends(require_csrf)])
@@ -212,7 +212,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                     session=session, applicant=applicant, cipher=runtime.cipher, index=runtime.blind_index
                 )
             draft_id = draft.id
-        return RedirectResponse(str(request.url_for("draft_tasks", draft_id=draft_id)), status_code=303)
+        return RedirectResponse(path_for(request, "draft_tasks", draft_id=draft_id), status_code=303)
 
     @router.get("/applications/{application_no}", name="application_show")
     def application_show(
@@ -444,7 +444,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 status_code=409 if exc.code in ("already_accepted", "not_withdrawable") else 503,
             )
         return RedirectResponse(
-            str(request.url_for("application_show", application_no=application_no)) + "#timeline",
+            path_for(request, "application_show", application_no=application_no) + "#timeline",
             status_code=303,
         )
 
