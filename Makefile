@@ -2,17 +2,42 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Every dependency comes from a lock file with hashes (decision 0019): what a newcomer installs is what CI
+# tested. run.lock is what the service needs; dev.lock adds the test and lint tools at the same versions.
+RUN_LOCK := requirements/run.lock
+DEV_LOCK := requirements/dev.lock
+RUN_STAMP := $(VENV)/.installed-run
+STAMP := $(VENV)/.installed-dev
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+LOCK := $(BIN)/uv pip compile pyproject.toml requirements/build.in --universal --python-version 3.11 \
+	--generate-hashes --quiet --custom-compile-command "make lock"
 
-.PHONY: run test test-sqlite test-postgres lint typecheck fmt install bench clean openapi browser
+.PHONY: run test test-sqlite test-postgres lint typecheck fmt install bench clean openapi browser lock lock-upgrade
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): $(RUN_LOCK) pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) --require-hashes -r $(RUN_LOCK)
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	touch $@
+
+$(STAMP): $(DEV_LOCK) $(RUN_STAMP)
+	$(PIP_INSTALL) --require-hashes -r $(DEV_LOCK)
+	touch $@
 
 install: $(STAMP)
+
+## Re-resolve the lock files after a change to pyproject.toml, keeping every version that still fits.
+lock: $(STAMP)
+	$(LOCK) -o $(RUN_LOCK)
+	$(LOCK) --extra dev -c $(RUN_LOCK) -o $(DEV_LOCK)
+
+## Upgrade every dependency on purpose: newest versions into the lock files, installed, then the whole suite.
+lock-upgrade: $(STAMP)
+	$(LOCK) --upgrade -o $(RUN_LOCK)
+	$(LOCK) --upgrade --extra dev -c $(RUN_LOCK) -o $(DEV_LOCK)
+	$(MAKE) --no-print-directory test
 
 # The browser journeys drive Debian's Chromium (no browser download): install it if missing.
 browser:
@@ -23,7 +48,7 @@ browser:
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 ## Serve platform, housing and sandbox on http://127.0.0.1:8000 (migrates and seeds first).
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/anju seed
 	$(BIN)/anju serve
 
