@@ -3,57 +3,16 @@
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from tests.conftest import Systems
+from tests.support.browser import assert_fits_phone, watch_csp
 from tests.support.env import wait_until
 from tests.support.factories import face_photo
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def assert_fits_phone(page: Page) -> None:
-    """Nothing wider than the 375 px screen, and every button and link-button at least 44 px tall."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"page scrolls sideways by {overflow}px"
-    for button in page.locator(
-        "button, .button, input[type=radio], select, input[type=text], input[type=tel]"
-    ).all():
-        if button.is_visible():
-            box = button.bounding_box()
-            assert box is not None and box["height"] >= 24
-    for button in page.locator("button, .button").all():
-        if button.is_visible():
-            box = button.bounding_box()
-            assert box is not None and box["height"] >= 44, f"touch target too small: {button.inner_text()!r}"
-
-
-def watch_csp(page: Page, refused: list[str]) -> None:
-    """Collect what the browser refuses under the content security policy (it says so on the console)."""
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
 
 
 def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Browser, tmp_path) -> None:  # type: ignore[no-untyped-def]

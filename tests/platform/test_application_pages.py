@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 
 from anju.platform.models import Application
 from tests.conftest import Systems
-from tests.support.journey import applicant_sign_in, application_fill_and_submit, open_draft_form
+from tests.support.journey import (
+    applicant_sign_in,
+    application_fill_and_submit,
+    csrf_of,
+    draft_id_of,
+    fill_until_check,
+    open_draft_form,
+)
 
 
 def application_count(systems: Systems) -> int:
@@ -83,12 +90,18 @@ def test_real_name_level_below_face_verification_cannot_submit(live: Systems) ->
     platform = live.settings.base_url("platform")
     with httpx.Client(timeout=10) as browser:
         form = applicant_sign_in(browser, platform, id_number="350503197801010339")  # level 2
-        page = application_fill_and_submit(
-            browser, platform, form.text, city_code="350500", district_code="350503"
-        )
+        check = fill_until_check(browser, platform, form.text, city_code="350500", district_code="350503")
+        # Said before the button, in place of it: the face check comes first.
+        submit_area = check.text.split('id="submit"')[1]
+        assert "提交申请需要完成人脸识别" in submit_area and "进行人脸识别" in submit_area
+        assert "确认并提交申请</button>" not in check.text
+        tasks = browser.get(f"{platform}/drafts/{draft_id_of(check)}")
+        assert 'id="face-needed-task"' in tasks.text
+        # Posting anyway is refused, said once, and every answer is kept for after verification.
+        page = browser.post(str(check.url), data={"csrf_token": csrf_of(check.text)}, follow_redirects=True)
     assert page.status_code == 403
-    assert "高级实名认证" in page.text
-    assert "鼓楼区五四路 123 号 3 栋 502" in page.text  # every answer is kept for after verification
+    assert page.text.count("提交申请需要完成人脸识别") == 1
+    assert "鼓楼区五四路 123 号 3 栋 502" in page.text
     assert application_count(live) == 0
 
 

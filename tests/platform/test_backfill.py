@@ -357,6 +357,7 @@ def test_the_case_carries_household_and_evidence_to_housing(family: Family) -> N
     family.grant("林晓峰", ["hukou", "marriage", "education"])
     family.run()
     family.choose_household([WIFE, CHILD])
+    family.grant("欧阳娜娜", ["hukou"], actor=family.wife)  # an adult co-applicant authorises for herself
     family.review("education", "disputed", "还有硕士学位未显示")
     family.submit_and_deliver()
     housing = family.systems.runtimes["housing"]
@@ -419,6 +420,7 @@ def test_the_reviewer_sees_evidence_with_disputes_and_gaps_flagged(family: Famil
     family.grant("林晓峰", ["hukou", "marriage", "education", "social_insurance"])
     family.run()
     family.choose_household([WIFE, CHILD])
+    family.grant("欧阳娜娜", ["hukou"], actor=family.wife)
     family.review("education", "disputed", "还有硕士学位未显示")
     number = family.submit_and_deliver()
     clerk = family.systems.client("housing")

@@ -93,7 +93,7 @@ def test_applicant_consents_queries_checks_and_builds_the_household(live: System
             data={"csrf_token": csrf_of(page.text), "member": [WIFE, CHILD]},
             follow_redirects=True,
         )
-        assert "须本人登录本平台" in saved.text  # the adult wife must authorise herself
+        assert "须本人用自己的账号登录本平台授权" in saved.text  # the adult wife must authorise herself
         assert "目前 3 人" in saved.text
 
         log = browser.get(f"{platform}/my/data-log")
@@ -203,9 +203,20 @@ def test_a_failed_source_is_replaced_by_an_uploaded_proof_that_reaches_the_revie
         household_url = link(tasks, r'href="([^"]*/drafts/\d+/household)"', platform)
         hh = browser.get(household_url)
         browser.post(household_url, data={"csrf_token": csrf_of(hh.text), "member": [WIFE, CHILD]})
-        from tests.support.journey import application_fill_and_submit
+        from tests.support.journey import (
+            application_fill_and_submit,
+            co_applicant_authorises,
+            fill_until_check,
+        )
 
-        submitted = application_fill_and_submit(browser, platform, form_page.text)
+        # Submission waits for the adult co-applicant, who signs in and authorises for herself.
+        check = fill_until_check(browser, platform, form_page.text)
+        assert "欧***（配偶）" in check.text.split('id="waiting-consent"')[1]
+        assert "确认并提交申请</button>" not in check.text
+        authorised = co_applicant_authorises(platform, id_number=WIFE)
+        assert "授权已记录" in authorised.text
+
+        submitted = application_fill_and_submit(browser, platform, browser.get(str(check.url)).text)
         number = re.search(r'id="application-no">([^<]+)<', submitted.text)
         assert number, submitted.text[:500]
 

@@ -154,7 +154,7 @@ def fill_until_check(
         data = page_answers(html, given, skip_optional=skip_optional)
         response = client.post(_absolute(platform_url, action.group(1)), data=data, follow_redirects=True)
         assert response.status_code == 200, response.text[-500:]
-        if "核对并提交" in response.text and re.search(r'action="[^"]*/drafts/\d+/check"', response.text):
+        if "<h1>核对并提交</h1>" in response.text:
             return response
         html = response.text
     raise AssertionError("the form never reached its check page")
@@ -169,3 +169,26 @@ def staff_sign_in(
         data={"csrf_token": csrf_of(page.text), "username": username, "password": password},
         follow_redirects=True,
     )
+
+
+def co_applicant_authorises(
+    platform_url: str, *, id_number: str, sources: tuple[str, ...] = ("hukou",), password: str = "anju-demo"
+) -> httpx.Response:
+    """An adult co-applicant signs in on their own device, finds the invitation on the home page and
+    authorises ``sources``; returns the page they land on."""
+    with httpx.Client(timeout=10) as own:
+        login_page = own.get(f"{platform_url}/login", follow_redirects=True)
+        form = hidden_fields(login_page.text)
+        form.update({"id_number": id_number, "password": password, "action": "login"})
+        home = own.post(str(login_page.url).split("?")[0], data=form, follow_redirects=True)
+        assert "把您列为公租房共同申请人" in home.text, home.text[-1500:]
+        link = re.search(r'href="([^"]*/drafts/\d+/members/\d+/consent)"', home.text)
+        assert link, "no invitation to authorise on the home page"
+        consent = own.get(_absolute(platform_url, link.group(1)))
+        action = re.search(r'<form method="post" action="([^"]*/consent)"', consent.text)
+        assert action
+        return own.post(
+            _absolute(platform_url, action.group(1)),
+            data={"csrf_token": csrf_of(consent.text), "source": list(sources)},
+            follow_redirects=True,
+        )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from anju.core import crypto, idcard
 from anju.platform.applications.retention import DELETED, application_erase
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
-from anju.platform.consent.service import consents_revoke_for_member
+from anju.platform.consent.service import consents_active_for_member, consents_revoke_for_member
 from anju.platform.identity.service import applicant_id_number
 from anju.platform.models import Applicant, Application, ApplicationMember
 
@@ -150,7 +150,7 @@ def household_candidates(
     own = cipher.decrypt(applicant.id_number_enc, context=MEMBER_ID_CONTEXT)
     members = hukou.get("book_members") or []
     assert isinstance(members, list)
-    return [
+    candidates = [
         Candidate(
             id_number=m["id_number"],
             name=m["name"],
@@ -160,6 +160,33 @@ def household_candidates(
         for m in members
         if m["id_number"] != own
     ]
+    # A spouse with a hukou book of their own is known from the marriage register: offered (and required)
+    # here too, so nobody types a number a register already holds.
+    marriage = _latest_payload(
+        session, application_id=draft.id, member_id=applicant.id, source="marriage", cipher=cipher
+    )
+    spouse = spouse_on_record(session=session, draft=draft, cipher=cipher)
+    if (
+        spouse
+        and marriage
+        and marriage.get("spouse_name")
+        and spouse not in {c.id_number for c in candidates}
+    ):
+        try:
+            parsed = idcard.parse(spouse)
+        except idcard.InvalidIdNumber:
+            parsed = None  # a register's bad number is not offered; the applicant can add the spouse by hand
+        if parsed is not None:
+            candidates.insert(
+                0,
+                Candidate(
+                    id_number=parsed.number,
+                    name=str(marriage["spouse_name"]),
+                    relation="配偶",
+                    birth_date=parsed.birth_date,
+                ),
+            )
+    return candidates
 
 
 def spouse_on_record(*, session: Session, draft: Application, cipher: crypto.FieldCipher) -> str | None:
@@ -319,6 +346,34 @@ def member_remove(*, session: Session, draft: Application, member_id: int, actor
     session.flush()
     draft.household_size = len(members_of(session=session, application_id=draft.id))
     return True
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Someone listed this person as a co-applicant in a draft: they sign in and authorise for themself."""
+
+    draft_id: int
+    member_id: int
+    applicant_name: str
+    consents: int
+
+
+def invitations_for(*, session: Session, subject_bidx: str) -> list[Invitation]:
+    """Every open draft that lists this person as a co-applicant, with how many consents they have given
+    (0: the applicant is waiting for them)."""
+    invitations = []
+    for member in memberships_of(session=session, subject_bidx=subject_bidx):
+        draft = session.get(Application, member.application_id)
+        owner = session.get(Applicant, draft.applicant_id) if draft else None
+        invitations.append(
+            Invitation(
+                draft_id=member.application_id,
+                member_id=member.id,
+                applicant_name=owner.name if owner else "",
+                consents=len(consents_active_for_member(session=session, member_id=member.id)),
+            )
+        )
+    return invitations
 
 
 def memberships_of(*, session: Session, subject_bidx: str) -> list[ApplicationMember]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from anju.core import crypto, regions
 from anju.core.db import Database
 from anju.core.httpclient import PeerResponseError, SignedClient
+from anju.core.masking import mask_name
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS
@@ -23,6 +24,7 @@ from anju.platform.applications.notify import sms_queue
 from anju.platform.applications.schemas import StatusEvent
 from anju.platform.applications.signed import signed_documents_of
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PROOF_CONTEXT, backfill_preview, proofs_of
+from anju.platform.consent.service import members_awaiting_consent
 from anju.platform.identity.service import applicant_id_number
 from anju.platform.models import (
     APPLICATION_PHONE_CONTEXT,
@@ -141,6 +143,19 @@ def submission_precheck(*, applicant: Applicant, min_real_name_level: int) -> No
         )
 
 
+def household_consents_precheck(*, session: Session, draft: Application, today: date) -> None:
+    """Refuse to sign or submit while an adult co-applicant has not authorised for themself: their register
+    data would be queried, and the application signed, without their own consent."""
+    members = household.members_of(session=session, application_id=draft.id)
+    waiting = members_awaiting_consent(session=session, members=members, today=today)
+    if waiting:
+        names = "、".join(f"{mask_name(m.name)}（{m.relation}）" for m in waiting)
+        raise SubmissionRefused(
+            "co_applicant_consent_missing",
+            f"还需要{names}本人登录本平台，在首页“家人邀请我授权”中授权，之后才能提交申请。",
+        )
+
+
 def application_submit(
     *,
     session: Session,
@@ -154,6 +169,8 @@ def application_submit(
 ) -> Application:
     """Submit: number the application, record 已提交, and queue the case to housing — one transaction."""
     submission_precheck(applicant=applicant, min_real_name_level=min_real_name_level)
+    if draft is not None:
+        household_consents_precheck(session=session, draft=draft, today=shanghai_date(utcnow()))
     errors = application_validate(form)
     if errors:
         raise ValueError(f"invalid form: {sorted(errors.fields)}")

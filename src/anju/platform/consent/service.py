@@ -155,3 +155,21 @@ def consents_of_subject(*, session: Session, subject_bidx: str) -> list[Consent]
             select(Consent).where(Consent.subject_bidx == subject_bidx).order_by(Consent.id.desc())
         )
     )
+
+
+def members_awaiting_consent(
+    *, session: Session, members: list[ApplicationMember], today: date
+) -> list[ApplicationMember]:
+    """Adult co-applicants who have not yet authorised anything for themselves. Each adult authorises for
+    themself (DESIGN.md §3.3), so the application cannot be signed and submitted until they have."""
+    waiting = [m for m in members if m.role == "co_applicant" and member_is_adult(member=m, today=today)]
+    if not waiting:
+        return []
+    consented = set(
+        session.scalars(
+            select(Consent.member_id).where(
+                Consent.member_id.in_([m.id for m in waiting]), Consent.revoked_at.is_(None)
+            )
+        )
+    )
+    return [m for m in waiting if m.id not in consented]

@@ -16,6 +16,7 @@ from anju.core.timeutil import today_shanghai
 from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.applications import household
+from anju.platform.applications import service as applications
 from anju.platform.applications.retention import retention_rules
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
@@ -84,6 +85,10 @@ def build_router(
             preview = backfill.backfill_preview(
                 session=session, application_id=draft.id, cipher=runtime.cipher
             )
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            face_needed = applicant is not None and not applications.submission_allowed(
+                applicant=applicant, min_real_name_level=runtime.settings.submit_min_real_name_level
+            )
         consented = {m.id: sum(1 for (mid, _s) in active if mid == m.id) for m in members}
         views = member_views(members)
         for v in views:
@@ -100,6 +105,7 @@ def build_router(
                 "disputed": sum(1 for p in preview if p.review == "disputed"),
                 "to_review": sum(1 for p in preview if p.status == "found" and not p.review),
                 "draft_idle_days": retention_rules().draft_idle_days,
+                "face_needed": face_needed,
             },
         )
 
@@ -390,33 +396,53 @@ def build_router(
             context = household_context(session, draft)
         return render(request, "household.html", context)
 
-    @router.post(
-        "/drafts/{draft_id}/household", name="draft_household_submit", dependencies=[Depends(require_csrf)]
-    )
-    async def household_submit(
-        request: Request, draft_id: int, web: WebSession = Depends(web_session)
-    ) -> Response:
+    OTHER_FIELDS = ("name", "id_number", "relation")
+
+    async def household_save(request: Request, draft_id: int, web: WebSession, *, adding: bool) -> Response:
+        """One form, one outcome: the hukou-book choice (when the page offered it) and the family member
+        typed in (when adding, or when the fields were filled before pressing 保存) are saved together or
+        not at all; a refusal shows the page again with every tick and everything typed kept."""
         form = await request.form()
+        # Whether the page offered the hukou book's members to tick (it says so; a plain save means yes).
+        book = str(form.get("hukou_choice", "0" if adding else "1")) == "1"
         chosen = [str(v) for v in form.getlist("member")]
+        values = {k: str(form.get(k, "")).strip() for k in OTHER_FIELDS}
+        add = adding or any(values.values())
 
         def save() -> dict[str, Any] | None:
             applicant_id = signed_in_applicant_id(web)
-            with runtime.db.transaction() as session:
-                draft = owned(session, applicant_id, draft_id)
-                applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-                if draft is None or applicant is None:
-                    return None
-                try:
-                    household.household_set(
-                        session=session,
-                        draft=draft,
-                        chosen=chosen,
-                        actor=applicant.subject,
-                        cipher=runtime.cipher,
-                        index=runtime.blind_index,
-                    )
-                except household.HouseholdError as exc:
-                    return {**household_context(session, draft, chosen=set(chosen)), "error": exc.message}
+            try:
+                with runtime.db.transaction() as session:  # all of it, or (on a refusal) none of it
+                    draft = owned(session, applicant_id, draft_id)
+                    applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+                    if draft is None or applicant is None:
+                        return None
+                    if book:
+                        household.household_set(
+                            session=session,
+                            draft=draft,
+                            chosen=chosen,
+                            actor=applicant.subject,
+                            cipher=runtime.cipher,
+                            index=runtime.blind_index,
+                        )
+                    if add:
+                        household.member_add_other(
+                            session=session,
+                            draft=draft,
+                            cipher=runtime.cipher,
+                            index=runtime.blind_index,
+                            **values,
+                        )
+            except (household.HouseholdError, household.FieldErrors) as exc:
+                with runtime.db.transaction() as session:
+                    draft = owned(session, applicant_id, draft_id)
+                    if draft is None:
+                        return None
+                    context = household_context(session, draft, chosen=set(chosen) if book else None)
+                if isinstance(exc, household.HouseholdError):
+                    return {**context, "error": exc.message, "other_values": values}
+                return {**context, "other_errors": exc.fields, "other_values": values}
             return {}
 
         context = await anyio.to_thread.run_sync(save)
@@ -424,7 +450,19 @@ def build_router(
             return not_found(request)
         if context:
             return render(request, "household.html", context, status_code=400)
+        if adding:
+            return RedirectResponse(
+                path_for(request, "draft_household", draft_id=draft_id) + "#others", status_code=303
+            )
         return RedirectResponse(path_for(request, "draft_tasks", draft_id=draft_id), status_code=303)
+
+    @router.post(
+        "/drafts/{draft_id}/household", name="draft_household_submit", dependencies=[Depends(require_csrf)]
+    )
+    async def household_submit(
+        request: Request, draft_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
+        return await household_save(request, draft_id, web, adding=False)
 
     @router.post(
         "/drafts/{draft_id}/household/others",
@@ -434,39 +472,7 @@ def build_router(
     async def household_add(
         request: Request, draft_id: int, web: WebSession = Depends(web_session)
     ) -> Response:
-        form = await request.form()
-        values = {k: str(form.get(k, "")).strip() for k in ("name", "id_number", "relation")}
-
-        def save() -> dict[str, Any] | None:
-            applicant_id = signed_in_applicant_id(web)
-            with runtime.db.transaction() as session:
-                draft = owned(session, applicant_id, draft_id)
-                if draft is None:
-                    return None
-                try:
-                    household.member_add_other(
-                        session=session,
-                        draft=draft,
-                        cipher=runtime.cipher,
-                        index=runtime.blind_index,
-                        **values,
-                    )
-                except household.FieldErrors as exc:
-                    return {
-                        **household_context(session, draft),
-                        "other_errors": exc.fields,
-                        "other_values": values,
-                    }
-            return {}
-
-        context = await anyio.to_thread.run_sync(save)
-        if context is None:
-            return not_found(request)
-        if context:
-            return render(request, "household.html", context, status_code=400)
-        return RedirectResponse(
-            path_for(request, "draft_household", draft_id=draft_id) + "#others", status_code=303
-        )
+        return await household_save(request, draft_id, web, adding=True)
 
     @router.post(
         "/drafts/{draft_id}/household/others/{member_id}/remove",
@@ -516,23 +522,7 @@ def build_router(
             me = signed_in_applicant(session, web)
             if me is None:
                 return not_found(request)
-            rows = []
-            for member in household.memberships_of(session=session, subject_bidx=me.id_number_bidx):
-                draft = session.get(Application, member.application_id)
-                owner = (
-                    identity.applicant_get(session=session, applicant_id=draft.applicant_id)
-                    if draft
-                    else None
-                )
-                active = consent.consents_active_for_member(session=session, member_id=member.id)
-                rows.append(
-                    {
-                        "draft_id": member.application_id,
-                        "member_id": member.id,
-                        "applicant": masking.mask_name(owner.name) if owner else "",
-                        "consents": len(active),
-                    }
-                )
+            rows = household.invitations_for(session=session, subject_bidx=me.id_number_bidx)
         return render(request, "memberships.html", {"title": "家人邀请我授权", "rows": rows})
 
     @router.get("/consents", name="my_consents")

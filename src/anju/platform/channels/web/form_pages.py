@@ -43,6 +43,7 @@ from anju.platform.catalog.service import (
     is_blank,
 )
 from anju.platform.channels.web.pages import channel_of, draft_missing, signed_in_applicant_id
+from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
 
@@ -387,6 +388,16 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             status_code=303,
         )
 
+    def waiting_for(session: Session, draft: Application) -> list[str]:
+        """The adult co-applicants submission waits for, as the check page names them."""
+        members = household.members_of(session=session, application_id=draft.id)
+        return [
+            f"{masking.mask_name(m.name)}（{m.relation}）"
+            for m in consent.members_awaiting_consent(
+                session=session, members=members, today=today_shanghai()
+            )
+        ]
+
     @router.get("/drafts/{draft_id}/check", name="draft_check")
     def check_page(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
         applicant_id = signed_in_applicant_id(web)
@@ -406,6 +417,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             face_needed = applicant is not None and not applications.submission_allowed(
                 applicant=applicant, min_real_name_level=runtime.settings.submit_min_real_name_level
             )
+            waiting = waiting_for(session, draft)
         result = (
             precheck.precheck_run(client=runtime.client, request=check_request, user=subject)
             if check_request and not missing
@@ -424,6 +436,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 "precheck": precheck_view(result, group),
                 "face_needed": face_needed,
                 "face_passed": request.query_params.get("face") == "passed",
+                "waiting": waiting,
             },
         )
 
@@ -437,14 +450,18 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             session: Session, draft: Application, refusal: str, status_code: int, refusal_code: str = ""
         ) -> Response:
             sections, missing, answers = summary(session, draft)
+            # What blocks submission is said once, where the button would be (not again as a refusal).
+            face_needed = refusal_code == "real_name_level_too_low"
+            waiting = waiting_for(session, draft) if refusal_code == "co_applicant_consent_missing" else []
             context = {
                 "title": "核对并提交",
                 "draft_id": draft_id,
                 "sections": sections,
                 "missing": missing,
                 "burden": answers_burden(answers),
-                "refusal": refusal,
-                "face_needed": refusal_code == "real_name_level_too_low",
+                "refusal": "" if face_needed or waiting else refusal,
+                "face_needed": face_needed,
+                "waiting": waiting,
             }
             return render(request, "check.html", context, status_code=status_code)
 
@@ -461,6 +478,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 applications.submission_precheck(
                     applicant=applicant, min_real_name_level=settings.submit_min_real_name_level
                 )
+                applications.household_consents_precheck(session=session, draft=draft, today=today_shanghai())
             except applications.SubmissionRefused as exc:
                 return page(session, draft, exc.message, 403, exc.code)
             documents = signed.documents_for(

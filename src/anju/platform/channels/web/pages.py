@@ -122,10 +122,16 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 ]
                 draft = household.draft_open(session=session, applicant_id=int(web.get("applicant_id")))
                 draft_id = draft.id if draft else None
+                me = identity.applicant_get(session=session, applicant_id=int(web.get("applicant_id")))
+                invitations = (
+                    household.invitations_for(session=session, subject_bidx=me.id_number_bidx) if me else []
+                )
         else:
-            draft_id = None
+            draft_id, invitations = None, []
         return render(
-            request, "home.html", {"title": "申请公租房", "applications": mine, "draft_id": draft_id}
+            request,
+            "home.html",
+            {"title": "申请公租房", "applications": mine, "draft_id": draft_id, "invitations": invitations},
         )
 
     @router.get("/display", name="display_mode")
