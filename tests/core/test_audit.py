@@ -140,7 +140,8 @@ def test_a_rewritten_step_of_a_review_is_found(systems: Systems) -> None:
     clerk = signed_in_client(systems, "shouli.350100")
     page = clerk.get(f"/staff/cases/{CASE_NO}")
     accepted = clerk.post(
-        f"/staff/cases/{CASE_NO}/events", data={"csrf_token": csrf_of(page.text), "event": "accept"}
+        f"/staff/cases/{CASE_NO}/events",
+        data={"csrf_token": csrf_of(page.text), "event": "accept", "confirm": "yes"},
     )
     assert accepted.status_code in (200, 303)
     housing = systems.runtimes["housing"]

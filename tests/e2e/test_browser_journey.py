@@ -124,6 +124,10 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
 
     wait_until(case_listed)
     clerk.get_by_role("link", name=number).click()
+    clerk.get_by_role("button", name="受理", exact=True).click()  # not without confirming the materials
+    expect(clerk.locator("#error-summary")).to_contain_text("请先勾选确认")
+    expect(clerk.locator("#case-status")).to_have_text("已提交")
+    clerk.get_by_label("已核对申请材料齐全、符合法定形式，决定受理").check()
     clerk.get_by_role("button", name="受理", exact=True).click()
     expect(clerk.locator("#case-status")).to_have_text("初审中")
 

@@ -52,7 +52,7 @@ def test_applicant_submits_clerk_accepts_and_applicant_sees_it(live: Systems) ->
         assert f"期限 {due}" in received.split('id="timeline"')[1]
         accepted = clerk.post(
             f"{housing}/staff/cases/{number}/events",
-            data={"csrf_token": csrf_of(case_page.text), "event": "accept"},
+            data={"csrf_token": csrf_of(case_page.text), "event": "accept", "confirm": "yes"},
             follow_redirects=True,
         )
         assert accepted.status_code == 200

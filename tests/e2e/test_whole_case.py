@@ -57,7 +57,7 @@ def act(clerk: httpx.Client, housing: str, number: str, event: str, reason: str 
     assert f'value="{event}"' in page.text, f"{event} not offered"
     response = clerk.post(
         f"{housing}/staff/cases/{number}/events",
-        data={"csrf_token": csrf_of(page.text), "event": event, "reason": reason},
+        data={"csrf_token": csrf_of(page.text), "event": event, "reason": reason, "confirm": "yes"},
         follow_redirects=True,
     )
     assert response.status_code == 200, response.text[-400:]

@@ -74,6 +74,7 @@ def test_each_staff_action_is_taken_only_by_its_roles_in_its_own_city(systems: S
                 "csrf_token": csrf_of(page.text or client.get("/staff/").text),
                 "event": row.event,
                 "reason": "核实",
+                "confirm": "yes",
             },
         )
         assert refused.status_code in (404, 409), (username, refused.status_code)
@@ -82,7 +83,12 @@ def test_each_staff_action_is_taken_only_by_its_roles_in_its_own_city(systems: S
     page = clients[actor].get(f"/staff/cases/{case_no}")
     done = clients[actor].post(
         f"/staff/cases/{case_no}/events",
-        data={"csrf_token": csrf_of(page.text), "event": row.event, "reason": "依据核查结果"},
+        data={
+            "csrf_token": csrf_of(page.text),
+            "event": row.event,
+            "reason": "依据核查结果",
+            "confirm": "yes",
+        },
         follow_redirects=False,
     )
     assert done.status_code == 303, (actor, done.text[-300:])

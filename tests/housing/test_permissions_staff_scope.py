@@ -114,7 +114,7 @@ def test_staff_scope(systems: Systems, username: str, allowed: set[str]) -> None
         case_no = CASES[name][0]
         response = client.post(
             f"/staff/cases/{case_no}/events",
-            data={"csrf_token": token, "event": "accept"},
+            data={"csrf_token": token, "event": "accept", "confirm": "yes"},
             follow_redirects=False,
         )
         assert response.status_code == 404, f"{username} must not accept {name}"
@@ -127,7 +127,7 @@ def test_staff_scope(systems: Systems, username: str, allowed: set[str]) -> None
         case_no = CASES[name][0]
         response = client.post(
             f"/staff/cases/{case_no}/events",
-            data={"csrf_token": token, "event": "accept"},
+            data={"csrf_token": token, "event": "accept", "confirm": "yes"},
             follow_redirects=False,
         )
         assert response.status_code == 303, f"{username} should accept {name}"

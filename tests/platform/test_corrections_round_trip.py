@@ -135,11 +135,14 @@ def test_corrections_go_to_the_applicant_and_her_answer_comes_back(live: Systems
         back = browser.get(f"{platform}/applications/{number}")
         assert 'id="current-status">已提交<' in back.text and "申请人已提交补正材料（1 个文件）" in back.text
 
+        queue = clerk.get(f"{housing}/staff/")
+        row = queue.text.split(number)[2].split("</tr>")[0]
+        assert "已补正，待受理" in row  # a resubmission, not a new application
         case_page = clerk.get(f"{housing}/staff/cases/{number}")
         assert "租赁合同在原申请材料中已上传" in case_page.text
         accepted = clerk.post(
             f"{housing}/staff/cases/{number}/events",
-            data={"csrf_token": csrf_of(case_page.text), "event": "accept"},
+            data={"csrf_token": csrf_of(case_page.text), "event": "accept", "confirm": "yes"},
             follow_redirects=True,
         )
         assert "初审中" in accepted.text

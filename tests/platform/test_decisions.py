@@ -29,7 +29,7 @@ def submitted_and_decided(
     page = clerk.get(f"{housing}/staff/cases/{number}")
     clerk.post(
         f"{housing}/staff/cases/{number}/events",
-        data={"csrf_token": csrf_of(page.text), "event": event, "reason": reason},
+        data={"csrf_token": csrf_of(page.text), "event": event, "reason": reason, "confirm": "yes"},
     )
     live.runtimes["housing"].outbox_worker().run_once()
     return number

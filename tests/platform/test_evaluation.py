@@ -34,7 +34,7 @@ def test_a_bad_rating_is_followed_up_and_the_rater_judges_the_follow_up(live: Sy
         case = clerk.get(f"{housing}/staff/cases/{number}")
         clerk.post(
             f"{housing}/staff/cases/{number}/events",
-            data={"csrf_token": csrf_of(case.text), "event": "accept"},
+            data={"csrf_token": csrf_of(case.text), "event": "accept", "confirm": "yes"},
         )
         live.runtimes["housing"].outbox_worker().run_once()
 
@@ -171,7 +171,7 @@ def test_an_appealed_bad_rating_is_reviewed_by_someone_else_and_if_upheld_not_co
         case = clerk.get(f"{housing}/staff/cases/{number}")
         clerk.post(
             f"{housing}/staff/cases/{number}/events",
-            data={"csrf_token": csrf_of(case.text), "event": "accept"},
+            data={"csrf_token": csrf_of(case.text), "event": "accept", "confirm": "yes"},
         )
         live.runtimes["housing"].outbox_worker().run_once()
         page = browser.get(f"{platform}/applications/{number}/evaluation")

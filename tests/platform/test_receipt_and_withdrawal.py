@@ -101,7 +101,7 @@ def test_after_acceptance_withdrawal_is_refused_with_whom_to_contact(live: Syste
         case_page = clerk.get(f"{housing}/staff/cases/{number}")
         accepted = clerk.post(
             f"{housing}/staff/cases/{number}/events",
-            data={"csrf_token": csrf_of(case_page.text), "event": "accept"},
+            data={"csrf_token": csrf_of(case_page.text), "event": "accept", "confirm": "yes"},
             follow_redirects=True,
         )
         assert "初审中" in accepted.text

@@ -41,6 +41,7 @@ class Transition:
     reason_required: bool = False
     then: str = ""
     label: str = ""
+    confirm: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +59,7 @@ def transitions() -> dict[tuple[str, str], Transition]:
             reason_required=row.get("reason") == "required",
             then=row.get("then", ""),
             label=row.get("label", row["event"]),
+            confirm=row.get("confirm", ""),
         )
         if t.guard and t.guard not in GUARDS:
             raise ValueError(f"transition {t.event}: unknown guard {t.guard}")
@@ -105,6 +107,43 @@ def allowed_events(*, status: str, role: str) -> list[str]:
     return [t.event for (frm, _), t in transitions().items() if frm == status and role in t.roles]
 
 
+@dataclass(frozen=True)
+class Action:
+    """What a staff member may do on a case now, as the console offers it."""
+
+    transition: Transition
+    blocked: str  # why it cannot be taken yet (a guard's answer), or ""
+
+
+def actions_for(*, case: Case, role: str, today: date) -> list[Action]:
+    """Every change this role may make to the case, each with the reason it must wait, if any: the console
+    says why instead of offering a button that would only fail after the click."""
+    actions = []
+    for event in allowed_events(status=case.status, role=role):
+        rule = transitions()[(case.status, event)]
+        blocked = GUARDS[rule.guard](case, today) if rule.guard else ""
+        actions.append(Action(transition=rule, blocked=blocked))
+    return actions
+
+
+REASON_MAX_CHARS = 2000  # what the status bus carries (platform's StatusEvent.reason); longer is refused here
+
+
+def transition_input_check(*, status: str, event: str, reason: str, confirmed: bool) -> None:
+    """Refuse, before anything changes, what a staff member must fix: an unticked confirmation or a reason
+    longer than the applicant's notice can carry (raises TransitionRefused)."""
+    rule = transitions().get((status, event))
+    if rule is None:
+        return  # case_transition says why
+    if rule.confirm and not confirmed:
+        raise TransitionRefused("confirmation_missing", f"请先勾选确认：{rule.confirm}。")
+    if len(reason.strip()) > REASON_MAX_CHARS:
+        raise TransitionRefused(
+            "reason_too_long",
+            f"理由最多 {REASON_MAX_CHARS} 个字（现在 {len(reason.strip())} 个字），请精简后再提交。",
+        )
+
+
 def transition_for(*, status: str, event: str) -> Transition | None:
     """The table row for an event from a status."""
     return transitions().get((status, event))
@@ -138,6 +177,8 @@ def case_transition(
     reason = reason.strip()
     if rule.reason_required and not reason:
         raise TransitionRefused("reason_required", f"“{rule.label}”须写明理由，将书面告知申请人。")
+    if len(reason) > REASON_MAX_CHARS:
+        raise TransitionRefused("reason_too_long", f"理由最多 {REASON_MAX_CHARS} 个字，请精简后再提交。")
     now = utcnow()
     today = today or shanghai_date(now)
     if rule.guard:

@@ -116,19 +116,19 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     def queue(request: Request, q: str = "", staff_id: int = Depends(current_staff_id)) -> Response:
         with runtime.db.transaction() as session:
             staff = staff_of(session, staff_id)
+            cases = service.staff_queue(session=session, staff=staff, search=q, index=runtime.blind_index)
+            labels = service.queue_status_labels(session=session, cases=cases)
             rows: list[dict[str, Any]] = [
                 {
                     "case_no": c.case_no,
                     "name": c.applicant_name,
                     "district": regions.get(c.district_code).name,
                     "group": APPLICANT_GROUP_LABELS.get(c.applicant_group, c.applicant_group),
-                    "status": c.status,
+                    "status": labels[c.id],
                     "received_at": c.received_at,
                     "due": service.case_due(case=c),
                 }
-                for c in service.staff_queue(
-                    session=session, staff=staff, search=q, index=runtime.blind_index
-                )
+                for c in cases
             ]
             me = _staff_view(staff)
         counts = {
@@ -189,12 +189,14 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             for c in corrections.corrections_of(session=session, case=case)
         ]
         actions = [
-            {"event": t.event, "label": t.label, "reason_required": t.reason_required}
-            for t in (
-                review.transition_for(status=case.status, event=e)
-                for e in review.allowed_events(status=case.status, role=staff.role)
-            )
-            if t is not None
+            {
+                "event": a.transition.event,
+                "label": a.transition.label,
+                "reason_required": a.transition.reason_required,
+                "confirm": a.transition.confirm,
+                "blocked": a.blocked,
+            }
+            for a in review.actions_for(case=case, role=staff.role, today=shanghai_date(utcnow()))
         ]
         report = eligibility_report(
             case=case,
@@ -210,6 +212,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             "revealed": {},
             "reveal_error": "",
             "revealable": service.REVEALABLE,
+            "action_error": {},
+            "action_reason": {},
         }
 
     @router.get("/cases/{case_no}", name="staff_case")
@@ -511,51 +515,53 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         staff_id: int = Depends(current_staff_id),
         event: str = Form(""),
         reason: str = Form(""),
+        confirm: str = Form(""),
     ) -> Response:
-        with runtime.db.transaction() as session:
-            staff = staff_of(session, staff_id)
-            case = service.staff_case(session=session, staff=staff, case_no=case_no)
-            if case is None:
-                return render(
-                    request,
-                    "error.html",
-                    {
-                        "title": "找不到办件",
-                        "message": "没有找到该办件，或它不属于您负责的辖区。",
-                        "code": "not_found",
-                    },
-                    status_code=404,
-                )
-            try:
-                if event == "request_corrections":  # one complete notice: an item per line
-                    corrections.corrections_request(
-                        session=session,
-                        case=case,
-                        items=reason.splitlines(),
-                        actor=staff.username,
-                        actor_role=staff.role,
-                        outbox=runtime.tables.outbox,
-                        audit=runtime.audit,
-                    )
-                else:
-                    review.case_transition(
-                        session=session,
-                        case=case,
-                        event=event,
-                        actor=staff.username,
-                        actor_role=staff.role,
-                        outbox=runtime.tables.outbox,
-                        audit=runtime.audit,
-                        reason=reason.strip(),
-                        channel="staff_console",
-                    )
-            except review.TransitionRefused as exc:
-                return render(
-                    request,
-                    "error.html",
-                    {"title": "无法办理", "message": exc.message, "code": exc.code},
-                    status_code=409,
-                )
+        try:
+            with runtime.db.transaction() as session:
+                return case_event_take(request, session, staff_id, case_no, event, reason, confirm == "yes")
+        except review.TransitionRefused as exc:
+            with runtime.db.transaction() as session:  # the page again, with the reason as typed and why
+                staff = staff_of(session, staff_id)
+                case = service.staff_case(session=session, staff=staff, case_no=case_no)
+                if case is None:
+                    return case_missing(request)
+                context = case_context(session, staff, case)
+            context["action_error"] = {event: exc.message}
+            context["action_reason"] = {event: reason}
+            return render(request, "staff_case.html", context, status_code=409)
+
+    def case_event_take(
+        request: Request, session: Any, staff_id: int, case_no: str, event: str, reason: str, confirmed: bool
+    ) -> Response:
+        """Take the event (raises TransitionRefused, and then nothing is saved)."""
+        staff = staff_of(session, staff_id)
+        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        if case is None:
+            return case_missing(request)
+        review.transition_input_check(status=case.status, event=event, reason=reason, confirmed=confirmed)
+        if event == "request_corrections":  # one complete notice: an item per line
+            corrections.corrections_request(
+                session=session,
+                case=case,
+                items=reason.splitlines(),
+                actor=staff.username,
+                actor_role=staff.role,
+                outbox=runtime.tables.outbox,
+                audit=runtime.audit,
+            )
+        else:
+            review.case_transition(
+                session=session,
+                case=case,
+                event=event,
+                actor=staff.username,
+                actor_role=staff.role,
+                outbox=runtime.tables.outbox,
+                audit=runtime.audit,
+                reason=reason.strip(),
+                channel="staff_console",
+            )
         return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "?done=1", status_code=303)
 
     @router.get("/cases/{case_no}/proofs/{proof_no}", name="staff_case_proof")

@@ -15,7 +15,8 @@ from anju.core import crypto, idcard, regions
 from anju.core.audit import AuditChain
 from anju.core.staffauth import account_authenticate, password_hash
 from anju.core.timeutil import shanghai_date, utcnow
-from anju.housing.models import Case, RevealLog, StaffUser
+from anju.core.vocab import status_label
+from anju.housing.models import Case, CaseCorrection, RevealLog, StaffUser
 from anju.housing.review import deadlines
 
 ROLES_FILE = Path(__file__).with_name("roles.yaml")
@@ -101,6 +102,24 @@ def staff_queue(
         query = query.where(or_(*(Case.status == s for s in statuses)))
     query = query.order_by(Case.due_on.is_(None), Case.due_on, Case.submitted_at)
     return list(session.scalars(query))
+
+
+def queue_status_labels(*, session: Session, cases: list[Case]) -> dict[int, str]:
+    """What the queue says of each case's status: a case back at 待受理 because the applicant answered its
+    补正 notice reads 已补正，待受理, so the clerk sees it is a resubmission and not a new application."""
+    waiting = [c.id for c in cases if c.status == "submitted"]
+    answered = (
+        set(
+            session.scalars(
+                select(CaseCorrection.case_id).where(
+                    CaseCorrection.case_id.in_(waiting), CaseCorrection.replied_at.is_not(None)
+                )
+            )
+        )
+        if waiting
+        else set()
+    )
+    return {c.id: "已补正，待受理" if c.id in answered else status_label(c.status) for c in cases}
 
 
 def staff_case(*, session: Session, staff: StaffUser, case_no: str) -> Case | None:
