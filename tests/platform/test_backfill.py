@@ -538,3 +538,40 @@ def test_pages_save_whole_or_not_at_all_and_record_where_each_value_came_from(fa
     burden = answers_burden(answers)
     assert burden.overridden == 1 and burden.backfilled >= 4 and burden.typed >= 2
     assert save("household", household).saved == 0  # saving the same page again changes nothing
+
+
+def test_a_household_figure_half_answered_says_whose_answer_is_missing(family: Family) -> None:
+    from anju.platform.catalog.prefill import form_prefill, prefill_gaps
+
+    family.grant("林晓峰", ["hukou", "marriage", "property", "vehicle"])
+    family.run()
+    family.choose_household([WIFE, CHILD])
+    family.grant("林小满", ["property", "vehicle"])  # the child, by his father; the wife has not authorised
+    family.run()
+
+    def gaps_and_values() -> tuple[dict[str, str], dict[tuple[int | None, str], Any]]:
+        members = list(family.members().values())
+        with family.platform.db.transaction() as session:
+            gaps = prefill_gaps(
+                session=session, application_id=family.draft_id, members=members, cipher=family.platform.cipher
+            )
+            values = form_prefill(
+                session=session,
+                application_id=family.draft_id,
+                members=members,
+                cipher=family.platform.cipher,
+                today=TODAY,
+            )
+        return gaps, values
+
+    gaps, values = gaps_and_values()
+    assert (None, "vehicle_value") not in values  # a household figure needs everyone's answer
+    assert "已查到部分家庭成员的" in gaps["vehicle_value"]
+    assert "欧***（配偶，未授权查询）" in gaps["vehicle_value"] and "林晓峰" not in gaps["vehicle_value"]
+    assert "林**" not in gaps["vehicle_value"]  # those who answered are not listed
+    assert "owns_home" in gaps
+
+    family.grant("欧阳娜娜", ["property", "vehicle"], actor=family.wife)
+    family.run()
+    gaps, values = gaps_and_values()
+    assert values[(None, "vehicle_value")].value == 0 and "vehicle_value" not in gaps

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from anju.core import crypto
+from anju.core.masking import mask_name
 from anju.platform.backfill.catalog import source_catalog
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
 from anju.platform.catalog.derive import derive_application_value, derive_member_value
@@ -87,3 +88,33 @@ def form_prefill(
                     disputed=any(i.review == "disputed" for i in answered.values()),
                 )
     return values
+
+
+def prefill_gaps(
+    *, session: Session, application_id: int, members: list[ApplicationMember], cipher: crypto.FieldCipher
+) -> dict[str, str]:
+    """Why a household figure a register could settle was not filled, by field code: some members' answers
+    are there, others are missing (not authorised, or the register did not answer). The form says so next
+    to the field instead of silently asking for what a register already half answered."""
+    catalog = form_catalog()
+    notices = source_catalog().sources
+    items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
+    answered = {(i.member_id, i.source) for i in items if i.status in ("found", "no_record")}
+    failed = {(i.member_id, i.source) for i in items if i.status not in ("found", "no_record", "no_consent")}
+    gaps: dict[str, str] = {}
+    for field in catalog.fields.values():
+        if not field.backfilled or field.scope != "application":
+            continue
+        register = field.source.partition(".")[0]
+        missing = [m for m in members if (m.id, register) not in answered]
+        if not missing or len(missing) == len(members):
+            continue
+        who = "、".join(
+            f"{mask_name(m.name)}（{m.relation}，{'查询未成功' if (m.id, register) in failed else '未授权查询'}）"
+            for m in missing
+        )
+        gaps[field.code] = (
+            f"已查到部分家庭成员的{notices[register].name}，还缺少{who}，所以需要您填写；"
+            "补齐授权并重新查询后会自动填好。"
+        )
+    return gaps

@@ -33,7 +33,7 @@ from anju.platform.catalog.answers import (
     section_fields,
     section_save,
 )
-from anju.platform.catalog.prefill import Prefill, form_prefill
+from anju.platform.catalog.prefill import Prefill, form_prefill, prefill_gaps
 from anju.platform.catalog.service import (
     FormField,
     answer_display,
@@ -151,8 +151,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         answers: dict[Any, Answer],
         shown: dict[str, str],
         errors: dict[str, str],
+        session: Session,
     ) -> list[dict[str, Any]]:
         context = {code: a.value for (m, code), a in answers.items() if m is None}
+        gaps = prefill_gaps(
+            session=session, application_id=members[0].application_id, members=members, cipher=runtime.cipher
+        )
         groups: list[dict[str, Any]] = []
         targets: list[tuple[ApplicationMember | None, list[FormField]]] = [
             (None, [f for f in section_fields(section) if f.scope == "application"])
@@ -183,6 +187,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                         "source": supplied.department + "·" + supplied.source if supplied else "",
                         "overridden": answer is not None and answer.origin == "overridden",
                         "error": errors.get(name, ""),
+                        "gap": "" if supplied is not None or member is not None else gaps.get(f.code, ""),
                     }
                 )
             legend = f"{masking.mask_name(member.name)}（{member.relation}）" if member else ""
@@ -202,7 +207,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 return not_found(request)
             draft.page_views += 1
             members, prefill, answers = state(session, draft)
-            groups = section_view(section, members, prefill, answers, {}, {})
+            groups = section_view(section, members, prefill, answers, {}, {}, session)
             files = other_files(session, draft.id)
         return render(request, "section.html", page_context(draft_id, section, groups, {}, files))
 
@@ -268,7 +273,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                         True,
                         result.errors,
                         section_view(
-                            section, members, prefill, answers, {**raw, **result.shown}, result.errors
+                            section,
+                            members,
+                            prefill,
+                            answers,
+                            {**raw, **result.shown},
+                            result.errors,
+                            session,
                         ),
                         other_files(session, draft.id),
                     )
@@ -354,7 +365,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     )
                 except ReviewRefused as exc:
                     members, prefill, answers = state(session, draft)
-                    groups = section_view(section, members, prefill, answers, {}, {})
+                    groups = section_view(section, members, prefill, answers, {}, {}, session)
                     context = page_context(
                         draft_id, section, groups, {}, other_files(session, draft.id), exc.message
                     )
