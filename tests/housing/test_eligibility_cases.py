@@ -41,7 +41,13 @@ PLACEHOLDERS: dict[str, Any] = {
     "RUN_6_XIAMEN": months("2026-05", 6, "350203"),
     "CUMULATIVE_12": months("2024-01", 12, "350102", step=2),  # every other month from January 2024
     "CUMULATIVE_11": months("2024-01", 11, "350102", step=2),
-    "CUMULATIVE_12_BASE_700000": months("2024-01", 12, "350102", step=2, base=700000),
+    "CUMULATIVE_12_BASE_700000": months(
+        "2024-01", 12, "350102", step=2, base=700000
+    ),  # none in the last year
+    "CURRENT_12_BASE_700000": months("2025-11", 12, "350102", base=700000),  # November 2025 to October 2026
+    # 12 months in 福州 now at a modest base, after a 2015 year in 厦门 at 20,000 元
+    "XIAMEN_2015_BASE_2000000": months("2015-01", 12, "350203", base=2000000)
+    + months("2025-11", 12, "350102", base=300000),
 }
 
 

@@ -553,7 +553,10 @@ def test_a_household_figure_half_answered_says_whose_answer_is_missing(family: F
         members = list(family.members().values())
         with family.platform.db.transaction() as session:
             gaps = prefill_gaps(
-                session=session, application_id=family.draft_id, members=members, cipher=family.platform.cipher
+                session=session,
+                application_id=family.draft_id,
+                members=members,
+                cipher=family.platform.cipher,
             )
             values = form_prefill(
                 session=session,

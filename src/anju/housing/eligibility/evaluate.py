@@ -39,6 +39,24 @@ def _in_city(code: str, city: str) -> bool:
         return False
 
 
+BASE_WINDOW_MONTHS = 12  # provisional reading of "a base on record" (eligibility-defaults.md): a current one
+
+
+def current_contribution_base(contributions: list[Any] | None, *, city: str, on: date) -> int | None:
+    """The contribution base that speaks for a member's income now: the latest month with a base, in the
+    city applied to, within the 12 months up to the reference month. An old base, or one from another
+    city, says nothing about income today (a 2015 厦门 base once made a 福州 couple ineligible)."""
+    last = periods.month_index(on)
+    recent = [
+        c
+        for c in contributions or []
+        if c.base_fen is not None
+        and _in_city(c.city_code, city)
+        and last - BASE_WINDOW_MONTHS < periods.month_index(date.fromisoformat(c.month + "-01")) <= last
+    ]
+    return max(recent, key=lambda c: c.month).base_fen if recent else None
+
+
 def household_facts(s: Situation, on: date) -> dict[str, Any]:
     """Every fact of eligibility-defaults.md for this household on ``on``; None where unknown."""
     city, members, applicant = s.city_code, s.members, s.members[0]
@@ -50,15 +68,18 @@ def household_facts(s: Situation, on: date) -> dict[str, Any]:
     }
 
     incomes: list[int] = []
+    from_base = 0
     for m in members:
-        bases = [c.base_fen for c in m.contributions or [] if c.base_fen is not None]
-        base = max(bases) if bases else None
+        base = current_contribution_base(m.contributions, city=city, on=on)
         known = [v for v in (m.monthly_income_fen, base) if v is not None]
         if not known:
             incomes = []
             break
         incomes.append(max(known))
+        if base is not None and (m.monthly_income_fen is None or base > m.monthly_income_fen):
+            from_base += 1
     facts["per_capita_income"] = sum(incomes) // n if len(incomes) == n else None
+    facts["income_from_base"] = from_base  # members whose contribution base counted instead of the declared
 
     homes_known = all(m.homes is not None for m in members)
     owned = [
@@ -213,6 +234,9 @@ class RuleResult:
     threshold: str
     parameters: list[dict[str, Any]] = field(default_factory=list)
     proof: str = ""
+    note: str = (
+        ""  # what a reader needs to follow the value (e.g. a contribution base replaced a declaration)
+    )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -272,6 +296,11 @@ def _rule(code: str, facts: dict[str, Any], bounds: dict[str, Threshold]) -> Rul
         threshold=bound.text,
         parameters=[pv.as_dict() for pv in bound.parameters],
         proof=spec["proof"] if outcome == "unknown" else "",
+        note=(
+            f"其中 {facts['income_from_base']} 人近一年在本市的社保缴费基数高于申报的月收入，按缴费基数计算"
+            if spec["fact"] == "per_capita_income" and facts.get("income_from_base")
+            else ""
+        ),
     )
 
 

@@ -572,6 +572,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     return router
 
 
+# How a rule's comparison reads to an applicant (the evaluator's symbols stay in the staff's trace).
+COMPARISON_WORDS = {">=": "不少于", "<=": "不超过", "<": "低于"}
+YES_NO_COMPARISONS = ("是", "否")
+RULES_ONLY_FOR_SINGLES = ("single_age",)  # shown to a household of one only: to others it does not apply
+
+
 def precheck_view(result: dict[str, Any] | None, chosen: str) -> dict[str, Any] | None:
     """The pre-check as the applicant reads it: the group they chose, the best fit, and each rule."""
     if result is None:
@@ -595,12 +601,18 @@ def precheck_view(result: dict[str, Any] | None, chosen: str) -> dict[str, Any] 
                 "label": r["label"],
                 "mark": marks[r["outcome"]],
                 "outcome": r["outcome"],
-                "value": r["value_text"],
-                "threshold": (f"{r['comparison']} {r['threshold']}" if r["threshold"] else ""),
+                # A yes/no condition reads as its mark alone ("无自有住房：否" would say the opposite).
+                "value": "" if r["comparison"] in YES_NO_COMPARISONS else r["value_text"],
+                "threshold": (
+                    f"{COMPARISON_WORDS.get(r['comparison'], r['comparison'])} {r['threshold']}"
+                    if r["threshold"]
+                    else ""
+                ),
+                "note": r.get("note", ""),
                 "proof": r["proof"],
             }
             for r in groups[shown]["rules"]
+            if not (r["rule"] in RULES_ONLY_FOR_SINGLES and not result["facts"].get("single"))
         ],
-        "ruleset": result["ruleset"],
         "provisional": result["provisional"],
     }
