@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from typing import Annotated
+from typing import Annotated, Any
 
 import authlib.deprecate  # noqa: F401 - installs its filter before ours (below)
 import typer
@@ -39,6 +39,13 @@ def _settings_for(host: str, port: int, system: str | None) -> Settings:
         if getattr(settings, field) == defaults[field].default:
             overrides[field] = f"http://{host}:{port}/{s}" if system is None else getattr(settings, field)
     return settings.model_copy(update=overrides)
+
+
+def proxies(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header settings: believe X-Forwarded-For only from the configured proxies (none by
+    default; uvicorn's own default believes anyone on loopback, which let one machine pose as many)."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
 
 @app.command()
@@ -92,7 +99,7 @@ def serve(
         embedded = create_embedded(settings, workers=workers)
         sandbox_app.sandbox_prepare(embedded.runtimes["sandbox"])
         print(demo_accounts_text(settings), flush=True)
-        uvicorn.run(embedded.app, host=host, port=port, log_config=None, access_log=False)
+        uvicorn.run(embedded.app, host=host, port=port, log_config=None, access_log=False, **proxies(settings))
         return
     name: SystemName = system  # narrowed by the SYSTEMS check above
     runtime = runtime_for(name, settings)
@@ -103,7 +110,7 @@ def serve(
         runtime.start_worker_thread()
     console.print(f"{name}: http://{host}:{port}/")
     try:
-        uvicorn.run(asgi, host=host, port=port, log_config=None, access_log=False)
+        uvicorn.run(asgi, host=host, port=port, log_config=None, access_log=False, **proxies(settings))
     finally:
         runtime.stop()
 

@@ -137,3 +137,21 @@ def test_no_page_template_has_inline_script_or_style() -> None:
         if "javascript:" in text or " style=" in text or "<style" in text or " onclick=" in text
     ]
     assert offenders == []
+
+
+def test_cookies_are_secure_by_default_everywhere_but_the_loopback_development_server(
+    settings: Settings,
+) -> None:
+    assert settings.https_only is False  # the tests, like `make run`, serve plain HTTP on 127.0.0.1
+    public = settings.model_copy(update={"platform_url": "https://gzf.example.gov.cn/platform"})
+    assert public.https_only is True  # nobody has to remember ANJU_COOKIE_SECURE=true in production
+    plain_lan = settings.model_copy(update={"housing_url": "http://10.1.2.3:8001"})
+    assert plain_lan.https_only is True  # a cookie never travels in the clear across a network by default
+    assert settings.model_copy(update={"cookie_secure": True}).https_only is True
+    runtime = runtime_for("platform", public)
+    try:
+        page = TestClient(app_for("platform", public, runtime), base_url="https://testserver").get("/login")
+    finally:
+        runtime.stop()
+    cookie = page.headers.get("set-cookie", "")
+    assert cookie and "; secure" in cookie.lower(), (page.status_code, cookie)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.support.env import free_port, wait_until
-from tests.support.journey import applicant_sign_in, application_fill_and_submit, staff_sign_in
+from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
 
 ANJU = Path(sys.executable).with_name("anju")
 CRAWL_LIMIT = 400  # pages and assets per crawl: the site has fewer; a runaway link would stop here
@@ -139,3 +139,25 @@ def test_every_link_and_asset_works_on_the_one_port_server(make_run: str) -> Non
         seen = crawl(clerk, site, str(queue.url))
         assert broken(seen) == {}
         assert any("/staff/cases/" in url for url in seen)
+
+
+def test_a_client_cannot_choose_the_address_its_limits_count_against(make_run: str) -> None:
+    """uvicorn believes X-Forwarded-For from loopback unless told otherwise: 20 anonymous progress queries
+    an hour per address must stay 20 whatever address a request claims to come from."""
+    with httpx.Client(timeout=20) as visitor:
+        page = visitor.get(f"{make_run}/platform/progress")
+        token = csrf_of(page.text)
+        answers = [
+            visitor.post(
+                f"{make_run}/platform/progress/code",
+                data={
+                    "csrf_token": token,
+                    "application_no": f"GZF-350100-20261201-{i:06d}",
+                    "id_number": "350102199203150519",
+                },
+                headers={"X-Forwarded-For": f"10.9.9.{i}"},
+            ).status_code
+            for i in range(1, 23)
+        ]
+    assert answers[:20] == [200] * 20
+    assert answers[20:] == [429, 429]

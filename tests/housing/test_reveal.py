@@ -61,3 +61,31 @@ def test_a_clerk_finds_a_case_by_the_applicants_id_number_and_sees_it_masked(sys
     assert CASE_NO not in clerk.get("/staff/", params={"q": "350102199203150519"}).text  # someone else
     xiamen = signed_in_client(systems, "shouli.350200").get("/staff/", params={"q": FULL_ID})
     assert CASE_NO not in xiamen.text  # not in her region
+
+
+def test_an_auditor_reads_logs_and_never_reveals_a_number(systems: Systems) -> None:
+    submit_case(systems)
+    auditor = signed_in_client(systems, "shenji.350100")
+    page = auditor.get(f"/staff/cases/{CASE_NO}")
+    assert page.status_code == 200 and "查看完整号码" not in page.text
+    refused = auditor.post(
+        f"/staff/cases/{CASE_NO}/reveal",
+        data={"csrf_token": csrf_of(page.text), "field": "id_number", "reason": "审计抽查申请人身份"},
+    )
+    assert refused.status_code == 400 and "审计人员只查阅记录" in refused.text
+    assert FULL_ID not in refused.text
+    with systems.runtimes["housing"].db.transaction() as session:
+        assert session.scalars(select(RevealLog)).all() == []
+
+
+def test_a_purpose_longer_than_the_log_keeps_is_refused_not_cut(systems: Systems) -> None:
+    submit_case(systems)
+    clerk = signed_in_client(systems, "shouli.350100")
+    page = clerk.get(f"/staff/cases/{CASE_NO}")
+    refused = clerk.post(
+        f"/staff/cases/{CASE_NO}/reveal",
+        data={"csrf_token": csrf_of(page.text), "field": "phone", "reason": "核实" * 2500},
+    )
+    assert refused.status_code == 400 and "用途最多 200 个字（现在 5000 个字）" in refused.text
+    with systems.runtimes["housing"].db.transaction() as session:
+        assert session.scalars(select(RevealLog)).all() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,7 +45,11 @@ class Settings(BaseSettings):
     submit_min_real_name_level: int = 3
 
     session_idle_minutes: int = 30
-    cookie_secure: bool = False
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="send cookies only over HTTPS (and send HSTS); default: yes, unless every system is"
+        " served over plain HTTP on this machine's loopback (the embedded default and the tests)",
+    )
     signature_window_seconds: int = 300
 
     outbox_max_attempts: int = 10
@@ -70,6 +75,11 @@ class Settings(BaseSettings):
     backfill_breaker_threshold: int = 3
     backfill_breaker_cooldown_seconds: float = 30.0
 
+    trusted_proxies: str = Field(
+        default="",
+        description="addresses (comma-separated, CIDR allowed) of reverse proxies whose X-Forwarded-For is"
+        " believed; none by default, so no client can choose the address its rate limits count against",
+    )
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line, for a log pipeline
     # The bearer token Prometheus presents at /internal/metrics; without one only loopback may scrape.
     metrics_token: str | None = None
@@ -89,9 +99,21 @@ class Settings(BaseSettings):
         return str(getattr(self, f"{system}_url")).rstrip("/")
 
     @property
+    def https_only(self) -> bool:
+        """Whether cookies carry ``Secure`` and responses HSTS (see ``cookie_secure``)."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return not all(_loopback_http(self.base_url(s)) for s in SYSTEMS)
+
+    @property
     def key_directory(self) -> Path:
         """Where this deployment's keys live."""
         return self.keys_dir if self.keys_dir is not None else self.var_dir / "keys"
+
+
+def _loopback_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 @lru_cache(maxsize=1)

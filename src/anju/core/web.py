@@ -192,7 +192,7 @@ def install_common(
     add_health_routes(app, db=runtime.db, system=runtime.system)
     install_api_errors(app)
     install_page_errors(app, templates, session_names=session_names)
-    app.add_middleware(SecurityHeadersMiddleware, https=runtime.settings.cookie_secure)
+    app.add_middleware(SecurityHeadersMiddleware, https=runtime.settings.https_only)
     metrics = SystemMetrics(system=runtime.system, db=runtime.db, outbox=runtime.tables.outbox)
     install_metrics(app, metrics=metrics, token=runtime.settings.metrics_token)
     return metrics

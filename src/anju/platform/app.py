@@ -100,7 +100,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         WebSessionMiddleware,
         store=runtime.sessions,
         cookie_name="anju_platform",
-        secure=settings.cookie_secure,
+        secure=settings.https_only,
     )
     app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app

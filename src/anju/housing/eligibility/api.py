@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from anju.core import signing
 from anju.core.httpapi import ApiError, error_responses
@@ -16,6 +16,7 @@ from anju.housing.eligibility.evaluate import evaluate
 from anju.housing.eligibility.from_case import situation_from
 from anju.housing.eligibility.params import NoRuleInForce
 from anju.housing.eligibility.situation import Situation
+from anju.housing.intake.schemas import EvidenceItem, HouseholdMember
 
 ALLOWED_CALLERS = frozenset({"platform"})
 
@@ -29,16 +30,26 @@ class EvaluationRequest(BaseModel):
     on: date
 
 
-class PreCheckRequest(BaseModel):
-    """An application as it stands (the shapes of the case payload), the city and the date."""
+class PreCheckAnswers(BaseModel):
+    """The applicant's answers: the application's, and each member's by ID number."""
 
     model_config = ConfigDict(extra="forbid")
 
-    city_code: str
+    application: dict[str, Any] = Field(default_factory=dict)
+    members: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class PreCheckRequest(BaseModel):
+    """An application as it stands (the shapes of the case payload: docs/interfaces/housing-intake), the
+    city and the date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    city_code: str = Field(pattern=r"^\d{6}$")
     on: date
-    household: list[dict[str, Any]]
-    evidence: list[dict[str, Any]] = []
-    answers: dict[str, Any] = {}
+    household: list[HouseholdMember] = Field(min_length=1, max_length=20)
+    evidence: list[EvidenceItem] = Field(default_factory=list, max_length=400)
+    answers: PreCheckAnswers = Field(default_factory=PreCheckAnswers)
 
 
 def build_router(*, runtime: Runtime) -> APIRouter:
@@ -75,12 +86,15 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         try:
             situation = situation_from(
                 city_code=body.city_code,
-                household=body.household,
-                evidence=body.evidence,
-                answers=body.answers,
+                household=[m.model_dump(mode="json") for m in body.household],
+                evidence=[e.model_dump(mode="json", exclude={"proofs"}) for e in body.evidence],
+                answers=body.answers.model_dump(mode="json"),
             )
-        except ValidationError as exc:
-            reasons = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        except (KeyError, TypeError, ValueError) as exc:  # a register's fields not in the shape they have
+            if isinstance(exc, ValidationError):
+                reasons = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            else:
+                reasons = "登记信息的内容不完整"
             raise ApiError(
                 code="situation_invalid", message=f"家庭情况不完整或有误：{reasons}", status_code=422
             ) from exc

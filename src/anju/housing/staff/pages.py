@@ -211,7 +211,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             "actions": actions,
             "revealed": {},
             "reveal_error": "",
-            "revealable": service.REVEALABLE,
+            "revealable": service.REVEALABLE if staff.role in service.REVEALING_ROLES else {},
             "action_error": {},
             "action_reason": {},
         }

@@ -148,6 +148,9 @@ def queue_statuses(role: str) -> tuple[str, ...] | None:
 
 
 REVEALABLE = {"id_number": "身份证号码", "phone": "联系电话"}
+REVEAL_REASON_MAX = 200  # what the reveal log keeps; longer is refused, not cut
+# Who may see a full number to do their work; an auditor reads the logs and never reveals (PIPL art. 6).
+REVEALING_ROLES = frozenset({"street_reviewer", "district_reviewer", "city_approver", "city_admin"})
 
 
 class RevealRefused(Exception):
@@ -163,14 +166,18 @@ def reveal_record(
 ) -> None:
     """Log that a staff member is shown a full number, and why (raises RevealRefused)."""
     reason = " ".join(reason.split())
+    if staff.role not in REVEALING_ROLES:
+        raise RevealRefused("审计人员只查阅记录，不查看完整号码。")
     if field not in REVEALABLE:
         raise RevealRefused("只能查看身份证号码或联系电话。")
     if len(reason) < 4:
         raise RevealRefused("查看完整号码须写明用途（至少 4 个字），例如“电话核实补正材料”。")
+    if len(reason) > REVEAL_REASON_MAX:
+        raise RevealRefused(f"用途最多 {REVEAL_REASON_MAX} 个字（现在 {len(reason)} 个字），请简要写明。")
     audit.append(
         session,
         RevealLog(
-            staff_id=staff.id, username=staff.username, case_id=case.id, field=field, reason=reason[:200]
+            staff_id=staff.id, username=staff.username, case_id=case.id, field=field, reason=reason
         ),
     )
 
