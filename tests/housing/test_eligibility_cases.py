@@ -44,6 +44,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "CUMULATIVE_12_BASE_700000": months(
         "2024-01", 12, "350102", step=2, base=700000
     ),  # none in the last year
+    "XIAMEN_24": months("2024-11", 24, "350203"),  # November 2024 to October 2026: 24 of the last 36
     "CURRENT_12_BASE_700000": months("2025-11", 12, "350102", base=700000),  # November 2025 to October 2026
     # 12 months in 福州 now at a modest base, after a 2015 year in 厦门 at 20,000 元
     "XIAMEN_2015_BASE_2000000": months("2015-01", 12, "350203", base=2000000)

@@ -5,7 +5,7 @@ for the reviewer, and unknown never counts as pass (OpenFisca's habit: dated par
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -16,7 +16,7 @@ import yaml
 
 from anju.core import periods, regions
 from anju.housing.eligibility.params import CityParameters, Value, parameters_for
-from anju.housing.eligibility.situation import EDUCATION_LEVELS, Situation
+from anju.housing.eligibility.situation import EDUCATION_LEVELS, Permit, Situation
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 ADULT_AGE = 18  # 民法典 第十七条: 十八周岁以上的自然人为成年人
@@ -57,6 +57,24 @@ def current_contribution_base(contributions: list[Any] | None, *, city: str, on:
     return max(recent, key=lambda c: c.month).base_fen if recent else None
 
 
+def _permits_held_since(permits: list[Permit], *, city: str, on: date) -> date | None:
+    """Since when the applicant has held a residence permit of the city without a break, through the permit
+    valid on ``on``: a permit renewed back to back (the next one starting by the day after the last one
+    ends) continues the holding; a day without one starts it again. None when none is valid on ``on``."""
+    here = sorted((p for p in permits if _in_city(p.city_code, city)), key=lambda p: p.since)
+    current = [p for p in here if p.since <= on <= p.valid_until]
+    if not current:
+        return None
+    start = min(p.since for p in current)
+    changed = True
+    while changed:  # walk back over permits that end no earlier than the day before the run starts
+        changed = False
+        for p in here:
+            if p.since < start and p.valid_until >= start - timedelta(days=1):
+                start, changed = p.since, True
+    return start
+
+
 def household_facts(s: Situation, on: date) -> dict[str, Any]:
     """Every fact of eligibility-defaults.md for this household on ``on``; None where unknown."""
     city, members, applicant = s.city_code, s.members, s.members[0]
@@ -82,9 +100,7 @@ def household_facts(s: Situation, on: date) -> dict[str, Any]:
     facts["income_from_base"] = from_base  # members whose contribution base counted instead of the declared
 
     homes_known = all(m.homes is not None for m in members)
-    owned = [
-        h for m in members for h in m.homes or [] if h.disposed_on is None and _in_city(h.city_code, city)
-    ]
+    owned = [h for m in members for h in m.homes or [] if h.owned_on(on) and _in_city(h.city_code, city)]
     facts["per_capita_area"] = sum(h.area_centi_m2 for h in owned) // n if homes_known else None
     facts["owns_home_in_city"] = bool(owned) if homes_known else None
 
@@ -96,17 +112,9 @@ def household_facts(s: Situation, on: date) -> dict[str, Any]:
         else 0
     )
     permits = applicant.residence_permits
+    held_since = None if permits is None else _permits_held_since(permits, city=city, on=on)
     facts["permit_years"] = (
-        None
-        if permits is None
-        else max(
-            [
-                periods.whole_years(p.since, on=on)
-                for p in permits
-                if _in_city(p.city_code, city) and p.since <= on <= p.valid_until
-            ],
-            default=0,
-        )
+        None if permits is None else periods.whole_years(held_since, on=on) if held_since else 0
     )
     if any(m.assistance is None for m in members):
         facts["dibao"] = (

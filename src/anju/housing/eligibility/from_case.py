@@ -105,6 +105,7 @@ def situation_from(
                     {
                         "city_code": h["city_code"],
                         "area_centi_m2": int(h["area_centi_m2"]),
+                        "acquired_on": h.get("acquired_on"),
                         "disposed_on": h.get("disposed_on"),
                     }
                     for h in homes

@@ -64,7 +64,13 @@ class Home(BaseModel):
 
     city_code: str = Field(pattern=r"^\d{6}$")
     area_centi_m2: int = Field(ge=0, description="building area in hundredths of m²")
+    acquired_on: date | None = Field(default=None, description="when it became the member's; null: long ago")
     disposed_on: date | None = None
+
+    def owned_on(self, day: date) -> bool:
+        """Whether the home was the member's on ``day``: acquired by then and not yet sold or transferred."""
+        acquired = self.acquired_on is None or self.acquired_on <= day
+        return acquired and (self.disposed_on is None or self.disposed_on > day)
 
 
 class Assistance(BaseModel):
