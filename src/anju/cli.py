@@ -99,7 +99,9 @@ def serve(
         embedded = create_embedded(settings, workers=workers)
         sandbox_app.sandbox_prepare(embedded.runtimes["sandbox"])
         print(demo_accounts_text(settings), flush=True)
-        uvicorn.run(embedded.app, host=host, port=port, log_config=None, access_log=False, **proxies(settings))
+        uvicorn.run(
+            embedded.app, host=host, port=port, log_config=None, access_log=False, **proxies(settings)
+        )
         return
     name: SystemName = system  # narrowed by the SYSTEMS check above
     runtime = runtime_for(name, settings)
@@ -140,23 +142,93 @@ def review_jobs() -> None:
     """Housing's duties once: statutory deadlines (deemed acceptance, lapsed 补正), then pending decisions
     sealed; for cron in production (the embedded server runs them every few minutes)."""
     from anju.embedded import runtime_for
-    from anju.housing.review.documents import documents_issue
-    from anju.housing.review.service import deadlines_enforce
+    from anju.housing.review.jobs import review_jobs_once
 
     settings = Settings()
     runtime = runtime_for("housing", settings)
     try:
-        with runtime.db.transaction() as session:
-            done = deadlines_enforce(session=session, outbox=runtime.tables.outbox, audit=runtime.audit)
-        with runtime.db.transaction() as session:
-            issued = documents_issue(
-                session=session, key_directory=settings.key_directory, cipher=runtime.cipher
-            )
+        run = review_jobs_once(
+            db=runtime.db,
+            outbox=runtime.tables.outbox,
+            audit=runtime.audit,
+            cipher=runtime.cipher,
+            key_directory=settings.key_directory,
+        )
     finally:
         runtime.stop()
-    for case_no, event in done:
+    for case_no, due in run.recounted:
+        console.print(f"{case_no}: 期限重新计算为 {due}")
+    for case_no, event in run.enforced:
         console.print(f"{case_no}: {event}")
+    done, issued = run.enforced, run.issued
     console.print(f"{len(done)} case(s) changed, {len(issued)} decision(s) issued")
+
+
+calendar_app = typer.Typer(help="法定节假日安排：工作日期限按国务院办公厅通知计算", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("show")
+def calendar_show() -> None:
+    """Which years' holiday arrangements are known, and from where."""
+    from anju.core import workdays
+    from anju.core.timeutil import today_shanghai
+    from anju.embedded import migrate_all, runtime_for
+    from anju.housing.review.calendar import calendar_warning
+    from anju.housing.review.holidays import calendar_load
+
+    settings = Settings()
+    migrate_all(settings)
+    runtime = runtime_for("housing", settings)
+    try:
+        with runtime.db.transaction() as session:
+            calendar_load(session=session)
+    finally:
+        runtime.stop()
+    today = today_shanghai()
+    for year in range(today.year - 1, today.year + 3):
+        console.print(f"{year}: {workdays.year_source(year) or '未录入（跨入该年的期限暂按周末计算）'}")
+    warning = calendar_warning(today)
+    if warning:
+        console.print(f"[yellow]{warning}[/yellow]")
+
+
+@calendar_app.command("enter")
+def calendar_enter(
+    year: Annotated[int, typer.Option(help="the year the notice arranges")],
+    source: Annotated[str, typer.Option(help="the notice's title and 文号")],
+    holidays: Annotated[str, typer.Option(help="rest days: 2027-01-01..2027-01-03,2027-02-06..2027-02-14")],
+    workdays: Annotated[str, typer.Option(help="make-up working days (Saturdays or Sundays)")] = "",
+    by: Annotated[str, typer.Option(help="who enters it (recorded)")] = "ops",
+) -> None:
+    """Enter a year's statutory holidays from the State Council notice, then count every provisional
+    deadline again and tell the applicants."""
+    from anju.embedded import migrate_all, runtime_for
+    from anju.housing.review.calendar import CalendarRefused, calendar_enter, dates_parse
+
+    settings = Settings()
+    migrate_all(settings)
+    runtime = runtime_for("housing", settings)
+    try:
+        with runtime.db.transaction() as session:
+            entered = calendar_enter(
+                session=session,
+                year=year,
+                source=source,
+                holidays=dates_parse(holidays),
+                workdays_=dates_parse(workdays),
+                actor=by,
+                outbox=runtime.tables.outbox,
+                audit=runtime.audit,
+            )
+    except CalendarRefused as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.stop()
+    for case_no, due in entered.recounted:
+        console.print(f"{case_no}: 期限重新计算为 {due}")
+    console.print(f"{year}年节假日安排已录入；{len(entered.recounted)} 件办件的期限已重新计算")
 
 
 @app.command()

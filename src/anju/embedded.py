@@ -22,7 +22,7 @@ from anju.core.runtime import Runtime, ensure_keys
 from anju.core.settings import Settings, SystemName
 from anju.housing import app as housing_app
 from anju.housing.records.seed import records_seed_demo
-from anju.housing.review.service import review_jobs_loop
+from anju.housing.review.jobs import review_jobs_loop
 from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
 from anju.platform import app as platform_app
 from anju.sandbox import app as sandbox_app

@@ -118,11 +118,14 @@ def test_unanswered_corrections_lapse_into_not_accepted_with_the_applicants_righ
     assert case.status == "not_accepted" and case.decided_at is not None and case.closed_at is not None
 
 
-def test_a_due_date_in_a_year_without_a_holiday_arrangement_is_not_guessed(systems: Systems) -> None:
+def test_a_due_date_in_a_year_without_a_holiday_arrangement_is_provisional_and_never_enforced(
+    systems: Systems,
+) -> None:
     housing = systems.runtimes["housing"]
     received(housing, date(2026, 12, 28))  # 5 working days reach into 2027
     case = the_case(housing)
-    assert case.due_on is None and "2027" in case.due_note
+    assert case.due_on == date(2027, 1, 4) and case.due_provisional  # Monday to Friday, said so
+    assert "2027年法定节假日安排尚未录入" in case.due_note
     with housing.db.transaction() as session:  # and nothing is deemed accepted on a guess
         assert (
             deadlines_enforce(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -135,3 +135,46 @@ def test_submission_queues_the_case_in_the_same_transaction(systems: Systems) ->
         (number, "housing", "/v1/cases", "pending")
     ]
     assert "350203198507080422" not in str(state(systems, number))  # sanity: state helper shows no PII
+
+
+def test_a_provisional_deadline_is_kept_with_its_note_and_its_recount_is_not_texted(systems: Systems) -> None:
+    from anju.platform.applications.notify import SMS_PATH
+    from anju.platform.progress.view import timeline_entries
+
+    number = submitted(systems)
+    client, housing, platform = (
+        systems.client("platform"),
+        systems.runtimes["housing"],
+        systems.runtimes["platform"],
+    )
+    note = "暂按周末计算：2027年法定节假日安排尚未录入，录入后重新计算。"
+    provisional = {**event(number, 1, "submitted"), "due_on": "2027-01-04", "due_note": note}
+    assert (
+        signed_post(client, as_system=housing, path="/v1/bus/status-events", payload=provisional).status_code
+        == 200
+    )
+    recounted = {
+        **event(number, 2, "submitted"),
+        "event": "deadline_recounted",
+        "due_on": "2027-01-05",
+        "reason": "法定节假日安排已录入，本环节期限确定为 2027-01-05。",
+    }
+    assert (
+        signed_post(client, as_system=housing, path="/v1/bus/status-events", payload=recounted).status_code
+        == 200
+    )
+    table = platform.tables.outbox
+    with platform.db.transaction() as session:
+        app = session.scalars(select(Application).where(Application.application_no == number)).one()
+        events = session.scalars(
+            select(ApplicationEvent)
+            .where(ApplicationEvent.application_id == app.id)
+            .order_by(ApplicationEvent.seq)
+        ).all()
+        entries = timeline_entries(list(events))
+        texts = session.scalars(select(table.c.id).where(table.c.path == SMS_PATH)).all()
+    assert [(e["due_on"], e["due_note"]) for e in entries[-2:]] == [
+        (date(2027, 1, 4), note),
+        (date(2027, 1, 5), ""),
+    ]
+    assert len(texts) == 1  # the receipt with its (provisional) date; the recount is on the timeline only

@@ -124,8 +124,11 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=CORE_DIR / "static"), name="static")
 
 
-def add_health_routes(app: FastAPI, *, db: Database, system: str) -> None:
-    """/healthz: the process answers; /readyz: its database answers too."""
+def add_health_routes(
+    app: FastAPI, *, db: Database, system: str, warnings: Callable[[], list[str]] | None = None
+) -> None:
+    """/healthz: the process answers; /readyz: its database answers too, with anything operations must
+    attend to soon (``warnings``; still ready)."""
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -139,7 +142,11 @@ def add_health_routes(app: FastAPI, *, db: Database, system: str) -> None:
             return JSONResponse(
                 {"status": "unavailable", "system": system, "database": type(exc).__name__}, status_code=503
             )
-        return JSONResponse({"status": "ready", "system": system, "database": "ok"})
+        body: dict[str, Any] = {"status": "ready", "system": system, "database": "ok"}
+        attention = warnings() if warnings else []
+        if attention:
+            body["warnings"] = attention
+        return JSONResponse(body)
 
 
 # What a resident or clerk reads for each HTTP error on a page: (title, message, code).
@@ -182,14 +189,19 @@ def is_api_request(request: Request) -> bool:
 
 
 def install_common(
-    app: FastAPI, *, runtime: Runtime, templates: Jinja2Templates, session_names: dict[str, str] | None = None
+    app: FastAPI,
+    *,
+    runtime: Runtime,
+    templates: Jinja2Templates,
+    session_names: dict[str, str] | None = None,
+    warnings: Callable[[], list[str]] | None = None,
 ) -> SystemMetrics:
     """What every system's app has: its static assets, health checks, errors as pages in Chinese (JSON on
     API paths), request body limits and security headers (docs/decisions/0012), and Prometheus metrics
     (returned, for a system to add its own)."""
     limit_request_bodies(app, default_bytes=runtime.settings.max_request_bytes)
     mount_static(app)
-    add_health_routes(app, db=runtime.db, system=runtime.system)
+    add_health_routes(app, db=runtime.db, system=runtime.system, warnings=warnings)
     install_api_errors(app)
     install_page_errors(app, templates, session_names=session_names)
     app.add_middleware(SecurityHeadersMiddleware, https=runtime.settings.https_only)

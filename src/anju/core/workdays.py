@@ -21,9 +21,14 @@ __all__ = [
     "CalendarUnknown",
     "add_calendar_days",
     "add_workdays",
+    "calendar_enter",
+    "calendar_forget",
+    "is_entered",
     "is_workday",
     "is_year_known",
     "workdays_between",
+    "year_source",
+    "years_unknown",
 ]
 
 _OVERRIDES_FILE = "workday_overrides.yaml"
@@ -104,9 +109,66 @@ def _check_date(d: date) -> None:
         raise TypeError("pass a date (the Asia/Shanghai calendar date), not a datetime")
 
 
-def is_workday(d: date) -> bool:
-    """Whether the date is a working day; CalendarUnknown if its year's arrangement is not known."""
+# Years an administrator entered from the State Council notice (housing keeps them in its database and
+# loads them here at start and whenever one is entered): they take precedence over the file and the package.
+_entered: dict[int, _YearOverride] = {}
+
+
+def calendar_enter(*, year: int, source: str, holidays: list[date], workdays: list[date]) -> None:
+    """Make a year's holiday arrangement known in this process (validated as the override file is)."""
+    if not source.strip():
+        raise ValueError("the State Council notice (title and 文号) is required")
+    checked_holidays, checked_workdays = (
+        _dates(year, "holidays", holidays),
+        _dates(year, "workdays", workdays),
+    )
+    if not checked_holidays:
+        raise ValueError("a year's arrangement has holidays")
+    if checked_holidays & checked_workdays:
+        raise ValueError(f"{sorted(checked_holidays & checked_workdays)} listed as both holiday and workday")
+    weekdays_as_workdays = [d for d in checked_workdays if d.weekday() < 5]
+    if weekdays_as_workdays:
+        raise ValueError(f"{weekdays_as_workdays}: only a Saturday or Sunday can be a make-up working day")
+    _entered[year] = _YearOverride(
+        year=year,
+        source=source.strip(),
+        provisional=False,
+        holidays=checked_holidays,
+        workdays=checked_workdays,
+    )
+
+
+def is_entered(year: int) -> bool:
+    """Whether an administrator's entry for the year is known in this process."""
+    return year in _entered
+
+
+def calendar_forget(year: int) -> None:
+    """Forget an entered year (tests; never in service)."""
+    _entered.pop(year, None)
+
+
+def is_workday(d: date, *, provisional: bool = False) -> bool:
+    """Whether the date is a working day; CalendarUnknown if its year's arrangement is not known — unless
+    ``provisional``, when an unknown year counts Monday to Friday (the caller must say the result is
+    provisional: a holiday would push it later, a make-up working day earlier)."""
+    try:
+        return _is_workday(d)
+    except CalendarUnknown:
+        if not provisional:
+            raise
+        return d.weekday() < 5
+
+
+def _is_workday(d: date) -> bool:
     _check_date(d)
+    entered = _entered.get(d.year)
+    if entered is not None:
+        if d in entered.workdays:
+            return True
+        if d in entered.holidays:
+            return False
+        return d.weekday() < 5
     override = _overrides().get(d.year)
     if override is not None:
         if override.provisional:
@@ -131,7 +193,7 @@ def is_year_known(year: int) -> bool:
     return True
 
 
-def add_workdays(start: date, n: int) -> date:
+def add_workdays(start: date, n: int, *, provisional: bool = False) -> date:
     """The date n working days after `start` (start itself not counted; n=0 returns start)."""
     _check_date(start)
     if n < 0:
@@ -140,12 +202,12 @@ def add_workdays(start: date, n: int) -> date:
     remaining = n
     while remaining > 0:
         current += timedelta(days=1)
-        if is_workday(current):
+        if is_workday(current, provisional=provisional):
             remaining -= 1
     return current
 
 
-def workdays_between(start: date, *, end: date) -> int:
+def workdays_between(start: date, *, end: date, provisional: bool = False) -> int:
     """The number of working days d with start < d <= end (0 if end <= start)."""
     _check_date(start)
     _check_date(end)
@@ -153,9 +215,24 @@ def workdays_between(start: date, *, end: date) -> int:
     current = start
     while current < end:
         current += timedelta(days=1)
-        if is_workday(current):
+        if is_workday(current, provisional=provisional):
             count += 1
     return count
+
+
+def years_unknown(start: date, end: date) -> list[int]:
+    """The years from start to end whose arrangement is not known (what makes a count provisional)."""
+    return [y for y in range(start.year, end.year + 1) if not is_year_known(y)]
+
+
+def year_source(year: int) -> str | None:
+    """Where a year's arrangement comes from: the notice entered or in the file, the package, or None."""
+    if year in _entered:
+        return _entered[year].source
+    override = _overrides().get(year)
+    if override is not None:
+        return None if override.provisional else override.source
+    return "chinese-calendar" if is_year_known(year) else None
 
 
 def add_calendar_days(start: date, n: int) -> date:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from anju.core.audit import Chained
@@ -61,9 +61,15 @@ class Case(Base):
     status_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # The current step's deadline (review/deadlines.py); None when none runs or the calendar is unknown.
+    # The current step's deadline (review/deadlines.py); None when none runs. Provisional while a year it
+    # reaches has no holiday arrangement entered: counted Monday to Friday from due_from, due_days due_unit,
+    # and counted again from the same basis when the year is entered (review/calendar.py).
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     due_note: Mapped[str] = mapped_column(String(200), default="")
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    due_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    due_unit: Mapped[str] = mapped_column(String(16), default="")
     office_days_left: Mapped[int | None] = mapped_column(Integer, nullable=True)  # paused during 补正
     notice_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     waitlist_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -241,3 +247,19 @@ class FollowUpTask(Base):
 
 
 AUDITED: tuple[type[Chained], ...] = (RevealLog, CaseEvent)  # the hash-chained tables (`anju audit verify`)
+
+
+class HolidayCalendar(Base):
+    """A year's statutory holidays and make-up working days as an administrator entered them from the State
+    Council notice (国务院办公厅关于某年部分节假日安排的通知). Append-only: a correction is a new row, and
+    the newest row of a year is in force (review/calendar.py)."""
+
+    __tablename__ = "holiday_calendar"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    source: Mapped[str] = mapped_column(String(200))  # the notice's title and 文号
+    holidays_json: Mapped[str] = mapped_column(Text)  # ["2027-01-01", ...]
+    workdays_json: Mapped[str] = mapped_column(Text)  # the weekend days that are working days
+    entered_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

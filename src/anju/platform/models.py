@@ -97,6 +97,7 @@ class ApplicationEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     # The deadline of the step the case is now in, and the title of housing's sealed decision, if any.
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_note: Mapped[str] = mapped_column(String(200), default="")  # e.g. provisional: holidays unknown
     document: Mapped[str] = mapped_column(String(64), default="")
     message_id: Mapped[str] = mapped_column(String(64), default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,8 +1,10 @@
 """Time limits of the review steps, per city, in working or calendar days (review/time_limits.yaml).
 
 A step's clock starts when the case enters its status. While the applicant has the case (补正) the office's
-clock stops; what was left resumes when the applicant answers. A due date that would fall in a year whose
-holiday arrangement is not yet known (core/workdays) is not guessed: the case says so instead.
+clock stops; what was left resumes when the applicant answers. A due date that falls in a year whose
+holiday arrangement is not yet known (core/workdays) is counted Monday to Friday and marked provisional: staff
+and the applicant see that it is, nothing happens by itself on it (deemed acceptance, a lapsed 补正), and it
+is counted again when the year is entered (review/calendar.py).
 """
 
 from __future__ import annotations
@@ -59,21 +61,59 @@ def limits_for(city_code: str) -> dict[str, StepLimit]:
     return limits
 
 
-def due_after(start: date, *, limit: int, unit: str) -> date:
-    """The last day of a step that started on ``start`` (raises workdays.CalendarUnknown)."""
+def due_after(start: date, *, limit: int, unit: str, provisional: bool = False) -> date:
+    """The last day of a step that started on ``start`` (raises workdays.CalendarUnknown unless
+    ``provisional``, when an unknown year counts Monday to Friday)."""
     if unit == "calendar_days":
         return workdays.add_calendar_days(start, limit)
-    return workdays.add_workdays(start, limit)
+    return workdays.add_workdays(start, limit, provisional=provisional)
+
+
+def provisional_note(start: date, due: date) -> str:
+    """What staff and the applicant read beside a due date counted without a year's holiday arrangement."""
+    years = "、".join(f"{y}年" for y in workdays.years_unknown(start, due))
+    return f"暂按周末计算：{years}法定节假日安排尚未录入，录入后重新计算。"
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """What a case's deadline fields become after a change of status."""
+    """What a case's deadline fields become after a change of status. ``basis`` is what the due date was
+    counted from (start, days, unit), kept so a provisional date can be counted again when the year's
+    holiday arrangement is entered."""
 
     due_on: date | None
     office_days_left: int | None
     notice_ends_on: date | None
     note: str = ""
+    basis: tuple[date, int, str] | None = None
+    provisional: bool = False
+
+
+def counted(
+    start: date,
+    *,
+    days: int,
+    unit: str,
+    office_days_left: int | None,
+    notice_ends_on: date | None,
+    public_notice: bool = False,
+) -> Schedule:
+    """A schedule whose due date is ``days`` after ``start``: exact where the calendar is known, else
+    provisional (weekends only) and said so."""
+    try:
+        due = due_after(start, limit=days, unit=unit)
+        note, provisional = "", False
+    except workdays.CalendarUnknown:
+        due = due_after(start, limit=days, unit=unit, provisional=True)
+        note, provisional = provisional_note(start, due), True
+    return Schedule(
+        due,
+        office_days_left,
+        due if public_notice else notice_ends_on,
+        note=note,
+        basis=(start, days, unit),
+        provisional=provisional,
+    )
 
 
 def schedule_after(
@@ -88,29 +128,48 @@ def schedule_after(
 ) -> Schedule:
     """The new deadlines when a case moves from one status to another on ``today``."""
     limits = limits_for(city_code)
-    try:
-        if to_status == "corrections_requested":
-            # The office's clock stops: keep what is left of it; the applicant's own clock starts.
-            left = workdays.workdays_between(today, end=due_on) if due_on else limits["submitted"].limit
-            reply = limits["corrections_requested"]
-            return Schedule(
-                due_after(today, limit=reply.limit, unit=reply.unit), max(left, 0), notice_ends_on
-            )
-        if from_status == "corrections_requested" and to_status == "submitted":
-            left = office_days_left if office_days_left is not None else limits["submitted"].limit
-            return Schedule(workdays.add_workdays(today, left), None, notice_ends_on)
-        if to_status == "public_notice":
-            if notice_ends_on is not None:  # back from an objection: the notice period is not restarted
-                return Schedule(notice_ends_on, None, notice_ends_on)
-            step = limits["public_notice"]
-            ends = due_after(today, limit=step.limit, unit=step.unit)
-            return Schedule(ends, None, ends)
-        step_limit = limits.get(to_status)
-        if step_limit is None:
-            return Schedule(None, None, notice_ends_on)
-        return Schedule(due_after(today, limit=step_limit.limit, unit=step_limit.unit), None, notice_ends_on)
-    except workdays.CalendarUnknown as exc:
-        return Schedule(None, office_days_left, notice_ends_on, note=exc.message)
+    if to_status == "corrections_requested":
+        # The office's clock stops: keep what is left of it; the applicant's own clock starts.
+        left = (
+            workdays.workdays_between(today, end=due_on, provisional=True)
+            if due_on
+            else limits["submitted"].limit
+        )
+        reply = limits["corrections_requested"]
+        return counted(
+            today,
+            days=reply.limit,
+            unit=reply.unit,
+            office_days_left=max(left, 0),
+            notice_ends_on=notice_ends_on,
+        )
+    if from_status == "corrections_requested" and to_status == "submitted":
+        left = office_days_left if office_days_left is not None else limits["submitted"].limit
+        return counted(
+            today, days=left, unit="workdays", office_days_left=None, notice_ends_on=notice_ends_on
+        )
+    if to_status == "public_notice":
+        if notice_ends_on is not None:  # back from an objection: the notice period is not restarted
+            return Schedule(notice_ends_on, None, notice_ends_on)
+        step = limits["public_notice"]
+        return counted(
+            today,
+            days=step.limit,
+            unit=step.unit,
+            office_days_left=None,
+            notice_ends_on=None,
+            public_notice=True,
+        )
+    step_limit = limits.get(to_status)
+    if step_limit is None:
+        return Schedule(None, None, notice_ends_on)
+    return counted(
+        today,
+        days=step_limit.limit,
+        unit=step_limit.unit,
+        office_days_left=None,
+        notice_ends_on=notice_ends_on,
+    )
 
 
 @dataclass(frozen=True)
@@ -129,8 +188,5 @@ def due_state(*, due_on: date | None, today: date, note: str = "") -> Due:
         return Due(due_on=None, overdue=False, near=False, note=note)
     if today > due_on:
         return Due(due_on=due_on, overdue=True, near=False, note=note)
-    try:
-        near = workdays.workdays_between(today, end=due_on) <= NEAR_WORKDAYS
-    except workdays.CalendarUnknown:
-        near = False
+    near = workdays.workdays_between(today, end=due_on, provisional=True) <= NEAR_WORKDAYS
     return Due(due_on=due_on, overdue=False, near=near, note=note)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -15,14 +14,13 @@ import yaml
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from anju.core import crypto
 from anju.core.audit import AuditChain
-from anju.core.db import Database
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import DECISION_STATUSES, FINAL_STATUSES, housing_office_name
 from anju.housing.models import Case, CaseEvent
 from anju.housing.review import deadlines, documents
+from anju.housing.review.holidays import calendar_load
 
 TRANSITIONS_FILE = Path(__file__).with_name("transitions.yaml")
 BUS_PATH = "/v1/bus/status-events"
@@ -185,21 +183,28 @@ def case_transition(
         refusal = GUARDS[rule.guard](case, today)
         if refusal:
             raise TransitionRefused(f"guard_{rule.guard}", refusal)
-    plan = deadlines.schedule_after(
-        city_code=case.city_code,
-        from_status=current,
-        to_status=rule.to_status,
-        today=today,
-        due_on=case.due_on,
-        office_days_left=case.office_days_left,
-        notice_ends_on=case.notice_ends_on,
-    )
+
+    def schedule() -> deadlines.Schedule:
+        return deadlines.schedule_after(
+            city_code=case.city_code,
+            from_status=current,
+            to_status=rule.to_status,
+            today=today,
+            due_on=case.due_on,
+            office_days_left=case.office_days_left,
+            notice_ends_on=case.notice_ends_on,
+        )
+
+    plan = schedule()
+    if plan.provisional and calendar_load(session=session):
+        plan = schedule()  # another process had entered the year since this one last looked
     case.due_on, case.office_days_left, case.notice_ends_on = (
         plan.due_on,
         plan.office_days_left,
         plan.notice_ends_on,
     )
     case.due_note = plan.note
+    deadline_basis_set(case, plan)
     case.event_seq = (case.event_seq or 0) + 1
     case.status = rule.to_status
     case.status_since = now
@@ -258,6 +263,12 @@ def case_transition(
     return record
 
 
+def deadline_basis_set(case: Case, plan: deadlines.Schedule) -> None:
+    """Keep what the due date was counted from, and whether it is provisional (review/calendar.py)."""
+    case.due_provisional = plan.provisional
+    case.due_from, case.due_days, case.due_unit = plan.basis if plan.basis else (None, None, "")
+
+
 def _next_waitlist_no(session: Session, city_code: str) -> int:
     """The next number on a city's waiting list: approval order, reproducible from the event history."""
     last = session.scalar(select(func.max(Case.waitlist_no)).where(Case.city_code == city_code))
@@ -271,8 +282,12 @@ def deadlines_enforce(
     working days counts as accepted (行政许可法 第三十二条); an unanswered 补正 lapses into 不予受理."""
     today = today or shanghai_date(utcnow())
     done: list[tuple[str, str]] = []
+    # Never on a provisional date: the law's consequence waits until the year's holidays are known.
     due = select(Case).where(
-        Case.status.in_(("submitted", "corrections_requested")), Case.due_on.is_not(None), Case.due_on < today
+        Case.status.in_(("submitted", "corrections_requested")),
+        Case.due_on.is_not(None),
+        Case.due_on < today,
+        Case.due_provisional.is_(False),
     )
     for case in session.scalars(due.order_by(Case.id).with_for_update(skip_locked=True)):
         if case.status == "submitted":
@@ -318,6 +333,7 @@ def status_event_payload(*, case: Case, record: CaseEvent) -> dict[str, Any]:
         "office": office_name(case.city_code),
         "reason": record.reason,
         "due_on": case.due_on.isoformat() if case.due_on else None,
+        "due_note": case.due_note if case.due_on else "",
         "document": documents.document_title(record.to_status),
     }
 
@@ -325,31 +341,3 @@ def status_event_payload(*, case: Case, record: CaseEvent) -> dict[str, Any]:
 def office_name(city_code: str) -> str:
     """The office that handles a city's cases, as shown to the applicant."""
     return housing_office_name(city_code)
-
-
-def review_jobs_loop(
-    *,
-    db: Database,
-    outbox: Table,
-    audit: AuditChain,
-    cipher: crypto.FieldCipher,
-    key_directory: Path,
-    stop: threading.Event,
-    poll_seconds: float,
-) -> None:
-    """Housing's background duties, now and every ``poll_seconds`` until stopped: enforce the statutory
-    deadlines, and issue (seal) the written decisions not yet issued."""
-    while not stop.is_set():
-        try:
-            with db.transaction() as session:
-                for case_no, event in deadlines_enforce(session=session, outbox=outbox, audit=audit):
-                    log.info("deadline enforced: %s %s", case_no, event)
-            with db.transaction() as session:
-                issued = documents.documents_issue(
-                    session=session, key_directory=key_directory, cipher=cipher
-                )
-                for case_no, seq in issued:
-                    log.info("decision issued: %s event %s", case_no, seq)
-        except Exception:  # a bad pass must not end the loop; the next pass retries
-            log.exception("review jobs failed")
-        stop.wait(poll_seconds)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from anju.core import idcard, masking, regions, staffauth
+from anju.core import idcard, masking, regions, staffauth, workdays
 from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import shanghai_date, utcnow
@@ -30,7 +30,7 @@ from anju.housing.eligibility.report import eligibility_report
 from anju.housing.followup import service as followup
 from anju.housing.intake.service import attachments_of
 from anju.housing.models import StaffUser
-from anju.housing.review import corrections, deadlines
+from anju.housing.review import calendar, corrections, deadlines
 from anju.housing.review import service as review
 from anju.housing.staff import dashboard, service
 
@@ -50,6 +50,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             "staff_name": web.get("staff_name"),
             "status_label": status_label,
             "role_labels": service.role_labels(),
+            "calendar_warning": calendar.calendar_warning(shanghai_date(utcnow()))
+            if web.get("staff_name")
+            else "",
         }
         return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
@@ -276,6 +279,57 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             "error": "",
             "values": {},
         }
+
+    def calendar_context(staff: StaffUser) -> dict[str, Any]:
+        year = shanghai_date(utcnow()).year
+        return {
+            "title": "法定节假日安排",
+            "years": [
+                {"year": y, "source": workdays.year_source(y)} for y in (year - 1, year, year + 1, year + 2)
+            ],
+            "can_enter": staff.role == "city_admin",
+            "error": "",
+            "values": {"year": str(year + 1)},
+            "entered": None,
+        }
+
+    @router.get("/calendar", name="staff_calendar")
+    def calendar_page(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
+        with runtime.db.transaction() as session:
+            context = calendar_context(staff_of(session, staff_id))
+        return render(request, "staff_calendar.html", context)
+
+    @router.post("/calendar", name="staff_calendar_enter", dependencies=[Depends(require_csrf)])
+    def calendar_enter(
+        request: Request,
+        staff_id: int = Depends(current_staff_id),
+        year: str = Form(""),
+        source: str = Form(""),
+        holidays: str = Form(""),
+        workdays_: str = Form("", alias="workdays"),
+    ) -> Response:
+        values = {"year": year, "source": source, "holidays": holidays, "workdays": workdays_}
+        with runtime.db.transaction() as session:
+            staff = staff_of(session, staff_id)
+            if staff.role != "city_admin":
+                context = {**calendar_context(staff), "error": "只有市级管理员可以录入节假日安排。"}
+                return render(request, "staff_calendar.html", context, status_code=403)
+            try:
+                entered = calendar.calendar_enter(
+                    session=session,
+                    year=int(year) if year.strip().isdigit() else 0,
+                    source=source,
+                    holidays=calendar.dates_parse(holidays),
+                    workdays_=calendar.dates_parse(workdays_),
+                    actor=staff.username,
+                    outbox=runtime.tables.outbox,
+                    audit=runtime.audit,
+                )
+            except calendar.CalendarRefused as exc:  # refused before anything is written
+                context = {**calendar_context(staff), "error": exc.message, "values": values}
+                return render(request, "staff_calendar.html", context, status_code=400)
+            context = {**calendar_context(staff), "entered": entered}
+        return render(request, "staff_calendar.html", context)
 
     @router.get("/parameters", name="staff_parameters")
     def parameters_page(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:

@@ -176,9 +176,7 @@ def reveal_record(
         raise RevealRefused(f"用途最多 {REVEAL_REASON_MAX} 个字（现在 {len(reason)} 个字），请简要写明。")
     audit.append(
         session,
-        RevealLog(
-            staff_id=staff.id, username=staff.username, case_id=case.id, field=field, reason=reason
-        ),
+        RevealLog(staff_id=staff.id, username=staff.username, case_id=case.id, field=field, reason=reason),
     )
 
 

@@ -30,6 +30,11 @@ class StatusEvent(BaseModel):
     due_on: date | None = Field(
         default=None, description="the deadline of the step the case is now in (the applicant's, during 补正)"
     )
+    due_note: str = Field(
+        default="",
+        max_length=200,
+        description="what to know about due_on (e.g. counted without the year's holiday arrangement, provisional)",
+    )
     document: str = Field(
         default="", max_length=64, description="title of the sealed written decision for this event, if any"
     )

@@ -20,7 +20,7 @@ from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS
 from anju.platform.applications import household
-from anju.platform.applications.notify import sms_queue
+from anju.platform.applications.notify import sms_queue, sms_templates
 from anju.platform.applications.schemas import StatusEvent
 from anju.platform.applications.signed import signed_documents_of
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PROOF_CONTEXT, backfill_preview, proofs_of
@@ -384,12 +384,14 @@ def status_event_apply(
             office=event.office,
             reason=event.reason,
             due_on=event.due_on,
+            due_note=event.due_note,
             document=event.document,
             message_id=message_id,
             occurred_at=_aware(event.occurred_at),
         )
         session.add(recorded)
-        sms_queue(session=session, application=application, event=recorded, cipher=cipher, outbox=outbox)
+        if event.event not in sms_templates().get("silent_events", []):
+            sms_queue(session=session, application=application, event=recorded, cipher=cipher, outbox=outbox)
     if event.seq > application.status_seq:
         application.status = event.status
         application.status_seq = event.seq

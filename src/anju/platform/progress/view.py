@@ -34,6 +34,12 @@ class ProgressView:
         last = self.events[-1] if self.events else None
         return last.due_on if last is not None and last.status == self.application.status else None
 
+    @property
+    def current_due_note(self) -> str:
+        """What to know about that date (provisional while the year's holidays are unknown)."""
+        last = self.events[-1] if self.events else None
+        return last.due_note if last is not None and last.status == self.application.status else ""
+
 
 def timeline_entries(events: list[ApplicationEvent]) -> list[dict[str, object]]:
     """The timeline as both progress pages show it (signed in, and anonymous with fewer details)."""
@@ -44,6 +50,7 @@ def timeline_entries(events: list[ApplicationEvent]) -> list[dict[str, object]]:
             "office": e.office,
             "reason": e.reason,
             "due_on": e.due_on,
+            "due_note": e.due_note,
             "document": e.document,
             "seq": e.seq,
         }

@@ -254,6 +254,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "notice": shown.notice,
                 "evaluation_offered": shown.evaluation_offered,
                 "current_due": shown.current_due,
+                "current_due_note": shown.current_due_note,
                 "just_corrected": "corrected" in request.query_params,
                 "timeline": timeline_entries(shown.events),
                 "signatures": [{"title": title, "serial": serial} for title, serial in shown.signatures],
