@@ -164,6 +164,66 @@ def review_jobs() -> None:
     console.print(f"{len(done)} case(s) changed, {len(issued)} decision(s) issued")
 
 
+outbox_app = typer.Typer(help="消息投递：卡住的消息和重新投递", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("stuck")
+def outbox_stuck_list(system: Annotated[str, typer.Argument(help="platform | housing")]) -> None:
+    """Dead messages and messages waiting longer than 15 minutes, oldest first (exit 1 if any)."""
+    from datetime import timedelta
+
+    from anju.core.outbox import STUCK_AFTER_MINUTES, outbox_stuck
+    from anju.embedded import runtime_for
+
+    if system not in ("platform", "housing"):
+        raise typer.BadParameter("only platform and housing have an outbox")
+    runtime = runtime_for(system, Settings())  # type: ignore[arg-type]
+    try:
+        stuck = outbox_stuck(
+            runtime.db, runtime.tables.outbox, older_than=timedelta(minutes=STUCK_AFTER_MINUTES)
+        )
+    finally:
+        runtime.stop()
+    for m in stuck:
+        console.print(
+            f"{m.message_id}  {m.status:<10} {m.topic} → {m.destination}  {m.case_no or '-'}  "
+            f"{m.attempts} 次  {m.last_status or ''} {m.last_error[:120]}"
+        )
+    console.print(f"{len(stuck)} message(s) stuck")
+    if stuck:
+        raise typer.Exit(1)
+
+
+@outbox_app.command("resend")
+def outbox_resend(
+    system: Annotated[str, typer.Argument(help="platform | housing")],
+    message_id: Annotated[
+        list[str] | None, typer.Option("--message-id", help="a dead message to send again")
+    ] = None,
+    all_dead: Annotated[bool, typer.Option("--all-dead", help="every dead message")] = False,
+) -> None:
+    """Send dead messages again, after the cause is fixed (they go back in the queue with fresh attempts)."""
+    from anju.core.outbox import outbox_dead_ids, outbox_retry_dead
+    from anju.embedded import runtime_for
+
+    if system not in ("platform", "housing"):
+        raise typer.BadParameter("only platform and housing have an outbox")
+    if not message_id and not all_dead:
+        raise typer.BadParameter("name --message-id (repeatable) or --all-dead")
+    runtime = runtime_for(system, Settings())  # type: ignore[arg-type]
+    try:
+        ids = outbox_dead_ids(runtime.db, runtime.tables.outbox) if all_dead else list(message_id or [])
+        requeued = [
+            mid for mid in ids if outbox_retry_dead(runtime.db, runtime.tables.outbox, message_id=mid)
+        ]
+    finally:
+        runtime.stop()
+    for mid in set(ids) - set(requeued):
+        console.print(f"[yellow]{mid}: not dead (already delivered, queued, or unknown)[/yellow]")
+    console.print(f"{len(requeued)} message(s) queued again")
+
+
 calendar_app = typer.Typer(help="法定节假日安排：工作日期限按国务院办公厅通知计算", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 

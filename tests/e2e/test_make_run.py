@@ -45,9 +45,15 @@ class Links(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's var directory (its SQLite databases and keys)."""
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="module")
+def make_run(var_dir: Path) -> Iterator[str]:
     """`anju seed` then `anju serve` on a free port, with a fresh var directory; yields the site's URL."""
-    var = tmp_path_factory.mktemp("var")
+    var = var_dir
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("ANJU_")},
@@ -161,3 +167,41 @@ def test_a_client_cannot_choose_the_address_its_limits_count_against(make_run: s
         ]
     assert answers[:20] == [200] * 20
     assert answers[20:] == [429, 429]
+
+
+def test_after_a_whole_application_no_database_holds_a_plain_id_or_phone_number(
+    make_run: str, var_dir: Path
+) -> None:
+    """ID and phone numbers are encrypted at rest, and a delivered message keeps no copy (issue 20). The
+    sandbox's database is the other organisations' registers and is not ours to scan."""
+    with httpx.Client(timeout=20) as resident:
+        form = applicant_sign_in(resident, f"{make_run}/platform", id_number="350102199203150519")
+        done = application_fill_and_submit(resident, f"{make_run}/platform", form.text)
+        assert "申请已提交" in done.text
+        number = done.text.split('id="application-no">')[1].split("<")[0]
+
+        def received() -> bool:  # the case reached housing and housing's receipt came back
+            return "已接收，待受理" in resident.get(f"{make_run}/platform/applications/{number}").text
+
+        wait_until(received, timeout=30, interval=0.3)
+    wait_until(lambda: not _undelivered(var_dir), timeout=30, interval=0.3)
+    secrets_ = [b"350102199203150519", b"13805910001"]
+    found = {
+        path.name: [s.decode() for s in secrets_ if s in path.read_bytes()]
+        for path in var_dir.iterdir()
+        if path.is_file() and path.name.split(".")[0] in ("platform", "housing")
+    }
+    assert {name: hits for name, hits in found.items() if hits} == {}
+    assert any(name.startswith("platform.db") for name in found)
+
+
+def _undelivered(var: Path) -> int:
+    import sqlite3
+
+    count = 0
+    for system in ("platform", "housing"):
+        with sqlite3.connect(var / f"{system}.db") as db:
+            count += db.execute("SELECT count(*) FROM outbox_message WHERE status != 'delivered'").fetchone()[
+                0
+            ]
+    return int(count)

@@ -3,7 +3,6 @@ provisional, never enforced by themselves, and counted again when an administrat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 
@@ -15,7 +14,7 @@ from anju.housing.models import Case, HolidayCalendar
 from anju.housing.review import calendar, deadlines
 from anju.housing.review import service as review
 from tests.conftest import Systems
-from tests.housing.test_staff_console import CASE_NO, outbox_rows, signed_in_client, submit_case
+from tests.housing.test_staff_console import CASE_NO, outbox_rows, payload_of, signed_in_client, submit_case
 from tests.support.journey import csrf_of
 
 # A made-up arrangement for the tests (not the State Council's): New Year 1–3 January, 4 January a
@@ -68,7 +67,7 @@ def test_entering_the_year_counts_provisional_deadlines_again_and_tells_the_appl
         )
         assert case.due_on == date(2027, 1, 11) and case.due_provisional
     assert (
-        "暂按周末计算" in json.loads(outbox_rows(systems)[-1]["payload"])["due_note"]
+        "暂按周末计算" in payload_of(systems, outbox_rows(systems)[-1])["due_note"]
     )  # the applicant is told
 
     with housing.db.transaction() as session:  # long past the provisional date: nothing lapses by itself
@@ -133,7 +132,7 @@ def test_entering_the_year_counts_provisional_deadlines_again_and_tells_the_appl
         assert (case.due_on, case.due_provisional, case.due_note) == (date(2027, 1, 12), False, "")
         (row,) = session.scalars(select(HolidayCalendar)).all()
         assert (row.year, row.source, row.entered_by) == (2027, SOURCE, "guanli.350100")
-    told = json.loads(outbox_rows(systems)[-1]["payload"])
+    told = payload_of(systems, outbox_rows(systems)[-1])
     assert told["event"] == "deadline_recounted" and told["due_on"] == "2027-01-12" and told["due_note"] == ""
     assert "本环节期限确定为 2027-01-12" in told["reason"]
 

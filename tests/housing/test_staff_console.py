@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +11,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from anju.core.outbox import outbox_payload
 from anju.housing.models import Case, CaseEvent, StaffUser
 from tests.conftest import Systems
 from tests.support.journey import csrf_of
@@ -108,9 +108,14 @@ def outbox_rows(systems: Systems) -> list[dict[str, Any]]:
         return [dict(row) for row in session.execute(select(table).order_by(table.c.id)).mappings()]
 
 
+def payload_of(systems: Systems, row: dict[str, Any]) -> dict[str, Any]:
+    """What a housing outbox row carries (payloads are encrypted at rest)."""
+    return outbox_payload(systems.runtimes["housing"].tables.outbox, row["payload"])
+
+
 def told(systems: Systems) -> list[str]:
     """The statuses queued for the platform, in order."""
-    return [json.loads(m["payload"])["status"] for m in outbox_rows(systems)]
+    return [payload_of(systems, m)["status"] for m in outbox_rows(systems)]
 
 
 def post_event(client: TestClient, case_no: str, event: str) -> httpx.Response:
@@ -233,7 +238,7 @@ def test_accepting_a_case_records_it_and_tells_the_platform_once(systems: System
     client = signed_in_client(systems, "shouli.350100")
     assert CASE_NO in client.get("/staff/").text
     (receipt,) = outbox_rows(systems)  # the receipt tells the applicant the acceptance deadline
-    received = json.loads(receipt["payload"])
+    received = payload_of(systems, receipt)
     assert (received["status"], received["event"], received["seq"]) == ("submitted", "receive", 1)
     assert received["due_on"] and received["office"] == "福州市住房保障部门"
 
@@ -263,7 +268,7 @@ def test_accepting_a_case_records_it_and_tells_the_platform_once(systems: System
 
     messages = outbox_rows(systems)[1:]
     assert len(messages) == 2
-    assert json.loads(messages[1]["payload"])["status"] == "first_review"
+    assert payload_of(systems, messages[1])["status"] == "first_review"
     message = messages[0]
     assert message["topic"] == "case.status"
     assert message["destination"] == "platform"
@@ -271,7 +276,7 @@ def test_accepting_a_case_records_it_and_tells_the_platform_once(systems: System
     assert message["case_no"] == CASE_NO
     assert message["acting_user"] == "shouli.350100"
     assert message["status"] == "pending"
-    payload = json.loads(message["payload"])
+    payload = payload_of(systems, message)
     assert payload["case_no"] == CASE_NO
     assert payload["status"] == "accepted"
     assert payload["event"] == "accept"

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from anju.core.crypto import FieldCipher
 from anju.core.db import Database, UTCDateTime, rowcount
 from anju.core.timeutil import utcnow
 
@@ -45,6 +46,34 @@ PENDING = "pending"
 DELIVERING = "delivering"
 DELIVERED = "delivered"
 DEAD = "dead"
+DELIVERED_PAYLOAD = "{}"  # what a delivered message's payload becomes (outbox_record)
+STUCK_AFTER_MINUTES = 15  # a message waiting longer is listed as stuck (and alerted on: docs/operations)
+
+
+PAYLOAD_CONTEXT = "outbox.payload"
+SEALED_PREFIX = "sm4gcm."
+
+
+def outbox_protect(table: Table, cipher: FieldCipher) -> None:
+    """Keep this outbox's payloads SM4-GCM encrypted at rest (build_runtime does it for every system):
+    a queued case or SMS carries ID and phone numbers, and a database file or its write-ahead log must not
+    show them even for the seconds before delivery empties the row."""
+    table.info["payload_cipher"] = cipher
+
+
+def _seal(table: Table, text: str) -> str:
+    cipher: FieldCipher | None = table.info.get("payload_cipher")
+    return cipher.encrypt(text, context=PAYLOAD_CONTEXT) if cipher is not None else text
+
+
+def outbox_payload(table: Table, stored: str) -> dict[str, Any]:
+    """A stored payload as the message it carries (decrypted where sealed; plain rows from before stay
+    readable)."""
+    cipher: FieldCipher | None = table.info.get("payload_cipher")
+    if stored.startswith(SEALED_PREFIX) and cipher is not None:
+        stored = cipher.decrypt(stored, context=PAYLOAD_CONTEXT)
+    payload: dict[str, Any] = json.loads(stored)
+    return payload
 
 
 def outbox_table(metadata: MetaData, name: str = "outbox_message") -> Table:
@@ -171,7 +200,7 @@ def outbox_enqueue(
             topic=topic,
             destination=destination,
             path=path,
-            payload=json.dumps(dict(payload), ensure_ascii=False, separators=(",", ":")),
+            payload=_seal(table, json.dumps(dict(payload), ensure_ascii=False, separators=(",", ":"))),
             case_no=case_no,
             acting_user=acting_user,
             purpose=purpose,
@@ -220,7 +249,7 @@ def outbox_claim(
             topic=row["topic"],
             destination=row["destination"],
             path=row["path"],
-            payload=json.loads(row["payload"]),
+            payload=outbox_payload(table, row["payload"]),
             case_no=row["case_no"],
             acting_user=row["acting_user"],
             purpose=row["purpose"],
@@ -252,7 +281,9 @@ def outbox_record(
         "last_error": result.error or None,
     }
     if result.ok:
-        values.update(status=DELIVERED, delivered_at=now)
+        # Delivered and acknowledged: the receiver has it, so the copy here (ID and phone numbers, names)
+        # is emptied rather than kept at rest; the row keeps who, what, when and the outcome.
+        values.update(status=DELIVERED, delivered_at=now, payload=DELIVERED_PAYLOAD)
     elif result.retryable and attempts < policy.max_attempts:
         values.update(status=PENDING, next_attempt_at=now + policy.delay_after(attempts))
     else:
@@ -268,6 +299,17 @@ def outbox_record(
     if not changed:
         log.warning("outbox lease lost before recording message %s", message.message_id)
         return None
+    if values["status"] == DEAD:  # an alarm, not a quiet row (also anju_outbox_messages{state="dead"})
+        log.error(
+            "outbox message %s (%s to %s, case %s) is dead after %d attempt(s): %s %s",
+            message.message_id,
+            message.topic,
+            message.destination,
+            message.case_no or "-",
+            attempts,
+            result.status_code or "",
+            (result.error or "")[:200],
+        )
     return str(values["status"])
 
 
@@ -282,6 +324,62 @@ def outbox_retry_dead(db: Database, table: Table, *, message_id: str) -> bool:
                     .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
                 )
             )
+        )
+
+
+@dataclass(frozen=True)
+class StuckMessage:
+    """A message that did not get through: dead, or waiting longer than it should."""
+
+    message_id: str
+    topic: str
+    destination: str
+    case_no: str
+    status: str
+    attempts: int
+    last_status: int | None
+    last_error: str
+    created_at: datetime
+    next_attempt_at: datetime
+
+
+def outbox_stuck(
+    db: Database, table: Table, *, older_than: timedelta, limit: int = 200
+) -> list[StuckMessage]:
+    """Dead messages, and pending ones created more than ``older_than`` ago, oldest first: what operations
+    and staff look at when the alert fires, before re-sending with outbox_retry_dead."""
+    c = table.c
+    cutoff = utcnow() - older_than
+    query = (
+        select(table)
+        .where(or_(c.status == DEAD, and_(c.status.in_((PENDING, DELIVERING)), c.created_at < cutoff)))
+        .order_by(c.created_at)
+        .limit(limit)
+    )
+    with db.transaction() as session:
+        rows = session.execute(query).mappings().all()
+    return [
+        StuckMessage(
+            message_id=r["message_id"],
+            topic=r["topic"],
+            destination=r["destination"],
+            case_no=r["case_no"],
+            status=r["status"],
+            attempts=r["attempts"],
+            last_status=r["last_status"],
+            last_error=(r["last_error"] or "")[:500],
+            created_at=r["created_at"],
+            next_attempt_at=r["next_attempt_at"],
+        )
+        for r in rows
+    ]
+
+
+def outbox_dead_ids(db: Database, table: Table) -> list[str]:
+    """Every dead message's id, oldest first (for re-sending them all once the cause is fixed)."""
+    with db.transaction() as session:
+        return list(
+            session.scalars(select(table.c.message_id).where(table.c.status == DEAD).order_by(table.c.id))
         )
 
 

@@ -12,7 +12,7 @@ from anju.core.audit import AuditChain, chain_table
 from anju.core.db import Database
 from anju.core.httpapi import DbNonceStore, SignedApi, SystemIdentity, nonce_table
 from anju.core.httpclient import SignedClient
-from anju.core.outbox import OutboxWorker, RetryPolicy, inbox_table, outbox_table
+from anju.core.outbox import OutboxWorker, RetryPolicy, inbox_table, outbox_protect, outbox_table
 from anju.core.ratelimit import RateLimiter, rate_table
 from anju.core.settings import SYSTEMS, Settings, SystemName
 from anju.core.websession import SessionStore, session_table
@@ -145,6 +145,7 @@ def build_runtime(*, system: SystemName, settings: Settings, tables: PlumbingTab
         timeout_seconds=settings.http_timeout_seconds,
     )
     sessions = SessionStore(db=db, table=tables.sessions, idle_minutes=settings.session_idle_minutes)
+    outbox_protect(tables.outbox, data_keys.field_cipher())
     return Runtime(
         system=system,
         settings=settings,

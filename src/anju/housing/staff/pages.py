@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core import idcard, masking, regions, staffauth, workdays
+from anju.core.outbox import STUCK_AFTER_MINUTES, outbox_stuck
 from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import shanghai_date, utcnow
@@ -279,6 +280,28 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             "error": "",
             "values": {},
         }
+
+    @router.get("/deliveries", name="staff_deliveries")
+    def deliveries(request: Request, staff_id: int = Depends(current_staff_id)) -> Response:
+        """Status messages to applicants that did not get through, for the city's administrator and auditor."""
+        stuck = outbox_stuck(
+            runtime.db, runtime.tables.outbox, older_than=timedelta(minutes=STUCK_AFTER_MINUTES)
+        )
+        with runtime.db.transaction() as session:
+            staff = staff_of(session, staff_id)
+            if staff.role not in ("city_admin", "auditor"):
+                return render(
+                    request,
+                    "error.html",
+                    {"title": "无权查看", "message": "投递异常由市级管理员和审计员查看。", "code": ""},
+                    status_code=403,
+                )
+            mine = [
+                m
+                for m in stuck
+                if m.case_no and service.staff_case(session=session, staff=staff, case_no=m.case_no)
+            ]
+        return render(request, "staff_deliveries.html", {"title": "投递异常", "rows": mine})
 
     def calendar_context(staff: StaffUser) -> dict[str, Any]:
         year = shanghai_date(utcnow()).year
