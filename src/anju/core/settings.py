@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     # The bearer token Prometheus presents at /internal/metrics; without one only loopback may scrape.
     metrics_token: str | None = None
 
+    # One account's failed sign-ins from one address before that address waits (core/staffauth): the
+    # account itself is never locked, so nobody can lock a colleague out from another computer.
     staff_max_failed_logins: int = 5
     staff_lockout_minutes: int = 15
 

@@ -1,6 +1,12 @@
 """Sign-in of staff accounts, whichever system keeps them (housing's reviewers today; the platform's
-counter clerks next, decision 0018): argon2id passwords, a per-account lockout after repeated failures,
-a per-address limit on failures across accounts, and answers that never tell which part was wrong."""
+counter clerks next, decision 0018): argon2id passwords, limits on failures that slow an attacker without
+locking the rightful user out, the user told of failed attempts on their account, and answers that never
+tell which part was wrong.
+
+Failures are limited per account and address (a guesser at one computer), per address across accounts
+(password spraying) and per account across addresses at a much higher count (a spread-out attack). A
+lockout per account alone let anyone lock a whole office out by typing predictable usernames (issue 20):
+the rightful user at another computer is not affected by failures at this one."""
 
 from __future__ import annotations
 
@@ -25,6 +31,31 @@ LOGIN_FAILURES_PER_ADDRESS = Limit(
     window=timedelta(minutes=15),
     message="这台电脑的登录失败次数过多，请 15 分钟后再试；如忘记密码，请联系本单位管理员。",
 )
+LOGIN_FAILURES_PER_ACCOUNT = Limit(
+    scope="staff_login_account",
+    count=50,
+    window=timedelta(hours=1),
+    message="这个账号近一小时的登录失败次数异常，暂停登录，请稍后再试并联系本单位管理员。",
+)
+
+
+def login_failures_per_account_address(max_failures: int, minutes: int) -> Limit:
+    """The limit on one account's failures from one address (ANJU_STAFF_MAX_FAILED_LOGINS in
+    ANJU_STAFF_LOCKOUT_MINUTES)."""
+    return Limit(
+        scope="staff_login_account_address",
+        count=max_failures,
+        window=timedelta(minutes=minutes),
+        message=f"这个账号在这台电脑上连续登录失败，请 {minutes} 分钟后再试；如忘记密码，请联系本单位管理员。",
+    )
+
+
+def login_keys(*, username: str, address: str) -> dict[str, str]:
+    """The keys the three failure limits count under (hashed by the limiter before they are stored)."""
+    account = username.strip().lower()
+    return {"address": address, "account": account, "account_address": f"{account}|{address}"}
+
+
 _hasher = PasswordHasher()
 # A hash to verify against when the username is unknown, so timing does not reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash("anju-no-such-user")
@@ -63,33 +94,24 @@ def account_authenticate(
     model: type[Account],
     username: str,
     password: str,
-    max_failures: int,
-    lockout: timedelta,
-) -> Account:
-    """The account if the password is right and it is not locked; counts failures and locks."""
+) -> tuple[Account, int]:
+    """The account if the password is right, with how many failed attempts it saw since its last sign-in
+    (to tell the user); a failure is counted on the account. The failure limits are checked by the caller."""
     generic = SignInFailed("credentials_invalid", "用户名或密码不正确。")
     user = session.scalar(select(model).where(model.username == username.strip()).with_for_update())
     if user is None:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
         raise generic
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int(lockout.total_seconds() // 60))
-        raise SignInFailed(
-            "account_locked", f"连续登录失败次数过多，账号已暂时锁定，请 {minutes} 分钟后再试或联系管理员。"
-        )
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
         raise generic from None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    failed_before = user.failed_logins
     user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    return user
+    user.locked_until = None  # no longer set (kept for the schema); see the module's docstring
+    user.last_login_at = utcnow()
+    return user, failed_before

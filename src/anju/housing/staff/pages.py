@@ -82,20 +82,26 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     ) -> Response:
         failure: staffauth.SignInFailed | RateLimited | None = None
         address = request.client.host if request.client else "unknown"
+        keys = staffauth.login_keys(username=username, address=address)
+        limits = {
+            "address": staffauth.LOGIN_FAILURES_PER_ADDRESS,
+            "account": staffauth.LOGIN_FAILURES_PER_ACCOUNT,
+            "account_address": staffauth.login_failures_per_account_address(
+                settings.staff_max_failed_logins, settings.staff_lockout_minutes
+            ),
+        }
         with runtime.db.transaction() as session:
-            # Caught inside the transaction, so the failed-attempt counts and the lock are committed.
+            # Caught inside the transaction, so the failures counted are committed.
             try:
-                runtime.rates.check(session, staffauth.LOGIN_FAILURES_PER_ADDRESS, address)
-                user = service.staff_authenticate(
-                    session=session,
-                    username=username,
-                    password=password,
-                    max_failures=settings.staff_max_failed_logins,
-                    lockout=timedelta(minutes=settings.staff_lockout_minutes),
+                for kind, limit in limits.items():
+                    runtime.rates.check(session, limit, keys[kind])
+                user, failed_before = service.staff_authenticate(
+                    session=session, username=username, password=password
                 )
                 staff_id, name = user.id, user.display_name
             except staffauth.SignInFailed as exc:
-                runtime.rates.count(session, staffauth.LOGIN_FAILURES_PER_ADDRESS, address)
+                for kind, limit in limits.items():
+                    runtime.rates.count(session, limit, keys[kind])
                 failure = exc
             except RateLimited as exc:
                 failure = exc
@@ -109,6 +115,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         web.rotate()
         web.set("staff_id", staff_id)
         web.set("staff_name", name)
+        if failed_before:
+            web.set(
+                "sign_in_notice",
+                f"自您上次登录以来，有 {failed_before} 次使用您账号的登录失败。"
+                "如果不是您本人输错，请立即修改密码并告知本单位管理员。",
+            )
         return RedirectResponse(path_for(request, "staff_queue"), status_code=303)
 
     @router.post("/logout", name="staff_logout", dependencies=[Depends(require_csrf)])
@@ -117,7 +129,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         return RedirectResponse(path_for(request, "staff_login"), status_code=303)
 
     @router.get("/", name="staff_queue")
-    def queue(request: Request, q: str = "", staff_id: int = Depends(current_staff_id)) -> Response:
+    def queue(
+        request: Request,
+        q: str = "",
+        staff_id: int = Depends(current_staff_id),
+        web: WebSession = Depends(web_session),
+    ) -> Response:
+        notice = web.pop("sign_in_notice")  # said once, on the first page after signing in
         with runtime.db.transaction() as session:
             staff = staff_of(session, staff_id)
             cases = service.staff_queue(session=session, staff=staff, search=q, index=runtime.blind_index)
@@ -152,6 +170,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 if idcard.is_valid(q.strip())
                 else q.strip(),
                 "counts": counts,
+                "sign_in_notice": notice or "",
             },
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,18 +56,10 @@ def staff_create(
     return user
 
 
-def staff_authenticate(
-    *, session: Session, username: str, password: str, max_failures: int, lockout: timedelta
-) -> StaffUser:
-    """The housing staff account if the password is right and it is not locked (core/staffauth)."""
-    return account_authenticate(
-        session=session,
-        model=StaffUser,
-        username=username,
-        password=password,
-        max_failures=max_failures,
-        lockout=lockout,
-    )
+def staff_authenticate(*, session: Session, username: str, password: str) -> tuple[StaffUser, int]:
+    """The housing staff account if the password is right, with the failed attempts since its last
+    sign-in (core/staffauth)."""
+    return account_authenticate(session=session, model=StaffUser, username=username, password=password)
 
 
 def in_region(query: Select[Any], staff: StaffUser) -> Select[Any]:
