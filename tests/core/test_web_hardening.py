@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 from anju.core.settings import Settings, SystemName
 from anju.embedded import app_for, runtime_for
 from tests.conftest import Systems
+from tests.support.factories import scanned_png
 from tests.support.journey import applicant_sign_in, csrf_of, draft_id_of
 
 SYSTEM_NAMES: tuple[SystemName, ...] = ("platform", "housing", "sandbox")
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = scanned_png()
 
 
 @pytest.mark.parametrize("system", SYSTEM_NAMES)
@@ -98,7 +99,7 @@ def test_a_crash_is_a_page_with_a_reference_and_no_internals(settings: Settings,
     finally:
         runtime.stop()
     assert response.status_code == 500 and "系统暂时出了问题" in response.text
-    assert "错误代码" in response.text and "Traceback" not in response.text and "sqlite" not in response.text
+    assert "错误编号" in response.text and "Traceback" not in response.text and "sqlite" not in response.text
 
 
 def test_every_answer_carries_the_security_headers(systems: Systems) -> None:

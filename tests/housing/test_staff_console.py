@@ -129,9 +129,9 @@ def post_event(client: TestClient, case_no: str, event: str) -> httpx.Response:
 
 
 def error_code_of(html: str) -> str:
-    marker = "错误代码：<code>"
+    marker = 'data-error-code="'
     assert marker in html, html
-    return html.split(marker, 1)[1].split("</code>", 1)[0]
+    return html.split(marker, 1)[1].split('"', 1)[0]
 
 
 def login_error_of(html: str) -> str:

@@ -7,7 +7,7 @@ import re
 import httpx
 
 from tests.conftest import Systems
-from tests.support.factories import CHILD, HUSBAND, WIFE, seed_family
+from tests.support.factories import CHILD, HUSBAND, WIFE, scanned_png, seed_family
 from tests.support.journey import _absolute, applicant_sign_in, csrf_of, open_draft_form
 
 
@@ -150,9 +150,17 @@ def test_co_applicant_signs_in_and_authorises_for_herself(live: Systems) -> None
         assert draft
         others = husband.get(f"{platform}/drafts/{draft.group(1)}/members/{max(member_ids) + 100}/consent")
         assert others.status_code == 404
+        # Nor revoke his wife's consent: told so in words, with no code to read.
+        hers = husband.post(revoke_url, data={"csrf_token": csrf_of(tasks.text)})
+        assert hers.status_code == 404 and "找不到这项授权" in hers.text and "不是您本人的授权" in hers.text
+        assert (
+            "草稿" not in hers.text.split("<main")[1]
+            and "consent_not_found" not in hers.text.split("data-error-code")[0]
+        )
+        assert "错误代码" not in hers.text
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # signature bytes are what count
+PNG = scanned_png()
 
 
 def test_a_failed_source_is_replaced_by_an_uploaded_proof_that_reaches_the_reviewer(live: Systems) -> None:

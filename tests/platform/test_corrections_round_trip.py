@@ -12,6 +12,7 @@ from anju.housing.intake.service import attachments_of
 from anju.housing.models import Case, CaseCorrection
 from anju.housing.review.corrections import corrections_of
 from tests.conftest import Systems
+from tests.support.factories import scanned_png
 from tests.support.journey import (
     applicant_sign_in,
     application_fill_and_submit,
@@ -21,7 +22,7 @@ from tests.support.journey import (
 )
 from tests.support.signed import signed_post
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = scanned_png()
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -44,6 +45,19 @@ def test_other_proof_uploaded_on_the_pledge_page_reaches_the_clerk(live: Systems
             files={"file": ("virus.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")},
         )
         assert refused.status_code == 400 and "只能上传 PDF、JPG 或 PNG" in refused.text
+        forged = browser.post(  # a PNG's first eight bytes and then nothing an image is made of
+            pledge_url + "/files",
+            data={"csrf_token": csrf_of(page.text)},
+            files={"file": ("照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")},
+        )
+        assert forged.status_code == 400 and "只能上传 PDF、JPG 或 PNG" in forged.text
+        elsewhere = browser.post(  # a page without an upload takes no file
+            f"{platform}/drafts/{draft}/sections/application/files",
+            data={"csrf_token": csrf_of(page.text)},
+            files={"file": ("收入证明.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        )
+        assert elsewhere.status_code == 404
+        assert "收入证明.pdf" not in browser.get(pledge_url).text
         added = browser.post(
             pledge_url + "/files",
             data={"csrf_token": csrf_of(page.text)},

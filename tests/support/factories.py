@@ -182,3 +182,14 @@ def face_photo(width: int = 3000, height: int = 4000, seed: int = 1) -> bytes:
     out = io.BytesIO()
     image.filter(ImageFilter.GaussianBlur(3)).save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+def scanned_png(width: int = 40, height: int = 30) -> bytes:
+    """A small but real PNG (a scanned proof): it decodes, as the upload check requires."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (250, 250, 245)).save(out, "PNG")
+    return out.getvalue()

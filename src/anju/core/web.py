@@ -257,10 +257,12 @@ def install_page_errors(
     their JSON errors (install_api_errors). ``session_names`` maps a template variable of the system's
     layout to the session value it shows (who is signed in), so the error page keeps the same header."""
 
-    def page(request: Request, title: str, message: str, code: str, status_code: int) -> HTMLResponse:
+    def page(
+        request: Request, title: str, message: str, code: str, status_code: int, reference: str = ""
+    ) -> HTMLResponse:
         web = getattr(request.state, "web", None)
         context = {name: web.get(key) for name, key in (session_names or {}).items()} if web else {}
-        context.update({"title": title, "message": message, "code": code})
+        context.update({"title": title, "message": message, "code": code, "reference": reference})
         return templates.TemplateResponse(request, "error.html", context, status_code=status_code)
 
     @app.exception_handler(CsrfError)
@@ -305,7 +307,7 @@ def install_page_errors(
                 status_code=500,
             )
         try:
-            return page(request, *INTERNAL_ERROR, reference, 500)
+            return page(request, *INTERNAL_ERROR, "internal_error", 500, reference)
         except Exception:  # the layout itself failed: still say something a person can act on
             return HTMLResponse(
                 f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{INTERNAL_ERROR[0]}</title>'

@@ -560,7 +560,13 @@ def build_router(
                     channel=channel_of(web),
                 )
             except consent.ConsentRefused:
-                return not_found(request)
+                return draft_missing(
+                    templates,
+                    request,
+                    title="找不到这项授权",
+                    message="这项授权不存在，或不是您本人的授权，无法撤回。请在“我的授权”中查看您的授权。",
+                    code="consent_not_found",
+                )
         return RedirectResponse(path_for(request, "my_consents") + "?revoked=1", status_code=303)
 
     @router.get("/my/data-log", name="my_data_log")

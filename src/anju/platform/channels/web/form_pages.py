@@ -194,6 +194,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             groups.append({"legend": legend, "rows": rows})
         return groups
 
+    def takes_files(section: str) -> bool:
+        """Whether the page offers an upload (a field of widget file)."""
+        return section in catalog.sections and any(f.widget == "file" for f in section_fields(section))
+
     @router.get("/drafts/{draft_id}/sections/{section}", name="draft_section")
     def section_page(
         request: Request, draft_id: int, section: str, web: WebSession = Depends(web_session)
@@ -352,8 +356,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             applicant_id = signed_in_applicant_id(web)
             with runtime.db.transaction() as session:
                 draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-                if draft is None or section not in catalog.sections:
-                    return not_found(request)
+                if draft is None or not takes_files(section):
+                    return not_found(request)  # only a page that offers an upload takes a file
                 try:
                     proof_store(
                         session=session,

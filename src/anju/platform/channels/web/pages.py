@@ -43,18 +43,21 @@ KIOSK_IDLE = timedelta(minutes=3)
 DRAFT_MISSING = "没有找到您名下的这份申请草稿，它可能已经提交。"
 
 
-def draft_missing(templates: Jinja2Templates, request: Request, *, message: str = DRAFT_MISSING) -> Response:
-    """The 404 page of a draft that is not (or no longer) the signed-in person's to work on."""
+def draft_missing(
+    templates: Jinja2Templates,
+    request: Request,
+    *,
+    message: str = DRAFT_MISSING,
+    title: str = "找不到这份草稿",
+    code: str = "draft_not_found",
+) -> Response:
+    """The 404 page of a draft (or another thing of the signed-in person's, named by ``title``) that is not,
+    or no longer, theirs to work on."""
     web: WebSession = request.state.web
     return templates.TemplateResponse(
         request,
         "error.html",
-        {
-            "signed_in_name": web.get("applicant_name"),
-            "title": "找不到这份草稿",
-            "message": message,
-            "code": "draft_not_found",
-        },
+        {"signed_in_name": web.get("applicant_name"), "title": title, "message": message, "code": code},
         status_code=404,
     )
 
