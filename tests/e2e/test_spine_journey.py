@@ -21,7 +21,8 @@ def test_applicant_submits_clerk_accepts_and_applicant_sees_it(live: Systems) ->
         form_page = applicant_sign_in(applicant, platform, id_number="350102199203150519")
         assert form_page.status_code == 200
         assert "申请信息" in form_page.text and "第 1 步" in form_page.text
-        assert "林晓峰" not in form_page.text  # masked on screen (header shows 林**)
+        # Her own name in full in the header (her own pages); nobody else's is shown in full.
+        assert '<span id="signed-in-name">林晓峰</span>' in form_page.text
 
         done = application_fill_and_submit(applicant, platform, form_page.text)
         assert done.status_code == 200, done.text

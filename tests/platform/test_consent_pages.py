@@ -58,6 +58,10 @@ def test_applicant_consents_queries_checks_and_builds_the_household(live: System
         assert "本科，福州大学，全日制，2014-06-30 毕业" in preview.text
         assert "欧阳*（配偶）" in preview.text or "欧***（配偶）" in preview.text  # book members masked
         assert WIFE not in preview.text  # the spouse's ID is masked on screen
+        # Read as a person reads them: places by name, no register keys or query ids.
+        assert "<tr><th>户籍地</th><td>福建省福州市鼓楼区</td></tr>" in preview.text
+        assert "350102000001" not in preview.text and "户号" not in preview.text
+        assert "查询编号" not in preview.text and "hukou-" not in preview.text
         # Operations see how each register answered (the scraper is on loopback, as this test is).
         scraped = httpx.get(f"{platform}/internal/metrics").text
         assert 'anju_backfill_answers_total{outcome="answered",source="hukou"} 1.0' in scraped

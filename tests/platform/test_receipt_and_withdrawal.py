@@ -44,6 +44,8 @@ def test_the_pdf_states_the_number_and_the_applicant_and_renders_every_character
     assert "福建省公共租赁住房申请" in text and "诚信承诺及授权书" in text and "电子签名" in text
     assert missing_glyphs(text) == set()
     assert "650102199506100261" not in text  # the ID number is masked, as on screen
+    assert "北京时间）签署" in text and "UTC" not in text  # one clock, the one people read
+    assert "以下摘要供有关部门核验电子签名使用" in text  # the digests are said to be for verifiers
 
     with httpx.Client(timeout=10) as stranger:
         applicant_sign_in(stranger, platform, id_number="350104199011200641")

