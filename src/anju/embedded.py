@@ -25,7 +25,9 @@ from anju.housing.records.seed import records_seed_demo
 from anju.housing.review.jobs import review_jobs_loop
 from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
 from anju.platform import app as platform_app
+from anju.platform.channels.kiosk.terminals import terminal_register
 from anju.sandbox import app as sandbox_app
+from anju.sandbox.devices import kiosk as kiosk_device
 from anju.sandbox.population.generator import population_summary
 from anju.sandbox.population.service import DEMO_PASSWORD, personas_load
 
@@ -64,15 +66,24 @@ def seed_all(settings: Settings, *, people: int | None = DEMO_PEOPLE) -> dict[st
     """Seed the sandbox (personas, demo households, ``people`` synthetic persons) and housing's demo data."""
     sandbox = sandbox_app.sandbox_runtime(settings)
     housing = housing_app.housing_runtime(settings)
+    platform = platform_app.platform_runtime(settings)
     try:
         residents = sandbox_app.sandbox_prepare(sandbox, people=people)
         with housing.db.transaction() as session:
             staff = staff_seed_demo(session=session)
             records = records_seed_demo(session=session, index=housing.blind_index)
+        with platform.db.transaction() as session:  # the sandbox's demo kiosk is a registered terminal
+            terminal_register(
+                session=session,
+                terminal_id=kiosk_device.DEMO_TERMINAL_ID,
+                name=kiosk_device.DEMO_TERMINAL_NAME,
+                public_key=kiosk_device.demo_terminal_key(settings.key_directory).public_key.to_hex(),
+            )
         population = population_summary(db=sandbox.db)
     finally:
         sandbox.stop()
         housing.stop()
+        platform.stop()
     return {
         "residents": residents,
         "staff": staff,
@@ -178,7 +189,7 @@ def demo_accounts_text(settings: Settings) -> str:
         f"  文书验证         : {settings.base_url('platform')}/decisions/verify",
         f"  短信（联调）     : {settings.base_url('sandbox')}/sms",
         f"  好差评（联调）   : {settings.base_url('sandbox')}/hcp",
-        f"  自助终端         : {settings.base_url('platform')}/kiosk",
+        f"  自助终端         : {settings.base_url('sandbox')}/devices/kiosk（先启用本浏览器为终端）→ {settings.base_url('platform')}/kiosk",
         "",
         f"Demo residents (sign in through the sandbox 统一身份认证, password {DEMO_PASSWORD}):",
     ]

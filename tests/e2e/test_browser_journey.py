@@ -221,6 +221,10 @@ def test_a_kiosk_signs_in_by_card_and_face_and_warns_before_signing_out_alone(
     watch_csp(page, refused)
     page.clock.install()
     page.goto(f"{platform}/kiosk")
+    expect(page.locator("#kiosk-not-terminal")).to_be_visible()  # a browser is not a terminal by itself
+    page.goto(f"{live.settings.base_url('sandbox')}/devices/kiosk")  # the device agent starts the kiosk
+    page.get_by_role("button", name="启用本机为自助终端").click()
+    expect(page.locator("#kiosk-terminal")).to_be_visible()
     page.get_by_label("姓名").fill("欧阳娜娜")
     page.get_by_label("身份证号码").fill("350104199011200641")
     page.locator("#agree").check()

@@ -18,6 +18,7 @@ from tests.support.journey import (
     applicant_sign_in,
     application_fill_and_submit,
     csrf_of,
+    kiosk_terminal_start,
     open_draft_form,
 )
 
@@ -38,13 +39,14 @@ def kiosk_sign_in(kiosk: httpx.Client, platform: str, **changes: object) -> http
 def test_a_card_and_a_face_sign_in_and_the_application_is_made_at_the_kiosk(live: Systems) -> None:
     platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
     with httpx.Client(timeout=20) as kiosk:
+        kiosk_terminal_start(kiosk, live.settings.base_url("sandbox"))
         wrong = kiosk_sign_in(kiosk, platform, id_number="350104199011200642")
         assert wrong.status_code == 400 and "身份证号码有误" in wrong.text
         unticked = kiosk_sign_in(kiosk, platform, agree=None)
         assert unticked.status_code == 400 and "单独同意" in unticked.text
         httpx.put(f"{sandbox}/admin/faults/faceauth", json={"mismatch": True})
         stranger = kiosk_sign_in(kiosk, platform)
-        assert stranger.status_code == 400 and "不一致" in stranger.text
+        assert stranger.status_code == 400 and "人证核验未通过" in stranger.text
         assert "/kiosk" not in str(kiosk.get(f"{platform}/applications/new").url)  # not signed in: the login
         httpx.delete(f"{sandbox}/admin/faults")
 
@@ -98,6 +100,7 @@ def test_a_card_and_a_face_sign_in_and_the_application_is_made_at_the_kiosk(live
 def test_a_kiosk_left_alone_signs_out_by_itself(live: Systems) -> None:
     platform = live.settings.base_url("platform")
     with httpx.Client(timeout=20) as kiosk:
+        kiosk_terminal_start(kiosk, live.settings.base_url("sandbox"))
         landed = kiosk_sign_in(kiosk, platform)
         assert "结束并退出" in landed.text
         # Somebody walked away: make the last request older than the idle limit, as time would.
@@ -118,9 +121,56 @@ def test_one_card_gets_a_few_tries_an_hour(live: Systems) -> None:
     platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
     httpx.put(f"{sandbox}/admin/faults/faceauth", json={"mismatch": True})  # somebody else's face
     with httpx.Client(timeout=20) as kiosk:
+        kiosk_terminal_start(kiosk, live.settings.base_url("sandbox"))
         for _ in range(5):
             assert kiosk_sign_in(kiosk, platform).status_code == 400
         refused = kiosk_sign_in(kiosk, platform)
         assert refused.status_code == 429 and "尝试次数过多" in refused.text
         other_card = kiosk_sign_in(kiosk, platform, name="林晓峰", id_number="350102199203150519")
         assert other_card.status_code == 400  # another card is still compared (and fails: wrong face)
+
+
+def test_only_a_registered_terminal_signs_in_by_card_and_face(live: Systems) -> None:
+    from anju.sandbox.devices.kiosk import DEMO_TERMINAL_ID
+
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    with httpx.Client(timeout=20) as browser:  # any browser, anywhere
+        home = browser.get(f"{platform}/kiosk")
+        assert (
+            home.status_code == 403
+            and "本机尚未启用为自助终端" in home.text
+            and 'name="photo"' not in home.text
+        )
+        token = csrf_of(browser.get(f"{platform}/progress").text)  # a valid session token of this browser
+        answers = {
+            name: browser.post(
+                f"{platform}/kiosk/sign-in",
+                data={"csrf_token": token, "name": name, "id_number": NUMBER, "agree": "yes"},
+                files={"photo": ("camera.jpg", face_photo(), "image/jpeg")},
+            )
+            for name in (NAME, "别人")
+        }
+        # The same refusal whichever name goes with the number, and no face check was asked for.
+        assert {r.status_code for r in answers.values()} == {403}
+        assert all("本机不是已登记的自助终端" in r.text for r in answers.values())
+        with live.runtimes["platform"].db.transaction() as session:
+            assert session.scalars(select(DataAccessLog)).all() == []
+
+        agent = browser.get(f"{sandbox}/devices/kiosk")
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', agent.text))
+        forged = browser.post(f"{platform}/kiosk/terminal", data={**fields, "signature": "30" + "00" * 70})
+        assert forged.status_code == 403 and "终端签名无效" in forged.text
+        unknown = browser.post(f"{platform}/kiosk/terminal", data={**fields, "terminal_id": "KIOSK-NOBODY"})
+        assert unknown.status_code == 403 and "不是已登记的自助终端" in unknown.text
+        bound = browser.post(f"{platform}/kiosk/terminal", data=fields, follow_redirects=True)
+        assert bound.status_code == 200 and 'name="photo"' in bound.text
+        assert fields["terminal_id"] == DEMO_TERMINAL_ID
+    with httpx.Client(timeout=20) as replayer:  # the same signed challenge, sent again from elsewhere
+        again = replayer.post(f"{platform}/kiosk/terminal", data=fields)
+        assert again.status_code == 403 and "已经用过" in again.text
+
+    with httpx.Client(timeout=20) as kiosk:  # at a terminal: a wrong name reads as a failed face check
+        kiosk_terminal_start(kiosk, sandbox)
+        wrong_name = kiosk_sign_in(kiosk, platform, name="别人")
+        assert wrong_name.status_code == 400 and "人证核验未通过" in wrong_name.text
+        assert "实名信息" not in wrong_name.text  # nothing says the name and the number do not go together

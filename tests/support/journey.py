@@ -192,3 +192,13 @@ def co_applicant_authorises(
             data={"csrf_token": csrf_of(consent.text), "source": list(sources)},
             follow_redirects=True,
         )
+
+
+def kiosk_terminal_start(client: httpx.Client, sandbox_url: str) -> httpx.Response:
+    """What a kiosk's device agent does at start (played by the sandbox): bind this client to the demo
+    terminal; returns the kiosk's start page."""
+    agent = client.get(f"{sandbox_url}/devices/kiosk")
+    assert agent.status_code == 200, agent.text[-500:]
+    action = re.search(r'<form method="post" action="([^"]+)"', agent.text)
+    assert action
+    return client.post(action.group(1), data=hidden_fields(agent.text), follow_redirects=True)

@@ -316,3 +316,30 @@ class Evaluation(Base):
 
 
 AUDITED: tuple[type[Chained], ...] = (DataAccessLog,)  # the hash-chained tables (`anju audit verify`)
+
+
+class KioskTerminal(Base):
+    """A self-service terminal the platform knows: its id, where it stands, and the public half of the SM2
+    key its device agent holds. Only a browser bound to a registered terminal may sign in by ID card and
+    face (channels/kiosk/terminals.py, decision 0022)."""
+
+    __tablename__ = "kiosk_terminal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))  # 鼓楼区政务服务中心 1 号自助机
+    public_key: Mapped[str] = mapped_column(String(130))  # 04 ‖ X ‖ Y, hex
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class KioskBinding(Base):
+    """A browser bound to a terminal for a working day: the hash of the cookie it holds."""
+
+    __tablename__ = "kiosk_binding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,6 +12,7 @@ from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
 from anju.core.web import install_common, make_templates
 from anju.core.websession import WebSessionMiddleware
+from anju.sandbox.devices import kiosk as kiosk_device
 from anju.sandbox.esign import api as esign_api
 from anju.sandbox.esign import models as _esign_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.faceauth import api as faceauth_api
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(faceauth_api.build_router(runtime=runtime, faults=app.state.faults))
     app.include_router(sms_api.build_router(runtime=runtime, templates=templates, faults=app.state.faults))
     app.include_router(hcp_api.build_router(runtime=runtime, templates=templates))
+    app.include_router(kiosk_device.build_router(runtime=runtime, templates=templates))
 
     @app.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
     def home(request: Request) -> HTMLResponse:

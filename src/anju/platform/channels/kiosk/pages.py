@@ -10,8 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core import idcard
@@ -21,6 +21,7 @@ from anju.core.timeutil import utcnow
 from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.backfill.catalog import source_catalog
+from anju.platform.channels.kiosk import terminals
 from anju.platform.channels.web.pages import KIOSK, KIOSK_IDLE
 from anju.platform.identity import faceauth
 from anju.platform.identity import service as identity
@@ -39,6 +40,17 @@ PER_CARD = Limit(
 )
 
 
+NOT_A_TERMINAL = (
+    "本机不是已登记的自助终端，不能用身份证和人脸登录。请使用办事大厅的自助终端，或在网上用统一身份认证登录。"
+)
+# One answer for a face that does not match and a name that does not go with the number, so the kiosk
+# cannot be used to learn whose number a name is.
+IDENTITY_NOT_CONFIRMED = (
+    "人证核验未通过。请确认放置的是本人的身份证，在光线充足处正对摄像头，摘下帽子和口罩后重试；"
+    "多次未通过的，请到办事窗口办理。"
+)
+
+
 def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     """GET /kiosk, POST /kiosk/sign-in, POST /kiosk/sign-out."""
     router = APIRouter(include_in_schema=False)
@@ -53,13 +65,60 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         }
         return templates.TemplateResponse(request, "kiosk_home.html", context, status_code=status_code)
 
+    def bound_terminal(request: Request) -> terminals.BoundTerminal | None:
+        with runtime.db.transaction() as session:
+            return terminals.terminal_of(session=session, token=request.cookies.get(terminals.COOKIE))
+
     @router.get("/kiosk", name="kiosk_home")
     def kiosk_home(request: Request) -> Response:
+        terminal = bound_terminal(request)
         return render(
             request,
             ended="ended" in request.query_params,
             bye="bye" in request.query_params,
+            terminal=terminal,
+            status_code=200 if terminal else 403,
         )
+
+    @router.get("/kiosk/challenge", name="kiosk_challenge")
+    def kiosk_challenge() -> JSONResponse:
+        """For a terminal's device agent: a challenge to sign (decision 0022)."""
+        return JSONResponse({"challenge": terminals.challenge_issue(index=runtime.blind_index)})
+
+    @router.post("/kiosk/terminal", name="kiosk_terminal_bind")
+    def kiosk_terminal_bind(
+        request: Request,
+        terminal_id: str = Form(""),
+        challenge: str = Form(""),
+        signature: str = Form(""),
+    ) -> Response:
+        """The device agent binds the browser it drives to its terminal (no CSRF token: the signed,
+        single-use challenge is what no other site can produce)."""
+        try:
+            with runtime.db.transaction() as session:
+                nonce, expires = terminals.terminal_verify(
+                    session=session,
+                    index=runtime.blind_index,
+                    terminal_id=terminal_id.strip(),
+                    challenge=challenge.strip(),
+                    signature=signature.strip(),
+                )
+            if not runtime.api.nonces.remember(caller=f"kiosk:{terminal_id}", nonce=nonce, timestamp=expires):
+                raise terminals.TerminalRefused("这个启用请求已经用过，请在终端上重新启用。")
+            with runtime.db.transaction() as session:
+                token = terminals.binding_create(session=session, terminal_id=terminal_id.strip())
+        except terminals.TerminalRefused as exc:
+            return render(request, exc.message, 403, terminal=None)
+        response = RedirectResponse(path_for(request, "kiosk_home"), status_code=303)
+        response.set_cookie(
+            terminals.COOKIE,
+            token,
+            max_age=int(terminals.BINDING_TTL.total_seconds()),
+            httponly=True,
+            secure=runtime.settings.https_only,
+            samesite="lax",
+        )
+        return response
 
     @router.post(
         "/kiosk/sign-in",
@@ -68,6 +127,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         max_body_size=runtime.settings.max_upload_request_bytes,
     )
     async def kiosk_sign_in(request: Request, web: WebSession = Depends(web_session)) -> Response:
+        terminal = await anyio.to_thread.run_sync(bound_terminal, request)
+        if terminal is None:  # an ordinary browser: the same answer whatever card it names
+            return render(request, NOT_A_TERMINAL, 403, terminal=None)
         form = await request.form()
         name = str(form.get("name", "")).strip()
         number = str(form.get("id_number", "")).strip()
@@ -75,14 +137,13 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         try:
             number = idcard.parse(number).number
         except idcard.InvalidIdNumber as exc:
-            return render(request, f"身份证号码有误：{exc}", 400)
+            return render(request, f"身份证号码有误：{exc}", 400, terminal=terminal)
         if not name:
-            return render(request, "没有读到身份证上的姓名，请重新放置身份证。", 400)
+            return render(request, "没有读到身份证上的姓名，请重新放置身份证。", 400, terminal=terminal)
         if form.get("agree") != "yes":
-            return render(request, "请阅读告知，勾选单独同意后再进行人脸识别。", 400)
+            return render(request, "请阅读告知，勾选单独同意后再进行人脸识别。", 400, terminal=terminal)
         if not raw:
-            return render(request, "请正对摄像头拍照。", 400)
-        terminal = request.client.host if request.client else "unknown"
+            return render(request, "请正对摄像头拍照。", 400, terminal=terminal)
         claim = faceauth.FaceClaim(
             name=name,
             id_number=number,
@@ -94,7 +155,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
 
         def sign_in() -> tuple[faceauth.FaceOutcome, int | None]:
             with runtime.db.transaction() as session:
-                runtime.rates.attempt(session, PER_TERMINAL, terminal)
+                runtime.rates.attempt(session, PER_TERMINAL, terminal.terminal_id)
                 runtime.rates.attempt(session, PER_CARD, number)
             outcome = faceauth.face_verify(
                 db=runtime.db, client=runtime.client, audit=runtime.audit, raw=raw, claim=claim
@@ -112,13 +173,15 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 return outcome, applicant.id
 
         try:
-            outcome, applicant_id = await anyio.to_thread.run_sync(sign_in)
+            _outcome, applicant_id = await anyio.to_thread.run_sync(sign_in)
         except RateLimited as exc:
-            return render(request, exc.message, 429)
+            return render(request, exc.message, 429, terminal=terminal)
         except faceauth.FaceAuthFailed as exc:
-            return render(request, exc.message, faceauth.failure_status(exc))
+            if exc.code == "person_unknown":  # a name that does not go with the number: said as a mismatch
+                return render(request, IDENTITY_NOT_CONFIRMED, 400, terminal=terminal)
+            return render(request, exc.message, faceauth.failure_status(exc), terminal=terminal)
         if applicant_id is None:
-            return render(request, faceauth.mismatch_message(outcome), 400)
+            return render(request, IDENTITY_NOT_CONFIRMED, 400, terminal=terminal)
         web.rotate()
         web.set("applicant_id", applicant_id)
         web.set("applicant_name", name)

@@ -1,0 +1,137 @@
+"""Registered self-service terminals (decision 0022). A kiosk's device agent holds the terminal's SM2 key;
+at start it asks the platform for a challenge, signs it, and the browser it drives is bound to the
+terminal for a working day by an HttpOnly cookie. Sign-in by ID card and face is refused to any other
+browser, so nobody can use the kiosk route from home to test which name goes with which ID number.
+
+What is signed: the UTF-8 bytes of ``anju-kiosk-terminal|<terminal id>|<challenge>``, SM2 with SM3 and the
+default user id (as every signature here, docs/interfaces/signing.md), DER r‖s, hex.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from anju.core import crypto, signing
+from anju.core.timeutil import utcnow
+from anju.platform.models import KioskBinding, KioskTerminal
+
+CHALLENGE_TTL = timedelta(minutes=5)
+BINDING_TTL = timedelta(hours=12)  # a working day; the agent binds again each morning
+COOKIE = "anju_kiosk_terminal"
+CHALLENGE_KIND = "kiosk_challenge"
+
+
+class TerminalRefused(Exception):
+    """The browser could not be bound to a terminal (the message says why, for the operator)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def signed_text(*, terminal_id: str, challenge: str) -> bytes:
+    """The bytes a terminal signs."""
+    return f"anju-kiosk-terminal|{terminal_id}|{challenge}".encode()
+
+
+def terminal_register(*, session: Session, terminal_id: str, name: str, public_key: str) -> KioskTerminal:
+    """Register (or re-key) a terminal; raises TerminalRefused for a bad id or key."""
+    terminal_id = terminal_id.strip()
+    if not terminal_id or len(terminal_id) > 64 or not terminal_id.replace("-", "").isalnum():
+        raise TerminalRefused("终端编号只能由字母、数字和连字符组成，最多 64 个字符。")
+    try:
+        key = signing.Sm2PublicKey.from_hex(public_key)
+    except ValueError as exc:
+        raise TerminalRefused(f"终端公钥无效：{exc}") from exc
+    terminal = session.scalar(select(KioskTerminal).where(KioskTerminal.terminal_id == terminal_id))
+    if terminal is None:
+        terminal = KioskTerminal(terminal_id=terminal_id, name=name.strip() or terminal_id, public_key="")
+        session.add(terminal)
+    terminal.public_key, terminal.revoked_at = key.to_hex(), None
+    return terminal
+
+
+def challenge_issue(*, index: crypto.BlindIndex, now: datetime | None = None) -> str:
+    """A challenge the platform can recognise without keeping it: nonce, expiry and an HMAC-SM3 over both."""
+    expires = int(((now or utcnow()) + CHALLENGE_TTL).timestamp())
+    body = f"{secrets.token_hex(16)}.{expires}"
+    return f"{body}.{index.digest(body, kind=CHALLENGE_KIND)}"
+
+
+def terminal_verify(
+    *,
+    session: Session,
+    index: crypto.BlindIndex,
+    terminal_id: str,
+    challenge: str,
+    signature: str,
+    now: datetime | None = None,
+) -> tuple[str, int]:
+    """Check the terminal's signature over a fresh challenge of ours; returns the challenge's nonce and
+    expiry, which the caller records as used (once only); raises TerminalRefused."""
+    now = now or utcnow()
+    parts = challenge.split(".")
+    if len(parts) != 3 or index.digest(f"{parts[0]}.{parts[1]}", kind=CHALLENGE_KIND) != parts[2]:
+        raise TerminalRefused("启用请求无效，请在终端上重新启用。")
+    if not parts[1].isdigit() or int(parts[1]) < now.timestamp():
+        raise TerminalRefused("启用请求已过期，请在终端上重新启用。")
+    terminal = session.scalar(
+        select(KioskTerminal).where(
+            KioskTerminal.terminal_id == terminal_id, KioskTerminal.revoked_at.is_(None)
+        )
+    )
+    if terminal is None:
+        raise TerminalRefused("这台设备不是已登记的自助终端。")
+    try:
+        valid = signing.sm2_verify(
+            public_key=signing.Sm2PublicKey.from_hex(terminal.public_key),
+            message=signed_text(terminal_id=terminal_id, challenge=challenge),
+            signature=bytes.fromhex(signature),
+        )
+    except ValueError:
+        valid = False
+    if not valid:
+        raise TerminalRefused("终端签名无效，请检查终端密钥。")
+    return parts[0], int(parts[1])
+
+
+def binding_create(*, session: Session, terminal_id: str, now: datetime | None = None) -> str:
+    """Bind a browser to the terminal for a working day; returns the cookie value (kept only hashed)."""
+    now = now or utcnow()
+    session.execute(delete(KioskBinding).where(KioskBinding.expires_at < now))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        KioskBinding(
+            token_hash=crypto.sm3_hex(token.encode()), terminal_id=terminal_id, expires_at=now + BINDING_TTL
+        )
+    )
+    return token
+
+
+@dataclass(frozen=True)
+class BoundTerminal:
+    """The registered terminal a browser is bound to."""
+
+    terminal_id: str
+    name: str
+
+
+def terminal_of(*, session: Session, token: str | None, now: datetime | None = None) -> BoundTerminal | None:
+    """The terminal a browser's cookie binds it to, if the binding is current and the terminal active."""
+    if not token:
+        return None
+    row = session.execute(
+        select(KioskTerminal.terminal_id, KioskTerminal.name)
+        .join(KioskBinding, KioskBinding.terminal_id == KioskTerminal.terminal_id)
+        .where(
+            KioskBinding.token_hash == crypto.sm3_hex(token.encode()),
+            KioskBinding.expires_at > (now or utcnow()),
+            KioskTerminal.revoked_at.is_(None),
+        )
+    ).first()
+    return BoundTerminal(terminal_id=row[0], name=row[1]) if row else None
