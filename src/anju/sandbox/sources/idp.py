@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import idcard
 from anju.core.crypto import sm3_hex
+from anju.core.ratelimit import Limit, RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
 from anju.core.websession import WebSession, require_csrf, web_session
@@ -70,6 +71,17 @@ def idp_signing_key(*, directory: Path) -> RSAKey:
     path.write_text(json.dumps(data))
     path.chmod(0o600)
     return RSAKey.import_key(data)
+
+
+FAILURES_PER_ACCOUNT_ADDRESS = Limit(
+    "idp_login_account_address",
+    5,
+    timedelta(minutes=15),
+    "密码错误次数过多，请 15 分钟后再试，或通过“忘记密码”重置。",
+)
+FAILURES_PER_ADDRESS = Limit(
+    "idp_login_address", 30, timedelta(minutes=15), "这台设备登录失败次数过多，请 15 分钟后再试。"
+)
 
 
 def resident_authenticate(*, session: Session, id_number: str, password: str) -> Resident | None:
@@ -319,10 +331,21 @@ def build_router(
             # A malformed number is no secret: say exactly what is wrong with it.
             params["id_number"] = id_number
             return _login_page(request, params, error=exc.message, status_code=400)
+        address = request.client.host if request.client else "unknown"
+        account = f"{idcard.parse(id_number).number}|{address}"
+        try:
+            with runtime.db.transaction() as session:  # failures slow the guesser, never lock anyone out
+                runtime.rates.check(session, FAILURES_PER_ACCOUNT_ADDRESS, account)
+                runtime.rates.check(session, FAILURES_PER_ADDRESS, address)
+        except RateLimited as exc:
+            params["id_number"] = id_number
+            return _login_page(request, params, error=exc.message, status_code=429)
         with runtime.db.transaction() as session:
             resident = resident_authenticate(session=session, id_number=id_number, password=password)
             if resident is None:
                 code = None
+                runtime.rates.count(session, FAILURES_PER_ACCOUNT_ADDRESS, account)
+                runtime.rates.count(session, FAILURES_PER_ADDRESS, address)
             else:
                 code = code_issue(
                     session=session,
