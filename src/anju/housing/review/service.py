@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from anju.core import messages
 from anju.core.audit import AuditChain
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, utcnow
@@ -124,7 +125,7 @@ def actions_for(*, case: Case, role: str, today: date) -> list[Action]:
     return actions
 
 
-REASON_MAX_CHARS = 2000  # what the status bus carries (platform's StatusEvent.reason); longer is refused here
+REASON_MAX_CHARS = messages.REASON_MAX_CHARS  # what the status bus carries; longer is refused here, not there
 
 
 def transition_input_check(*, status: str, event: str, reason: str, confirmed: bool) -> None:
@@ -323,19 +324,22 @@ def deadlines_enforce(
 
 
 def status_event_payload(*, case: Case, record: CaseEvent) -> dict[str, Any]:
-    """A status change as the platform's bus receives it (docs/interfaces/platform-bus.openapi.json)."""
-    return {
-        "case_no": case.case_no,
-        "seq": record.seq,
-        "status": record.to_status,
-        "event": record.event,
-        "occurred_at": record.occurred_at.isoformat(),
-        "office": office_name(case.city_code),
-        "reason": record.reason,
-        "due_on": case.due_on.isoformat() if case.due_on else None,
-        "due_note": case.due_note if case.due_on else "",
-        "document": documents.document_title(record.to_status),
-    }
+    """A status change as the platform's bus receives it (core/messages.StatusEvent, the one contract both
+    ends use): validated here, so what cannot be delivered is refused before anything is saved."""
+    return messages.StatusEvent.model_validate(
+        {
+            "case_no": case.case_no,
+            "seq": record.seq,
+            "status": record.to_status,
+            "event": record.event,
+            "occurred_at": record.occurred_at.isoformat(),
+            "office": office_name(case.city_code),
+            "reason": record.reason,
+            "due_on": case.due_on.isoformat() if case.due_on else None,
+            "due_note": case.due_note if case.due_on else "",
+            "document": documents.document_title(record.to_status),
+        }
+    ).model_dump(mode="json")
 
 
 def office_name(city_code: str) -> str:
