@@ -89,7 +89,7 @@ def test_the_dashboard_shows_the_staff_members_city_with_csv(live: Systems) -> N
         csv = clerk.get(f"{housing}/staff/dashboard.csv")
         assert csv.headers["content-type"].startswith("text/csv")
         lines = csv.content.decode("utf-8-sig").splitlines()
-        assert lines[0].startswith("月份,渠道,提交,受理") and lines[1].startswith("2026-11,web,3,2,1,1")
+        assert lines[0].startswith("月份,渠道,提交,受理") and lines[1].startswith("2026-11,网上办理,3,2,1,1")
         xiamen = httpx.Client(timeout=10)
         staff_sign_in(xiamen, housing, username="guanli.350200")
         assert (

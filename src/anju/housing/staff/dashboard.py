@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from anju.core.httpclient import PeerResponseError, SignedClient
+from anju.core.vocab import CHANNEL_LABELS
 
 COLUMNS = [
     ("month", "月份"),
@@ -49,6 +50,8 @@ def figures_fetch(*, client: SignedClient, city_code: str, user: str) -> dict[st
     if response.status_code != 200:
         raise DashboardUnavailable(city_code)
     data: dict[str, Any] = response.json()
+    for row in data.get("rows", []):  # what staff read: 自助终端, not kiosk
+        row["channel"] = CHANNEL_LABELS.get(str(row.get("channel")), row.get("channel"))
     return data
 
 

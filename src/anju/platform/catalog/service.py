@@ -110,8 +110,14 @@ class FormCatalog:
             }
             return {**places, OUTSIDE_FUJIAN: "福建省外"}
         if table == "county":
-            cities = [city_code] if city_code else [r.code for r in regions.jurisdictions()]
-            return {c.code: c.name for city in cities for c in regions.counties_of(city)}
+            if city_code:  # the chosen city's counties only
+                return {c.code: c.name for c in regions.counties_of(city_code)}
+            # Before a city is chosen, every county says its city (鼓楼区 is in 福州 and elsewhere too).
+            return {
+                c.code: f"{city.name} · {c.name}"
+                for city in regions.jurisdictions()
+                for c in regions.counties_of(city.code)
+            }
         return self.code_tables[table]
 
 
