@@ -251,10 +251,33 @@ def build_router(
             if draft is None:
                 return not_found(request)
             items = backfill.backfill_preview(session=session, application_id=draft.id, cipher=runtime.cipher)
+        views = [preview_view(i) for i in items]
         return render(
             request,
             "preview.html",
-            {"title": "核对查询结果", "draft_id": draft_id, "items": [preview_view(i) for i in items]},
+            {
+                "title": "核对查询结果",
+                "draft_id": draft_id,
+                "items": views,
+                "to_confirm": sum(1 for v in views if v["status"] == "found" and not v["review"]),
+            },
+        )
+
+    @router.post(
+        "/drafts/{draft_id}/preview/confirm-rest",
+        name="draft_review_rest",
+        dependencies=[Depends(require_csrf)],
+    )
+    def review_rest(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
+        """全部无误: every answer not yet confirmed or disputed is confirmed; back to the task list."""
+        applicant_id = signed_in_applicant_id(web)
+        with runtime.db.transaction() as session:
+            draft = owned(session, applicant_id, draft_id)
+            if draft is None:
+                return not_found(request)
+            backfill.backfill_confirm_rest(session=session, application_id=draft.id, cipher=runtime.cipher)
+        return RedirectResponse(
+            path_for(request, "draft_tasks", draft_id=draft_id) + "?reviewed=1", status_code=303
         )
 
     @router.post(
@@ -296,6 +319,7 @@ def build_router(
                     "error": error,
                     "error_result": result_id,
                     "reason": reason,
+                    "to_confirm": sum(1 for i in items if i.status == "found" and not i.review),
                 },
                 status_code=400,
             )
