@@ -7,11 +7,15 @@ import warnings
 from typing import Annotated, Any
 
 import authlib.deprecate  # noqa: F401 - installs its filter before ours (below)
+import httpx
 import typer
 import uvicorn
 from cryptography.utils import CryptographyDeprecationWarning
 from rich.console import Console
 
+from anju.core.anchors import anchors_fetch, anchors_send
+from anju.core.audit import chain_name
+from anju.core.httpclient import PeerResponseError
 from anju.core.logs import configure_logging
 from anju.core.settings import SYSTEMS, Settings, SystemName
 
@@ -336,13 +340,25 @@ def audit_verify(
     for name in [system] if system else list(audited):
         runtime = runtime_for(name, settings)  # type: ignore[arg-type]
         try:
+            kept = anchors_fetch(runtime=runtime)  # the heads the other system holds for this one
             with runtime.db.transaction() as session:
                 reports = [runtime.audit.verify(session, model) for model in audited[name]]
+                anchored = {
+                    chain_name(model): runtime.audit.anchor_check(session, model, seq=seq, head=head)
+                    for model in audited[name]
+                    if kept and chain_name(model) in kept
+                    for seq, head in [kept[chain_name(model)]]
+                }
         finally:
             runtime.stop()
+        if kept is None:
+            console.print(f"[yellow]{name}: 无法向对方系统核对链头（对方不可达），只核验了本库[/yellow]")
         for r in reports:
             before = f"；另有 {r.unchained} 条记录早于哈希链，未覆盖" if r.unchained else ""
-            if r.intact:
+            if r.intact and anchored.get(r.name):  # holds by itself, but no longer reaches the kept head
+                broken += 1
+                console.print(f"[red]{name}.{r.name} 已被篡改[/red]：{anchored[r.name]}")
+            elif r.intact:
                 console.print(
                     f"[green]{name}.{r.name} 完整[/green]：共 {r.checked} 条，"
                     f"链头 第 {r.head_seq} 条 {r.head_hash}{before}"
@@ -353,6 +369,29 @@ def audit_verify(
                     f"[red]{name}.{r.name} 已被篡改[/red]：{r.problem}（此前 {r.checked} 条完整）{before}"
                 )
     if broken:
+        raise typer.Exit(code=1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    system: Annotated[str | None, typer.Argument(help="platform | housing; omit for both")] = None,
+) -> None:
+    """Send each system's chain heads to the other system for safe keeping (cron, hourly)."""
+    from anju.embedded import runtime_for
+
+    settings = Settings()
+    failed = 0
+    for name in [system] if system else ["platform", "housing"]:
+        runtime = runtime_for(name, settings)  # type: ignore[arg-type]
+        try:
+            stored = anchors_send(runtime=runtime)
+            console.print(f"{name}: {stored} 条链头已由对方系统保存")
+        except (httpx.HTTPError, PeerResponseError) as exc:
+            failed += 1
+            console.print(f"[red]{name}: 链头没有送达对方系统（{type(exc).__name__}），请稍后重试[/red]")
+        finally:
+            runtime.stop()
+    if failed:
         raise typer.Exit(code=1)
 
 

@@ -152,3 +152,41 @@ def test_a_rewritten_step_of_a_review_is_found(systems: Systems) -> None:
         session.execute(update(CaseEvent).where(CaseEvent.chain_seq == 2).values(actor="shouli.350200"))
     with housing.db.transaction() as session:
         assert housing.audit.verify(session, CaseEvent).problem == "第 2 条记录与链不符（已被修改）。"
+
+
+def test_a_cut_off_tail_with_its_head_rewound_is_found_against_the_other_systems_anchor(
+    live: Systems,
+) -> None:
+    submit_case(live)
+    clerk = signed_in_client(live, "shouli.350100")
+    page = clerk.get(f"/staff/cases/{CASE_NO}")
+    for reason in ("电话核实补正材料", "联系申请人补充材料"):
+        clerk.post(
+            f"/staff/cases/{CASE_NO}/reveal",
+            data={"csrf_token": csrf_of(page.text), "field": "phone", "reason": reason},
+        )
+    s: Settings = live.settings
+    env = {
+        "ANJU_PLATFORM_DB_URL": s.db_url("platform"),
+        "ANJU_HOUSING_DB_URL": s.db_url("housing"),
+        "ANJU_KEYS_DIR": str(s.keys_dir),
+        "ANJU_VAR_DIR": str(s.var_dir),
+        **{f"ANJU_{name.upper()}_URL": s.base_url(name) for name in ("platform", "housing", "sandbox")},
+    }
+    runner = CliRunner()
+    anchored = runner.invoke(app, ["audit", "anchor"], env=env)
+    assert anchored.exit_code == 0, anchored.output
+    assert "housing:" in anchored.output and "platform:" in anchored.output
+
+    housing = live.runtimes["housing"]
+    chains = housing.tables.audit_chain
+    with housing.db.transaction() as session:  # the second look is deleted and the head rewound to the first
+        first = session.scalar(select(RevealLog.chain_hash).where(RevealLog.chain_seq == 1))
+        session.execute(delete(RevealLog).where(RevealLog.chain_seq == 2))
+        session.execute(update(chains).where(chains.c.name == "reveal_log").values(seq=1, head=first))
+    with housing.db.transaction() as session:  # by itself, the shortened chain checks out
+        assert housing.audit.verify(session, RevealLog).intact
+    found = runner.invoke(app, ["audit", "verify", "housing"], env=env)
+    assert found.exit_code == 1, found.output
+    assert "housing.reveal_log 已被篡改" in found.output and "本库已没有这一条" in found.output
+    assert "housing.case_event 已被篡改" not in found.output and "housing.reveal_log 完整" not in found.output

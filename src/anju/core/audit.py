@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, inspect, select, update
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, func, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core import crypto
+from anju.core.db import UTCDateTime
 
 GENESIS = "0" * 64  # the "previous hash" of a chain's first row
 VERIFY_BATCH = 1000
@@ -34,6 +35,22 @@ def chain_table(metadata: MetaData, name: str = "audit_chain") -> Table:
         Column("name", String(64), primary_key=True),
         Column("seq", Integer, nullable=False),
         Column("head", String(64), nullable=False),
+    )
+
+
+def anchor_table(metadata: MetaData, name: str = "audit_anchor") -> Table:
+    """Heads of another system's chains, as that system sent them (append-only): a chain cut back to an
+    older head in its own database still shows against the head kept here."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("system", String(32), nullable=False),
+        Column("chain", String(64), nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("head", String(64), nullable=False),
+        Column("received_at", UTCDateTime(), nullable=False),
+        Index(f"ix_{name}_system_chain", "system", "chain", "id"),
     )
 
 
@@ -125,6 +142,25 @@ class AuditChain:
         if (head.seq, head.head) != (expected - 1, previous):
             return found(f"链头记录为第 {head.seq} 条，实有 {expected - 1} 条：末尾记录被删除或链头被改动。")
         return found()
+
+    def heads(self, session: Session) -> list[tuple[str, int, str]]:
+        """Every chain's head (name, place, hash): what another system keeps as an anchor."""
+        rows = session.execute(
+            select(self.table.c.name, self.table.c.seq, self.table.c.head).order_by("name")
+        )
+        return [(str(n), int(s), str(h)) for n, s, h in rows]
+
+    def anchor_check(self, session: Session, model: type[Chained], *, seq: int, head: str) -> str:
+        """Whether the chain still reaches a head another system recorded: the row at that place must be
+        there with that hash. Returns the problem, or "" when it holds."""
+        if seq == 0:
+            return ""
+        found = session.scalar(select(model.chain_hash).where(model.chain_seq == seq))
+        if found is None:
+            return f"另一系统记录的链头为第 {seq} 条，本库已没有这一条：末尾记录被删除，链头被回退。"
+        if found != head:
+            return f"第 {seq} 条记录与另一系统记录的链头不符：链被改写。"
+        return ""
 
     def _hash(
         self, name: str, seq: int, previous: str, row: Any, fields: tuple[str, ...] | None = None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import MetaData, Table
 
 from anju.core import crypto, signing
-from anju.core.audit import AuditChain, chain_table
+from anju.core.audit import AuditChain, anchor_table, chain_table
 from anju.core.db import Database
 from anju.core.httpapi import DbNonceStore, SignedApi, SystemIdentity, nonce_table
 from anju.core.httpclient import SignedClient
@@ -28,6 +28,7 @@ class PlumbingTables:
     sessions: Table
     rates: Table
     audit_chain: Table
+    audit_anchor: Table
 
     @classmethod
     def on(cls, metadata: MetaData) -> PlumbingTables:
@@ -39,6 +40,7 @@ class PlumbingTables:
             sessions=session_table(metadata),
             rates=rate_table(metadata),
             audit_chain=chain_table(metadata),
+            audit_anchor=anchor_table(metadata),
         )
 
 

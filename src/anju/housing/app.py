@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import DBAPIError
 
+from anju.core import anchors
 from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         warnings=lambda: [w for w in (calendar_warning(shanghai_date(utcnow())),) if w],
     )
     app.include_router(intake_api.build_router(runtime=runtime))
+    app.include_router(anchors.build_router(runtime=runtime))
     app.include_router(records_api.build_router(runtime=runtime))
     app.include_router(review_api.build_router(runtime=runtime))
     app.include_router(notices.build_router(runtime=runtime))

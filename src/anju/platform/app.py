@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
+from anju.core import anchors
 from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         timeout=settings.http_timeout_seconds,
     )
     app.include_router(pages.build_router(runtime=runtime, templates=templates, provider=provider))
+    app.include_router(anchors.build_router(runtime=runtime))
     app.include_router(applications_api.build_router(runtime=runtime))
     app.include_router(metrics_api.build_router(runtime=runtime))
     app.state.breakers = CircuitBreakers(
