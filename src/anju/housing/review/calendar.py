@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 
 from anju.core import workdays
 from anju.core.audit import AuditChain
-from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import utcnow
 from anju.housing.models import Case, CaseEvent, HolidayCalendar
 from anju.housing.review import deadlines
-from anju.housing.review.service import BUS_PATH, status_event_payload
+from anju.housing.review.service import status_message_queue
 
 WARN_FROM_MONTH = 11  # the State Council usually publishes next year's notice in November
 RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:\.\.|至|~|—|–)\s*(\d{4}-\d{2}-\d{2})$")
@@ -144,15 +143,12 @@ def deadlines_recount(*, session: Session, outbox: Table, audit: AuditChain) -> 
             occurred_at=utcnow(),
         )
         audit.append(session, record)
-        outbox_enqueue(
-            session,
-            outbox,
-            topic="case.status",
-            destination="platform",
-            path=BUS_PATH,
-            payload=status_event_payload(case=case, record=record),
-            case_no=case.case_no,
-            acting_user="system",
+        status_message_queue(
+            session=session,
+            outbox=outbox,
+            case=case,
+            record=record,
+            actor="system",
             purpose="办件期限告知申请人",
         )
         recounted.append((case.case_no, due))

@@ -236,17 +236,7 @@ def case_transition(
     audit.append(session, record)  # the case history is hash-chained (core/audit)
     documents.document_record(session=session, case=case, record=record)
     if notify:
-        outbox_enqueue(
-            session,
-            outbox,
-            topic="case.status",
-            destination="platform",
-            path=BUS_PATH,
-            payload=status_event_payload(case=case, record=record),
-            case_no=case.case_no,
-            acting_user=actor,
-            purpose="办件状态告知申请人",
-        )
+        status_message_queue(session=session, outbox=outbox, case=case, record=record, actor=actor)
     if rule.then:
         session.flush()
         return case_transition(
@@ -262,6 +252,30 @@ def case_transition(
             today=today,
         )
     return record
+
+
+def status_message_queue(
+    *,
+    session: Session,
+    outbox: Table,
+    case: Case,
+    record: CaseEvent,
+    actor: str,
+    purpose: str = "办件状态告知申请人",
+) -> None:
+    """Queue a step of the case for the applicant's timeline (the platform's bus), in the caller's
+    transaction."""
+    outbox_enqueue(
+        session,
+        outbox,
+        topic="case.status",
+        destination="platform",
+        path=BUS_PATH,
+        payload=status_event_payload(case=case, record=record),
+        case_no=case.case_no,
+        acting_user=actor,
+        purpose=purpose,
+    )
 
 
 def deadline_basis_set(case: Case, plan: deadlines.Schedule) -> None:
