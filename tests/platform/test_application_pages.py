@@ -186,3 +186,19 @@ def test_elderly_mode_is_switchable_from_any_page_and_remembered(live: Systems) 
         )
         assert outside.headers["location"] == "/"  # never sent to another site
         assert 'class=" elder"' not in browser.get(f"{platform}/").text
+
+
+def test_the_error_summary_says_whose_answer_needs_correcting(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as browser:
+        form = applicant_sign_in(browser, platform, id_number="350102199203150519")
+        draft = draft_id_of(form)
+        page = browser.get(f"{platform}/drafts/{draft}/sections/household")
+        refused = browser.post(
+            f"{platform}/drafts/{draft}/sections/household", data={"csrf_token": csrf_of(page.text)}
+        )
+    assert refused.status_code == 400
+    summary = refused.text.split('id="error-summary"')[1].split("</ul>")[0]
+    assert (
+        "（林**（本人））</a>" in summary
+    )  # a household page asks about each person: the summary says whose

@@ -230,8 +230,14 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         file_error: str = "",
     ) -> dict[str, Any]:
         index = order.index(section)
+        whose = {r["name"]: g["legend"] for g in groups for r in g["rows"] if g["legend"]}
         return {
-            "takes_files": any(f.widget == "file" for f in section_fields(section)),
+            "takes_files": takes_files(section),
+            # The summary says whose answer needs correcting when the page asks about several people.
+            "error_items": [
+                (name, f"{message}（{whose[name]}）" if name in whose else message)
+                for name, message in errors.items()
+            ],
             "files": files,
             "file_error": file_error,
             "title": catalog.sections[section],
