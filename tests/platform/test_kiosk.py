@@ -174,3 +174,9 @@ def test_only_a_registered_terminal_signs_in_by_card_and_face(live: Systems) -> 
         wrong_name = kiosk_sign_in(kiosk, platform, name="别人")
         assert wrong_name.status_code == 400 and "人证核验未通过" in wrong_name.text
         assert "实名信息" not in wrong_name.text  # nothing says the name and the number do not go together
+
+
+def test_the_kiosk_start_page_offers_no_password_sign_in(live: Systems) -> None:
+    with httpx.Client(timeout=20) as kiosk:
+        start = kiosk_terminal_start(kiosk, live.settings.base_url("sandbox"))
+    assert 'name="photo"' in start.text and "/login" not in start.text and ">登录<" not in start.text
