@@ -315,11 +315,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     {"title": "无权查看", "message": "投递异常由市级管理员和审计员查看。", "code": ""},
                     status_code=403,
                 )
-            mine = [
-                m
-                for m in stuck
-                if m.case_no and service.staff_case(session=session, staff=staff, case_no=m.case_no)
-            ]
+            mine_nos = service.cases_in_region(
+                session=session, staff=staff, case_nos={m.case_no for m in stuck if m.case_no}
+            )
+            mine = [m for m in stuck if m.case_no in mine_nos]
         return render(request, "staff_deliveries.html", {"title": "投递异常", "rows": mine})
 
     def calendar_context(staff: StaffUser) -> dict[str, Any]:

@@ -114,6 +114,13 @@ def queue_status_labels(*, session: Session, cases: list[Case]) -> dict[int, str
     return {c.id: "已补正，待受理" if c.id in answered else status_label(c.status) for c in cases}
 
 
+def cases_in_region(*, session: Session, staff: StaffUser, case_nos: set[str]) -> set[str]:
+    """Which of these case numbers are in the staff member's region (one query, not one per case)."""
+    if not case_nos:
+        return set()
+    return set(session.scalars(in_region(select(Case.case_no), staff).where(Case.case_no.in_(case_nos))))
+
+
 def staff_case(*, session: Session, staff: StaffUser, case_no: str) -> Case | None:
     """A case the staff member may see (None for anything outside their region)."""
     case: Case | None = session.scalar(in_region(select(Case), staff).where(Case.case_no == case_no))

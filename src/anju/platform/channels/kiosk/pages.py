@@ -153,7 +153,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             case="KIOSK-SIGN-IN",
         )
 
-        def sign_in() -> tuple[faceauth.FaceOutcome, int | None]:
+        def sign_in() -> int | None:
+            """The signed-in applicant's id, or None when the face and the card did not match."""
             with runtime.db.transaction() as session:
                 runtime.rates.attempt(session, PER_TERMINAL, terminal.terminal_id)
                 runtime.rates.attempt(session, PER_CARD, number)
@@ -161,7 +162,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 db=runtime.db, client=runtime.client, audit=runtime.audit, raw=raw, claim=claim
             )
             if not outcome.passed:
-                return outcome, None
+                return None
             with runtime.db.transaction() as session:
                 applicant = identity.applicant_sign_in_by_card(
                     session=session,
@@ -170,10 +171,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     cipher=runtime.cipher,
                     index=runtime.blind_index,
                 )
-                return outcome, applicant.id
+                return applicant.id
 
         try:
-            _outcome, applicant_id = await anyio.to_thread.run_sync(sign_in)
+            applicant_id = await anyio.to_thread.run_sync(sign_in)
         except RateLimited as exc:
             return render(request, exc.message, 429, terminal=terminal)
         except faceauth.FaceAuthFailed as exc:
