@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import httpx
+from sqlalchemy import select
 
+from anju.sandbox.sms.models import SmsMessage
 from tests.conftest import Systems
 from tests.support.factories import CHILD, HUSBAND, WIFE, scanned_png, seed_family
-from tests.support.journey import _absolute, applicant_sign_in, csrf_of, open_draft_form
+from tests.support.journey import _absolute, applicant_sign_in, csrf_of, hidden_fields, open_draft_form
 
 
 def sign_in_to_tasks(browser: httpx.Client, platform: str, id_number: str) -> httpx.Response:
@@ -225,6 +227,44 @@ def test_a_failed_source_is_replaced_by_an_uploaded_proof_that_reaches_the_revie
         check = fill_until_check(browser, platform, form_page.text)
         assert "欧***（配偶）" in check.text.split('id="waiting-consent"')[1]
         assert "确认并提交申请</button>" not in check.text
+        # The applicant invites her by SMS: a wrong number is refused with a reason, the right one is texted
+        # a link to 家人邀请我授权 that names the applicant only masked, and the number is not kept.
+        invite_url = link(check, r'href="([^"]*/members/\d+/invite)"', platform)
+        invite = browser.get(invite_url)
+        assert "欧***（配偶）" in invite.text
+        wrong = browser.post(invite_url, data={"csrf_token": csrf_of(invite.text), "phone": "2391234"})
+        assert wrong.status_code == 400 and "11 位数字" in wrong.text
+        sent = browser.post(
+            invite_url,
+            data={"csrf_token": csrf_of(invite.text), "phone": "139 1234 5678"},
+            follow_redirects=True,
+        )
+        assert "向 139****5678 发送短信邀请（刚刚发送）" in sent.text and "再次发送短信邀请" in sent.text
+        live.runtimes["platform"].outbox_worker().run_once()
+        with live.runtimes["sandbox"].db.transaction() as session:
+            texted = [(m.phone, m.text) for m in session.scalars(select(SmsMessage))]
+        assert [phone for phone, _ in texted] == ["13912345678"]
+        assert f"{platform}/memberships" in texted[0][1] and "林**申请" in texted[0][1], texted
+        # The link in the SMS leads, through sign-in, to the page where she authorises.
+        sms_link = re.search(r"(http\S+/memberships)", texted[0][1])
+        assert sms_link
+        with httpx.Client(timeout=10) as her_phone:
+            login_page = her_phone.get(sms_link.group(1), follow_redirects=True)
+            form = hidden_fields(login_page.text)
+            form.update({"id_number": WIFE, "password": "anju-demo", "action": "login"})
+            landed = her_phone.post(str(login_page.url).split("?")[0], data=form, follow_redirects=True)
+            assert "<h1>家人邀请我授权</h1>" in landed.text and "林** 把您列为共同申请人" in landed.text
+        # Three invitations a day to one person at most: the fourth is refused, saying when to try again.
+        for expected in (303, 303, 400):
+            again = browser.post(
+                invite_url, data={"csrf_token": csrf_of(invite.text), "phone": "13912345678"}
+            )
+            assert again.status_code == expected
+        assert "请明天再试" in again.text
+        with live.runtimes["platform"].db.transaction() as session:
+            assert "13912345678" not in str(
+                [tuple(row) for row in session.execute(select(live.runtimes["platform"].tables.outbox))]
+            )
         authorised = co_applicant_authorises(platform, id_number=WIFE)
         assert "授权已记录" in authorised.text
 

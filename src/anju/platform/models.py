@@ -134,6 +134,10 @@ class ApplicationMember(Base):
     id_number_bidx: Mapped[str] = mapped_column(String(64), index=True)
     birth_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The last SMS inviting this co-applicant to authorise: when, and to which number (masked; the number
+    # itself is not kept: it travels encrypted in the outbox and is emptied once delivered).
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    invited_phone_masked: Mapped[str] = mapped_column(String(16), default="")
 
 
 class Consent(Base):

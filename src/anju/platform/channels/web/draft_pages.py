@@ -542,8 +542,9 @@ def build_router(
 
     @router.get("/memberships", name="memberships")
     def memberships(request: Request, web: WebSession = Depends(web_session)) -> Response:
+        applicant_id = signed_in_applicant_id(web, next_path="/memberships")  # the invitation SMS's link
         with runtime.db.transaction() as session:
-            me = signed_in_applicant(session, web)
+            me = identity.applicant_get(session=session, applicant_id=applicant_id)
             if me is None:
                 return not_found(request)
             rows = household.invitations_for(session=session, subject_bidx=me.id_number_bidx)

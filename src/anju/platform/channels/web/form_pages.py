@@ -11,11 +11,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from anju.core import masking, regions
+from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
 from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.platform.applications import household, precheck, signed
+from anju.platform.applications import household, invitations, precheck, signed
 from anju.platform.applications import service as applications
 from anju.platform.backfill.service import (
     MEMBER_ID_CONTEXT,
@@ -43,7 +44,6 @@ from anju.platform.catalog.service import (
     is_blank,
 )
 from anju.platform.channels.web.pages import channel_of, draft_missing, signed_in_applicant_id
-from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
 
@@ -57,6 +57,10 @@ def box(f: FormField, value: Any) -> str:
     if f.widget == "checkbox":
         return "yes"
     return str(value)
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
 
 
 def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
@@ -409,15 +413,83 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             status_code=303,
         )
 
-    def waiting_for(session: Session, draft: Application) -> list[str]:
+    def waiting_for(session: Session, draft: Application) -> list[invitations.Waiting]:
         """The adult co-applicants submission waits for, as the check page names them."""
         members = household.members_of(session=session, application_id=draft.id)
-        return [
-            f"{masking.mask_name(m.name)}（{m.relation}）"
-            for m in consent.members_awaiting_consent(
-                session=session, members=members, today=today_shanghai()
-            )
-        ]
+        return invitations.members_waiting(session=session, members=members, today=today_shanghai())
+
+    def invite_member(session: Session, draft: Application, member_id: int) -> ApplicationMember | None:
+        member = session.get(ApplicationMember, member_id)
+        return member if member is not None and member.application_id == draft.id else None
+
+    def invite_render(
+        request: Request, draft_id: int, member: ApplicationMember, *, error: str = "", phone: str = ""
+    ) -> Response:
+        return render(
+            request,
+            "invite.html",
+            {
+                "title": "短信邀请家庭成员授权",
+                "draft_id": draft_id,
+                "member_id": member.id,
+                "who": f"{masking.mask_name(member.name)}（{member.relation}）",
+                "invited_phone": member.invited_phone_masked,
+                "error": error,
+                "phone": phone,
+            },
+            status_code=400 if error else 200,
+        )
+
+    @router.get("/drafts/{draft_id}/members/{member_id}/invite", name="draft_member_invite")
+    def invite_page(
+        request: Request, draft_id: int, member_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
+        applicant_id = signed_in_applicant_id(web)
+        with runtime.db.transaction() as session:
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            member = invite_member(session, draft, member_id) if draft else None
+            if member is None:
+                return not_found(request)
+            return invite_render(request, draft_id, member)
+
+    @router.post(
+        "/drafts/{draft_id}/members/{member_id}/invite",
+        name="draft_member_invite_send",
+        dependencies=[Depends(require_csrf)],
+    )
+    async def invite_send(
+        request: Request, draft_id: int, member_id: int, web: WebSession = Depends(web_session)
+    ) -> Response:
+        """Text a co-applicant the link to authorise (the number is typed here, not kept)."""
+        applicant_id = signed_in_applicant_id(web)
+        phone = str((await request.form()).get("phone") or "")
+
+        def send() -> Response:
+            with runtime.db.transaction() as session:
+                draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+                member = invite_member(session, draft, member_id) if draft else None
+                applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+                if draft is None or member is None or applicant is None:
+                    return not_found(request)
+                try:
+                    invitations.invitation_send(
+                        session=session,
+                        draft=draft,
+                        member=member,
+                        inviter_name=applicant.name,
+                        phone=phone,
+                        platform_url=runtime.settings.base_url("platform"),
+                        cipher=runtime.cipher,
+                        outbox=runtime.tables.outbox,
+                        rates=runtime.rates,
+                        today=today_shanghai(),
+                    )
+                except (invitations.InvitationError, RateLimited) as exc:
+                    return invite_render(request, draft_id, member, error=exc.message, phone=phone)
+            target = path_for(request, "draft_check", draft_id=draft_id)
+            return RedirectResponse(f"{target}?invited={member_id}#waiting-consent", status_code=303)
+
+        return await anyio.to_thread.run_sync(send)
 
     @router.get("/drafts/{draft_id}/check", name="draft_check")
     def check_page(request: Request, draft_id: int, web: WebSession = Depends(web_session)) -> Response:
@@ -458,6 +530,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 "face_needed": face_needed,
                 "face_passed": request.query_params.get("face") == "passed",
                 "waiting": waiting,
+                "invited": _int_or_none(request.query_params.get("invited")),
             },
         )
 
