@@ -177,3 +177,23 @@ def test_the_command_prints_the_result_as_json_and_names_the_ruleset(tmp_path: P
         check=False,
     )
     assert bad.returncode == 2 and "不是 YYYY-MM-DD" in bad.stderr
+
+
+def test_a_child_nobody_declared_an_income_for_earns_nothing_but_a_contribution_base_still_counts() -> None:
+    # The form asks income of adults only: a family with a child must not have an unknown per-capita income.
+    case = {"city": "350100", "base": "single", "set": {"members.0.monthly_income_fen": 600000}}
+    household = situation_of(case)
+    child = {
+        **copy.deepcopy(household["members"][0]),
+        "relation": "子女",
+        "birth_date": "2018-05-20",
+        "monthly_income_fen": None,
+    }
+    household["members"].append(child)
+    result = evaluate(Situation.model_validate(household), on=REF)
+    assert result["facts"]["per_capita_income"] == 300000
+    assert result["groups"]["lower_middle_income"]["outcome"] == "eligible"
+    # An adult with nothing declared and no base is still unknown.
+    household["members"].append({**child, "relation": "父母", "birth_date": "1960-01-01"})
+    result = evaluate(Situation.model_validate(household), on=REF)
+    assert result["facts"]["per_capita_income"] is None

@@ -90,6 +90,11 @@ def household_facts(s: Situation, on: date) -> dict[str, Any]:
     for m in members:
         base = current_contribution_base(m.contributions, city=city, on=on)
         known = [v for v in (m.monthly_income_fen, base) if v is not None]
+        if not known and periods.whole_years(m.birth_date, on=on) < ADULT_AGE:
+            # The unified form asks income of adults only: a child nobody declared an income for, with no
+            # contribution base, earns nothing (provisional reading; without it every family with a child
+            # had an unknown per-capita income).
+            known = [0]
         if not known:
             incomes = []
             break
