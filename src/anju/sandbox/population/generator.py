@@ -395,7 +395,13 @@ def _demo_registers(
             }
         ]
     out["reg_residence_permit"] = [
-        {**base, "city_code": p["city"], "valid_from": p["valid_from"], "valid_to": p["valid_to"]}
+        {
+            **base,
+            "city_code": p["city"],
+            "address": p.get("address", ""),
+            "valid_from": p["valid_from"],
+            "valid_to": p["valid_to"],
+        }
         for p in member.get("residence_permits", [])
     ]
     out["reg_dibao"] = [
@@ -631,8 +637,8 @@ class _Generator:
         rng = self.rng
         return _PHONE_PREFIXES[int(rng.random() * len(_PHONE_PREFIXES))] + f"{int(rng.random() * 1e8):08d}"
 
-    def _address(self, county: _County) -> str:
-        rng = self.rng
+    def _address(self, county: _County, rng: random.Random | None = None) -> str:
+        rng = rng or self.rng
         street = _STREETS[int(rng.random() * len(_STREETS))]
         number = 1 + int(rng.random() * 300)
         if county.urban or rng.random() < 0.5:
@@ -1094,10 +1100,14 @@ class _Generator:
             valid_to = date.fromordinal(_REF_ORD + 30 + int(r() * 700))
         else:
             valid_to = date.fromordinal(_month_end(last_month).toordinal() + 30 + int(r() * 335))
+        # The permit's address comes from its own generator, so adding it left every other row as it was.
+        own = random.Random(m.person_id)
+        counties = self.counties_by_city[city]
         self.rows["reg_residence_permit"].append(
             {
                 "person_id": m.person_id,
                 "city_code": city,
+                "address": self._address(counties[int(own.random() * len(counties))], rng=own),
                 "valid_from": valid_from,
                 "valid_to": valid_to,
             }

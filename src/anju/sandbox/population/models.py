@@ -55,6 +55,7 @@ class ResidencePermit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("pop_person.id"), index=True)
     city_code: Mapped[str] = mapped_column(String(6))
+    address: Mapped[str] = mapped_column(String(200), default="")  # 居住地址, as on the permit
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -259,6 +259,7 @@ ANSWERS: dict[str, Callable[..., dict[str, dict[str, Any]]]] = {
         lambda r: {
             "city_code": r.city_code,
             "city": regions.get(r.city_code).name,
+            "address": r.address,
             "valid_from": r.valid_from.isoformat(),
             "valid_to": r.valid_to.isoformat(),
         },

@@ -726,7 +726,8 @@ def render_fields(source: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
             )
         elif key == "permits":
             text = "；".join(
-                f"{p.get('city') or regions.place_name(p['city_code'])}，{p['valid_from']} 至 {p['valid_to']}"
+                f"{p.get('city') or regions.place_name(p['city_code'])}"
+                f"{'（' + p['address'] + '）' if p.get('address') else ''}，{p['valid_from']} 至 {p['valid_to']}"
                 for p in value
             )
         elif key == "statuses":
