@@ -42,7 +42,7 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     assert_fits_phone(page)
     page.get_by_role("link", name="填写申请").click()
 
-    expect(page.get_by_role("heading", name="申请信息")).to_be_visible()
+    expect(page.get_by_role("heading", name="申请地区")).to_be_visible()
     assert_fits_phone(page)
     # Save the first page empty: the error summary names each problem and links to its field.
     page.get_by_role("button", name="保存并继续").click()
@@ -50,12 +50,11 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()  # keyboard and screen-reader users land on what to fix
     expect(summary.get_by_role("link", name="请选择申请城市")).to_be_visible()
-    summary.get_by_role("link", name="请选择申请人类别").click()
-    assert page.url.endswith("#a.applicant_group")
+    summary.get_by_role("link", name="请选择县（市、区）").click()
+    assert page.url.endswith("#a.district_code")
 
     page.get_by_label("申请城市").select_option("350100")
     page.get_by_label("县（市、区）").select_option("350102")
-    page.get_by_label("新就业无房职工").check()
     page.get_by_role("button", name="保存并继续").click()
 
     expect(page.get_by_role("heading", name="家庭成员")).to_be_visible()
@@ -86,6 +85,12 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
 
     expect(page.get_by_role("heading", name="联系方式")).to_be_visible()
     expect(page.get_by_label("联系电话")).to_have_value("13805910001")  # from 统一身份认证
+    page.get_by_role("button", name="保存并继续").click()
+
+    # The group is asked last, each with what the pre-check found; he chooses one it doubts.
+    expect(page.get_by_role("heading", name="申请类别")).to_be_visible()
+    expect(page.locator("#a\\.applicant_group")).to_contain_text("自查：")
+    page.get_by_role("radio", name=re.compile("^新就业无房职工")).check()
     page.get_by_role("button", name="保存并继续").click()
 
     expect(page.get_by_role("heading", name="承诺与授权")).to_be_visible()
@@ -170,14 +175,19 @@ def test_a_migrant_worker_applies_on_a_desktop_with_her_registers_filling_the_fo
     desk.get_by_role("button", name="同意并保存授权").click()
     desk.get_by_role("button", name="开始查询").click()
     expect(desk.get_by_role("heading", name="核对查询结果")).to_be_visible()
-    expect(desk.get_by_text("福州市，2021-02-20 至 2027-02-19")).to_be_visible()  # her residence permit
+    # her residence permit, with its address
+    expect(
+        desk.get_by_text("福州市（福州市晋安区岳峰镇连江北路 118 号 3 栋 502），2021-02-20 至 2027-02-19")
+    ).to_be_visible()
 
     desk.goto(desk.url.replace("/preview", ""))
     desk.get_by_role("link", name="填写申请").click()
     expect(desk.get_by_label("申请城市")).to_have_value("")  # hukou outside Fujian: nothing to suggest
+    xiamen_siming = desk.locator('select[name="a.district_code"] option[value="350203"]')
+    expect(xiamen_siming).to_have_count(1)  # no city yet: every county, each with its city
     desk.get_by_label("申请城市").select_option("350100")
+    expect(xiamen_siming).to_have_count(0)  # 福州 chosen: 福州's counties only
     desk.get_by_label("县（市、区）").select_option("350104")
-    desk.get_by_label("在城镇稳定就业的外来务工人员").check()
     desk.get_by_role("button", name="保存并继续").click()
 
     expect(desk.get_by_role("heading", name="家庭成员")).to_be_visible()
@@ -186,19 +196,34 @@ def test_a_migrant_worker_applies_on_a_desktop_with_her_registers_filling_the_fo
     desk.get_by_role("button", name="保存并继续").click()
     expect(desk.get_by_role("heading", name="住房状况")).to_be_visible()
     desk.get_by_label("租住").check()
+    # The permit's address is offered; she has moved since, so she corrects it (no dispute: her answer).
+    expect(desk.get_by_label("现居住地址")).to_have_value("福州市晋安区岳峰镇连江北路 118 号 3 栋 502")
+    expect(desk.locator("#a\\.current_address-suggestion")).to_contain_text("居住证上的居住地址")
     desk.get_by_label("现居住地址").fill("仓山区金山街道浦上大道 88 号")
     desk.get_by_role("button", name="保存并继续").click()
     desk.get_by_label("家庭存款（元）").fill("8000")
     desk.get_by_label("股票、基金等有价证券（元）").fill("0")
     desk.get_by_role("button", name="保存并继续").click()
     expect(desk.get_by_label("近 36 个月在本市缴纳社保月数")).to_have_count(0)  # from 人社, not typed
-    desk.get_by_label("月收入（元）").fill("4800")
+    # Her contribution base is offered as the income; it is right, so she keeps it.
+    expect(desk.get_by_label("月收入（元）")).to_have_value("4800")
     desk.get_by_role("button", name="保存并继续").click()
+    desk.get_by_role("button", name="保存并继续").click()
+    # The pre-check suggests the group that fits, already chosen and said to be a suggestion.
+    expect(desk.get_by_role("heading", name="申请类别")).to_be_visible()
+    expect(desk.get_by_role("radio", name=re.compile("^在城镇稳定就业的外来务工人员"))).to_be_checked()
+    expect(desk.locator("#a\\.applicant_group-suggestion")).to_contain_text("仅供参考")
     desk.get_by_role("button", name="保存并继续").click()
     for name in ("a.pledge", "a.verification_authorisation"):
         desk.locator(f'input[name="{name}"]').check()
     desk.get_by_role("button", name="保存并继续").click()
     expect(desk.get_by_role("heading", name="核对并提交")).to_be_visible()
+    # A kept suggestion says so; a corrected one is simply her answer, not a dispute of a register.
+    expect(desk.get_by_role("row", name=re.compile("^月收入"))).to_contain_text("按建议填写，已核对")
+    address_row = desk.get_by_role("row", name=re.compile("^现居住地址"))
+    expect(address_row).to_contain_text("仓山区金山街道浦上大道 88 号")
+    expect(address_row).not_to_contain_text("已修改")
+    expect(address_row).not_to_contain_text("按建议")
     desk.screenshot(path=str(tmp_path / "check-desktop.png"), full_page=True)
     desk.get_by_role("button", name="确认并提交申请").click()
     expect(desk.get_by_role("heading", name="申请已提交")).to_be_visible()

@@ -20,7 +20,7 @@ def test_applicant_submits_clerk_accepts_and_applicant_sees_it(live: Systems) ->
     with httpx.Client(timeout=10) as applicant:
         form_page = applicant_sign_in(applicant, platform, id_number="350102199203150519")
         assert form_page.status_code == 200
-        assert "申请信息" in form_page.text and "第 1 步" in form_page.text
+        assert "申请地区" in form_page.text and "第 1 步" in form_page.text
         # Her own name in full in the header (her own pages); nobody else's is shown in full.
         assert '<span id="signed-in-name">林晓峰</span>' in form_page.text
 

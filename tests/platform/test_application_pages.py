@@ -80,7 +80,7 @@ def test_missing_csrf_token_is_refused_with_an_explanation(live: Systems) -> Non
         again = open_draft_form(
             browser, platform, browser.get(f"{platform}/applications/new", follow_redirects=True)
         )
-        assert again.status_code == 200 and "申请信息" in again.text
+        assert again.status_code == 200 and "申请地区" in again.text
         done = application_fill_and_submit(browser, platform, again.text)
         assert "申请已提交" in done.text
     assert application_count(live) == 1
@@ -168,7 +168,7 @@ def test_a_mistyped_id_number_is_explained_at_sign_in(live: Systems) -> None:
         assert "校验位" in page.text
         assert 'value="350102199203150510"' in page.text
         lower_x = applicant_sign_in(browser, platform, id_number="35010519950518019x")  # lower-case x is fine
-        assert lower_x.status_code == 200 and "申请信息" in lower_x.text
+        assert lower_x.status_code == 200 and "申请地区" in lower_x.text
 
 
 def test_elderly_mode_is_switchable_from_any_page_and_remembered(live: Systems) -> None:

@@ -30,12 +30,13 @@ def f(code: str):  # type: ignore[no-untyped-def]
 def test_the_form_covers_every_section_the_province_asked_for() -> None:
     catalog = form_catalog()
     assert list(catalog.sections.values()) == [
-        "申请信息",
+        "申请地区",
         "家庭成员",
         "住房状况",
         "财产状况",
         "就业与收入",
         "联系方式",
+        "申请类别",
         "承诺与授权",
     ]
     used = {field.section for field in catalog.fields.values()}

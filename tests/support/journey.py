@@ -133,7 +133,7 @@ def application_fill_and_submit(
     html = form_page
     for _ in range(12):
         action = re.search(r'<form method="post" action="([^"]*/drafts/\d+/(?:sections/\w+|check))"', html)
-        assert action, "not a form page"
+        assert action, "not a form page: " + re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))[:2500]
         data = page_answers(html, given, skip_optional=skip_optional)
         response = client.post(_absolute(platform_url, action.group(1)), data=data, follow_redirects=True)
         if response.status_code != 200 or "申请已提交" in response.text:
@@ -181,7 +181,7 @@ def co_applicant_authorises(
         form = hidden_fields(login_page.text)
         form.update({"id_number": id_number, "password": password, "action": "login"})
         home = own.post(str(login_page.url).split("?")[0], data=form, follow_redirects=True)
-        assert "把您列为公租房共同申请人" in home.text, home.text[-1500:]
+        assert "把您列为公租房共同申请人" in home.text, home.text[:2500]
         link = re.search(r'href="([^"]*/drafts/\d+/members/\d+/consent)"', home.text)
         assert link, "no invitation to authorise on the home page"
         consent = own.get(_absolute(platform_url, link.group(1)))

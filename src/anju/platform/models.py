@@ -260,7 +260,7 @@ class DraftAnswer(Base):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("application_member.id"), nullable=True)
     field_code: Mapped[str] = mapped_column(String(64))
     value_enc: Mapped[str] = mapped_column(Text)  # SM4-GCM of the JSON value
-    origin: Mapped[str] = mapped_column(String(16))  # typed / backfilled / overridden
+    origin: Mapped[str] = mapped_column(String(16))  # typed / backfilled / overridden / suggested
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -29,6 +29,24 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     restart();
   }
+  // Counties follow the chosen city at once (without script, saving the page narrows them instead).
+  document.querySelectorAll("select[data-counties-of]").forEach(function (county) {
+    var city = document.getElementById(county.getAttribute("data-counties-of"));
+    var byCity = JSON.parse(county.getAttribute("data-counties") || "{}");
+    if (!city) {
+      return;
+    }
+    city.addEventListener("change", function () {
+      var chosen = county.value;
+      var names = byCity[city.value] || {};
+      while (county.options.length > 1) {
+        county.remove(1);
+      }
+      Object.keys(names).forEach(function (code) {
+        county.add(new Option(names[code], code, false, code === chosen));
+      });
+    });
+  });
   // A print button where the page offers one (shown only when it can work).
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;

@@ -24,7 +24,7 @@ class Answer:
     """A current answer and how it was obtained."""
 
     value: Any
-    origin: str  # typed / backfilled / overridden
+    origin: str  # typed / backfilled / overridden / suggested (a suggestion the applicant kept)
 
 
 def answers_current(
@@ -98,7 +98,7 @@ def section_save(
             key = (member_id, f.code)
             name = form_key(member_id, f.code)
             supplied = prefill.get(key)
-            if supplied is not None and not f.override:
+            if supplied is not None and not supplied.suggested and not f.override:
                 staged.append((key, supplied.value, "backfilled"))
                 continue
             adult = member_adult(members, member_id, today)
@@ -108,7 +108,9 @@ def section_save(
                 result.shown[name] = checked.shown
                 continue
             origin = "typed"
-            if supplied is not None:
+            if supplied is not None and supplied.suggested:  # kept, or corrected: the applicant's answer
+                origin = "suggested" if checked.value == supplied.value else "typed"
+            elif supplied is not None:
                 origin = "backfilled" if checked.value == supplied.value else "overridden"
             staged.append((key, checked.value, origin))
     if result.errors:
@@ -135,8 +137,9 @@ class Burden:
     """What the applicant had to do: the one-thing service's own yardstick."""
 
     typed: int
-    backfilled: int
+    backfilled: int  # from a register as it stood, including the suggestions the applicant kept
     overridden: int
+    suggested: int = 0  # of those backfilled: suggestions confirmed on the page
 
 
 def answers_burden(answers: dict[Key, Answer]) -> Burden:
@@ -144,6 +147,7 @@ def answers_burden(answers: dict[Key, Answer]) -> Burden:
     values = [a for a in answers.values() if not is_blank(a.value)]
     return Burden(
         typed=sum(1 for a in values if a.origin == "typed"),
-        backfilled=sum(1 for a in values if a.origin == "backfilled"),
+        backfilled=sum(1 for a in values if a.origin in ("backfilled", "suggested")),
         overridden=sum(1 for a in values if a.origin == "overridden"),
+        suggested=sum(1 for a in values if a.origin == "suggested"),
     )

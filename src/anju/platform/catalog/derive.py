@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from anju.core import periods
+from anju.core import periods, regions
 
 LEVELS = ["中专", "大专", "本科", "硕士", "博士"]
 MARITAL = {
@@ -128,6 +128,60 @@ def hukou_place(fields: dict[str, Any], today: date) -> str | None:
     if not code:
         return None
     return code if code.startswith("35") else "outside"
+
+
+# Suggestions (form.yaml `suggest`): values the applicant confirms or corrects, from one person's answer.
+def current_permit_address(fields: dict[str, Any], today: date) -> str | None:
+    """The address on a residence permit valid today."""
+    for permit in fields.get("permits", []):
+        if permit["valid_from"] <= today.isoformat() <= permit["valid_to"] and permit.get("address"):
+            return str(permit["address"])
+    return None
+
+
+def hukou_city(fields: dict[str, Any], today: date) -> str | None:
+    """The Fujian city (or 平潭) of the hukou: most people apply where their hukou is."""
+    place = hukou_place(fields, today)
+    if place is None or place == "outside":
+        return None
+    return regions.jurisdiction_of(place).code
+
+
+def hukou_county(fields: dict[str, Any], today: date) -> str | None:
+    """The hukou county, when it is in Fujian."""
+    place = hukou_place(fields, today)
+    return None if place == "outside" else place
+
+
+SUGGEST_BASE_MONTHS = 12  # a base older than a year says little about income today
+
+
+def latest_contribution_base(fields: dict[str, Any], today: date) -> int | None:
+    """The contribution base (fen) of the latest month on record within the last 12 months: employers
+    declare it from the wage, so it is a fair first figure for the monthly income the applicant confirms."""
+    first = periods.month_index(today) - SUGGEST_BASE_MONTHS
+    recent = [
+        m
+        for m in fields.get("contributions", [])
+        if m.get("base_fen") is not None
+        and periods.month_index(date.fromisoformat(m["month"] + "-01")) >= first
+    ]
+    return int(max(recent, key=lambda m: m["month"])["base_fen"]) if recent else None
+
+
+SUGGESTION_DERIVATIONS: dict[str, Callable[[dict[str, Any], date], Any]] = {
+    "current_permit_address": current_permit_address,
+    "hukou_city": hukou_city,
+    "hukou_county": hukou_county,
+    "latest_contribution_base": latest_contribution_base,
+}
+
+
+def derive_suggestion(*, derive: str | None, register_field: str, fields: dict[str, Any], today: date) -> Any:
+    """A suggested value from one person's register answer (None when it suggests nothing)."""
+    if derive is None:
+        return _direct(register_field)(fields, today) or None
+    return SUGGESTION_DERIVATIONS[derive](fields, today)
 
 
 MEMBER_DERIVATIONS: dict[str, Callable[[dict[str, Any], date], Any]] = {

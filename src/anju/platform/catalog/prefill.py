@@ -12,8 +12,8 @@ from anju.core import crypto
 from anju.core.masking import mask_name
 from anju.platform.backfill.catalog import source_catalog
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
-from anju.platform.catalog.derive import derive_application_value, derive_member_value
-from anju.platform.catalog.service import form_catalog
+from anju.platform.catalog.derive import derive_application_value, derive_member_value, derive_suggestion
+from anju.platform.catalog.service import PRECHECK_SOURCE, form_catalog
 from anju.platform.models import ApplicationMember
 
 
@@ -26,6 +26,9 @@ class Prefill:
     department: str
     request_id: str
     disputed: bool
+    # A suggestion (form.yaml `suggest`) the applicant confirms or corrects; ``basis`` says what it rests on.
+    suggested: bool = False
+    basis: str = ""
 
 
 def form_prefill(
@@ -118,3 +121,48 @@ def prefill_gaps(
             "补齐授权并重新查询后会自动填好。"
         )
     return gaps
+
+
+def form_suggestions(
+    *,
+    session: Session,
+    application_id: int,
+    members: list[ApplicationMember],
+    cipher: crypto.FieldCipher,
+    today: date,
+) -> dict[tuple[int | None, str], Prefill]:
+    """Values the registers suggest for fields the applicant answers (form.yaml `suggest`): a member's own
+    answer for member fields, the applicant's for application fields. The pre-check's suggestion (the
+    applicant group) is the page's to add, as it asks housing."""
+    catalog = form_catalog()
+    notices = source_catalog().sources
+    items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
+    found = {(i.member_id, i.source): i for i in items if i.status == "found"}
+    values: dict[tuple[int | None, str], Prefill] = {}
+    for field in catalog.fields.values():
+        targets = members if field.scope == "member" else members[:1]
+        for member in targets:
+            for suggestion in field.suggest:
+                if suggestion.source == PRECHECK_SOURCE:
+                    continue
+                register, _, register_field = suggestion.source.partition(".")
+                item = found.get((member.id, register))
+                if item is None:
+                    continue
+                value = derive_suggestion(
+                    derive=suggestion.derive, register_field=register_field, fields=item.fields, today=today
+                )
+                if value is None:
+                    continue
+                key = (member.id if field.scope == "member" else None, field.code)
+                values[key] = Prefill(
+                    value=value,
+                    source=notices[register].name,
+                    department=notices[register].department,
+                    request_id=item.request_id,
+                    disputed=False,
+                    suggested=True,
+                    basis=suggestion.basis,
+                )
+                break
+    return values

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +17,7 @@ import yaml
 
 from anju.core import idcard, masking, regions
 from anju.platform.backfill.catalog import source_catalog
+from anju.platform.catalog.derive import SUGGESTION_DERIVATIONS
 
 CATALOG_FILE = Path(__file__).with_name("form.yaml")
 WIDGETS = frozenset(
@@ -55,6 +57,19 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 
 
+PRECHECK_SOURCE = "precheck"  # a suggestion from housing's advisory pre-check, not from a register
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Where a suggested value comes from: a register answer (``source`` as <register>.<field>, ``derive``
+    naming how it becomes a value) or the pre-check; ``basis`` is what the applicant reads it is based on."""
+
+    source: str
+    derive: str | None
+    basis: str
+
+
 @dataclass(frozen=True)
 class FormField:
     """One field of the unified form."""
@@ -74,6 +89,9 @@ class FormField:
     sensitivity: str
     validation: dict[str, Any]
     groups: tuple[str, ...]
+    # Values offered for the applicant to confirm or correct, first that answers wins (a change is the
+    # applicant's own answer, not a dispute of a register).
+    suggest: tuple[Suggestion, ...] = ()
 
     @property
     def backfilled(self) -> bool:
@@ -155,6 +173,10 @@ def form_catalog_load(path: Path) -> FormCatalog:
             sensitivity=raw["sensitivity"],
             validation=dict(raw.get("validation") or {}),
             groups=tuple(raw.get("groups") or ()),
+            suggest=tuple(
+                Suggestion(source=str(x["source"]), derive=x.get("derive"), basis=str(x["basis"]))
+                for x in raw.get("suggest") or ()
+            ),
         )
         problems = []
         if f.code in fields:
@@ -175,6 +197,16 @@ def form_catalog_load(path: Path) -> FormCatalog:
             register, _, register_field = f.source.partition(".")
             if register not in registers or register_field not in registers[register].fields:
                 problems.append(f"source {f.source} is not a field the platform may ask for")
+        for x in f.suggest:
+            if f.backfilled:
+                problems.append("a backfilled field takes no suggestion")
+            if x.source == PRECHECK_SOURCE:
+                continue
+            register, _, register_field = x.source.partition(".")
+            if register not in registers or register_field not in registers[register].fields:
+                problems.append(f"suggestion {x.source} is not a field the platform may ask for")
+            if x.derive is not None and x.derive not in SUGGESTION_DERIVATIONS:
+                problems.append(f"suggestion derive {x.derive} is unknown")
         if problems:
             raise CatalogError(f"field {f.code}: {'; '.join(problems)}")
         fields[f.code] = f
@@ -329,6 +361,17 @@ def field_check(
     raise CatalogError(f"no check for widget {w}")  # pragma: no cover - widgets are checked on load
 
 
+@lru_cache(maxsize=1)
+def counties_by_city_json() -> str:
+    """Every jurisdiction's counties as JSON, for the page to narrow the county list as the city changes."""
+    catalog = form_catalog()
+    return json.dumps(
+        {r.code: catalog.options("county", city_code=r.code) for r in regions.jurisdictions()},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 def catalog_options(f: FormField, answers: dict[str, Any]) -> dict[str, str]:
     """The choices for a select or radio field (counties narrowed to the chosen city)."""
     assert f.options is not None
@@ -387,6 +430,14 @@ def _required_text(f: FormField) -> str:
 
 def _source_text(f: FormField) -> str:
     if not f.backfilled:
+        if f.suggest:
+            offered = "；".join(
+                "住房保障部门申请条件自查"
+                if x.source == PRECHECK_SOURCE
+                else f"{source_catalog().sources[x.source.partition('.')[0]].name}（{x.source}）"
+                for x in f.suggest
+            )
+            return f"申请人填写（建议值：{offered}，由申请人核对或修改）"
         return "申请人填写"
     notice = source_catalog().sources[f.register or ""]
     return f"{notice.department}·{notice.name}（{f.source}）"
@@ -452,7 +503,11 @@ def sharing_needs_rows() -> list[list[str]]:
     catalog = form_catalog()
     rows = []
     for code, notice in source_catalog().sources.items():
-        used = [f for f in catalog.fields.values() if f.register == code]
+        used = [
+            f
+            for f in catalog.fields.values()
+            if f.register == code or any(x.source.partition(".")[0] == code for x in f.suggest)
+        ]
         rows.append(
             [
                 notice.department,

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from anju.core import masking, regions
+from anju.core import masking
 from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
@@ -34,11 +34,13 @@ from anju.platform.catalog.answers import (
     section_fields,
     section_save,
 )
-from anju.platform.catalog.prefill import Prefill, form_prefill, prefill_gaps
+from anju.platform.catalog.prefill import Prefill, form_prefill, form_suggestions, prefill_gaps
 from anju.platform.catalog.service import (
+    PRECHECK_SOURCE,
     FormField,
     answer_display,
     catalog_options,
+    counties_by_city_json,
     field_required,
     form_catalog,
     is_blank,
@@ -57,6 +59,14 @@ def box(f: FormField, value: Any) -> str:
     if f.widget == "checkbox":
         return "yes"
     return str(value)
+
+
+# What the pre-check found for each group, as the page that asks the group says it (advice, not a decision).
+GROUP_FINDINGS = {
+    "eligible": "自查：可能符合",
+    "not_eligible": "自查：可能不符合",
+    "undetermined": "自查：暂时无法判断",
+}
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -82,10 +92,11 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         return draft_missing(templates, request)
 
     def state(
-        session: Session, draft: Application
+        session: Session, draft: Application, extra: dict[tuple[int | None, str], Prefill] | None = None
     ) -> tuple[
         list[ApplicationMember], dict[tuple[int | None, str], Prefill], dict[tuple[int | None, str], Answer]
     ]:
+        """The members, every value supplied for the form (``extra``: the pre-check's suggestion), the answers."""
         members = household.members_of(session=session, application_id=draft.id)
         applicant = identity.applicant_get(session=session, applicant_id=draft.applicant_id)
         phone = identity.applicant_phone(applicant=applicant, cipher=runtime.cipher) if applicant else ""
@@ -98,41 +109,50 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             if phone
             else {}
         )
+        today = today_shanghai()
         registers = form_prefill(
-            session=session,
-            application_id=draft.id,
-            members=members,
-            cipher=runtime.cipher,
-            today=today_shanghai(),
+            session=session, application_id=draft.id, members=members, cipher=runtime.cipher, today=today
         )
-        prefill = contact | place_from_hukou(members, registers) | identity_prefill(members) | registers
+        suggestions = form_suggestions(
+            session=session, application_id=draft.id, members=members, cipher=runtime.cipher, today=today
+        )
+        prefill = contact | suggestions | (extra or {}) | identity_prefill(members) | registers
         answers = answers_current(session=session, application_id=draft.id, cipher=runtime.cipher)
         return members, prefill, answers
 
-    def place_from_hukou(
-        members: list[ApplicationMember], registers: dict[tuple[int | None, str], Prefill]
-    ) -> dict[tuple[int | None, str], Prefill]:
-        # Most people apply where their hukou is: suggest that city and county (the applicant may change it).
-        hukou = registers.get((members[0].id, "hukou_county")) if members else None
-        if hukou is None or hukou.value == "outside":
-            return {}
-        city = regions.jurisdiction_of(str(hukou.value)).code
+    def group_suggestion(
+        applicant_id: int, draft_id: int
+    ) -> tuple[dict[tuple[int | None, str], Prefill], dict[str, str]]:
+        """The pre-check's suggested applicant group (only a group it finds the household may fit) and, by
+        group, what it found, for the page that asks the group. Asked outside any transaction (HTTP)."""
+        with runtime.db.transaction() as session:
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if draft is None or applicant is None:
+                return {}, {}
+            check_request = precheck.precheck_request(session=session, draft=draft, cipher=runtime.cipher)
+            subject = applicant.subject
+        if check_request is None:
+            return {}, {}
+        result = precheck.precheck_run(client=runtime.client, request=check_request, user=subject)
+        if "error" in result:
+            return {}, {}
+        findings = {code: GROUP_FINDINGS[g["outcome"]] for code, g in result["groups"].items()}
+        best = str(result["suggested_group"])
+        if result["groups"][best]["outcome"] != "eligible":
+            return {}, findings
+        field = catalog.fields["applicant_group"]
         return {
-            (None, "city_code"): Prefill(
-                value=city,
-                source=hukou.source,
-                department=hukou.department,
-                request_id=hukou.request_id,
+            (None, "applicant_group"): Prefill(
+                value=best,
+                source="申请条件自查",
+                department="住房保障部门",
+                request_id="",
                 disputed=False,
-            ),
-            (None, "district_code"): Prefill(
-                value=str(hukou.value),
-                source=hukou.source,
-                department=hukou.department,
-                request_id=hukou.request_id,
-                disputed=False,
-            ),
-        }
+                suggested=True,
+                basis=field.suggest[0].basis if field.suggest else "",
+            )
+        }, findings
 
     def identity_prefill(members: list[ApplicationMember]) -> dict[tuple[int | None, str], Prefill]:
         # Who the members are is already known: the applicant from 统一身份认证, co-applicants from the hukou book.
@@ -156,8 +176,11 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         shown: dict[str, str],
         errors: dict[str, str],
         session: Session,
+        option_notes: dict[str, str] | None = None,
     ) -> list[dict[str, Any]]:
-        context = {code: a.value for (m, code), a in answers.items() if m is None}
+        # What the page shows counts as answered for what depends on it (the counties of a suggested city).
+        context = {code: p.value for (m, code), p in prefill.items() if m is None}
+        context.update({code: a.value for (m, code), a in answers.items() if m is None})
         gaps = prefill_gaps(
             session=session, application_id=members[0].application_id, members=members, cipher=runtime.cipher
         )
@@ -185,10 +208,16 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                             f, context, adult=member_adult(members, key[0], today_shanghai())
                         ),
                         "options": catalog_options(f, context) if f.widget in ("select", "radio") else {},
+                        "counties": counties_by_city_json() if f.options == "county" else "",
                         "box": shown.get(name, box(f, value)),
                         "display": answer_display(f, value, context),
-                        "readonly": supplied is not None and not f.override,
+                        "readonly": supplied is not None and not supplied.suggested and not f.override,
                         "source": supplied.department + "·" + supplied.source if supplied else "",
+                        "suggested": supplied is not None and supplied.suggested,
+                        "basis": supplied.basis if supplied else "",
+                        "option_notes": (option_notes or {})
+                        if any(x.source == PRECHECK_SOURCE for x in f.suggest)
+                        else {},
                         "overridden": answer is not None and answer.origin == "overridden",
                         "error": errors.get(name, ""),
                         "gap": "" if supplied is not None or member is not None else gaps.get(f.code, ""),
@@ -197,6 +226,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             legend = f"{masking.mask_name(member.name)}（{member.relation}）" if member else ""
             groups.append({"legend": legend, "rows": rows})
         return groups
+
+    def asks_precheck(section: str) -> bool:
+        """Whether a field of the page takes its suggestion from housing's pre-check (the applicant group)."""
+        return any(x.source == PRECHECK_SOURCE for f in section_fields(section) for x in f.suggest)
 
     def takes_files(section: str) -> bool:
         """Whether the page offers an upload (a field of widget file)."""
@@ -209,13 +242,14 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         applicant_id = signed_in_applicant_id(web)
         if section not in catalog.sections:
             return not_found(request)
+        extra, notes = group_suggestion(applicant_id, draft_id) if asks_precheck(section) else ({}, {})
         with runtime.db.transaction() as session:
             draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
             if draft is None:
                 return not_found(request)
             draft.page_views += 1
-            members, prefill, answers = state(session, draft)
-            groups = section_view(section, members, prefill, answers, {}, {}, session)
+            members, prefill, answers = state(session, draft, extra)
+            groups = section_view(section, members, prefill, answers, {}, {}, session, notes)
             files = other_files(session, draft.id)
         return render(request, "section.html", page_context(draft_id, section, groups, {}, files))
 
@@ -267,11 +301,12 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
 
         def save() -> tuple[bool, dict[str, str], list[dict[str, Any]], list[dict[str, Any]]]:
             applicant_id = signed_in_applicant_id(web)
+            extra, notes = group_suggestion(applicant_id, draft_id) if asks_precheck(section) else ({}, {})
             with runtime.db.transaction() as session:
                 draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
                 if draft is None or section not in catalog.sections:
                     return False, {}, [], []
-                members, prefill, answers = state(session, draft)
+                members, prefill, answers = state(session, draft, extra)
                 result = section_save(
                     session=session,
                     application_id=draft.id,
@@ -294,6 +329,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                             {**raw, **result.shown},
                             result.errors,
                             session,
+                            notes,
                         ),
                         other_files(session, draft.id),
                     )
