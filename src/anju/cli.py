@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from pathlib import Path
 from typing import Annotated, Any
 
 import authlib.deprecate  # noqa: F401 - installs its filter before ours (below)
@@ -395,6 +396,27 @@ def audit_anchor(
         raise typer.Exit(code=1)
 
 
+fonts_app = typer.Typer(help="生僻字字体：CJK 扩展 B–F 的 HanaMinB 分片（页面与 PDF）", no_args_is_help=True)
+
+
+@fonts_app.command("build")
+def fonts_build_command(
+    source: Path = typer.Option(
+        Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"),
+        help="HanaMinB.ttf (Debian: apt-get install fonts-hanazono)",
+    ),
+) -> None:
+    """Cut HanaMinB into the slices the pages and PDFs use (src/anju/core/static/fonts)."""
+    from anju.core.fonts import FONT_DIR, fonts_build
+
+    if not source.is_file():
+        console.print(f"[red]找不到字体文件 {source}；请先安装 fonts-hanazono 或用 --source 指定。[/red]")
+        raise typer.Exit(1)
+    built = fonts_build(source=source)
+    console.print(f"已生成 {len(built)} 个分片：{FONT_DIR}")
+
+
+app.add_typer(fonts_app, name="fonts")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")

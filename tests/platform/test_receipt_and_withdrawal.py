@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 import re
 
 import httpx
@@ -52,12 +53,30 @@ def test_the_pdf_states_the_number_and_the_applicant_and_renders_every_character
         assert stranger.get(f"{platform}/applications/{number}/receipt.pdf").status_code == 404
 
 
-def test_a_rare_character_the_font_lacks_is_named_not_dropped(live: Systems) -> None:
+def test_an_extension_b_name_is_printed_with_its_own_glyph(live: Systems) -> None:
     platform = live.settings.base_url("platform")
     with httpx.Client(timeout=10) as browser:
         number = submit_as(browser, platform, "350182198802290158")  # 王𠈌
-        text = pdf_text(browser.get(f"{platform}/applications/{number}/receipt.pdf").content)
-    assert f"王〔U+{ord('𠈌'):04X}〕" in text and "生僻字" in text
+        content = browser.get(f"{platform}/applications/{number}/receipt.pdf").content
+    text = pdf_text(content)
+    assert "王𠈌" in text and "〔U+" not in text and "生僻字" not in text
+    # The glyph is drawn by the HanaMinB slice embedded for it (a subset: the PDF stays small).
+    fonts = {
+        str(f.get_object()["/BaseFont"])
+        for page in PdfReader(io.BytesIO(content)).pages
+        for f in page["/Resources"]["/Font"].values()
+    }
+    assert any("HanaMinB" in name for name in fonts), fonts
+    assert len(content) < 400_000
+
+
+def test_a_character_no_font_draws_is_named_not_dropped() -> None:
+    from anju.core.pdf import ChineseDocument
+
+    document = ChineseDocument(title="t", author="a", created=datetime(2026, 12, 6, tzinfo=UTC))
+    document.line("王\U00031350")  # Extension G: no font the service carries draws it (decision 0024)
+    text = pdf_text(document.finish())
+    assert "王〔U+31350〕" in text and "生僻字" in text
 
 
 def test_withdrawing_before_acceptance_reaches_housing_and_comes_back(live: Systems) -> None:

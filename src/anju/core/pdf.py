@@ -1,8 +1,9 @@
 """PDF documents in Chinese with no system font: fpdf2 with Noto Sans SC / Serif SC from a pip package
 (pylopdf-fonts-zh-cn, SIL OFL), embedded and subset (docs/decisions/0008-e-signature-and-receipt.md).
 
-Characters neither font has (CJK Extension B and later, e.g. 𠈌) are written as their code point and
-listed in a closing note, never dropped silently.
+Characters neither font has (CJK Extensions B–F, e.g. 𠈌) come from the slice of HanaMinB that draws them
+(core/fonts.py, decision 0024), embedded as a fallback only when a document uses one. A character no font
+draws is written as its code point and listed in a closing note, never dropped silently.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from pylopdf_fonts_zh_cn import sans_path, serif_path
+
+from anju.core import fonts
 
 FONT, FALLBACK = "NotoSansSC", "NotoSerifSC"
 
@@ -44,10 +47,23 @@ class ChineseDocument:
         self.pdf.set_auto_page_break(auto=True, margin=18)
         self.pdf.add_page()
         self.unrenderable: set[str] = set()
+        self.extension_families: list[str] = []
+
+    def _extension_font(self, c: str) -> bool:
+        """Make the slice that draws ``c`` a fallback font of this document; False when no slice does."""
+        piece = fonts.slice_for(ord(c))
+        if piece is None:
+            return False
+        family = "HanaMinB" + piece.path.stem.rsplit("-", 1)[-1]
+        if family not in self.extension_families:
+            self.pdf.add_font(family, fname=str(piece.path))
+            self.extension_families.append(family)
+            self.pdf.set_fallback_fonts([FALLBACK, *self.extension_families])
+        return True
 
     def line(self, text: str, *, size: float = 11, height: float = 7, align: str = "L") -> None:
         """A paragraph (wrapped to the page width)."""
-        missing = missing_glyphs(text)
+        missing = {c for c in missing_glyphs(text) if not self._extension_font(c)}
         self.unrenderable.update(missing)
         for c in missing:
             text = text.replace(c, f"〔U+{ord(c):04X}〕")
