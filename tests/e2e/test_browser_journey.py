@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.conftest import Systems
 from tests.support.browser import assert_fits_phone, watch_csp
 from tests.support.env import wait_until
-from tests.support.factories import face_photo
+from tests.support.journey import (
+    application_fill_and_submit,
+    csrf_of,
+    kiosk_card_place,
+    open_draft_form,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -235,9 +241,7 @@ def test_a_kiosk_signs_in_by_card_and_face_and_warns_before_signing_out_alone(
     browser: Browser,
     tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
-    platform = live.settings.base_url("platform")
-    photo = tmp_path / "camera.jpg"
-    photo.write_bytes(face_photo())
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
     terminal = browser.new_context(
         viewport={"width": 1080, "height": 1920}, locale="zh-CN"
     )  # a portrait kiosk
@@ -250,11 +254,22 @@ def test_a_kiosk_signs_in_by_card_and_face_and_warns_before_signing_out_alone(
     page.goto(f"{live.settings.base_url('sandbox')}/devices/kiosk")  # the device agent starts the kiosk
     page.get_by_role("button", name="启用本机为自助终端").click()
     expect(page.locator("#kiosk-terminal")).to_be_visible()
-    page.get_by_label("姓名").fill("欧阳娜娜")
-    page.get_by_label("身份证号码").fill("350104199011200641")
+    # Large type and touch targets before sign-in, nothing to type: the reader reads the card put on it.
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 24
+    expect(page.get_by_role("textbox")).to_have_count(0)
+    box = page.locator("#agree").bounding_box()
+    assert box is not None and box["width"] >= 44
+    kiosk_card_place(sandbox, "350104199011200641")
+    expect(page.locator("#card-status")).to_contain_text("已读取身份证：欧***（350104********0641）")
     page.locator("#agree").check()
-    page.locator("#photo").set_input_files(str(photo))
-    page.get_by_role("button", name="开始").click()
+    # The camera's live picture, then the photo taken with 拍照 (no file picker).
+    expect(page.locator("#kiosk-preview")).to_have_js_property("naturalWidth", 320)  # a live frame shows
+    expect(page.locator("#photo")).to_be_hidden()
+    page.get_by_role("button", name="拍照", exact=True).click()
+    expect(page.locator("#kiosk-photo")).to_be_visible()
+    expect(page.get_by_role("button", name="重新拍照")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "kiosk-start-1080x1920.png"), full_page=True)
+    page.get_by_role("button", name="开始", exact=True).click()
     expect(page.get_by_role("button", name="结束并退出")).to_be_visible()
     assert "kiosk" in (page.locator("body").get_attribute("class") or "")
 
@@ -265,5 +280,51 @@ def test_a_kiosk_signs_in_by_card_and_face_and_warns_before_signing_out_alone(
     page.clock.fast_forward("00:30")
     expect(page.locator("#kiosk-bye")).to_be_visible()  # signed out by itself
     assert "/kiosk" in page.url
+    terminal.close()
+    assert refused == []
+
+
+def test_a_kiosk_prints_the_receipt_and_asks_for_a_rating_as_the_visit_ends(
+    live: Systems, browser: Browser
+) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    terminal = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
+    page = terminal.new_page()
+    refused: list[str] = []
+    watch_csp(page, refused)
+    page.goto(f"{sandbox}/devices/kiosk")
+    page.get_by_role("button", name="启用本机为自助终端").click()
+    kiosk_card_place(sandbox, "350104199011200641")
+    expect(page.locator("#card-status")).to_contain_text("已读取身份证")
+    page.locator("#agree").check()
+    expect(page.locator("#kiosk-preview")).to_have_js_property("naturalWidth", 320)  # a live frame shows
+    page.get_by_role("button", name="拍照", exact=True).click()
+    expect(page.locator("#kiosk-photo")).to_be_visible()
+    page.get_by_role("button", name="开始", exact=True).click()
+    expect(page.get_by_role("button", name="结束并退出")).to_be_visible()
+
+    # The form itself is the web's (tested in the journeys above): filled here over the same session.
+    with httpx.Client(timeout=20, cookies={c["name"]: c["value"] for c in terminal.cookies()}) as same:
+        tasks = same.get(f"{platform}/applications/new", follow_redirects=True)
+        if ">开始申请</button>" in tasks.text:
+            tasks = same.post(
+                f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
+            )
+        done = application_fill_and_submit(same, platform, open_draft_form(same, platform, tasks).text)
+        assert "申请已提交" in done.text, done.text[-600:]
+        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+
+    page.goto(f"{platform}/applications/{number}?submitted=1")
+    expect(page.locator("#receipt-link")).to_have_count(0)  # no download on a shared machine
+    page.get_by_role("button", name="打印回执").click()
+    expect(page.locator("#print-status")).to_have_text("回执已打印，请在出纸口取走。")
+    slips = httpx.get(f"{sandbox}/devices/kiosk/printed").json()["slips"]
+    assert slips[-1]["title"] == "公租房申请回执" and f"申请编号：{number}" in slips[-1]["lines"]
+    assert "申请人：欧***" in slips[-1]["lines"]
+
+    page.get_by_role("button", name="结束并退出").click()
+    expect(page.get_by_role("heading", name="评价本次服务")).to_be_visible()
+    page.get_by_role("button", name="不评价，直接退出").click()
+    expect(page.locator("#kiosk-bye")).to_contain_text("请取走您的身份证")
     terminal.close()
     assert refused == []

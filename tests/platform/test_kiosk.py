@@ -4,6 +4,7 @@ alone, and the same person finds the application again online."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -11,13 +12,16 @@ import httpx
 from sqlalchemy import select
 
 from anju.core.timeutil import utcnow
-from anju.platform.models import Application, Consent, DataAccessLog
+from anju.platform.models import Application, Consent, DataAccessLog, Evaluation
+from anju.sandbox.sms.models import SmsMessage
 from tests.conftest import Systems
 from tests.support.factories import face_photo
 from tests.support.journey import (
     applicant_sign_in,
     application_fill_and_submit,
     csrf_of,
+    kiosk_card_place,
+    kiosk_card_read,
     kiosk_terminal_start,
     open_draft_form,
 )
@@ -25,13 +29,18 @@ from tests.support.journey import (
 NAME, NUMBER = "欧阳娜娜", "350104199011200641"  # a sandbox persona (统一身份认证 knows her)
 
 
-def kiosk_sign_in(kiosk: httpx.Client, platform: str, **changes: object) -> httpx.Response:
+def kiosk_sign_in(
+    kiosk: httpx.Client, platform: str, sandbox: str, *, card: dict[str, str] | None = None, **changes: object
+) -> httpx.Response:
+    """As the kiosk page does it: the reader's signed reading of the card on it, the camera's photo."""
     home = kiosk.get(f"{platform}/kiosk")
-    data = {"csrf_token": csrf_of(home.text), "name": NAME, "id_number": NUMBER, "agree": "yes", **changes}
+    reading = card if card is not None else kiosk_card_read(kiosk, platform, sandbox)
+    data = {"csrf_token": csrf_of(home.text), "card": json.dumps(reading), "agree": "yes", **changes}
+    photo = httpx.post(f"{sandbox}/devices/kiosk/local/camera/capture").content
     return kiosk.post(
         f"{platform}/kiosk/sign-in",
         data={k: str(v) for k, v in data.items() if v is not None},
-        files={"photo": ("camera.jpg", face_photo(), "image/jpeg")},
+        files={"photo": ("camera.jpg", photo, "image/jpeg")},
         follow_redirects=True,
     )
 
@@ -40,17 +49,28 @@ def test_a_card_and_a_face_sign_in_and_the_application_is_made_at_the_kiosk(live
     platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
     with httpx.Client(timeout=20) as kiosk:
         kiosk_terminal_start(kiosk, live.settings.base_url("sandbox"))
-        wrong = kiosk_sign_in(kiosk, platform, id_number="350104199011200642")
-        assert wrong.status_code == 400 and "身份证号码有误" in wrong.text
-        unticked = kiosk_sign_in(kiosk, platform, agree=None)
+        kiosk_card_place(sandbox, NUMBER)
+        # A reading changed on its way (another number), used twice, or of an expired card: refused.
+        reading = kiosk_card_read(kiosk, platform, sandbox)
+        forged = kiosk_sign_in(kiosk, platform, sandbox, card={**reading, "id_number": "350102199203150519"})
+        assert forged.status_code == 400 and "读取的信息无效" in forged.text
+        once = kiosk_card_read(kiosk, platform, sandbox)
+        assert kiosk_sign_in(kiosk, platform, sandbox, card=once, agree=None).status_code == 400
+        replayed = kiosk_sign_in(kiosk, platform, sandbox, card=once)
+        assert replayed.status_code == 400 and "读取的信息无效" in replayed.text
+        kiosk_card_place(sandbox, NUMBER, expired=True)
+        expired = kiosk_sign_in(kiosk, platform, sandbox)
+        assert expired.status_code == 400 and "已过有效期" in expired.text
+        kiosk_card_place(sandbox, NUMBER)
+        unticked = kiosk_sign_in(kiosk, platform, sandbox, agree=None)
         assert unticked.status_code == 400 and "单独同意" in unticked.text
         httpx.put(f"{sandbox}/admin/faults/faceauth", json={"mismatch": True})
-        stranger = kiosk_sign_in(kiosk, platform)
+        stranger = kiosk_sign_in(kiosk, platform, sandbox)
         assert stranger.status_code == 400 and "人证核验未通过" in stranger.text
         assert "/kiosk" not in str(kiosk.get(f"{platform}/applications/new").url)  # not signed in: the login
         httpx.delete(f"{sandbox}/admin/faults")
 
-        landed = kiosk_sign_in(kiosk, platform)
+        landed = kiosk_sign_in(kiosk, platform, sandbox)
         assert (
             landed.status_code == 200 and 'class="kiosk elder"' in landed.text and "结束并退出" in landed.text
         )
@@ -74,10 +94,40 @@ def test_a_card_and_a_face_sign_in_and_the_application_is_made_at_the_kiosk(live
         assert "申请已提交" in done.text, done.text[-800:]
         number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
 
-        bye = kiosk.post(
+        # The receipt: printed or texted, never downloaded onto the shared machine.
+        assert 'id="print-slip"' in done.text and 'id="receipt-link"' not in done.text
+        assert number in done.text.split('id="print-slip"')[1].split(">")[0]  # the slip carries the number
+        refused = kiosk.get(f"{platform}/applications/{number}/receipt.pdf")
+        assert refused.status_code == 403 and "自助终端不下载文件" in refused.text
+        texted = kiosk.post(
+            f"{platform}/applications/{number}/receipt/sms",
+            data={"csrf_token": csrf_of(done.text)},
+            follow_redirects=True,
+        )
+        assert "回执短信已发送" in texted.text
+        platform_rt = live.runtimes["platform"]
+        platform_rt.outbox_worker().run_once()
+        with live.runtimes["sandbox"].db.transaction() as session:
+            sms = [(m.phone, m.text) for m in session.scalars(select(SmsMessage))]
+        assert (
+            "13912345678",
+            f"【福建公租房】您的公租房申请已提交，申请编号{number}，请妥善保存。"
+            f"可凭申请编号在{platform}/progress 查询办理进度。",
+        ) in sms
+
+        # Ending the visit goes to the rating screen first (voluntary: it can be skipped).
+        rating = kiosk.post(
             f"{platform}/kiosk/sign-out", data={"csrf_token": csrf_of(done.text)}, follow_redirects=True
         )
-        assert "请取走您的身份证" in bye.text
+        assert "<h1>评价本次服务</h1>" in rating.text and "不评价，直接退出" in rating.text
+        scores = {code: "5" for code in re.findall(r'<fieldset id="(\w+)"><legend>', rating.text)}
+        assert scores, rating.text[-1500:]
+        bye = kiosk.post(
+            f"{platform}/applications/{number}/evaluation",
+            data={"csrf_token": csrf_of(rating.text), **scores},
+            follow_redirects=True,
+        )
+        assert "感谢您的评价" in bye.text and "请取走您的身份证" in bye.text
         assert number not in kiosk.get(f"{platform}/applications/{number}", follow_redirects=True).text
 
     platform_runtime = live.runtimes["platform"]
@@ -86,6 +136,8 @@ def test_a_card_and_a_face_sign_in_and_the_application_is_made_at_the_kiosk(live
         assert application.channel == "kiosk"
         consents = session.scalars(select(Consent).where(Consent.application_id == application.id)).all()
         assert consents and {c.channel for c in consents} == {"kiosk"}
+        rated = session.scalars(select(Evaluation).where(Evaluation.application_id == application.id)).all()
+        assert [(e.channel, e.stage, e.overall) for e in rated] == [("kiosk", "submitted", 5)]
         checks = session.scalars(
             select(DataAccessLog.outcome).where(DataAccessLog.source == "faceauth").order_by(DataAccessLog.id)
         ).all()
@@ -98,10 +150,11 @@ def test_a_card_and_a_face_sign_in_and_the_application_is_made_at_the_kiosk(live
 
 
 def test_a_kiosk_left_alone_signs_out_by_itself(live: Systems) -> None:
-    platform = live.settings.base_url("platform")
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
     with httpx.Client(timeout=20) as kiosk:
-        kiosk_terminal_start(kiosk, live.settings.base_url("sandbox"))
-        landed = kiosk_sign_in(kiosk, platform)
+        kiosk_terminal_start(kiosk, sandbox)
+        kiosk_card_place(sandbox, NUMBER)
+        landed = kiosk_sign_in(kiosk, platform, sandbox)
         assert "结束并退出" in landed.text
         # Somebody walked away: make the last request older than the idle limit, as time would.
         runtime = live.runtimes["platform"]
@@ -122,11 +175,13 @@ def test_one_card_gets_a_few_tries_an_hour(live: Systems) -> None:
     httpx.put(f"{sandbox}/admin/faults/faceauth", json={"mismatch": True})  # somebody else's face
     with httpx.Client(timeout=20) as kiosk:
         kiosk_terminal_start(kiosk, live.settings.base_url("sandbox"))
+        kiosk_card_place(sandbox, NUMBER)
         for _ in range(5):
-            assert kiosk_sign_in(kiosk, platform).status_code == 400
-        refused = kiosk_sign_in(kiosk, platform)
+            assert kiosk_sign_in(kiosk, platform, sandbox).status_code == 400
+        refused = kiosk_sign_in(kiosk, platform, sandbox)
         assert refused.status_code == 429 and "尝试次数过多" in refused.text
-        other_card = kiosk_sign_in(kiosk, platform, name="林晓峰", id_number="350102199203150519")
+        kiosk_card_place(sandbox, "350102199203150519")
+        other_card = kiosk_sign_in(kiosk, platform, sandbox)
         assert other_card.status_code == 400  # another card is still compared (and fails: wrong face)
 
 
@@ -169,10 +224,12 @@ def test_only_a_registered_terminal_signs_in_by_card_and_face(live: Systems) -> 
         again = replayer.post(f"{platform}/kiosk/terminal", data=fields)
         assert again.status_code == 403 and "已经用过" in again.text
 
-    with httpx.Client(timeout=20) as kiosk:  # at a terminal: a wrong name reads as a failed face check
+    with httpx.Client(timeout=20) as kiosk:  # at a terminal: a reading with another name is refused
         kiosk_terminal_start(kiosk, sandbox)
-        wrong_name = kiosk_sign_in(kiosk, platform, name="别人")
-        assert wrong_name.status_code == 400 and "人证核验未通过" in wrong_name.text
+        kiosk_card_place(sandbox, NUMBER)
+        reading = kiosk_card_read(kiosk, platform, sandbox)
+        wrong_name = kiosk_sign_in(kiosk, platform, sandbox, card={**reading, "name": "别人"})
+        assert wrong_name.status_code == 400 and "读取的信息无效" in wrong_name.text
         assert "实名信息" not in wrong_name.text  # nothing says the name and the number do not go together
 
 

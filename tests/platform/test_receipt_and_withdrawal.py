@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 import re
+from datetime import UTC, datetime
 
 import httpx
 from pypdf import PdfReader

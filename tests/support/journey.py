@@ -202,3 +202,21 @@ def kiosk_terminal_start(client: httpx.Client, sandbox_url: str) -> httpx.Respon
     action = re.search(r'<form method="post" action="([^"]+)"', agent.text)
     assert action
     return client.post(action.group(1), data=hidden_fields(agent.text), follow_redirects=True)
+
+
+def kiosk_card_place(sandbox_url: str, id_number: str, *, expired: bool = False) -> None:
+    """Put a person's ID card on the demo terminal's reader (the tester's hand, in the sandbox)."""
+    placed = httpx.post(
+        f"{sandbox_url}/devices/kiosk/card",
+        data={"id_number": id_number, **({"expired": "yes"} if expired else {})},
+    )
+    assert placed.status_code == 303, placed.text
+
+
+def kiosk_card_read(client: httpx.Client, platform_url: str, sandbox_url: str) -> dict[str, str]:
+    """What the kiosk page's script does: a fresh challenge from the platform, then the reader's signed
+    reading of the card over it (docs/interfaces/kiosk-devices.md)."""
+    challenge = client.get(f"{platform_url}/kiosk/challenge").json()["challenge"]
+    read = httpx.get(f"{sandbox_url}/devices/kiosk/local/card", params={"challenge": challenge})
+    assert read.status_code == 200, read.text
+    return dict(read.json())

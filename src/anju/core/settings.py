@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     housing_url: str = "http://127.0.0.1:8000/housing"
     sandbox_url: str = "http://127.0.0.1:8000/sandbox"
 
+    # The kiosk's local device service (ID card reader, camera, receipt printer) the kiosk page talks to
+    # from the terminal's browser (docs/interfaces/kiosk-devices.md); default: the sandbox's stand-in.
+    kiosk_device_url: str | None = Field(default=None, description="default: sandbox_url/devices/kiosk/local")
+
     oidc_issuer: str | None = Field(
         default=None, description="default: the sandbox provider at sandbox_url/idp"
     )
@@ -95,6 +99,10 @@ class Settings(BaseSettings):
         if configured:
             return str(configured)
         return f"sqlite:///{(self.var_dir / f'{system}.db').as_posix()}"
+
+    def kiosk_devices(self) -> str:
+        """The kiosk's local device service, without a trailing slash."""
+        return (self.kiosk_device_url or self.base_url("sandbox") + "/devices/kiosk/local").rstrip("/")
 
     def base_url(self, system: SystemName) -> str:
         """The public base URL of one system, without a trailing slash."""

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -86,14 +87,27 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def content_security_policy(*, devices: str = "") -> str:
+    """The policy of every page; ``devices``: an origin the page's script may also reach (the kiosk's
+    local device service: card reader, camera preview, printer)."""
+    if not devices:
+        return CONTENT_SECURITY_POLICY
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(devices))
+    return (
+        f"default-src 'self'; connect-src 'self' {origin}; img-src 'self' data: blob: {origin}; "
+        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    )
+
+
 class SecurityHeadersMiddleware:
     """Headers every response carries: no MIME sniffing, no framing, no URL (with an application number)
     sent to other sites, nothing with personal data kept in a browser's cache (a shared computer or a
     kiosk), and HTTPS only once the site runs on it."""
 
-    def __init__(self, app: Any, *, https: bool = False) -> None:
+    def __init__(self, app: Any, *, https: bool = False, csp: str = CONTENT_SECURITY_POLICY) -> None:
         self.app = app
         self.https = https
+        self.csp = csp
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Add the headers the response did not set itself."""
@@ -109,7 +123,7 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 if headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                    headers.setdefault("Content-Security-Policy", self.csp)
                 if not static:
                     headers.setdefault("Cache-Control", "no-store")
                 if self.https:
@@ -195,6 +209,7 @@ def install_common(
     templates: Jinja2Templates,
     session_names: dict[str, str] | None = None,
     warnings: Callable[[], list[str]] | None = None,
+    csp: str = CONTENT_SECURITY_POLICY,
 ) -> SystemMetrics:
     """What every system's app has: its static assets, health checks, errors as pages in Chinese (JSON on
     API paths), request body limits and security headers (docs/decisions/0012), and Prometheus metrics
@@ -204,7 +219,7 @@ def install_common(
     add_health_routes(app, db=runtime.db, system=runtime.system, warnings=warnings)
     install_api_errors(app)
     install_page_errors(app, templates, session_names=session_names)
-    app.add_middleware(SecurityHeadersMiddleware, https=runtime.settings.https_only)
+    app.add_middleware(SecurityHeadersMiddleware, https=runtime.settings.https_only, csp=csp)
     metrics = SystemMetrics(system=runtime.system, db=runtime.db, outbox=runtime.tables.outbox)
     install_metrics(app, metrics=metrics, token=runtime.settings.metrics_token)
     return metrics

@@ -11,7 +11,7 @@ from anju.core import anchors
 from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
-from anju.core.web import install_common, make_templates, path_for
+from anju.core.web import content_security_policy, install_common, make_templates, path_for
 from anju.core.websession import WebSessionMiddleware
 from anju.platform.applications import api as applications_api
 from anju.platform.backfill.breaker import CircuitBreakers
@@ -54,8 +54,13 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     templates.env.globals["service_name"] = "申请公租房一件事"
     templates.env.globals["kiosk_idle_seconds"] = int(pages.KIOSK_IDLE.total_seconds())
     metrics = install_common(
-        app, runtime=runtime, templates=templates, session_names={"signed_in_name": "applicant_name"}
+        app,
+        runtime=runtime,
+        templates=templates,
+        session_names={"signed_in_name": "applicant_name"},
+        csp=content_security_policy(devices=settings.kiosk_devices()),  # the kiosk's card reader, camera
     )
+    templates.env.globals["kiosk_devices"] = settings.kiosk_devices()
 
     provider = OidcProvider(
         issuer=settings.base_url("sandbox") + "/idp"

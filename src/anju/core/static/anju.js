@@ -22,7 +22,12 @@ document.addEventListener("DOMContentLoaded", function () {
       clearTimeout(warnTimer);
       clearTimeout(outTimer);
       warnTimer = setTimeout(function () { warning.hidden = false; }, Math.max(idle - 30000, 0));
-      outTimer = setTimeout(function () { signOut.submit(); }, idle);
+      outTimer = setTimeout(function () {
+        var left = document.createElement("input");
+        left.type = "hidden"; left.name = "left"; left.value = "1"; // nobody is there to rate
+        signOut.appendChild(left);
+        signOut.submit();
+      }, idle);
     };
     ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
       document.addEventListener(name, restart, { passive: true });
@@ -47,6 +52,27 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   });
+  // A kiosk's start page: the terminal's card reader and camera, through its local device service.
+  var kiosk = document.getElementById("kiosk-form");
+  if (kiosk) {
+    kioskDevices(kiosk);
+  }
+  // A kiosk's receipt printer (the terminal's local device service): shown only when script can reach it.
+  var slip = document.getElementById("print-slip");
+  if (slip) {
+    var printStatus = document.getElementById("print-status");
+    slip.hidden = false;
+    slip.addEventListener("click", function () {
+      slip.disabled = true;
+      fetch(slip.getAttribute("data-devices") + "/printer/jobs", {
+        method: "POST", headers: { "Content-Type": "text/plain" }, body: slip.getAttribute("data-slip")
+      })
+        .then(function (r) { if (!r.ok) { throw new Error("printer"); } return r.json(); })
+        .then(function () { printStatus.textContent = "回执已打印，请在出纸口取走。"; })
+        .catch(function () { printStatus.textContent = "打印机暂时不能使用，请用短信发送回执。"; })
+        .then(function () { slip.disabled = false; });
+    });
+  }
   // A print button where the page offers one (shown only when it can work).
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
@@ -55,3 +81,61 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+
+function maskedName(name) {
+  return Array.from(name).map(function (c, i) { return i === 0 || c === "·" ? c : "*"; }).join("");
+}
+
+function kioskDevices(form) {
+  var devices = form.getAttribute("data-devices");
+  var card = document.getElementById("card");
+  var status = document.getElementById("card-status");
+  var readCard = function () {
+    fetch(form.getAttribute("data-challenge"), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (c) { return fetch(devices + "/card?challenge=" + encodeURIComponent(c.challenge)); })
+      .then(function (r) { if (!r.ok) { throw new Error("no card"); } return r.text(); })
+      .then(function (text) {
+        var read = JSON.parse(text);
+        card.value = text;
+        status.textContent = "已读取身份证：" + maskedName(read.name) + "（" + read.id_number.slice(0, 6) +
+          "********" + read.id_number.slice(-4) + "）";
+        setTimeout(readCard, 240000); // a reading holds a 5-minute challenge: read again before it ends
+      })
+      .catch(function () {
+        card.value = "";
+        status.textContent = "请把身份证平放在下方的读卡区。";
+        setTimeout(readCard, 1500);
+      });
+  };
+  readCard();
+  var camera = document.getElementById("kiosk-camera");
+  var preview = document.getElementById("kiosk-preview");
+  var photo = document.getElementById("kiosk-photo");
+  var capture = document.getElementById("kiosk-capture");
+  var file = document.getElementById("photo");
+  camera.hidden = false;
+  document.getElementById("photo-field").hidden = true;
+  var frame = function () {
+    if (photo.hidden) { preview.src = devices + "/camera/frame?t=" + Date.now(); }
+  };
+  preview.addEventListener("load", function () { setTimeout(frame, 500); });
+  preview.addEventListener("error", function () { setTimeout(frame, 2000); });
+  frame();
+  capture.addEventListener("click", function () {
+    if (!photo.hidden) { // 重新拍照: back to the live picture
+      photo.hidden = true; preview.hidden = false; capture.textContent = "拍照"; file.value = ""; frame();
+      return;
+    }
+    fetch(devices + "/camera/capture", { method: "POST" })
+      .then(function (r) { if (!r.ok) { throw new Error("camera"); } return r.blob(); })
+      .then(function (blob) {
+        var chosen = new DataTransfer();
+        chosen.items.add(new File([blob], "camera.jpg", { type: "image/jpeg" }));
+        file.files = chosen.files;
+        photo.src = URL.createObjectURL(blob);
+        photo.hidden = false; preview.hidden = true; capture.textContent = "重新拍照";
+      });
+  });
+}

@@ -10,7 +10,7 @@ import yaml
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from anju.core import crypto
+from anju.core import crypto, masking
 from anju.core.outbox import outbox_enqueue
 from anju.core.vocab import status_label
 from anju.platform.models import APPLICATION_PHONE_CONTEXT, Application, ApplicationEvent
@@ -68,3 +68,34 @@ def sms_queue(
         purpose=SMS_PURPOSE,
     )
     return True
+
+
+def receipt_sms_queue(
+    *,
+    session: Session,
+    application: Application,
+    platform_url: str,
+    cipher: crypto.FieldCipher,
+    outbox: Table,
+) -> str:
+    """Text the application's receipt to its phone (asked for at a kiosk, instead of a download); returns
+    the masked number it goes to."""
+    phone = cipher.decrypt(application.phone_enc, context=PHONE_CONTEXT) if application.phone_enc else ""
+    if not phone:
+        raise ValueError("the application has no phone")
+    t = sms_templates()
+    text = str(t["signature"]) + str(t["receipt"]).format(
+        case_no=application.application_no or "", link=platform_url.rstrip("/") + "/progress"
+    )
+    outbox_enqueue(
+        session,
+        outbox,
+        topic="sms",
+        destination=SMS_SYSTEM,
+        path=SMS_PATH,
+        payload={"phone": phone, "text": text},
+        case_no=application.application_no or "",
+        acting_user="platform",
+        purpose=SMS_PURPOSE,
+    )
+    return masking.mask_phone(phone)

@@ -31,6 +31,18 @@ class ReceiptFacts:
     office: str
 
 
+def receipt_facts(*, application: Any, office: str) -> ReceiptFacts:
+    """The facts of a submitted application (platform.models.Application) the receipt states."""
+    return ReceiptFacts(
+        application_no=application.application_no,
+        submitted_at=application.submitted_at,
+        city_code=application.city_code,
+        district_code=application.district_code,
+        applicant_group=application.applicant_group,
+        office=office,
+    )
+
+
 def _rows(document: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     """Sections of label → value, as on the check page (members' values per member)."""
     catalog = form_catalog()
@@ -102,3 +114,24 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
         height=5,
     )
     return doc.finish()
+
+
+PROGRESS_PATH = "/progress"  # where anyone follows an application by its number, ID number and an SMS code
+
+
+def receipt_slip(*, facts: ReceiptFacts, applicant_name: str, platform_url: str) -> dict[str, Any]:
+    """The paper slip a kiosk prints (no PDF is left on a shared machine): the number, when, where it went,
+    what happens next and where to follow it; the name masked, as the slip may be left behind."""
+    place = regions.place_name(facts.district_code) or regions.get(facts.city_code).name
+    return {
+        "title": "公租房申请回执",
+        "lines": [
+            f"申请编号：{facts.application_no}",
+            f"申请人：{masking.mask_name(applicant_name)}",
+            f"提交时间：{to_shanghai(facts.submitted_at):%Y年%m月%d日 %H:%M}（北京时间）",
+            f"申请地区：{place}",
+            f"受理部门：{facts.office}",
+            "住房保障部门将在 5 个工作日内决定是否受理，每一步结果以短信通知。",
+            f"查询进度：{platform_url.rstrip('/')}{PROGRESS_PATH}（凭申请编号、身份证号码和短信验证码）",
+        ],
+    }

@@ -60,20 +60,23 @@ def evaluation_of(*, session: Session, application: Application, channel: str) -
 
 
 def evaluation_offered(*, session: Session, application: Application, channel: str) -> bool:
-    """Whether to invite a rating now: from acceptance on, and only until one is given (一事一评)."""
-    if application.status not in evaluation_rules()["offered_from"]:
+    """Whether to invite a rating now: from acceptance on (at a kiosk, as the visit ends), and only until
+    one is given through the channel (一事一评, 一次一评)."""
+    if not offer_open(application.status, rated=False, channel=channel):
         return False
     given = session.scalar(
         select(Evaluation.id).where(
             Evaluation.application_id == application.id, Evaluation.channel == channel
         )
     )
-    return offer_open(application.status, rated=given is not None)
+    return given is None
 
 
-def offer_open(status: str, *, rated: bool) -> bool:
+def offer_open(status: str, *, rated: bool, channel: str = "web") -> bool:
     """The rule of when to invite a rating, for a case in ``status`` (one rating per case and channel)."""
-    return status in evaluation_rules()["offered_from"] and not rated
+    rules = evaluation_rules()
+    statuses = [*rules["offered_from"], *rules.get("offered_on_the_spot", {}).get(channel, [])]
+    return status in statuses and not rated
 
 
 def _level(raw: str, label: str) -> int:

@@ -76,6 +76,6 @@ def progress_view(
         application=application,
         events=applications.application_timeline(session=session, application=application),
         signatures=[(title, serial) for _, _, title, serial in rows if title is not None],
-        evaluation_offered=evaluation.offer_open(application.status, rated=already_rated),
+        evaluation_offered=evaluation.offer_open(application.status, rated=already_rated, channel=channel),
         notice=corrections.notice_current(session=session, application=application),
     )

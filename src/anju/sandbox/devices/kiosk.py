@@ -5,16 +5,27 @@ starts its browser this way each morning; here a person presses the button."""
 
 from __future__ import annotations
 
+import io
+import json
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 
-from anju.core import signing
+from anju.core import idcard, signing
 from anju.core.runtime import Runtime
+from anju.core.timeutil import format_shanghai, today_shanghai, utcnow
+from anju.core.web import path_for
+from anju.sandbox.models import Resident
+from anju.sandbox.population.models import Person
 
 DEMO_TERMINAL_ID = "KIOSK-DEMO-01"
 DEMO_TERMINAL_NAME = "联调测试自助终端（模拟鼓楼区政务服务中心 1 号机）"
@@ -31,10 +42,131 @@ def terminal_signature(*, key: signing.Sm2PrivateKey, terminal_id: str, challeng
     return signing.sm2_sign(private_key=key, message=text).hex()
 
 
+def card_signed_text(
+    *, terminal_id: str, challenge: str, id_number: str, name: str, valid_until: str
+) -> bytes:
+    """The bytes a terminal's card reader signs for one reading (docs/interfaces/kiosk-devices.md)."""
+    return f"anju-kiosk-card|{terminal_id}|{challenge}|{id_number}|{name}|{valid_until}".encode()
+
+
+@dataclass
+class Devices:
+    """What the demo terminal's devices hold: the card on the reader, the slips the printer printed."""
+
+    card: dict[str, str] | None = None
+    printed: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def camera_image(*, width: int, height: int, seed: int) -> bytes:
+    """A frame from the sandbox camera: a face-sized blur of shapes (the sandbox face check looks at size)."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rnd = random.Random(seed)
+    image = Image.new("RGB", (width, height), (205, 185, 165))
+    draw = ImageDraw.Draw(image)
+    for _ in range(160):
+        x, y, r = rnd.randrange(width), rnd.randrange(height), rnd.randrange(8, max(9, width // 6))
+        draw.ellipse((x, y, x + r, y + r), fill=(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)))
+    draw.ellipse((width * 0.3, height * 0.15, width * 0.7, height * 0.85), fill=(226, 196, 170))
+    out = io.BytesIO()
+    image.filter(ImageFilter.GaussianBlur(2)).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
-    """GET /devices/kiosk: the agent's start page."""
+    """GET /devices/kiosk: the agent's start page; /devices/kiosk/local/…: the terminal's local device
+    service (card reader, camera, printer) as the kiosk page's script reaches it."""
     router = APIRouter(include_in_schema=False)
     platform = runtime.settings.base_url("platform")
+    platform_origin = "/".join(platform.split("/")[:3])
+    devices = Devices()
+
+    def cors(response: Response) -> Response:
+        # The kiosk page (the platform's origin) calls the device service from the terminal's browser.
+        response.headers["Access-Control-Allow-Origin"] = platform_origin
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @router.get("/devices/kiosk/local/card", name="device_card_read")
+    def card_read(challenge: str = "") -> Response:
+        """The card on the reader, signed with the terminal's key over the platform's challenge."""
+        with devices.lock:
+            card = dict(devices.card) if devices.card else None
+        if card is None:
+            return cors(JSONResponse({"error": {"code": "no_card", "message": "读卡区没有身份证"}}, 404))
+        if not challenge:
+            return cors(JSONResponse({"error": {"code": "no_challenge", "message": "缺少挑战码"}}, 400))
+        signed = card_signed_text(terminal_id=DEMO_TERMINAL_ID, challenge=challenge, **card)
+        key = demo_terminal_key(runtime.settings.key_directory)
+        return cors(
+            JSONResponse(
+                {
+                    "terminal_id": DEMO_TERMINAL_ID,
+                    "challenge": challenge,
+                    **card,
+                    "signature": signing.sm2_sign(private_key=key, message=signed).hex(),
+                }
+            )
+        )
+
+    @router.get("/devices/kiosk/local/camera/frame", name="device_camera_frame")
+    def camera_frame() -> Response:
+        """A preview frame (the page shows a new one twice a second)."""
+        frame = camera_image(width=320, height=240, seed=int(utcnow().timestamp() * 2))
+        return cors(Response(frame, media_type="image/jpeg"))
+
+    @router.post("/devices/kiosk/local/camera/capture", name="device_camera_capture")
+    def camera_capture() -> Response:
+        """The photo taken when the person presses 拍照."""
+        return cors(
+            Response(
+                camera_image(width=640, height=480, seed=int(utcnow().timestamp())), media_type="image/jpeg"
+            )
+        )
+
+    @router.post("/devices/kiosk/local/printer/jobs", name="device_printer_job")
+    async def printer_job(request: Request) -> Response:
+        """Print a slip: {"title": "...", "lines": ["...", ...]} (sent as text/plain: no preflight)."""
+        try:
+            job = json.loads(await request.body())
+            title, lines = str(job["title"]), [str(line) for line in job["lines"]]
+        except (ValueError, KeyError, TypeError):
+            return cors(JSONResponse({"error": {"code": "bad_job", "message": "打印内容格式有误"}}, 400))
+        with devices.lock:
+            devices.printed.append({"title": title, "lines": lines, "at": format_shanghai(utcnow())})
+            number = len(devices.printed)
+        return cors(JSONResponse({"job_id": f"PRN-{number:06d}", "status": "printed"}))
+
+    # --- the tester's hands: place a card on the reader, see what was printed (not part of the contract)
+    @router.post("/devices/kiosk/card", name="device_card_place")
+    def card_place(request: Request, id_number: str = Form(""), expired: str = Form("")) -> Response:
+        try:
+            number = idcard.parse(id_number).number
+        except idcard.InvalidIdNumber as exc:
+            return JSONResponse({"error": {"code": "invalid_id_number", "message": exc.message}}, 400)
+        with runtime.db.transaction() as session:  # the population register, else a sign-in persona
+            person = session.scalar(select(Person).where(Person.id_number == number)) or session.scalar(
+                select(Resident).where(Resident.id_number == number)
+            )
+        if person is None:
+            return JSONResponse({"error": {"code": "unknown", "message": "人口库中没有这个身份证号码"}}, 404)
+        today = today_shanghai()
+        valid_until = date(today.year - 1, 3, 1) if expired else date(today.year + 8, 3, 1)
+        with devices.lock:
+            devices.card = {"id_number": number, "name": person.name, "valid_until": valid_until.isoformat()}
+        return RedirectResponse(path_for(request, "device_kiosk"), status_code=303)
+
+    @router.post("/devices/kiosk/card/remove", name="device_card_remove")
+    def card_remove(request: Request) -> Response:
+        with devices.lock:
+            devices.card = None
+        return RedirectResponse(path_for(request, "device_kiosk"), status_code=303)
+
+    @router.get("/devices/kiosk/printed", name="device_printed")
+    def printed() -> JSONResponse:
+        with devices.lock:
+            return JSONResponse({"slips": list(devices.printed)})
 
     @router.get("/devices/kiosk", name="device_kiosk")
     def kiosk_agent(request: Request) -> Response:
@@ -44,6 +176,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             "terminal_name": DEMO_TERMINAL_NAME,
             "action": f"{platform}/kiosk/terminal",
             "error": "",
+            "card": devices.card,
+            "printed": list(reversed(devices.printed[-5:])),
         }
         try:
             answer = httpx.get(f"{platform}/kiosk/challenge", timeout=runtime.settings.http_timeout_seconds)

@@ -17,12 +17,14 @@ from fastapi.templating import Jinja2Templates
 from anju.core import idcard
 from anju.core.ratelimit import Limit, RateLimited
 from anju.core.runtime import Runtime
-from anju.core.timeutil import utcnow
+from anju.core.timeutil import today_shanghai, utcnow
 from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
+from anju.platform.applications import service as applications
 from anju.platform.backfill.catalog import source_catalog
 from anju.platform.channels.kiosk import terminals
 from anju.platform.channels.web.pages import KIOSK, KIOSK_IDLE
+from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import faceauth
 from anju.platform.identity import service as identity
 
@@ -76,6 +78,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             request,
             ended="ended" in request.query_params,
             bye="bye" in request.query_params,
+            rated="rated" in request.query_params,
             terminal=terminal,
             status_code=200 if terminal else 403,
         )
@@ -131,15 +134,30 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         if terminal is None:  # an ordinary browser: the same answer whatever card it names
             return render(request, NOT_A_TERMINAL, 403, terminal=None)
         form = await request.form()
-        name = str(form.get("name", "")).strip()
-        number = str(form.get("id_number", "")).strip()
         _filename, raw = await form_file(request, "photo")
+
+        def card_read() -> terminals.CardRead:
+            with runtime.db.transaction() as session:
+                card = terminals.card_verify(
+                    session=session,
+                    index=runtime.blind_index,
+                    terminal_id=terminal.terminal_id,
+                    reading=str(form.get("card", "")),
+                    today=today_shanghai(),
+                )
+            if not runtime.api.nonces.remember(
+                caller=f"kiosk-card:{terminal.terminal_id}", nonce=card.nonce, timestamp=card.expires
+            ):
+                raise terminals.TerminalRefused(terminals.CARD_UNREADABLE)  # a reading is used once
+            return card
+
         try:
-            number = idcard.parse(number).number
-        except idcard.InvalidIdNumber as exc:
-            return render(request, f"身份证号码有误：{exc}", 400, terminal=terminal)
-        if not name:
-            return render(request, "没有读到身份证上的姓名，请重新放置身份证。", 400, terminal=terminal)
+            card = await anyio.to_thread.run_sync(card_read)
+            name, number = card.name, idcard.parse(card.id_number).number
+        except terminals.TerminalRefused as exc:
+            return render(request, exc.message, 400, terminal=terminal)
+        except idcard.InvalidIdNumber:
+            return render(request, terminals.CARD_UNREADABLE, 400, terminal=terminal)
         if form.get("agree") != "yes":
             return render(request, "请阅读告知，勾选单独同意后再进行人脸识别。", 400, terminal=terminal)
         if not raw:
@@ -192,7 +210,25 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         return RedirectResponse(path_for(request, "application_new"), status_code=303)
 
     @router.post("/kiosk/sign-out", name="kiosk_sign_out", dependencies=[Depends(require_csrf)])
-    def kiosk_sign_out(request: Request, web: WebSession = Depends(web_session)) -> Response:
+    async def kiosk_sign_out(request: Request, web: WebSession = Depends(web_session)) -> Response:
+        """End the visit; after an application was submitted here, first the rating screen (一次一评,
+        voluntary: it offers to leave without rating; a terminal left alone skips it)."""
+        form = await request.form()
+        submitted = str(web.get("kiosk_submitted") or "")
+        if submitted and not form.get("skip_rating") and not form.get("left") and web.get("applicant_id"):
+
+            def offered() -> bool:
+                with runtime.db.transaction() as session:
+                    application = applications.application_get_for(
+                        session=session, applicant_id=int(web.get("applicant_id")), application_no=submitted
+                    )
+                    return application is not None and evaluation.evaluation_offered(
+                        session=session, application=application, channel=KIOSK
+                    )
+
+            if await anyio.to_thread.run_sync(offered):
+                target = path_for(request, "evaluation", application_no=submitted)
+                return RedirectResponse(target + "?leaving=1", status_code=303)
         web.destroyed = True
         return RedirectResponse(path_for(request, "kiosk_home") + "?bye=1", status_code=303)
 

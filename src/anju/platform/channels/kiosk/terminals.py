@@ -9,9 +9,10 @@ default user id (as every signature here, docs/interfaces/signing.md), DER r‖s
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -74,6 +75,27 @@ def terminal_verify(
 ) -> tuple[str, int]:
     """Check the terminal's signature over a fresh challenge of ours; returns the challenge's nonce and
     expiry, which the caller records as used (once only); raises TerminalRefused."""
+    return _signed_by_terminal(
+        session=session,
+        index=index,
+        terminal_id=terminal_id,
+        challenge=challenge,
+        signature=signature,
+        message=signed_text(terminal_id=terminal_id, challenge=challenge),
+        now=now,
+    )
+
+
+def _signed_by_terminal(
+    *,
+    session: Session,
+    index: crypto.BlindIndex,
+    terminal_id: str,
+    challenge: str,
+    signature: str,
+    message: bytes,
+    now: datetime | None = None,
+) -> tuple[str, int]:
     now = now or utcnow()
     parts = challenge.split(".")
     if len(parts) != 3 or index.digest(f"{parts[0]}.{parts[1]}", kind=CHALLENGE_KIND) != parts[2]:
@@ -90,7 +112,7 @@ def terminal_verify(
     try:
         valid = signing.sm2_verify(
             public_key=signing.Sm2PublicKey.from_hex(terminal.public_key),
-            message=signed_text(terminal_id=terminal_id, challenge=challenge),
+            message=message,
             signature=bytes.fromhex(signature),
         )
     except ValueError:
@@ -98,6 +120,68 @@ def terminal_verify(
     if not valid:
         raise TerminalRefused("终端签名无效，请检查终端密钥。")
     return parts[0], int(parts[1])
+
+
+def card_signed_text(
+    *, terminal_id: str, challenge: str, id_number: str, name: str, valid_until: str
+) -> bytes:
+    """The bytes a terminal's card reader signs for one reading (docs/interfaces/kiosk-devices.md)."""
+    return f"anju-kiosk-card|{terminal_id}|{challenge}|{id_number}|{name}|{valid_until}".encode()
+
+
+@dataclass(frozen=True)
+class CardRead:
+    """An ID card as the terminal's reader read it, its signature checked."""
+
+    name: str
+    id_number: str
+    valid_until: date
+    nonce: str
+    expires: int
+
+
+CARD_UNREADABLE = (
+    "没有读到身份证，或读取的信息无效。请把身份证平放在读卡区，稍等片刻；仍不行的，请到办事窗口办理。"
+)
+
+
+def card_verify(
+    *, session: Session, index: crypto.BlindIndex, terminal_id: str, reading: str, today: date
+) -> CardRead:
+    """Check a card reading the page passed on from the reader: signed by this terminal's key over a fresh
+    challenge of ours, for a card valid today. Raises TerminalRefused with what the person reads."""
+    try:
+        data = json.loads(reading)
+        fields = {k: str(data[k]) for k in ("terminal_id", "challenge", "id_number", "name", "valid_until")}
+        signature = str(data["signature"])
+        valid_until = date.fromisoformat(fields["valid_until"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TerminalRefused(CARD_UNREADABLE) from exc
+    if fields["terminal_id"] != terminal_id:
+        raise TerminalRefused(CARD_UNREADABLE)
+    try:
+        nonce, expires = _signed_by_terminal(
+            session=session,
+            index=index,
+            terminal_id=terminal_id,
+            challenge=fields["challenge"],
+            signature=signature,
+            message=card_signed_text(**fields),
+        )
+    except TerminalRefused as exc:
+        raise TerminalRefused(CARD_UNREADABLE) from exc
+    if valid_until < today:
+        raise TerminalRefused(
+            f"这张身份证已过有效期（有效期至 {valid_until:%Y年%m月%d日}），不能用于登录。"
+            "请使用有效的身份证，或持临时身份证明到办事窗口办理。"
+        )
+    return CardRead(
+        name=fields["name"],
+        id_number=fields["id_number"],
+        valid_until=valid_until,
+        nonce=nonce,
+        expires=expires,
+    )
 
 
 def binding_create(*, session: Session, terminal_id: str, now: datetime | None = None) -> str:

@@ -13,11 +13,9 @@ from anju.core.runtime import Runtime
 from anju.core.web import path_for
 from anju.core.websession import WebSession, require_csrf
 from anju.platform.applications import service as applications
-from anju.platform.channels.web.pages import current_applicant_id
+from anju.platform.channels.web.pages import KIOSK, channel_of, current_applicant_id
 from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import service as identity
-
-CHANNEL = "web"
 
 
 def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
@@ -31,7 +29,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             "signed_in_name": web.get("applicant_name"),
             "title": "评价本次服务",
             "levels": {int(k): v for k, v in rules["levels"].items()},
-            "indicators": evaluation.indicators_for(CHANNEL),
+            "indicators": evaluation.indicators_for(channel_of(web)),
+            "at_kiosk": channel_of(web) == KIOSK,
         }
         return templates.TemplateResponse(
             request, "evaluation.html", {**base, **context}, status_code=status_code
@@ -45,17 +44,17 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             status_code=404,
         )
 
-    def state(session: Any, applicant_id: int, application_no: str) -> dict[str, Any] | None:
+    def state(session: Any, applicant_id: int, application_no: str, channel: str) -> dict[str, Any] | None:
         application = applications.application_get_for(
             session=session, applicant_id=applicant_id, application_no=application_no
         )
         if application is None:
             return None
-        given = evaluation.evaluation_of(session=session, application=application, channel=CHANNEL)
+        given = evaluation.evaluation_of(session=session, application=application, channel=channel)
         return {
             "application_no": application_no,
             "offered": evaluation.evaluation_offered(
-                session=session, application=application, channel=CHANNEL
+                session=session, application=application, channel=channel
             ),
             "given": None
             if given is None
@@ -78,7 +77,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
     ) -> Response:
         with runtime.db.transaction() as session:
-            context = state(session, applicant_id, application_no)
+            context = state(session, applicant_id, application_no, channel_of(request.state.web))
         return missing(request) if context is None else render(request, context)
 
     @router.post(
@@ -90,7 +89,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
     ) -> Response:
         form = await request.form()
-        answers = {k: str(v) for k, v in form.items() if k in evaluation.indicators_for(CHANNEL)}
+        web: WebSession = request.state.web
+        channel = channel_of(web)
+        answers = {k: str(v) for k, v in form.items() if k in evaluation.indicators_for(channel)}
         comment = str(form.get("comment", ""))
         with runtime.db.transaction() as session:
             application = applications.application_get_for(
@@ -103,17 +104,20 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 evaluation.evaluation_record(
                     session=session,
                     application=application,
-                    channel=CHANNEL,
+                    channel=channel,
                     answers=answers,
                     comment=comment,
                     outbox=runtime.tables.outbox,
                     user=applicant.subject,
                 )
             except evaluation.EvaluationRefused as exc:
-                context = state(session, applicant_id, application_no)
+                context = state(session, applicant_id, application_no, channel)
                 assert context is not None
                 values = {**answers, "comment": comment}
                 return render(request, {**context, "error": exc.message, "values": values}, status_code=400)
+        if channel == KIOSK:  # the kiosk's rating ends the visit: thanks, and the next person's screen
+            web.destroyed = True
+            return RedirectResponse(path_for(request, "kiosk_home") + "?bye=1&rated=1", status_code=303)
         return RedirectResponse(
             path_for(request, "evaluation", application_no=application_no) + "?thanks=1", status_code=303
         )
@@ -132,7 +136,9 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 session=session, applicant_id=applicant_id, application_no=application_no
             )
             given = (
-                evaluation.evaluation_of(session=session, application=application, channel=CHANNEL)
+                evaluation.evaluation_of(
+                    session=session, application=application, channel=channel_of(request.state.web)
+                )
                 if application
                 else None
             )
@@ -146,7 +152,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     outbox=runtime.tables.outbox,
                 )
             except evaluation.EvaluationRefused as exc:
-                context = state(session, applicant_id, application_no)
+                context = state(session, applicant_id, application_no, channel_of(request.state.web))
                 assert context is not None
                 return render(request, {**context, "error": exc.message}, status_code=400)
         return RedirectResponse(

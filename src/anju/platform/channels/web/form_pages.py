@@ -45,7 +45,7 @@ from anju.platform.catalog.service import (
     form_catalog,
     is_blank,
 )
-from anju.platform.channels.web.pages import channel_of, draft_missing, signed_in_applicant_id
+from anju.platform.channels.web.pages import KIOSK, channel_of, draft_missing, signed_in_applicant_id
 from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
 
@@ -684,6 +684,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 channel=channel_of(web),
             )
             number = application.application_no
+        if channel_of(web) == KIOSK:
+            web.set("kiosk_submitted", number)  # the kiosk offers to rate the visit as it ends
         return RedirectResponse(
             path_for(request, "application_show", application_no=number) + "?submitted=1", status_code=303
         )

@@ -12,13 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core import regions
-from anju.core.ratelimit import RateLimited
+from anju.core.ratelimit import Limit, RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name, status_label
 from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.platform.applications import decisions, household, receipt, signed
+from anju.platform.applications import decisions, household, notify, receipt, signed
 from anju.platform.applications import service as applications
 from anju.platform.applications.retention import erased_notice
 from anju.platform.identity import service as identity
@@ -36,6 +36,7 @@ class SignInRequired(Exception):
 
 
 KIOSK = "kiosk"
+RECEIPT_SMS = Limit("receipt_sms", 3, timedelta(days=1), "这件申请的回执今天已发送 3 次，请明天再试。")
 # A self-service terminal is shared: a sign-in nobody touches for this long ends (the page warns first).
 KIOSK_IDLE = timedelta(minutes=3)
 
@@ -232,7 +233,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
     ) -> Response:
         with runtime.db.transaction() as session:
             shown = progress_view(
-                session=session, applicant_id=applicant_id, application_no=application_no, channel="web"
+                session=session,
+                applicant_id=applicant_id,
+                application_no=application_no,
+                channel=channel_of(request.state.web),
             )
         if shown is None:
             return application_missing(request)
@@ -248,10 +252,22 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             "withdrawable": application.status in applications.WITHDRAWABLE,
             "erased": erased_notice(application),
         }
+        web: WebSession = request.state.web
+        slip = None
+        if channel_of(web) == KIOSK and application.submitted_at is not None:
+            slip = receipt.receipt_slip(
+                facts=receipt.receipt_facts(
+                    application=application, office=housing_office_name(application.city_code)
+                ),
+                applicant_name=str(web.get("applicant_name") or ""),
+                platform_url=runtime.settings.base_url("platform"),
+            )
         return render(
             request,
             "application_show.html",
             {
+                "slip": slip,
+                "texted": "texted" in request.query_params,
                 "title": "申请进度",
                 "application": view,
                 "notice": shown.notice,
@@ -281,6 +297,18 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
     def application_receipt(
         request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
     ) -> Response:
+        if channel_of(request.state.web) == KIOSK:  # nothing with personal data left on a shared machine
+            return render(
+                request,
+                "error.html",
+                {
+                    "title": "自助终端不提供下载",
+                    "message": "为保护您的个人信息，自助终端不下载文件。请在申请进度页打印回执或用短信发送回执；"
+                    "申请表（PDF）可在家中登录本平台下载。",
+                    "code": "kiosk_no_download",
+                },
+                status_code=403,
+            )
         with runtime.db.transaction() as session:
             application = applications.application_get_for(
                 session=session, applicant_id=applicant_id, application_no=application_no
@@ -303,13 +331,8 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
             )
             if not documents:
                 return application_missing(request)
-            facts = receipt.ReceiptFacts(
-                application_no=application_no,
-                submitted_at=application.submitted_at,
-                city_code=application.city_code,
-                district_code=application.district_code,
-                applicant_group=application.applicant_group,
-                office=housing_office_name(application.city_code),
+            facts = receipt.receipt_facts(
+                application=application, office=housing_office_name(application.city_code)
             )
         pdf = receipt.receipt_pdf(facts=facts, documents=documents)
         return Response(
@@ -320,6 +343,40 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, provider: Oidc
                 "Cache-Control": "no-store",
             },
         )
+
+    @router.post(
+        "/applications/{application_no}/receipt/sms",
+        name="application_receipt_sms",
+        dependencies=[Depends(require_csrf)],
+    )
+    def application_receipt_sms(
+        request: Request, application_no: str, applicant_id: int = Depends(current_applicant_id)
+    ) -> Response:
+        """Text the receipt to the application's phone (the kiosk's alternative to a download)."""
+        with runtime.db.transaction() as session:
+            application = applications.application_get_for(
+                session=session, applicant_id=applicant_id, application_no=application_no
+            )
+            if application is None or application.submitted_at is None or not application.phone_enc:
+                return application_missing(request)
+            try:
+                runtime.rates.attempt(session, RECEIPT_SMS, application_no)
+            except RateLimited as exc:
+                return render(
+                    request,
+                    "error.html",
+                    {"title": "暂时不能再发送", "message": exc.message, "code": "too_many"},
+                    status_code=429,
+                )
+            notify.receipt_sms_queue(
+                session=session,
+                application=application,
+                platform_url=runtime.settings.base_url("platform"),
+                cipher=runtime.cipher,
+                outbox=runtime.tables.outbox,
+            )
+        target = path_for(request, "application_show", application_no=application_no)
+        return RedirectResponse(target + "?texted=1#receipt", status_code=303)
 
     @router.get("/applications/{application_no}/decisions/{event_seq}.pdf", name="application_decision")
     def application_decision(
