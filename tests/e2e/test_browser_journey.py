@@ -68,7 +68,10 @@ def test_apply_on_a_phone_and_follow_to_acceptance(live: Systems, browser: Brows
     page.get_by_label("户籍所在地").select_option("350102")
     page.get_by_label("婚姻状况").select_option("未婚")
     page.get_by_label("最高全日制学历").select_option("本科")
-    page.get_by_label("毕业日期").fill("2024-06-30")
+    graduated = page.get_by_role("group", name="毕业日期")  # 年 月 日 in three boxes
+    graduated.get_by_label("年").fill("2024")
+    graduated.get_by_label("月").fill("6")
+    graduated.get_by_label("日").fill("30")
     page.get_by_role("button", name="保存并继续").click()
 
     expect(page.get_by_role("heading", name="住房状况")).to_be_visible()

@@ -37,7 +37,12 @@ def test_every_wrong_answer_is_named_and_linked_and_answers_are_kept(live: Syste
         assert 'href="#a.district_code"' in summary and "请从列表中选择县（市、区）" in summary
         assert '<option value="350100" selected>' in page.text  # the right answer is kept
         for answers, name, words, kept in [
-            ({"graduated_on": "2024-02-30"}, "graduated_on", "不是有效日期", "2024-02-30"),
+            (
+                {"graduated_on": "2024-02-30"},
+                "graduated_on",
+                "不是有效日期",
+                "30",
+            ),  # 年 月 日 kept in their boxes
             ({"monthly_income": "-5"}, "monthly_income", "不能为负数", "-5"),
             ({"current_address": "仓山区"}, "current_address", "至少 5 个字", "仓山区"),
             ({"phone": "1380591"}, "phone", "11 位手机号码", "1380591"),

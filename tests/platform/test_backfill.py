@@ -513,7 +513,7 @@ def test_pages_save_whole_or_not_at_all_and_record_where_each_value_came_from(fa
     assert bad.errors == {
         form_key(
             husband, "hukou_moved_in"
-        ): "迁入本市户籍日期不是有效日期，请按“年-月-日”填写，例如 2024-06-30"
+        ): "迁入本市户籍日期不是有效日期，请填写完整的年、月、日，例如 2024 年 6 月 30 日"
     }
     assert bad.saved == 0 and bad.shown[form_key(husband, "hukou_moved_in")] == "2019-02-30"
     with family.platform.db.transaction() as session:

@@ -72,6 +72,7 @@ DEFAULT_ANSWERS = {
     "verification_authorisation": "yes",
 }
 FIELD = re.compile(r'name="((?:a|m\d+)\.(\w+))"')
+DATE_FIELD = re.compile(r'name="((?:a|m\d+)\.(\w+))-year"')
 
 
 def page_answers(html: str, answers: dict[str, str], *, skip_optional: bool = False) -> dict[str, str]:
@@ -101,6 +102,25 @@ def page_answers(html: str, answers: dict[str, str], *, skip_optional: bool = Fa
             data[name] = selected.group(1)
         else:
             data[name] = DEFAULT_ANSWERS.get(code, "")
+    for name, code in dict.fromkeys(DATE_FIELD.findall(html)):  # a date in three boxes: 年 月 日
+        key = re.escape(name)
+        shown = [
+            (re.search(rf'name="{key}-{part}"[^>]*value="([^"]*)"', html) or re.search("()", "")).group(1)  # type: ignore[union-attr]
+            for part in ("year", "month", "day")
+        ]
+        optional = re.search(rf'id="{key}"[^>]*>\s*<legend>[^<]*（选填）', html)
+        if code in answers:
+            value = answers[code]
+        elif any(shown):
+            value = "-".join(shown)
+        elif skip_optional and optional:
+            value = ""
+        else:
+            value = DEFAULT_ANSWERS.get(code, "")
+        parts = value.split("-") if value else ["", "", ""]
+        parts += [""] * (3 - len(parts))
+        for part, text in zip(("year", "month", "day"), parts[:3], strict=True):
+            data[f"{name}-{part}"] = text
     if "csrf_token" in answers:
         data["csrf_token"] = answers["csrf_token"]
     return data

@@ -335,7 +335,9 @@ def field_check(
         try:
             day = date.fromisoformat(str(text))
         except ValueError:
-            return Checked(error=f"{f.label}不是有效日期，请按“年-月-日”填写，例如 2024-06-30", shown=shown)
+            return Checked(
+                error=f"{f.label}不是有效日期，请填写完整的年、月、日，例如 2024 年 6 月 30 日", shown=shown
+            )
         if rules.get("not_future") and day > today:
             return Checked(error=f"{f.label}不能晚于今天", shown=shown)
         if "min" in rules and day < date.fromisoformat(str(rules["min"])):

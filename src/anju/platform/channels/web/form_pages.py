@@ -69,6 +69,26 @@ GROUP_FINDINGS = {
 }
 
 
+DATE_PARTS = ("year", "month", "day")
+
+
+def date_parts_joined(raw: dict[str, str]) -> dict[str, str]:
+    """A date asked in three boxes (<name>-year, -month, -day) as the one answer the form checks:
+    "2024-06-30"; "" when all three are empty; what was typed, joined, otherwise (the check says what is
+    wrong and the page shows the three boxes again as typed)."""
+    joined = {k: v for k, v in raw.items() if not k.endswith(tuple(f"-{p}" for p in DATE_PARTS))}
+    for key in raw:
+        if key.endswith("-year"):
+            name = key[: -len("-year")]
+            year, month, day = (raw.get(f"{name}-{p}", "").strip() for p in DATE_PARTS)
+            if not (year or month or day):
+                joined[name] = ""
+                continue
+            month, day = (v.zfill(2) if v.isdigit() and len(v) == 1 else v for v in (month, day))
+            joined[name] = f"{year}-{month}-{day}"
+    return joined
+
+
 def _int_or_none(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() else None
 
@@ -297,7 +317,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
         request: Request, draft_id: int, section: str, web: WebSession = Depends(web_session)
     ) -> Response:
         form = await request.form()
-        raw = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        raw = date_parts_joined({k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"})
 
         def save() -> tuple[bool, dict[str, str], list[dict[str, Any]], list[dict[str, Any]]]:
             applicant_id = signed_in_applicant_id(web)
