@@ -72,7 +72,10 @@ def test_a_card_and_a_face_sign_in_and_the_application_is_made_at_the_kiosk(live
 
         landed = kiosk_sign_in(kiosk, platform, sandbox)
         assert (
-            landed.status_code == 200 and 'class="kiosk elder"' in landed.text and "结束并退出" in landed.text
+            landed.status_code == 200
+            and 'class="kiosk elder"' in landed.text
+            and "结束并退出" in landed.text
+            and "大字版" not in landed.text  # large type already
         )
         tasks = kiosk.get(f"{platform}/applications/new", follow_redirects=True)
         if ">开始申请</button>" in tasks.text:

@@ -24,6 +24,7 @@ def test_the_check_page_explains_each_rule_and_still_lets_the_applicant_submit(l
         rules = check.text.split('id="precheck-rules"')[1].split("</table>")[0]
         assert "毕业月数" in rules and "本市连续缴纳社保月数" in rules  # every rule of the group, explained
         assert "（要求不超过 60 个月）" in rules and "&lt;" not in rules and "&gt;" not in rules
+        assert "（要求5 年内）" in rules and "要求否" not in rules  # a yes/no rule names only its period
         assert "不符合" in rules or "无法判断" in rules
 
         done = application_fill_and_submit(browser, platform, browser.get(str(check.url)).text)

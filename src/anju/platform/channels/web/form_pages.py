@@ -745,10 +745,13 @@ def precheck_view(result: dict[str, Any] | None, chosen: str) -> dict[str, Any] 
                 # A yes/no condition reads as its mark alone ("无自有住房：否" would say the opposite).
                 "value": "" if r["comparison"] in YES_NO_COMPARISONS else r["value_text"],
                 "threshold": (
-                    f"{COMPARISON_WORDS.get(r['comparison'], r['comparison'])} {r['threshold']}"
-                    if r["threshold"]
-                    else ""
-                ),
+                    # a yes/no condition names only its period ("5 年内"): "要求否 5 年内" reads as nonsense
+                    r["threshold"]
+                    if r["comparison"] in YES_NO_COMPARISONS
+                    else f"{COMPARISON_WORDS.get(r['comparison'], r['comparison'])} {r['threshold']}"
+                )
+                if r["threshold"]
+                else "",
                 "note": r.get("note", ""),
                 "proof": r["proof"],
             }
