@@ -16,10 +16,9 @@ from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
 from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.platform.applications import household, invitations, precheck, signed
+from anju.platform.applications import draft_form, household, invitations, precheck, submission
 from anju.platform.applications import service as applications
 from anju.platform.backfill.service import (
-    MEMBER_ID_CONTEXT,
     ReviewRefused,
     proof_remove,
     proof_store,
@@ -28,13 +27,12 @@ from anju.platform.backfill.service import (
 from anju.platform.catalog.answers import (
     Answer,
     answers_burden,
-    answers_current,
     form_key,
     member_adult,
     section_fields,
     section_save,
 )
-from anju.platform.catalog.prefill import Prefill, form_prefill, form_suggestions, prefill_gaps
+from anju.platform.catalog.prefill import Prefill, prefill_gaps
 from anju.platform.catalog.service import (
     PRECHECK_SOURCE,
     FormField,
@@ -116,29 +114,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     ) -> tuple[
         list[ApplicationMember], dict[tuple[int | None, str], Prefill], dict[tuple[int | None, str], Answer]
     ]:
-        """The members, every value supplied for the form (``extra``: the pre-check's suggestion), the answers."""
-        members = household.members_of(session=session, application_id=draft.id)
-        applicant = identity.applicant_get(session=session, applicant_id=draft.applicant_id)
-        phone = identity.applicant_phone(applicant=applicant, cipher=runtime.cipher) if applicant else ""
-        contact = (
-            {
-                (None, "phone"): Prefill(
-                    value=phone, source="实名身份", department="统一身份认证", request_id="", disputed=False
-                )
-            }
-            if phone
-            else {}
+        found = draft_form.form_state(
+            session=session, draft=draft, cipher=runtime.cipher, today=today_shanghai(), extra=extra
         )
-        today = today_shanghai()
-        registers = form_prefill(
-            session=session, application_id=draft.id, members=members, cipher=runtime.cipher, today=today
-        )
-        suggestions = form_suggestions(
-            session=session, application_id=draft.id, members=members, cipher=runtime.cipher, today=today
-        )
-        prefill = contact | suggestions | (extra or {}) | identity_prefill(members) | registers
-        answers = answers_current(session=session, application_id=draft.id, cipher=runtime.cipher)
-        return members, prefill, answers
+        return found.members, found.prefill, found.answers
 
     def group_suggestion(
         applicant_id: int, draft_id: int
@@ -173,20 +152,6 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 basis=field.suggest[0].basis if field.suggest else "",
             )
         }, findings
-
-    def identity_prefill(members: list[ApplicationMember]) -> dict[tuple[int | None, str], Prefill]:
-        # Who the members are is already known: the applicant from 统一身份认证, co-applicants from the hukou book.
-        values: dict[tuple[int | None, str], Prefill] = {}
-        for m in members:
-            department, source = (
-                ("统一身份认证", "实名身份") if m.role == "applicant" else ("户口簿", "共同申请人")
-            )
-            number = runtime.cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT)
-            for code, value in (("name", m.name), ("id_number", number), ("relation", m.relation)):
-                values[(m.id, code)] = Prefill(
-                    value=value, source=source, department=department, request_id="", disputed=False
-                )
-        return values
 
     def section_view(
         section: str,
@@ -375,37 +340,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
     def summary(
         session: Session, draft: Application
     ) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]], dict[tuple[int | None, str], Answer]]:
-        members, _prefill, answers = state(session, draft)
-        context = {code: a.value for (m, code), a in answers.items() if m is None}
-        sections, missing = [], []
-        for code, label in catalog.sections.items():
-            rows = []
-            for f in section_fields(code):
-                for member in [None] if f.scope == "application" else members:
-                    key = (member.id if member else None, f.code)
-                    answer = answers.get(key)
-                    value = answer.value if answer else None
-                    if is_blank(value):
-                        if field_required(f, context, adult=member_adult(members, key[0], today_shanghai())):
-                            missing.append(
-                                (
-                                    code,
-                                    form_key(*key),
-                                    f"请填写{f.label}"
-                                    + (f"（{masking.mask_name(member.name)}）" if member else ""),
-                                )
-                            )
-                        continue
-                    rows.append(
-                        {
-                            "label": f.label + (f"（{masking.mask_name(member.name)}）" if member else ""),
-                            "value": answer_display(f, value, context),
-                            "origin": answer.origin if answer else "",
-                            "anchor": form_key(*key),
-                        }
-                    )
-            sections.append({"code": code, "label": label, "rows": rows})
-        return sections, missing, answers
+        found = draft_form.draft_summary(
+            session=session, draft=draft, cipher=runtime.cipher, today=today_shanghai()
+        )
+        return found.sections, found.missing, found.answers
 
     @router.post(
         "/drafts/{draft_id}/sections/{section}/files",
@@ -615,95 +553,29 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             }
             return render(request, "check.html", context, status_code=status_code)
 
-        # 1. Everything answered, allowed to submit: the documents to sign.
-        with runtime.db.transaction() as session:
-            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-            if draft is None or applicant is None:
-                return not_found(request)
-            _sections, missing, _answers = summary(session, draft)
-            if missing:
-                return page(session, draft, "", 400)
-            try:
-                applications.submission_precheck(
-                    applicant=applicant, min_real_name_level=settings.submit_min_real_name_level
-                )
-                applications.household_consents_precheck(session=session, draft=draft, today=today_shanghai())
-            except applications.SubmissionRefused as exc:
-                return page(session, draft, exc.message, 403, exc.code)
-            documents = signed.documents_for(
-                session=session, draft=draft, applicant=applicant, cipher=runtime.cipher
-            )
-            signer = (
-                applicant.name,
-                identity.applicant_id_number(applicant=applicant, cipher=runtime.cipher),
-            )
-            subject = applicant.subject
-
-        # 2. Signed by the e-signature service (over the network, outside any transaction), then verified.
+        system = submission.Submitter(
+            db=runtime.db,
+            client=runtime.client,
+            cipher=runtime.cipher,
+            outbox=runtime.tables.outbox,
+            min_real_name_level=settings.submit_min_real_name_level,
+        )
         try:
-            signatures = signed.documents_sign(
-                client=runtime.client,
-                documents=documents,
-                signer_name=signer[0],
-                signer_id_number=signer[1],
-                user=subject,
-                case=f"DRAFT-{draft_id}",
+            number = submission.draft_sign_and_submit(
+                system=system,
+                applicant_id=applicant_id,
+                draft_id=draft_id,
+                channel=channel_of(web),
+                today=today_shanghai(),
             )
-        except signed.EsignFailed as exc:
+        except submission.DraftGone:
+            return not_found(request)
+        except submission.SubmitRefused as exc:
             with runtime.db.transaction() as session:
                 draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
                 if draft is None:
                     return not_found(request)
-                return page(session, draft, f"{exc.message}您填写的内容都已保存，请稍后再点击提交。", 503)
-
-        # 3. Submitted exactly what was signed, in one transaction with the case queued to housing.
-        with runtime.db.transaction() as session:
-            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-            if draft is None or applicant is None:
-                return not_found(request)
-            now = signed.documents_for(
-                session=session, draft=draft, applicant=applicant, cipher=runtime.cipher
-            )
-            if [d.content for d in now] != [d.content for d in documents]:
-                return page(session, draft, "您的申请内容在签名期间有变动，请重新核对后再提交。", 409)
-            _sections, _missing, answers = summary(session, draft)
-            burden = answers_burden(answers)
-            value = {code: a.value for (m, code), a in answers.items() if m is None}
-            form = applications.ApplicationForm(
-                city_code=str(value.get("city_code", "")),
-                district_code=str(value.get("district_code", "")),
-                applicant_group=str(value.get("applicant_group", "")),
-                household_size=str(len(household.members_of(session=session, application_id=draft.id))),
-                phone=str(value.get("phone", "")),
-                address=str(value.get("current_address", "")),
-                pledge=bool(value.get("pledge")),
-            )
-            draft.typed_fields, draft.backfilled_fields, draft.overridden_fields = (
-                burden.typed,
-                burden.backfilled,
-                burden.overridden,
-            )
-            draft.uploads = len(proofs_of(session=session, application_id=draft.id))
-            signed.signatures_store(
-                session=session,
-                application=draft,
-                documents=documents,
-                signatures=signatures,
-                cipher=runtime.cipher,
-            )
-            application = applications.application_submit(
-                session=session,
-                applicant=applicant,
-                form=form,
-                cipher=runtime.cipher,
-                outbox=runtime.tables.outbox,
-                min_real_name_level=settings.submit_min_real_name_level,
-                draft=draft,
-                channel=channel_of(web),
-            )
-            number = application.application_no
+                return page(session, draft, exc.message, exc.status, exc.code)
         if channel_of(web) == KIOSK:
             web.set("kiosk_submitted", number)  # the kiosk offers to rate the visit as it ends
         return RedirectResponse(
