@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core import idcard
-from anju.core.ratelimit import Limit, RateLimited
+from anju.core.ratelimit import Limit
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai, utcnow
 from anju.core.web import form_file, path_for
@@ -25,8 +25,7 @@ from anju.platform.backfill.catalog import source_catalog
 from anju.platform.channels.kiosk import terminals
 from anju.platform.channels.web.pages import KIOSK, KIOSK_IDLE
 from anju.platform.evaluation import service as evaluation
-from anju.platform.identity import faceauth
-from anju.platform.identity import service as identity
+from anju.platform.identity import card_face, faceauth
 
 KIOSK_ACTOR = "kiosk"
 # A terminal serves many people an hour; one card may try its face a few times (someone cycling through
@@ -44,12 +43,6 @@ PER_CARD = Limit(
 
 NOT_A_TERMINAL = (
     "本机不是已登记的自助终端，不能用身份证和人脸登录。请使用办事大厅的自助终端，或在网上用统一身份认证登录。"
-)
-# One answer for a face that does not match and a name that does not go with the number, so the kiosk
-# cannot be used to learn whose number a name is.
-IDENTITY_NOT_CONFIRMED = (
-    "人证核验未通过。请确认放置的是本人的身份证，在光线充足处正对摄像头，摘下帽子和口罩后重试；"
-    "多次未通过的，请到办事窗口办理。"
 )
 
 
@@ -153,57 +146,36 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
 
         try:
             card = await anyio.to_thread.run_sync(card_read)
-            name, number = card.name, idcard.parse(card.id_number).number
+            holder = card_face.CardHolder(name=card.name, id_number=idcard.parse(card.id_number).number)
         except terminals.TerminalRefused as exc:
             return render(request, exc.message, 400, terminal=terminal)
         except idcard.InvalidIdNumber:
             return render(request, terminals.CARD_UNREADABLE, 400, terminal=terminal)
-        if form.get("agree") != "yes":
-            return render(request, "请阅读告知，勾选单独同意后再进行人脸识别。", 400, terminal=terminal)
-        if not raw:
-            return render(request, "请正对摄像头拍照。", 400, terminal=terminal)
-        claim = faceauth.FaceClaim(
-            name=name,
-            id_number=number,
-            subject_bidx=runtime.blind_index.digest(number, kind="id_number"),
-            actor=KIOSK_ACTOR,
-            application_id=None,
-            case="KIOSK-SIGN-IN",
+        system = card_face.IdentitySystem(
+            db=runtime.db,
+            client=runtime.client,
+            audit=runtime.audit,
+            cipher=runtime.cipher,
+            index=runtime.blind_index,
+            rates=runtime.rates,
         )
-
-        def sign_in() -> int | None:
-            """The signed-in applicant's id, or None when the face and the card did not match."""
-            with runtime.db.transaction() as session:
-                runtime.rates.attempt(session, PER_TERMINAL, terminal.terminal_id)
-                runtime.rates.attempt(session, PER_CARD, number)
-            outcome = faceauth.face_verify(
-                db=runtime.db, client=runtime.client, audit=runtime.audit, raw=raw, claim=claim
-            )
-            if not outcome.passed:
-                return None
-            with runtime.db.transaction() as session:
-                applicant = identity.applicant_sign_in_by_card(
-                    session=session,
-                    name=name,
-                    id_number=number,
-                    cipher=runtime.cipher,
-                    index=runtime.blind_index,
-                )
-                return applicant.id
-
         try:
-            applicant_id = await anyio.to_thread.run_sync(sign_in)
-        except RateLimited as exc:
-            return render(request, exc.message, 429, terminal=terminal)
-        except faceauth.FaceAuthFailed as exc:
-            if exc.code == "person_unknown":  # a name that does not go with the number: said as a mismatch
-                return render(request, IDENTITY_NOT_CONFIRMED, 400, terminal=terminal)
-            return render(request, exc.message, faceauth.failure_status(exc), terminal=terminal)
-        if applicant_id is None:
-            return render(request, IDENTITY_NOT_CONFIRMED, 400, terminal=terminal)
+            applicant_id = await anyio.to_thread.run_sync(
+                lambda: card_face.card_face_sign_in(
+                    system=system,
+                    holder=holder,
+                    photo=raw,
+                    agreed=form.get("agree") == "yes",
+                    actor=KIOSK_ACTOR,
+                    case="KIOSK-SIGN-IN",
+                    limits=[(PER_TERMINAL, terminal.terminal_id), (PER_CARD, holder.id_number)],
+                )
+            )
+        except card_face.CardFaceRefused as exc:
+            return render(request, exc.message, exc.status, terminal=terminal)
         web.rotate()
         web.set("applicant_id", applicant_id)
-        web.set("applicant_name", name)
+        web.set("applicant_name", holder.name)
         web.set("real_name_level", faceauth.FACE_VERIFIED_LEVEL)
         web.set("channel", KIOSK)
         web.set("kiosk_seen", utcnow().isoformat())
