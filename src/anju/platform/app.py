@@ -23,14 +23,15 @@ from anju.platform.channels.web import (
     evaluation_pages,
     face_pages,
     form_pages,
-    guide_pages,
     notice_pages,
     pages,
     progress_pages,
 )
+from anju.platform.guide import pages as guide_pages
 from anju.platform.identity.oidc import OidcProvider
 from anju.platform.metrics import api as metrics_api
 from anju.platform.models import TABLES
+from anju.platform.web import domain_template_dirs
 
 TEMPLATES_DIR = Path(__file__).parent / "channels" / "web" / "templates"
 KIOSK_TEMPLATES_DIR = Path(__file__).parent / "channels" / "kiosk" / "templates"
@@ -50,7 +51,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         description="平台对外接口：接收公租房管理信息系统的办件状态（状态总线）。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
     )
     app.state.runtime = runtime
-    templates = make_templates(TEMPLATES_DIR, KIOSK_TEMPLATES_DIR)
+    templates = make_templates(*domain_template_dirs(), TEMPLATES_DIR, KIOSK_TEMPLATES_DIR)
+    app.state.templates = templates
     templates.env.globals["service_name"] = "申请公租房一件事"
     templates.env.globals["kiosk_idle_seconds"] = int(pages.KIOSK_IDLE.total_seconds())
     metrics = install_common(
@@ -93,7 +95,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(notice_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(progress_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(evaluation_pages.build_router(runtime=runtime, templates=templates))
-    app.include_router(guide_pages.build_router(runtime=runtime, templates=templates))
+    app.include_router(guide_pages.router)
     app.include_router(kiosk_pages.build_router(runtime=runtime, templates=templates))
 
     @app.exception_handler(pages.SignInRequired)
