@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -161,6 +161,21 @@ class SignedApi:
         verified = await anyio.to_thread.run_sync(_check)
         request.state.verified = verified
         return verified
+
+    def callers(
+        self, allowed: Iterable[str], *, message: str
+    ) -> Callable[[Request], Awaitable[signing.VerifiedRequest]]:
+        """FastAPI dependency: the verified caller, if it is one of ``allowed``; otherwise a 403 saying
+        ``message`` (one check for every route's allow-list, issue 21)."""
+        permitted = frozenset(allowed)
+
+        async def verified_caller(request: Request) -> signing.VerifiedRequest:
+            caller = await self.verify(request)
+            if caller.caller not in permitted:
+                raise ApiError(code="caller_not_allowed", message=message, status_code=403)
+            return caller
+
+        return verified_caller
 
 
 ASGIApp = Callable[

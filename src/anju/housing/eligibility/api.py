@@ -62,10 +62,11 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         responses=error_responses(401, 403, 422),
     )
     def evaluation(
-        body: EvaluationRequest, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        body: EvaluationRequest,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权调用资格判断。")
+        ),
     ) -> dict[str, Any]:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权调用资格判断。", status_code=403)
         try:
             with runtime.db.transaction() as session:
                 parameters = parameters_in_force(session=session, city_code=body.situation.city_code)
@@ -79,10 +80,11 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         responses=error_responses(401, 403, 422),
     )
     def pre_check(
-        body: PreCheckRequest, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        body: PreCheckRequest,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权调用资格判断。")
+        ),
     ) -> dict[str, Any]:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权调用资格判断。", status_code=403)
         try:
             situation = situation_from(
                 city_code=body.city_code,

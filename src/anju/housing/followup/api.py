@@ -43,10 +43,11 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         responses=error_responses(401, 403, 404, 422),
     )
     def bad_rating(
-        body: BadRating, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        body: BadRating,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权推送评价。")
+        ),
     ) -> dict[str, Any]:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权推送评价。", status_code=403)
         with runtime.db.transaction() as session:
             case = session.scalar(select(Case).where(Case.case_no == body.case_no))
             if case is None:

@@ -31,10 +31,11 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         max_body_size=runtime.settings.max_case_request_bytes,
     )
     def case_intake(
-        submission: CaseSubmission, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        submission: CaseSubmission,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权提交办件。")
+        ),
     ) -> JSONResponse:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权提交办件。", status_code=403)
         with runtime.db.transaction() as session:
             fresh = bool(caller.message_id) and inbox_accept(
                 session,

@@ -27,12 +27,11 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         responses=error_responses(400, 401, 403, 422),
     )
     def assistance_query(
-        query: RegisterQuery, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        query: RegisterQuery,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权查询保障性住房信息。")
+        ),
     ) -> RegisterAnswer:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(
-                code="caller_not_allowed", message="该系统无权查询保障性住房信息。", status_code=403
-            )
         if not caller.purpose.strip():
             raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
         if set(query.fields) - {"records"}:

@@ -82,10 +82,12 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         responses=error_responses(401, 403, 404, 409, 422),
     )
     def case_withdraw(
-        case_no: str, body: WithdrawalRequest, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        case_no: str,
+        body: WithdrawalRequest,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权撤回办件。")
+        ),
     ) -> CaseStatusReceipt:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权撤回办件。", status_code=403)
         with runtime.db.transaction() as session:
             case = case_locked(session, case_no)
             if case.status == "withdrawn":  # asked twice: the same answer
@@ -118,10 +120,12 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         response_class=Response,
     )
     def case_document(
-        case_no: str, event_seq: int, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        case_no: str,
+        event_seq: int,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权获取文书。")
+        ),
     ) -> Response:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权获取文书。", status_code=403)
         with runtime.db.transaction() as session:
             case = session.scalar(select(Case).where(Case.case_no == case_no))
             found = (
@@ -149,10 +153,12 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         max_body_size=runtime.settings.max_case_request_bytes,
     )
     def case_corrections(
-        case_no: str, body: CorrectionAnswer, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        case_no: str,
+        body: CorrectionAnswer,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权提交补正材料。")
+        ),
     ) -> CaseStatusReceipt:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权提交补正材料。", status_code=403)
         with runtime.db.transaction() as session:
             case = case_locked(session, case_no)
             fresh = bool(caller.message_id) and inbox_accept(

@@ -72,9 +72,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
     """GET /v1/public-notices/{city_code}; POST /v1/public-notices/{case_no}/objections."""
     router = APIRouter(prefix="/v1/public-notices", tags=["public notice"])
 
-    def platform_only(caller: signing.VerifiedRequest) -> None:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权调用公示接口。", status_code=403)
+    platform_only = runtime.api.callers(ALLOWED_CALLERS, message="该系统无权调用公示接口。")
 
     @router.get(
         "/{city_code}",
@@ -82,8 +80,7 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         summary="某市正在公示的公租房申请（姓名脱敏，不含身份证号码）",
         responses=error_responses(401, 403, 404),
     )
-    def notices(city_code: str, caller: signing.VerifiedRequest = Depends(runtime.api.verify)) -> NoticeList:
-        platform_only(caller)
+    def notices(city_code: str, caller: signing.VerifiedRequest = Depends(platform_only)) -> NoticeList:
         if not regions.is_jurisdiction(city_code):
             raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
         with runtime.db.transaction() as session:
@@ -97,9 +94,8 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         responses=error_responses(401, 403, 404, 409, 422),
     )
     def objection(
-        case_no: str, body: ObjectionIn, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        case_no: str, body: ObjectionIn, caller: signing.VerifiedRequest = Depends(platform_only)
     ) -> dict[str, Any]:
-        platform_only(caller)
         with runtime.db.transaction() as session:
             case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
             if case is None:

@@ -30,10 +30,11 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         responses=error_responses(401, 403, 404, 422),
     )
     def status_event_receive(
-        event: StatusEvent, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        event: StatusEvent,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_SENDERS, message="该系统无权推送办件状态。")
+        ),
     ) -> BusReceipt:
-        if caller.caller not in ALLOWED_SENDERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权推送办件状态。", status_code=403)
         if not caller.message_id:
             raise ApiError(code="message_id_missing", message="缺少消息编号（X-Anju-Message-Id）。")
         with runtime.db.transaction() as session:
@@ -70,10 +71,11 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         responses=error_responses(401, 403, 404, 422),
     )
     def follow_up_receive(
-        body: FollowUpResult, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        body: FollowUpResult,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_SENDERS, message="该系统无权推送回访结果。")
+        ),
     ) -> dict[str, object]:
-        if caller.caller not in ALLOWED_SENDERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权推送回访结果。", status_code=403)
         with runtime.db.transaction() as session:
             applied = evaluation.follow_up_apply(
                 session=session, ref=body.ref, finding=body.finding, action=body.action, at=body.done_at
@@ -88,10 +90,11 @@ def build_router(*, runtime: Runtime) -> APIRouter:
         responses=error_responses(401, 403, 404, 422),
     )
     def appeal_receive(
-        body: AppealOutcome, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        body: AppealOutcome,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_SENDERS, message="该系统无权推送复核结论。")
+        ),
     ) -> dict[str, object]:
-        if caller.caller not in ALLOWED_SENDERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权推送复核结论。", status_code=403)
         with runtime.db.transaction() as session:
             if evaluation.appeal_apply(session=session, ref=body.ref, upheld=body.upheld) is None:
                 raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)

@@ -33,10 +33,11 @@ def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
         responses=error_responses(400, 401, 403, 404, 422, 503),
     )
     async def signatures_make(
-        body: SignRequest, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        body: SignRequest,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权使用电子签名服务。")
+        ),
     ) -> dict[str, Any]:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权使用电子签名服务。", status_code=403)
         await faults.delay_or_fail(FAULT_KEY, code="esign_unavailable", message="电子签名服务暂时不可用。")
         if not idcard.is_valid(body.signer.id_number):
             raise ApiError(code="signer_id_invalid", message="签名人身份证号码不正确。", status_code=422)

@@ -60,10 +60,11 @@ def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
         responses=error_responses(400, 401, 403, 404, 422, 503),
     )
     async def verify(
-        body: FaceCheck, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        body: FaceCheck,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权使用人脸认证服务。")
+        ),
     ) -> dict[str, Any]:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权使用人脸认证服务。", status_code=403)
         fault = await faults.delay_or_fail(
             FAULT_KEY, code="faceauth_unavailable", message="人脸认证服务暂时不可用。"
         )

@@ -49,10 +49,11 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates, faults: FaultB
         responses=error_responses(401, 403, 422, 503),
     )
     def sms_send(
-        body: SmsRequest, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        body: SmsRequest,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权发送短信。")
+        ),
     ) -> dict[str, Any]:
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权发送短信。", status_code=403)
         if faults.roll_error(faults.get(FAULT_KEY)):
             raise ApiError(code="sms_unavailable", message="短信平台暂时不可用。", status_code=503)
         with runtime.db.transaction() as session:

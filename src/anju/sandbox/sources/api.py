@@ -38,13 +38,15 @@ def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
         responses=error_responses(400, 401, 403, 404, 422),
     )
     async def register_query(
-        source: str, query: RegisterQuery, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
+        source: str,
+        query: RegisterQuery,
+        caller: signing.VerifiedRequest = Depends(
+            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权查询此数据源。")
+        ),
     ) -> Response:
         spec = service.source_catalog().get(source)
         if spec is None:
             raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
-        if caller.caller not in ALLOWED_CALLERS:
-            raise ApiError(code="caller_not_allowed", message="该系统无权查询此数据源。", status_code=403)
         if not caller.purpose.strip():
             raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
         request_id = f"{source}-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}"
