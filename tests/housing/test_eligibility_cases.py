@@ -197,3 +197,12 @@ def test_a_child_nobody_declared_an_income_for_earns_nothing_but_a_contribution_
     household["members"].append({**child, "relation": "父母", "birth_date": "1960-01-01"})
     result = evaluate(Situation.model_validate(household), on=REF)
     assert result["facts"]["per_capita_income"] is None
+
+
+def test_each_group_has_one_name_on_every_page_and_in_every_system() -> None:
+    from anju.core.vocab import APPLICANT_GROUP_LABELS
+    from anju.platform.catalog.service import form_catalog
+
+    result = evaluate(Situation.model_validate(situation_of(DATA["cases"][0])), on=REF)
+    assert {g: spec["label"] for g, spec in result["groups"].items()} == APPLICANT_GROUP_LABELS
+    assert form_catalog().code_tables["applicant_group"] == APPLICANT_GROUP_LABELS

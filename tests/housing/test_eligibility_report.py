@@ -26,7 +26,7 @@ def test_a_submitted_case_carries_its_report_rule_by_rule(live: Systems) -> None
         page = clerk.get(f"{housing}/staff/cases/{number}")
     report = page.text.split('id="eligibility"')[1].split("<h2>登记信息核查")[0]
     assert f"按 {today_shanghai().isoformat()} 有效的规则（350100/" in report
-    assert "申请类别“中等偏下收入住房困难家庭”" in report
+    assert "申请类别“城镇中等偏下收入住房困难家庭”" in report  # the one name (core/vocab.py)
     rules = report.split('id="eligibility-rules"')[1]
     for label in (
         "本市户籍年限",

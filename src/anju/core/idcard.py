@@ -15,6 +15,7 @@ from anju.core import periods
 from anju.core.timeutil import today_shanghai
 
 __all__ = [
+    "ADULT_AGE",
     "IdNumber",
     "InvalidIdNumber",
     "age_on",
@@ -155,6 +156,9 @@ def is_valid(raw: str) -> bool:
     except InvalidIdNumber:
         return False
     return True
+
+
+ADULT_AGE = 18  # 民法典 第十七条: 十八周岁以上的自然人为成年人 (one place for every system)
 
 
 def age_on(birth_date: date, *, on: date) -> int:

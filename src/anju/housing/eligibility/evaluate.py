@@ -14,18 +14,20 @@ from typing import Any
 
 import yaml
 
-from anju.core import periods, regions
+from anju.core import idcard, periods, regions
+from anju.core.vocab import APPLICANT_GROUP_LABELS
 from anju.housing.eligibility.params import CityParameters, Value, parameters_for
 from anju.housing.eligibility.situation import EDUCATION_LEVELS, Permit, Situation
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
-ADULT_AGE = 18  # 民法典 第十七条: 十八周岁以上的自然人为成年人
 
 
 @lru_cache(maxsize=1)
 def rule_table() -> dict[str, Any]:
     """rules.yaml, as data."""
     data: dict[str, Any] = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    for group, spec in data["groups"].items():  # one name for each group, everywhere (core/vocab.py)
+        spec["label"] = APPLICANT_GROUP_LABELS[group]
     return data
 
 
@@ -90,7 +92,7 @@ def household_facts(s: Situation, on: date) -> dict[str, Any]:
     for m in members:
         base = current_contribution_base(m.contributions, city=city, on=on)
         known = [v for v in (m.monthly_income_fen, base) if v is not None]
-        if not known and periods.whole_years(m.birth_date, on=on) < ADULT_AGE:
+        if not known and periods.whole_years(m.birth_date, on=on) < idcard.ADULT_AGE:
             # The unified form asks income of adults only: a child nobody declared an income for, with no
             # contribution base, earns nothing (provisional reading; without it every family with a child
             # had an unknown per-capita income).
@@ -227,7 +229,7 @@ def thresholds(p: CityParameters, on: date) -> dict[str, Threshold]:
         "low_assets_limit": assets("low_asset_factor"),
         "lower_middle_assets_limit": assets("lower_middle_asset_factor"),
         "junior_college": Threshold(Fraction(EDUCATION_LEVELS.index("大专")), "大专", []),
-        "adult_age": Threshold(Fraction(ADULT_AGE), f"{ADULT_AGE} 岁", []),
+        "adult_age": Threshold(Fraction(idcard.ADULT_AGE), f"{idcard.ADULT_AGE} 岁", []),
     }
 
 

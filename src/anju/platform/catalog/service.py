@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from anju.core import idcard, masking, regions
+from anju.core.vocab import APPLICANT_GROUP_LABELS
 from anju.platform.backfill.catalog import source_catalog
 from anju.platform.catalog.derive import SUGGESTION_DERIVATIONS
 
@@ -154,6 +155,7 @@ def form_catalog_load(path: Path) -> FormCatalog:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     sections = {s["code"]: s["label"] for s in data["sections"]}
     tables = {name: {str(k): str(v) for k, v in table.items()} for name, table in data["code_tables"].items()}
+    tables["applicant_group"] = dict(APPLICANT_GROUP_LABELS)  # one name for each group (core/vocab.py)
     registers = source_catalog().sources
     fields: dict[str, FormField] = {}
     for raw in data["fields"]:

@@ -12,8 +12,6 @@ from anju.core.timeutil import utcnow
 from anju.platform.backfill.catalog import source_catalog
 from anju.platform.models import ApplicationMember, Consent, ConsentEvent
 
-ADULT_AGE = 18
-
 
 class ConsentRefused(Exception):
     """The consent cannot be recorded as asked."""
@@ -26,7 +24,7 @@ class ConsentRefused(Exception):
 
 def member_is_adult(*, member: ApplicationMember, today: date) -> bool:
     """Adults authorise for themselves; a guardian authorises for a minor."""
-    return idcard.age_on(member.birth_date, on=today) >= ADULT_AGE
+    return idcard.age_on(member.birth_date, on=today) >= idcard.ADULT_AGE
 
 
 def consent_may_grant(
