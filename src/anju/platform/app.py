@@ -20,13 +20,13 @@ from anju.platform.channels.kiosk import pages as kiosk_pages
 from anju.platform.channels.web import (
     correction_pages,
     draft_pages,
-    evaluation_pages,
     face_pages,
     form_pages,
     notice_pages,
     pages,
     progress_pages,
 )
+from anju.platform.evaluation import pages as evaluation_pages
 from anju.platform.guide import pages as guide_pages
 from anju.platform.identity.oidc import OidcProvider
 from anju.platform.metrics import api as metrics_api
@@ -94,7 +94,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(correction_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(notice_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(progress_pages.build_router(runtime=runtime, templates=templates))
-    app.include_router(evaluation_pages.build_router(runtime=runtime, templates=templates))
+    app.include_router(evaluation_pages.router)
     app.include_router(guide_pages.router)
     app.include_router(kiosk_pages.build_router(runtime=runtime, templates=templates))
 
