@@ -15,10 +15,9 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, masking
-from anju.core.outbox import outbox_enqueue
 from anju.core.ratelimit import Limit, RateLimiter
 from anju.core.timeutil import format_shanghai, utcnow
-from anju.platform.applications.notify import SMS_PATH, SMS_SYSTEM, sms_templates
+from anju.platform.applications.notify import sms_enqueue, sms_templates
 from anju.platform.catalog.service import MOBILE
 from anju.platform.consent.service import members_awaiting_consent
 from anju.platform.models import Application, ApplicationMember
@@ -107,20 +106,11 @@ def invitation_send(
         rates.check(session, limit, key, now=now)
     for limit, key in ((PER_DRAFT, str(draft.id)), (PER_MEMBER, str(member.id))):
         rates.count(session, limit, key, now=now)
-    outbox_enqueue(
-        session,
-        outbox,
-        topic="sms",
-        destination=SMS_SYSTEM,
-        path=SMS_PATH,
-        payload={
-            "phone": digits,
-            "text": invitation_text(
-                inviter_name=inviter_name, link=platform_url.rstrip("/") + MEMBERSHIPS_PATH
-            ),
-        },
-        case_no="",
-        acting_user="platform",
+    sms_enqueue(
+        session=session,
+        outbox=outbox,
+        phone=digits,
+        text=invitation_text(inviter_name=inviter_name, link=platform_url.rstrip("/") + MEMBERSHIPS_PATH),
         purpose=INVITE_PURPOSE,
     )
     member.invited_at = now

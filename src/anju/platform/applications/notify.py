@@ -40,6 +40,31 @@ def sms_text(*, status: str, case_no: str, due_on: str = "") -> str | None:
     )
 
 
+def sms_enqueue(
+    *,
+    session: Session,
+    outbox: Table,
+    phone: str,
+    text: str,
+    case_no: str = "",
+    acting_user: str = "platform",
+    purpose: str = SMS_PURPOSE,
+) -> None:
+    """Queue one text message to the SMS gateway, in the caller's transaction (the number travels
+    encrypted in the outbox and is emptied once delivered)."""
+    outbox_enqueue(
+        session,
+        outbox,
+        topic="sms",
+        destination=SMS_SYSTEM,
+        path=SMS_PATH,
+        payload={"phone": phone, "text": text},
+        case_no=case_no,
+        acting_user=acting_user,
+        purpose=purpose,
+    )
+
+
 def sms_queue(
     *,
     session: Session,
@@ -56,16 +81,12 @@ def sms_queue(
     )
     if text is None or not application.phone_enc:
         return False
-    outbox_enqueue(
-        session,
-        outbox,
-        topic="sms",
-        destination=SMS_SYSTEM,
-        path=SMS_PATH,
-        payload={"phone": cipher.decrypt(application.phone_enc, context=PHONE_CONTEXT), "text": text},
+    sms_enqueue(
+        session=session,
+        outbox=outbox,
+        phone=cipher.decrypt(application.phone_enc, context=PHONE_CONTEXT),
+        text=text,
         case_no=application.application_no or "",
-        acting_user="platform",
-        purpose=SMS_PURPOSE,
     )
     return True
 
@@ -87,15 +108,7 @@ def receipt_sms_queue(
     text = str(t["signature"]) + str(t["receipt"]).format(
         case_no=application.application_no or "", link=platform_url.rstrip("/") + "/progress"
     )
-    outbox_enqueue(
-        session,
-        outbox,
-        topic="sms",
-        destination=SMS_SYSTEM,
-        path=SMS_PATH,
-        payload={"phone": phone, "text": text},
-        case_no=application.application_no or "",
-        acting_user="platform",
-        purpose=SMS_PURPOSE,
+    sms_enqueue(
+        session=session, outbox=outbox, phone=phone, text=text, case_no=application.application_no or ""
     )
     return masking.mask_phone(phone)

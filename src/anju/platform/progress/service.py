@@ -13,10 +13,9 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard
-from anju.core.outbox import outbox_enqueue
 from anju.core.ratelimit import Limit, RateLimiter
 from anju.core.timeutil import utcnow
-from anju.platform.applications.notify import SMS_PATH, SMS_PURPOSE, SMS_SYSTEM, sms_templates
+from anju.platform.applications.notify import sms_enqueue, sms_templates
 from anju.platform.models import APPLICATION_PHONE_CONTEXT, Applicant, Application
 
 CODE_MINUTES = 10
@@ -70,19 +69,13 @@ def code_request(
         text = str(sms_templates()["signature"]) + str(sms_templates()["otp"]).format(
             code=code, minutes=CODE_MINUTES
         )
-        outbox_enqueue(
-            session,
-            outbox,
-            topic="sms",
-            destination=SMS_SYSTEM,
-            path=SMS_PATH,
-            payload={
-                "phone": cipher.decrypt(application.phone_enc, context=APPLICATION_PHONE_CONTEXT),
-                "text": text,
-            },
+        sms_enqueue(
+            session=session,
+            outbox=outbox,
+            phone=cipher.decrypt(application.phone_enc, context=APPLICATION_PHONE_CONTEXT),
+            text=text,
             case_no=application.application_no or "",
             acting_user="progress-query",
-            purpose=SMS_PURPOSE,
         )
     session.flush()
     return Pending(
