@@ -24,13 +24,13 @@ from anju.platform.channels.web import (
     form_pages,
     notice_pages,
     pages,
-    progress_pages,
 )
 from anju.platform.evaluation import pages as evaluation_pages
 from anju.platform.guide import pages as guide_pages
 from anju.platform.identity.oidc import OidcProvider
 from anju.platform.metrics import api as metrics_api
 from anju.platform.models import TABLES
+from anju.platform.progress import pages as progress_pages
 from anju.platform.web import domain_template_dirs
 
 TEMPLATES_DIR = Path(__file__).parent / "channels" / "web" / "templates"
@@ -93,7 +93,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(face_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(correction_pages.build_router(runtime=runtime, templates=templates))
     app.include_router(notice_pages.build_router(runtime=runtime, templates=templates))
-    app.include_router(progress_pages.build_router(runtime=runtime, templates=templates))
+    app.include_router(progress_pages.router)
     app.include_router(evaluation_pages.router)
     app.include_router(guide_pages.router)
     app.include_router(kiosk_pages.build_router(runtime=runtime, templates=templates))
