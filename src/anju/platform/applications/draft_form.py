@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from anju.core import crypto, masking
 from anju.platform.applications import household
-from anju.platform.backfill.service import MEMBER_ID_CONTEXT
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
 from anju.platform.catalog.answers import Answer, Key, answers_current, form_key, member_adult, section_fields
-from anju.platform.catalog.prefill import Prefill, form_prefill, form_suggestions
+from anju.platform.catalog.prefill import Prefill, form_prefill, form_suggestions, prefill_gaps
 from anju.platform.catalog.service import answer_display, field_required, form_catalog, is_blank
 from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
@@ -27,6 +27,7 @@ class FormState:
     members: list[ApplicationMember]
     prefill: dict[Key, Prefill]
     answers: dict[Key, Answer]
+    gaps: dict[str, str]  # why a household figure a register half answered is asked (catalog.prefill_gaps)
 
 
 def identity_prefill(members: list[ApplicationMember], cipher: crypto.FieldCipher) -> dict[Key, Prefill]:
@@ -67,17 +68,21 @@ def form_state(
         if phone
         else {}
     )
+    items = backfill_preview(session=session, application_id=draft.id, cipher=cipher)  # decrypted once a page
     registers = form_prefill(
-        session=session, application_id=draft.id, members=members, cipher=cipher, today=today
+        session=session, application_id=draft.id, members=members, cipher=cipher, today=today, items=items
     )
     suggestions = form_suggestions(
-        session=session, application_id=draft.id, members=members, cipher=cipher, today=today
+        session=session, application_id=draft.id, members=members, cipher=cipher, today=today, items=items
     )
     prefill = contact | suggestions | (extra or {}) | identity_prefill(members, cipher) | registers
     return FormState(
         members=members,
         prefill=prefill,
         answers=answers_current(session=session, application_id=draft.id, cipher=cipher),
+        gaps=prefill_gaps(
+            session=session, application_id=draft.id, members=members, cipher=cipher, items=items
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from anju.core import crypto
 from anju.core.masking import mask_name
 from anju.platform.backfill.catalog import source_catalog
-from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PreviewItem, backfill_preview
 from anju.platform.catalog.derive import derive_application_value, derive_member_value, derive_suggestion
 from anju.platform.catalog.service import PRECHECK_SOURCE, form_catalog
 from anju.platform.models import ApplicationMember
@@ -38,11 +38,14 @@ def form_prefill(
     members: list[ApplicationMember],
     cipher: crypto.FieldCipher,
     today: date,
+    items: list[PreviewItem] | None = None,
 ) -> dict[tuple[int | None, str], Prefill]:
-    """Every field value the registers settle, keyed by (member id or None, field code)."""
+    """Every field value the registers settle, keyed by (member id or None, field code); ``items``: the
+    draft's register answers when the caller already read them (one decryption per page)."""
     catalog = form_catalog()
     notices = source_catalog().sources
-    items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
+    if items is None:
+        items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
     by_member_source = {(i.member_id, i.source): i for i in items if i.status == "found"}
     # For household figures a register's "no record" is an answer too (no homes, no vehicles).
     answered_for_household = {(i.member_id, i.source): i for i in items if i.status in ("found", "no_record")}
@@ -94,14 +97,20 @@ def form_prefill(
 
 
 def prefill_gaps(
-    *, session: Session, application_id: int, members: list[ApplicationMember], cipher: crypto.FieldCipher
+    *,
+    session: Session,
+    application_id: int,
+    members: list[ApplicationMember],
+    cipher: crypto.FieldCipher,
+    items: list[PreviewItem] | None = None,
 ) -> dict[str, str]:
     """Why a household figure a register could settle was not filled, by field code: some members' answers
     are there, others are missing (not authorised, or the register did not answer). The form says so next
     to the field instead of silently asking for what a register already half answered."""
     catalog = form_catalog()
     notices = source_catalog().sources
-    items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
+    if items is None:
+        items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
     answered = {(i.member_id, i.source) for i in items if i.status in ("found", "no_record")}
     failed = {(i.member_id, i.source) for i in items if i.status not in ("found", "no_record", "no_consent")}
     gaps: dict[str, str] = {}
@@ -130,13 +139,15 @@ def form_suggestions(
     members: list[ApplicationMember],
     cipher: crypto.FieldCipher,
     today: date,
+    items: list[PreviewItem] | None = None,
 ) -> dict[tuple[int | None, str], Prefill]:
     """Values the registers suggest for fields the applicant answers (form.yaml `suggest`): a member's own
     answer for member fields, the applicant's for application fields. The pre-check's suggestion (the
     applicant group) is the page's to add, as it asks housing."""
     catalog = form_catalog()
     notices = source_catalog().sources
-    items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
+    if items is None:
+        items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
     found = {(i.member_id, i.source): i for i in items if i.status == "found"}
     values: dict[tuple[int | None, str], Prefill] = {}
     for field in catalog.fields.values():

@@ -32,7 +32,7 @@ from anju.platform.catalog.answers import (
     section_fields,
     section_save,
 )
-from anju.platform.catalog.prefill import Prefill, prefill_gaps
+from anju.platform.catalog.prefill import Prefill
 from anju.platform.catalog.service import (
     PRECHECK_SOURCE,
     FormField,
@@ -111,13 +111,10 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
 
     def state(
         session: Session, draft: Application, extra: dict[tuple[int | None, str], Prefill] | None = None
-    ) -> tuple[
-        list[ApplicationMember], dict[tuple[int | None, str], Prefill], dict[tuple[int | None, str], Answer]
-    ]:
-        found = draft_form.form_state(
+    ) -> draft_form.FormState:
+        return draft_form.form_state(
             session=session, draft=draft, cipher=runtime.cipher, today=today_shanghai(), extra=extra
         )
-        return found.members, found.prefill, found.answers
 
     def group_suggestion(
         applicant_id: int, draft_id: int
@@ -155,20 +152,15 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
 
     def section_view(
         section: str,
-        members: list[ApplicationMember],
-        prefill: dict[Any, Prefill],
-        answers: dict[Any, Answer],
+        form: draft_form.FormState,
         shown: dict[str, str],
         errors: dict[str, str],
-        session: Session,
         option_notes: dict[str, str] | None = None,
     ) -> list[dict[str, Any]]:
+        members, prefill, answers, gaps = form.members, form.prefill, form.answers, form.gaps
         # What the page shows counts as answered for what depends on it (the counties of a suggested city).
         context = {code: p.value for (m, code), p in prefill.items() if m is None}
         context.update({code: a.value for (m, code), a in answers.items() if m is None})
-        gaps = prefill_gaps(
-            session=session, application_id=members[0].application_id, members=members, cipher=runtime.cipher
-        )
         groups: list[dict[str, Any]] = []
         targets: list[tuple[ApplicationMember | None, list[FormField]]] = [
             (None, [f for f in section_fields(section) if f.scope == "application"])
@@ -233,8 +225,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             if draft is None:
                 return not_found(request)
             draft.page_views += 1
-            members, prefill, answers = state(session, draft, extra)
-            groups = section_view(section, members, prefill, answers, {}, {}, session, notes)
+            groups = section_view(section, state(session, draft, extra), {}, {}, notes)
             files = other_files(session, draft.id)
         return render(request, "section.html", page_context(draft_id, section, groups, {}, files))
 
@@ -291,14 +282,14 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                 draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
                 if draft is None or section not in catalog.sections:
                     return False, {}, [], []
-                members, prefill, answers = state(session, draft, extra)
+                form_now = state(session, draft, extra)
                 result = section_save(
                     session=session,
                     application_id=draft.id,
                     section=section,
                     raw=raw,
-                    members=members,
-                    prefill=prefill,
+                    members=form_now.members,
+                    prefill=form_now.prefill,
                     cipher=runtime.cipher,
                     today=today_shanghai(),
                 )
@@ -306,16 +297,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                     return (
                         True,
                         result.errors,
-                        section_view(
-                            section,
-                            members,
-                            prefill,
-                            answers,
-                            {**raw, **result.shown},
-                            result.errors,
-                            session,
-                            notes,
-                        ),
+                        section_view(section, form_now, {**raw, **result.shown}, result.errors, notes),
                         other_files(session, draft.id),
                     )
             return True, {}, [], []
@@ -372,8 +354,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
                         purpose="other",
                     )
                 except ReviewRefused as exc:
-                    members, prefill, answers = state(session, draft)
-                    groups = section_view(section, members, prefill, answers, {}, {}, session)
+                    groups = section_view(section, state(session, draft), {}, {})
                     context = page_context(
                         draft_id, section, groups, {}, other_files(session, draft.id), exc.message
                     )
