@@ -82,6 +82,8 @@ __all__ = [
     "encode_purpose",
     "encode_signature_der",
     "generate_keypair",
+    "kiosk_card_text",
+    "kiosk_terminal_text",
     "load_or_create_keypair",
     "sign_request",
     "sign_response",
@@ -828,3 +830,17 @@ class MemoryNonceStore:
         cutoff = self._newest - self._retention
         if self._seen and min(self._seen.values()) < cutoff:
             self._seen = {key: ts for key, ts in self._seen.items() if ts >= cutoff}
+
+
+# What a self-service terminal signs (decision 0022, docs/interfaces/kiosk-devices.md): the terminal's
+# device agent and its card reader sign, the platform verifies; one definition for both sides.
+def kiosk_terminal_text(*, terminal_id: str, challenge: str) -> bytes:
+    """The bytes a terminal's device agent signs to bind its browser."""
+    return f"anju-kiosk-terminal|{terminal_id}|{challenge}".encode()
+
+
+def kiosk_card_text(
+    *, terminal_id: str, challenge: str, id_number: str, name: str, valid_until: str
+) -> bytes:
+    """The bytes a terminal's card reader signs for one reading."""
+    return f"anju-kiosk-card|{terminal_id}|{challenge}|{id_number}|{name}|{valid_until}".encode()

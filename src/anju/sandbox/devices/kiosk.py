@@ -38,15 +38,8 @@ def demo_terminal_key(key_directory: Path) -> signing.Sm2PrivateKey:
 
 def terminal_signature(*, key: signing.Sm2PrivateKey, terminal_id: str, challenge: str) -> str:
     """What the agent sends with a challenge (the same bytes the platform verifies)."""
-    text = f"anju-kiosk-terminal|{terminal_id}|{challenge}".encode()
+    text = signing.kiosk_terminal_text(terminal_id=terminal_id, challenge=challenge)
     return signing.sm2_sign(private_key=key, message=text).hex()
-
-
-def card_signed_text(
-    *, terminal_id: str, challenge: str, id_number: str, name: str, valid_until: str
-) -> bytes:
-    """The bytes a terminal's card reader signs for one reading (docs/interfaces/kiosk-devices.md)."""
-    return f"anju-kiosk-card|{terminal_id}|{challenge}|{id_number}|{name}|{valid_until}".encode()
 
 
 @dataclass
@@ -97,7 +90,7 @@ def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
             return cors(JSONResponse({"error": {"code": "no_card", "message": "读卡区没有身份证"}}, 404))
         if not challenge:
             return cors(JSONResponse({"error": {"code": "no_challenge", "message": "缺少挑战码"}}, 400))
-        signed = card_signed_text(terminal_id=DEMO_TERMINAL_ID, challenge=challenge, **card)
+        signed = signing.kiosk_card_text(terminal_id=DEMO_TERMINAL_ID, challenge=challenge, **card)
         key = demo_terminal_key(runtime.settings.key_directory)
         return cors(
             JSONResponse(

@@ -35,9 +35,7 @@ class TerminalRefused(Exception):
         self.message = message
 
 
-def signed_text(*, terminal_id: str, challenge: str) -> bytes:
-    """The bytes a terminal signs."""
-    return f"anju-kiosk-terminal|{terminal_id}|{challenge}".encode()
+signed_text = signing.kiosk_terminal_text  # the bytes a terminal signs
 
 
 def terminal_register(*, session: Session, terminal_id: str, name: str, public_key: str) -> KioskTerminal:
@@ -122,13 +120,6 @@ def _signed_by_terminal(
     return parts[0], int(parts[1])
 
 
-def card_signed_text(
-    *, terminal_id: str, challenge: str, id_number: str, name: str, valid_until: str
-) -> bytes:
-    """The bytes a terminal's card reader signs for one reading (docs/interfaces/kiosk-devices.md)."""
-    return f"anju-kiosk-card|{terminal_id}|{challenge}|{id_number}|{name}|{valid_until}".encode()
-
-
 @dataclass(frozen=True)
 class CardRead:
     """An ID card as the terminal's reader read it, its signature checked."""
@@ -166,7 +157,7 @@ def card_verify(
             terminal_id=terminal_id,
             challenge=fields["challenge"],
             signature=signature,
-            message=card_signed_text(**fields),
+            message=signing.kiosk_card_text(**fields),
         )
     except TerminalRefused as exc:
         raise TerminalRefused(CARD_UNREADABLE) from exc
