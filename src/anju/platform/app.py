@@ -11,28 +11,44 @@ from anju.core import anchors
 from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
+from anju.core.vocab import status_label
 from anju.core.web import content_security_policy, install_common, make_templates, path_for
 from anju.core.websession import WebSessionMiddleware
 from anju.platform.applications import api as applications_api
+from anju.platform.applications import check_pages, correction_pages, draft_pages, form_pages, notice_pages
+from anju.platform.applications import pages as application_pages
+from anju.platform.backfill import pages as backfill_pages
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.observe import BackfillMetrics
 from anju.platform.channels.kiosk import pages as kiosk_pages
-from anju.platform.channels.web import (
-    correction_pages,
-    draft_pages,
-    face_pages,
-    form_pages,
-    notice_pages,
-    pages,
-)
+from anju.platform.channels.web import pages as web_pages
+from anju.platform.consent import pages as consent_pages
 from anju.platform.evaluation import pages as evaluation_pages
 from anju.platform.guide import pages as guide_pages
+from anju.platform.identity import pages as identity_pages
 from anju.platform.identity.oidc import OidcProvider
 from anju.platform.metrics import api as metrics_api
 from anju.platform.models import TABLES
 from anju.platform.progress import pages as progress_pages
-from anju.platform.web import domain_template_dirs
+from anju.platform.web import KIOSK_IDLE, SignInRequired, domain_template_dirs
 
+# Every module of pages the platform serves, by domain (a module's ``uploads`` take files).
+PAGES = (
+    web_pages,
+    application_pages,
+    draft_pages,
+    consent_pages,
+    backfill_pages,
+    form_pages,
+    check_pages,
+    identity_pages,
+    correction_pages,
+    notice_pages,
+    progress_pages,
+    evaluation_pages,
+    guide_pages,
+    kiosk_pages,
+)
 TEMPLATES_DIR = Path(__file__).parent / "channels" / "web" / "templates"
 KIOSK_TEMPLATES_DIR = Path(__file__).parent / "channels" / "kiosk" / "templates"
 
@@ -54,7 +70,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     templates = make_templates(*domain_template_dirs(), TEMPLATES_DIR, KIOSK_TEMPLATES_DIR)
     app.state.templates = templates
     templates.env.globals["service_name"] = "申请公租房一件事"
-    templates.env.globals["kiosk_idle_seconds"] = int(pages.KIOSK_IDLE.total_seconds())
+    templates.env.globals["status_label"] = status_label
+    templates.env.globals["kiosk_idle_seconds"] = int(KIOSK_IDLE.total_seconds())
     metrics = install_common(
         app,
         runtime=runtime,
@@ -64,7 +81,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     )
     templates.env.globals["kiosk_devices"] = settings.kiosk_devices()
 
-    provider = OidcProvider(
+    app.state.oidc_provider = OidcProvider(
         issuer=settings.base_url("sandbox") + "/idp"
         if settings.oidc_issuer is None
         else settings.oidc_issuer,
@@ -73,33 +90,22 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         redirect_uri=settings.base_url("platform") + "/auth/callback",
         timeout=settings.http_timeout_seconds,
     )
-    app.include_router(pages.build_router(runtime=runtime, templates=templates, provider=provider))
-    app.include_router(anchors.build_router(runtime=runtime))
-    app.include_router(applications_api.build_router(runtime=runtime))
-    app.include_router(metrics_api.build_router(runtime=runtime))
     app.state.breakers = CircuitBreakers(
         threshold=settings.backfill_breaker_threshold,
         cooldown_seconds=settings.backfill_breaker_cooldown_seconds,
     )
-    app.include_router(
-        draft_pages.build_router(
-            runtime=runtime,
-            templates=templates,
-            breakers=app.state.breakers,
-            observe=BackfillMetrics(registry=metrics.registry, breakers=app.state.breakers),
-        )
-    )
-    app.include_router(form_pages.build_router(runtime=runtime, templates=templates))
-    app.include_router(face_pages.build_router(runtime=runtime, templates=templates))
-    app.include_router(correction_pages.build_router(runtime=runtime, templates=templates))
-    app.include_router(notice_pages.build_router(runtime=runtime, templates=templates))
-    app.include_router(progress_pages.router)
-    app.include_router(evaluation_pages.router)
-    app.include_router(guide_pages.router)
-    app.include_router(kiosk_pages.build_router(runtime=runtime, templates=templates))
+    app.state.backfill_metrics = BackfillMetrics(registry=metrics.registry, breakers=app.state.breakers)
+    app.include_router(anchors.build_router(runtime=runtime))
+    app.include_router(applications_api.build_router(runtime=runtime))
+    app.include_router(metrics_api.build_router(runtime=runtime))
+    # Each domain's pages (decision 0025); the routes that take a file with the upload limit (0012).
+    for domain in PAGES:
+        app.include_router(domain.router)
+        if hasattr(domain, "uploads"):
+            app.include_router(domain.uploads, max_body_size=settings.max_upload_request_bytes)
 
-    @app.exception_handler(pages.SignInRequired)
-    async def _sign_in(request: Request, exc: pages.SignInRequired) -> RedirectResponse:
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:
         if exc.kiosk:
             return RedirectResponse(path_for(request, "kiosk_home") + "?ended=1", status_code=303)
         login = path_for(request, "login")

@@ -117,6 +117,10 @@ class ApplicationCounter(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+# A member taken off the household: kept, not deleted, so their consents and the queries made stay on record.
+MEMBER_REMOVED = "removed"
+
+
 class ApplicationMember(Base):
     """A person of the application's household: the applicant and the co-applicants they chose."""
 
@@ -127,7 +131,7 @@ class ApplicationMember(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    role: Mapped[str] = mapped_column(String(16))  # applicant / co_applicant
+    role: Mapped[str] = mapped_column(String(16))  # applicant / co_applicant / MEMBER_REMOVED
     relation: Mapped[str] = mapped_column(String(16))  # 本人 配偶 子女 父母 其他 (relation to the applicant)
     name: Mapped[str] = mapped_column(String(64))
     id_number_enc: Mapped[str] = mapped_column(Text)

@@ -1,9 +1,11 @@
 """The platform's page plumbing for routes at module level (decision 0025): the runtime and the templates
 come from the app through dependencies, so a domain's pages are plain functions in its own package
-(``anju.platform.<domain>.pages``) that translate HTTP to a service call and a template."""
+(``anju.platform.<domain>.pages``) that translate HTTP to a service call and a template. Who is signed
+in, and through which channel, is read here too: every domain's pages ask the same questions."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,9 +14,24 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from anju.core.runtime import Runtime
-from anju.core.websession import WebSession
+from anju.core.timeutil import utcnow
+from anju.core.websession import WebSession, web_session
 
 PLATFORM_DIR = Path(__file__).parent
+
+KIOSK = "kiosk"
+# A self-service terminal is shared: a sign-in nobody touches for this long ends (the page warns first).
+KIOSK_IDLE = timedelta(minutes=3)
+DRAFT_MISSING = "没有找到您名下的这份申请草稿，它可能已经提交。"
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in applicant (``kiosk``: the sign-in page is the kiosk's own)."""
+
+    def __init__(self, next_path: str, *, kiosk: bool = False) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+        self.kiosk = kiosk
 
 
 def page_runtime(request: Request) -> Runtime:
@@ -30,6 +47,7 @@ def page_templates(request: Request) -> Jinja2Templates:
 
 
 RuntimeDep = Annotated[Runtime, Depends(page_runtime)]
+Web = Annotated[WebSession, Depends(web_session)]
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -38,6 +56,60 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     return page_templates(request).TemplateResponse(
         request, name, {"signed_in_name": web.get("applicant_name"), **context}, status_code=status_code
     )
+
+
+def not_found_page(
+    request: Request,
+    *,
+    message: str = DRAFT_MISSING,
+    title: str = "找不到这份草稿",
+    code: str = "draft_not_found",
+) -> Response:
+    """The 404 page of a draft (or another thing of the signed-in person's, named by ``title``) that is not,
+    or no longer, theirs to work on."""
+    return render(request, "error.html", {"title": title, "message": message, "code": code}, 404)
+
+
+def application_missing(request: Request) -> Response:
+    """The 404 page of an application number that is not the signed-in person's."""
+    context = {
+        "title": "找不到这件申请",
+        "message": "没有找到您名下编号为该号码的申请，请核对申请编号。",
+        "code": "not_found",
+    }
+    return render(request, "error.html", context, 404)
+
+
+def channel_of(web: WebSession) -> str:
+    """Where this sign-in happened: "kiosk" at a self-service terminal, otherwise "web"."""
+    return str(web.get("channel") or "web")
+
+
+def signed_in_applicant_id(web: WebSession, *, next_path: str = "/applications/new") -> int:
+    """The signed-in applicant's id, or the redirect to sign in (then back to ``next_path``).
+
+    At a kiosk the sign-in also ends after KIOSK_IDLE without a request, so the next person at the
+    terminal never finds the last one's application open."""
+    applicant_id = web.get("applicant_id")
+    if applicant_id is None:
+        raise SignInRequired(next_path)
+    if channel_of(web) == KIOSK:
+        now = utcnow()
+        seen = web.get("kiosk_seen")
+        if seen is None or now - datetime.fromisoformat(seen) > KIOSK_IDLE:
+            web.destroyed = True
+            raise SignInRequired(next_path, kiosk=True)
+        web.set("kiosk_seen", now.isoformat())
+    return int(applicant_id)
+
+
+async def current_applicant_id(request: Request, web: WebSession = Depends(web_session)) -> int:
+    """Dependency: the signed-in applicant, or sign in and come back to this very page (async: no I/O)."""
+    local = request.url.path[len(request.scope.get("root_path", "")) :]
+    return signed_in_applicant_id(web, next_path=local)
+
+
+ApplicantId = Annotated[int, Depends(current_applicant_id)]
 
 
 def domain_template_dirs() -> list[Path]:

@@ -15,13 +15,13 @@ from anju.platform.applications.retention import DELETED, application_erase
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
 from anju.platform.consent.service import consents_active_for_member, consents_revoke_for_member
 from anju.platform.identity.service import applicant_id_number
-from anju.platform.models import Applicant, Application, ApplicationMember
+from anju.platform.models import MEMBER_REMOVED, Applicant, Application, ApplicationMember
 
 # How a hukou-book relation to the householder reads as a relation to the applicant, when the
 # applicant is the householder (the common case); otherwise the applicant says it.
 RELATION_FROM_HOUSEHOLDER = {"配偶": "配偶", "子女": "子女", "父母": "父母"}
 RELATIONS = ("配偶", "子女", "父母", "其他")
-REMOVED = "removed"
+REMOVED = MEMBER_REMOVED
 
 
 class FieldErrors(Exception):

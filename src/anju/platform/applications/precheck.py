@@ -11,11 +11,15 @@ import httpx
 from sqlalchemy.orm import Session
 
 from anju.core import crypto
+from anju.core.db import Database
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.timeutil import today_shanghai
+from anju.platform.applications import household
 from anju.platform.applications.service import evidence_payload, household_payload
 from anju.platform.applications.signed import answers_by_person
-from anju.platform.models import Application
+from anju.platform.catalog.prefill import Prefill
+from anju.platform.catalog.service import form_catalog
+from anju.platform.models import Applicant, Application
 
 PRECHECK_PATH = "/v1/eligibility/pre-checks"
 PRECHECK_PURPOSE = "申请公租房：申请前按当地条件自查（仅供参考）"
@@ -57,3 +61,45 @@ def precheck_run(*, client: SignedClient, request: dict[str, Any], user: str) ->
         return {"error": "暂时无法自查申请条件，不影响您提交申请。"}
     result: dict[str, Any] = response.json()
     return result
+
+
+# What the pre-check found for each group, as the page that asks the group says it (advice, not a decision).
+GROUP_FINDINGS = {
+    "eligible": "自查：可能符合",
+    "not_eligible": "自查：可能不符合",
+    "undetermined": "自查：暂时无法判断",
+}
+
+
+def precheck_group_suggestion(
+    *, db: Database, client: SignedClient, cipher: crypto.FieldCipher, applicant_id: int, draft_id: int
+) -> tuple[dict[tuple[int | None, str], Prefill], dict[str, str]]:
+    """The pre-check's suggested applicant group (only a group it finds the household may fit) and, by
+    group, what it found, for the page that asks the group. Asks housing outside any transaction (HTTP)."""
+    with db.transaction() as session:
+        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+        applicant = session.get(Applicant, applicant_id)
+        if draft is None or applicant is None:
+            return {}, {}
+        check_request = precheck_request(session=session, draft=draft, cipher=cipher)
+        subject = applicant.subject
+    if check_request is None:
+        return {}, {}
+    result = precheck_run(client=client, request=check_request, user=subject)
+    if "error" in result:
+        return {}, {}
+    findings = {code: GROUP_FINDINGS[g["outcome"]] for code, g in result["groups"].items()}
+    best = str(result["suggested_group"])
+    if result["groups"][best]["outcome"] != "eligible":
+        return {}, findings
+    field = form_catalog().fields["applicant_group"]
+    suggestion = Prefill(
+        value=best,
+        source="申请条件自查",
+        department="住房保障部门",
+        request_id="",
+        disputed=False,
+        suggested=True,
+        basis=field.suggest[0].basis if field.suggest else "",
+    )
+    return {(None, "applicant_group"): suggestion}, findings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -10,7 +11,14 @@ from sqlalchemy.orm import Session
 from anju.core import idcard
 from anju.core.timeutil import utcnow
 from anju.platform.backfill.catalog import source_catalog
-from anju.platform.models import ApplicationMember, Consent, ConsentEvent
+from anju.platform.models import (
+    MEMBER_REMOVED,
+    Applicant,
+    Application,
+    ApplicationMember,
+    Consent,
+    ConsentEvent,
+)
 
 
 class ConsentRefused(Exception):
@@ -34,6 +42,35 @@ def consent_may_grant(
     if actor_bidx == member.id_number_bidx:
         return True
     return actor_is_applicant and not member_is_adult(member=member, today=today)
+
+
+@dataclass(frozen=True)
+class GrantTarget:
+    """Whose consent the signed-in person is about to give, and in what capacity."""
+
+    actor: Applicant
+    member: ApplicationMember
+    is_applicant: bool
+
+
+def consent_target(
+    *, session: Session, actor_id: int, draft_id: int, member_id: int, today: date
+) -> GrantTarget | None:
+    """The member of an open draft the signed-in person may consent for (themself, or as the applicant a
+    minor of the household), or None: the same answer whether the member does not exist or is not theirs."""
+    actor = session.get(Applicant, actor_id)
+    member = session.get(ApplicationMember, member_id)
+    if actor is None or member is None or member.application_id != draft_id or member.role == MEMBER_REMOVED:
+        return None
+    draft = session.get(Application, draft_id)
+    if draft is None or draft.status != "draft":
+        return None
+    is_applicant = draft.applicant_id == actor.id
+    if not consent_may_grant(
+        actor_bidx=actor.id_number_bidx, actor_is_applicant=is_applicant, member=member, today=today
+    ):
+        return None
+    return GrantTarget(actor=actor, member=member, is_applicant=is_applicant)
 
 
 def consents_grant(

@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session
 from anju.core.web import path_for
 from anju.core.websession import WebSession, require_csrf
 from anju.platform.applications import service as applications
-from anju.platform.channels.web.pages import KIOSK, channel_of, current_applicant_id
 from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import service as identity
-from anju.platform.web import RuntimeDep, render
+from anju.platform.web import KIOSK, RuntimeDep, channel_of, current_applicant_id, render
 
 router = APIRouter(include_in_schema=False)
 ApplicantId = Annotated[int, Depends(current_applicant_id)]

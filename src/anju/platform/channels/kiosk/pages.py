@@ -12,20 +12,18 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from anju.core import idcard
 from anju.core.ratelimit import Limit
-from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai, utcnow
 from anju.core.web import form_file, path_for
-from anju.core.websession import WebSession, require_csrf, web_session
+from anju.core.websession import WebSession, require_csrf
 from anju.platform.applications import service as applications
 from anju.platform.backfill.catalog import source_catalog
 from anju.platform.channels.kiosk import terminals
-from anju.platform.channels.web.pages import KIOSK, KIOSK_IDLE
 from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import card_face, faceauth
+from anju.platform.web import KIOSK, KIOSK_IDLE, RuntimeDep, Web, render
 
 KIOSK_ACTOR = "kiosk"
 # A terminal serves many people an hour; one card may try its face a few times (someone cycling through
@@ -46,162 +44,174 @@ NOT_A_TERMINAL = (
 )
 
 
-def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
-    """GET /kiosk, POST /kiosk/sign-in, POST /kiosk/sign-out."""
-    router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
+# Routes that take a file: the app includes these with the upload body limit (decision 0012).
+uploads = APIRouter(include_in_schema=False)
 
-    def render(request: Request, error: str = "", status_code: int = 200, **extra: Any) -> Response:
-        context = {
-            "title": "自助申请",
-            "notice": source_catalog().verifications[faceauth.CODE],
-            "error": error,
-            "idle_minutes": int(KIOSK_IDLE.total_seconds() // 60),
-            **extra,
-        }
-        return templates.TemplateResponse(request, "kiosk_home.html", context, status_code=status_code)
 
-    def bound_terminal(request: Request) -> terminals.BoundTerminal | None:
-        with runtime.db.transaction() as session:
-            return terminals.terminal_of(session=session, token=request.cookies.get(terminals.COOKIE))
+def _kiosk_page(request: Request, error: str = "", status_code: int = 200, **extra: Any) -> Response:
+    context = {
+        "title": "自助申请",
+        "notice": source_catalog().verifications[faceauth.CODE],
+        "error": error,
+        "idle_minutes": int(KIOSK_IDLE.total_seconds() // 60),
+        **extra,
+    }
+    return render(request, "kiosk_home.html", context, status_code)
 
-    @router.get("/kiosk", name="kiosk_home")
-    def kiosk_home(request: Request) -> Response:
-        terminal = bound_terminal(request)
-        return render(
-            request,
-            ended="ended" in request.query_params,
-            bye="bye" in request.query_params,
-            rated="rated" in request.query_params,
-            terminal=terminal,
-            status_code=200 if terminal else 403,
-        )
 
-    @router.get("/kiosk/challenge", name="kiosk_challenge")
-    def kiosk_challenge() -> JSONResponse:
-        """For a terminal's device agent: a challenge to sign (decision 0022)."""
-        return JSONResponse({"challenge": terminals.challenge_issue(index=runtime.blind_index)})
+def _bound_terminal(runtime: RuntimeDep, request: Request) -> terminals.BoundTerminal | None:
+    with runtime.db.transaction() as session:
+        return terminals.terminal_of(session=session, token=request.cookies.get(terminals.COOKIE))
 
-    @router.post("/kiosk/terminal", name="kiosk_terminal_bind")
-    def kiosk_terminal_bind(
-        request: Request,
-        terminal_id: str = Form(""),
-        challenge: str = Form(""),
-        signature: str = Form(""),
-    ) -> Response:
-        """The device agent binds the browser it drives to its terminal (no CSRF token: the signed,
-        single-use challenge is what no other site can produce)."""
-        try:
-            with runtime.db.transaction() as session:
-                nonce, expires = terminals.terminal_verify(
-                    session=session,
-                    index=runtime.blind_index,
-                    terminal_id=terminal_id.strip(),
-                    challenge=challenge.strip(),
-                    signature=signature.strip(),
-                )
-            if not runtime.api.nonces.remember(caller=f"kiosk:{terminal_id}", nonce=nonce, timestamp=expires):
-                raise terminals.TerminalRefused("这个启用请求已经用过，请在终端上重新启用。")
-            with runtime.db.transaction() as session:
-                token = terminals.binding_create(session=session, terminal_id=terminal_id.strip())
-        except terminals.TerminalRefused as exc:
-            return render(request, exc.message, 403, terminal=None)
-        response = RedirectResponse(path_for(request, "kiosk_home"), status_code=303)
-        response.set_cookie(
-            terminals.COOKIE,
-            token,
-            max_age=int(terminals.BINDING_TTL.total_seconds()),
-            httponly=True,
-            secure=runtime.settings.https_only,
-            samesite="lax",
-        )
-        return response
 
-    @router.post(
-        "/kiosk/sign-in",
-        name="kiosk_sign_in",
-        dependencies=[Depends(require_csrf)],
-        max_body_size=runtime.settings.max_upload_request_bytes,
+@router.get("/kiosk", name="kiosk_home")
+def kiosk_home(request: Request, runtime: RuntimeDep) -> Response:
+    """The terminal's welcome: put the ID card on the reader, agree, look at the camera."""
+    terminal = _bound_terminal(runtime, request)
+    return _kiosk_page(
+        request,
+        ended="ended" in request.query_params,
+        bye="bye" in request.query_params,
+        rated="rated" in request.query_params,
+        terminal=terminal,
+        status_code=200 if terminal else 403,
     )
-    async def kiosk_sign_in(request: Request, web: WebSession = Depends(web_session)) -> Response:
-        terminal = await anyio.to_thread.run_sync(bound_terminal, request)
-        if terminal is None:  # an ordinary browser: the same answer whatever card it names
-            return render(request, NOT_A_TERMINAL, 403, terminal=None)
-        form = await request.form()
-        _filename, raw = await form_file(request, "photo")
 
-        def card_read() -> terminals.CardRead:
-            with runtime.db.transaction() as session:
-                card = terminals.card_verify(
-                    session=session,
-                    index=runtime.blind_index,
-                    terminal_id=terminal.terminal_id,
-                    reading=str(form.get("card", "")),
-                    today=today_shanghai(),
-                )
-            if not runtime.api.nonces.remember(
-                caller=f"kiosk-card:{terminal.terminal_id}", nonce=card.nonce, timestamp=card.expires
-            ):
-                raise terminals.TerminalRefused(terminals.CARD_UNREADABLE)  # a reading is used once
-            return card
 
-        try:
-            card = await anyio.to_thread.run_sync(card_read)
-            holder = card_face.CardHolder(name=card.name, id_number=idcard.parse(card.id_number).number)
-        except terminals.TerminalRefused as exc:
-            return render(request, exc.message, 400, terminal=terminal)
-        except idcard.InvalidIdNumber:
-            return render(request, terminals.CARD_UNREADABLE, 400, terminal=terminal)
-        system = card_face.IdentitySystem(
-            db=runtime.db,
-            client=runtime.client,
-            audit=runtime.audit,
-            cipher=runtime.cipher,
-            index=runtime.blind_index,
-            rates=runtime.rates,
-        )
-        try:
-            applicant_id = await anyio.to_thread.run_sync(
-                lambda: card_face.card_face_sign_in(
-                    system=system,
-                    holder=holder,
-                    photo=raw,
-                    agreed=form.get("agree") == "yes",
-                    actor=KIOSK_ACTOR,
-                    case="KIOSK-SIGN-IN",
-                    limits=[(PER_TERMINAL, terminal.terminal_id), (PER_CARD, holder.id_number)],
-                )
+@router.get("/kiosk/challenge", name="kiosk_challenge")
+def kiosk_challenge(runtime: RuntimeDep) -> JSONResponse:
+    """For a terminal's device agent: a challenge to sign (decision 0022)."""
+    return JSONResponse({"challenge": terminals.challenge_issue(index=runtime.blind_index)})
+
+
+@router.post("/kiosk/terminal", name="kiosk_terminal_bind")
+def kiosk_terminal_bind(
+    request: Request,
+    runtime: RuntimeDep,
+    terminal_id: str = Form(""),
+    challenge: str = Form(""),
+    signature: str = Form(""),
+) -> Response:
+    """The device agent binds the browser it drives to its terminal (no CSRF token: the signed,
+    single-use challenge is what no other site can produce)."""
+    terminal_id = terminal_id.strip()
+    try:
+        with runtime.db.transaction() as session:
+            nonce, expires = terminals.terminal_verify(
+                session=session,
+                index=runtime.blind_index,
+                terminal_id=terminal_id,
+                challenge=challenge.strip(),
+                signature=signature.strip(),
             )
-        except card_face.CardFaceRefused as exc:
-            return render(request, exc.message, exc.status, terminal=terminal)
-        web.rotate()
-        web.set("applicant_id", applicant_id)
-        web.set("applicant_name", holder.name)
-        web.set("real_name_level", faceauth.FACE_VERIFIED_LEVEL)
-        web.set("channel", KIOSK)
-        web.set("kiosk_seen", utcnow().isoformat())
-        return RedirectResponse(path_for(request, "application_new"), status_code=303)
+        if not runtime.api.nonces.remember(caller=f"kiosk:{terminal_id}", nonce=nonce, timestamp=expires):
+            raise terminals.TerminalRefused("这个启用请求已经用过，请在终端上重新启用。")
+        with runtime.db.transaction() as session:
+            token = terminals.binding_create(session=session, terminal_id=terminal_id)
+    except terminals.TerminalRefused as exc:
+        return _kiosk_page(request, exc.message, 403, terminal=None)
+    response = RedirectResponse(path_for(request, "kiosk_home"), status_code=303)
+    response.set_cookie(
+        terminals.COOKIE,
+        token,
+        max_age=int(terminals.BINDING_TTL.total_seconds()),
+        httponly=True,
+        secure=runtime.settings.https_only,
+        samesite="lax",
+    )
+    return response
 
-    @router.post("/kiosk/sign-out", name="kiosk_sign_out", dependencies=[Depends(require_csrf)])
-    async def kiosk_sign_out(request: Request, web: WebSession = Depends(web_session)) -> Response:
-        """End the visit; after an application was submitted here, first the rating screen (一次一评,
-        voluntary: it offers to leave without rating; a terminal left alone skips it)."""
-        form = await request.form()
-        submitted = str(web.get("kiosk_submitted") or "")
-        if submitted and not form.get("skip_rating") and not form.get("left") and web.get("applicant_id"):
 
-            def offered() -> bool:
-                with runtime.db.transaction() as session:
-                    application = applications.application_get_for(
-                        session=session, applicant_id=int(web.get("applicant_id")), application_no=submitted
-                    )
-                    return application is not None and evaluation.evaluation_offered(
-                        session=session, application=application, channel=KIOSK
-                    )
+def _card_holder(runtime: RuntimeDep, terminal_id: str, reading: str) -> card_face.CardHolder:
+    """The holder of the card the terminal's reader signed, once per reading (TerminalRefused if not)."""
+    with runtime.db.transaction() as session:
+        card = terminals.card_verify(
+            session=session,
+            index=runtime.blind_index,
+            terminal_id=terminal_id,
+            reading=reading,
+            today=today_shanghai(),
+        )
+    if not runtime.api.nonces.remember(
+        caller=f"kiosk-card:{terminal_id}", nonce=card.nonce, timestamp=card.expires
+    ):
+        raise terminals.TerminalRefused(terminals.CARD_UNREADABLE)  # a reading is used once
+    try:
+        return card_face.CardHolder(name=card.name, id_number=idcard.parse(card.id_number).number)
+    except idcard.InvalidIdNumber:
+        raise terminals.TerminalRefused(terminals.CARD_UNREADABLE) from None
 
-            if await anyio.to_thread.run_sync(offered):
-                target = path_for(request, "evaluation", application_no=submitted)
-                return RedirectResponse(target + "?leaving=1", status_code=303)
-        web.destroyed = True
-        return RedirectResponse(path_for(request, "kiosk_home") + "?bye=1", status_code=303)
 
-    return router
+def _kiosk_signed_in(web: WebSession, applicant_id: int, name: str) -> None:
+    web.rotate()
+    web.set("applicant_id", applicant_id)
+    web.set("applicant_name", name)
+    web.set("real_name_level", faceauth.FACE_VERIFIED_LEVEL)
+    web.set("channel", KIOSK)
+    web.set("kiosk_seen", utcnow().isoformat())
+
+
+@uploads.post("/kiosk/sign-in", name="kiosk_sign_in", dependencies=[Depends(require_csrf)])
+async def kiosk_sign_in(request: Request, web: Web, runtime: RuntimeDep) -> Response:
+    """The card the terminal read and the face its camera took: a match signs the holder in here."""
+    terminal = await anyio.to_thread.run_sync(_bound_terminal, runtime, request)
+    if terminal is None:  # an ordinary browser: the same answer whatever card it names
+        return _kiosk_page(request, NOT_A_TERMINAL, 403, terminal=None)
+    form = await request.form()
+    _filename, raw = await form_file(request, "photo")
+    try:
+        holder = await anyio.to_thread.run_sync(
+            _card_holder, runtime, terminal.terminal_id, str(form.get("card", ""))
+        )
+    except terminals.TerminalRefused as exc:
+        return _kiosk_page(request, exc.message, 400, terminal=terminal)
+    system = card_face.IdentitySystem(
+        db=runtime.db,
+        client=runtime.client,
+        audit=runtime.audit,
+        cipher=runtime.cipher,
+        index=runtime.blind_index,
+        rates=runtime.rates,
+    )
+    try:
+        applicant_id = await anyio.to_thread.run_sync(
+            lambda: card_face.card_face_sign_in(
+                system=system,
+                holder=holder,
+                photo=raw,
+                agreed=form.get("agree") == "yes",
+                actor=KIOSK_ACTOR,
+                case="KIOSK-SIGN-IN",
+                limits=[(PER_TERMINAL, terminal.terminal_id), (PER_CARD, holder.id_number)],
+            )
+        )
+    except card_face.CardFaceRefused as exc:
+        return _kiosk_page(request, exc.message, exc.status, terminal=terminal)
+    _kiosk_signed_in(web, applicant_id, holder.name)
+    return RedirectResponse(path_for(request, "application_new"), status_code=303)
+
+
+def _rating_offered(runtime: RuntimeDep, applicant_id: int, application_no: str) -> bool:
+    with runtime.db.transaction() as session:
+        application = applications.application_get_for(
+            session=session, applicant_id=applicant_id, application_no=application_no
+        )
+        return application is not None and evaluation.evaluation_offered(
+            session=session, application=application, channel=KIOSK
+        )
+
+
+@router.post("/kiosk/sign-out", name="kiosk_sign_out", dependencies=[Depends(require_csrf)])
+async def kiosk_sign_out(request: Request, web: Web, runtime: RuntimeDep) -> Response:
+    """End the visit; after an application was submitted here, first the rating screen (一次一评,
+    voluntary: it offers to leave without rating; a terminal left alone skips it)."""
+    form = await request.form()
+    submitted = str(web.get("kiosk_submitted") or "")
+    if submitted and not form.get("skip_rating") and not form.get("left") and web.get("applicant_id"):
+        applicant_id = int(web.get("applicant_id"))
+        if await anyio.to_thread.run_sync(_rating_offered, runtime, applicant_id, submitted):
+            target = path_for(request, "evaluation", application_no=submitted)
+            return RedirectResponse(target + "?leaving=1", status_code=303)
+    web.destroyed = True
+    return RedirectResponse(path_for(request, "kiosk_home") + "?bye=1", status_code=303)

@@ -1,0 +1,214 @@
+"""The check page and submission: every answer read back, what is still missing, the pre-check, the
+co-applicants submission waits for (with an SMS invitation), then sign and submit (decision 0025)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from anju.core import masking
+from anju.core.ratelimit import RateLimited
+from anju.core.timeutil import today_shanghai
+from anju.core.web import path_for
+from anju.core.websession import require_csrf
+from anju.platform.applications import draft_form, household, invitations, precheck, submission
+from anju.platform.applications import service as applications
+from anju.platform.applications.form_view import precheck_view
+from anju.platform.catalog.answers import answers_burden
+from anju.platform.identity import service as identity
+from anju.platform.models import Application, ApplicationMember
+from anju.platform.web import (
+    KIOSK,
+    RuntimeDep,
+    Web,
+    channel_of,
+    not_found_page,
+    render,
+    signed_in_applicant_id,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+def _waiting_for(session: Session, draft: Application) -> list[invitations.Waiting]:
+    """The adult co-applicants submission waits for, as the check page names them."""
+    members = household.members_of(session=session, application_id=draft.id)
+    return invitations.members_waiting(session=session, members=members, today=today_shanghai())
+
+
+def _check_context(runtime: RuntimeDep, session: Session, draft: Application) -> dict[str, Any]:
+    found = draft_form.draft_summary(
+        session=session, draft=draft, cipher=runtime.cipher, today=today_shanghai()
+    )
+    return {
+        "title": "核对并提交",
+        "draft_id": draft.id,
+        "sections": found.sections,
+        "missing": found.missing,
+        "burden": answers_burden(found.answers),
+        "refusal": "",
+        "group": str(found.answers[(None, "applicant_group")].value)
+        if (None, "applicant_group") in found.answers
+        else "",
+    }
+
+
+@router.get("/drafts/{draft_id}/check", name="draft_check")
+def draft_check(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) -> Response:
+    """Every answer read back, page by page, with what is missing and the pre-check's advice."""
+    applicant_id = signed_in_applicant_id(web)
+    with runtime.db.transaction() as session:
+        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+        applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+        if draft is None or applicant is None:
+            return not_found_page(request)
+        draft.page_views += 1
+        context = _check_context(runtime, session, draft)
+        check_request = precheck.precheck_request(session=session, draft=draft, cipher=runtime.cipher)
+        face_needed = not applications.submission_allowed(
+            applicant=applicant, min_real_name_level=runtime.settings.submit_min_real_name_level
+        )
+        waiting, subject = _waiting_for(session, draft), applicant.subject
+    result = (
+        precheck.precheck_run(client=runtime.client, request=check_request, user=subject)
+        if check_request and not context["missing"]
+        else None
+    )
+    context |= {
+        "precheck": precheck_view(result, context["group"]),
+        "face_needed": face_needed,
+        "face_passed": request.query_params.get("face") == "passed",
+        "waiting": waiting,
+        "invited": _int_or_none(request.query_params.get("invited")),
+    }
+    return render(request, "check.html", context)
+
+
+def _refused_page(
+    runtime: RuntimeDep, request: Request, draft_id: int, applicant_id: int, refused: submission.SubmitRefused
+) -> Response:
+    """The check page again, saying what blocks submission once, where the button would be."""
+    with runtime.db.transaction() as session:
+        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+        if draft is None:
+            return not_found_page(request)
+        context = _check_context(runtime, session, draft)
+        face_needed = refused.code == "real_name_level_too_low"
+        waiting = _waiting_for(session, draft) if refused.code == "co_applicant_consent_missing" else []
+    context |= {
+        "refusal": "" if face_needed or waiting else refused.message,
+        "face_needed": face_needed,
+        "waiting": waiting,
+    }
+    return render(request, "check.html", context, refused.status)
+
+
+@router.post("/drafts/{draft_id}/check", name="draft_check_submit", dependencies=[Depends(require_csrf)])
+def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) -> Response:
+    """Check → sign (the e-signature service, verified) → submit; nothing typed is lost on any failure."""
+    applicant_id = signed_in_applicant_id(web)
+    system = submission.Submitter(
+        db=runtime.db,
+        client=runtime.client,
+        cipher=runtime.cipher,
+        outbox=runtime.tables.outbox,
+        min_real_name_level=runtime.settings.submit_min_real_name_level,
+    )
+    try:
+        number = submission.draft_sign_and_submit(
+            system=system,
+            applicant_id=applicant_id,
+            draft_id=draft_id,
+            channel=channel_of(web),
+            today=today_shanghai(),
+        )
+    except submission.DraftGone:
+        return not_found_page(request)
+    except submission.SubmitRefused as exc:
+        return _refused_page(runtime, request, draft_id, applicant_id, exc)
+    if channel_of(web) == KIOSK:
+        web.set("kiosk_submitted", number)  # the kiosk offers to rate the visit as it ends
+    target = path_for(request, "application_show", application_no=number)
+    return RedirectResponse(target + "?submitted=1", status_code=303)
+
+
+def _invitee(session: Session, draft: Application | None, member_id: int) -> ApplicationMember | None:
+    member = session.get(ApplicationMember, member_id) if draft is not None else None
+    return member if member is not None and draft is not None and member.application_id == draft.id else None
+
+
+def _invite_page(
+    request: Request, draft_id: int, member: ApplicationMember, *, error: str = "", phone: str = ""
+) -> Response:
+    context = {
+        "title": "短信邀请家庭成员授权",
+        "draft_id": draft_id,
+        "member_id": member.id,
+        "who": f"{masking.mask_name(member.name)}（{member.relation}）",
+        "invited_phone": member.invited_phone_masked,
+        "error": error,
+        "phone": phone,
+    }
+    return render(request, "invite.html", context, 400 if error else 200)
+
+
+@router.get("/drafts/{draft_id}/members/{member_id}/invite", name="draft_member_invite")
+def draft_member_invite(
+    request: Request, draft_id: int, member_id: int, web: Web, runtime: RuntimeDep
+) -> Response:
+    """Ask for the co-applicant's phone number, to text them the link to authorise."""
+    applicant_id = signed_in_applicant_id(web)
+    with runtime.db.transaction() as session:
+        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+        member = _invitee(session, draft, member_id)
+        if member is None:
+            return not_found_page(request)
+        return _invite_page(request, draft_id, member)
+
+
+@router.post(
+    "/drafts/{draft_id}/members/{member_id}/invite",
+    name="draft_member_invite_send",
+    dependencies=[Depends(require_csrf)],
+)
+async def draft_member_invite_send(
+    request: Request, draft_id: int, member_id: int, web: Web, runtime: RuntimeDep
+) -> Response:
+    """Text a co-applicant the link to authorise (the number is typed here, not kept)."""
+    applicant_id = signed_in_applicant_id(web)
+    phone = str((await request.form()).get("phone") or "")
+
+    def send() -> Response:
+        with runtime.db.transaction() as session:
+            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            member = _invitee(session, draft, member_id)
+            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+            if draft is None or member is None or applicant is None:
+                return not_found_page(request)
+            try:
+                invitations.invitation_send(
+                    session=session,
+                    draft=draft,
+                    member=member,
+                    inviter_name=applicant.name,
+                    phone=phone,
+                    platform_url=runtime.settings.base_url("platform"),
+                    cipher=runtime.cipher,
+                    outbox=runtime.tables.outbox,
+                    rates=runtime.rates,
+                    today=today_shanghai(),
+                )
+            except (invitations.InvitationError, RateLimited) as exc:
+                return _invite_page(request, draft_id, member, error=exc.message, phone=phone)
+        target = path_for(request, "draft_check", draft_id=draft_id)
+        return RedirectResponse(f"{target}?invited={member_id}#waiting-consent", status_code=303)
+
+    return await anyio.to_thread.run_sync(send)

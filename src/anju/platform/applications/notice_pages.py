@@ -1,0 +1,85 @@
+"""公示 pages: anyone may read a city's notice; a signed-in resident may object to an entry
+(decision 0025)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from anju.core import regions
+from anju.core.websession import require_csrf
+from anju.platform.applications import notices
+from anju.platform.identity import service as identity
+from anju.platform.web import ApplicantId, RuntimeDep, render
+
+router = APIRouter(include_in_schema=False)
+OBJECTION_LENGTH = (10, 2000)
+
+
+@router.get("/public-notices", name="public_notices")
+def public_notices(request: Request, runtime: RuntimeDep, city: str = "350100") -> Response:
+    """A city's current 公示, read from the housing department."""
+    cities = {r.code: r.name for r in regions.jurisdictions()}
+    context: dict[str, Any] = {
+        "title": "公租房申请公示",
+        "cities": cities,
+        "city": city,
+        "entries": [],
+        "error": "",
+    }
+    if city not in cities:
+        return render(request, "notices.html", {**context, "error": "请选择设区市或平潭综合实验区。"}, 400)
+    try:
+        context["entries"] = notices.notices_fetch(client=runtime.client, city_code=city)["entries"]
+    except notices.NoticeUnavailable as exc:
+        return render(request, "notices.html", {**context, "error": exc.message}, 503)
+    return render(request, "notices.html", context)
+
+
+@router.get("/public-notices/{city}/{case_no}/objection", name="objection_form")
+def objection_form(request: Request, city: str, case_no: str, applicant_id: ApplicantId) -> Response:
+    """Object to an entry of the 公示, with facts and reasons."""
+    context = {"title": "提出异议", "city": city, "case_no": case_no, "text": "", "error": ""}
+    return render(request, "objection.html", context)
+
+
+@router.post(
+    "/public-notices/{city}/{case_no}/objection",
+    name="objection_submit",
+    dependencies=[Depends(require_csrf)],
+)
+def objection_submit(
+    request: Request,
+    city: str,
+    case_no: str,
+    applicant_id: ApplicantId,
+    runtime: RuntimeDep,
+    text: str = Form(""),
+) -> Response:
+    """Send the objection, with who objects, to the housing department."""
+    context = {"title": "提出异议", "city": city, "case_no": case_no, "text": text}
+    low, high = OBJECTION_LENGTH
+    if not low <= len(text.strip()) <= high:
+        return render(
+            request,
+            "objection.html",
+            {**context, "error": "异议内容请写 10 到 2000 个字，说明事实和理由。"},
+            400,
+        )
+    with runtime.db.transaction() as session:
+        me = identity.applicant_get(session=session, applicant_id=applicant_id)
+        assert me is not None
+        name, phone, subject = (
+            me.name,
+            identity.applicant_phone(applicant=me, cipher=runtime.cipher),
+            me.subject,
+        )
+    try:
+        notices.objection_send(
+            client=runtime.client, case_no=case_no, text=text.strip(), name=name, phone=phone, user=subject
+        )
+    except notices.NoticeUnavailable as exc:
+        return render(request, "objection.html", {**context, "error": exc.message}, 409)
+    return render(request, "objection_done.html", {"title": "异议已提交", "case_no": case_no, "city": city})

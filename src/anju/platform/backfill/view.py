@@ -1,0 +1,155 @@
+"""How the register answers read on the applicant's pages: each field in words, masked where it names a
+person, and the labels of a query's outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anju.core import masking, regions
+from anju.platform.backfill import service as backfill
+from anju.platform.backfill.catalog import source_catalog
+from anju.platform.models import Application
+
+# How a query's outcome (and a face check's) reads in the preview and the data log.
+STATUS_TEXT = {
+    "found": "已查询到",
+    "no_record": "该部门没有记录",
+    "failed": "暂时无法查询",
+    "no_consent": "未授权，未查询",
+    "circuit_open": "该部门暂停服务，未查询",
+    "pass": "人脸比对通过",
+    "fail": "人脸比对未通过",
+}
+
+
+def source_view(code: str) -> dict[str, str]:
+    """A source's name and department for tables (the code itself if the catalogue no longer has it)."""
+    name, department = source_catalog().described(code)
+    return {"source": name, "department": department}
+
+
+def application_label(session: Any, application_id: int | None) -> str:
+    """How a log entry names its application: the number once submitted, else the draft."""
+    if application_id is None:
+        return ""
+    application = session.get(Application, application_id)
+    if application is None:
+        return ""
+    return (
+        f"申请 {application.application_no}"
+        if application.application_no
+        else f"申请草稿（编号 {application.id}）"
+    )
+
+
+def preview_view(item: backfill.PreviewItem) -> dict[str, Any]:
+    """A preview item with its fields rendered for people (masked where the catalogue says so)."""
+    return {
+        "id": item.result_id,
+        "source": item.source,
+        "source_name": item.source_name,
+        "department": item.department,
+        "member_name": item.member_name,
+        "status": item.status,
+        "fields": render_fields(item.source, item.fields),
+        "fetched_at": item.fetched_at,
+        "request_id": item.request_id,
+        "review": item.review,
+        "review_reason": item.review_reason,
+        "retry_failed": item.retry_failed,
+        "proofs": [{"name": n, "kb": max(1, size // 1024)} for n, size in item.proofs],
+    }
+
+
+# Register fields a resident has no use for on screen (the hukou book's number: a register's own key).
+HIDDEN_FIELDS = frozenset({"book_no"})
+FIELD_LABELS = {
+    "name": "姓名",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "relation": "与户主关系",
+    "county_code": "户籍地",
+    "address": "户籍地址",
+    "moved_in": "迁入日期",
+    "book_no": "户号",
+    "book_members": "同户成员",
+    "permits": "居住证",
+    "status": "婚姻状况",
+    "spouse_id_number": "配偶身份证号码",
+    "spouse_name": "配偶姓名",
+    "registered_on": "登记日期",
+    "statuses": "低保/特困",
+    "degrees": "学历",
+    "contributions": "社保缴费",
+    "homes": "名下住房",
+    "vehicles": "机动车",
+    "licences": "电子证照",
+    "records": "住房保障记录",
+}
+
+
+def render_fields(source: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
+    """Human-readable lines for each field (ID numbers masked; long lists summarised)."""
+    lines: list[tuple[str, str]] = []
+    for key, value in fields.items():
+        if key in HIDDEN_FIELDS:
+            continue
+        label = FIELD_LABELS.get(key, key)
+        if key == "county_code":
+            text = regions.place_name(str(value))
+        elif key == "spouse_id_number":
+            text = masking.mask_id_number(str(value))
+        elif key == "book_members":
+            text = "、".join(f"{masking.mask_name(m['name'])}（{m['relation']}）" for m in value)
+        elif key == "contributions":
+            months = [m["month"] for m in value]
+            cities = sorted({regions.place_name(m["city_code"]) for m in value})
+            text = (
+                f"共 {len(months)} 个月（{months[0]} 至 {months[-1]}），缴费地 {'、'.join(cities)}"
+                if months
+                else "无"
+            )
+        elif key == "homes":
+            text = (
+                "；".join(
+                    f"{h['address']}，建筑面积 {h['area_centi_m2'] / 100:.2f} 平方米"
+                    + (f"，已于 {h['disposed_on']} 转出" if h.get("disposed_on") else "")
+                    for h in value
+                )
+                or "无"
+            )
+        elif key == "degrees":
+            text = "；".join(
+                f"{d['level']}，{d['school']}，{'全日制' if d['full_time'] else '非全日制'}，{d['graduated_on']} 毕业"
+                for d in value
+            )
+        elif key == "vehicles":
+            text = "；".join(
+                f"{masking.mask_plate(v['plate'])}，购置价 {v['purchase_value_fen'] / 100:,.2f} 元"
+                for v in value
+            )
+        elif key == "permits":
+            text = "；".join(
+                f"{p.get('city') or regions.place_name(p['city_code'])}"
+                f"{'（' + p['address'] + '）' if p.get('address') else ''}，{p['valid_from']} 至 {p['valid_to']}"
+                for p in value
+            )
+        elif key == "statuses":
+            text = "；".join(
+                f"{'低保' if s['kind'] == 'dibao' else '特困'}，{s['valid_from']} 至 {s['valid_to']}"
+                for s in value
+            )
+        elif key == "licences":
+            text = "、".join(dict.fromkeys(lic["name"] for lic in value))  # one line per kind of licence
+        elif key == "records":
+            text = (
+                "；".join(
+                    f"{r.get('kind_label', r.get('kind', ''))}，{r.get('valid_from', '')} 至 {r.get('valid_to') or '至今'}"
+                    for r in value
+                )
+                or "无"
+            )
+        else:
+            text = str(value)
+        lines.append((label, text))
+    return lines

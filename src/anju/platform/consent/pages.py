@@ -1,0 +1,145 @@
+"""Consent pages: authorise the registers for oneself (or, as the applicant, for a minor), list one's
+consents and withdraw any of them (decision 0025)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from anju.core.timeutil import today_shanghai
+from anju.core.web import path_for
+from anju.core.websession import require_csrf
+from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.view import source_view
+from anju.platform.consent import service as consent
+from anju.platform.identity import service as identity
+from anju.platform.web import RuntimeDep, Web, channel_of, not_found_page, render, signed_in_applicant_id
+
+router = APIRouter(include_in_schema=False)
+NOT_FOUND = "没有找到您可以办理的这份申请草稿。"
+
+
+def _consent_page(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
+    base = {"title": "授权查询", "catalog": source_catalog(), "error": ""}
+    return render(request, "consent.html", {**base, **context}, status_code)
+
+
+@router.get("/drafts/{draft_id}/members/{member_id}/consent", name="member_consent")
+def member_consent(
+    request: Request, draft_id: int, member_id: int, web: Web, runtime: RuntimeDep
+) -> Response:
+    """Which registers may be queried about this member: each named, the sensitive ones apart."""
+    actor_id = signed_in_applicant_id(web)
+    with runtime.db.transaction() as session:
+        target = consent.consent_target(
+            session=session, actor_id=actor_id, draft_id=draft_id, member_id=member_id, today=today_shanghai()
+        )
+        if target is None:
+            return not_found_page(request, message=NOT_FOUND)
+        active = {c.source for c in consent.consents_active_for_member(session=session, member_id=member_id)}
+        context = {"member_name": target.member.name, "is_applicant": target.is_applicant}
+    return _consent_page(request, {"draft_id": draft_id, "member_id": member_id, "active": active, **context})
+
+
+@router.post(
+    "/drafts/{draft_id}/members/{member_id}/consent",
+    name="member_consent_submit",
+    dependencies=[Depends(require_csrf)],
+)
+async def member_consent_submit(
+    request: Request, draft_id: int, member_id: int, web: Web, runtime: RuntimeDep
+) -> Response:
+    """Record the consents ticked (the sensitive ones need their own tick); a refusal keeps the ticks."""
+    form = await request.form()
+    chosen = [str(v) for v in form.getlist("source")]
+    separate = {str(v) for v in form.getlist("separate")}
+    channel = channel_of(web)
+
+    def record() -> tuple[str, bool, str] | None:
+        actor_id = signed_in_applicant_id(web)
+        today = today_shanghai()
+        with runtime.db.transaction() as session:
+            target = consent.consent_target(
+                session=session, actor_id=actor_id, draft_id=draft_id, member_id=member_id, today=today
+            )
+            if target is None:
+                return None
+            try:
+                consent.consents_grant(
+                    session=session,
+                    member=target.member,
+                    sources=chosen,
+                    separately_agreed=separate,
+                    granted_by=target.actor.subject,
+                    actor_bidx=target.actor.id_number_bidx,
+                    actor_is_applicant=target.is_applicant,
+                    channel=channel,
+                    today=today,
+                )
+            except consent.ConsentRefused as exc:
+                return target.member.name, target.is_applicant, exc.message
+            return target.member.name, target.is_applicant, ""
+
+    outcome = await anyio.to_thread.run_sync(record)
+    if outcome is None:
+        return not_found_page(request, message=NOT_FOUND)
+    name, is_applicant, error = outcome
+    if error:
+        context = {"draft_id": draft_id, "member_id": member_id, "member_name": name, "active": set(chosen)}
+        return _consent_page(request, {**context, "is_applicant": is_applicant, "error": error}, 400)
+    url = (
+        path_for(request, "draft_tasks", draft_id=draft_id)
+        if is_applicant
+        else path_for(request, "memberships")
+    )
+    return RedirectResponse(url + "?consented=1", status_code=303)
+
+
+@router.get("/consents", name="my_consents")
+def my_consents(request: Request, web: Web, runtime: RuntimeDep) -> Response:
+    """Every consent about the signed-in person, in force or withdrawn, and who gave it."""
+    with runtime.db.transaction() as session:
+        me = identity.applicant_get(session=session, applicant_id=signed_in_applicant_id(web))
+        if me is None:
+            return not_found_page(request, message=NOT_FOUND)
+        rows = [
+            {
+                "id": c.id,
+                **source_view(c.source),
+                "purpose": c.purpose,
+                "granted_at": c.granted_at,
+                "revoked_at": c.revoked_at,
+                "sensitive": c.sensitive,
+                "self": c.granted_by == me.subject,
+            }
+            for c in consent.consents_of_subject(session=session, subject_bidx=me.id_number_bidx)
+        ]
+    return render(request, "my_consents.html", {"title": "我的授权", "rows": rows})
+
+
+@router.post("/consents/{consent_id}/revoke", name="consent_revoke", dependencies=[Depends(require_csrf)])
+def consent_revoke(request: Request, consent_id: int, web: Web, runtime: RuntimeDep) -> Response:
+    """Withdraw one of one's own consents (no register is queried on it again)."""
+    with runtime.db.transaction() as session:
+        me = identity.applicant_get(session=session, applicant_id=signed_in_applicant_id(web))
+        if me is None:
+            return not_found_page(request, message=NOT_FOUND)
+        try:
+            consent.consent_revoke(
+                session=session,
+                consent_id=consent_id,
+                subject_bidx=me.id_number_bidx,
+                actor=me.subject,
+                channel=channel_of(web),
+            )
+        except consent.ConsentRefused:
+            return not_found_page(
+                request,
+                title="找不到这项授权",
+                message="这项授权不存在，或不是您本人的授权，无法撤回。请在“我的授权”中查看您的授权。",
+                code="consent_not_found",
+            )
+    return RedirectResponse(path_for(request, "my_consents") + "?revoked=1", status_code=303)
