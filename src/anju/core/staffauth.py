@@ -20,7 +20,7 @@ from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import UTCDateTime
-from anju.core.ratelimit import Limit
+from anju.core.ratelimit import Limit, RateLimiter
 from anju.core.timeutil import utcnow
 
 # Beyond the per-account lockout: failed sign-ins from one address across any accounts (password spraying).
@@ -115,3 +115,43 @@ def account_authenticate(
     user.locked_until = None  # no longer set (kept for the schema); see the module's docstring
     user.last_login_at = utcnow()
     return user, failed_before
+
+
+def account_sign_in(
+    *,
+    session: Session,
+    rates: RateLimiter,
+    model: type[Account],
+    username: str,
+    password: str,
+    address: str,
+    max_failures: int,
+    lockout_minutes: int,
+) -> tuple[Account, int]:
+    """``account_authenticate`` behind the three failure limits: RateLimited when a limit is reached (and
+    the password is not even tried); a failure is counted under all three. The caller catches either
+    inside its transaction, so the failures counted are committed."""
+    keys = login_keys(username=username, address=address)
+    limits = {
+        "address": LOGIN_FAILURES_PER_ADDRESS,
+        "account": LOGIN_FAILURES_PER_ACCOUNT,
+        "account_address": login_failures_per_account_address(max_failures, lockout_minutes),
+    }
+    for kind, limit in limits.items():
+        rates.check(session, limit, keys[kind])
+    try:
+        return account_authenticate(session=session, model=model, username=username, password=password)
+    except SignInFailed:
+        for kind, limit in limits.items():
+            rates.count(session, limit, keys[kind])
+        raise
+
+
+def failed_attempts_notice(failed_before: int) -> str:
+    """What the user is told at sign-in about failed attempts on their account since the last one."""
+    if not failed_before:
+        return ""
+    return (
+        f"自您上次登录以来，有 {failed_before} 次使用您账号的登录失败。"
+        "如果不是您本人输错，请立即修改密码并告知本单位管理员。"
+    )

@@ -14,21 +14,28 @@ from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
 from anju.core.timeutil import shanghai_date, utcnow
+from anju.core.vocab import status_label
 from anju.core.web import install_common, make_templates, path_for
 from anju.core.websession import WebSessionMiddleware
 from anju.housing.eligibility import api as eligibility_api
+from anju.housing.eligibility import pages as eligibility_pages
 from anju.housing.followup import api as followup_api
+from anju.housing.followup import pages as followup_pages
 from anju.housing.intake import api as intake_api
 from anju.housing.models import TABLES
 from anju.housing.records import api as records_api
 from anju.housing.records import models as _records_models  # noqa: F401 - tables on the metadata
 from anju.housing.review import api as review_api
 from anju.housing.review import guide_api, notices
+from anju.housing.review import pages as review_pages
 from anju.housing.review.calendar import calendar_warning
 from anju.housing.review.holidays import calendar_load
 from anju.housing.staff import pages as staff_pages
+from anju.housing.web import StaffSignInRequired, domain_template_dirs
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
+# Every module of console pages, by domain (decision 0025).
+PAGES = (staff_pages, review_pages, eligibility_pages, followup_pages)
 
 
 log = logging.getLogger(__name__)
@@ -48,8 +55,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         description="住房保障部门办件系统对外接口：接收集成化办理平台提交的办件。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
     )
     app.state.runtime = runtime
-    templates = make_templates(TEMPLATES_DIR)
+    templates = make_templates(*domain_template_dirs(), TEMPLATES_DIR)
+    app.state.templates = templates
     templates.env.globals["service_name"] = "公租房管理信息系统"
+    templates.env.globals["status_label"] = status_label
     try:
         with runtime.db.transaction() as session:  # the holiday arrangements administrators entered
             calendar_load(session=session)
@@ -70,14 +79,15 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(eligibility_api.build_router(runtime=runtime))
     app.include_router(followup_api.build_router(runtime=runtime))
     app.include_router(guide_api.build_router(runtime=runtime))
-    app.include_router(staff_pages.build_router(runtime=runtime, templates=templates))
+    for domain in PAGES:
+        app.include_router(domain.router)
 
     @app.get("/", name="home", include_in_schema=False)
     def home(request: Request) -> RedirectResponse:
         return RedirectResponse(path_for(request, "staff_queue"), status_code=303)
 
-    @app.exception_handler(staff_pages.StaffSignInRequired)
-    async def _sign_in(request: Request, _exc: staff_pages.StaffSignInRequired) -> RedirectResponse:
+    @app.exception_handler(StaffSignInRequired)
+    async def _sign_in(request: Request, _exc: StaffSignInRequired) -> RedirectResponse:
         return RedirectResponse(path_for(request, "staff_login"), status_code=303)
 
     app.add_middleware(

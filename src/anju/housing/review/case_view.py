@@ -1,0 +1,138 @@
+"""How a case reads on the reviewer's page: the household and the registers' answers masked, what needs
+checking, the 补正 rounds, the actions open to the reviewer's role, and the eligibility report."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from anju.core import crypto, masking, regions
+from anju.core.timeutil import shanghai_date, utcnow
+from anju.core.vocab import APPLICANT_GROUP_LABELS, CHANNEL_LABELS, EVIDENCE_STATUS_LABELS, SOURCE_LABELS
+from anju.housing.eligibility.admin import parameters_in_force
+from anju.housing.eligibility.report import eligibility_report
+from anju.housing.intake.service import (
+    ID_CONTEXT,
+    PHONE_CONTEXT,
+    attachments_of,
+    case_evidence,
+    case_household,
+)
+from anju.housing.models import Case, StaffUser
+from anju.housing.review import corrections
+from anju.housing.review import service as review
+from anju.housing.staff import service
+
+
+def _evidence_view(case: Case, cipher: crypto.FieldCipher, names: dict[str, str]) -> list[dict[str, Any]]:
+    evidence = []
+    proof_no = 0
+    for e in case_evidence(case=case, cipher=cipher):
+        proofs = []
+        for p in e.get("proofs", []):
+            proofs.append({"no": proof_no, "name": p["filename"], "kb": max(1, int(p["size"]) // 1024)})
+            proof_no += 1
+        if e["status"] == "no_consent" and not proofs:
+            continue
+        evidence.append(
+            {
+                "source": SOURCE_LABELS.get(e["source"], e["source"]),
+                "member": masking.mask_name(names.get(e["id_number"], "")),
+                "status": EVIDENCE_STATUS_LABELS.get(e["status"], e["status"]),
+                "needs_check": e["status"] in ("failed", "no_record", "circuit_open")
+                or e["review"] == "disputed",
+                "review": e["review"],
+                "reason": e["review_reason"],
+                "request_id": e["request_id"],
+                "fetched_at": e["fetched_at"],
+                "proofs": proofs,
+            }
+        )
+    return evidence
+
+
+def case_view(case: Case, cipher: crypto.FieldCipher) -> dict[str, Any]:
+    """The case's facts for the page (the full numbers only for a reveal, which the page logs first)."""
+    members = case_household(case=case, cipher=cipher)
+    evidence = _evidence_view(case, cipher, {m["id_number"]: m["name"] for m in members})
+    return {
+        "household": [
+            {
+                "name": masking.mask_name(m["name"]),
+                "relation": m["relation"],
+                "id": masking.mask_id_number(m["id_number"]),
+            }
+            for m in members
+        ],
+        "evidence": evidence,
+        "to_verify": sum(1 for e in evidence if e["needs_check"]),
+        "case_no": case.case_no,
+        "name": case.applicant_name,
+        "id_number": cipher.decrypt(case.applicant_id_enc, context=ID_CONTEXT),
+        "phone": cipher.decrypt(case.phone_enc, context=PHONE_CONTEXT),
+        "city": regions.get(case.city_code).name,
+        "district": regions.get(case.district_code).name,
+        "group": APPLICANT_GROUP_LABELS.get(case.applicant_group, case.applicant_group),
+        "household_size": case.household_size,
+        "address": case.address,
+        "channel": CHANNEL_LABELS.get(case.channel, case.channel),
+        "status": case.status,
+        "submitted_at": case.submitted_at,
+        "received_at": case.received_at,
+        "due": service.case_due(case=case),
+        "notice_ends_on": case.notice_ends_on,
+        "waitlist_no": case.waitlist_no,
+    }
+
+
+def case_context(
+    session: Session, staff: StaffUser, case: Case, cipher: crypto.FieldCipher
+) -> dict[str, Any]:
+    """Everything the case page shows to this staff member."""
+    view = case_view(case, cipher)
+    view["attachments"] = [
+        {
+            "id": a.id,
+            "name": a.filename,
+            "kb": max(1, a.size_bytes // 1024),
+            "purpose": "补正材料" if a.purpose == "correction" else "其他证明材料",
+            "round": a.correction_round,
+        }
+        for a in attachments_of(session=session, case=case)
+    ]
+    view["corrections"] = [
+        {
+            "round": c.round,
+            "entries": json.loads(c.items_json),
+            "requested_at": c.requested_at,
+            "due_on": c.reply_due_on,
+            "reply": cipher.decrypt(c.reply_enc, context=corrections.REPLY_CONTEXT) if c.reply_enc else None,
+            "replied_at": c.replied_at,
+        }
+        for c in corrections.corrections_of(session=session, case=case)
+    ]
+    today = shanghai_date(utcnow())
+    actions = [
+        {
+            "event": a.transition.event,
+            "label": a.transition.label,
+            "reason_required": a.transition.reason_required,
+            "confirm": a.transition.confirm,
+            "blocked": a.blocked,
+        }
+        for a in review.actions_for(case=case, role=staff.role, today=today)
+    ]
+    parameters = parameters_in_force(session=session, city_code=case.city_code)
+    return {
+        "title": f"办件 {case.case_no}",
+        "case": view,
+        "report": eligibility_report(case=case, cipher=cipher, on=today, parameters=parameters),
+        "actions": actions,
+        "revealed": {},
+        "reveal_error": "",
+        "revealable": service.REVEALABLE if staff.role in service.REVEALING_ROLES else {},
+        "action_error": {},
+        "action_reason": {},
+    }
