@@ -17,10 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from anju.core import signing
-from anju.core.httpapi import ApiError, error_responses
+from anju.core.httpapi import ApiError, error_responses, signed_caller
 from anju.core.httpclient import PeerResponseError
 from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
+from anju.core.web import RuntimeDep
 
 ANCHOR_PATH = "/v1/audit/anchors"
 PEERS = {"platform": "housing", "housing": "platform"}  # who keeps whose heads
@@ -44,46 +45,38 @@ class Anchors(BaseModel):
     chains: list[ChainHead] = Field(max_length=50)
 
 
-def build_router(*, runtime: Runtime) -> APIRouter:
-    """POST and GET /v1/audit/anchors: keep a peer's heads; give the peer back the latest of each."""
-    router = APIRouter(tags=["audit"])
-    table = runtime.tables.audit_anchor
+router = APIRouter(tags=["audit"])
 
-    def peer(caller: signing.VerifiedRequest) -> str:
-        if PEERS.get(caller.caller) != runtime.system:
-            raise ApiError(
-                code="caller_not_allowed", message="该系统不在本系统保存审计链头。", status_code=403
+
+def peer(runtime: Runtime, caller: signing.VerifiedRequest) -> str:
+    if PEERS.get(caller.caller) != runtime.system:
+        raise ApiError(code="caller_not_allowed", message="该系统不在本系统保存审计链头。", status_code=403)
+    return caller.caller
+
+
+@router.post(ANCHOR_PATH, summary="保存对方系统的审计哈希链链头", responses=error_responses(401, 403, 422))
+def anchors_keep(
+    runtime: RuntimeDep, body: Anchors, caller: signing.VerifiedRequest = Depends(signed_caller)
+) -> dict[str, int]:
+    system, table = peer(runtime, caller), runtime.tables.audit_anchor
+    now = utcnow()
+    with runtime.db.transaction() as session:
+        for c in body.chains:
+            session.execute(
+                table.insert().values(system=system, chain=c.chain, seq=c.seq, head=c.head, received_at=now)
             )
-        return caller.caller
+    return {"stored": len(body.chains)}
 
-    @router.post(
-        ANCHOR_PATH, summary="保存对方系统的审计哈希链链头", responses=error_responses(401, 403, 422)
-    )
-    def anchors_keep(
-        body: Anchors, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
-    ) -> dict[str, int]:
-        system = peer(caller)
-        now = utcnow()
-        with runtime.db.transaction() as session:
-            for c in body.chains:
-                session.execute(
-                    table.insert().values(
-                        system=system, chain=c.chain, seq=c.seq, head=c.head, received_at=now
-                    )
-                )
-        return {"stored": len(body.chains)}
 
-    @router.get(ANCHOR_PATH, summary="返回为对方系统保存的最新链头", responses=error_responses(401, 403))
-    def anchors_latest(caller: signing.VerifiedRequest = Depends(runtime.api.verify)) -> dict[str, Any]:
-        system = peer(caller)
-        latest = select(func.max(table.c.id)).where(table.c.system == system).group_by(table.c.chain)
-        with runtime.db.transaction() as session:
-            rows = session.execute(
-                select(table.c.chain, table.c.seq, table.c.head).where(table.c.id.in_(latest))
-            )
-            return {"chains": [{"chain": c, "seq": s, "head": h} for c, s, h in rows]}
-
-    return router
+@router.get(ANCHOR_PATH, summary="返回为对方系统保存的最新链头", responses=error_responses(401, 403))
+def anchors_latest(
+    runtime: RuntimeDep, caller: signing.VerifiedRequest = Depends(signed_caller)
+) -> dict[str, Any]:
+    system, table = peer(runtime, caller), runtime.tables.audit_anchor
+    latest = select(func.max(table.c.id)).where(table.c.system == system).group_by(table.c.chain)
+    with runtime.db.transaction() as session:
+        rows = session.execute(select(table.c.chain, table.c.seq, table.c.head).where(table.c.id.in_(latest)))
+        return {"chains": [{"chain": c, "seq": s, "head": h} for c, s, h in rows]}
 
 
 def anchors_send(*, runtime: Runtime) -> int:

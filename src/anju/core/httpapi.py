@@ -162,20 +162,29 @@ class SignedApi:
         request.state.verified = verified
         return verified
 
-    def callers(
-        self, allowed: Iterable[str], *, message: str
-    ) -> Callable[[Request], Awaitable[signing.VerifiedRequest]]:
-        """FastAPI dependency: the verified caller, if it is one of ``allowed``; otherwise a 403 saying
-        ``message`` (one check for every route's allow-list, issue 21)."""
-        permitted = frozenset(allowed)
 
-        async def verified_caller(request: Request) -> signing.VerifiedRequest:
-            caller = await self.verify(request)
-            if caller.caller not in permitted:
-                raise ApiError(code="caller_not_allowed", message=message, status_code=403)
-            return caller
+async def signed_caller(request: Request) -> signing.VerifiedRequest:
+    """FastAPI dependency: the verified caller of a signed request, checked by the serving app's
+    ``runtime.api`` (a route that lets every partner call it; otherwise ``signed_callers``)."""
+    api: SignedApi = request.app.state.runtime.api
+    return await api.verify(request)
 
-        return verified_caller
+
+def signed_callers(
+    allowed: Iterable[str], *, message: str
+) -> Callable[[Request], Awaitable[signing.VerifiedRequest]]:
+    """FastAPI dependency: the verified caller (checked by the serving app's ``runtime.api``), if it is one
+    of ``allowed``; otherwise a 403 saying ``message`` (one check for every route's allow-list, issue 21)."""
+    permitted = frozenset(allowed)
+
+    async def verified_caller(request: Request) -> signing.VerifiedRequest:
+        api: SignedApi = request.app.state.runtime.api
+        caller = await api.verify(request)
+        if caller.caller not in permitted:
+            raise ApiError(code="caller_not_allowed", message=message, status_code=403)
+        return caller
+
+    return verified_caller
 
 
 ASGIApp = Callable[

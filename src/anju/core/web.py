@@ -6,10 +6,10 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -28,6 +28,16 @@ from anju.core.websession import CsrfError
 
 CORE_DIR = Path(__file__).parent
 log = logging.getLogger(__name__)
+
+
+def app_runtime(request: Request) -> Runtime:
+    """The serving app's runtime (``app.state.runtime``, set by each system's create_app)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+# A route's runtime as a dependency, so routes are plain module-level functions (decision 0025).
+RuntimeDep = Annotated[Runtime, Depends(app_runtime)]
 
 
 def make_templates(*directories: Path) -> Jinja2Templates:

@@ -71,14 +71,19 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         session_names={"staff_name": "staff_name"},
         warnings=lambda: [w for w in (calendar_warning(shanghai_date(utcnow())),) if w],
     )
-    app.include_router(intake_api.build_router(runtime=runtime))
-    app.include_router(anchors.build_router(runtime=runtime))
-    app.include_router(records_api.build_router(runtime=runtime))
-    app.include_router(review_api.build_router(runtime=runtime))
-    app.include_router(notices.build_router(runtime=runtime))
-    app.include_router(eligibility_api.build_router(runtime=runtime))
-    app.include_router(followup_api.build_router(runtime=runtime))
-    app.include_router(guide_api.build_router(runtime=runtime))
+    for api in (
+        intake_api,
+        anchors,
+        records_api,
+        review_api,
+        notices,
+        eligibility_api,
+        followup_api,
+        guide_api,
+    ):
+        app.include_router(api.router)
+        if hasattr(api, "cases"):
+            app.include_router(api.cases, max_body_size=settings.max_case_request_bytes)
     for domain in PAGES:
         app.include_router(domain.router)
 

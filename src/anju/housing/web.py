@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from anju.core.runtime import Runtime
 from anju.core.timeutil import shanghai_date, utcnow
+from anju.core.web import RuntimeDep as RuntimeDep  # re-exported for the pages
 from anju.core.websession import WebSession, web_session
 from anju.housing.models import StaffUser
 from anju.housing.review import calendar
@@ -26,13 +26,6 @@ class StaffSignInRequired(Exception):
     """The page needs a signed-in staff member."""
 
 
-def page_runtime(request: Request) -> Runtime:
-    """The serving app's runtime (set by create_app)."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(page_runtime)]
 Web = Annotated[WebSession, Depends(web_session)]
 
 

@@ -95,9 +95,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         cooldown_seconds=settings.backfill_breaker_cooldown_seconds,
     )
     app.state.backfill_metrics = BackfillMetrics(registry=metrics.registry, breakers=app.state.breakers)
-    app.include_router(anchors.build_router(runtime=runtime))
-    app.include_router(applications_api.build_router(runtime=runtime))
-    app.include_router(metrics_api.build_router(runtime=runtime))
+    for api in (anchors, applications_api, metrics_api):
+        app.include_router(api.router)
     # Each domain's pages (decision 0025); the routes that take a file with the upload limit (0012).
     for domain in PAGES:
         app.include_router(domain.router)

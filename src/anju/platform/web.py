@@ -13,8 +13,8 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
+from anju.core.web import RuntimeDep as RuntimeDep  # re-exported for the pages
 from anju.core.websession import WebSession, web_session
 
 PLATFORM_DIR = Path(__file__).parent
@@ -34,19 +34,12 @@ class SignInRequired(Exception):
         self.kiosk = kiosk
 
 
-def page_runtime(request: Request) -> Runtime:
-    """The serving app's runtime (set by create_app)."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def page_templates(request: Request) -> Jinja2Templates:
     """The serving app's templates (every domain's folder, then the channels', then the shared layout)."""
     templates: Jinja2Templates = request.app.state.templates
     return templates
 
 
-RuntimeDep = Annotated[Runtime, Depends(page_runtime)]
 Web = Annotated[WebSession, Depends(web_session)]
 
 

@@ -18,6 +18,7 @@ from anju.sandbox.esign import models as _esign_models  # noqa: F401 - tables on
 from anju.sandbox.faceauth import api as faceauth_api
 from anju.sandbox.hcp import api as hcp_api
 from anju.sandbox.hcp import models as _hcp_models  # noqa: F401 - tables on the metadata
+from anju.sandbox.idp import provider as idp
 from anju.sandbox.models import TABLES, metadata
 from anju.sandbox.population import models as _population_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.population.generator import population_generate
@@ -25,7 +26,6 @@ from anju.sandbox.population.service import personas_seed
 from anju.sandbox.sms import api as sms_api
 from anju.sandbox.sms import models as _sms_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.sources import api as sources_api
-from anju.sandbox.sources import idp
 from anju.sandbox.sources import models as _source_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.sources.faults import FaultBoard
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     )
     app.state.runtime = runtime
     templates = make_templates(TEMPLATES_DIR)
+    app.state.templates = templates
     templates.env.globals["service_name"] = "联调测试环境"
     install_common(app, runtime=runtime, templates=templates)
 
@@ -75,14 +76,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         redirect_uris=(f"{platform}/auth/callback",),
     )
     key = idp.idp_signing_key(directory=settings.key_directory)
-    app.include_router(idp.build_router(runtime=runtime, templates=templates, client=client, key=key))
+    app.state.idp_client, app.state.idp_key = client, key
     app.state.faults = FaultBoard()
-    app.include_router(sources_api.build_router(runtime=runtime, faults=app.state.faults))
-    app.include_router(esign_api.build_router(runtime=runtime, faults=app.state.faults))
-    app.include_router(faceauth_api.build_router(runtime=runtime, faults=app.state.faults))
-    app.include_router(sms_api.build_router(runtime=runtime, templates=templates, faults=app.state.faults))
-    app.include_router(hcp_api.build_router(runtime=runtime, templates=templates))
-    app.include_router(kiosk_device.build_router(runtime=runtime, templates=templates))
+    for routes in (idp, sources_api, esign_api, faceauth_api, sms_api, hcp_api, kiosk_device):
+        app.include_router(routes.router)
 
     @app.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
     def home(request: Request) -> HTMLResponse:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from anju.core import signing
-from anju.core.httpapi import ApiError, error_responses
-from anju.core.runtime import Runtime
+from anju.core.httpapi import ApiError, error_responses, signed_callers
+from anju.core.web import RuntimeDep
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.evaluate import evaluate
 from anju.housing.eligibility.from_case import situation_from
@@ -52,59 +52,59 @@ class PreCheckRequest(BaseModel):
     answers: PreCheckAnswers = Field(default_factory=PreCheckAnswers)
 
 
-def build_router(*, runtime: Runtime) -> APIRouter:
-    """The evaluation route."""
-    router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
+router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
 
-    @router.post(
-        "/evaluations",
-        summary="按申请城市当时有效的规则判断一户家庭可申请的类别，并逐条说明（只作参考，不作决定）",
-        responses=error_responses(401, 403, 422),
-    )
-    def evaluation(
-        body: EvaluationRequest,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权调用资格判断。")
-        ),
-    ) -> dict[str, Any]:
-        try:
-            with runtime.db.transaction() as session:
-                parameters = parameters_in_force(session=session, city_code=body.situation.city_code)
-            return evaluate(body.situation, on=body.on, parameters=parameters)
-        except NoRuleInForce as exc:
-            raise ApiError(code="no_rule_in_force", message=exc.message, status_code=422) from exc
 
-    @router.post(
-        "/pre-checks",
-        summary="申请前自查：按申请材料（家庭成员、登记信息、申报内容）判断并逐条说明，仅供参考",
-        responses=error_responses(401, 403, 422),
-    )
-    def pre_check(
-        body: PreCheckRequest,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权调用资格判断。")
-        ),
-    ) -> dict[str, Any]:
-        try:
-            situation = situation_from(
-                city_code=body.city_code,
-                household=[m.model_dump(mode="json") for m in body.household],
-                evidence=[e.model_dump(mode="json", exclude={"proofs"}) for e in body.evidence],
-                answers=body.answers.model_dump(mode="json"),
-            )
-        except (KeyError, TypeError, ValueError) as exc:  # a register's fields not in the shape they have
-            if isinstance(exc, ValidationError):
-                reasons = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-            else:
-                reasons = "登记信息的内容不完整"
-            raise ApiError(
-                code="situation_invalid", message=f"家庭情况不完整或有误：{reasons}", status_code=422
-            ) from exc
-        try:
-            with runtime.db.transaction() as session:
-                parameters = parameters_in_force(session=session, city_code=situation.city_code)
-            return evaluate(situation, on=body.on, parameters=parameters)
-        except NoRuleInForce as exc:
-            raise ApiError(code="no_rule_in_force", message=exc.message, status_code=422) from exc
+@router.post(
+    "/evaluations",
+    summary="按申请城市当时有效的规则判断一户家庭可申请的类别，并逐条说明（只作参考，不作决定）",
+    responses=error_responses(401, 403, 422),
+)
+def evaluation(
+    runtime: RuntimeDep,
+    body: EvaluationRequest,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_CALLERS, message="该系统无权调用资格判断。")
+    ),
+) -> dict[str, Any]:
+    try:
+        with runtime.db.transaction() as session:
+            parameters = parameters_in_force(session=session, city_code=body.situation.city_code)
+        return evaluate(body.situation, on=body.on, parameters=parameters)
+    except NoRuleInForce as exc:
+        raise ApiError(code="no_rule_in_force", message=exc.message, status_code=422) from exc
 
-    return router
+
+@router.post(
+    "/pre-checks",
+    summary="申请前自查：按申请材料（家庭成员、登记信息、申报内容）判断并逐条说明，仅供参考",
+    responses=error_responses(401, 403, 422),
+)
+def pre_check(
+    runtime: RuntimeDep,
+    body: PreCheckRequest,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_CALLERS, message="该系统无权调用资格判断。")
+    ),
+) -> dict[str, Any]:
+    try:
+        situation = situation_from(
+            city_code=body.city_code,
+            household=[m.model_dump(mode="json") for m in body.household],
+            evidence=[e.model_dump(mode="json", exclude={"proofs"}) for e in body.evidence],
+            answers=body.answers.model_dump(mode="json"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:  # a register's fields not in the shape they have
+        if isinstance(exc, ValidationError):
+            reasons = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        else:
+            reasons = "登记信息的内容不完整"
+        raise ApiError(
+            code="situation_invalid", message=f"家庭情况不完整或有误：{reasons}", status_code=422
+        ) from exc
+    try:
+        with runtime.db.transaction() as session:
+            parameters = parameters_in_force(session=session, city_code=situation.city_code)
+        return evaluate(situation, on=body.on, parameters=parameters)
+    except NoRuleInForce as exc:
+        raise ApiError(code="no_rule_in_force", message=exc.message, status_code=422) from exc

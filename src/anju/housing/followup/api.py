@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from anju.core import signing
-from anju.core.httpapi import ApiError, error_responses
-from anju.core.runtime import Runtime
+from anju.core.httpapi import ApiError, error_responses, signed_callers
+from anju.core.web import RuntimeDep
 from anju.housing.followup.service import task_receive
 from anju.housing.models import Case
 
@@ -32,35 +32,33 @@ class BadRating(BaseModel):
     due_on: date | None = None
 
 
-def build_router(*, runtime: Runtime) -> APIRouter:
-    """The 差评 intake route."""
-    router = APIRouter(prefix="/v1/evaluations", tags=["evaluation"])
+router = APIRouter(prefix="/v1/evaluations", tags=["evaluation"])
 
-    @router.post(
-        "/bad",
-        status_code=201,
-        summary="接收评价人的差评，生成回访整改任务",
-        responses=error_responses(401, 403, 404, 422),
-    )
-    def bad_rating(
-        body: BadRating,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权推送评价。")
-        ),
-    ) -> dict[str, Any]:
-        with runtime.db.transaction() as session:
-            case = session.scalar(select(Case).where(Case.case_no == body.case_no))
-            if case is None:
-                raise ApiError(code="case_unknown", message="没有这件办件。", status_code=404)
-            task = task_receive(
-                session=session,
-                ref=body.ref,
-                case=case,
-                overall=body.overall,
-                level=body.level,
-                comment=body.comment,
-                due_on=body.due_on,
-            )
-            return {"ref": task.ref, "task": task.id}
 
-    return router
+@router.post(
+    "/bad",
+    status_code=201,
+    summary="接收评价人的差评，生成回访整改任务",
+    responses=error_responses(401, 403, 404, 422),
+)
+def bad_rating(
+    runtime: RuntimeDep,
+    body: BadRating,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_CALLERS, message="该系统无权推送评价。")
+    ),
+) -> dict[str, Any]:
+    with runtime.db.transaction() as session:
+        case = session.scalar(select(Case).where(Case.case_no == body.case_no))
+        if case is None:
+            raise ApiError(code="case_unknown", message="没有这件办件。", status_code=404)
+        task = task_receive(
+            session=session,
+            ref=body.ref,
+            case=case,
+            overall=body.overall,
+            level=body.level,
+            comment=body.comment,
+            due_on=body.due_on,
+        )
+        return {"ref": task.ref, "task": task.id}

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from anju.core import signing
-from anju.core.httpapi import ApiError, error_responses
+from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.outbox import inbox_accept
-from anju.core.runtime import Runtime
+from anju.core.web import RuntimeDep
 from anju.housing.intake.schemas import Proof
 from anju.housing.models import Case, CaseEvent
 from anju.housing.review import corrections, documents
@@ -71,120 +71,123 @@ def case_locked(session: Any, case_no: str) -> Case:
     return case
 
 
-def build_router(*, runtime: Runtime) -> APIRouter:
-    """The withdrawal route."""
-    router = APIRouter(prefix="/v1", tags=["review"])
+router = APIRouter(prefix="/v1", tags=["review"])
+# Routes that carry a whole case or its files: the app includes these with the case body limit (0012).
+cases = APIRouter(prefix="/v1", tags=["review"])
 
-    @router.post(
-        "/cases/{case_no}/withdrawal",
-        response_model=CaseStatusReceipt,
-        summary="申请人在受理前撤回申请（经集成化办理平台）",
-        responses=error_responses(401, 403, 404, 409, 422),
-    )
-    def case_withdraw(
-        case_no: str,
-        body: WithdrawalRequest,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权撤回办件。")
-        ),
-    ) -> CaseStatusReceipt:
-        with runtime.db.transaction() as session:
-            case = case_locked(session, case_no)
-            if case.status == "withdrawn":  # asked twice: the same answer
-                return latest_receipt(session, case)
-            try:
-                record = case_transition(
-                    session=session,
-                    case=case,
-                    event="withdraw",
-                    actor=f"applicant:{caller.user}",
-                    actor_role="applicant",
-                    outbox=runtime.tables.outbox,
-                    audit=runtime.audit,
-                    reason=body.reason.strip(),
-                    channel="web",
-                )
-            except TransitionRefused as exc:
-                raise ApiError(
-                    code="withdrawal_not_allowed",
-                    message="申请已受理，不能在线撤回；如需放弃申请，请联系受理部门。",
-                    status_code=409,
-                ) from exc
-            session.flush()
-            return CaseStatusReceipt(**status_event_payload(case=case, record=record))
 
-    @router.get(
-        "/cases/{case_no}/documents/{event_seq}",
-        summary="办件某一环节的书面决定（加盖电子印章的 PDF）",
-        responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 403, 404)},
-        response_class=Response,
-    )
-    def case_document(
-        case_no: str,
-        event_seq: int,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权获取文书。")
-        ),
-    ) -> Response:
-        with runtime.db.transaction() as session:
-            case = session.scalar(select(Case).where(Case.case_no == case_no))
-            found = (
-                documents.document_pdf(
-                    session=session,
-                    case=case,
-                    event_seq=event_seq,
-                    key_directory=runtime.settings.key_directory,
-                    cipher=runtime.cipher,
-                )
-                if case
-                else None
+@router.post(
+    "/cases/{case_no}/withdrawal",
+    response_model=CaseStatusReceipt,
+    summary="申请人在受理前撤回申请（经集成化办理平台）",
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def case_withdraw(
+    runtime: RuntimeDep,
+    case_no: str,
+    body: WithdrawalRequest,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_CALLERS, message="该系统无权撤回办件。")
+    ),
+) -> CaseStatusReceipt:
+    with runtime.db.transaction() as session:
+        case = case_locked(session, case_no)
+        if case.status == "withdrawn":  # asked twice: the same answer
+            return latest_receipt(session, case)
+        try:
+            record = case_transition(
+                session=session,
+                case=case,
+                event="withdraw",
+                actor=f"applicant:{caller.user}",
+                actor_role="applicant",
+                outbox=runtime.tables.outbox,
+                audit=runtime.audit,
+                reason=body.reason.strip(),
+                channel="web",
             )
-            if found is None:
-                raise ApiError(code="document_unknown", message="没有这份文书。", status_code=404)
-            document, pdf = found
-            headers = {"X-Anju-Document-Title": quote(document.title), "X-Anju-Document-Sm3": document.digest}
-        return Response(pdf, media_type="application/pdf", headers=headers)
+        except TransitionRefused as exc:
+            raise ApiError(
+                code="withdrawal_not_allowed",
+                message="申请已受理，不能在线撤回；如需放弃申请，请联系受理部门。",
+                status_code=409,
+            ) from exc
+        session.flush()
+        return CaseStatusReceipt(**status_event_payload(case=case, record=record))
 
-    @router.post(
-        "/cases/{case_no}/corrections",
-        response_model=CaseStatusReceipt,
-        summary="申请人对补正通知的答复（说明与补正材料），经集成化办理平台送达",
-        responses=error_responses(401, 403, 404, 409, 413, 422),
-        max_body_size=runtime.settings.max_case_request_bytes,
-    )
-    def case_corrections(
-        case_no: str,
-        body: CorrectionAnswer,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权提交补正材料。")
-        ),
-    ) -> CaseStatusReceipt:
-        with runtime.db.transaction() as session:
-            case = case_locked(session, case_no)
-            fresh = bool(caller.message_id) and inbox_accept(
-                session,
-                runtime.tables.inbox,
-                message_id=caller.message_id,
-                sender=caller.caller,
-                topic="case.corrections",
+
+@router.get(
+    "/cases/{case_no}/documents/{event_seq}",
+    summary="办件某一环节的书面决定（加盖电子印章的 PDF）",
+    responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 403, 404)},
+    response_class=Response,
+)
+def case_document(
+    runtime: RuntimeDep,
+    case_no: str,
+    event_seq: int,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_CALLERS, message="该系统无权获取文书。")
+    ),
+) -> Response:
+    with runtime.db.transaction() as session:
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        found = (
+            documents.document_pdf(
+                session=session,
+                case=case,
+                event_seq=event_seq,
+                key_directory=runtime.settings.key_directory,
+                cipher=runtime.cipher,
             )
-            if not fresh:  # delivered again: the same answer, nothing recorded twice
-                return latest_receipt(session, case)
-            try:
-                record = corrections.corrections_receive(
-                    session=session,
-                    case=case,
-                    round_no=body.round,
-                    reply=body.reply,
-                    proofs=body.proofs,
-                    applicant=caller.user,
-                    outbox=runtime.tables.outbox,
-                    audit=runtime.audit,
-                    cipher=runtime.cipher,
-                )
-            except corrections.CorrectionRefused as exc:
-                raise ApiError(code=exc.code, message=exc.message, status_code=exc.status_code) from exc
-            session.flush()
-            return CaseStatusReceipt(**status_event_payload(case=case, record=record))
+            if case
+            else None
+        )
+        if found is None:
+            raise ApiError(code="document_unknown", message="没有这份文书。", status_code=404)
+        document, pdf = found
+        headers = {"X-Anju-Document-Title": quote(document.title), "X-Anju-Document-Sm3": document.digest}
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
-    return router
+
+@cases.post(
+    "/cases/{case_no}/corrections",
+    response_model=CaseStatusReceipt,
+    summary="申请人对补正通知的答复（说明与补正材料），经集成化办理平台送达",
+    responses=error_responses(401, 403, 404, 409, 413, 422),
+)
+def case_corrections(
+    runtime: RuntimeDep,
+    case_no: str,
+    body: CorrectionAnswer,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_CALLERS, message="该系统无权提交补正材料。")
+    ),
+) -> CaseStatusReceipt:
+    with runtime.db.transaction() as session:
+        case = case_locked(session, case_no)
+        fresh = bool(caller.message_id) and inbox_accept(
+            session,
+            runtime.tables.inbox,
+            message_id=caller.message_id,
+            sender=caller.caller,
+            topic="case.corrections",
+        )
+        if not fresh:  # delivered again: the same answer, nothing recorded twice
+            return latest_receipt(session, case)
+        try:
+            record = corrections.corrections_receive(
+                session=session,
+                case=case,
+                round_no=body.round,
+                reply=body.reply,
+                proofs=body.proofs,
+                applicant=caller.user,
+                outbox=runtime.tables.outbox,
+                audit=runtime.audit,
+                cipher=runtime.cipher,
+            )
+        except corrections.CorrectionRefused as exc:
+            raise ApiError(code=exc.code, message=exc.message, status_code=exc.status_code) from exc
+        session.flush()
+        return CaseStatusReceipt(**status_event_payload(case=case, record=record))

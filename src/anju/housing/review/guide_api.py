@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from anju.core import regions, signing
-from anju.core.httpapi import ApiError, error_responses
-from anju.core.runtime import Runtime
+from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.timeutil import today_shanghai
 from anju.core.vocab import housing_office_name
+from anju.core.web import RuntimeDep
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.conditions import conditions_in_words
 from anju.housing.review.deadlines import limits_for
@@ -25,43 +25,39 @@ STEP_NAMES = {
     "recheck": "异议复核",
 }
 
+router = APIRouter(prefix="/v1", tags=["guide"])
 
-def build_router(*, runtime: Runtime) -> APIRouter:
-    """The guide-facts route."""
-    router = APIRouter(prefix="/v1", tags=["guide"])
 
-    @router.get(
-        "/guide-facts/{city_code}",
-        summary="办事指南中由规则生成的内容：受理条件、各环节时限、办理流程",
-        responses=error_responses(401, 403, 404),
-    )
-    def guide_facts(
-        city_code: str, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
-    ) -> dict[str, Any]:
-        if caller.caller != "platform":
-            raise ApiError(code="caller_not_allowed", message="该系统无权调用。", status_code=403)
-        if not regions.is_jurisdiction(city_code):
-            raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
-        today = today_shanghai()
-        with runtime.db.transaction() as session:
-            parameters = parameters_in_force(session=session, city_code=city_code)
-        limits = limits_for(city_code)
-        return {
-            "city_code": city_code,
-            "office": housing_office_name(city_code),
-            "conditions": conditions_in_words(parameters, today),
-            "steps": [
-                {
-                    "step": s.step,
-                    "name": STEP_NAMES.get(s.step, s.step),
-                    "limit": s.limit,
-                    "unit": "个工作日" if s.unit == "workdays" else "日（自然日）",
-                    "provisional": s.provisional,
-                    "source": s.source,
-                    "clock": "申请人" if s.clock == "applicant" else "办理部门",
-                }
-                for s in limits.values()
-            ],
-        }
-
-    return router
+@router.get(
+    "/guide-facts/{city_code}",
+    summary="办事指南中由规则生成的内容：受理条件、各环节时限、办理流程",
+    responses=error_responses(401, 403, 404),
+)
+def guide_facts(
+    runtime: RuntimeDep,
+    city_code: str,
+    caller: signing.VerifiedRequest = Depends(signed_callers({"platform"}, message="该系统无权调用。")),
+) -> dict[str, Any]:
+    if not regions.is_jurisdiction(city_code):
+        raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
+    today = today_shanghai()
+    with runtime.db.transaction() as session:
+        parameters = parameters_in_force(session=session, city_code=city_code)
+    limits = limits_for(city_code)
+    return {
+        "city_code": city_code,
+        "office": housing_office_name(city_code),
+        "conditions": conditions_in_words(parameters, today),
+        "steps": [
+            {
+                "step": s.step,
+                "name": STEP_NAMES.get(s.step, s.step),
+                "limit": s.limit,
+                "unit": "个工作日" if s.unit == "workdays" else "日（自然日）",
+                "provisional": s.provisional,
+                "source": s.source,
+                "clock": "申请人" if s.clock == "applicant" else "办理部门",
+            }
+            for s in limits.values()
+        ],
+    }

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from anju.core import masking, regions, signing
-from anju.core.httpapi import ApiError, error_responses
-from anju.core.runtime import Runtime
+from anju.core.httpapi import ApiError, error_responses, signed_callers
+from anju.core.web import RuntimeDep
 from anju.housing.models import Case, Objection
 from anju.housing.review.service import TransitionRefused, case_transition
 
@@ -68,63 +68,66 @@ def notice_entries(*, session: Any, city_code: str) -> list[NoticeEntry]:
     ]
 
 
-def build_router(*, runtime: Runtime) -> APIRouter:
-    """GET /v1/public-notices/{city_code}; POST /v1/public-notices/{case_no}/objections."""
-    router = APIRouter(prefix="/v1/public-notices", tags=["public notice"])
+router = APIRouter(prefix="/v1/public-notices", tags=["public notice"])
 
-    platform_only = runtime.api.callers(ALLOWED_CALLERS, message="该系统无权调用公示接口。")
+platform_only = signed_callers(ALLOWED_CALLERS, message="该系统无权调用公示接口。")
 
-    @router.get(
-        "/{city_code}",
-        response_model=NoticeList,
-        summary="某市正在公示的公租房申请（姓名脱敏，不含身份证号码）",
-        responses=error_responses(401, 403, 404),
-    )
-    def notices(city_code: str, caller: signing.VerifiedRequest = Depends(platform_only)) -> NoticeList:
-        if not regions.is_jurisdiction(city_code):
-            raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
-        with runtime.db.transaction() as session:
-            entries = notice_entries(session=session, city_code=city_code)
-        return NoticeList(city_code=city_code, city=regions.get(city_code).name, entries=entries)
 
-    @router.post(
-        "/{case_no}/objections",
-        status_code=201,
-        summary="对公示中的申请提出异议（转入复核，异议处理完毕前不得审批）",
-        responses=error_responses(401, 403, 404, 409, 422),
-    )
-    def objection(
-        case_no: str, body: ObjectionIn, caller: signing.VerifiedRequest = Depends(platform_only)
-    ) -> dict[str, Any]:
-        with runtime.db.transaction() as session:
-            case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
-            if case is None:
-                raise ApiError(code="case_unknown", message="没有这件申请。", status_code=404)
-            if case.status not in ("public_notice", "rechecking"):
-                raise ApiError(code="not_on_notice", message="这件申请不在公示期内。", status_code=409)
-            session.add(
-                Objection(
-                    case_id=case.id,
-                    text=body.text.strip(),
-                    objector_name_enc=runtime.cipher.encrypt(body.name.strip(), context=OBJECTOR_CONTEXT),
-                    objector_phone_enc=runtime.cipher.encrypt(body.phone, context=OBJECTOR_CONTEXT),
-                )
+@router.get(
+    "/{city_code}",
+    response_model=NoticeList,
+    summary="某市正在公示的公租房申请（姓名脱敏，不含身份证号码）",
+    responses=error_responses(401, 403, 404),
+)
+def notices(
+    runtime: RuntimeDep, city_code: str, caller: signing.VerifiedRequest = Depends(platform_only)
+) -> NoticeList:
+    if not regions.is_jurisdiction(city_code):
+        raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
+    with runtime.db.transaction() as session:
+        entries = notice_entries(session=session, city_code=city_code)
+    return NoticeList(city_code=city_code, city=regions.get(city_code).name, entries=entries)
+
+
+@router.post(
+    "/{case_no}/objections",
+    status_code=201,
+    summary="对公示中的申请提出异议（转入复核，异议处理完毕前不得审批）",
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def objection(
+    runtime: RuntimeDep,
+    case_no: str,
+    body: ObjectionIn,
+    caller: signing.VerifiedRequest = Depends(platform_only),
+) -> dict[str, Any]:
+    with runtime.db.transaction() as session:
+        case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
+        if case is None:
+            raise ApiError(code="case_unknown", message="没有这件申请。", status_code=404)
+        if case.status not in ("public_notice", "rechecking"):
+            raise ApiError(code="not_on_notice", message="这件申请不在公示期内。", status_code=409)
+        session.add(
+            Objection(
+                case_id=case.id,
+                text=body.text.strip(),
+                objector_name_enc=runtime.cipher.encrypt(body.name.strip(), context=OBJECTOR_CONTEXT),
+                objector_phone_enc=runtime.cipher.encrypt(body.phone, context=OBJECTOR_CONTEXT),
             )
-            if case.status == "public_notice":  # a second objection joins the 复核 already running
-                try:
-                    case_transition(
-                        session=session,
-                        case=case,
-                        event="object",
-                        actor="public",
-                        actor_role="system",
-                        outbox=runtime.tables.outbox,
-                        audit=runtime.audit,
-                        reason="公示期间收到异议，转入复核。",
-                        channel="web",
-                    )
-                except TransitionRefused as exc:  # pragma: no cover - the table allows it from public_notice
-                    raise ApiError(code=exc.code, message=exc.message, status_code=409) from exc
-        return {"case_no": case_no, "recorded": True}
-
-    return router
+        )
+        if case.status == "public_notice":  # a second objection joins the 复核 already running
+            try:
+                case_transition(
+                    session=session,
+                    case=case,
+                    event="object",
+                    actor="public",
+                    actor_role="system",
+                    outbox=runtime.tables.outbox,
+                    audit=runtime.audit,
+                    reason="公示期间收到异议，转入复核。",
+                    channel="web",
+                )
+            except TransitionRefused as exc:  # pragma: no cover - the table allows it from public_notice
+                raise ApiError(code=exc.code, message=exc.message, status_code=409) from exc
+    return {"case_no": case_no, "recorded": True}

@@ -9,98 +9,95 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from anju.core import signing
-from anju.core.httpapi import ApiError, error_responses
+from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.outbox import inbox_accept
-from anju.core.runtime import Runtime
+from anju.core.web import RuntimeDep
 from anju.platform.applications import service
 from anju.platform.applications.schemas import BusReceipt, StatusEvent
 from anju.platform.evaluation import service as evaluation
 
 ALLOWED_SENDERS = frozenset({"housing"})
 
+router = APIRouter(prefix="/v1/bus", tags=["bus"])
 
-def build_router(*, runtime: Runtime) -> APIRouter:
-    """POST /v1/bus/status-events and /v1/bus/evaluation-follow-ups."""
-    router = APIRouter(prefix="/v1/bus", tags=["bus"])
 
-    @router.post(
-        "/status-events",
-        response_model=BusReceipt,
-        summary="接收公租房管理信息系统推送的办件状态",
-        responses=error_responses(401, 403, 404, 422),
-    )
-    def status_event_receive(
-        event: StatusEvent,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_SENDERS, message="该系统无权推送办件状态。")
-        ),
-    ) -> BusReceipt:
-        if not caller.message_id:
-            raise ApiError(code="message_id_missing", message="缺少消息编号（X-Anju-Message-Id）。")
-        with runtime.db.transaction() as session:
-            fresh = inbox_accept(
-                session,
-                runtime.tables.inbox,
+@router.post(
+    "/status-events",
+    response_model=BusReceipt,
+    summary="接收公租房管理信息系统推送的办件状态",
+    responses=error_responses(401, 403, 404, 422),
+)
+def status_event_receive(
+    runtime: RuntimeDep,
+    event: StatusEvent,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_SENDERS, message="该系统无权推送办件状态。")
+    ),
+) -> BusReceipt:
+    if not caller.message_id:
+        raise ApiError(code="message_id_missing", message="缺少消息编号（X-Anju-Message-Id）。")
+    with runtime.db.transaction() as session:
+        fresh = inbox_accept(
+            session,
+            runtime.tables.inbox,
+            message_id=caller.message_id,
+            sender=caller.caller,
+            topic="case.status",
+        )
+        if not fresh:
+            return BusReceipt(case_no=event.case_no, accepted=True, duplicate=True)
+        try:
+            service.status_event_apply(
+                session=session,
+                event=event,
                 message_id=caller.message_id,
-                sender=caller.caller,
-                topic="case.status",
+                cipher=runtime.cipher,
+                outbox=runtime.tables.outbox,
             )
-            if not fresh:
-                return BusReceipt(case_no=event.case_no, accepted=True, duplicate=True)
-            try:
-                service.status_event_apply(
-                    session=session,
-                    event=event,
-                    message_id=caller.message_id,
-                    cipher=runtime.cipher,
-                    outbox=runtime.tables.outbox,
-                )
-            except service.UnknownCase as exc:
-                raise ApiError(
-                    code="case_unknown", message="平台没有这个办件编号。", status_code=404
-                ) from exc
-            except ValueError as exc:
-                raise ApiError(
-                    code="status_unknown", message="未知的办件状态代码。", status_code=422
-                ) from exc
-        return BusReceipt(case_no=event.case_no, accepted=True, duplicate=False)
+        except service.UnknownCase as exc:
+            raise ApiError(code="case_unknown", message="平台没有这个办件编号。", status_code=404) from exc
+        except ValueError as exc:
+            raise ApiError(code="status_unknown", message="未知的办件状态代码。", status_code=422) from exc
+    return BusReceipt(case_no=event.case_no, accepted=True, duplicate=False)
 
-    @router.post(
-        "/evaluation-follow-ups",
-        summary="接收办理部门对差评的回访整改结果（转告评价人）",
-        responses=error_responses(401, 403, 404, 422),
-    )
-    def follow_up_receive(
-        body: FollowUpResult,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_SENDERS, message="该系统无权推送回访结果。")
-        ),
-    ) -> dict[str, object]:
-        with runtime.db.transaction() as session:
-            applied = evaluation.follow_up_apply(
-                session=session, ref=body.ref, finding=body.finding, action=body.action, at=body.done_at
-            )
-            if applied is None:
-                raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)
-        return {"ref": body.ref, "accepted": True}
 
-    @router.post(
-        "/evaluation-appeals",
-        summary="接收差评申诉复核结论（复核成立的差评不计入差评统计）",
-        responses=error_responses(401, 403, 404, 422),
-    )
-    def appeal_receive(
-        body: AppealOutcome,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_SENDERS, message="该系统无权推送复核结论。")
-        ),
-    ) -> dict[str, object]:
-        with runtime.db.transaction() as session:
-            if evaluation.appeal_apply(session=session, ref=body.ref, upheld=body.upheld) is None:
-                raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)
-        return {"ref": body.ref, "accepted": True}
+@router.post(
+    "/evaluation-follow-ups",
+    summary="接收办理部门对差评的回访整改结果（转告评价人）",
+    responses=error_responses(401, 403, 404, 422),
+)
+def follow_up_receive(
+    runtime: RuntimeDep,
+    body: FollowUpResult,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_SENDERS, message="该系统无权推送回访结果。")
+    ),
+) -> dict[str, object]:
+    with runtime.db.transaction() as session:
+        applied = evaluation.follow_up_apply(
+            session=session, ref=body.ref, finding=body.finding, action=body.action, at=body.done_at
+        )
+        if applied is None:
+            raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)
+    return {"ref": body.ref, "accepted": True}
 
-    return router
+
+@router.post(
+    "/evaluation-appeals",
+    summary="接收差评申诉复核结论（复核成立的差评不计入差评统计）",
+    responses=error_responses(401, 403, 404, 422),
+)
+def appeal_receive(
+    runtime: RuntimeDep,
+    body: AppealOutcome,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_SENDERS, message="该系统无权推送复核结论。")
+    ),
+) -> dict[str, object]:
+    with runtime.db.transaction() as session:
+        if evaluation.appeal_apply(session=session, ref=body.ref, upheld=body.upheld) is None:
+            raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)
+    return {"ref": body.ref, "accepted": True}
 
 
 class AppealOutcome(BaseModel):

@@ -12,20 +12,19 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from anju.core import idcard, signing
-from anju.core.runtime import Runtime
 from anju.core.timeutil import format_shanghai, today_shanghai, utcnow
 from anju.core.web import path_for
 from anju.sandbox.models import Resident
 from anju.sandbox.population.models import Person
+from anju.sandbox.web import RuntimeDep, render
 
 DEMO_TERMINAL_ID = "KIOSK-DEMO-01"
 DEMO_TERMINAL_NAME = "联调测试自助终端（模拟鼓楼区政务服务中心 1 号机）"
@@ -67,124 +66,148 @@ def camera_image(*, width: int, height: int, seed: int) -> bytes:
     return out.getvalue()
 
 
-def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
-    """GET /devices/kiosk: the agent's start page; /devices/kiosk/local/…: the terminal's local device
-    service (card reader, camera, printer) as the kiosk page's script reaches it."""
-    router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
+
+
+def app_devices(request: Request) -> Devices:
+    """The demo terminal's devices (one set per app, created on first use)."""
+    if not hasattr(request.app.state, "kiosk_devices"):
+        request.app.state.kiosk_devices = Devices()
+    devices: Devices = request.app.state.kiosk_devices
+    return devices
+
+
+DevicesDep = Annotated[Devices, Depends(app_devices)]
+
+
+def cors(runtime: RuntimeDep, response: Response) -> Response:
+    # The kiosk page (the platform's origin) calls the device service from the terminal's browser.
     platform = runtime.settings.base_url("platform")
-    platform_origin = "/".join(platform.split("/")[:3])
-    devices = Devices()
+    response.headers["Access-Control-Allow-Origin"] = "/".join(platform.split("/")[:3])
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
-    def cors(response: Response) -> Response:
-        # The kiosk page (the platform's origin) calls the device service from the terminal's browser.
-        response.headers["Access-Control-Allow-Origin"] = platform_origin
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
-    @router.get("/devices/kiosk/local/card", name="device_card_read")
-    def card_read(challenge: str = "") -> Response:
-        """The card on the reader, signed with the terminal's key over the platform's challenge."""
-        with devices.lock:
-            card = dict(devices.card) if devices.card else None
-        if card is None:
-            return cors(JSONResponse({"error": {"code": "no_card", "message": "读卡区没有身份证"}}, 404))
-        if not challenge:
-            return cors(JSONResponse({"error": {"code": "no_challenge", "message": "缺少挑战码"}}, 400))
-        signed = signing.kiosk_card_text(terminal_id=DEMO_TERMINAL_ID, challenge=challenge, **card)
-        key = demo_terminal_key(runtime.settings.key_directory)
-        return cors(
-            JSONResponse(
-                {
-                    "terminal_id": DEMO_TERMINAL_ID,
-                    "challenge": challenge,
-                    **card,
-                    "signature": signing.sm2_sign(private_key=key, message=signed).hex(),
-                }
-            )
+@router.get("/devices/kiosk/local/card", name="device_card_read")
+def card_read(devices: DevicesDep, runtime: RuntimeDep, challenge: str = "") -> Response:
+    """The card on the reader, signed with the terminal's key over the platform's challenge."""
+    with devices.lock:
+        card = dict(devices.card) if devices.card else None
+    if card is None:
+        return cors(runtime, JSONResponse({"error": {"code": "no_card", "message": "读卡区没有身份证"}}, 404))
+    if not challenge:
+        return cors(runtime, JSONResponse({"error": {"code": "no_challenge", "message": "缺少挑战码"}}, 400))
+    signed = signing.kiosk_card_text(terminal_id=DEMO_TERMINAL_ID, challenge=challenge, **card)
+    key = demo_terminal_key(runtime.settings.key_directory)
+    return cors(
+        runtime,
+        JSONResponse(
+            {
+                "terminal_id": DEMO_TERMINAL_ID,
+                "challenge": challenge,
+                **card,
+                "signature": signing.sm2_sign(private_key=key, message=signed).hex(),
+            }
+        ),
+    )
+
+
+@router.get("/devices/kiosk/local/camera/frame", name="device_camera_frame")
+def camera_frame(runtime: RuntimeDep) -> Response:
+    """A preview frame (the page shows a new one twice a second)."""
+    frame = camera_image(width=320, height=240, seed=int(utcnow().timestamp() * 2))
+    return cors(runtime, Response(frame, media_type="image/jpeg"))
+
+
+@router.post("/devices/kiosk/local/camera/capture", name="device_camera_capture")
+def camera_capture(runtime: RuntimeDep) -> Response:
+    """The photo taken when the person presses 拍照."""
+    return cors(
+        runtime,
+        Response(
+            camera_image(width=640, height=480, seed=int(utcnow().timestamp())), media_type="image/jpeg"
+        ),
+    )
+
+
+@router.post("/devices/kiosk/local/printer/jobs", name="device_printer_job")
+async def printer_job(runtime: RuntimeDep, devices: DevicesDep, request: Request) -> Response:
+    """Print a slip: {"title": "...", "lines": ["...", ...]} (sent as text/plain: no preflight)."""
+    try:
+        job = json.loads(await request.body())
+        title, lines = str(job["title"]), [str(line) for line in job["lines"]]
+    except (ValueError, KeyError, TypeError):
+        return cors(runtime, JSONResponse({"error": {"code": "bad_job", "message": "打印内容格式有误"}}, 400))
+    with devices.lock:
+        devices.printed.append({"title": title, "lines": lines, "at": format_shanghai(utcnow())})
+        number = len(devices.printed)
+    return cors(runtime, JSONResponse({"job_id": f"PRN-{number:06d}", "status": "printed"}))
+
+
+# --- the tester's hands: place a card on the reader, see what was printed (not part of the contract)
+@router.post("/devices/kiosk/card", name="device_card_place")
+def card_place(
+    devices: DevicesDep,
+    runtime: RuntimeDep,
+    request: Request,
+    id_number: str = Form(""),
+    expired: str = Form(""),
+) -> Response:
+    try:
+        number = idcard.parse(id_number).number
+    except idcard.InvalidIdNumber as exc:
+        return JSONResponse({"error": {"code": "invalid_id_number", "message": exc.message}}, 400)
+    with runtime.db.transaction() as session:  # the population register, else a sign-in persona
+        person = session.scalar(select(Person).where(Person.id_number == number)) or session.scalar(
+            select(Resident).where(Resident.id_number == number)
         )
+    if person is None:
+        return JSONResponse({"error": {"code": "unknown", "message": "人口库中没有这个身份证号码"}}, 404)
+    today = today_shanghai()
+    valid_until = date(today.year - 1, 3, 1) if expired else date(today.year + 8, 3, 1)
+    with devices.lock:
+        devices.card = {"id_number": number, "name": person.name, "valid_until": valid_until.isoformat()}
+    return RedirectResponse(path_for(request, "device_kiosk"), status_code=303)
 
-    @router.get("/devices/kiosk/local/camera/frame", name="device_camera_frame")
-    def camera_frame() -> Response:
-        """A preview frame (the page shows a new one twice a second)."""
-        frame = camera_image(width=320, height=240, seed=int(utcnow().timestamp() * 2))
-        return cors(Response(frame, media_type="image/jpeg"))
 
-    @router.post("/devices/kiosk/local/camera/capture", name="device_camera_capture")
-    def camera_capture() -> Response:
-        """The photo taken when the person presses 拍照."""
-        return cors(
-            Response(
-                camera_image(width=640, height=480, seed=int(utcnow().timestamp())), media_type="image/jpeg"
-            )
+@router.post("/devices/kiosk/card/remove", name="device_card_remove")
+def card_remove(devices: DevicesDep, request: Request) -> Response:
+    with devices.lock:
+        devices.card = None
+    return RedirectResponse(path_for(request, "device_kiosk"), status_code=303)
+
+
+@router.get("/devices/kiosk/printed", name="device_printed")
+def printed(devices: DevicesDep) -> JSONResponse:
+    with devices.lock:
+        return JSONResponse({"slips": list(devices.printed)})
+
+
+@router.get("/devices/kiosk", name="device_kiosk")
+def kiosk_agent(devices: DevicesDep, runtime: RuntimeDep, request: Request) -> Response:
+    context: dict[str, Any] = {
+        "title": "自助终端设备（联调）",
+        "terminal_id": DEMO_TERMINAL_ID,
+        "terminal_name": DEMO_TERMINAL_NAME,
+        "action": f"{runtime.settings.base_url('platform')}/kiosk/terminal",
+        "error": "",
+        "card": devices.card,
+        "printed": list(reversed(devices.printed[-5:])),
+    }
+    try:
+        answer = httpx.get(
+            f"{runtime.settings.base_url('platform')}/kiosk/challenge",
+            timeout=runtime.settings.http_timeout_seconds,
         )
-
-    @router.post("/devices/kiosk/local/printer/jobs", name="device_printer_job")
-    async def printer_job(request: Request) -> Response:
-        """Print a slip: {"title": "...", "lines": ["...", ...]} (sent as text/plain: no preflight)."""
-        try:
-            job = json.loads(await request.body())
-            title, lines = str(job["title"]), [str(line) for line in job["lines"]]
-        except (ValueError, KeyError, TypeError):
-            return cors(JSONResponse({"error": {"code": "bad_job", "message": "打印内容格式有误"}}, 400))
-        with devices.lock:
-            devices.printed.append({"title": title, "lines": lines, "at": format_shanghai(utcnow())})
-            number = len(devices.printed)
-        return cors(JSONResponse({"job_id": f"PRN-{number:06d}", "status": "printed"}))
-
-    # --- the tester's hands: place a card on the reader, see what was printed (not part of the contract)
-    @router.post("/devices/kiosk/card", name="device_card_place")
-    def card_place(request: Request, id_number: str = Form(""), expired: str = Form("")) -> Response:
-        try:
-            number = idcard.parse(id_number).number
-        except idcard.InvalidIdNumber as exc:
-            return JSONResponse({"error": {"code": "invalid_id_number", "message": exc.message}}, 400)
-        with runtime.db.transaction() as session:  # the population register, else a sign-in persona
-            person = session.scalar(select(Person).where(Person.id_number == number)) or session.scalar(
-                select(Resident).where(Resident.id_number == number)
-            )
-        if person is None:
-            return JSONResponse({"error": {"code": "unknown", "message": "人口库中没有这个身份证号码"}}, 404)
-        today = today_shanghai()
-        valid_until = date(today.year - 1, 3, 1) if expired else date(today.year + 8, 3, 1)
-        with devices.lock:
-            devices.card = {"id_number": number, "name": person.name, "valid_until": valid_until.isoformat()}
-        return RedirectResponse(path_for(request, "device_kiosk"), status_code=303)
-
-    @router.post("/devices/kiosk/card/remove", name="device_card_remove")
-    def card_remove(request: Request) -> Response:
-        with devices.lock:
-            devices.card = None
-        return RedirectResponse(path_for(request, "device_kiosk"), status_code=303)
-
-    @router.get("/devices/kiosk/printed", name="device_printed")
-    def printed() -> JSONResponse:
-        with devices.lock:
-            return JSONResponse({"slips": list(devices.printed)})
-
-    @router.get("/devices/kiosk", name="device_kiosk")
-    def kiosk_agent(request: Request) -> Response:
-        context: dict[str, Any] = {
-            "title": "自助终端设备（联调）",
-            "terminal_id": DEMO_TERMINAL_ID,
-            "terminal_name": DEMO_TERMINAL_NAME,
-            "action": f"{platform}/kiosk/terminal",
-            "error": "",
-            "card": devices.card,
-            "printed": list(reversed(devices.printed[-5:])),
-        }
-        try:
-            answer = httpx.get(f"{platform}/kiosk/challenge", timeout=runtime.settings.http_timeout_seconds)
-            answer.raise_for_status()
-            challenge = str(answer.json()["challenge"])
-        except (httpx.HTTPError, KeyError, ValueError):
-            context["error"] = "无法连接集成化办理平台，请稍后再试。"
-            return templates.TemplateResponse(request, "device_kiosk.html", context, status_code=502)
-        context["challenge"] = challenge
-        context["signature"] = terminal_signature(
-            key=demo_terminal_key(runtime.settings.key_directory),
-            terminal_id=DEMO_TERMINAL_ID,
-            challenge=challenge,
-        )
-        return templates.TemplateResponse(request, "device_kiosk.html", context)
-
-    return router
+        answer.raise_for_status()
+        challenge = str(answer.json()["challenge"])
+    except (httpx.HTTPError, KeyError, ValueError):
+        context["error"] = "无法连接集成化办理平台，请稍后再试。"
+        return render(request, "device_kiosk.html", context, status_code=502)
+    context["challenge"] = challenge
+    context["signature"] = terminal_signature(
+        key=demo_terminal_key(runtime.settings.key_directory),
+        terminal_id=DEMO_TERMINAL_ID,
+        challenge=challenge,
+    )
+    return render(request, "device_kiosk.html", context)

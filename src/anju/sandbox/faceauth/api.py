@@ -17,11 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from anju.core import faceauth, idcard, signing
-from anju.core.httpapi import ApiError, error_responses
-from anju.core.runtime import Runtime
+from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.timeutil import utcnow
 from anju.sandbox.models import Resident
-from anju.sandbox.sources.faults import FaultBoard
+from anju.sandbox.web import FaultsDep, RuntimeDep
 
 ALLOWED_CALLERS = frozenset({"platform"})
 FAULT_KEY = "faceauth"
@@ -49,52 +48,47 @@ class FaceResult(BaseModel):
     checked_at: str
 
 
-def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
-    """The face verification route."""
-    router = APIRouter(prefix="/v1/faceauth", tags=["faceauth"])
+router = APIRouter(prefix="/v1/faceauth", tags=["faceauth"])
 
-    @router.post(
-        "/verifications",
-        response_model=FaceResult,
-        summary="人脸身份认证：现场人脸照片与身份证照片比对",
-        responses=error_responses(400, 401, 403, 404, 422, 503),
+
+@router.post(
+    "/verifications",
+    response_model=FaceResult,
+    summary="人脸身份认证：现场人脸照片与身份证照片比对",
+    responses=error_responses(400, 401, 403, 404, 422, 503),
+)
+async def verify(
+    runtime: RuntimeDep,
+    faults: FaultsDep,
+    body: FaceCheck,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_CALLERS, message="该系统无权使用人脸认证服务。")
+    ),
+) -> dict[str, Any]:
+    fault = await faults.delay_or_fail(
+        FAULT_KEY, code="faceauth_unavailable", message="人脸认证服务暂时不可用。"
     )
-    async def verify(
-        body: FaceCheck,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权使用人脸认证服务。")
-        ),
-    ) -> dict[str, Any]:
-        fault = await faults.delay_or_fail(
-            FAULT_KEY, code="faceauth_unavailable", message="人脸认证服务暂时不可用。"
-        )
-        if not idcard.is_valid(body.id_number):
-            raise ApiError(code="id_number_invalid", message="身份证号码不正确。", status_code=422)
-        try:
-            photo = base64.b64decode(body.photo_b64, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ApiError(
-                code="photo_invalid", message="照片不是有效的 base64 数据。", status_code=422
-            ) from exc
-        if problem := faceauth.photo_problem(photo):
-            raise ApiError(code="photo_invalid", message=problem, status_code=422)
+    if not idcard.is_valid(body.id_number):
+        raise ApiError(code="id_number_invalid", message="身份证号码不正确。", status_code=422)
+    try:
+        photo = base64.b64decode(body.photo_b64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ApiError(code="photo_invalid", message="照片不是有效的 base64 数据。", status_code=422) from exc
+    if problem := faceauth.photo_problem(photo):
+        raise ApiError(code="photo_invalid", message=problem, status_code=422)
 
-        def known() -> bool:
-            with runtime.db.transaction() as session:
-                person = session.scalar(select(Resident).where(Resident.id_number == body.id_number))
-                return person is not None and person.name == body.name
+    def known() -> bool:
+        with runtime.db.transaction() as session:
+            person = session.scalar(select(Resident).where(Resident.id_number == body.id_number))
+            return person is not None and person.name == body.name
 
-        if fault.no_record or not await anyio.to_thread.run_sync(known):
-            raise ApiError(
-                code="person_unknown", message="统一身份认证平台没有此人的实名信息。", status_code=404
-            )
-        passed = not fault.mismatch
-        return {
-            "biz_seq": body.biz_seq,
-            "result": "pass" if passed else "fail",
-            "reason": "" if passed else "现场照片与身份证照片不一致。",
-            "verification_id": f"FA-{utcnow():%Y%m%d}-{secrets.token_hex(8)}",
-            "checked_at": utcnow().isoformat(),
-        }
-
-    return router
+    if fault.no_record or not await anyio.to_thread.run_sync(known):
+        raise ApiError(code="person_unknown", message="统一身份认证平台没有此人的实名信息。", status_code=404)
+    passed = not fault.mismatch
+    return {
+        "biz_seq": body.biz_seq,
+        "result": "pass" if passed else "fail",
+        "reason": "" if passed else "现场照片与身份证照片不一致。",
+        "verification_id": f"FA-{utcnow():%Y%m%d}-{secrets.token_hex(8)}",
+        "checked_at": utcnow().isoformat(),
+    }

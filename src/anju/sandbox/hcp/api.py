@@ -13,14 +13,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from anju.core import signing
-from anju.core.httpapi import ApiError, error_responses
-from anju.core.runtime import Runtime
+from anju.core.httpapi import error_responses, signed_callers
 from anju.sandbox.hcp.models import HcpRecord
+from anju.sandbox.web import RuntimeDep, render
 
 
 class RatingReport(BaseModel):
@@ -43,52 +42,50 @@ class RatingReport(BaseModel):
     acceptDate: str = Field(default="", max_length=19)
 
 
-def build_router(*, runtime: Runtime, templates: Jinja2Templates) -> APIRouter:
-    """The receiver and its page."""
-    router = APIRouter()
+router = APIRouter()
 
-    @router.post(
-        "/v1/hcp/evaluations",
-        tags=["hcp"],
-        summary="好差评数据上报（联调环境：记录，不转发）",
-        responses=error_responses(401, 403, 422),
-    )
-    def report(
-        body: RatingReport, caller: signing.VerifiedRequest = Depends(runtime.api.verify)
-    ) -> dict[str, Any]:
-        if caller.caller != "platform":
-            raise ApiError(code="caller_not_allowed", message="该系统无权上报评价。", status_code=403)
-        with runtime.db.transaction() as session:
-            seen = session.scalar(
-                select(HcpRecord.id).where(
-                    HcpRecord.project_no == body.projectNo, HcpRecord.assess_number == body.assessNumber
+
+@router.post(
+    "/v1/hcp/evaluations",
+    tags=["hcp"],
+    summary="好差评数据上报（联调环境：记录，不转发）",
+    responses=error_responses(401, 403, 422),
+)
+def report(
+    runtime: RuntimeDep,
+    body: RatingReport,
+    caller: signing.VerifiedRequest = Depends(signed_callers({"platform"}, message="该系统无权上报评价。")),
+) -> dict[str, Any]:
+    with runtime.db.transaction() as session:
+        seen = session.scalar(
+            select(HcpRecord.id).where(
+                HcpRecord.project_no == body.projectNo, HcpRecord.assess_number == body.assessNumber
+            )
+        )
+        if seen is None:
+            session.add(
+                HcpRecord(
+                    project_no=body.projectNo,
+                    assess_number=body.assessNumber,
+                    satisfaction=body.satisfaction,
+                    area_code=body.areaCode,
+                    payload=json.dumps(body.model_dump(), ensure_ascii=False),
                 )
             )
-            if seen is None:
-                session.add(
-                    HcpRecord(
-                        project_no=body.projectNo,
-                        assess_number=body.assessNumber,
-                        satisfaction=body.satisfaction,
-                        area_code=body.areaCode,
-                        payload=json.dumps(body.model_dump(), ensure_ascii=False),
-                    )
-                )
-        return {"accepted": True, "duplicate": seen is not None}
+    return {"accepted": True, "duplicate": seen is not None}
 
-    @router.get("/hcp", response_class=HTMLResponse, include_in_schema=False, name="hcp_inbox")
-    def inbox(request: Request) -> Response:
-        with runtime.db.transaction() as session:
-            rows = [
-                {
-                    "no": r.project_no,
-                    "n": r.assess_number,
-                    "s": r.satisfaction,
-                    "area": r.area_code,
-                    "at": r.received_at,
-                }
-                for r in session.scalars(select(HcpRecord).order_by(HcpRecord.id.desc()).limit(200))
-            ]
-        return templates.TemplateResponse(request, "hcp.html", {"title": "好差评系统（联调）", "rows": rows})
 
-    return router
+@router.get("/hcp", response_class=HTMLResponse, include_in_schema=False, name="hcp_inbox")
+def inbox(runtime: RuntimeDep, request: Request) -> Response:
+    with runtime.db.transaction() as session:
+        rows = [
+            {
+                "no": r.project_no,
+                "n": r.assess_number,
+                "s": r.satisfaction,
+                "area": r.area_code,
+                "at": r.received_at,
+            }
+            for r in session.scalars(select(HcpRecord).order_by(HcpRecord.id.desc()).limit(200))
+        ]
+    return render(request, "hcp.html", {"title": "好差评系统（联调）", "rows": rows})

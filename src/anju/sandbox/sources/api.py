@@ -11,12 +11,11 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse, Response
 
 from anju.core import signing
-from anju.core.httpapi import ApiError, error_responses
-from anju.core.runtime import Runtime
+from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.timeutil import today_shanghai, utcnow
 from anju.sandbox.sources import service
-from anju.sandbox.sources.faults import FaultBoard
 from anju.sandbox.sources.schemas import RegisterAnswer, RegisterQuery
+from anju.sandbox.web import FaultsDep, RuntimeDep
 
 ALLOWED_CALLERS = frozenset({"platform", "housing"})
 
@@ -25,119 +24,120 @@ OTHER_SERVICES = frozenset(
     {"esign", "sms", "faceauth"}
 )  # fault knobs for the services that are not registers
 
+router = APIRouter()
 
-def build_router(*, runtime: Runtime, faults: FaultBoard) -> APIRouter:
-    """POST /v1/sources/{source}/query, and /admin/faults for the joint-test environment."""
-    router = APIRouter()
 
-    @router.post(
-        "/v1/sources/{source}/query",
-        response_model=RegisterAnswer,
-        tags=["sources"],
-        summary="查询一户家庭在某一部门登记的信息（只返回所请求的字段）",
-        responses=error_responses(400, 401, 403, 404, 422),
-    )
-    async def register_query(
-        source: str,
-        query: RegisterQuery,
-        caller: signing.VerifiedRequest = Depends(
-            runtime.api.callers(ALLOWED_CALLERS, message="该系统无权查询此数据源。")
-        ),
-    ) -> Response:
-        spec = service.source_catalog().get(source)
-        if spec is None:
-            raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
-        if not caller.purpose.strip():
-            raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
-        request_id = f"{source}-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}"
-        fault = faults.get(source)
+@router.post(
+    "/v1/sources/{source}/query",
+    response_model=RegisterAnswer,
+    tags=["sources"],
+    summary="查询一户家庭在某一部门登记的信息（只返回所请求的字段）",
+    responses=error_responses(400, 401, 403, 404, 422),
+)
+async def register_query(
+    runtime: RuntimeDep,
+    faults: FaultsDep,
+    source: str,
+    query: RegisterQuery,
+    caller: signing.VerifiedRequest = Depends(
+        signed_callers(ALLOWED_CALLERS, message="该系统无权查询此数据源。")
+    ),
+) -> Response:
+    spec = service.source_catalog().get(source)
+    if spec is None:
+        raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
+    if not caller.purpose.strip():
+        raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
+    request_id = f"{source}-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}"
+    fault = faults.get(source)
 
-        def log(outcome: str) -> None:
-            with runtime.db.transaction() as session:
-                service.query_log_write(
+    def log(outcome: str) -> None:
+        with runtime.db.transaction() as session:
+            service.query_log_write(
+                session=session,
+                source=source,
+                caller=caller.caller,
+                acting_user=caller.user,
+                purpose=caller.purpose,
+                case_no=caller.case,
+                message_id=caller.message_id,
+                request_id=request_id,
+                id_numbers=query.persons,
+                fields=query.fields,
+                outcome=outcome,
+            )
+
+    if fault.latency_ms:
+        await asyncio.sleep(fault.latency_ms / 1000)
+    if fault.hang:
+        await anyio.to_thread.run_sync(log, "fault:hang")
+        await asyncio.sleep(fault.hang_seconds)
+    if faults.roll_error(fault):
+        await anyio.to_thread.run_sync(log, "fault:error")
+        raise ApiError(code="source_unavailable", message="数据源暂时无法提供服务。", status_code=503)
+    if fault.malformed:
+        await anyio.to_thread.run_sync(log, "fault:malformed")
+        return Response(b'{"records": [{"id_number": tru', media_type="application/json")
+
+    def answer() -> dict[str, Any]:
+        with runtime.db.transaction() as session:
+            try:
+                records = service.source_answer(
                     session=session,
                     source=source,
-                    caller=caller.caller,
-                    acting_user=caller.user,
-                    purpose=caller.purpose,
-                    case_no=caller.case,
-                    message_id=caller.message_id,
-                    request_id=request_id,
                     id_numbers=query.persons,
                     fields=query.fields,
-                    outcome=outcome,
+                    today=today_shanghai(),
                 )
+            except service.UnknownFields as exc:
+                raise ApiError(
+                    code="field_unknown",
+                    message=f"数据源没有这些字段：{exc}",
+                    status_code=422,
+                    details={"fields": exc.fields},
+                ) from exc
+            if fault.no_record:
+                records = [{"id_number": r["id_number"], "found": False, "fields": {}} for r in records]
+            service.query_log_write(
+                session=session,
+                source=source,
+                caller=caller.caller,
+                acting_user=caller.user,
+                purpose=caller.purpose,
+                case_no=caller.case,
+                message_id=caller.message_id,
+                request_id=request_id,
+                id_numbers=query.persons,
+                fields=query.fields,
+                outcome="answered",
+            )
+        return {
+            "source": source,
+            "department": spec.department,
+            "request_id": request_id,
+            "answered_at": utcnow().isoformat(),
+            "records": records,
+        }
 
-        if fault.latency_ms:
-            await asyncio.sleep(fault.latency_ms / 1000)
-        if fault.hang:
-            await anyio.to_thread.run_sync(log, "fault:hang")
-            await asyncio.sleep(fault.hang_seconds)
-        if faults.roll_error(fault):
-            await anyio.to_thread.run_sync(log, "fault:error")
-            raise ApiError(code="source_unavailable", message="数据源暂时无法提供服务。", status_code=503)
-        if fault.malformed:
-            await anyio.to_thread.run_sync(log, "fault:malformed")
-            return Response(b'{"records": [{"id_number": tru', media_type="application/json")
+    return JSONResponse(await anyio.to_thread.run_sync(answer))
 
-        def answer() -> dict[str, Any]:
-            with runtime.db.transaction() as session:
-                try:
-                    records = service.source_answer(
-                        session=session,
-                        source=source,
-                        id_numbers=query.persons,
-                        fields=query.fields,
-                        today=today_shanghai(),
-                    )
-                except service.UnknownFields as exc:
-                    raise ApiError(
-                        code="field_unknown",
-                        message=f"数据源没有这些字段：{exc}",
-                        status_code=422,
-                        details={"fields": exc.fields},
-                    ) from exc
-                if fault.no_record:
-                    records = [{"id_number": r["id_number"], "found": False, "fields": {}} for r in records]
-                service.query_log_write(
-                    session=session,
-                    source=source,
-                    caller=caller.caller,
-                    acting_user=caller.user,
-                    purpose=caller.purpose,
-                    case_no=caller.case,
-                    message_id=caller.message_id,
-                    request_id=request_id,
-                    id_numbers=query.persons,
-                    fields=query.fields,
-                    outcome="answered",
-                )
-            return {
-                "source": source,
-                "department": spec.department,
-                "request_id": request_id,
-                "answered_at": utcnow().isoformat(),
-                "records": records,
-            }
 
-        return JSONResponse(await anyio.to_thread.run_sync(answer))
+@router.get("/admin/faults", tags=["joint-test"], summary="各数据源当前的故障设置")
+def faults_list(faults: FaultsDep) -> dict[str, Any]:
+    return {source: fault.as_dict() for source, fault in faults.all().items()}
 
-    @router.get("/admin/faults", tags=["joint-test"], summary="各数据源当前的故障设置")
-    def faults_list() -> dict[str, Any]:
-        return {source: fault.as_dict() for source, fault in faults.all().items()}
 
-    @router.put("/admin/faults/{source}", tags=["joint-test"], summary="设置某一数据源的故障（联调测试用）")
-    def faults_set(source: str, knobs: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        if source not in service.source_catalog() and source not in OTHER_SERVICES:
-            raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
-        try:
-            return faults.set(source, **knobs).as_dict()
-        except (TypeError, ValueError) as exc:
-            raise ApiError(code="fault_invalid", message=f"故障设置无效：{exc}", status_code=422) from exc
+@router.put("/admin/faults/{source}", tags=["joint-test"], summary="设置某一数据源的故障（联调测试用）")
+def faults_set(faults: FaultsDep, source: str, knobs: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    if source not in service.source_catalog() and source not in OTHER_SERVICES:
+        raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
+    try:
+        return faults.set(source, **knobs).as_dict()
+    except (TypeError, ValueError) as exc:
+        raise ApiError(code="fault_invalid", message=f"故障设置无效：{exc}", status_code=422) from exc
 
-    @router.delete("/admin/faults", tags=["joint-test"], summary="恢复所有数据源")
-    def faults_reset() -> dict[str, str]:
-        faults.reset()
-        return {"status": "healthy"}
 
-    return router
+@router.delete("/admin/faults", tags=["joint-test"], summary="恢复所有数据源")
+def faults_reset(faults: FaultsDep) -> dict[str, str]:
+    faults.reset()
+    return {"status": "healthy"}
