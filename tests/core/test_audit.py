@@ -18,7 +18,7 @@ from anju.core.settings import Settings
 from anju.housing.models import CaseEvent, RevealLog
 from anju.platform.models import DataAccessLog
 from tests.conftest import Systems
-from tests.housing.test_staff_console import CASE_NO, signed_in_client, submit_case
+from tests.housing.staff.test_staff_console import CASE_NO, signed_in_client, submit_case
 from tests.support.journey import csrf_of
 
 

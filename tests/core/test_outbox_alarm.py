@@ -96,7 +96,7 @@ def test_a_delivered_message_keeps_no_copy_of_what_it_carried(live: Systems) -> 
 
 
 def test_the_citys_administrator_sees_its_stuck_status_messages(systems: Systems) -> None:
-    from tests.housing.test_staff_console import CASE_NO, signed_in_client, submit_case
+    from tests.housing.staff.test_staff_console import CASE_NO, signed_in_client, submit_case
 
     submit_case(systems)
     housing = systems.runtimes["housing"]

@@ -84,12 +84,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         app.include_router(api.router)
         if hasattr(api, "cases"):
             app.include_router(api.cases, max_body_size=settings.max_case_request_bytes)
+    app.include_router(staff_pages.root)
     for domain in PAGES:
         app.include_router(domain.router)
-
-    @app.get("/", name="home", include_in_schema=False)
-    def home(request: Request) -> RedirectResponse:
-        return RedirectResponse(path_for(request, "staff_queue"), status_code=303)
 
     @app.exception_handler(StaffSignInRequired)
     async def _sign_in(request: Request, _exc: StaffSignInRequired) -> RedirectResponse:

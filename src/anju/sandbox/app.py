@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI
 
 from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
 from anju.core.web import install_common, make_templates
 from anju.core.websession import WebSessionMiddleware
+from anju.sandbox import home as home_page
 from anju.sandbox.devices import kiosk as kiosk_device
 from anju.sandbox.esign import api as esign_api
 from anju.sandbox.esign import models as _esign_models  # noqa: F401 - tables on the metadata
@@ -78,12 +78,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     key = idp.idp_signing_key(directory=settings.key_directory)
     app.state.idp_client, app.state.idp_key = client, key
     app.state.faults = FaultBoard()
-    for routes in (idp, sources_api, esign_api, faceauth_api, sms_api, hcp_api, kiosk_device):
+    for routes in (home_page, idp, sources_api, esign_api, faceauth_api, sms_api, hcp_api, kiosk_device):
         app.include_router(routes.router)
-
-    @app.get("/", response_class=HTMLResponse, name="home", include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "home.html", {"title": "联调测试环境"})
 
     app.add_middleware(
         WebSessionMiddleware,

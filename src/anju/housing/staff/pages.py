@@ -21,6 +21,7 @@ from anju.housing.staff import dashboard, service
 from anju.housing.web import RuntimeDep, StaffId, Web, error_page, render, staff_of
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
+root = APIRouter(include_in_schema=False)  # the system's own address
 WATCHERS = ("city_admin", "auditor")  # who sees deliveries that failed and the log of numbers revealed
 
 
@@ -31,6 +32,12 @@ def staff_view(staff: StaffUser) -> dict[str, Any]:
         "role": service.role_labels().get(staff.role, staff.role),
         "region": regions.full_name(staff.region_code),
     }
+
+
+@root.get("/", name="home")
+def home(request: Request) -> Response:
+    """The housing system's address opens the console."""
+    return RedirectResponse(path_for(request, "staff_queue"), status_code=303)
 
 
 def _login_page(request: Request, username: str = "", error: str = "", status_code: int = 200) -> Response:

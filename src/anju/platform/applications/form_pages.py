@@ -102,6 +102,15 @@ def _section_page(
     return render(request, "section.html", context, 400 if errors or file_error else 200)
 
 
+def _next_page(request: Request, draft_id: int, section: str) -> str:
+    """The page after this one, or the check page after the last."""
+    order = list(form_catalog().sections)
+    index = order.index(section)
+    if index + 1 < len(order):
+        return path_for(request, "draft_section", draft_id=draft_id, section=order[index + 1])
+    return path_for(request, "draft_check", draft_id=draft_id)
+
+
 @router.get("/drafts/{draft_id}/sections/{section}", name="draft_section")
 def draft_section(request: Request, draft_id: int, section: str, web: Web, runtime: RuntimeDep) -> Response:
     """One page of the form: what the registers said, read-only or to confirm, and what is left to type."""
@@ -156,13 +165,7 @@ async def draft_section_submit(
     refused = await anyio.to_thread.run_sync(save)
     if refused is not None:
         return refused
-    order = list(form_catalog().sections)
-    index = order.index(section)
-    if index + 1 < len(order):
-        target = path_for(request, "draft_section", draft_id=draft_id, section=order[index + 1])
-    else:
-        target = path_for(request, "draft_check", draft_id=draft_id)
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(_next_page(request, draft_id, section), status_code=303)
 
 
 @uploads.post(

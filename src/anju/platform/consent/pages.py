@@ -3,12 +3,14 @@ consents and withdraw any of them (decision 0025)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
 from anju.core.web import path_for
 from anju.core.websession import require_csrf
@@ -44,6 +46,46 @@ def member_consent(
     return _consent_page(request, {"draft_id": draft_id, "member_id": member_id, "active": active, **context})
 
 
+@dataclass(frozen=True)
+class _Asked:
+    draft_id: int
+    member_id: int
+    chosen: list[str]
+    separate: set[str]
+    channel: str
+
+
+def _consent_record(runtime: Runtime, actor_id: int, asked: _Asked) -> tuple[str, bool, str] | None:
+    """Record the consents: (member's name, whether the actor is the applicant, the refusal or "");
+    None when the member is not one the actor may consent for."""
+    today = today_shanghai()
+    with runtime.db.transaction() as session:
+        target = consent.consent_target(
+            session=session,
+            actor_id=actor_id,
+            draft_id=asked.draft_id,
+            member_id=asked.member_id,
+            today=today,
+        )
+        if target is None:
+            return None
+        try:
+            consent.consents_grant(
+                session=session,
+                member=target.member,
+                sources=asked.chosen,
+                separately_agreed=asked.separate,
+                granted_by=target.actor.subject,
+                actor_bidx=target.actor.id_number_bidx,
+                actor_is_applicant=target.is_applicant,
+                channel=asked.channel,
+                today=today,
+            )
+        except consent.ConsentRefused as exc:
+            return target.member.name, target.is_applicant, exc.message
+        return target.member.name, target.is_applicant, ""
+
+
 @router.post(
     "/drafts/{draft_id}/members/{member_id}/consent",
     name="member_consent_submit",
@@ -56,34 +98,9 @@ async def member_consent_submit(
     form = await request.form()
     chosen = [str(v) for v in form.getlist("source")]
     separate = {str(v) for v in form.getlist("separate")}
-    channel = channel_of(web)
 
-    def record() -> tuple[str, bool, str] | None:
-        actor_id = signed_in_applicant_id(web)
-        today = today_shanghai()
-        with runtime.db.transaction() as session:
-            target = consent.consent_target(
-                session=session, actor_id=actor_id, draft_id=draft_id, member_id=member_id, today=today
-            )
-            if target is None:
-                return None
-            try:
-                consent.consents_grant(
-                    session=session,
-                    member=target.member,
-                    sources=chosen,
-                    separately_agreed=separate,
-                    granted_by=target.actor.subject,
-                    actor_bidx=target.actor.id_number_bidx,
-                    actor_is_applicant=target.is_applicant,
-                    channel=channel,
-                    today=today,
-                )
-            except consent.ConsentRefused as exc:
-                return target.member.name, target.is_applicant, exc.message
-            return target.member.name, target.is_applicant, ""
-
-    outcome = await anyio.to_thread.run_sync(record)
+    asked = _Asked(draft_id, member_id, chosen, separate, channel_of(web))
+    outcome = await anyio.to_thread.run_sync(_consent_record, runtime, signed_in_applicant_id(web), asked)
     if outcome is None:
         return not_found_page(request, message=NOT_FOUND)
     name, is_applicant, error = outcome

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from anju.core import esign, idcard, signing
 from anju.core.httpapi import ApiError, error_responses, signed_callers
+from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
 from anju.sandbox.esign.models import EsignRecord
 from anju.sandbox.esign.schemas import SignRequest, SignResponse
@@ -41,39 +42,41 @@ async def signatures_make(
     if not idcard.is_valid(body.signer.id_number):
         raise ApiError(code="signer_id_invalid", message="签名人身份证号码不正确。", status_code=422)
 
-    def sign() -> list[dict[str, Any]]:
-        with runtime.db.transaction() as session:
-            person = session.scalar(select(Resident).where(Resident.id_number == body.signer.id_number))
-            if person is None or person.name != body.signer.name:
-                raise ApiError(
-                    code="signer_unknown", message="签名人未在统一身份认证平台实名注册。", status_code=404
-                )
-            now = utcnow()
-            made = []
-            for doc in body.documents:
-                signature = esign.esign_make(
-                    private_key=runtime.identity.private_key,
-                    service=runtime.system,
-                    serial=f"ES-{now:%Y%m%d}-{secrets.token_hex(8)}",
-                    kind=doc.kind,
-                    title=doc.title,
-                    document_sm3=doc.sm3,
-                    byte_count=doc.byte_count,
-                    signer_name=person.name,
-                    signer_id_number=person.id_number,
-                    signed_at=now,
-                )
-                session.add(
-                    EsignRecord(
-                        serial=signature.serial,
-                        caller=caller.caller,
-                        case_no=caller.case,
-                        kind=doc.kind,
-                        document_sm3=doc.sm3,
-                        signer_id_sm3=signature.signer_id_sm3,
-                    )
-                )
-                made.append(signature.as_dict())
-            return made
+    return {"signatures": await anyio.to_thread.run_sync(_signatures, runtime, body, caller)}
 
-    return {"signatures": await anyio.to_thread.run_sync(sign)}
+
+def _signatures(runtime: Runtime, body: SignRequest, caller: signing.VerifiedRequest) -> list[dict[str, Any]]:
+    """Each document signed for the resident, and recorded (no document content is kept, only its digest)."""
+    with runtime.db.transaction() as session:
+        person = session.scalar(select(Resident).where(Resident.id_number == body.signer.id_number))
+        if person is None or person.name != body.signer.name:
+            raise ApiError(
+                code="signer_unknown", message="签名人未在统一身份认证平台实名注册。", status_code=404
+            )
+        now = utcnow()
+        made = []
+        for doc in body.documents:
+            signature = esign.esign_make(
+                private_key=runtime.identity.private_key,
+                service=runtime.system,
+                serial=f"ES-{now:%Y%m%d}-{secrets.token_hex(8)}",
+                kind=doc.kind,
+                title=doc.title,
+                document_sm3=doc.sm3,
+                byte_count=doc.byte_count,
+                signer_name=person.name,
+                signer_id_number=person.id_number,
+                signed_at=now,
+            )
+            session.add(
+                EsignRecord(
+                    serial=signature.serial,
+                    caller=caller.caller,
+                    case_no=caller.case,
+                    kind=doc.kind,
+                    document_sm3=doc.sm3,
+                    signer_id_sm3=signature.signer_id_sm3,
+                )
+            )
+            made.append(signature.as_dict())
+        return made

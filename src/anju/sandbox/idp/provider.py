@@ -255,6 +255,11 @@ def _check_request(client: IdpClient, client_id: str, redirect_uri: str, respons
     return None
 
 
+def _invalid_request(request: Request, problem: str) -> Response:
+    context = {"title": "无法登录", "message": problem, "code": "invalid_request"}
+    return render(request, "error.html", context, status_code=400)
+
+
 def _login_page(
     runtime: Runtime, request: Request, params: dict[str, str], *, error: str = "", status_code: int = 200
 ) -> Response:
@@ -288,12 +293,7 @@ def authorize(
 ) -> Response:
     problem = _check_request(client, client_id, redirect_uri, response_type)
     if problem:
-        return render(
-            request,
-            "error.html",
-            {"title": "无法登录", "message": problem, "code": "invalid_request"},
-            status_code=400,
-        )
+        return _invalid_request(request, problem)
     if code_challenge and code_challenge_method != "S256":
         return RedirectResponse(
             redirect_uri + "?" + urlencode({"error": "invalid_request", "state": state}), status_code=303
@@ -308,6 +308,39 @@ def authorize(
         "code_challenge": code_challenge,
     }
     return _login_page(runtime, request, params)
+
+
+def _resident_code(
+    runtime: Runtime,
+    client: IdpClient,
+    params: dict[str, str],
+    id_number: str,
+    password: str,
+    request: Request,
+) -> str | None:
+    """An authorisation code for the resident whose number and password these are, or None; failures slow
+    the guesser (per number and address, per address), never lock anyone out."""
+    number = idcard.parse(id_number).number
+    address = request.client.host if request.client else "unknown"
+    account = f"{number}|{address}"
+    with runtime.db.transaction() as session:
+        runtime.rates.check(session, FAILURES_PER_ACCOUNT_ADDRESS, account)
+        runtime.rates.check(session, FAILURES_PER_ADDRESS, address)
+    with runtime.db.transaction() as session:
+        resident = resident_authenticate(session=session, id_number=id_number, password=password)
+        if resident is None:
+            runtime.rates.count(session, FAILURES_PER_ACCOUNT_ADDRESS, account)
+            runtime.rates.count(session, FAILURES_PER_ADDRESS, address)
+            return None
+        return code_issue(
+            session=session,
+            client=client,
+            resident=resident,
+            redirect_uri=params["redirect_uri"],
+            scope=params["scope"],
+            nonce=params["nonce"],
+            code_challenge=params["code_challenge"],
+        )
 
 
 @router.post("/authorize", dependencies=[Depends(require_csrf)])
@@ -338,51 +371,21 @@ def authorize_submit(
     }
     problem = _check_request(client, client_id, redirect_uri, response_type)
     if problem:
-        return render(
-            request,
-            "error.html",
-            {"title": "无法登录", "message": problem, "code": "invalid_request"},
-            status_code=400,
-        )
+        return _invalid_request(request, problem)
     if action == "cancel":
         return RedirectResponse(
             redirect_uri + "?" + urlencode({"error": "access_denied", "state": state}), status_code=303
         )
     try:
-        idcard.parse(id_number)
-    except idcard.InvalidIdNumber as exc:
-        # A malformed number is no secret: say exactly what is wrong with it.
-        params["id_number"] = id_number
-        return _login_page(runtime, request, params, error=exc.message, status_code=400)
-    address = request.client.host if request.client else "unknown"
-    account = f"{idcard.parse(id_number).number}|{address}"
-    try:
-        with runtime.db.transaction() as session:  # failures slow the guesser, never lock anyone out
-            runtime.rates.check(session, FAILURES_PER_ACCOUNT_ADDRESS, account)
-            runtime.rates.check(session, FAILURES_PER_ADDRESS, address)
-    except RateLimited as exc:
-        params["id_number"] = id_number
-        return _login_page(runtime, request, params, error=exc.message, status_code=429)
-    with runtime.db.transaction() as session:
-        resident = resident_authenticate(session=session, id_number=id_number, password=password)
-        if resident is None:
-            code = None
-            runtime.rates.count(session, FAILURES_PER_ACCOUNT_ADDRESS, account)
-            runtime.rates.count(session, FAILURES_PER_ADDRESS, address)
-        else:
-            code = code_issue(
-                session=session,
-                client=client,
-                resident=resident,
-                redirect_uri=redirect_uri,
-                scope=scope,
-                nonce=nonce,
-                code_challenge=code_challenge,
-            )
+        code = _resident_code(runtime, client, params, id_number, password, request)
+        error, status_code = (
+            ("身份证号码或密码不正确，请核对后重新输入。", 400) if code is None else ("", 200)
+        )
+    except (idcard.InvalidIdNumber, RateLimited) as exc:  # a malformed number is no secret: say what is wrong
+        code, error, status_code = None, exc.message, 429 if isinstance(exc, RateLimited) else 400
     if code is None:
-        params["id_number"] = id_number
         return _login_page(
-            runtime, request, params, error="身份证号码或密码不正确，请核对后重新输入。", status_code=400
+            runtime, request, {**params, "id_number": id_number}, error=error, status_code=status_code
         )
     web.rotate()
     return RedirectResponse(redirect_uri + "?" + urlencode({"code": code, "state": state}), status_code=303)

@@ -6,7 +6,7 @@ The same seed gives the same population: all randomness comes from one `random.R
 only for its zh_CN name lists (read once, never called), and dates are computed against the fixed
 REFERENCE_DATE (2026-11-27), never against today.
 
-What holds for every generated person (tests/sandbox/test_population.py checks it):
+What holds for every generated person (tests/sandbox/population/test_population.py checks it):
 - a valid, unique GB 11643 number whose address code is the county where the person was first
   registered (the hukou county, or a birth county elsewhere for those who moved in; a retired code such
   as 350182 长乐市 for births before the county was renamed), whose birth date is the person's and whose

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from anju.core import signing
 from anju.core.httpapi import ApiError, error_responses, signed_callers
@@ -25,6 +27,82 @@ OTHER_SERVICES = frozenset(
 )  # fault knobs for the services that are not registers
 
 router = APIRouter()
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One query as the register logs it."""
+
+    source: str
+    caller: signing.VerifiedRequest
+    query: RegisterQuery
+    request_id: str
+
+    def logged(self, session: Session, outcome: str) -> None:
+        service.query_log_write(
+            session=session,
+            source=self.source,
+            caller=self.caller.caller,
+            acting_user=self.caller.user,
+            purpose=self.caller.purpose,
+            case_no=self.caller.case,
+            message_id=self.caller.message_id,
+            request_id=self.request_id,
+            id_numbers=self.query.persons,
+            fields=self.query.fields,
+            outcome=outcome,
+        )
+
+
+async def _fault_played(runtime: RuntimeDep, faults: FaultsDep, asked: _Query) -> Response | None:
+    """What the joint-test operator set for this register: a delay, a hang, an error, a broken answer."""
+    fault = faults.get(asked.source)
+
+    def log(outcome: str) -> None:
+        with runtime.db.transaction() as session:
+            asked.logged(session, outcome)
+
+    if fault.latency_ms:
+        await asyncio.sleep(fault.latency_ms / 1000)
+    if fault.hang:
+        await anyio.to_thread.run_sync(log, "fault:hang")
+        await asyncio.sleep(fault.hang_seconds)
+    if faults.roll_error(fault):
+        await anyio.to_thread.run_sync(log, "fault:error")
+        raise ApiError(code="source_unavailable", message="数据源暂时无法提供服务。", status_code=503)
+    if fault.malformed:
+        await anyio.to_thread.run_sync(log, "fault:malformed")
+        return Response(b'{"records": [{"id_number": tru', media_type="application/json")
+    return None
+
+
+def _answer(runtime: RuntimeDep, asked: _Query, department: str, no_record: bool) -> dict[str, Any]:
+    with runtime.db.transaction() as session:
+        try:
+            records = service.source_answer(
+                session=session,
+                source=asked.source,
+                id_numbers=asked.query.persons,
+                fields=asked.query.fields,
+                today=today_shanghai(),
+            )
+        except service.UnknownFields as exc:
+            raise ApiError(
+                code="field_unknown",
+                message=f"数据源没有这些字段：{exc}",
+                status_code=422,
+                details={"fields": exc.fields},
+            ) from exc
+        if no_record:
+            records = [{"id_number": r["id_number"], "found": False, "fields": {}} for r in records]
+        asked.logged(session, "answered")
+    return {
+        "source": asked.source,
+        "department": department,
+        "request_id": asked.request_id,
+        "answered_at": utcnow().isoformat(),
+        "records": records,
+    }
 
 
 @router.post(
@@ -48,78 +126,12 @@ async def register_query(
         raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
     if not caller.purpose.strip():
         raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
-    request_id = f"{source}-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}"
-    fault = faults.get(source)
-
-    def log(outcome: str) -> None:
-        with runtime.db.transaction() as session:
-            service.query_log_write(
-                session=session,
-                source=source,
-                caller=caller.caller,
-                acting_user=caller.user,
-                purpose=caller.purpose,
-                case_no=caller.case,
-                message_id=caller.message_id,
-                request_id=request_id,
-                id_numbers=query.persons,
-                fields=query.fields,
-                outcome=outcome,
-            )
-
-    if fault.latency_ms:
-        await asyncio.sleep(fault.latency_ms / 1000)
-    if fault.hang:
-        await anyio.to_thread.run_sync(log, "fault:hang")
-        await asyncio.sleep(fault.hang_seconds)
-    if faults.roll_error(fault):
-        await anyio.to_thread.run_sync(log, "fault:error")
-        raise ApiError(code="source_unavailable", message="数据源暂时无法提供服务。", status_code=503)
-    if fault.malformed:
-        await anyio.to_thread.run_sync(log, "fault:malformed")
-        return Response(b'{"records": [{"id_number": tru', media_type="application/json")
-
-    def answer() -> dict[str, Any]:
-        with runtime.db.transaction() as session:
-            try:
-                records = service.source_answer(
-                    session=session,
-                    source=source,
-                    id_numbers=query.persons,
-                    fields=query.fields,
-                    today=today_shanghai(),
-                )
-            except service.UnknownFields as exc:
-                raise ApiError(
-                    code="field_unknown",
-                    message=f"数据源没有这些字段：{exc}",
-                    status_code=422,
-                    details={"fields": exc.fields},
-                ) from exc
-            if fault.no_record:
-                records = [{"id_number": r["id_number"], "found": False, "fields": {}} for r in records]
-            service.query_log_write(
-                session=session,
-                source=source,
-                caller=caller.caller,
-                acting_user=caller.user,
-                purpose=caller.purpose,
-                case_no=caller.case,
-                message_id=caller.message_id,
-                request_id=request_id,
-                id_numbers=query.persons,
-                fields=query.fields,
-                outcome="answered",
-            )
-        return {
-            "source": source,
-            "department": spec.department,
-            "request_id": request_id,
-            "answered_at": utcnow().isoformat(),
-            "records": records,
-        }
-
-    return JSONResponse(await anyio.to_thread.run_sync(answer))
+    asked = _Query(source, caller, query, f"{source}-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}")
+    played = await _fault_played(runtime, faults, asked)
+    if played is not None:
+        return played
+    no_record = faults.get(source).no_record
+    return JSONResponse(await anyio.to_thread.run_sync(_answer, runtime, asked, spec.department, no_record))
 
 
 @router.get("/admin/faults", tags=["joint-test"], summary="各数据源当前的故障设置")

@@ -1,5 +1,5 @@
 """Every threshold of every group in every jurisdiction, at the bound and one unit past it on each side,
-built from the reference table in tests/housing/data/eligibility_cases.yaml (not from the parameter files)."""
+built from the reference table in tests/housing/eligibility/data/eligibility_cases.yaml (not from the parameter files)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from anju.core import periods, regions
 from anju.housing.eligibility.evaluate import evaluate
 from anju.housing.eligibility.situation import Situation
-from tests.housing.test_eligibility_cases import DATA, fill, months
+from tests.housing.eligibility.test_eligibility_cases import DATA, fill, months
 
 REF = date(2026, 11, 27)
 DAY = timedelta(days=1)

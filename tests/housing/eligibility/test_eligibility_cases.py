@@ -1,4 +1,4 @@
-"""The eligibility tests written as data (tests/housing/data/eligibility_cases.yaml), plus dated values,
+"""The eligibility tests written as data (tests/housing/eligibility/data/eligibility_cases.yaml), plus dated values,
 the date before any rule, and bad situations refused with a reason."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from datetime import date
 
 from anju.housing.eligibility.admin import parameters_in_force
 from tests.conftest import Systems
-from tests.housing.test_staff_console import signed_in_client
+from tests.housing.staff.test_staff_console import signed_in_client
 from tests.support.journey import csrf_of
 
 

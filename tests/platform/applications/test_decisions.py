@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import httpx
-from pypdf import PdfReader
 
 from tests.conftest import Systems
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
-
-
-def pdf_text(content: bytes) -> str:
-    pages = PdfReader(io.BytesIO(content)).pages
-    return "".join("".join(page.extract_text().replace("\x00", "").split()) for page in pages)
+from tests.support.pdf import pdf_text
 
 
 def submitted_and_decided(

@@ -9,7 +9,7 @@ import httpx
 
 from anju.core.timeutil import today_shanghai
 from tests.conftest import Systems
-from tests.housing.test_staff_console import CASE_NO, signed_in_client, submit_case
+from tests.housing.staff.test_staff_console import CASE_NO, signed_in_client, submit_case
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, staff_sign_in
 
 

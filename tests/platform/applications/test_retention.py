@@ -25,7 +25,7 @@ from anju.platform.models import (
     DraftAnswer,
 )
 from tests.conftest import Systems
-from tests.platform.test_backfill import Family
+from tests.platform.backfill.test_backfill import Family
 from tests.support.factories import seed_family
 from tests.support.journey import applicant_sign_in, application_fill_and_submit
 

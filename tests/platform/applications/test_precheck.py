@@ -45,7 +45,7 @@ def test_the_pre_check_says_when_the_contribution_base_counted_instead_of_the_de
     live: Systems,
 ) -> None:
     from anju.sandbox.population.generator import population_generate
-    from tests.platform.test_consent_pages import link
+    from tests.platform.consent.test_consent_pages import link
     from tests.support.journey import co_applicant_authorises, csrf_of, hidden_fields
 
     population_generate(db=live.runtimes["sandbox"].db, people=0, seed=1)  # the demo households

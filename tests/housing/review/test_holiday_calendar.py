@@ -14,7 +14,13 @@ from anju.housing.models import Case, HolidayCalendar
 from anju.housing.review import calendar, deadlines
 from anju.housing.review import service as review
 from tests.conftest import Systems
-from tests.housing.test_staff_console import CASE_NO, outbox_rows, payload_of, signed_in_client, submit_case
+from tests.housing.staff.test_staff_console import (
+    CASE_NO,
+    outbox_rows,
+    payload_of,
+    signed_in_client,
+    submit_case,
+)
 from tests.support.journey import csrf_of
 
 # A made-up arrangement for the tests (not the State Council's): New Year 1–3 January, 4 January a

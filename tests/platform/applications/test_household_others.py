@@ -6,7 +6,7 @@ import httpx
 
 from anju.core import idcard
 from tests.conftest import Systems
-from tests.platform.test_consent_pages import link, sign_in_to_tasks
+from tests.platform.consent.test_consent_pages import link, sign_in_to_tasks
 from tests.support.factories import CHILD, HUSBAND, WIFE, seed_family
 from tests.support.journey import csrf_of
 

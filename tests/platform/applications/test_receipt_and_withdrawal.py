@@ -14,6 +14,7 @@ from anju.core.pdf import missing_glyphs
 from anju.housing.models import Case
 from tests.conftest import Systems
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
+from tests.support.pdf import pdf_text
 
 
 def submit_as(browser: httpx.Client, platform: str, id_number: str) -> str:
@@ -23,12 +24,6 @@ def submit_as(browser: httpx.Client, platform: str, id_number: str) -> str:
     match = re.search(r'id="application-no">([^<]+)<', done.text)
     assert match
     return match.group(1).strip()
-
-
-def pdf_text(content: bytes) -> str:
-    """The text as a reader copies it out (pypdf reads fpdf2's two-byte CIDs with NUL padding: dropped)."""
-    pages = PdfReader(io.BytesIO(content)).pages
-    return "".join("".join(page.extract_text().replace("\x00", "").split()) for page in pages)
 
 
 def test_the_pdf_states_the_number_and_the_applicant_and_renders_every_character(live: Systems) -> None:

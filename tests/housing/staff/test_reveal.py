@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from anju.housing.models import RevealLog
 from tests.conftest import Systems
-from tests.housing.test_staff_console import CASE_NO, signed_in_client, submit_case
+from tests.housing.staff.test_staff_console import CASE_NO, signed_in_client, submit_case
 from tests.support.journey import csrf_of
 
 FULL_ID = "350182198802290158"

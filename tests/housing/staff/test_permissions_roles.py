@@ -13,7 +13,7 @@ from sqlalchemy import select
 from anju.housing.models import Case
 from anju.housing.review.service import transitions
 from tests.conftest import Systems
-from tests.housing.test_permissions_staff_scope import sign_in
+from tests.housing.staff.test_permissions_staff_scope import sign_in
 from tests.support.factories import case_submission
 from tests.support.journey import csrf_of
 from tests.support.signed import signed_post
