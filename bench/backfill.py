@@ -21,7 +21,7 @@ from anju.core.timeutil import today_shanghai
 from anju.platform.applications import household
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 from anju.platform.consent import service as consent
 from anju.platform.identity.oidc import VerifiedIdentity
 from anju.platform.identity.service import applicant_sign_in
@@ -40,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, serving_stack(Path(tmp)) as (_settings, runtimes, servers):
         sandbox_app = servers["sandbox"].server.config.app
-        for code in source_catalog().sources:
+        for code in source_list().sources:
             sandbox_app.state.faults.set(code, latency_ms=args.latency_ms)
         seed_family(runtimes["sandbox"])
         with runtimes["sandbox"].db.transaction() as session:
@@ -88,7 +88,7 @@ def main() -> None:
                     cipher=platform.cipher,
                     index=platform.blind_index,
                 )
-            codes = list(source_catalog().sources)
+            codes = list(source_list().sources)
             for member in household.members_of(session=session, application_id=draft.id):
                 consent.consents_grant(
                     session=session,

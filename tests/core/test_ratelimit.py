@@ -45,3 +45,19 @@ def test_a_refused_attempt_is_not_counted_and_a_check_counts_nothing(systems: Sy
 def test_a_window_longer_than_the_events_are_kept_is_refused() -> None:
     with pytest.raises(ValueError):
         Limit(scope="x", count=1, window=timedelta(days=2), message="")
+
+
+def test_limits_are_data_with_a_source_and_say_their_count() -> None:
+    from datetime import timedelta
+
+    from anju.core.ratelimit import duration_parse
+    from anju.platform.limits import LIMITS
+
+    assert LIMITS.provisional and "非政策规定" in LIMITS.source  # nobody has confirmed them yet
+    invite = LIMITS.limits["invite_member"]
+    assert (invite.scope, invite.count, invite.window) == ("invite_member", 3, timedelta(days=1))
+    assert "3 次" in invite.message and "{count}" not in invite.message
+    assert LIMITS.durations["kiosk_idle"] == timedelta(minutes=3)
+    assert duration_parse("15m") == timedelta(minutes=15)
+    with pytest.raises(ValueError):
+        duration_parse("3 minutes")

@@ -9,7 +9,7 @@ latest head it holds of each chain and checks the local chain still reaches it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends
@@ -45,6 +45,8 @@ class Anchors(BaseModel):
     chains: list[ChainHead] = Field(max_length=50)
 
 
+Caller = Annotated[signing.VerifiedRequest, Depends(signed_caller)]
+
 router = APIRouter(tags=["audit"])
 
 
@@ -55,9 +57,7 @@ def peer(runtime: Runtime, caller: signing.VerifiedRequest) -> str:
 
 
 @router.post(ANCHOR_PATH, summary="保存对方系统的审计哈希链链头", responses=error_responses(401, 403, 422))
-def anchors_keep(
-    runtime: RuntimeDep, body: Anchors, caller: signing.VerifiedRequest = Depends(signed_caller)
-) -> dict[str, int]:
+def anchors_keep(runtime: RuntimeDep, body: Anchors, caller: Caller) -> dict[str, int]:
     system, table = peer(runtime, caller), runtime.tables.audit_anchor
     now = utcnow()
     with runtime.db.transaction() as session:
@@ -69,9 +69,7 @@ def anchors_keep(
 
 
 @router.get(ANCHOR_PATH, summary="返回为对方系统保存的最新链头", responses=error_responses(401, 403))
-def anchors_latest(
-    runtime: RuntimeDep, caller: signing.VerifiedRequest = Depends(signed_caller)
-) -> dict[str, Any]:
+def anchors_latest(runtime: RuntimeDep, caller: Caller) -> dict[str, Any]:
     system, table = peer(runtime, caller), runtime.tables.audit_anchor
     latest = select(func.max(table.c.id)).where(table.c.system == system).group_by(table.c.chain)
     with runtime.db.transaction() as session:

@@ -4,9 +4,12 @@ personal information (PIPL), and the raw value is never needed again."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import yaml
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, delete, func, select
 from sqlalchemy.orm import Session
 
@@ -45,6 +48,52 @@ class Limit:
             raise ValueError(
                 "a rate limit window is longer than zero and at most a day (events are kept a day)"
             )
+
+
+_DURATION = re.compile(r"^(\d+)([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def duration_parse(text: str) -> timedelta:
+    """ "15m", "1h", "1d" as a timedelta (ValueError otherwise)."""
+    match = _DURATION.match(str(text).strip())
+    if match is None:
+        raise ValueError(f"a duration is a number and m, h or d: {text!r}")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True)
+class LimitBook:
+    """A system's limits as data: each by name, with where they come from and whether they are confirmed."""
+
+    source: str
+    effective_from: date
+    provisional: bool
+    limits: dict[str, Limit]
+    durations: dict[str, timedelta]
+
+
+def limits_load(path: Path) -> LimitBook:
+    """The limits of a YAML file (``limits: {name: {count, window, message}}``, ``durations: {name: 3m}``);
+    a limit's scope is its name, and its message may say {count}."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    limits = {
+        name: Limit(
+            scope=name,
+            count=int(spec["count"]),
+            window=duration_parse(spec["window"]),
+            message=str(spec["message"]).format(count=int(spec["count"])),
+        )
+        for name, spec in raw["limits"].items()
+    }
+    durations = {name: duration_parse(value) for name, value in (raw.get("durations") or {}).items()}
+    return LimitBook(
+        source=str(raw["source"]),
+        effective_from=date.fromisoformat(str(raw["effective_from"])),
+        provisional=bool(raw["provisional"]),
+        limits=limits,
+        durations=durations,
+    )
 
 
 class RateLimited(Exception):

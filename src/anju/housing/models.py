@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from anju.core.audit import Chained
-from anju.core.db import UTCDateTime
+from anju.core.db import UTCDateTime, system_metadata
 from anju.core.runtime import PlumbingTables
 from anju.core.staffauth import StaffAccount
 from anju.core.timeutil import utcnow
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = system_metadata()
 TABLES = PlumbingTables.on(metadata)
 
 

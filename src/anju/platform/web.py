@@ -5,7 +5,7 @@ in, and through which channel, is read here too: every domain's pages ask the sa
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,12 +16,13 @@ from fastapi.templating import Jinja2Templates
 from anju.core.timeutil import utcnow
 from anju.core.web import RuntimeDep as RuntimeDep  # re-exported for the pages
 from anju.core.websession import WebSession, web_session
+from anju.platform.limits import LIMITS
 
 PLATFORM_DIR = Path(__file__).parent
 
 KIOSK = "kiosk"
 # A self-service terminal is shared: a sign-in nobody touches for this long ends (the page warns first).
-KIOSK_IDLE = timedelta(minutes=3)
+KIOSK_IDLE = LIMITS.durations["kiosk_idle"]
 DRAFT_MISSING = "没有找到您名下的这份申请草稿，它可能已经提交。"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from anju.core import periods, regions
-from anju.housing.eligibility.evaluate import evaluate
+from anju.housing.eligibility.assess import eligibility_assess
 from anju.housing.eligibility.situation import Situation
 from tests.housing.eligibility.test_eligibility_cases import DATA, fill, months
 
@@ -208,7 +208,7 @@ CASES = cases()
     ("city", "body", "group", "outcome"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_bound(city: str, body: dict[str, Any], group: str, outcome: str) -> None:
-    result = evaluate(Situation.model_validate(body), on=REF)
+    result = eligibility_assess(Situation.model_validate(body), on=REF)
     assert result["groups"][group]["outcome"] == outcome, [
         (r["rule"], r["outcome"], r["value_text"], r["threshold"]) for r in result["groups"][group]["rules"]
     ]

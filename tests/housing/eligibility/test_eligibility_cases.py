@@ -15,7 +15,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from anju.housing.eligibility.evaluate import evaluate
+from anju.housing.eligibility.assess import eligibility_assess
 from anju.housing.eligibility.params import PARAMS_DIR, NoRuleInForce, all_parameters, parameters_load
 from anju.housing.eligibility.situation import Situation
 
@@ -78,7 +78,7 @@ def situation_of(case: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("case", DATA["cases"], ids=lambda c: c["name"])
 def test_case(case: dict[str, Any]) -> None:
-    result = evaluate(Situation.model_validate(situation_of(case)), on=REF)
+    result = eligibility_assess(Situation.model_validate(situation_of(case)), on=REF)
     for group, outcome in case["expect"].items():
         assert result["groups"][group]["outcome"] == outcome, (group, result["groups"][group]["rules"])
     rules = {r["rule"]: r for g in case["expect"] for r in result["groups"][g]["rules"]}
@@ -91,7 +91,7 @@ def test_case(case: dict[str, Any]) -> None:
 
 
 def test_every_rule_names_its_threshold_parameter_source_and_date() -> None:
-    result = evaluate(Situation.model_validate(situation_of(DATA["cases"][0])), on=REF)
+    result = eligibility_assess(Situation.model_validate(situation_of(DATA["cases"][0])), on=REF)
     income = next(r for r in result["groups"]["low_income"]["rules"] if r["rule"] == "low_income")
     assert income["threshold"].startswith("3,500.00 元（60000 元 × 0.7 ÷ 12）")
     assert {p["name"] for p in income["parameters"]} == {"reference_income_yuan", "low_income_factor"}
@@ -119,8 +119,8 @@ def test_a_new_dated_value_changes_the_result_from_its_date_only(tmp_path: Path)
     household = Situation.model_validate(
         situation_of({"city": "350100", "base": "single", "set": {"members.0.monthly_income_fen": 370000}})
     )
-    before = evaluate(household, on=date(2026, 6, 30), parameters=updated)
-    after = evaluate(household, on=date(2026, 7, 1), parameters=updated)
+    before = eligibility_assess(household, on=date(2026, 6, 30), parameters=updated)
+    after = eligibility_assess(household, on=date(2026, 7, 1), parameters=updated)
     assert before["groups"]["low_income"]["outcome"] == "not_eligible"  # 3,500.00 元 line
     assert after["groups"]["low_income"]["outcome"] == "eligible"  # 0.7 × 66000 ÷ 12 = 3,850.00 元
     assert before["ruleset"] != after["ruleset"]
@@ -129,7 +129,7 @@ def test_a_new_dated_value_changes_the_result_from_its_date_only(tmp_path: Path)
 def test_a_date_before_any_rule_is_an_error_not_a_guess() -> None:
     household = Situation.model_validate(situation_of({"city": "350100", "base": "single"}))
     with pytest.raises(NoRuleInForce) as refused:
-        evaluate(household, on=date(2024, 9, 30))
+        eligibility_assess(household, on=date(2024, 9, 30))
     assert "尚无生效的规定" in refused.value.message
 
 
@@ -162,7 +162,7 @@ def test_the_command_prints_the_result_as_json_and_names_the_ruleset(tmp_path: P
     )
     anju = str(Path(sys.executable).parent / "anju")
     done = subprocess.run(
-        [anju, "eligibility", "evaluate", "--city", "350100", "--on", "2026-11-27", str(path)],
+        [anju, "eligibility", "assess", "--city", "350100", "--on", "2026-11-27", str(path)],
         capture_output=True,
         text=True,
         check=False,
@@ -171,7 +171,7 @@ def test_the_command_prints_the_result_as_json_and_names_the_ruleset(tmp_path: P
     result = json.loads(done.stdout)
     assert result["ruleset"].startswith("350100/") and result["groups"]["low_income"]["outcome"] == "eligible"
     bad = subprocess.run(
-        [anju, "eligibility", "evaluate", "--city", "350100", "--on", "2026-02-30", str(path)],
+        [anju, "eligibility", "assess", "--city", "350100", "--on", "2026-02-30", str(path)],
         capture_output=True,
         text=True,
         check=False,
@@ -190,12 +190,12 @@ def test_a_child_nobody_declared_an_income_for_earns_nothing_but_a_contribution_
         "monthly_income_fen": None,
     }
     household["members"].append(child)
-    result = evaluate(Situation.model_validate(household), on=REF)
+    result = eligibility_assess(Situation.model_validate(household), on=REF)
     assert result["facts"]["per_capita_income"] == 300000
     assert result["groups"]["lower_middle_income"]["outcome"] == "eligible"
     # An adult with nothing declared and no base is still unknown.
     household["members"].append({**child, "relation": "父母", "birth_date": "1960-01-01"})
-    result = evaluate(Situation.model_validate(household), on=REF)
+    result = eligibility_assess(Situation.model_validate(household), on=REF)
     assert result["facts"]["per_capita_income"] is None
 
 
@@ -203,6 +203,6 @@ def test_each_group_has_one_name_on_every_page_and_in_every_system() -> None:
     from anju.core.vocab import APPLICANT_GROUP_LABELS
     from anju.platform.catalog.service import form_catalog
 
-    result = evaluate(Situation.model_validate(situation_of(DATA["cases"][0])), on=REF)
+    result = eligibility_assess(Situation.model_validate(situation_of(DATA["cases"][0])), on=REF)
     assert {g: spec["label"] for g, spec in result["groups"].items()} == APPLICANT_GROUP_LABELS
     assert form_catalog().code_tables["applicant_group"] == APPLICANT_GROUP_LABELS

@@ -14,7 +14,7 @@ from anju.core.timeutil import utcnow
 from anju.platform.applications import service as applications
 from anju.platform.applications.retention import RetentionRules, retention_enforce, retention_rules
 from anju.platform.applications.schemas import StatusEvent
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 from anju.platform.models import (
     Application,
     ApplicationMember,
@@ -40,7 +40,7 @@ def family(live: Systems) -> Family:
 
 def test_the_notice_states_the_numbers_the_job_enforces() -> None:
     rules = retention_rules()
-    words = source_catalog().retention
+    words = source_list().retention
     assert f"保存 {rules.years_after_final} 年" in words and f"草稿 {rules.draft_idle_days} 天" in words
 
 

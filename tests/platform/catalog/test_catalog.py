@@ -18,7 +18,7 @@ from anju.platform.catalog.service import (
     form_catalog,
     form_catalog_load,
 )
-from anju.sandbox.sources.service import source_catalog as sandbox_sources
+from anju.sandbox.sources.service import source_list as sandbox_sources
 
 TODAY = date(2026, 11, 27)
 

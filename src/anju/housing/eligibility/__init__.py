@@ -1,1 +1,1 @@
-"""Local eligibility rules as dated data, evaluated with an explanation (issue 6; eligibility-defaults.md)."""
+"""Local eligibility rules as dated data, assessed with an explanation (issue 6; eligibility-defaults.md)."""

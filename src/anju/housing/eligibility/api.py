@@ -1,9 +1,9 @@
-"""POST /v1/eligibility/evaluations: the evaluator as housing's API (the platform's pre-check uses it)."""
+"""POST /v1/eligibility/assessments: the eligibility assessment as housing's API (the platform's pre-check uses it)."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -12,7 +12,7 @@ from anju.core import signing
 from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.web import RuntimeDep
 from anju.housing.eligibility.admin import parameters_in_force
-from anju.housing.eligibility.evaluate import evaluate
+from anju.housing.eligibility.assess import eligibility_assess
 from anju.housing.eligibility.from_case import situation_from
 from anju.housing.eligibility.params import NoRuleInForce
 from anju.housing.eligibility.situation import Situation
@@ -21,8 +21,8 @@ from anju.housing.intake.schemas import EvidenceItem, HouseholdMember
 ALLOWED_CALLERS = frozenset({"platform"})
 
 
-class EvaluationRequest(BaseModel):
-    """A household situation and the date to evaluate it on."""
+class AssessmentRequest(BaseModel):
+    """A household situation and the date to assess it on."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -52,25 +52,27 @@ class PreCheckRequest(BaseModel):
     answers: PreCheckAnswers = Field(default_factory=PreCheckAnswers)
 
 
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权调用资格判断。"))
+]
+
 router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
 
 
 @router.post(
-    "/evaluations",
+    "/assessments",
     summary="按申请城市当时有效的规则判断一户家庭可申请的类别，并逐条说明（只作参考，不作决定）",
     responses=error_responses(401, 403, 422),
 )
-def evaluation(
+def assessment(
     runtime: RuntimeDep,
-    body: EvaluationRequest,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权调用资格判断。")
-    ),
+    body: AssessmentRequest,
+    caller: Caller,
 ) -> dict[str, Any]:
     try:
         with runtime.db.transaction() as session:
             parameters = parameters_in_force(session=session, city_code=body.situation.city_code)
-        return evaluate(body.situation, on=body.on, parameters=parameters)
+        return eligibility_assess(body.situation, on=body.on, parameters=parameters)
     except NoRuleInForce as exc:
         raise ApiError(code="no_rule_in_force", message=exc.message, status_code=422) from exc
 
@@ -83,9 +85,7 @@ def evaluation(
 def pre_check(
     runtime: RuntimeDep,
     body: PreCheckRequest,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权调用资格判断。")
-    ),
+    caller: Caller,
 ) -> dict[str, Any]:
     try:
         situation = situation_from(
@@ -105,6 +105,6 @@ def pre_check(
     try:
         with runtime.db.transaction() as session:
             parameters = parameters_in_force(session=session, city_code=situation.city_code)
-        return evaluate(situation, on=body.on, parameters=parameters)
+        return eligibility_assess(situation, on=body.on, parameters=parameters)
     except NoRuleInForce as exc:
         raise ApiError(code="no_rule_in_force", message=exc.message, status_code=422) from exc

@@ -1,4 +1,4 @@
-"""`anju eligibility evaluate --city 350100 --on 2026-11-27 situation.json` prints the result as JSON."""
+"""`anju eligibility assess --city 350100 --on 2026-11-27 situation.json` prints the result as JSON."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from anju.housing.eligibility.evaluate import evaluate
+from anju.housing.eligibility.assess import eligibility_assess
 from anju.housing.eligibility.params import NoRuleInForce
 from anju.housing.eligibility.situation import Situation
 
@@ -25,13 +25,13 @@ def situation_load(raw: dict[str, object], *, city: str) -> Situation:
     return Situation.model_validate({**raw, "city_code": city})
 
 
-@eligibility_app.command("evaluate")
-def evaluate_command(
+@eligibility_app.command("assess")
+def assess_command(
     situation: Annotated[Path, typer.Argument(help="a household situation (docs/interfaces/eligibility.md)")],
     city: Annotated[str, typer.Option(help="the jurisdiction: 350100…350900 or 350128")],
     on: Annotated[str, typer.Option(help="the reference date, YYYY-MM-DD")],
 ) -> None:
-    """Evaluate one household on a date; the result (JSON) names the rule-set version."""
+    """Assess one household on a date; the result (JSON) names the rule-set version."""
     try:
         day = date.fromisoformat(on)
     except ValueError:
@@ -39,7 +39,7 @@ def evaluate_command(
         raise typer.Exit(2) from None
     try:
         raw = json.loads(situation.read_text(encoding="utf-8"))
-        result = evaluate(situation_load(raw, city=city), on=day)
+        result = eligibility_assess(situation_load(raw, city=city), on=day)
     except (OSError, json.JSONDecodeError) as exc:
         typer.echo(f"错误：无法读取 {situation}：{exc}", err=True)
         raise typer.Exit(2) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from anju.housing.eligibility.evaluate import rule_table, thresholds
+from anju.housing.eligibility.assess import rule_table, thresholds
 from anju.housing.eligibility.params import CityParameters
 
 COMPARISON_WORDS = {">=": "不少于", "<=": "不高于", "<": "低于"}

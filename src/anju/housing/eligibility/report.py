@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from anju.core import crypto
-from anju.housing.eligibility.evaluate import evaluate
+from anju.housing.eligibility.assess import eligibility_assess
 from anju.housing.eligibility.from_case import situation_from
 from anju.housing.eligibility.params import CityParameters, NoRuleInForce
 from anju.housing.intake.service import SIGNED_CONTEXT, case_evidence, case_household
@@ -39,7 +39,7 @@ def eligibility_report(
             evidence=case_evidence(case=case, cipher=cipher),
             answers=case_answers(case=case, cipher=cipher),
         )
-        result = evaluate(situation, on=on, parameters=parameters)
+        result = eligibility_assess(situation, on=on, parameters=parameters)
     except ValidationError as exc:
         return {"error": "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())}
     except NoRuleInForce as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +32,10 @@ class BadRating(BaseModel):
     due_on: date | None = None
 
 
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权推送评价。"))
+]
+
 router = APIRouter(prefix="/v1/evaluations", tags=["evaluation"])
 
 
@@ -44,9 +48,7 @@ router = APIRouter(prefix="/v1/evaluations", tags=["evaluation"])
 def bad_rating(
     runtime: RuntimeDep,
     body: BadRating,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权推送评价。")
-    ),
+    caller: Caller,
 ) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         case = session.scalar(select(Case).where(Case.case_no == body.case_no))

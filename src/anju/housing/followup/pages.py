@@ -3,6 +3,7 @@ appealed (申诉) or the appeal decided (复核) by another reviewer (decision 0
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -75,6 +76,23 @@ def staff_follow_ups(request: Request, staff_id: StaffId, runtime: RuntimeDep) -
     return render(request, "staff_follow_ups.html", context)
 
 
+TaskAct = Callable[[Session, StaffUser, Any], None]
+
+
+def _task_act(request: Request, runtime: RuntimeDep, staff_id: int, task_id: int, act: TaskAct) -> Response:
+    """Do one thing to one task of the member's region: back to the list, or the list with the refusal."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        task = _task(session, staff, task_id)
+        if task is None:
+            return _task_missing(request)
+        try:
+            act(session, staff, task)
+        except followup.FollowUpRefused as exc:
+            return _refused(request, session, staff, task_id, exc.message)
+    return RedirectResponse(path_for(request, "staff_follow_ups") + "?done=1", status_code=303)
+
+
 @router.post(
     "/follow-ups/{task_id}/appeal", name="staff_follow_up_appeal", dependencies=[Depends(require_csrf)]
 )
@@ -87,21 +105,16 @@ def staff_follow_up_appeal(
     decision: str = Form(""),
 ) -> Response:
     """Appeal a rating (申诉) or, for a reviewer, decide an appeal (复核)."""
-    with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        task = _task(session, staff, task_id)
-        if task is None:
-            return _task_missing(request)
-        try:
-            if decision:
-                followup.appeal_decide(
-                    session=session, task=task, staff=staff, decision=decision, outbox=runtime.tables.outbox
-                )
-            else:
-                followup.task_appeal(task=task, staff=staff, reason=reason)
-        except followup.FollowUpRefused as exc:
-            return _refused(request, session, staff, task_id, exc.message)
-    return RedirectResponse(path_for(request, "staff_follow_ups") + "?done=1", status_code=303)
+
+    def appeal(session: Session, staff: StaffUser, task: Any) -> None:
+        if decision:
+            followup.appeal_decide(
+                session=session, task=task, staff=staff, decision=decision, outbox=runtime.tables.outbox
+            )
+        else:
+            followup.task_appeal(task=task, staff=staff, reason=reason)
+
+    return _task_act(request, runtime, staff_id, task_id, appeal)
 
 
 @router.post("/follow-ups/{task_id}", name="staff_follow_up_done", dependencies=[Depends(require_csrf)])
@@ -114,20 +127,15 @@ def staff_follow_up_done(
     action: str = Form(""),
 ) -> Response:
     """Record the follow-up: what was found and what was done (the applicant is told)."""
-    with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        task = _task(session, staff, task_id)
-        if task is None:
-            return _task_missing(request)
-        try:
-            followup.task_complete(
-                session=session,
-                task=task,
-                staff=staff,
-                finding=finding,
-                action=action,
-                outbox=runtime.tables.outbox,
-            )
-        except followup.FollowUpRefused as exc:
-            return _refused(request, session, staff, task_id, exc.message)
-    return RedirectResponse(path_for(request, "staff_follow_ups") + "?done=1", status_code=303)
+
+    def complete(session: Session, staff: StaffUser, task: Any) -> None:
+        followup.task_complete(
+            session=session,
+            task=task,
+            staff=staff,
+            finding=finding,
+            action=action,
+            outbox=runtime.tables.outbox,
+        )
+
+    return _task_act(request, runtime, staff_id, task_id, complete)

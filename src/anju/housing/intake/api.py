@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
@@ -13,6 +15,10 @@ from anju.housing.intake import service
 from anju.housing.intake.schemas import CaseSubmission, IntakeReceipt
 
 ALLOWED_CALLERS = frozenset({"platform"})
+
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权提交办件。"))
+]
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 # Routes that carry a whole case or its files: the app includes these with the case body limit (0012).
@@ -32,9 +38,7 @@ cases = APIRouter(prefix="/v1", tags=["intake"])
 def case_intake(
     runtime: RuntimeDep,
     submission: CaseSubmission,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权提交办件。")
-    ),
+    caller: Caller,
 ) -> JSONResponse:
     with runtime.db.transaction() as session:
         fresh = bool(caller.message_id) and inbox_accept(

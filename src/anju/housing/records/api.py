@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
@@ -14,6 +15,11 @@ from anju.core.web import RuntimeDep
 from anju.housing.records import service
 
 ALLOWED_CALLERS = frozenset({"platform"})
+
+Caller = Annotated[
+    signing.VerifiedRequest,
+    Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权查询保障性住房信息。")),
+]
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -27,9 +33,7 @@ router = APIRouter(prefix="/v1", tags=["records"])
 def assistance_query(
     runtime: RuntimeDep,
     query: RegisterQuery,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权查询保障性住房信息。")
-    ),
+    caller: Caller,
 ) -> RegisterAnswer:
     if not caller.purpose.strip():
         raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
@@ -71,6 +71,16 @@ def case_locked(session: Any, case_no: str) -> Case:
     return case
 
 
+Caller1 = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权撤回办件。"))
+]
+Caller2 = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权获取文书。"))
+]
+Caller3 = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权提交补正材料。"))
+]
+
 router = APIRouter(prefix="/v1", tags=["review"])
 # Routes that carry a whole case or its files: the app includes these with the case body limit (0012).
 cases = APIRouter(prefix="/v1", tags=["review"])
@@ -86,9 +96,7 @@ def case_withdraw(
     runtime: RuntimeDep,
     case_no: str,
     body: WithdrawalRequest,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权撤回办件。")
-    ),
+    caller: Caller1,
 ) -> CaseStatusReceipt:
     with runtime.db.transaction() as session:
         case = case_locked(session, case_no)
@@ -126,9 +134,7 @@ def case_document(
     runtime: RuntimeDep,
     case_no: str,
     event_seq: int,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权获取文书。")
-    ),
+    caller: Caller2,
 ) -> Response:
     with runtime.db.transaction() as session:
         case = session.scalar(select(Case).where(Case.case_no == case_no))
@@ -160,9 +166,7 @@ def case_corrections(
     runtime: RuntimeDep,
     case_no: str,
     body: CorrectionAnswer,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权提交补正材料。")
-    ),
+    caller: Caller3,
 ) -> CaseStatusReceipt:
     with runtime.db.transaction() as session:
         case = case_locked(session, case_no)

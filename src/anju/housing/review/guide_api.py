@@ -3,7 +3,7 @@ force, each step's time limit, the path of the review — for the platform's gui
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
@@ -25,6 +25,8 @@ STEP_NAMES = {
     "recheck": "异议复核",
 }
 
+Caller = Annotated[signing.VerifiedRequest, Depends(signed_callers({"platform"}, message="该系统无权调用。"))]
+
 router = APIRouter(prefix="/v1", tags=["guide"])
 
 
@@ -36,7 +38,7 @@ router = APIRouter(prefix="/v1", tags=["guide"])
 def guide_facts(
     runtime: RuntimeDep,
     city_code: str,
-    caller: signing.VerifiedRequest = Depends(signed_callers({"platform"}, message="该系统无权调用。")),
+    caller: Caller,
 ) -> dict[str, Any]:
     if not regions.is_jurisdiction(city_code):
         raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)

@@ -3,7 +3,7 @@ from the public are recorded against the case, which goes to 复核 and cannot b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,7 +70,9 @@ def notice_entries(*, session: Any, city_code: str) -> list[NoticeEntry]:
 
 router = APIRouter(prefix="/v1/public-notices", tags=["public notice"])
 
-platform_only = signed_callers(ALLOWED_CALLERS, message="该系统无权调用公示接口。")
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权调用公示接口。"))
+]
 
 
 @router.get(
@@ -79,9 +81,7 @@ platform_only = signed_callers(ALLOWED_CALLERS, message="该系统无权调用�
     summary="某市正在公示的公租房申请（姓名脱敏，不含身份证号码）",
     responses=error_responses(401, 403, 404),
 )
-def notices(
-    runtime: RuntimeDep, city_code: str, caller: signing.VerifiedRequest = Depends(platform_only)
-) -> NoticeList:
+def notices(runtime: RuntimeDep, city_code: str, caller: Caller) -> NoticeList:
     if not regions.is_jurisdiction(city_code):
         raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
     with runtime.db.transaction() as session:
@@ -99,7 +99,7 @@ def objection(
     runtime: RuntimeDep,
     case_no: str,
     body: ObjectionIn,
-    caller: signing.VerifiedRequest = Depends(platform_only),
+    caller: Caller,
 ) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())

@@ -16,7 +16,7 @@ from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.web import path_for
 from anju.core.websession import require_csrf
 from anju.housing.intake.service import ATTACHMENT_CONTEXT, attachments_of, case_evidence
-from anju.housing.models import StaffUser
+from anju.housing.models import Case, StaffUser
 from anju.housing.review import calendar, corrections
 from anju.housing.review import service as review
 from anju.housing.review.case_view import case_context
@@ -24,6 +24,12 @@ from anju.housing.staff import service
 from anju.housing.web import RuntimeDep, StaffId, error_page, render, staff_of
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
+
+
+def _staff_case(session: Session, staff_id: int, case_no: str) -> tuple[StaffUser, Case | None]:
+    """The signed-in member, and the case if it is in their region."""
+    staff = staff_of(session, staff_id)
+    return staff, service.staff_case(session=session, staff=staff, case_no=case_no)
 
 
 def _case_missing(request: Request) -> Response:
@@ -49,8 +55,7 @@ def _file(content: bytes, media_type: str, filename: str) -> Response:
 def staff_case(request: Request, case_no: str, staff_id: StaffId, runtime: RuntimeDep) -> Response:
     """The case: household, registers' answers, files, 补正 rounds, eligibility, the actions open."""
     with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        staff, case = _staff_case(session, staff_id, case_no)
         if case is None:
             return _case_missing(request)
         context = case_context(session, staff, case, runtime.cipher)
@@ -68,8 +73,7 @@ def staff_case_reveal(
 ) -> Response:
     """Show one full number on this response only, after logging who asked and why."""
     with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        staff, case = _staff_case(session, staff_id, case_no)
         if case is None:
             return _case_missing(request)
         context = case_context(session, staff, case, runtime.cipher)
@@ -134,15 +138,13 @@ def staff_case_event(
     """Take a step on the case; a refusal shows the page again with the reason as typed and why."""
     try:
         with runtime.db.transaction() as session:
-            staff = staff_of(session, staff_id)
-            case = service.staff_case(session=session, staff=staff, case_no=case_no)
+            staff, case = _staff_case(session, staff_id, case_no)
             if case is None:
                 return _case_missing(request)
             _event_take(runtime, session, staff, case, event, reason, confirm == "yes")
     except review.TransitionRefused as exc:
         with runtime.db.transaction() as session:
-            staff = staff_of(session, staff_id)
-            case = service.staff_case(session=session, staff=staff, case_no=case_no)
+            staff, case = _staff_case(session, staff_id, case_no)
             if case is None:
                 return _case_missing(request)
             context = case_context(session, staff, case, runtime.cipher)
@@ -157,8 +159,7 @@ def staff_case_proof(
 ) -> Response:
     """A proof the applicant attached to a register's answer, as they sent it."""
     with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        _staff, case = _staff_case(session, staff_id, case_no)
         evidence = case_evidence(case=case, cipher=runtime.cipher) if case else []
         proofs = [p for e in evidence for p in e.get("proofs", [])]
     if not 0 <= proof_no < len(proofs):
@@ -173,8 +174,7 @@ def staff_case_attachment(
 ) -> Response:
     """A file sent with the application or with a 补正 answer."""
     with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        _staff, case = _staff_case(session, staff_id, case_no)
         found = (
             [a for a in attachments_of(session=session, case=case) if a.id == attachment_id] if case else []
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +18,16 @@ from anju.platform.evaluation import service as evaluation
 
 ALLOWED_SENDERS = frozenset({"housing"})
 
+Caller1 = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_SENDERS, message="该系统无权推送办件状态。"))
+]
+Caller2 = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_SENDERS, message="该系统无权推送回访结果。"))
+]
+Caller3 = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_SENDERS, message="该系统无权推送复核结论。"))
+]
+
 router = APIRouter(prefix="/v1/bus", tags=["bus"])
 
 
@@ -30,9 +40,7 @@ router = APIRouter(prefix="/v1/bus", tags=["bus"])
 def status_event_receive(
     runtime: RuntimeDep,
     event: StatusEvent,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_SENDERS, message="该系统无权推送办件状态。")
-    ),
+    caller: Caller1,
 ) -> BusReceipt:
     if not caller.message_id:
         raise ApiError(code="message_id_missing", message="缺少消息编号（X-Anju-Message-Id）。")
@@ -69,9 +77,7 @@ def status_event_receive(
 def follow_up_receive(
     runtime: RuntimeDep,
     body: FollowUpResult,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_SENDERS, message="该系统无权推送回访结果。")
-    ),
+    caller: Caller2,
 ) -> dict[str, object]:
     with runtime.db.transaction() as session:
         applied = evaluation.follow_up_apply(
@@ -90,9 +96,7 @@ def follow_up_receive(
 def appeal_receive(
     runtime: RuntimeDep,
     body: AppealOutcome,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_SENDERS, message="该系统无权推送复核结论。")
-    ),
+    caller: Caller3,
 ) -> dict[str, object]:
     with runtime.db.transaction() as session:
         if evaluation.appeal_apply(session=session, ref=body.ref, upheld=body.upheld) is None:

@@ -3,22 +3,19 @@ checked — by anyone — against the trusted seal CA."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
 from anju.core import seal
 from anju.core.httpclient import PeerResponseError, SignedClient
-from anju.core.ratelimit import Limit
+from anju.platform.limits import LIMITS
 
 DOCUMENT_PATH = "/v1/cases/{case_no}/documents/{event_seq}"
 VERIFY_MAX_BYTES = 5 * 1024 * 1024  # as every other upload (the page's request limit is a little above)
 # Anyone may check a seal without signing in, and each check is real work (certificate path, signature):
 # a limit per address keeps one client from using it up for everybody.
-VERIFICATIONS_PER_ADDRESS = Limit(
-    scope="decision_verify", count=30, window=timedelta(hours=1), message="核验次数过多，请一小时后再试。"
-)
+VERIFICATIONS_PER_ADDRESS = LIMITS.limits["decision_verify"]
 
 
 class DecisionUnavailable(Exception):

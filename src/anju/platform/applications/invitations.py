@@ -9,27 +9,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, masking
-from anju.core.ratelimit import Limit, RateLimiter
+from anju.core.ratelimit import RateLimiter
 from anju.core.timeutil import format_shanghai, utcnow
 from anju.platform.applications.notify import sms_enqueue, sms_templates
 from anju.platform.catalog.service import MOBILE
 from anju.platform.consent.service import members_awaiting_consent
+from anju.platform.limits import LIMITS
 from anju.platform.models import Application, ApplicationMember
 
 INVITE_PURPOSE = "短信邀请共同申请人登录授权"
 MEMBERSHIPS_PATH = "/memberships"  # the co-applicant's page (家人邀请我授权); sign-in comes first
 # One family member is not texted more than three times a day, and one draft not more than ten: enough to
 # correct a mistyped number, not enough to pester anyone. Provisional, like every limit nobody confirmed.
-PER_MEMBER = Limit(
-    "invite_member", 3, timedelta(days=1), "今天已给这位家庭成员发送了 3 次短信，请明天再试，或直接告诉对方。"
-)
-PER_DRAFT = Limit("invite_draft", 10, timedelta(days=1), "今天这份申请已发送 10 条邀请短信，请明天再试。")
+PER_MEMBER = LIMITS.limits["invite_member"]
+PER_DRAFT = LIMITS.limits["invite_draft"]
 
 
 class InvitationError(Exception):

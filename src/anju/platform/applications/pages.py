@@ -3,7 +3,6 @@ verification of any decision document), and withdraw it while that is still poss
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import regions
-from anju.core.ratelimit import Limit, RateLimited
+from anju.core.ratelimit import RateLimited
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name
 from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf
@@ -19,6 +18,7 @@ from anju.platform.applications import decisions, household, notify, receipt, si
 from anju.platform.applications import service as applications
 from anju.platform.applications.retention import erased_notice
 from anju.platform.identity import service as identity
+from anju.platform.limits import LIMITS
 from anju.platform.models import Application
 from anju.platform.progress.view import progress_view, timeline_entries
 from anju.platform.web import (
@@ -34,7 +34,7 @@ from anju.platform.web import (
 router = APIRouter(include_in_schema=False)
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
 uploads = APIRouter(include_in_schema=False)
-RECEIPT_SMS = Limit("receipt_sms", 3, timedelta(days=1), "这件申请的回执今天已发送 3 次，请明天再试。")
+RECEIPT_SMS = LIMITS.limits["receipt_sms"]
 
 
 def _error(request: Request, title: str, message: str, code: str, status_code: int) -> Response:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import FINAL_STATUSES
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 from anju.platform.consent.service import consents_revoke_for_member
 from anju.platform.models import (
     Application,
@@ -91,7 +91,7 @@ class RetentionRules:
 
 def retention_rules() -> RetentionRules:
     """The numbers the consent notice states (sources.yaml)."""
-    catalog = source_catalog()
+    catalog = source_list()
     return RetentionRules(
         years_after_final=catalog.retention_years_after_final,
         draft_idle_days=catalog.retention_draft_idle_days,

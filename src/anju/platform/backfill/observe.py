@@ -10,8 +10,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from anju.platform.backfill.breaker import CircuitBreakers
-from anju.platform.backfill.catalog import source_catalog
 from anju.platform.backfill.service import BackfillSummary
+from anju.platform.backfill.sources import source_list
 
 
 class BackfillMetrics:
@@ -42,7 +42,7 @@ class _BreakerCollector(Collector):
             "1 while a source's circuit breaker is open (not asked)",
             labels=["source"],
         )
-        for source in source_catalog().sources:
+        for source in source_list().sources:
             gauge.add_metric([source], 1.0 if self.breakers.is_open(source) else 0.0)
         yield gauge
 

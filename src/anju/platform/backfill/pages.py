@@ -14,8 +14,8 @@ from anju.core.websession import require_csrf
 from anju.platform.applications import household
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
-from anju.platform.backfill.catalog import source_catalog
 from anju.platform.backfill.observe import BackfillMetrics
+from anju.platform.backfill.sources import source_list
 from anju.platform.backfill.view import STATUS_TEXT, application_label, preview_view, source_view
 from anju.platform.identity import service as identity
 from anju.platform.web import RuntimeDep, Web, not_found_page, render, signed_in_applicant_id
@@ -48,7 +48,7 @@ def _preview_page(
         "draft_id": draft_id,
         "items": items,
         "status_text": STATUS_TEXT,
-        "catalog": source_catalog(),
+        "catalog": source_list(),
         "to_confirm": sum(1 for i in items if i["status"] == "found" and not i["review"]),
         **extra,
     }

@@ -25,7 +25,7 @@ from anju.core.filetypes import sniffed_type
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.timeutil import utcnow
 from anju.platform.backfill.breaker import CircuitBreakers
-from anju.platform.backfill.catalog import SourceNotice, source_catalog
+from anju.platform.backfill.sources import SourceNotice, source_list
 from anju.platform.consent.service import consents_active
 from anju.platform.models import Application, ApplicationMember, BackfillResult, DataAccessLog, ProofUpload
 
@@ -128,7 +128,7 @@ def backfill_run(
     only_sources: list[str] | None = None,
 ) -> BackfillSummary:
     """Query every source each member consented to, in parallel; store results and the access log."""
-    catalog = source_catalog()
+    catalog = source_list()
     wanted = only_sources or list(catalog.sources)
     with db.transaction() as session:
         application = session.get(Application, application_id)
@@ -292,7 +292,7 @@ def backfill_preview(
     *, session: Session, application_id: int, cipher: crypto.FieldCipher
 ) -> list[PreviewItem]:
     """The latest result per (member, source), decrypted for the applicant's own review."""
-    catalog = source_catalog()
+    catalog = source_list()
     members = {
         m.id: m
         for m in session.scalars(

@@ -7,7 +7,7 @@ from typing import Any
 
 from anju.core import masking, regions
 from anju.platform.backfill import service as backfill
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 from anju.platform.models import Application
 
 # How a query's outcome (and a face check's) reads in the preview and the data log.
@@ -24,7 +24,7 @@ STATUS_TEXT = {
 
 def source_view(code: str) -> dict[str, str]:
     """A source's name and department for tables (the code itself if the catalogue no longer has it)."""
-    name, department = source_catalog().described(code)
+    name, department = source_list().described(code)
     return {"source": name, "department": department}
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from anju.core import crypto
 from anju.core.masking import mask_name
-from anju.platform.backfill.catalog import source_catalog
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PreviewItem, backfill_preview
+from anju.platform.backfill.sources import source_list
 from anju.platform.catalog.derive import derive_application_value, derive_member_value, derive_suggestion
 from anju.platform.catalog.service import PRECHECK_SOURCE, form_catalog
 from anju.platform.models import ApplicationMember
@@ -43,7 +43,7 @@ def form_prefill(
     """Every field value the registers settle, keyed by (member id or None, field code); ``items``: the
     draft's register answers when the caller already read them (one decryption per page)."""
     catalog = form_catalog()
-    notices = source_catalog().sources
+    notices = source_list().sources
     if items is None:
         items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
     by_member_source = {(i.member_id, i.source): i for i in items if i.status == "found"}
@@ -108,7 +108,7 @@ def prefill_gaps(
     are there, others are missing (not authorised, or the register did not answer). The form says so next
     to the field instead of silently asking for what a register already half answered."""
     catalog = form_catalog()
-    notices = source_catalog().sources
+    notices = source_list().sources
     if items is None:
         items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
     answered = {(i.member_id, i.source) for i in items if i.status in ("found", "no_record")}
@@ -145,7 +145,7 @@ def form_suggestions(
     answer for member fields, the applicant's for application fields. The pre-check's suggestion (the
     applicant group) is the page's to add, as it asks housing."""
     catalog = form_catalog()
-    notices = source_catalog().sources
+    notices = source_list().sources
     if items is None:
         items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
     found = {(i.member_id, i.source): i for i in items if i.status == "found"}

@@ -17,7 +17,7 @@ import yaml
 
 from anju.core import idcard, masking, regions
 from anju.core.vocab import APPLICANT_GROUP_LABELS
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 from anju.platform.catalog.derive import SUGGESTION_DERIVATIONS
 
 CATALOG_FILE = Path(__file__).with_name("form.yaml")
@@ -156,7 +156,7 @@ def form_catalog_load(path: Path) -> FormCatalog:
     sections = {s["code"]: s["label"] for s in data["sections"]}
     tables = {name: {str(k): str(v) for k, v in table.items()} for name, table in data["code_tables"].items()}
     tables["applicant_group"] = dict(APPLICANT_GROUP_LABELS)  # one name for each group (core/vocab.py)
-    registers = source_catalog().sources
+    registers = source_list().sources
     fields: dict[str, FormField] = {}
     for raw in data["fields"]:
         f = FormField(
@@ -438,12 +438,12 @@ def _source_text(f: FormField) -> str:
             offered = "；".join(
                 "住房保障部门申请条件自查"
                 if x.source == PRECHECK_SOURCE
-                else f"{source_catalog().sources[x.source.partition('.')[0]].name}（{x.source}）"
+                else f"{source_list().sources[x.source.partition('.')[0]].name}（{x.source}）"
                 for x in f.suggest
             )
             return f"申请人填写（建议值：{offered}，由申请人核对或修改）"
         return "申请人填写"
-    notice = source_catalog().sources[f.register or ""]
+    notice = source_list().sources[f.register or ""]
     return f"{notice.department}·{notice.name}（{f.source}）"
 
 
@@ -506,7 +506,7 @@ def sharing_needs_rows() -> list[list[str]]:
     """Per department: which data the form asks of it, for which fields, and why."""
     catalog = form_catalog()
     rows = []
-    for code, notice in source_catalog().sources.items():
+    for code, notice in source_list().sources.items():
         used = [
             f
             for f in catalog.fields.values()

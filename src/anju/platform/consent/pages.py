@@ -14,7 +14,7 @@ from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
 from anju.core.web import path_for
 from anju.core.websession import require_csrf
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 from anju.platform.backfill.view import source_view
 from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
@@ -25,7 +25,7 @@ NOT_FOUND = "没有找到您可以办理的这份申请草稿。"
 
 
 def _consent_page(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
-    base = {"title": "授权查询", "catalog": source_catalog(), "error": ""}
+    base = {"title": "授权查询", "catalog": source_list(), "error": ""}
     return render(request, "consent.html", {**base, **context}, status_code)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import idcard
 from anju.core.timeutil import utcnow
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 from anju.platform.models import (
     MEMBER_REMOVED,
     Applicant,
@@ -86,7 +86,7 @@ def consents_grant(
     today: date,
 ) -> list[Consent]:
     """Record consents; a sensitive source needs its own separate agreement (PIPL art. 29)."""
-    catalog = source_catalog()
+    catalog = source_list()
     if not consent_may_grant(
         actor_bidx=actor_bidx, actor_is_applicant=actor_is_applicant, member=member, today=today
     ):

@@ -12,7 +12,7 @@ import yaml
 
 from anju.core import regions
 from anju.core.httpclient import PeerResponseError, SignedClient
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 
 GUIDE_FILE = Path(__file__).with_name("guide.yaml")
 FACTS_PATH = "/v1/guide-facts/{city_code}"
@@ -49,7 +49,7 @@ def guide_for(*, client: SignedClient, city_code: str) -> dict[str, Any]:
     item = data["item"]
     exempt = [
         {"name": material, "replaced_by": f"{s.department}·{s.name}"}
-        for s in source_catalog().sources.values()
+        for s in source_list().sources.values()
         for material in s.replaces
     ]
     return {

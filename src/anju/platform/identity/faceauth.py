@@ -13,7 +13,6 @@ import base64
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -23,15 +22,15 @@ from anju.core import faceauth
 from anju.core.audit import AuditChain
 from anju.core.db import Database
 from anju.core.httpclient import PeerResponseError, SignedClient
-from anju.core.ratelimit import Limit
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
+from anju.platform.limits import LIMITS
 from anju.platform.models import Applicant, DataAccessLog
 
 CODE = "faceauth"
 FACE_VERIFIED_LEVEL = 3  # 高级 (face verified), as the provider's levels count
 MAX_PIXELS = 40_000_000  # a photo larger than any phone takes is refused before it is decoded
 SIDES = (640, 480, 360)  # longest side tried, largest first: enough for a face, small enough for 70 KB
-ATTEMPTS = Limit("faceauth", 5, timedelta(hours=1), "人脸识别尝试次数过多，请一小时后再试。")
+ATTEMPTS = LIMITS.limits["faceauth"]
 
 
 class FaceAuthFailed(Exception):
@@ -85,7 +84,7 @@ def face_check(
     *, client: SignedClient, name: str, id_number: str, photo: bytes, user: str, case: str
 ) -> FaceOutcome:
     """Ask the identity platform to compare the photo with the person's ID photo (raises FaceAuthFailed)."""
-    notice = source_catalog().verifications[CODE]
+    notice = source_list().verifications[CODE]
     try:
         response = client.request(
             method="POST",
@@ -135,7 +134,7 @@ def face_record(
     failure: str = "",
 ) -> None:
     """Log the check in the person's data log, or the failed attempt to make it (``failure``, a code)."""
-    notice = source_catalog().verifications[CODE]
+    notice = source_list().verifications[CODE]
     audit.append(
         session,
         DataAccessLog(

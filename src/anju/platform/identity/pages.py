@@ -11,7 +11,7 @@ from anju.core.ratelimit import RateLimited
 from anju.core.web import form_file, path_for
 from anju.core.websession import require_csrf
 from anju.platform.applications import household
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 from anju.platform.identity import faceauth
 from anju.platform.identity import service as identity
 from anju.platform.web import ApplicantId, RuntimeDep, Web, not_found_page, render
@@ -25,7 +25,7 @@ def _face_page(request: Request, draft_id: int, error: str = "", status_code: in
     context = {
         "title": "人脸识别",
         "draft_id": draft_id,
-        "notice": source_catalog().verifications[faceauth.CODE],
+        "notice": source_list().verifications[faceauth.CODE],
         "error": error,
     }
     return render(request, "face.html", context, status_code)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
@@ -10,6 +10,10 @@ from anju.core import regions, signing
 from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.web import RuntimeDep
 from anju.platform.metrics.service import metrics
+
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers({"housing"}, message="该系统无权获取统计。"))
+]
 
 router = APIRouter(prefix="/v1", tags=["metrics"])
 
@@ -21,8 +25,8 @@ router = APIRouter(prefix="/v1", tags=["metrics"])
 )
 def figures(
     runtime: RuntimeDep,
+    caller: Caller,
     city_code: str = "",
-    caller: signing.VerifiedRequest = Depends(signed_callers({"housing"}, message="该系统无权获取统计。")),
 ) -> dict[str, Any]:
     if city_code and not regions.is_jurisdiction(city_code):
         raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)

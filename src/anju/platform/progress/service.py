@@ -13,17 +13,17 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard
-from anju.core.ratelimit import Limit, RateLimiter
+from anju.core.ratelimit import RateLimiter
 from anju.core.timeutil import utcnow
 from anju.platform.applications.notify import sms_enqueue, sms_templates
+from anju.platform.limits import LIMITS
 from anju.platform.models import APPLICATION_PHONE_CONTEXT, Applicant, Application
 
 CODE_MINUTES = 10
 CODE_TRIES = 5
-_TOO_OFTEN = "查询过于频繁，请一小时后再试。"
 # Codes asked for one application number (whoever asks) and from one address (whatever number).
-PER_NUMBER = Limit("progress_number", 5, timedelta(hours=1), _TOO_OFTEN)
-PER_ADDRESS = Limit("progress_address", 20, timedelta(hours=1), _TOO_OFTEN)
+PER_NUMBER = LIMITS.limits["progress_number"]
+PER_ADDRESS = LIMITS.limits["progress_address"]
 SENT = "如申请编号和身份证号码正确，验证码已发送至申请时填写的手机号，10 分钟内有效。"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends
@@ -21,6 +21,10 @@ from anju.sandbox.web import FaultsDep, RuntimeDep
 ALLOWED_CALLERS = frozenset({"platform"})
 FAULT_KEY = "esign"
 
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权使用电子签名服务。"))
+]
+
 router = APIRouter(prefix="/v1/esign", tags=["esign"])
 
 
@@ -34,9 +38,7 @@ async def signatures_make(
     runtime: RuntimeDep,
     faults: FaultsDep,
     body: SignRequest,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权使用电子签名服务。")
-    ),
+    caller: Caller,
 ) -> dict[str, Any]:
     await faults.delay_or_fail(FAULT_KEY, code="esign_unavailable", message="电子签名服务暂时不可用。")
     if not idcard.is_valid(body.signer.id_number):

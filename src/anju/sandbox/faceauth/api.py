@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Depends
@@ -48,6 +48,10 @@ class FaceResult(BaseModel):
     checked_at: str
 
 
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权使用人脸认证服务。"))
+]
+
 router = APIRouter(prefix="/v1/faceauth", tags=["faceauth"])
 
 
@@ -61,9 +65,7 @@ async def verify(
     runtime: RuntimeDep,
     faults: FaultsDep,
     body: FaceCheck,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权使用人脸认证服务。")
-    ),
+    caller: Caller,
 ) -> dict[str, Any]:
     fault = await faults.delay_or_fail(
         FAULT_KEY, code="faceauth_unavailable", message="人脸认证服务暂时不可用。"

@@ -9,7 +9,7 @@ replaces this receiver's address, not the platform's record.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -42,6 +42,10 @@ class RatingReport(BaseModel):
     acceptDate: str = Field(default="", max_length=19)
 
 
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers({"platform"}, message="该系统无权上报评价。"))
+]
+
 router = APIRouter()
 
 
@@ -54,7 +58,7 @@ router = APIRouter()
 def report(
     runtime: RuntimeDep,
     body: RatingReport,
-    caller: signing.VerifiedRequest = Depends(signed_callers({"platform"}, message="该系统无权上报评价。")),
+    caller: Caller,
 ) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         seen = session.scalar(

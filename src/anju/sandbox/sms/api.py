@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -35,6 +35,10 @@ class SmsReceipt(BaseModel):
     duplicate: bool
 
 
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权发送短信。"))
+]
+
 router = APIRouter()
 
 
@@ -49,9 +53,7 @@ def sms_send(
     runtime: RuntimeDep,
     faults: FaultsDep,
     body: SmsRequest,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权发送短信。")
-    ),
+    caller: Caller,
 ) -> dict[str, Any]:
     if faults.roll_error(faults.get(FAULT_KEY)):
         raise ApiError(code="sms_unavailable", message="短信平台暂时不可用。", status_code=503)

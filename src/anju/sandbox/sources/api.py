@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Body, Depends
@@ -25,6 +25,10 @@ ALLOWED_CALLERS = frozenset({"platform", "housing"})
 OTHER_SERVICES = frozenset(
     {"esign", "sms", "faceauth"}
 )  # fault knobs for the services that are not registers
+
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权查询此数据源。"))
+]
 
 router = APIRouter()
 
@@ -117,11 +121,9 @@ async def register_query(
     faults: FaultsDep,
     source: str,
     query: RegisterQuery,
-    caller: signing.VerifiedRequest = Depends(
-        signed_callers(ALLOWED_CALLERS, message="该系统无权查询此数据源。")
-    ),
+    caller: Caller,
 ) -> Response:
-    spec = service.source_catalog().get(source)
+    spec = service.source_list().get(source)
     if spec is None:
         raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
     if not caller.purpose.strip():
@@ -141,7 +143,7 @@ def faults_list(faults: FaultsDep) -> dict[str, Any]:
 
 @router.put("/admin/faults/{source}", tags=["joint-test"], summary="设置某一数据源的故障（联调测试用）")
 def faults_set(faults: FaultsDep, source: str, knobs: dict[str, Any] = Body(...)) -> dict[str, Any]:
-    if source not in service.source_catalog() and source not in OTHER_SERVICES:
+    if source not in service.source_list() and source not in OTHER_SERVICES:
         raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
     try:
         return faults.set(source, **knobs).as_dict()

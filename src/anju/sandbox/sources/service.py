@@ -54,7 +54,7 @@ class SourceSpec:
 
 
 @lru_cache(maxsize=1)
-def source_catalog() -> dict[str, SourceSpec]:
+def source_list() -> dict[str, SourceSpec]:
     """Every source the sandbox plays, from registers.yaml."""
     data = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))["sources"]
     return {
@@ -308,14 +308,14 @@ ANSWERS: dict[str, Callable[..., dict[str, dict[str, Any]]]] = {
     ),
     "elicence": _licences,
 }
-assert set(ANSWERS) == set(source_catalog()), "every source in registers.yaml has an answer function"
+assert set(ANSWERS) == set(source_list()), "every source in registers.yaml has an answer function"
 
 
 def source_answer(
     *, session: Session, source: str, id_numbers: list[str], fields: list[str], today: date
 ) -> list[dict[str, Any]]:
     """One record per person asked about: found or not, and only the requested fields."""
-    spec = source_catalog()[source]
+    spec = source_list()[source]
     unknown = sorted(set(fields) - set(spec.fields))
     if unknown:
         raise UnknownFields(unknown)

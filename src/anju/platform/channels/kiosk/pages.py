@@ -6,7 +6,6 @@ with the channel recorded as "kiosk" and an idle sign-out for the next person's 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -14,29 +13,22 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from anju.core import idcard
-from anju.core.ratelimit import Limit
 from anju.core.timeutil import today_shanghai, utcnow
 from anju.core.web import form_file, path_for
 from anju.core.websession import WebSession, require_csrf
 from anju.platform.applications import service as applications
-from anju.platform.backfill.catalog import source_catalog
+from anju.platform.backfill.sources import source_list
 from anju.platform.channels.kiosk import terminals
 from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import card_face, faceauth
+from anju.platform.limits import LIMITS
 from anju.platform.web import KIOSK, KIOSK_IDLE, RuntimeDep, Web, render
 
 KIOSK_ACTOR = "kiosk"
 # A terminal serves many people an hour; one card may try its face a few times (someone cycling through
 # found cards meets the terminal's limit).
-PER_TERMINAL = Limit(
-    "kiosk_terminal", 60, timedelta(hours=1), "本机人脸识别过于频繁，请稍后再试，或到办事窗口办理。"
-)
-PER_CARD = Limit(
-    "kiosk_card",
-    5,
-    timedelta(hours=1),
-    "这张身份证的人脸识别尝试次数过多，请一小时后再试，或到办事窗口办理。",
-)
+PER_TERMINAL = LIMITS.limits["kiosk_terminal"]
+PER_CARD = LIMITS.limits["kiosk_card"]
 
 
 NOT_A_TERMINAL = (
@@ -52,7 +44,7 @@ uploads = APIRouter(include_in_schema=False)
 def _kiosk_page(request: Request, error: str = "", status_code: int = 200, **extra: Any) -> Response:
     context = {
         "title": "自助申请",
-        "notice": source_catalog().verifications[faceauth.CODE],
+        "notice": source_list().verifications[faceauth.CODE],
         "error": error,
         "idle_minutes": int(KIOSK_IDLE.total_seconds() // 60),
         **extra,

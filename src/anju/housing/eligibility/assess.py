@@ -327,7 +327,9 @@ def _combine(results: list[RuleResult]) -> str:
     return "eligible"
 
 
-def evaluate(situation: Situation, *, on: date, parameters: CityParameters | None = None) -> dict[str, Any]:
+def eligibility_assess(
+    situation: Situation, *, on: date, parameters: CityParameters | None = None
+) -> dict[str, Any]:
     """The whole result: facts, common disqualifiers, and every group with its rules (raises NoRuleInForce).
 
     ``parameters`` defaults to the city's file in params/ (a draft set can be tried before it is adopted).

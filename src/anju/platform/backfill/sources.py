@@ -60,7 +60,7 @@ class VerificationNotice:
 
 
 @dataclass(frozen=True)
-class SourceCatalog:
+class SourceList:
     """Every source, with the retention and recipients that apply to all of them."""
 
     version: str
@@ -104,7 +104,7 @@ class SourceCatalog:
 
 
 @lru_cache(maxsize=1)
-def source_catalog() -> SourceCatalog:
+def source_list() -> SourceList:
     """The catalogue from sources.yaml."""
     data = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
     sources = {
@@ -124,7 +124,7 @@ def source_catalog() -> SourceCatalog:
         )
         for code, spec in data["sources"].items()
     }
-    return SourceCatalog(
+    return SourceList(
         version=str(data["version"]),
         retention_years_after_final=int(data["retention"]["years_after_final"]),
         retention_draft_idle_days=int(data["retention"]["draft_idle_days"]),
