@@ -1,0 +1,69 @@
+"""Accessibility measured in a real browser (issue 22): axe-core's WCAG 2.1 A/AA rules on a page, in each
+display the service offers — standard and 大字版, desktop (1280 px) and phone (375 px)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = frozenset({"serious", "critical"})
+VARIANTS = (("standard", 1280), ("standard", 375), ("elder", 1280), ("elder", 375))
+_axe = Axe()
+
+
+# 大字版 (the 适老化 mode) promises more: text at 7:1 contrast (WCAG 1.4.6, AAA), issue 22's choice.
+ELDER_RULES = ["color-contrast-enhanced"]
+
+
+def axe_violations(page: Page, *, elder: bool = False) -> list[dict[str, Any]]:
+    """The WCAG 2.1 A/AA rules the page as shown breaks (and in 大字版, 7:1 contrast), each with its impact
+    and where."""
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    found = list(_axe.run(page, options=options).response["violations"])
+    if elder:
+        rules = {"runOnly": {"type": "rule", "values": ELDER_RULES}, "resultTypes": ["violations"]}
+        found += _axe.run(page, options=rules).response["violations"]
+    return found
+
+
+@dataclass
+class Auditor:
+    """Checks each page it is shown in every display, and keeps what it found."""
+
+    found: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+
+    def audit(self, page: Page, name: str) -> None:
+        """Check the page now on screen (reached by GET) in each display, then leave it as it was."""
+        context, width = page.context, (page.viewport_size or {"width": 1280})["width"]
+        cookies = [c for c in context.cookies() if c["name"] == "anju_display"]
+        for mode, size in VARIANTS:
+            context.clear_cookies(name="anju_display")
+            if mode == "elder":
+                context.add_cookies([{"name": "anju_display", "value": "elder", "url": page.url}])
+            page.set_viewport_size({"width": size, "height": 900})
+            page.reload()
+            self.found += [(name, f"{mode}-{size}", v) for v in axe_violations(page, elder=mode == "elder")]
+        context.clear_cookies(name="anju_display")
+        if cookies:
+            context.add_cookies(cookies)  # type: ignore[arg-type]
+        page.set_viewport_size({"width": width, "height": 900})
+        page.reload()
+        self.pages.append(name)
+
+    def by_impact(self) -> Counter[str]:
+        """How many rule breaches of each impact (one per rule, page and display)."""
+        return Counter(str(v["impact"]) for _name, _variant, v in self.found)
+
+    def blocking(self) -> list[str]:
+        """The serious and critical breaches, readably: page, display, rule, the first element, why."""
+        return [
+            f"{name} [{variant}] {v['id']} ({v['impact']}): {v['nodes'][0]['target']} — {v['help']}"
+            for name, variant, v in self.found
+            if v["impact"] in BLOCKING
+        ]
