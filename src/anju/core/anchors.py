@@ -24,6 +24,8 @@ from anju.core.timeutil import utcnow
 from anju.core.web import RuntimeDep
 
 ANCHOR_PATH = "/v1/audit/anchors"
+# A chain position is stored as a 32-bit integer (SQLite and PostgreSQL alike): larger is refused, not a 500.
+MAX_SEQ = 2**31 - 1
 PEERS = {"platform": "housing", "housing": "platform"}  # who keeps whose heads
 
 
@@ -33,7 +35,7 @@ class ChainHead(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     chain: str = Field(pattern=r"^[a-z_]{1,64}$")
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=MAX_SEQ)
     head: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
