@@ -4,7 +4,7 @@ console with that case in it. Used by the browser test and by bench/a11y.py."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from anju.core.settings import Settings
 from tests.support.a11y import Auditor
@@ -82,11 +82,8 @@ def application_pages(settings: Settings, browser: Browser, auditor: Auditor) ->
     return number
 
 
-def _answer_what_is_asked(page: object) -> None:
+def _answer_what_is_asked(page: Page) -> None:
     """The few answers the registers could not give (this household's)."""
-    from playwright.sync_api import Page
-
-    assert isinstance(page, Page)
     if page.get_by_label("申请城市").count():
         page.get_by_label("申请城市").select_option("350100")
         page.get_by_label("县（市、区）").select_option("350104")

@@ -178,8 +178,7 @@ def signed_callers(
     permitted = frozenset(allowed)
 
     async def verified_caller(request: Request) -> signing.VerifiedRequest:
-        api: SignedApi = request.app.state.runtime.api
-        caller = await api.verify(request)
+        caller = await signed_caller(request)
         if caller.caller not in permitted:
             raise ApiError(code="caller_not_allowed", message=message, status_code=403)
         return caller

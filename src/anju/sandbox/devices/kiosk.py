@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from anju.core import idcard, signing
+from anju.core.runtime import Runtime
 from anju.core.timeutil import format_shanghai, today_shanghai, utcnow
 from anju.core.web import path_for
 from anju.sandbox.models import Resident
@@ -70,9 +71,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def app_devices(request: Request) -> Devices:
-    """The demo terminal's devices (one set per app, created on first use)."""
-    if not hasattr(request.app.state, "kiosk_devices"):
-        request.app.state.kiosk_devices = Devices()
+    """The demo terminal's devices (one set per app, made by create_app)."""
     devices: Devices = request.app.state.kiosk_devices
     return devices
 
@@ -80,7 +79,7 @@ def app_devices(request: Request) -> Devices:
 DevicesDep = Annotated[Devices, Depends(app_devices)]
 
 
-def cors(runtime: RuntimeDep, response: Response) -> Response:
+def cors(runtime: Runtime, response: Response) -> Response:
     # The kiosk page (the platform's origin) calls the device service from the terminal's browser.
     platform = runtime.settings.base_url("platform")
     response.headers["Access-Control-Allow-Origin"] = "/".join(platform.split("/")[:3])
