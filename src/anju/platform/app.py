@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from anju.core import anchors
 from anju.core.httpapi import SignedResponseMiddleware
@@ -17,6 +17,7 @@ from anju.core.websession import WebSessionMiddleware
 from anju.platform.applications import api as applications_api
 from anju.platform.applications import check_pages, correction_pages, draft_pages, form_pages, notice_pages
 from anju.platform.applications import pages as application_pages
+from anju.platform.applications.household import DraftNotFound
 from anju.platform.backfill import pages as backfill_pages
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.observe import BackfillMetrics
@@ -30,7 +31,7 @@ from anju.platform.identity.oidc import OidcProvider
 from anju.platform.metrics import api as metrics_api
 from anju.platform.models import TABLES
 from anju.platform.progress import pages as progress_pages
-from anju.platform.web import KIOSK_IDLE, SignInRequired, domain_template_dirs
+from anju.platform.web import KIOSK_IDLE, SignInRequired, domain_template_dirs, not_found_page
 
 # Every module of pages the platform serves, by domain (a module's ``uploads`` take files).
 PAGES = (
@@ -102,6 +103,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         app.include_router(domain.router)
         if hasattr(domain, "uploads"):
             app.include_router(domain.uploads, max_body_size=settings.max_upload_request_bytes)
+
+    @app.exception_handler(DraftNotFound)
+    async def _draft_missing(request: Request, exc: DraftNotFound) -> Response:
+        return not_found_page(request)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:

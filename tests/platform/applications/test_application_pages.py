@@ -207,3 +207,28 @@ def test_the_error_summary_says_whose_answer_needs_correcting(live: Systems) -> 
     assert (
         "（林**（本人））</a>" in summary
     )  # a household page asks about each person: the summary says whose
+
+
+def test_another_persons_draft_is_not_found_on_every_page_and_nothing_is_changed(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=10) as owner:
+        form = applicant_sign_in(owner, platform, id_number="350102199203150519")
+        draft_id = draft_id_of(form)
+        pages = [f"/drafts/{draft_id}{tail}" for tail in ("", "/household", "/preview", "/check", "/delete")]
+        pages += [f"/drafts/{draft_id}/sections/application", f"/drafts/{draft_id}/face"]
+        posts = [f"/drafts/{draft_id}{tail}" for tail in ("/delete", "/backfill", "/household", "/check")]
+        posts.append(f"/drafts/{draft_id}/sections/application")
+    with httpx.Client(timeout=10) as stranger:
+        mine = applicant_sign_in(stranger, platform, id_number="350203198507080422")
+        token = csrf_of(mine.text)
+        for path in pages:
+            page = stranger.get(f"{platform}{path}")
+            assert page.status_code == 404, path
+            assert "找不到这份草稿" in page.text and "没有找到您名下的这份申请草稿" in page.text, path
+        for path in posts:
+            page = stranger.post(f"{platform}{path}", data={"csrf_token": token})
+            assert page.status_code == 404, path
+            assert "没有找到您名下的这份申请草稿" in page.text, path
+    with live.runtimes["platform"].db.transaction() as session:
+        draft = session.get(Application, draft_id)
+        assert draft is not None and draft.status == "draft"  # the owner's draft is untouched

@@ -19,7 +19,6 @@ from anju.platform.applications import draft_form, household, invitations, prech
 from anju.platform.applications import service as applications
 from anju.platform.applications.form_view import precheck_view
 from anju.platform.catalog.answers import answers_burden
-from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
 from anju.platform.web import (
     KIOSK,
@@ -66,10 +65,9 @@ def draft_check(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) 
     """Every answer read back, page by page, with what is missing and the pre-check's advice."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-        if draft is None or applicant is None:
-            return not_found_page(request)
+        draft, applicant = household.draft_and_applicant(
+            session=session, applicant_id=applicant_id, draft_id=draft_id
+        )
         draft.page_views += 1
         context = _check_context(runtime, session, draft)
         check_request = precheck.precheck_request(session=session, draft=draft, cipher=runtime.cipher)
@@ -97,9 +95,7 @@ def _refused_page(
 ) -> Response:
     """The check page again, saying what blocks submission once, where the button would be."""
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        if draft is None:
-            return not_found_page(request)
+        draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         context = _check_context(runtime, session, draft)
         face_needed = refused.code == "real_name_level_too_low"
         waiting = _waiting_for(session, draft) if refused.code == "co_applicant_consent_missing" else []
@@ -130,8 +126,6 @@ def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: Runti
             channel=channel_of(web),
             today=today_shanghai(),
         )
-    except submission.DraftGone:
-        return not_found_page(request)
     except submission.SubmitRefused as exc:
         return _refused_page(runtime, request, draft_id, applicant_id, exc)
     if channel_of(web) == KIOSK:
@@ -167,7 +161,7 @@ def draft_member_invite(
     """Ask for the co-applicant's phone number, to text them the link to authorise."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+        draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         member = _invitee(session, draft, member_id)
         if member is None:
             return not_found_page(request)
@@ -188,10 +182,11 @@ async def draft_member_invite_send(
 
     def send() -> Response:
         with runtime.db.transaction() as session:
-            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            draft, applicant = household.draft_and_applicant(
+                session=session, applicant_id=applicant_id, draft_id=draft_id
+            )
             member = _invitee(session, draft, member_id)
-            applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-            if draft is None or member is None or applicant is None:
+            if member is None:
                 return not_found_page(request)
             try:
                 invitations.invitation_send(

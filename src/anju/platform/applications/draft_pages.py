@@ -72,9 +72,7 @@ def draft_tasks(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) 
     """The draft's task list: household, consents, the registers' answers, the form, the check."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        if draft is None:
-            return _not_found(request)
+        draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         members = household.members_of(session=session, application_id=draft.id)
         active = consent.consents_active(session=session, application_id=draft.id)
         preview = backfill.backfill_preview(session=session, application_id=draft.id, cipher=runtime.cipher)
@@ -135,9 +133,7 @@ def draft_household(request: Request, draft_id: int, web: Web, runtime: RuntimeD
     """Tick the hukou book's members who apply too; add anyone not in the book by hand."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        if draft is None:
-            return _not_found(request)
+        draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         context = household_context(runtime, session, draft)
     return render(request, "household.html", context)
 
@@ -155,14 +151,13 @@ async def _household_save(
     values = {k: str(form.get(k, "")).strip() for k in OTHER_FIELDS}
     add = adding or any(values.values())
 
-    def save() -> dict[str, Any] | None:
+    def save() -> dict[str, Any]:
         applicant_id = signed_in_applicant_id(web)
         try:
             with runtime.db.transaction() as session:  # all of it, or (on a refusal) none of it
-                draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-                applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-                if draft is None or applicant is None:
-                    return None
+                draft, applicant = household.draft_and_applicant(
+                    session=session, applicant_id=applicant_id, draft_id=draft_id
+                )
                 cipher, index = runtime.cipher, runtime.blind_index
                 if book:
                     household.household_set(
@@ -179,9 +174,7 @@ async def _household_save(
                     )
         except (household.HouseholdError, household.FieldErrors) as exc:
             with runtime.db.transaction() as session:
-                draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-                if draft is None:
-                    return None
+                draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
                 context = household_context(runtime, session, draft, chosen=set(chosen) if book else None)
             if isinstance(exc, household.HouseholdError):
                 return {**context, "error": exc.message, "other_values": values}
@@ -189,8 +182,6 @@ async def _household_save(
         return {}
 
     context = await anyio.to_thread.run_sync(save)
-    if context is None:
-        return _not_found(request)
     if context:
         return render(request, "household.html", context, status_code=400)
     if adding:
@@ -226,10 +217,9 @@ def draft_household_remove(
     """Take a member added by hand off the household (their consents end with it)."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-        if draft is None or applicant is None:
-            return _not_found(request)
+        draft, applicant = household.draft_and_applicant(
+            session=session, applicant_id=applicant_id, draft_id=draft_id
+        )
         household.member_remove(session=session, draft=draft, member_id=member_id, actor=applicant.subject)
     target = path_for(request, "draft_household", draft_id=draft_id)
     return RedirectResponse(target + "#others", status_code=303)
@@ -240,8 +230,7 @@ def draft_delete(request: Request, draft_id: int, web: Web, runtime: RuntimeDep)
     """Ask before deleting a draft."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        if household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id) is None:
-            return _not_found(request)
+        household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
     return render(request, "draft_delete.html", {"title": "删除草稿", "draft_id": draft_id})
 
 
@@ -250,10 +239,9 @@ def draft_delete_submit(request: Request, draft_id: int, web: Web, runtime: Runt
     """Delete the draft, its answers and the registers' answers (the consents' record stays)."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-        if draft is None or applicant is None:
-            return _not_found(request)
+        draft, applicant = household.draft_and_applicant(
+            session=session, applicant_id=applicant_id, draft_id=draft_id
+        )
         household.draft_delete(session=session, draft=draft, actor=applicant.subject)
     return RedirectResponse(path_for(request, "home") + "?deleted=1", status_code=303)
 

@@ -119,9 +119,7 @@ def draft_section(request: Request, draft_id: int, section: str, web: Web, runti
         return not_found_page(request)
     extra, notes = _suggested(runtime, applicant_id, draft_id, section)
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        if draft is None:
-            return not_found_page(request)
+        draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         draft.page_views += 1
         groups = section_view(section, _state(runtime, session, draft, extra), {}, {}, notes)
         files = _other_files(session, draft.id)
@@ -142,8 +140,8 @@ async def draft_section_submit(
         applicant_id = signed_in_applicant_id(web)
         extra, notes = _suggested(runtime, applicant_id, draft_id, section)
         with runtime.db.transaction() as session:
-            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-            if draft is None or section not in form_catalog().sections:
+            draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            if section not in form_catalog().sections:
                 return not_found_page(request)
             now = _state(runtime, session, draft, extra)
             result = section_save(
@@ -182,8 +180,8 @@ async def draft_files_add(
     def store() -> Response | None:
         applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
-            draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-            if draft is None or not _takes_files(section):
+            draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
+            if not _takes_files(section):
                 return not_found_page(request)  # only a page that offers an upload takes a file
             try:
                 proof_store(
@@ -218,8 +216,8 @@ def draft_files_remove(
     """Remove a file added on a page."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        if draft is None or section not in form_catalog().sections:
+        draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
+        if section not in form_catalog().sections:
             return not_found_page(request)
         proof_remove(session=session, application_id=draft.id, proof_id=file_id, purpose="other")
     target = path_for(request, "draft_section", draft_id=draft_id, section=section)

@@ -32,6 +32,10 @@ class FieldErrors(Exception):
         self.fields = fields
 
 
+class DraftNotFound(LookupError):
+    """The draft is not, or no longer, the signed-in applicant's to work on (submitted, deleted, another's)."""
+
+
 class HouseholdError(Exception):
     """The household cannot be saved as chosen."""
 
@@ -77,6 +81,25 @@ def draft_get(*, session: Session, applicant_id: int, draft_id: int) -> Applicat
     if draft is None or draft.applicant_id != applicant_id or draft.status != "draft":
         return None
     return draft
+
+
+def draft_require(*, session: Session, applicant_id: int, draft_id: int) -> Application:
+    """One of the applicant's own drafts, or DraftNotFound (the pages answer it with their 404 page)."""
+    draft = draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+    if draft is None:
+        raise DraftNotFound(draft_id)
+    return draft
+
+
+def draft_and_applicant(
+    *, session: Session, applicant_id: int, draft_id: int
+) -> tuple[Application, Applicant]:
+    """One of the applicant's own drafts with the applicant who acts on it, or DraftNotFound."""
+    draft = draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
+    applicant = session.get(Applicant, applicant_id)
+    if applicant is None:
+        raise DraftNotFound(draft_id)
+    return draft, applicant
 
 
 def member_add(

@@ -25,10 +25,6 @@ ESIGN_FAILED = "esign_failed"
 CHANGED = "changed_while_signing"
 
 
-class DraftGone(Exception):
-    """The draft is not, or no longer, the applicant's to submit."""
-
-
 class SubmitRefused(Exception):
     """Not submitted: ``code`` (MISSING, ESIGN_FAILED, CHANGED or a SubmissionRefused code), what the
     applicant reads, and the HTTP status that says it."""
@@ -53,13 +49,12 @@ class Submitter:
 def draft_sign_and_submit(
     *, system: Submitter, applicant_id: int, draft_id: int, channel: str, today: date
 ) -> str:
-    """Sign and submit the draft; returns the application number. Raises DraftGone or SubmitRefused."""
+    """Sign and submit the draft; returns the application number. Raises household.DraftNotFound or SubmitRefused."""
     # 1. Everything answered, allowed to submit: the documents to sign.
     with system.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-        if draft is None or applicant is None:
-            raise DraftGone()
+        draft, applicant = household.draft_and_applicant(
+            session=session, applicant_id=applicant_id, draft_id=draft_id
+        )
         if draft_summary(session=session, draft=draft, cipher=system.cipher, today=today).missing:
             raise SubmitRefused(MISSING, "", 400)
         try:
@@ -93,10 +88,9 @@ def draft_sign_and_submit(
 
     # 3. Submitted exactly what was signed, in one transaction with the case queued to housing.
     with system.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-        if draft is None or applicant is None:
-            raise DraftGone()
+        draft, applicant = household.draft_and_applicant(
+            session=session, applicant_id=applicant_id, draft_id=draft_id
+        )
         now = signed.documents_for(session=session, draft=draft, applicant=applicant, cipher=system.cipher)
         if [d.content for d in now] != [d.content for d in documents]:
             raise SubmitRefused(CHANGED, "您的申请内容在签名期间有变动，请重新核对后再提交。", 409)

@@ -72,10 +72,9 @@ def draft_backfill(
     """Query every consented register for every member, then show what came back."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-        if draft is None or applicant is None:
-            return _not_found(request)
+        _draft, applicant = household.draft_and_applicant(
+            session=session, applicant_id=applicant_id, draft_id=draft_id
+        )
         actor = applicant.subject
     summary = backfill.backfill_run(
         db=runtime.db,
@@ -96,8 +95,7 @@ def draft_preview(request: Request, draft_id: int, web: Web, runtime: RuntimeDep
     """What each register answered, for the applicant to confirm or dispute."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        if household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id) is None:
-            return _not_found(request)
+        household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         items = _preview_items(runtime, session, draft_id)
     return _preview_page(request, draft_id, items)
 
@@ -109,8 +107,7 @@ def draft_review_rest(request: Request, draft_id: int, web: Web, runtime: Runtim
     """全部无误: every answer not yet confirmed or disputed is confirmed; back to the task list."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        if household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id) is None:
-            return _not_found(request)
+        household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         backfill.backfill_confirm_rest(session=session, application_id=draft_id, cipher=runtime.cipher)
     return RedirectResponse(
         path_for(request, "draft_tasks", draft_id=draft_id) + "?reviewed=1", status_code=303
@@ -132,8 +129,7 @@ def draft_review(
     """Confirm one answer, or dispute it with a reason."""
     applicant_id = signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
-        if household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id) is None:
-            return _not_found(request)
+        household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         try:
             backfill.backfill_review(
                 session=session,
@@ -163,11 +159,10 @@ async def draft_proof(
     """Attach a proof (a photo or a PDF) to an answer the applicant disputes."""
     filename, data = await form_file(request, "proof")
 
-    def store() -> tuple[bool, str, list[dict[str, Any]]]:
+    def store() -> tuple[str, list[dict[str, Any]]]:
         applicant_id = signed_in_applicant_id(web)
         with runtime.db.transaction() as session:
-            if household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id) is None:
-                return False, "", []
+            household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
             try:
                 backfill.proof_attach(
                     session=session,
@@ -177,13 +172,11 @@ async def draft_proof(
                     data=data,
                     cipher=runtime.cipher,
                 )
-                return True, "", []
+                return "", []
             except backfill.ReviewRefused as exc:
-                return True, exc.message, _preview_items(runtime, session, draft_id)
+                return exc.message, _preview_items(runtime, session, draft_id)
 
-    found, error, items = await anyio.to_thread.run_sync(store)
-    if not found:
-        return _not_found(request)
+    error, items = await anyio.to_thread.run_sync(store)
     if error:
         return _preview_page(request, draft_id, items, 400, error=error, error_result=result_id)
     target = path_for(request, "draft_preview", draft_id=draft_id)

@@ -14,7 +14,7 @@ from anju.platform.applications import household
 from anju.platform.backfill.sources import source_list
 from anju.platform.identity import faceauth
 from anju.platform.identity import service as identity
-from anju.platform.web import ApplicantId, RuntimeDep, Web, not_found_page, render
+from anju.platform.web import ApplicantId, RuntimeDep, Web, render
 
 router = APIRouter(include_in_schema=False)
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
@@ -35,18 +35,16 @@ def _face_page(request: Request, draft_id: int, error: str = "", status_code: in
 def draft_face(request: Request, draft_id: int, applicant_id: ApplicantId, runtime: RuntimeDep) -> Response:
     """The face check's own notice and consent, and the camera."""
     with runtime.db.transaction() as session:
-        if household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id) is None:
-            return not_found_page(request)
+        household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
     return _face_page(request, draft_id)
 
 
-def _face_claim(runtime: RuntimeDep, applicant_id: int, draft_id: int) -> faceauth.FaceClaim | None:
+def _face_claim(runtime: RuntimeDep, applicant_id: int, draft_id: int) -> faceauth.FaceClaim:
     """Whose face the photo must be (the signed-in applicant's), counted against the attempts allowed."""
     with runtime.db.transaction() as session:
-        draft = household.draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
-        if draft is None or applicant is None:
-            return None
+        draft, applicant = household.draft_and_applicant(
+            session=session, applicant_id=applicant_id, draft_id=draft_id
+        )
         runtime.rates.attempt(session, faceauth.ATTEMPTS, applicant.subject)
         return faceauth.FaceClaim(
             name=applicant.name,
@@ -85,8 +83,6 @@ async def draft_face_submit(
         return _face_page(request, draft_id, "请拍摄或选择一张本人正面照片。", 400)
     try:
         claim = await anyio.to_thread.run_sync(_face_claim, runtime, applicant_id, draft_id)
-        if claim is None:
-            return not_found_page(request)
         outcome = await anyio.to_thread.run_sync(_face_verify, runtime, applicant_id, raw, claim)
     except RateLimited as exc:
         return _face_page(request, draft_id, exc.message, 429)
