@@ -6,7 +6,8 @@ Usage: PYTHONPATH=. python bench/pipeline.py [--rate 20] [--seconds 60] [--worke
 Processes: housing's app (`anju serve housing`, uvicorn) and N platform outbox workers (`anju worker
 platform`); this process plays the platform's submit step, committing one application (with its outbox
 message, in one transaction, exactly as the web submit does) every 1/rate seconds. Delivery time is from the
-application's submitted_at to the case's received_at in housing. Lost = submitted but never stored within
+application's submitted_at to the case's received_at in housing, read through housing's signed case trail
+query (GET /v1/cases/{case_no}), not its tables. Lost = submitted but never stored within
 the drain time; duplicated = stored more than once. Prints a table, then one `metric: value` line each.
 """
 
@@ -21,18 +22,19 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, select, text
 
 from anju.core.settings import Settings
 from anju.embedded import runtime_for
-from anju.housing.models import Case, CaseEvent
 from anju.platform.models import Application
 from tests.support.env import free_port
 from tests.support.factories import submit_application
+from tests.support.trail import case_trails, receipts, received_at
 
 DRAIN_SECONDS = 60
 
@@ -86,7 +88,7 @@ def main() -> None:
         ]
         os.environ.update({k: v for k, v in env.items() if k.startswith("ANJU_")})
         settings = Settings()
-        platform, housing = runtime_for("platform", settings), runtime_for("housing", settings)
+        platform = runtime_for("platform", settings)
         try:
             for _ in range(100):
                 try:
@@ -108,12 +110,11 @@ def main() -> None:
                 numbers.append(submit_application(platform, subject=f"bench-{i % 50}"))
             submit_seconds = time.perf_counter() - started
             deadline = time.perf_counter() + DRAIN_SECONDS
-            while time.perf_counter() < deadline:
-                with housing.db.transaction() as session:
-                    stored = session.scalar(select(func.count()).select_from(Case)) or 0
-                if stored >= total:
-                    break
-                time.sleep(0.5)
+            trails: dict[str, dict[str, Any]] = {}
+            while time.perf_counter() < deadline and len(trails) < total:
+                trails.update(case_trails(platform, [n for n in numbers if n not in trails]))
+                if len(trails) < total:
+                    time.sleep(0.5)
             with platform.db.transaction() as session:
                 submitted = dict(
                     session.execute(
@@ -122,14 +123,8 @@ def main() -> None:
                         )
                     ).all()
                 )
-            with housing.db.transaction() as session:
-                received = dict(session.execute(select(Case.case_no, Case.received_at)).all())
-                receipts = session.execute(
-                    select(Case.case_no, func.count())
-                    .join(CaseEvent, CaseEvent.case_id == Case.id)
-                    .where(CaseEvent.event == "receive")
-                    .group_by(Case.case_no)
-                ).all()
+            received = {n: received_at(t) for n, t in trails.items()}
+            duplicated = sum(receipts(t) - 1 for t in trails.values() if receipts(t) > 1)
         finally:
             for p in processes:
                 p.terminate()
@@ -137,14 +132,12 @@ def main() -> None:
                 p.wait(timeout=10)
             logs.close()
             platform.stop()
-            housing.stop()
     delays = sorted(
         (received[n] - submitted[n]).total_seconds() * 1000
         for n in numbers
         if n in received and n in submitted
     )
     lost = sum(1 for n in numbers if n not in received)
-    duplicated = sum(count - 1 for _, count in receipts if count > 1)
     p95 = delays[max(0, int(len(delays) * 0.95) - 1)] if delays else float("nan")
     backend = "PostgreSQL" if args.postgres else "SQLite"
     table = Table(

@@ -42,3 +42,20 @@ def signed_post(
     )
     headers["Content-Type"] = "application/json"
     return client.post(path, content=tamper_body if tamper_body is not None else body, headers=headers)
+
+
+def signed_get(client: TestClient, *, as_system: Runtime, path: str, case: str = "") -> Any:
+    """GET signed by ``as_system`` (an empty body), as a peer queries another system."""
+    headers = signing.sign_request(
+        method="GET",
+        path=path,
+        body=b"",
+        caller=as_system.identity.name,
+        key_id=as_system.identity.key_id,
+        private_key=as_system.identity.private_key,
+        message_id=new_message_id(),
+        user="fj-test",
+        purpose="测试",
+        case=case,
+    )
+    return client.get(path, headers=headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -54,6 +55,15 @@ class CaseStatusReceipt(BaseModel):
     document: str = ""
 
 
+class CaseTrail(BaseModel):
+    """The case as housing holds it: when it arrived, its status, and every step as the bus carries it."""
+
+    case_no: str
+    status: str
+    received_at: datetime
+    events: list[CaseStatusReceipt]
+
+
 def latest_receipt(session: Any, case: Case) -> CaseStatusReceipt:
     """The case's latest status event, as answered to a request repeated after it took effect."""
     last = session.scalars(
@@ -79,6 +89,9 @@ Caller2 = Annotated[
 ]
 Caller3 = Annotated[
     signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权提交补正材料。"))
+]
+Caller4 = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权查询办件。"))
 ]
 
 router = APIRouter(prefix="/v1", tags=["review"])
@@ -122,6 +135,24 @@ def case_withdraw(
             ) from exc
         session.flush()
         return CaseStatusReceipt(**status_event_payload(case=case, record=record))
+
+
+@router.get(
+    "/cases/{case_no}",
+    response_model=CaseTrail,
+    summary="办件过程查询：住房保障部门是否已收到、当前状态与每一个环节（供对账）",
+    responses=error_responses(401, 403, 404),
+)
+def case_trail(runtime: RuntimeDep, case_no: str, caller: Caller4) -> CaseTrail:
+    with runtime.db.transaction() as session:
+        case = session.scalar(select(Case).where(Case.case_no == case_no))
+        if case is None:
+            raise ApiError(code="case_unknown", message="住房保障部门尚未收到这件申请。", status_code=404)
+        steps = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
+        events = [CaseStatusReceipt(**status_event_payload(case=case, record=step)) for step in steps]
+        return CaseTrail(
+            case_no=case.case_no, status=case.status, received_at=case.received_at, events=events
+        )
 
 
 @router.get(
