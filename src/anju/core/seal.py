@@ -79,25 +79,27 @@ def seal_ca(directory: Path) -> tuple[bytes, bytes]:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=VALIDITY_DAYS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(issuer=True), critical=True)
         .sign(key, hashes.SHA256())
     )
     _write_private(key_path, _pem_key(key))
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return cert_path.read_bytes(), key_path.read_bytes()
+
+
+def _key_usage(*, issuer: bool) -> x509.KeyUsage:
+    """The seal CA signs certificates; an office's seal signs decisions (non-repudiation)."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=not issuer,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=issuer,
+        crl_sign=issuer,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 def seal_material(directory: Path, *, office_code: str, office: str) -> SealMaterial:
@@ -119,20 +121,7 @@ def seal_material(directory: Path, *, office_code: str, office: str) -> SealMate
             .not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=VALIDITY_DAYS - 1))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,  # non-repudiation: a seal on a decision
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
+            .add_extension(_key_usage(issuer=False), critical=True)
             .sign(ca_key, hashes.SHA256())
         )
         _write_private(key_path, _pem_key(key))
