@@ -61,11 +61,7 @@ def main() -> None:
             applicant = applicant_sign_in(
                 session=session,
                 identity=VerifiedIdentity(
-                    subject="bench",
-                    name="林晓峰",
-                    id_number=HUSBAND,
-                    phone="13805910001",
-                    real_name_level=3,
+                    subject="bench", name="林晓峰", id_number=HUSBAND, phone="13805910001", real_name_level=3
                 ),
                 cipher=platform.cipher,
                 index=platform.blind_index,

@@ -88,9 +88,7 @@ def main() -> None:
             own = link(tasks, r'href="([^"]*/members/\d+/consent)"', platform)
             page = husband.get(own)
             tasks = husband.post(
-                own,
-                data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE},
-                follow_redirects=True,
+                own, data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE}, follow_redirects=True
             )
             husband.post(
                 link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
@@ -106,8 +104,7 @@ def main() -> None:
             child = re.findall(r'href="([^"]*/members/\d+/consent)"', tasks.text)[-1]
             page = husband.get(_absolute(platform, child))
             husband.post(
-                _absolute(platform, child),
-                data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE},
+                _absolute(platform, child), data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE}
             )
         with httpx.Client(timeout=15) as wife:
             applicant_sign_in(wife, platform, id_number=WIFE)

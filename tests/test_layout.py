@@ -32,7 +32,7 @@ CORE_TESTED_ELSEWHERE = {
 CORE_INSTALLED_ROUTES = {"core/observability.py:scrape", "core/web.py:healthz", "core/web.py:readyz"}
 # Domain packages whose tests sit elsewhere, and why.
 DOMAINS_TESTED_ELSEWHERE = {
-    "platform/channels/web": "sign-in is tested with the identity stand-in (tests/sandbox/idp) and in tests/e2e",
+    "platform/channels/web": "sign-in is tested with the identity stand-in (tests/sandbox/idp) and in tests/e2e"
 }
 
 

@@ -86,13 +86,7 @@ def serve(
     workers: bool = typer.Option(True, help="run the outbox workers in this process"),
 ) -> None:
     """Serve all three systems on one port (default), or one system alone."""
-    from anju.embedded import (
-        app_for,
-        create_embedded,
-        demo_accounts_text,
-        migrate_all,
-        runtime_for,
-    )
+    from anju.embedded import app_for, create_embedded, demo_accounts_text, migrate_all, runtime_for
     from anju.sandbox import app as sandbox_app
 
     if system is not None and system not in SYSTEMS:

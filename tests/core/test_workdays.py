@@ -156,9 +156,7 @@ def test_override_file_entries_are_complete_or_marked_provisional() -> None:
             assert entry.holidays
 
 
-def test_override_year_takes_make_up_days_and_holidays_from_the_file(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_override_year_takes_make_up_days_and_holidays_from_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = workdays._YearOverride(
         year=2099,
         source="测试用通知",

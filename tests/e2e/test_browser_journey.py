@@ -11,12 +11,7 @@ from playwright.sync_api import Browser, expect
 from tests.conftest import Systems
 from tests.support.browser import assert_fits_phone, watch_csp
 from tests.support.env import wait_until
-from tests.support.journey import (
-    application_fill_and_submit,
-    csrf_of,
-    kiosk_card_place,
-    open_draft_form,
-)
+from tests.support.journey import application_fill_and_submit, csrf_of, kiosk_card_place, open_draft_form
 
 pytestmark = pytest.mark.browser
 

@@ -55,10 +55,7 @@ def make_run(var_dir: Path) -> Iterator[str]:
     """`anju seed` then `anju serve` on a free port, with a fresh var directory; yields the site's URL."""
     var = var_dir
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("ANJU_")},
-        "ANJU_VAR_DIR": str(var),
-    }
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ANJU_")}, "ANJU_VAR_DIR": str(var)}
     seed = subprocess.run([ANJU, "seed"], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert seed.returncode == 0, seed.stderr
     assert "Warning" not in seed.stderr + seed.stdout, "`make run` must print only what a user can act on"

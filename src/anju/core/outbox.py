@@ -19,20 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    and_,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -226,8 +213,7 @@ def outbox_claim(
     now = now or utcnow()
     c = table.c
     due = or_(
-        and_(c.status == PENDING, c.next_attempt_at <= now),
-        and_(c.status == DELIVERING, c.lease_until < now),
+        and_(c.status == PENDING, c.next_attempt_at <= now), and_(c.status == DELIVERING, c.lease_until < now)
     )
     with db.transaction() as session:
         query = select(table).where(due).order_by(c.id).limit(limit)

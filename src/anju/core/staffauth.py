@@ -89,11 +89,7 @@ def password_hash(password: str) -> str:
 
 
 def account_authenticate(
-    *,
-    session: Session,
-    model: type[Account],
-    username: str,
-    password: str,
+    *, session: Session, model: type[Account], username: str, password: str
 ) -> tuple[Account, int]:
     """The account if the password is right, with how many failed attempts it saw since its last sign-in
     (to tell the user); a failure is counted on the account. The failure limits are checked by the caller."""

@@ -93,10 +93,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         return RedirectResponse(path_for(request, "staff_login"), status_code=303)
 
     app.add_middleware(
-        WebSessionMiddleware,
-        store=runtime.sessions,
-        cookie_name="anju_housing",
-        secure=settings.https_only,
+        WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_housing", secure=settings.https_only
     )
     app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app

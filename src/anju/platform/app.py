@@ -116,10 +116,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         return RedirectResponse(f"{login}?next={exc.next_path}", status_code=303)
 
     app.add_middleware(
-        WebSessionMiddleware,
-        store=runtime.sessions,
-        cookie_name="anju_platform",
-        secure=settings.https_only,
+        WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_platform", secure=settings.https_only
     )
     app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app

@@ -58,10 +58,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     """The sandbox ASGI app."""
     runtime = runtime or sandbox_runtime(settings)
     app = FastAPI(
-        title="安居 联调测试环境（沙箱）",
-        version="1",
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        title="安居 联调测试环境（沙箱）", version="1", docs_url="/docs", openapi_url="/openapi.json"
     )
     app.state.runtime = runtime
     templates = make_templates(TEMPLATES_DIR)
@@ -83,10 +80,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         app.include_router(routes.router)
 
     app.add_middleware(
-        WebSessionMiddleware,
-        store=runtime.sessions,
-        cookie_name="anju_sandbox",
-        secure=settings.https_only,
+        WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_sandbox", secure=settings.https_only
     )
     app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app

@@ -70,11 +70,7 @@ def city_cases(city: str, row: list[Any]) -> list[tuple[str, str, dict[str, Any]
         add(f"{group}-at", "single", group, "eligible", lambda b, t=top: income(b["members"][0], t))
         add(f"{group}-below", "single", group, "eligible", lambda b, t=top: income(b["members"][0], t - 1))
         add(
-            f"{group}-above",
-            "single",
-            group,
-            "not_eligible",
-            lambda b, t=top: income(b["members"][0], t + 1),
+            f"{group}-above", "single", group, "not_eligible", lambda b, t=top: income(b["members"][0], t + 1)
         )
     for label, area, outcome in (
         ("area-at", a * 100, "not_eligible"),

@@ -64,11 +64,7 @@ router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
     summary="按申请城市当时有效的规则判断一户家庭可申请的类别，并逐条说明（只作参考，不作决定）",
     responses=error_responses(401, 403, 422),
 )
-def assessment(
-    runtime: RuntimeDep,
-    body: AssessmentRequest,
-    caller: Caller,
-) -> dict[str, Any]:
+def assessment(runtime: RuntimeDep, body: AssessmentRequest, caller: Caller) -> dict[str, Any]:
     try:
         with runtime.db.transaction() as session:
             parameters = parameters_in_force(session=session, city_code=body.situation.city_code)
@@ -82,11 +78,7 @@ def assessment(
     summary="申请前自查：按申请材料（家庭成员、登记信息、申报内容）判断并逐条说明，仅供参考",
     responses=error_responses(401, 403, 422),
 )
-def pre_check(
-    runtime: RuntimeDep,
-    body: PreCheckRequest,
-    caller: Caller,
-) -> dict[str, Any]:
+def pre_check(runtime: RuntimeDep, body: PreCheckRequest, caller: Caller) -> dict[str, Any]:
     try:
         situation = situation_from(
             city_code=body.city_code,

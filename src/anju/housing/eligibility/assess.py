@@ -272,11 +272,7 @@ def _show(value: Any, unit: str) -> str:
     return f"{value} {unit}".strip()
 
 
-COMPARE = {
-    ">=": lambda a, b: a >= b,
-    "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b,
-}
+COMPARE = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
 
 
 def _rule(code: str, facts: dict[str, Any], bounds: dict[str, Threshold]) -> RuleResult:

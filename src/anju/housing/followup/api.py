@@ -45,11 +45,7 @@ router = APIRouter(prefix="/v1/evaluations", tags=["evaluation"])
     summary="接收评价人的差评，生成回访整改任务",
     responses=error_responses(401, 403, 404, 422),
 )
-def bad_rating(
-    runtime: RuntimeDep,
-    body: BadRating,
-    caller: Caller,
-) -> dict[str, Any]:
+def bad_rating(runtime: RuntimeDep, body: BadRating, caller: Caller) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         case = session.scalar(select(Case).where(Case.case_no == body.case_no))
         if case is None:

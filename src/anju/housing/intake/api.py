@@ -35,11 +35,7 @@ cases = APIRouter(prefix="/v1", tags=["intake"])
         **error_responses(401, 403, 413, 422),
     },
 )
-def case_intake(
-    runtime: RuntimeDep,
-    submission: CaseSubmission,
-    caller: Caller,
-) -> JSONResponse:
+def case_intake(runtime: RuntimeDep, submission: CaseSubmission, caller: Caller) -> JSONResponse:
     with runtime.db.transaction() as session:
         fresh = bool(caller.message_id) and inbox_accept(
             session,

@@ -30,11 +30,7 @@ router = APIRouter(prefix="/v1", tags=["records"])
     summary="保障性住房信息查询：家庭成员是否正在承租公租房或领取住房租赁补贴",
     responses=error_responses(400, 401, 403, 422),
 )
-def assistance_query(
-    runtime: RuntimeDep,
-    query: RegisterQuery,
-    caller: Caller,
-) -> RegisterAnswer:
+def assistance_query(runtime: RuntimeDep, query: RegisterQuery, caller: Caller) -> RegisterAnswer:
     if not caller.purpose.strip():
         raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
     if set(query.fields) - {"records"}:

@@ -19,7 +19,7 @@ DEMO_RECORDS = [
         "kind": "public_rental",
         "valid_from": date(2019, 7, 1),
         "valid_to": None,
-    },
+    }
 ]
 
 

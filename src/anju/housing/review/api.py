@@ -106,10 +106,7 @@ cases = APIRouter(prefix="/v1", tags=["review"])
     responses=error_responses(401, 403, 404, 409, 422),
 )
 def case_withdraw(
-    runtime: RuntimeDep,
-    case_no: str,
-    body: WithdrawalRequest,
-    caller: Caller1,
+    runtime: RuntimeDep, case_no: str, body: WithdrawalRequest, caller: Caller1
 ) -> CaseStatusReceipt:
     with runtime.db.transaction() as session:
         case = case_locked(session, case_no)
@@ -161,12 +158,7 @@ def case_trail(runtime: RuntimeDep, case_no: str, caller: Caller4) -> CaseTrail:
     responses={200: {"content": {"application/pdf": {}}}, **error_responses(401, 403, 404)},
     response_class=Response,
 )
-def case_document(
-    runtime: RuntimeDep,
-    case_no: str,
-    event_seq: int,
-    caller: Caller2,
-) -> Response:
+def case_document(runtime: RuntimeDep, case_no: str, event_seq: int, caller: Caller2) -> Response:
     with runtime.db.transaction() as session:
         case = session.scalar(select(Case).where(Case.case_no == case_no))
         found = (
@@ -194,10 +186,7 @@ def case_document(
     responses=error_responses(401, 403, 404, 409, 413, 422),
 )
 def case_corrections(
-    runtime: RuntimeDep,
-    case_no: str,
-    body: CorrectionAnswer,
-    caller: Caller3,
+    runtime: RuntimeDep, case_no: str, body: CorrectionAnswer, caller: Caller3
 ) -> CaseStatusReceipt:
     with runtime.db.transaction() as session:
         case = case_locked(session, case_no)

@@ -35,11 +35,7 @@ router = APIRouter(prefix="/v1", tags=["guide"])
     summary="办事指南中由规则生成的内容：受理条件、各环节时限、办理流程",
     responses=error_responses(401, 403, 404),
 )
-def guide_facts(
-    runtime: RuntimeDep,
-    city_code: str,
-    caller: Caller,
-) -> dict[str, Any]:
+def guide_facts(runtime: RuntimeDep, city_code: str, caller: Caller) -> dict[str, Any]:
     if not regions.is_jurisdiction(city_code):
         raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
     today = today_shanghai()

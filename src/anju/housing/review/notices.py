@@ -95,12 +95,7 @@ def notices(runtime: RuntimeDep, city_code: str, caller: Caller) -> NoticeList:
     summary="对公示中的申请提出异议（转入复核，异议处理完毕前不得审批）",
     responses=error_responses(401, 403, 404, 409, 422),
 )
-def objection(
-    runtime: RuntimeDep,
-    case_no: str,
-    body: ObjectionIn,
-    caller: Caller,
-) -> dict[str, Any]:
+def objection(runtime: RuntimeDep, case_no: str, body: ObjectionIn, caller: Caller) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update())
         if case is None:

@@ -37,11 +37,7 @@ router = APIRouter(prefix="/v1/bus", tags=["bus"])
     summary="接收公租房管理信息系统推送的办件状态",
     responses=error_responses(401, 403, 404, 422),
 )
-def status_event_receive(
-    runtime: RuntimeDep,
-    event: StatusEvent,
-    caller: Caller1,
-) -> BusReceipt:
+def status_event_receive(runtime: RuntimeDep, event: StatusEvent, caller: Caller1) -> BusReceipt:
     if not caller.message_id:
         raise ApiError(code="message_id_missing", message="缺少消息编号（X-Anju-Message-Id）。")
     with runtime.db.transaction() as session:
@@ -74,11 +70,7 @@ def status_event_receive(
     summary="接收办理部门对差评的回访整改结果（转告评价人）",
     responses=error_responses(401, 403, 404, 422),
 )
-def follow_up_receive(
-    runtime: RuntimeDep,
-    body: FollowUpResult,
-    caller: Caller2,
-) -> dict[str, object]:
+def follow_up_receive(runtime: RuntimeDep, body: FollowUpResult, caller: Caller2) -> dict[str, object]:
     with runtime.db.transaction() as session:
         applied = evaluation.follow_up_apply(
             session=session, ref=body.ref, finding=body.finding, action=body.action, at=body.done_at
@@ -93,11 +85,7 @@ def follow_up_receive(
     summary="接收差评申诉复核结论（复核成立的差评不计入差评统计）",
     responses=error_responses(401, 403, 404, 422),
 )
-def appeal_receive(
-    runtime: RuntimeDep,
-    body: AppealOutcome,
-    caller: Caller3,
-) -> dict[str, object]:
+def appeal_receive(runtime: RuntimeDep, body: AppealOutcome, caller: Caller3) -> dict[str, object]:
     with runtime.db.transaction() as session:
         if evaluation.appeal_apply(session=session, ref=body.ref, upheld=body.upheld) is None:
             raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)

@@ -23,11 +23,7 @@ router = APIRouter(prefix="/v1", tags=["metrics"])
     summary="办件成效：按城市、渠道、月份统计的办件量、用时、材料、字段和好差评（均由存储的事件计算）",
     responses=error_responses(401, 403, 404),
 )
-def figures(
-    runtime: RuntimeDep,
-    caller: Caller,
-    city_code: str = "",
-) -> dict[str, Any]:
+def figures(runtime: RuntimeDep, caller: Caller, city_code: str = "") -> dict[str, Any]:
     if city_code and not regions.is_jurisdiction(city_code):
         raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
     with runtime.db.transaction() as session:

@@ -35,10 +35,7 @@ router = APIRouter(prefix="/v1/esign", tags=["esign"])
     responses=error_responses(400, 401, 403, 404, 422, 503),
 )
 async def signatures_make(
-    runtime: RuntimeDep,
-    faults: FaultsDep,
-    body: SignRequest,
-    caller: Caller,
+    runtime: RuntimeDep, faults: FaultsDep, body: SignRequest, caller: Caller
 ) -> dict[str, Any]:
     await faults.delay_or_fail(FAULT_KEY, code="esign_unavailable", message="电子签名服务暂时不可用。")
     if not idcard.is_valid(body.signer.id_number):

@@ -61,12 +61,7 @@ router = APIRouter(prefix="/v1/faceauth", tags=["faceauth"])
     summary="人脸身份认证：现场人脸照片与身份证照片比对",
     responses=error_responses(400, 401, 403, 404, 422, 503),
 )
-async def verify(
-    runtime: RuntimeDep,
-    faults: FaultsDep,
-    body: FaceCheck,
-    caller: Caller,
-) -> dict[str, Any]:
+async def verify(runtime: RuntimeDep, faults: FaultsDep, body: FaceCheck, caller: Caller) -> dict[str, Any]:
     fault = await faults.delay_or_fail(
         FAULT_KEY, code="faceauth_unavailable", message="人脸认证服务暂时不可用。"
     )

@@ -55,11 +55,7 @@ router = APIRouter()
     summary="好差评数据上报（联调环境：记录，不转发）",
     responses=error_responses(401, 403, 422),
 )
-def report(
-    runtime: RuntimeDep,
-    body: RatingReport,
-    caller: Caller,
-) -> dict[str, Any]:
+def report(runtime: RuntimeDep, body: RatingReport, caller: Caller) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         seen = session.scalar(
             select(HcpRecord.id).where(

@@ -49,12 +49,7 @@ router = APIRouter()
     summary="发送一条短信（联调环境只记录，不真正发送）",
     responses=error_responses(401, 403, 422, 503),
 )
-def sms_send(
-    runtime: RuntimeDep,
-    faults: FaultsDep,
-    body: SmsRequest,
-    caller: Caller,
-) -> dict[str, Any]:
+def sms_send(runtime: RuntimeDep, faults: FaultsDep, body: SmsRequest, caller: Caller) -> dict[str, Any]:
     if faults.roll_error(faults.get(FAULT_KEY)):
         raise ApiError(code="sms_unavailable", message="短信平台暂时不可用。", status_code=503)
     with runtime.db.transaction() as session:
@@ -79,12 +74,7 @@ def sms_inbox(runtime: RuntimeDep, request: Request, phone: str = "") -> Respons
         if phone:
             query = query.where(SmsMessage.phone == phone)
         rows = [
-            {
-                "phone": masking.mask_phone(m.phone),
-                "text": m.text,
-                "at": m.received_at,
-                "case_no": m.case_no,
-            }
+            {"phone": masking.mask_phone(m.phone), "text": m.text, "at": m.received_at, "case_no": m.case_no}
             for m in session.scalars(query)
         ]
     return render(request, "sms.html", {"title": "短信平台（联调）", "rows": rows})

@@ -117,11 +117,7 @@ def _answer(runtime: RuntimeDep, asked: _Query, department: str, no_record: bool
     responses=error_responses(400, 401, 403, 404, 422),
 )
 async def register_query(
-    runtime: RuntimeDep,
-    faults: FaultsDep,
-    source: str,
-    query: RegisterQuery,
-    caller: Caller,
+    runtime: RuntimeDep, faults: FaultsDep, source: str, query: RegisterQuery, caller: Caller
 ) -> Response:
     spec = service.source_list().get(source)
     if spec is None:
