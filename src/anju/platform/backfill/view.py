@@ -3,6 +3,7 @@ person, and the labels of a query's outcome."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from anju.core import masking, regions
@@ -88,6 +89,51 @@ FIELD_LABELS = {
 }
 
 
+def _home(h: dict[str, Any]) -> str:
+    disposed = f"，已于 {h['disposed_on']} 转出" if h.get("disposed_on") else ""
+    return f"{h['address']}，建筑面积 {h['area_centi_m2'] / 100:.2f} 平方米{disposed}"
+
+
+def _permit(p: dict[str, Any]) -> str:
+    place = p.get("city") or regions.place_name(p["city_code"])
+    address = f"（{p['address']}）" if p.get("address") else ""
+    return f"{place}{address}，{p['valid_from']} 至 {p['valid_to']}"
+
+
+# A register's list, one item a phrase: how each reads, what joins them, what an empty list reads as.
+LIST_ITEMS: dict[str, tuple[Callable[[dict[str, Any]], str], str, str]] = {
+    "book_members": (lambda m: f"{masking.mask_name(m['name'])}（{m['relation']}）", "、", ""),
+    "homes": (_home, "；", "无"),
+    "degrees": (
+        lambda d: (
+            f"{d['level']}，{d['school']}，{'全日制' if d['full_time'] else '非全日制'}，"
+            f"{d['graduated_on']} 毕业"
+        ),
+        "；",
+        "",
+    ),
+    "vehicles": (
+        lambda v: f"{masking.mask_plate(v['plate'])}，购置价 {v['purchase_value_fen'] / 100:,.2f} 元",
+        "；",
+        "",
+    ),
+    "permits": (_permit, "；", ""),
+    "statuses": (
+        lambda s: f"{'低保' if s['kind'] == 'dibao' else '特困'}，{s['valid_from']} 至 {s['valid_to']}",
+        "；",
+        "",
+    ),
+    "records": (
+        lambda r: (
+            f"{r.get('kind_label', r.get('kind', ''))}，{r.get('valid_from', '')} 至 "
+            f"{r.get('valid_to') or '至今'}"
+        ),
+        "；",
+        "无",
+    ),
+}
+
+
 def render_fields(source: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
     """Human-readable lines for each field (ID numbers masked; long lists summarised)."""
     lines: list[tuple[str, str]] = []
@@ -99,8 +145,6 @@ def render_fields(source: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
             text = regions.place_name(str(value))
         elif key == "spouse_id_number":
             text = masking.mask_id_number(str(value))
-        elif key == "book_members":
-            text = "、".join(f"{masking.mask_name(m['name'])}（{m['relation']}）" for m in value)
         elif key == "contributions":
             months = [m["month"] for m in value]
             cities = sorted({regions.place_name(m["city_code"]) for m in value})
@@ -109,46 +153,11 @@ def render_fields(source: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
                 if months
                 else "无"
             )
-        elif key == "homes":
-            text = (
-                "；".join(
-                    f"{h['address']}，建筑面积 {h['area_centi_m2'] / 100:.2f} 平方米"
-                    + (f"，已于 {h['disposed_on']} 转出" if h.get("disposed_on") else "")
-                    for h in value
-                )
-                or "无"
-            )
-        elif key == "degrees":
-            text = "；".join(
-                f"{d['level']}，{d['school']}，{'全日制' if d['full_time'] else '非全日制'}，{d['graduated_on']} 毕业"
-                for d in value
-            )
-        elif key == "vehicles":
-            text = "；".join(
-                f"{masking.mask_plate(v['plate'])}，购置价 {v['purchase_value_fen'] / 100:,.2f} 元"
-                for v in value
-            )
-        elif key == "permits":
-            text = "；".join(
-                f"{p.get('city') or regions.place_name(p['city_code'])}"
-                f"{'（' + p['address'] + '）' if p.get('address') else ''}，{p['valid_from']} 至 {p['valid_to']}"
-                for p in value
-            )
-        elif key == "statuses":
-            text = "；".join(
-                f"{'低保' if s['kind'] == 'dibao' else '特困'}，{s['valid_from']} 至 {s['valid_to']}"
-                for s in value
-            )
         elif key == "licences":
             text = "、".join(dict.fromkeys(lic["name"] for lic in value))  # one line per kind of licence
-        elif key == "records":
-            text = (
-                "；".join(
-                    f"{r.get('kind_label', r.get('kind', ''))}，{r.get('valid_from', '')} 至 {r.get('valid_to') or '至今'}"
-                    for r in value
-                )
-                or "无"
-            )
+        elif key in LIST_ITEMS:
+            each, separator, empty = LIST_ITEMS[key]
+            text = separator.join(each(item) for item in value) or empty
         else:
             text = str(value)
         lines.append((label, text))

@@ -255,6 +255,13 @@ class Checked:
     shown: str = ""  # what to put back in the box when there is an error (never lose typed input)
 
 
+# Amounts kept in hundredths: the widget → (catalogue's lower and upper bound keys, what it is, an example).
+DECIMAL_WIDGETS = {
+    "money": ("min_fen", "max_fen", "金额", "3500 或 3500.50"),
+    "area": ("min_centi", "max_centi", "面积", "89.5"),
+}
+
+
 def field_check(
     f: FormField,
     raw: Any,
@@ -311,27 +318,17 @@ def field_check(
         if ("min" in rules and number < rules["min"]) or ("max" in rules and number > rules["max"]):
             return Checked(error=f"{f.label}应在 {rules.get('min')} 到 {rules.get('max')} 之间", shown=shown)
         return Checked(value=number)
-    if w == "money":
+    if w in DECIMAL_WIDGETS:
+        low, high, words, example = DECIMAL_WIDGETS[w]
         return _decimal(
             f,
             str(text),
             unit=100,
-            low=rules.get("min_fen", 0),
-            high=rules.get("max_fen"),
-            words="金额",
+            low=rules.get(low, 0),
+            high=rules.get(high),
+            words=words,
             shown=shown,
-            example="3500 或 3500.50",
-        )
-    if w == "area":
-        return _decimal(
-            f,
-            str(text),
-            unit=100,
-            low=rules.get("min_centi", 0),
-            high=rules.get("max_centi"),
-            words="面积",
-            shown=shown,
-            example="89.5",
+            example=example,
         )
     if w == "date":
         try:
