@@ -5,6 +5,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (summary) {
     summary.focus();
   }
+  readAloud(document.getElementById("read-aloud"));
   // A kiosk is a shared terminal: warn after a quiet spell, then sign out (the server also ends the
   // sign-in after the same time, so this is a courtesy, not the safeguard).
   var signOut = document.getElementById("kiosk-sign-out");
@@ -26,9 +27,11 @@ document.addEventListener("DOMContentLoaded", function () {
         var left = document.createElement("input");
         left.type = "hidden"; left.name = "left"; left.value = "1"; // nobody is there to rate
         signOut.appendChild(left);
+        speechForget();
         signOut.submit();
       }, idle);
     };
+    signOut.addEventListener("submit", speechForget);
     ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
       document.addEventListener(name, restart, { passive: true });
     });
@@ -138,4 +141,94 @@ function kioskDevices(form) {
         photo.hidden = false; preview.hidden = true; capture.textContent = "重新拍照";
       });
   });
+}
+
+
+// 朗读 (issue 22): the browser's own speech synthesis reads the page and the current question; nothing
+// leaves the machine. On the web it is off until asked for and then remembered; on a kiosk it is on
+// (spoken guidance at each step) until the person turns it off, and forgotten when they sign out.
+var SPEECH_KEY = "anju-speech";
+
+function speechForget() {
+  try { localStorage.removeItem(SPEECH_KEY); } catch (e) { /* storage may be off */ }
+}
+
+function readAloud(button) {
+  if (!button || !("speechSynthesis" in window) || typeof SpeechSynthesisUtterance === "undefined") {
+    return;
+  }
+  var kiosk = document.body.classList.contains("kiosk");
+  var stored = null;
+  try { stored = localStorage.getItem(SPEECH_KEY); } catch (e) { /* storage may be off */ }
+  var on = stored ? stored === "on" : button.getAttribute("data-default") === "on";
+  var words = {
+    on: button.getAttribute("data-label-on"), off: button.getAttribute("data-label-off")
+  };
+  var say = function (text) {
+    window.speechSynthesis.cancel();
+    if (!text) { return; }
+    var utterance = new SpeechSynthesisUtterance(text);
+    utterance.lang = "zh-CN";
+    utterance.rate = document.body.classList.contains("elder") ? 0.85 : 1;
+    window.speechSynthesis.speak(utterance);
+  };
+  var show = function () {
+    button.hidden = false;
+    button.textContent = on ? words.on : words.off; // says what pressing it does next
+  };
+  button.addEventListener("click", function () {
+    on = !on;
+    try { localStorage.setItem(SPEECH_KEY, on ? "on" : "off"); } catch (e) { /* not remembered */ }
+    show();
+    if (on) {
+      var focused = document.activeElement;
+      say(isQuestion(focused) ? questionText(focused) : pageText(!kiosk));
+    } else {
+      window.speechSynthesis.cancel();
+    }
+  });
+  document.addEventListener("focusin", function (event) {
+    if (on && isQuestion(event.target)) { say(questionText(event.target)); }
+  });
+  show();
+  if (on) { say(pageText(false)); } // each step's guidance as the page opens
+}
+
+function isQuestion(el) {
+  return !!el && /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName) && el.type !== "hidden";
+}
+
+function visibleText(el) {
+  return el && el.offsetParent !== null ? el.innerText.replace(/\s+/g, " ").trim() : "";
+}
+
+// The page: its heading, what is wrong (if anything), then its guidance (elements marked data-guide,
+// else the first paragraph), or with ``whole`` all of the main text.
+function pageText(whole) {
+  var main = document.getElementById("main");
+  if (!main) { return ""; }
+  if (whole) { return visibleText(main); }
+  var parts = [visibleText(main.querySelector("h1")), visibleText(document.getElementById("error-summary"))];
+  var guides = main.querySelectorAll("[data-guide]");
+  if (!guides.length) { guides = main.querySelectorAll("h1 ~ p"); guides = guides.length ? [guides[0]] : []; }
+  Array.prototype.forEach.call(guides, function (g) { parts.push(visibleText(g)); });
+  return parts.filter(Boolean).join("。");
+}
+
+// A question: its group's legend, its own label, the hints and any error around it, what is chosen.
+function questionText(el) {
+  var parts = [];
+  var group = el.closest("fieldset");
+  if (group && group.querySelector("legend")) { parts.push(visibleText(group.querySelector("legend"))); }
+  var label = (el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]')) || el.closest("label");
+  if (label) { parts.push(visibleText(label)); }
+  var scope = el.closest(".field") || group;
+  if (scope) {
+    scope.querySelectorAll(".hint, .error-message").forEach(function (h) {
+      if (!label || !label.contains(h)) { parts.push(visibleText(h)); }
+    });
+  }
+  if (el.tagName === "SELECT" && el.selectedIndex > 0) { parts.push("已选择" + el.options[el.selectedIndex].text); }
+  if (el.type === "checkbox" || el.type === "radio") { parts.push(el.checked ? "已选中" : "未选中"); }
+  return parts.filter(function (p, i) { return p && parts.indexOf(p) === i; }).join("。");
 }
