@@ -8,7 +8,7 @@ import httpx
 
 from tests.conftest import Systems
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
-from tests.support.pdf import pdf_text
+from tests.support.pdf import pdf_tags, pdf_text
 
 
 def submitted_and_decided(
@@ -44,6 +44,12 @@ def test_the_acceptance_notice_is_sealed_downloadable_and_verifies(live: Systems
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
         text = pdf_text(pdf.content)
         assert "受理通知书" in text and number in text and "欧阳娜娜" in text and "福州市住房保障部门" in text
+        tags = pdf_tags(pdf.content)  # sealed, and still tagged: the title is its heading
+        assert tags["lang"] == "zh-CN" and tags["marked"]
+        assert [(k, t) for k, _, t in tags["elements"][:2]] == [
+            ("P", "福州市住房保障部门"),
+            ("H1", "受理通知书"),
+        ]
 
         form = browser.get(f"{platform}/decisions/verify")
         good = browser.post(

@@ -14,7 +14,7 @@ from anju.core.pdf import missing_glyphs
 from anju.housing.models import Case
 from tests.conftest import Systems
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
-from tests.support.pdf import pdf_text
+from tests.support.pdf import pdf_tags, pdf_text
 
 
 def submit_as(browser: httpx.Client, platform: str, id_number: str) -> str:
@@ -42,6 +42,12 @@ def test_the_pdf_states_the_number_and_the_applicant_and_renders_every_character
     assert "650102199506100261" not in text  # the ID number is masked, as on screen
     assert "北京时间）签署" in text and "UTC" not in text  # one clock, the one people read
     assert "以下摘要供有关部门核验电子签名使用" in text  # the digests are said to be for verifiers
+    tags = pdf_tags(pdf.content)  # a screen reader is told the language, the headings and the order
+    assert tags["lang"] == "zh-CN" and tags["marked"] and tags["shows_title"]
+    assert tags["elements"][0] == ("H1", 1, "福建省公共租赁住房申请")
+    headings = [text for kind, _, text in tags["elements"] if kind == "H2"]
+    assert headings[0] == "家庭成员" and headings[-1] == "电子签名"
+    assert all(text for _, _, text in tags["elements"])  # every tag holds real text
 
     with httpx.Client(timeout=10) as stranger:
         applicant_sign_in(stranger, platform, id_number="350104199011200641")

@@ -56,7 +56,7 @@ def _render(case: Case, event: CaseEvent, document: CaseDocument) -> bytes:
     }
     doc = ChineseDocument(title=f"{document.title} {case.case_no}", author=office, created=event.occurred_at)
     doc.line(office, size=14, height=9, align="C")
-    doc.line(document.title, size=18, height=11, align="C")
+    doc.line(document.title, size=18, height=11, align="C", role="H1")
     doc.line(f"编号：{case.case_no}-{event.seq:02d}", size=10, height=6, align="C")
     doc.space(4)
     doc.line(f"{case.applicant_name}：")

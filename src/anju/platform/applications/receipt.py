@@ -76,7 +76,7 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
         created=facts.submitted_at,
     )
     line = doc.line
-    line("福建省公共租赁住房申请", size=18, height=10)
+    line("福建省公共租赁住房申请", size=18, height=10, role="H1")
     line(f"申请编号：{facts.application_no}", size=13, height=8)
     line(
         f"申请人：{body['applicant']['name']}（身份证 {masking.mask_id_number(body['applicant']['id_number'])}）"
@@ -86,18 +86,18 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
     line(f"申请地区：{place}　申请人类别：{APPLICANT_GROUP_LABELS.get(facts.applicant_group, '')}")
     line(f"受理部门：{facts.office}")
     doc.space(3)
-    line("家庭成员", size=13, height=8)
+    line("家庭成员", size=13, height=8, role="H2")
     for m in body["household"]:
         line(f"· {masking.mask_name(m['name'])}　{m['relation']}　{masking.mask_id_number(m['id_number'])}")
     for label, rows in _rows(body):
         if not rows:
             continue
         doc.space(2)
-        line(label, size=13, height=8)
+        line(label, size=13, height=8, role="H2")
         for name, value in rows:
             line(f"{name}：{value}")
     doc.space(3)
-    line("电子签名", size=13, height=8)
+    line("电子签名", size=13, height=8, role="H2")
     for d in documents:
         s = d.signature
         signed = format_shanghai(datetime.fromisoformat(s.signed_at), with_seconds=True)
