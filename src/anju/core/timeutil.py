@@ -35,3 +35,14 @@ def format_shanghai(moment: datetime | None, *, with_seconds: bool = False) -> s
     if moment is None:
         return ""
     return to_shanghai(moment).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+
+
+def spoken_date(day: date) -> str:
+    """A day as it is said and read aloud: 2026年12月10日 (a screen reader reads 2026-12-10 as numbers)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def spoken_moment(moment: datetime) -> str:
+    """A moment in Beijing time as it is said: 2026年11月27日 14:05."""
+    local = to_shanghai(moment)
+    return f"{spoken_date(local.date())} {local:%H:%M}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,7 +25,7 @@ from anju.core.db import Database
 from anju.core.httpapi import API_PREFIX, api_validation_error, error_body, install_api_errors
 from anju.core.observability import SystemMetrics, install_metrics
 from anju.core.runtime import Runtime
-from anju.core.timeutil import format_shanghai
+from anju.core.timeutil import format_shanghai, spoken_date, spoken_moment, to_shanghai
 from anju.core.websession import CsrfError
 
 CORE_DIR = Path(__file__).parent
@@ -40,6 +42,17 @@ def app_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(app_runtime)]
 
 
+def time_element(moment: datetime | date | None) -> Markup:
+    """A day or a moment as ``<time>``: the exact value for machines, words a screen reader speaks well."""
+    if moment is None:
+        return Markup("")
+    if isinstance(moment, datetime):
+        return Markup('<time datetime="{}">{}</time>').format(
+            to_shanghai(moment).isoformat(timespec="minutes"), spoken_moment(moment)
+        )
+    return Markup('<time datetime="{}">{}</time>').format(moment.isoformat(), spoken_date(moment))
+
+
 def make_templates(*directories: Path) -> Jinja2Templates:
     """Jinja2 templates of one system (its channels' directories, in order), falling back to the shared
     layout, with masking filters."""
@@ -54,6 +67,7 @@ def make_templates(*directories: Path) -> Jinja2Templates:
     env.filters["mask_id"] = masking.mask_id_number
     env.filters["mask_phone"] = masking.mask_phone
     env.filters["shanghai"] = format_shanghai
+    env.filters["time"] = time_element
     env.globals["url_for"] = url_for
     return Jinja2Templates(env=env)
 

@@ -57,6 +57,12 @@ def test_the_right_number_id_and_code_show_the_timeline_masked(live: Systems) ->
     assert shown.status_code == 200 and number in shown.text
     assert 'id="current-status">已提交<' in shown.text and "欧**" in shown.text
     assert APPLICANT not in shown.text and "13912345678" not in shown.text
+    # Each step's time as words a screen reader speaks (2026年12月6日 14:05), exact in datetime.
+    timeline = shown.text.split('id="timeline"')[1]
+    assert re.search(
+        r'<time datetime="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\+08:00">\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}</time>',
+        timeline,
+    )
 
 
 def test_a_wrong_id_or_an_unknown_number_gets_the_same_answer_and_no_text(live: Systems) -> None:
