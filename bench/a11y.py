@@ -1,5 +1,6 @@
 """Accessibility, measured: every page of the walk in tests/support/a11y_walk.py (public pages, an
-application from sign-in to submission, the person's own data pages, the staff console), each in standard
+application from sign-in to submission with its mistakes shown, the person's own data pages, a
+co-applicant invited and authorising, a kiosk visit, the staff console), each in standard
 and 大字版 at 1280 and 375 px, checked with axe-core's WCAG 2.1 A/AA rules in Debian's Chromium.
 
 Usage: PYTHONPATH=. python bench/a11y.py
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from anju.sandbox.population.generator import population_generate
 from tests.support.a11y import VARIANTS, Auditor
-from tests.support.a11y_walk import application_pages, public_pages, staff_pages
+from tests.support.a11y_walk import walk_everything
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.env import serving_stack
 
@@ -30,9 +31,7 @@ def main() -> None:
         population_generate(db=runtimes["sandbox"].db, people=0, seed=1)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            public_pages(settings, browser, auditor)
-            number = application_pages(settings, browser, auditor)
-            staff_pages(settings, browser, auditor, number)
+            walk_everything(settings, browser, auditor)
             browser.close()
     table = Table(title="WCAG 2.1 A/AA (axe-core): what was found, by page and display")
     for column in ("page", "display", "rule", "impact", "elements"):

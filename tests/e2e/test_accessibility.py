@@ -9,16 +9,14 @@ from playwright.sync_api import Browser
 from anju.sandbox.population.generator import population_generate
 from tests.conftest import Systems
 from tests.support.a11y import Auditor
-from tests.support.a11y_walk import application_pages, public_pages, staff_pages
+from tests.support.a11y_walk import walk_everything
 
 
 def test_every_page_meets_wcag_21_aa_in_every_display(live: Systems, browser: Browser) -> None:
     population_generate(db=live.runtimes["sandbox"].db, people=0, seed=1)  # the demo households only
     auditor = Auditor()
-    public_pages(live.settings, browser, auditor)
-    number = application_pages(live.settings, browser, auditor)
-    staff_pages(live.settings, browser, auditor, number)
-    assert len(auditor.pages) >= 25  # the walk reached the pages it names
+    walk_everything(live.settings, browser, auditor)
+    assert len(auditor.pages) >= 45  # the walk reached the pages it names
     assert auditor.blocking() == []
 
 

@@ -4,6 +4,7 @@ display the service offers — standard and 大字版, desktop (1280 px) and pho
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,22 @@ class Auditor:
             context.add_cookies(cookies)  # type: ignore[arg-type]
         page.set_viewport_size({"width": width, "height": 900})
         page.reload()
+        self.pages.append(name)
+
+    def audit_each(self, page: Page, name: str, reach: Callable[[Page], None]) -> None:
+        """Check a page that only doing something shows (a form sent with mistakes, a refusal): ``reach``
+        brings it on screen anew in each display, since reloading would send the form again."""
+        context = page.context
+        for mode, size in VARIANTS:
+            context.clear_cookies(name="anju_display")
+            if mode == "elder":
+                context.add_cookies([{"name": "anju_display", "value": "elder", "url": page.url}])
+            page.set_viewport_size({"width": size, "height": 900})
+            reach(page)
+            self.found += [(name, f"{mode}-{size}", v) for v in axe_violations(page, elder=mode == "elder")]
+            self.found += [(name, f"{mode}-{size}", v) for v in display_problems(page, elder=mode == "elder")]
+        context.clear_cookies(name="anju_display")
+        page.set_viewport_size({"width": 1280, "height": 900})
         self.pages.append(name)
 
     def by_impact(self) -> Counter[str]:

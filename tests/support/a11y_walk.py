@@ -1,15 +1,31 @@
 """Every page of the service, reached as people reach them, each audited (tests/support/a11y.py): the
-public pages, an application from sign-in to submission, the person's own data pages, and the staff
-console with that case in it. Used by the browser test and by bench/a11y.py."""
+public pages and their refusals, an application from sign-in to submission with its mistakes shown, the
+person's own data pages, a co-applicant invited and authorising, a visit at a self-service kiosk, and the
+staff console with that case in it. ``walk_everything`` is what the browser test and bench/a11y.py run."""
 
 from __future__ import annotations
 
+import re
+
+import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from anju.core.settings import Settings
 from tests.support.a11y import Auditor
+from tests.support.journey import fill_until_check, kiosk_card_place, open_draft_form
 
 APPLICANT = "650102199506100261"  # 阿依古丽·买买提: a migrant worker with registers in Fuzhou
+FAMILY = ("350203198507080422", "350583198309120313")  # 陈美华 and her husband 吴建国 (厦门, one hukou book)
+AT_KIOSK = "350104199011200641"  # 欧阳娜娜
+
+
+def walk_everything(settings: Settings, browser: Browser, auditor: Auditor) -> None:
+    """Every walk below, in the order people meet the pages (the demo households must be loaded)."""
+    public_pages(settings, browser, auditor)
+    number = application_pages(settings, browser, auditor)
+    co_applicant_pages(settings, browser, auditor)
+    kiosk_pages(settings, browser, auditor)
+    staff_pages(settings, browser, auditor, number)
 
 
 def public_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None:
@@ -27,6 +43,17 @@ def public_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None
     ):
         page.goto(platform + path)
         auditor.audit(page, name)
+
+    def progress_refused(p: Page) -> None:
+        p.goto(f"{platform}/progress")
+        p.get_by_label("申请编号").fill("GZF-350100-20261206-000999")
+        p.get_by_label("申请人身份证号码").fill(APPLICANT)
+        p.get_by_role("button", name="获取验证码").click()  # the same answer whether or not it exists
+        p.get_by_label("短信验证码").fill("000000")
+        p.get_by_role("button", name="查询").click()
+        expect(p.locator("#error-summary")).to_be_visible()
+
+    auditor.audit_each(page, "查询申请进度（验证码不对）", progress_refused)
     page.context.close()
 
 
@@ -55,6 +82,15 @@ def application_pages(settings: Settings, browser: Browser, auditor: Auditor) ->
     auditor.audit(page, "核对查询结果")
     page.goto(tasks)
     page.get_by_role("link", name="填写申请").click()
+    first = page.url
+
+    def saved_with_mistakes(p: Page) -> None:
+        p.goto(first)
+        p.get_by_role("button", name="保存并继续").click()
+        expect(p.locator("#error-summary")).to_be_focused()
+
+    auditor.audit_each(page, "填写申请（有错误）", saved_with_mistakes)
+    page.goto(first)
     for step in range(1, 13):
         if page.get_by_role("heading", name="核对并提交").count():
             break
@@ -108,12 +144,105 @@ def _answer_what_is_asked(page: Page) -> None:
             page.locator(f'input[name="{name}"]').check()
 
 
+def _sign_in(page: Page, platform: str, id_number: str, start: str = "/applications/new") -> None:
+    page.goto(platform + start)
+    page.get_by_label("身份证号码").fill(id_number)
+    page.get_by_label("密码").fill("anju-demo")
+    page.get_by_role("button", name="登录并授权").click()
+
+
+def co_applicant_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None:
+    """陈美华 applies with her husband; the check waits for him; she invites him; he signs in on his own
+    device, finds the invitation and authorises."""
+    platform = settings.base_url("platform")
+    wife, husband = FAMILY
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    _sign_in(page, platform, wife)
+    page.get_by_role("button", name="开始申请").click()
+    tasks = page.url
+    page.get_by_role("link", name="去授权").first.click()  # the hukou book and marriage name the family
+    for source in ("hukou", "marriage"):
+        page.locator(f'input[name="source"][value="{source}"]').check()
+    page.get_by_role("button", name="同意并保存授权").click()
+    page.get_by_role("button", name="开始查询").click()
+    expect(page.get_by_role("heading", name="核对查询结果")).to_be_visible()
+    page.goto(tasks)
+    page.get_by_role("link", name="选择共同申请人").click()
+    page.locator(f'input[name="member"][value="{husband}"]').check()
+    page.get_by_role("button", name="保存家庭成员，返回申请事项").click()
+    # The form itself is filled over the same sign-in (its pages are audited in application_pages).
+    with httpx.Client(timeout=20, cookies={c["name"]: c["value"] for c in context.cookies()}) as same:
+        tasks_page = same.get(tasks)
+        check = fill_until_check(same, platform, open_draft_form(same, platform, tasks_page).text)
+        assert 'id="waiting-consent"' in check.text, check.text[-800:]
+    page.goto(tasks.rstrip("/") + "/check")
+    auditor.audit(page, "核对并提交（等家人授权）")
+    page.locator("#waiting-consent a").first.click()
+    auditor.audit(page, "发送短信邀请")
+    invite = page.url
+
+    def wrong_number(p: Page) -> None:
+        p.goto(invite)
+        p.get_by_label(re.compile("手机号")).fill("2391234")
+        p.get_by_role("button", name=re.compile("发送")).click()
+        expect(p.locator(".error-summary, .error-message").first).to_be_visible()
+
+    auditor.audit_each(page, "发送短信邀请（号码有误）", wrong_number)
+    context.close()
+
+    his = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    _sign_in(his, platform, husband, start="/memberships")
+    auditor.audit(his, "家人邀请我授权（有邀请）")
+    his.goto(platform + "/")
+    auditor.audit(his, "首页（家人邀请）")
+    his.get_by_role("link", name=re.compile("查看并授权")).first.click()
+    auditor.audit(his, "共同申请人授权")
+    his.locator('input[name="source"]').first.check()
+    his.get_by_role("button", name=re.compile("授权")).last.click()
+    auditor.audit(his, "授权已记录")
+    his.context.close()
+
+
+def kiosk_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None:
+    """A visit at a portrait self-service terminal: the start page, signed in by card and face, and the
+    goodbye page (the form's own pages are the web's, audited above)."""
+    sandbox = settings.base_url("sandbox")
+    page = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN").new_page()
+    page.goto(f"{sandbox}/devices/kiosk")
+    page.get_by_role("button", name="启用本机为自助终端").click()
+    expect(page.locator("#kiosk-terminal")).to_be_visible()
+    auditor.audit(page, "自助终端 开始")
+    kiosk_card_place(sandbox, AT_KIOSK)
+    expect(page.locator("#card-status")).to_contain_text("已读取身份证")
+    page.locator("#agree").check()
+    expect(page.locator("#kiosk-preview")).to_have_js_property("naturalWidth", 320)
+    page.get_by_role("button", name="拍照", exact=True).click()
+    expect(page.locator("#kiosk-photo")).to_be_visible()
+    page.get_by_role("button", name="开始", exact=True).click()
+    expect(page.get_by_role("button", name="结束并退出")).to_be_visible()
+    auditor.audit(page, "自助终端 开始申请")
+    page.get_by_role("button", name="结束并退出").click()
+    expect(page.locator("#kiosk-bye")).to_be_visible()
+    auditor.audit(page, "自助终端 已退出")
+    page.context.close()
+
+
 def staff_pages(settings: Settings, browser: Browser, auditor: Auditor, number: str) -> None:
     """The console as a city's 受理 clerk sees it, with the case in it."""
     housing = settings.base_url("housing")
     page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
     page.goto(f"{housing}/staff/login")
     auditor.audit(page, "工作人员登录")
+
+    def refused(p: Page) -> None:
+        p.goto(f"{housing}/staff/login")
+        p.get_by_label("用户名").fill("nobody.350100")
+        p.get_by_label("密码").fill("not-the-password")
+        p.get_by_role("button", name="登录").click()
+        expect(p.locator(".error-summary, .notice-error").first).to_be_visible()
+
+    auditor.audit_each(page, "工作人员登录（密码错误）", refused)
     page.get_by_label("用户名").fill("shouli.350100")
     page.get_by_label("密码").fill("anju-staff-demo")
     page.get_by_role("button", name="登录").click()
