@@ -31,9 +31,7 @@ CORE_TESTED_ELSEWHERE = {
 # Routes every system gets from core's installers (health, metrics): the same for all, owned by no domain.
 CORE_INSTALLED_ROUTES = {"core/observability.py:scrape", "core/web.py:healthz", "core/web.py:readyz"}
 # Domain packages whose tests sit elsewhere, and why.
-DOMAINS_TESTED_ELSEWHERE = {
-    "platform/channels/web": "sign-in is tested with the identity stand-in (tests/sandbox/idp) and in tests/e2e"
-}
+DOMAINS_TESTED_ELSEWHERE: dict[str, str] = {}
 
 
 def routed_functions() -> list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]]:

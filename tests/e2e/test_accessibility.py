@@ -4,7 +4,7 @@ on a phone: no serious or critical breach."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from anju.sandbox.population.generator import population_generate
 from tests.conftest import Systems
@@ -34,3 +34,40 @@ def test_focus_is_seen_by_keyboard_on_links_and_controls(live: Systems, browser:
     page.get_by_label("申请编号").focus()
     ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
     assert ring == "rgb(11, 12, 12)"  # black on white: 19:1, where the old yellow ring was 1.4:1
+
+
+def test_a_sign_in_left_quiet_warns_first_and_one_press_keeps_it(live: Systems, browser: Browser) -> None:
+    """WCAG 2.2.1: the web sign-in ends after 30 quiet minutes; two minutes before, the page says so and
+    继续使用 keeps it; typing keeps it too. The page's clock is the test's, the server's is real."""
+    platform = live.settings.base_url("platform")
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    page.clock.install()
+    page.goto(f"{platform}/applications/new")
+    page.get_by_label("身份证号码").fill("350102199203150519")
+    page.get_by_label("密码").fill("anju-demo")
+    page.get_by_role("button", name="登录并授权").click()
+    page.get_by_role("button", name="开始申请").click()
+    page.get_by_role("link", name="填写申请").click()
+    warning = page.locator("#session-timeout")
+    expect(warning).to_be_hidden()
+
+    page.clock.fast_forward("27:00")
+    expect(warning).to_be_hidden()
+    page.clock.fast_forward("01:01")  # two minutes before the end
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("约 2 分钟后将自动退出登录")
+    stay = page.get_by_role("button", name="继续使用")
+    expect(stay).to_be_focused()  # one key press away
+    with page.expect_response(lambda r: r.url.endswith("/session/alive")) as kept:
+        page.keyboard.press("Enter")
+    assert kept.value.json() == {"signed_in": True}
+    expect(warning).to_be_hidden()
+
+    page.clock.fast_forward("06:00")  # typing after a while tells the server the person is there
+    with page.expect_response(lambda r: r.url.endswith("/session/alive")):
+        page.get_by_label("申请城市").select_option("350100")
+    page.clock.fast_forward("28:01")
+    expect(warning).to_be_visible()
+    page.clock.fast_forward("02:00")  # nobody answered: said plainly, and what is saved is safe
+    expect(warning).to_contain_text("已退出登录。已保存的内容都在")
+    expect(stay).to_be_hidden()

@@ -73,6 +73,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     templates.env.globals["service_name"] = "申请公租房一件事"
     templates.env.globals["status_label"] = status_label
     templates.env.globals["kiosk_idle_seconds"] = int(KIOSK_IDLE.total_seconds())
+    templates.env.globals["session_idle_seconds"] = settings.session_idle_minutes * 60
     metrics = install_common(
         app,
         runtime=runtime,

@@ -6,6 +6,7 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus();
   }
   readAloud(document.getElementById("read-aloud"));
+  sessionTimeout(document.getElementById("session-timeout"));
   // A kiosk is a shared terminal: warn after a quiet spell, then sign out (the server also ends the
   // sign-in after the same time, so this is a courtesy, not the safeguard).
   var signOut = document.getElementById("kiosk-sign-out");
@@ -231,4 +232,44 @@ function questionText(el) {
   if (el.tagName === "SELECT" && el.selectedIndex > 0) { parts.push("已选择" + el.options[el.selectedIndex].text); }
   if (el.type === "checkbox" || el.type === "radio") { parts.push(el.checked ? "已选中" : "未选中"); }
   return parts.filter(function (p, i) { return p && parts.indexOf(p) === i; }).join("。");
+}
+
+// A web sign-in ends after a quiet spell (the server's rule). Typing on a page the server does not see, so
+// while the person types the page tells the server at most every five minutes; two minutes before the end
+// it warns, and 继续使用 keeps the sign-in (WCAG 2.2.1). Nothing typed is lost by waiting to be asked.
+function sessionTimeout(box) {
+  if (!box) { return; }
+  var idle = parseInt(box.getAttribute("data-idle"), 10) * 1000;
+  var alive = box.getAttribute("data-alive");
+  var text = document.getElementById("session-timeout-text");
+  var stay = document.getElementById("session-stay");
+  var told = Date.now();
+  var warnTimer, endTimer;
+  var schedule = function () {
+    clearTimeout(warnTimer);
+    clearTimeout(endTimer);
+    warnTimer = setTimeout(function () {
+      box.hidden = false;
+      text.textContent = "您已较长时间没有操作，约 2 分钟后将自动退出登录，已保存的内容不会丢失。如需继续填写，请点“继续使用”。";
+      stay.focus();
+    }, Math.max(idle - 120000, 0));
+    endTimer = setTimeout(function () {
+      box.hidden = false;
+      text.textContent = "因长时间没有操作，已退出登录。已保存的内容都在，重新登录后可以接着办理；本页未保存的内容请先抄下。";
+      stay.hidden = true;
+    }, idle);
+  };
+  var ping = function () {
+    told = Date.now();
+    return fetch(alive, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (answer) { if (answer.signed_in) { schedule(); } });
+  };
+  stay.addEventListener("click", function () {
+    ping().then(function () { box.hidden = true; });
+  });
+  document.addEventListener("input", function () {
+    if (Date.now() - told > 300000) { ping(); }
+  });
+  schedule();
 }

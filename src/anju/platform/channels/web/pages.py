@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from anju.core import regions
 from anju.core.web import path_for
@@ -65,6 +65,14 @@ def home(request: Request, web: Web, runtime: RuntimeDep) -> Response:
             )
     context = {"title": "申请公租房", "applications": mine, "draft_id": draft_id, "invitations": invitations}
     return render(request, "home.html", context)
+
+
+@router.get("/session/alive", name="session_alive")
+def session_alive(web: Web) -> Response:
+    """Keep a sign-in open while the person is still there (WCAG 2.2.1): the page asks this when they type,
+    or when they answer the warning before the idle sign-out. Asking is itself the activity."""
+    body = {"signed_in": web.get("applicant_id") is not None}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/display", name="display_mode")
