@@ -65,7 +65,9 @@ def test_the_spouse_is_saved_with_one_action_finds_her_invitation_and_submission
     invitation = phone.locator('[id^="invitation-"]')
     expect(invitation).to_contain_text("刘** 把您列为公租房共同申请人")
     assert_fits_phone(phone)
-    expect(phone.get_by_role("navigation").get_by_role("link", name="家人邀请我授权")).to_be_visible()  # in the header
+    expect(
+        phone.get_by_role("navigation").get_by_role("link", name="家人邀请我授权")
+    ).to_be_visible()  # in the header
     invitation.get_by_role("link", name="查看并授权").click()
     expect(phone.get_by_role("heading", name="授权查询：黄*")).to_be_visible()
     phone.locator('input[name="source"][value="hukou"]').check()

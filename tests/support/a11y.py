@@ -57,6 +57,22 @@ def display_problems(page: Page, *, elder: bool) -> list[dict[str, Any]]:
             )
         if line < MIN_LINE_HEIGHT:
             found.append(_problem("elder-line-height", "serious", "main", f"line height {line:.2f} < 1.3"))
+        # Paragraphs further apart than lines: the gap after a paragraph is at least half a line more.
+        tight = page.evaluate(
+            "[...document.querySelectorAll('main p')].filter(p => p.offsetParent !== null && p.nextElementSibling)"
+            ".map(p => { const s = getComputedStyle(p); return [parseFloat(s.marginBottom), parseFloat(s.lineHeight),"
+            " p.innerText.slice(0, 20)]; }).filter(([gap, line]) => gap < 0.5 * line)"
+        )
+        if tight:
+            gap, line, text = tight[0]
+            found.append(
+                _problem(
+                    "elder-paragraph-spacing",
+                    "serious",
+                    "main p",
+                    f"{text}: gap {gap}px < half a line ({line}px)",
+                )
+            )
     return found
 
 
