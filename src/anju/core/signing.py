@@ -211,6 +211,14 @@ def _derive_public(d: int) -> bytes:
     return b"\x04" + (x * z_inv_sq % _P).to_bytes(32, "big") + (y * z_inv_sq * z_inv % _P).to_bytes(32, "big")
 
 
+def _hex_exactly(value: str, length: int, refusal: str) -> bytes:
+    """The bytes of exactly ``length`` hex characters (surrounding space ignored), or ValueError(refusal)."""
+    text = value.strip()
+    if len(text) != length:
+        raise ValueError(refusal)
+    return bytes.fromhex(text)
+
+
 @dataclass(frozen=True)
 class Sm2PublicKey:
     """An SM2 public key as the 65-byte uncompressed point 04 ‖ X ‖ Y on the recommended curve."""
@@ -232,10 +240,7 @@ class Sm2PublicKey:
     @classmethod
     def from_hex(cls, value: str) -> Sm2PublicKey:
         """Parse 130 hex characters 04 ‖ X ‖ Y."""
-        text = value.strip()
-        if len(text) != 130:
-            raise ValueError("SM2 public key hex must be 130 characters (04 ‖ X ‖ Y)")
-        return cls(point=bytes.fromhex(text))
+        return cls(point=_hex_exactly(value, 130, "SM2 public key hex must be 130 characters (04 ‖ X ‖ Y)"))
 
     def to_hex(self) -> str:
         """Return lowercase hex of 04 ‖ X ‖ Y."""
@@ -270,10 +275,7 @@ class Sm2PrivateKey:
     @classmethod
     def from_hex(cls, value: str) -> Sm2PrivateKey:
         """Parse 64 hex characters."""
-        text = value.strip()
-        if len(text) != 64:
-            raise ValueError("SM2 private key hex must be 64 characters")
-        return cls(secret=bytes.fromhex(text))
+        return cls(secret=_hex_exactly(value, 64, "SM2 private key hex must be 64 characters"))
 
     def to_hex(self) -> str:
         """Return lowercase hex of the 32-byte private key."""
