@@ -57,6 +57,25 @@ def display_problems(page: Page, *, elder: bool) -> list[dict[str, Any]]:
             )
         if line < MIN_LINE_HEIGHT:
             found.append(_problem("elder-line-height", "serious", "main", f"line height {line:.2f} < 1.3"))
+        # Nothing a person reads or touches smaller than the body text: headings, buttons, boxes, labels
+        # (a chart's labels scale with the chart; its figures are in the table beside it).
+        small = page.evaluate(
+            "[...document.querySelectorAll('header *, main *')].filter(el => el.offsetParent !== null && !el.closest('svg')"
+            " && ([...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())"
+            " || ['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON'].includes(el.tagName))"
+            f" && parseFloat(getComputedStyle(el).fontSize) < {ELDER_BODY_PX})"
+            ".map(el => el.tagName + ' ' + (el.innerText || el.value || '').slice(0, 12) + ' '"
+            " + getComputedStyle(el).fontSize)"
+        )
+        if small:
+            found.append(
+                _problem(
+                    "elder-small-text",
+                    "serious",
+                    "main",
+                    f"{len(small)} smaller than {ELDER_BODY_PX}px: {small[0]}",
+                )
+            )
         # Paragraphs further apart than lines: the gap after a paragraph is at least half a line more.
         tight = page.evaluate(
             "[...document.querySelectorAll('main p')].filter(p => p.offsetParent !== null && p.nextElementSibling)"
