@@ -35,6 +35,7 @@ def axe_violations(page: Page, *, elder: bool = False) -> list[dict[str, Any]]:
 # 适老化 (issue 22's choices): body text at least 18 pt (24 px, WCAG's "large text"), lines at least 1.3.
 ELDER_BODY_PX = 24
 MIN_LINE_HEIGHT = 1.3
+MIN_TARGET_PX = 44
 
 
 def display_problems(page: Page, *, elder: bool) -> list[dict[str, Any]]:
@@ -74,6 +75,23 @@ def display_problems(page: Page, *, elder: bool) -> list[dict[str, Any]]:
                     "serious",
                     "main",
                     f"{len(small)} smaller than {ELDER_BODY_PX}px: {small[0]}",
+                )
+            )
+        # Large touch targets: every button, list and text box at least 44 px high (WCAG 2.5.5's size).
+        cramped = page.evaluate(
+            "[...document.querySelectorAll('main button, main .button, main select, main input:not([type=checkbox])"
+            ":not([type=radio]):not([type=hidden]):not([type=file])')].filter(el => el.offsetParent !== null"
+            f" && el.getBoundingClientRect().height < {MIN_TARGET_PX})"
+            ".map(el => el.tagName + ' ' + (el.innerText || el.name || '').slice(0, 12) + ' '"
+            " + Math.round(el.getBoundingClientRect().height) + 'px')"
+        )
+        if cramped:
+            found.append(
+                _problem(
+                    "elder-target-size",
+                    "serious",
+                    "main",
+                    f"{len(cramped)} under {MIN_TARGET_PX}px: {cramped[0]}",
                 )
             )
         # Paragraphs further apart than lines: the gap after a paragraph is at least half a line more.

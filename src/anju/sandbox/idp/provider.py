@@ -20,10 +20,11 @@ from urllib.parse import urlencode
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -277,37 +278,45 @@ def _login_page(
     )
 
 
+class AuthorizeParams(BaseModel):
+    """What the relying party asks for (OIDC authorisation request), carried through the login form."""
+
+    client_id: str = ""
+    redirect_uri: str = ""
+    response_type: str = ""
+    scope: str = ""
+    state: str = ""
+    nonce: str = ""
+    code_challenge: str = ""
+
+    def refused(self, error: str) -> RedirectResponse:
+        """Back to the relying party with an OAuth error (and its state)."""
+        query = urlencode({"error": error, "state": self.state})
+        return RedirectResponse(f"{self.redirect_uri}?{query}", status_code=303)
+
+
+class AuthorizeQuery(AuthorizeParams):
+    code_challenge_method: str = ""
+
+
+class LoginForm(AuthorizeParams):
+    """The login page's form: the request again (hidden), and the resident's number and password."""
+
+    id_number: str = ""
+    password: str = ""
+    action: str = "login"
+
+
 @router.get("/authorize", name="idp_authorize")
 def authorize(
-    runtime: RuntimeDep,
-    client: ClientDep,
-    request: Request,
-    client_id: str = "",
-    redirect_uri: str = "",
-    response_type: str = "",
-    scope: str = "",
-    state: str = "",
-    nonce: str = "",
-    code_challenge: str = "",
-    code_challenge_method: str = "",
+    runtime: RuntimeDep, client: ClientDep, request: Request, query: Annotated[AuthorizeQuery, Query()]
 ) -> Response:
-    problem = _check_request(client, client_id, redirect_uri, response_type)
+    problem = _check_request(client, query.client_id, query.redirect_uri, query.response_type)
     if problem:
         return _invalid_request(request, problem)
-    if code_challenge and code_challenge_method != "S256":
-        return RedirectResponse(
-            redirect_uri + "?" + urlencode({"error": "invalid_request", "state": state}), status_code=303
-        )
-    params = {
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "response_type": response_type,
-        "scope": scope,
-        "state": state,
-        "nonce": nonce,
-        "code_challenge": code_challenge,
-    }
-    return _login_page(runtime, request, params)
+    if query.code_challenge and query.code_challenge_method != "S256":
+        return query.refused("invalid_request")
+    return _login_page(runtime, request, query.model_dump(include=set(AuthorizeParams.model_fields)))
 
 
 def _resident_code(
@@ -348,36 +357,17 @@ def authorize_submit(
     runtime: RuntimeDep,
     client: ClientDep,
     request: Request,
+    form: Annotated[LoginForm, Form()],
     web: WebSession = Depends(web_session),
-    client_id: str = Form(""),
-    redirect_uri: str = Form(""),
-    response_type: str = Form(""),
-    scope: str = Form(""),
-    state: str = Form(""),
-    nonce: str = Form(""),
-    code_challenge: str = Form(""),
-    id_number: str = Form(""),
-    password: str = Form(""),
-    action: str = Form("login"),
 ) -> Response:
-    params = {
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "response_type": response_type,
-        "scope": scope,
-        "state": state,
-        "nonce": nonce,
-        "code_challenge": code_challenge,
-    }
-    problem = _check_request(client, client_id, redirect_uri, response_type)
+    params = form.model_dump(include=set(AuthorizeParams.model_fields))
+    problem = _check_request(client, form.client_id, form.redirect_uri, form.response_type)
     if problem:
         return _invalid_request(request, problem)
-    if action == "cancel":
-        return RedirectResponse(
-            redirect_uri + "?" + urlencode({"error": "access_denied", "state": state}), status_code=303
-        )
+    if form.action == "cancel":
+        return form.refused("access_denied")
     try:
-        code = _resident_code(runtime, client, params, id_number, password, request)
+        code = _resident_code(runtime, client, params, form.id_number, form.password, request)
         error, status_code = (
             ("身份证号码或密码不正确，请核对后重新输入。", 400) if code is None else ("", 200)
         )
@@ -385,10 +375,11 @@ def authorize_submit(
         code, error, status_code = None, exc.message, 429 if isinstance(exc, RateLimited) else 400
     if code is None:
         return _login_page(
-            runtime, request, {**params, "id_number": id_number}, error=error, status_code=status_code
+            runtime, request, {**params, "id_number": form.id_number}, error=error, status_code=status_code
         )
     web.rotate()
-    return RedirectResponse(redirect_uri + "?" + urlencode({"code": code, "state": state}), status_code=303)
+    query = urlencode({"code": code, "state": form.state})
+    return RedirectResponse(f"{form.redirect_uri}?{query}", status_code=303)
 
 
 def _client_from_request(client: IdpClient, request: Request, form: dict[str, str]) -> IdpClient:
