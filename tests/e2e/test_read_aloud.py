@@ -72,6 +72,15 @@ def test_read_aloud_reads_the_page_then_each_question_and_is_remembered_until_tu
     expect(control).to_have_text("停止朗读")
     assert heard(page)[0].startswith("查询申请进度。已登录的申请人可在")
 
+    # A list box is read as what is chosen, not as every one of its options.
+    page.goto(f"{platform}/public-notices?city=350200")
+    said = heard(page)[0]
+    assert said.startswith("公租房申请公示。")  # still on: this page too is read as it opens
+    press(page, control)  # off
+    press(page, control)  # and on again: the whole page
+    whole = heard(page)[-1]
+    assert "城市 已选择厦门市 查看" in whole and "宁德市" not in whole, whole
+
     press(page, control)
     expect(control).to_have_text("朗读")
     page.reload()

@@ -203,12 +203,35 @@ function visibleText(el) {
   return el && el.offsetParent !== null ? el.innerText.replace(/\s+/g, " ").trim() : "";
 }
 
+// What a listener needs of a part of the page: its visible text in order, a list box as what is chosen
+// (not all 85 counties), nothing hidden.
+function spokenText(root) {
+  var parts = [];
+  var walk = function (node) {
+    if (node.nodeType === 3) {
+      var text = node.textContent.replace(/\s+/g, " ").trim();
+      if (text) { parts.push(text); }
+      return;
+    }
+    if (node.nodeType !== 1 || /^(SCRIPT|STYLE|TEMPLATE|OPTION)$/.test(node.tagName)) { return; }
+    if (node.offsetParent === null && getComputedStyle(node).position !== "fixed") { return; }
+    if (node.tagName === "SELECT") {
+      var chosen = node.options[node.selectedIndex];
+      if (chosen && chosen.value) { parts.push("已选择" + chosen.text); }
+      return;
+    }
+    Array.prototype.forEach.call(node.childNodes, walk);
+  };
+  walk(root);
+  return parts.join(" ");
+}
+
 // The page: its heading, what is wrong (if anything), then its guidance (elements marked data-guide,
 // else the first paragraph), or with ``whole`` all of the main text.
 function pageText(whole) {
   var main = document.getElementById("main");
   if (!main) { return ""; }
-  if (whole) { return visibleText(main); }
+  if (whole) { return spokenText(main); }
   var parts = [visibleText(main.querySelector("h1")), visibleText(document.getElementById("error-summary"))];
   var guides = main.querySelectorAll("[data-guide]");
   if (!guides.length) { guides = main.querySelectorAll("h1 ~ p"); guides = guides.length ? [guides[0]] : []; }
@@ -229,7 +252,8 @@ function questionText(el) {
       if (!label || !label.contains(h)) { parts.push(visibleText(h)); }
     });
   }
-  if (el.tagName === "SELECT" && el.selectedIndex > 0) { parts.push("已选择" + el.options[el.selectedIndex].text); }
+  var chosen = el.tagName === "SELECT" ? el.options[el.selectedIndex] : null;
+  if (chosen && chosen.value) { parts.push("已选择" + chosen.text); }
   if (el.type === "checkbox" || el.type === "radio") { parts.push(el.checked ? "已选中" : "未选中"); }
   return parts.filter(function (p, i) { return p && parts.indexOf(p) === i; }).join("。");
 }
