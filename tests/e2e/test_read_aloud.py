@@ -63,10 +63,10 @@ def test_read_aloud_reads_the_page_then_each_question_and_is_remembered_until_tu
     assert "输入申请编号和申请人身份证号码" in said[0] and "获取验证码" in said[0]  # the whole main text
 
     tab_to(page, page.get_by_label("申请编号"))  # the current question: its label and its hint
-    assert heard(page)[-1] == "申请编号。例如 GZF-350100-20261128-000001"
+    assert heard(page)[-1] == "申请编号。例如 GZF-350100-20261128-000001。"
     page.keyboard.type("GZF-1")
     tab_to(page, page.get_by_label("申请人身份证号码"))
-    assert heard(page)[-1] == "申请人身份证号码"
+    assert heard(page)[-1] == "申请人身份证号码。"
 
     page.reload()  # remembered: the next page is read as it opens (heading and first paragraph)
     expect(control).to_have_text("停止朗读")
@@ -107,6 +107,8 @@ def test_the_kiosk_speaks_each_step_until_turned_off_and_forgets_that_when_the_v
 
     kiosk_card_place(sandbox, "350104199011200641")
     expect(page.locator("#card-status")).to_contain_text("已读取身份证")
+    assert heard(page)[-1].startswith("已读取身份证：欧***")  # what the reader did is said, once
+    assert sum(s.startswith("请把身份证平放") for s in heard(page)) == 0  # the unchanged prompt is not
     page.locator("#agree").check()
     expect(page.locator("#kiosk-preview")).to_have_js_property("naturalWidth", 320)
     page.get_by_role("button", name="拍照", exact=True).click()

@@ -191,8 +191,29 @@ function readAloud(button) {
   document.addEventListener("focusin", function (event) {
     if (on && isQuestion(event.target)) { say(questionText(event.target)); }
   });
+  // What the page announces to screen readers (a card read, a receipt printed, a warning) is said too.
+  // Only a change is said: a region that is set again to what it already said stays quiet.
+  var LIVE = '[role="status"], [role="alert"], [aria-live]';
+  var heard = new WeakMap();
+  document.querySelectorAll(LIVE).forEach(function (region) { heard.set(region, visibleText(region)); });
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      var node = change.target.nodeType === 1 ? change.target : change.target.parentElement;
+      var region = node && node.closest(LIVE);
+      if (!region) { return; }
+      var text = visibleText(region);
+      if (text === heard.get(region)) { return; }
+      heard.set(region, text);
+      if (on && text) { say(text); }
+    });
+  }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
   show();
   if (on) { say(pageText(false)); } // each step's guidance as the page opens
+}
+
+// Parts said one after another, each ending as a sentence does (no "。。").
+function sentences(parts) {
+  return parts.filter(Boolean).map(function (p) { return /[。！？：.!?:]$/.test(p) ? p : p + "。"; }).join("");
 }
 
 function isQuestion(el) {
@@ -236,7 +257,7 @@ function pageText(whole) {
   var guides = main.querySelectorAll("[data-guide]");
   if (!guides.length) { guides = main.querySelectorAll("h1 ~ p"); guides = guides.length ? [guides[0]] : []; }
   Array.prototype.forEach.call(guides, function (g) { parts.push(visibleText(g)); });
-  return parts.filter(Boolean).join("。");
+  return sentences(parts);
 }
 
 // A question: its group's legend, its own label, the hints and any error around it, what is chosen.
@@ -255,7 +276,7 @@ function questionText(el) {
   var chosen = el.tagName === "SELECT" ? el.options[el.selectedIndex] : null;
   if (chosen && chosen.value) { parts.push("已选择" + chosen.text); }
   if (el.type === "checkbox" || el.type === "radio") { parts.push(el.checked ? "已选中" : "未选中"); }
-  return parts.filter(function (p, i) { return p && parts.indexOf(p) === i; }).join("。");
+  return sentences(parts.filter(function (p, i) { return parts.indexOf(p) === i; }));
 }
 
 // A web sign-in ends after a quiet spell (the server's rule). Typing on a page the server does not see, so
