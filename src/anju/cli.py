@@ -72,7 +72,8 @@ def seed() -> None:
     counts = seed_all(settings)
     console.print(
         f"沙箱人口 {counts['people']} 人（新增可登录测试居民 {counts['residents']} 名），"
-        f"新增测试工作人员账号 {counts['staff']} 个，保障性住房记录 {counts['assistance_records']} 条"
+        f"新增测试工作人员账号 {counts['staff']} 个、窗口人员账号 {counts['clerks']} 个，"
+        f"保障性住房记录 {counts['assistance_records']} 条"
     )
 
 

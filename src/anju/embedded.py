@@ -25,6 +25,7 @@ from anju.housing.records.seed import records_seed_demo
 from anju.housing.review.jobs import review_jobs_loop
 from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
 from anju.platform import app as platform_app
+from anju.platform.channels.counter.clerks import DEMO_CLERK_PASSWORD, clerk_seed_demo, demo_clerks
 from anju.platform.channels.kiosk.terminals import terminal_register
 from anju.sandbox import app as sandbox_app
 from anju.sandbox.devices import kiosk as kiosk_device
@@ -72,6 +73,8 @@ def seed_all(settings: Settings, *, people: int | None = DEMO_PEOPLE) -> dict[st
         with housing.db.transaction() as session:
             staff = staff_seed_demo(session=session)
             records = records_seed_demo(session=session, index=housing.blind_index)
+        with platform.db.transaction() as session:  # the demo window clerks (the counter channel)
+            clerks = clerk_seed_demo(session=session)
         with platform.db.transaction() as session:  # the sandbox's demo kiosk is a registered terminal
             terminal_register(
                 session=session,
@@ -87,6 +90,7 @@ def seed_all(settings: Settings, *, people: int | None = DEMO_PEOPLE) -> dict[st
     return {
         "residents": residents,
         "staff": staff,
+        "clerks": clerks,
         "assistance_records": records,
         "people": population.get("pop_person", 0),
     }
@@ -190,6 +194,7 @@ def demo_accounts_text(settings: Settings) -> str:
         f"  短信（联调）     : {settings.base_url('sandbox')}/sms",
         f"  好差评（联调）   : {settings.base_url('sandbox')}/hcp",
         f"  自助终端         : {settings.base_url('sandbox')}/devices/kiosk（先启用本浏览器为终端）→ {settings.base_url('platform')}/kiosk",
+        f"  窗口（建设中）   : {settings.base_url('platform')}/counter/login",
         "",
         f"Demo residents (sign in through the sandbox 统一身份认证, password {DEMO_PASSWORD}):",
     ]
@@ -199,4 +204,6 @@ def demo_accounts_text(settings: Settings) -> str:
     ]
     lines += ["", f"Demo staff (password {DEMO_STAFF_PASSWORD}):"]
     lines += [f"  {a['username']:<16} {a['display_name']}" for a in demo_staff()]
+    lines += ["", f"Demo window clerks at the counter (password {DEMO_CLERK_PASSWORD}):"]
+    lines += [f"  {a['username']:<18} {a['centre']} {a['window']}" for a in demo_clerks()]
     return "\n".join(lines)

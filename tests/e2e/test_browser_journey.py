@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.conftest import Systems
-from tests.support.browser import assert_fits_phone, watch_csp
+from tests.support.browser import assert_fits_phone, kiosk_card_and_face, kiosk_terminal_enable, watch_csp
 from tests.support.env import wait_until
 from tests.support.journey import application_fill_and_submit, csrf_of, kiosk_card_place, open_draft_form
 
@@ -290,16 +290,8 @@ def test_a_kiosk_prints_the_receipt_and_asks_for_a_rating_as_the_visit_ends(
     page = terminal.new_page()
     refused: list[str] = []
     watch_csp(page, refused)
-    page.goto(f"{sandbox}/devices/kiosk")
-    page.get_by_role("button", name="启用本机为自助终端").click()
-    kiosk_card_place(sandbox, "350104199011200641")
-    expect(page.locator("#card-status")).to_contain_text("已读取身份证")
-    page.locator("#agree").check()
-    expect(page.locator("#kiosk-preview")).to_have_js_property("naturalWidth", 320)  # a live frame shows
-    page.get_by_role("button", name="拍照", exact=True).click()
-    expect(page.locator("#kiosk-photo")).to_be_visible()
-    page.get_by_role("button", name="开始", exact=True).click()
-    expect(page.get_by_role("button", name="结束并退出")).to_be_visible()
+    kiosk_terminal_enable(page, sandbox)
+    kiosk_card_and_face(page, sandbox, "350104199011200641")
 
     # The form itself is the web's (tested in the journeys above): filled here over the same session.
     with httpx.Client(timeout=20, cookies={c["name"]: c["value"] for c in terminal.cookies()}) as same:

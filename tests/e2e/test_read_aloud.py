@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import Systems
-from tests.support.browser import watch_csp
+from tests.support.browser import kiosk_terminal_enable, watch_csp
 from tests.support.journey import kiosk_card_place
 from tests.support.keyboard import press, tab_to
 
@@ -96,9 +96,7 @@ def test_the_kiosk_speaks_each_step_until_turned_off_and_forgets_that_when_the_v
     terminal = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN")
     with_ears(terminal)
     page = terminal.new_page()
-    page.goto(f"{sandbox}/devices/kiosk")
-    page.get_by_role("button", name="启用本机为自助终端").click()
-    expect(page.locator("#kiosk-terminal")).to_be_visible()
+    kiosk_terminal_enable(page, sandbox)
     guide = heard(page)
     assert guide and guide[0].startswith("自助申请公租房。")
     assert "只需身份证和人脸识别" in guide[0] and "请把身份证平放在下方的读卡区" in guide[0]

@@ -1,7 +1,7 @@
 """Every page of the service, reached as people reach them, each audited (tests/support/a11y.py): the
 public pages and their refusals, an application from sign-in to submission with its mistakes shown, the
 person's own data pages, a co-applicant invited and authorising, a visit at a self-service kiosk, and the
-staff console with that case in it. ``walk_everything`` is what the browser test and bench/a11y.py run."""
+a window clerk's counter, and the staff console with that case in it. ``walk_everything`` is what the browser test and bench/a11y.py run."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from anju.core.settings import Settings
 from tests.support.a11y import Auditor
-from tests.support.journey import fill_until_check, kiosk_card_place, open_draft_form
+from tests.support.browser import kiosk_card_and_face, kiosk_terminal_enable
+from tests.support.journey import fill_until_check, open_draft_form
 
 APPLICANT = "650102199506100261"  # 阿依古丽·买买提: a migrant worker with registers in Fuzhou
 FAMILY = ("350203198507080422", "350583198309120313")  # 陈美华 and her husband 吴建国 (厦门, one hukou book)
@@ -25,6 +26,7 @@ def walk_everything(settings: Settings, browser: Browser, auditor: Auditor) -> N
     number = application_pages(settings, browser, auditor)
     co_applicant_pages(settings, browser, auditor)
     kiosk_pages(settings, browser, auditor)
+    counter_pages(settings, browser, auditor)
     staff_pages(settings, browser, auditor, number)
 
 
@@ -209,22 +211,36 @@ def kiosk_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None:
     goodbye page (the form's own pages are the web's, audited above)."""
     sandbox = settings.base_url("sandbox")
     page = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN").new_page()
-    page.goto(f"{sandbox}/devices/kiosk")
-    page.get_by_role("button", name="启用本机为自助终端").click()
-    expect(page.locator("#kiosk-terminal")).to_be_visible()
+    kiosk_terminal_enable(page, sandbox)
     auditor.audit(page, "自助终端 开始")
-    kiosk_card_place(sandbox, AT_KIOSK)
-    expect(page.locator("#card-status")).to_contain_text("已读取身份证")
-    page.locator("#agree").check()
-    expect(page.locator("#kiosk-preview")).to_have_js_property("naturalWidth", 320)
-    page.get_by_role("button", name="拍照", exact=True).click()
-    expect(page.locator("#kiosk-photo")).to_be_visible()
-    page.get_by_role("button", name="开始", exact=True).click()
-    expect(page.get_by_role("button", name="结束并退出")).to_be_visible()
+    kiosk_card_and_face(page, sandbox, AT_KIOSK)
     auditor.audit(page, "自助终端 开始申请")
     page.get_by_role("button", name="结束并退出").click()
     expect(page.locator("#kiosk-bye")).to_be_visible()
     auditor.audit(page, "自助终端 已退出")
+    page.context.close()
+
+
+def counter_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None:
+    """A window clerk's sign-in (and its refusal) and the window's start page, on a wide counter screen."""
+    platform = settings.base_url("platform")
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    page.goto(f"{platform}/counter/login")
+    auditor.audit(page, "窗口人员登录")
+
+    def refused(p: Page) -> None:
+        p.goto(f"{platform}/counter/login")
+        p.get_by_label("用户名").fill("chuangkou.nobody")
+        p.get_by_label("密码").fill("not-the-password")
+        p.get_by_role("button", name="登录").click()
+        expect(p.locator("#error-summary")).to_be_visible()
+
+    auditor.audit_each(page, "窗口人员登录（密码错误）", refused)
+    page.get_by_label("用户名").fill("chuangkou.350100")
+    page.get_by_label("密码").fill("anju-staff-demo")
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#clerk-window")).to_be_visible()
+    auditor.audit(page, "窗口受理")
     page.context.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,3 +46,24 @@ def launched_browser() -> Iterator[Browser]:
         launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def kiosk_terminal_enable(page: Page, sandbox_url: str) -> None:
+    """This browser becomes the demo self-service terminal (the device agent's step) and shows its start page."""
+    page.goto(f"{sandbox_url}/devices/kiosk")
+    page.get_by_role("button", name="启用本机为自助终端").click()
+    expect(page.locator("#kiosk-terminal")).to_be_visible()
+
+
+def kiosk_card_and_face(page: Page, sandbox_url: str, id_number: str) -> None:
+    """At the terminal's start page: the card on the reader, consent, a photo with 拍照, and 开始."""
+    from tests.support.journey import kiosk_card_place
+
+    kiosk_card_place(sandbox_url, id_number)
+    expect(page.locator("#card-status")).to_contain_text("已读取身份证")
+    page.locator("#agree").check()
+    expect(page.locator("#kiosk-preview")).to_have_js_property("naturalWidth", 320)  # a live frame shows
+    page.get_by_role("button", name="拍照", exact=True).click()
+    expect(page.locator("#kiosk-photo")).to_be_visible()
+    page.get_by_role("button", name="开始", exact=True).click()
+    expect(page.get_by_role("button", name="结束并退出")).to_be_visible()

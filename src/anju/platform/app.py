@@ -21,6 +21,8 @@ from anju.platform.applications.household import DraftNotFound
 from anju.platform.backfill import pages as backfill_pages
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.observe import BackfillMetrics
+from anju.platform.channels.counter import pages as counter_pages
+from anju.platform.channels.counter.pages import ClerkSignInRequired
 from anju.platform.channels.kiosk import pages as kiosk_pages
 from anju.platform.channels.web import pages as web_pages
 from anju.platform.consent import pages as consent_pages
@@ -49,9 +51,11 @@ PAGES = (
     evaluation_pages,
     guide_pages,
     kiosk_pages,
+    counter_pages,
 )
 TEMPLATES_DIR = Path(__file__).parent / "channels" / "web" / "templates"
 KIOSK_TEMPLATES_DIR = Path(__file__).parent / "channels" / "kiosk" / "templates"
+COUNTER_TEMPLATES_DIR = Path(__file__).parent / "channels" / "counter" / "templates"
 
 
 def platform_runtime(settings: Settings) -> Runtime:
@@ -68,7 +72,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         description="平台对外接口：接收公租房管理信息系统的办件状态（状态总线）。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
     )
     app.state.runtime = runtime
-    templates = make_templates(*domain_template_dirs(), TEMPLATES_DIR, KIOSK_TEMPLATES_DIR)
+    templates = make_templates(
+        *domain_template_dirs(), TEMPLATES_DIR, KIOSK_TEMPLATES_DIR, COUNTER_TEMPLATES_DIR
+    )
     app.state.templates = templates
     templates.env.globals["service_name"] = "申请公租房一件事"
     templates.env.globals["status_label"] = status_label
@@ -108,6 +114,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     @app.exception_handler(DraftNotFound)
     async def _draft_missing(request: Request, exc: DraftNotFound) -> Response:
         return not_found_page(request)
+
+    @app.exception_handler(ClerkSignInRequired)
+    async def _clerk_sign_in(request: Request, exc: ClerkSignInRequired) -> RedirectResponse:
+        return RedirectResponse(path_for(request, "counter_login"), status_code=303)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from anju.core.audit import Chained
 from anju.core.db import UTCDateTime, system_metadata
 from anju.core.runtime import PlumbingTables
+from anju.core.staffauth import StaffAccount
 from anju.core.timeutil import utcnow
 
 metadata = system_metadata()
@@ -316,6 +317,20 @@ class Evaluation(Base):
 
 
 AUDITED: tuple[type[Chained], ...] = (DataAccessLog,)  # the hash-chained tables (`anju audit verify`)
+
+
+class Clerk(StaffAccount, Base):
+    """A clerk at a window of a 政务服务中心 (综合窗口, 无差别受理) who serves walk-ins (decision 0018);
+    sign-in columns: core/staffauth."""
+
+    __tablename__ = "clerk"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    division_code: Mapped[str] = mapped_column(String(6), index=True)
+    centre: Mapped[str] = mapped_column(String(100))
+    window: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class KioskTerminal(Base):

@@ -1,0 +1,125 @@
+"""Clerk accounts: who works a window of which 政务服务中心, signed in with core/staffauth's rules (argon2id,
+failure limits per computer and account, failures reported to the clerk at the next sign-in)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.core import regions, staffauth
+from anju.core.ratelimit import RateLimiter
+from anju.platform.models import Clerk
+
+# Demo accounts only (printed by `make run`; the sandbox's published password, as housing's demo staff).
+DEMO_CLERK_PASSWORD = "anju-staff-demo"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class ClerkView:
+    """What the counter frame shows of the clerk: name, centre and window (never the account's secrets)."""
+
+    id: int
+    name: str
+    division_code: str
+    centre: str
+    window: str
+
+
+def clerk_view(clerk: Clerk) -> ClerkView:
+    """The clerk as the counter frame shows them."""
+    return ClerkView(
+        id=clerk.id,
+        name=clerk.display_name,
+        division_code=clerk.division_code,
+        centre=clerk.centre,
+        window=clerk.window,
+    )
+
+
+def clerk_create(
+    *,
+    session: Session,
+    username: str,
+    display_name: str,
+    division_code: str,
+    centre: str,
+    window: str,
+    hashed_password: str,
+) -> Clerk:
+    """A clerk account at a window (the division code must be a Fujian city, county or 平潭)."""
+    regions.get(division_code)  # KeyError for a code that is not a division
+    clerk = Clerk(
+        username=username.strip(),
+        display_name=display_name,
+        division_code=division_code,
+        centre=centre,
+        window=window,
+        password_hash=hashed_password,
+    )
+    session.add(clerk)
+    session.flush()
+    return clerk
+
+
+def clerk_sign_in(
+    *,
+    session: Session,
+    rates: RateLimiter,
+    username: str,
+    password: str,
+    address: str,
+    max_failures: int,
+    lockout_minutes: int,
+) -> tuple[ClerkView, int]:
+    """The clerk, with how many failed attempts their account saw since their last sign-in; SignInFailed or
+    RateLimited as for any staff account (the same limits as housing's staff)."""
+    clerk, failed_before = staffauth.account_sign_in(
+        session=session,
+        rates=rates,
+        model=Clerk,
+        username=username,
+        password=password,
+        address=address,
+        max_failures=max_failures,
+        lockout_minutes=lockout_minutes,
+    )
+    return clerk_view(clerk), failed_before
+
+
+def clerk_get(*, session: Session, clerk_id: int) -> ClerkView | None:
+    """A clerk by id, as the frame shows them."""
+    clerk = session.get(Clerk, clerk_id)
+    return clerk_view(clerk) if clerk else None
+
+
+def demo_clerks() -> list[dict[str, str]]:
+    """One window clerk per jurisdiction (synthetic centres, marked 演示), and one in 鼓楼区."""
+    places = [(city.code, city.name) for city in regions.jurisdictions()] + [("350102", "福州市鼓楼区")]
+    return [
+        {
+            "username": f"chuangkou.{code}",
+            "display_name": f"{name}窗口人员（演示）",
+            "division_code": code,
+            "centre": f"{name}政务服务中心（演示）",
+            "window": "综合受理 1 号窗口",
+        }
+        for code, name in places
+    ]
+
+
+@lru_cache(maxsize=1)
+def _demo_hash() -> str:
+    return staffauth.password_hash(DEMO_CLERK_PASSWORD)
+
+
+def clerk_seed_demo(*, session: Session) -> int:
+    """Create the demo clerks that do not exist yet; returns how many were added."""
+    added = 0
+    for account in demo_clerks():
+        if session.scalar(select(Clerk.id).where(Clerk.username == account["username"])) is None:
+            clerk_create(session=session, hashed_password=_demo_hash(), **account)
+            added += 1
+    return added

@@ -1,0 +1,95 @@
+"""The counter channel's own pages: the clerk's sign-in and the window's start page (issue 16, decision
+0018). The steps with a walk-in will be the web's own, in this frame."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from anju.core import staffauth
+from anju.core.ratelimit import RateLimited
+from anju.core.web import path_for
+from anju.core.websession import WebSession, require_csrf, web_session
+from anju.platform.channels.counter import clerks
+from anju.platform.web import RuntimeDep, Web, render
+
+router = APIRouter(prefix="/counter", include_in_schema=False)
+
+
+class ClerkSignInRequired(Exception):
+    """The page is the clerk's: sign in at the counter first."""
+
+
+async def current_clerk_id(web: WebSession = Depends(web_session)) -> int:
+    """Dependency: the clerk signed in on this browser, or the counter's sign-in (async: no I/O)."""
+    clerk_id = web.get("clerk_id")
+    if clerk_id is None:
+        raise ClerkSignInRequired()
+    return int(clerk_id)
+
+
+ClerkId = Annotated[int, Depends(current_clerk_id)]
+
+
+def _login_page(request: Request, status_code: int = 200, **context: Any) -> Response:
+    return render(
+        request, "counter_login.html", {"title": "窗口人员登录", "username": "", **context}, status_code
+    )
+
+
+@router.get("/login", name="counter_login")
+def counter_login(request: Request, signed_out: bool = False) -> Response:
+    """The clerk's sign-in at the window."""
+    return _login_page(request, signed_out=signed_out)
+
+
+@router.post("/login", name="counter_login_submit", dependencies=[Depends(require_csrf)])
+def counter_login_submit(
+    request: Request, web: Web, runtime: RuntimeDep, username: str = Form(""), password: str = Form("")
+) -> Response:
+    """Sign a clerk in; whatever this browser held before (a resident's sign-in) is gone."""
+    settings = runtime.settings
+    failure: staffauth.SignInFailed | RateLimited | None = None
+    with runtime.db.transaction() as session:
+        try:
+            clerk, failed_before = clerks.clerk_sign_in(
+                session=session,
+                rates=runtime.rates,
+                username=username,
+                password=password,
+                address=request.client.host if request.client else "unknown",
+                max_failures=settings.staff_max_failed_logins,
+                lockout_minutes=settings.staff_lockout_minutes,
+            )
+        except (staffauth.SignInFailed, RateLimited) as exc:
+            failure = exc
+    if failure is not None:
+        status = 429 if isinstance(failure, RateLimited) else 401
+        return _login_page(request, status, username=username, error=failure.message)
+    web.data.clear()
+    web.rotate()
+    web.set("clerk_id", clerk.id)
+    if failed_before:
+        web.set("sign_in_notice", staffauth.failed_attempts_notice(failed_before))
+    return RedirectResponse(path_for(request, "counter_home"), status_code=303)
+
+
+@router.post("/logout", name="counter_logout", dependencies=[Depends(require_csrf)])
+def counter_logout(request: Request, web: Web) -> Response:
+    """Sign the clerk out (and anyone served at this window with them)."""
+    web.destroyed = True
+    return RedirectResponse(path_for(request, "counter_login") + "?signed_out=1", status_code=303)
+
+
+@router.get("/", name="counter_home")
+def counter_home(request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep) -> Response:
+    """The window's start page: who is serving, where."""
+    with runtime.db.transaction() as session:
+        clerk = clerks.clerk_get(session=session, clerk_id=clerk_id)
+    if clerk is None:  # the account is gone: this sign-in is over
+        web.destroyed = True
+        raise ClerkSignInRequired()
+    context = {"title": "窗口受理", "clerk": clerk, "notice": web.pop("sign_in_notice")}
+    return render(request, "counter_home.html", context)
