@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -151,3 +151,17 @@ def failed_attempts_notice(failed_before: int) -> str:
         f"自您上次登录以来，有 {failed_before} 次使用您账号的登录失败。"
         "如果不是您本人输错，请立即修改密码并告知本单位管理员。"
     )
+
+
+def accounts_seed(
+    *, session: Session, model: type[Account], accounts: list[dict[str, str]], password: str, create: Any
+) -> int:
+    """Create the demo accounts that do not exist yet (one published password, hashed once); returns how
+    many were added. ``create(session=, hashed_password=, **account)`` makes one."""
+    added, hashed = 0, ""
+    for account in accounts:
+        if session.scalar(select(model.username).where(model.username == account["username"])) is None:
+            hashed = hashed or password_hash(password)
+            create(session=session, hashed_password=hashed, **account)
+            added += 1
+    return added

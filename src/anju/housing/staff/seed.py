@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import regions
-from anju.core.staffauth import password_hash
+from anju.core.staffauth import accounts_seed
 from anju.housing.models import StaffUser
 from anju.housing.staff.service import staff_create
 
@@ -65,17 +62,12 @@ def demo_staff() -> list[dict[str, str]]:
     return accounts
 
 
-@lru_cache(maxsize=1)
-def _demo_hash() -> str:
-    # Demo accounts share one published password, so one (salted) hash serves them all.
-    return password_hash(DEMO_STAFF_PASSWORD)
-
-
 def staff_seed_demo(*, session: Session) -> int:
     """Create the demo accounts that do not exist yet; returns how many were added."""
-    added = 0
-    for account in demo_staff():
-        if session.scalar(select(StaffUser.id).where(StaffUser.username == account["username"])) is None:
-            staff_create(session=session, hashed_password=_demo_hash(), **account)
-            added += 1
-    return added
+    return accounts_seed(
+        session=session,
+        model=StaffUser,
+        accounts=demo_staff(),
+        password=DEMO_STAFF_PASSWORD,
+        create=staff_create,
+    )

@@ -4,9 +4,7 @@ failure limits per computer and account, failures reported to the clerk at the n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import regions, staffauth
@@ -110,16 +108,12 @@ def demo_clerks() -> list[dict[str, str]]:
     ]
 
 
-@lru_cache(maxsize=1)
-def _demo_hash() -> str:
-    return staffauth.password_hash(DEMO_CLERK_PASSWORD)
-
-
 def clerk_seed_demo(*, session: Session) -> int:
     """Create the demo clerks that do not exist yet; returns how many were added."""
-    added = 0
-    for account in demo_clerks():
-        if session.scalar(select(Clerk.id).where(Clerk.username == account["username"])) is None:
-            clerk_create(session=session, hashed_password=_demo_hash(), **account)
-            added += 1
-    return added
+    return staffauth.accounts_seed(
+        session=session,
+        model=Clerk,
+        accounts=demo_clerks(),
+        password=DEMO_CLERK_PASSWORD,
+        create=clerk_create,
+    )
