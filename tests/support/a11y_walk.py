@@ -6,6 +6,7 @@ a window clerk's counter, and the staff console with that case in it. ``walk_eve
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
@@ -221,6 +222,19 @@ def kiosk_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None:
     page.context.close()
 
 
+def _sign_in_refused(login_url: str) -> Callable[[Page], None]:
+    """A staff sign-in page (housing's or the counter's) after a wrong username and password."""
+
+    def reach(p: Page) -> None:
+        p.goto(login_url)
+        p.get_by_label("用户名").fill("nobody.350100")
+        p.get_by_label("密码").fill("not-the-password")
+        p.get_by_role("button", name="登录").click()
+        expect(p.locator("#error-summary")).to_be_visible()
+
+    return reach
+
+
 def counter_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None:
     """A window clerk's sign-in (and its refusal) and the window's start page, on a wide counter screen."""
     platform = settings.base_url("platform")
@@ -228,14 +242,7 @@ def counter_pages(settings: Settings, browser: Browser, auditor: Auditor) -> Non
     page.goto(f"{platform}/counter/login")
     auditor.audit(page, "窗口人员登录")
 
-    def refused(p: Page) -> None:
-        p.goto(f"{platform}/counter/login")
-        p.get_by_label("用户名").fill("chuangkou.nobody")
-        p.get_by_label("密码").fill("not-the-password")
-        p.get_by_role("button", name="登录").click()
-        expect(p.locator("#error-summary")).to_be_visible()
-
-    auditor.audit_each(page, "窗口人员登录（密码错误）", refused)
+    auditor.audit_each(page, "窗口人员登录（密码错误）", _sign_in_refused(f"{platform}/counter/login"))
     page.get_by_label("用户名").fill("chuangkou.350100")
     page.get_by_label("密码").fill("anju-staff-demo")
     page.get_by_role("button", name="登录").click()
@@ -251,14 +258,7 @@ def staff_pages(settings: Settings, browser: Browser, auditor: Auditor, number: 
     page.goto(f"{housing}/staff/login")
     auditor.audit(page, "工作人员登录")
 
-    def refused(p: Page) -> None:
-        p.goto(f"{housing}/staff/login")
-        p.get_by_label("用户名").fill("nobody.350100")
-        p.get_by_label("密码").fill("not-the-password")
-        p.get_by_role("button", name="登录").click()
-        expect(p.locator(".error-summary, .notice-error").first).to_be_visible()
-
-    auditor.audit_each(page, "工作人员登录（密码错误）", refused)
+    auditor.audit_each(page, "工作人员登录（密码错误）", _sign_in_refused(f"{housing}/staff/login"))
     page.get_by_label("用户名").fill("shouli.350100")
     page.get_by_label("密码").fill("anju-staff-demo")
     page.get_by_role("button", name="登录").click()

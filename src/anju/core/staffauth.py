@@ -11,6 +11,7 @@ the rightful user at another computer is not affected by failures at this one.""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,8 +20,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from anju.core.db import UTCDateTime
-from anju.core.ratelimit import Limit, RateLimiter
+from anju.core.db import Database, UTCDateTime
+from anju.core.ratelimit import Limit, RateLimited, RateLimiter
 from anju.core.timeutil import utcnow
 
 # Beyond the per-account lockout: failed sign-ins from one address across any accounts (password spraying).
@@ -72,6 +73,7 @@ class StaffAccount:
 
 
 Account = TypeVar("Account", bound=StaffAccount)
+T = TypeVar("T")
 
 
 class SignInFailed(Exception):
@@ -141,6 +143,51 @@ def account_sign_in(
         for kind, limit in limits.items():
             rates.count(session, limit, keys[kind])
         raise
+
+
+class SignInRefused(Exception):
+    """Not signed in, said once: the message for the person and the HTTP status that carries it (401 wrong
+    credentials, 429 a failure limit reached). Raised after the failure it counted is committed."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+def account_sign_in_committed(
+    *,
+    db: Database,
+    rates: RateLimiter,
+    model: type[Account],
+    read: Callable[[Account], T],
+    username: str,
+    password: str,
+    address: str,
+    max_failures: int,
+    lockout_minutes: int,
+) -> tuple[T, int]:
+    """``account_sign_in`` in its own transaction, for a sign-in page: what ``read`` takes from the account
+    and the failures it saw since the last sign-in, or SignInRefused once the failure is counted."""
+    refused: SignInRefused
+    with db.transaction() as session:
+        try:
+            account, failed_before = account_sign_in(
+                session=session,
+                rates=rates,
+                model=model,
+                username=username,
+                password=password,
+                address=address,
+                max_failures=max_failures,
+                lockout_minutes=lockout_minutes,
+            )
+            return read(account), failed_before
+        except SignInFailed as exc:
+            refused = SignInRefused(exc.message, 401)
+        except RateLimited as exc:
+            refused = SignInRefused(exc.message, 429)
+    raise refused
 
 
 def failed_attempts_notice(failed_before: int) -> str:

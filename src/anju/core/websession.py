@@ -58,8 +58,9 @@ class WebSession:
         self.modified = True
 
     def pop(self, key: str, default: Any = None) -> Any:
-        """Remove and return a value."""
-        self.modified = True
+        """Remove and return a value (the session changes only if it held one)."""
+        if key in self.data:
+            self.modified = True
         return self.data.pop(key, default)
 
     def rotate(self) -> None:

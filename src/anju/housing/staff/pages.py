@@ -12,7 +12,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from anju.core import idcard, masking, regions, staffauth
 from anju.core.outbox import STUCK_AFTER_MINUTES, outbox_stuck
-from anju.core.ratelimit import RateLimited
 from anju.core.vocab import APPLICANT_GROUP_LABELS
 from anju.core.web import path_for
 from anju.core.websession import require_csrf
@@ -56,28 +55,21 @@ def staff_login_submit(
     request: Request, web: Web, runtime: RuntimeDep, username: str = Form(""), password: str = Form("")
 ) -> Response:
     """Sign in (failures slow the computer they come from; the user hears of failures on their account)."""
-    address = request.client.host if request.client else "unknown"
     settings = runtime.settings
-    failure: staffauth.SignInFailed | RateLimited | None = None
-    with runtime.db.transaction() as session:
-        try:
-            user, failed_before = staffauth.account_sign_in(
-                session=session,
-                rates=runtime.rates,
-                model=StaffUser,
-                username=username,
-                password=password,
-                address=address,
-                max_failures=settings.staff_max_failed_logins,
-                lockout_minutes=settings.staff_lockout_minutes,
-            )
-            staff_id, name = user.id, user.display_name
-        except (staffauth.SignInFailed, RateLimited) as exc:
-            failure = exc
-    if failure is not None:
-        return _login_page(
-            request, username, failure.message, 429 if isinstance(failure, RateLimited) else 401
+    try:
+        (staff_id, name), failed_before = staffauth.account_sign_in_committed(
+            db=runtime.db,
+            rates=runtime.rates,
+            model=StaffUser,
+            read=lambda user: (user.id, user.display_name),
+            username=username,
+            password=password,
+            address=request.client.host if request.client else "unknown",
+            max_failures=settings.staff_max_failed_logins,
+            lockout_minutes=settings.staff_lockout_minutes,
         )
+    except staffauth.SignInRefused as exc:
+        return _login_page(request, username, exc.message, exc.status_code)
     web.rotate()
     web.set("staff_id", staff_id)
     web.set("staff_name", name)

@@ -134,9 +134,9 @@ def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: Runti
     return RedirectResponse(target + "?submitted=1", status_code=303)
 
 
-def _invitee(session: Session, draft: Application | None, member_id: int) -> ApplicationMember | None:
-    member = session.get(ApplicationMember, member_id) if draft is not None else None
-    return member if member is not None and draft is not None and member.application_id == draft.id else None
+def _invitee(session: Session, draft: Application, member_id: int) -> ApplicationMember | None:
+    member = session.get(ApplicationMember, member_id)
+    return member if member is not None and member.application_id == draft.id else None
 
 
 def _invite_page(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from anju.core import regions, staffauth
+from anju.core.db import Database
 from anju.core.ratelimit import RateLimiter
 from anju.platform.models import Clerk
 
@@ -64,7 +65,7 @@ def clerk_create(
 
 def clerk_sign_in(
     *,
-    session: Session,
+    db: Database,
     rates: RateLimiter,
     username: str,
     password: str,
@@ -72,19 +73,19 @@ def clerk_sign_in(
     max_failures: int,
     lockout_minutes: int,
 ) -> tuple[ClerkView, int]:
-    """The clerk, with how many failed attempts their account saw since their last sign-in; SignInFailed or
-    RateLimited as for any staff account (the same limits as housing's staff)."""
-    clerk, failed_before = staffauth.account_sign_in(
-        session=session,
+    """The clerk, with how many failed attempts their account saw since their last sign-in; SignInRefused
+    as for any staff account (the same limits as housing's staff)."""
+    return staffauth.account_sign_in_committed(
+        db=db,
         rates=rates,
         model=Clerk,
+        read=clerk_view,
         username=username,
         password=password,
         address=address,
         max_failures=max_failures,
         lockout_minutes=lockout_minutes,
     )
-    return clerk_view(clerk), failed_before
 
 
 def clerk_get(*, session: Session, clerk_id: int) -> ClerkView | None:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import staffauth
-from anju.core.ratelimit import RateLimited
 from anju.core.web import path_for
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.platform.channels.counter import clerks
@@ -51,23 +50,18 @@ def counter_login_submit(
 ) -> Response:
     """Sign a clerk in; whatever this browser held before (a resident's sign-in) is gone."""
     settings = runtime.settings
-    failure: staffauth.SignInFailed | RateLimited | None = None
-    with runtime.db.transaction() as session:
-        try:
-            clerk, failed_before = clerks.clerk_sign_in(
-                session=session,
-                rates=runtime.rates,
-                username=username,
-                password=password,
-                address=request.client.host if request.client else "unknown",
-                max_failures=settings.staff_max_failed_logins,
-                lockout_minutes=settings.staff_lockout_minutes,
-            )
-        except (staffauth.SignInFailed, RateLimited) as exc:
-            failure = exc
-    if failure is not None:
-        status = 429 if isinstance(failure, RateLimited) else 401
-        return _login_page(request, status, username=username, error=failure.message)
+    try:
+        clerk, failed_before = clerks.clerk_sign_in(
+            db=runtime.db,
+            rates=runtime.rates,
+            username=username,
+            password=password,
+            address=request.client.host if request.client else "unknown",
+            max_failures=settings.staff_max_failed_logins,
+            lockout_minutes=settings.staff_lockout_minutes,
+        )
+    except staffauth.SignInRefused as exc:
+        return _login_page(request, exc.status_code, username=username, error=exc.message)
     web.data.clear()
     web.rotate()
     web.set("clerk_id", clerk.id)
