@@ -129,6 +129,19 @@ _TEXT_RE = re.compile(r"^(?:[\x21-\x7e](?:[\x20-\x7e]{0,126}[\x21-\x7e])?)?$")
 _PURPOSE_HEADER_RE = re.compile(r"^[\x21-\x7e]{0,2000}$")
 _BASE64_RE = re.compile(r"^[A-Za-z0-9+/]{4,200}={0,2}$")
 
+# The signed request headers in canonical order: the header, its field in canonical_request, its
+# format, and whether it must be present (the optional ones are omitted when empty).
+_REQUEST_HEADERS: Final = (
+    (HEADER_CALLER, "caller", _NAME_RE, True),
+    (HEADER_KEY_ID, "key_id", _NAME_RE, True),
+    (HEADER_TIMESTAMP, "timestamp", _TIMESTAMP_RE, True),
+    (HEADER_NONCE, "nonce", _NONCE_RE, True),
+    (HEADER_MESSAGE_ID, "message_id", _TOKEN_RE, True),
+    (HEADER_USER, "user", _TEXT_RE, False),
+    (HEADER_PURPOSE, "purpose_header", _PURPOSE_HEADER_RE, False),
+    (HEADER_CASE, "case", _TEXT_RE, False),
+)
+
 
 # --------------------------------------------------------------------------------------------------
 # Errors
@@ -501,40 +514,26 @@ def sign_request(
     nonce: str | None = None,
 ) -> dict[str, str]:
     """Return the X-Anju-* headers that sign this request; empty optional headers are omitted."""
-    timestamp = str(int(time.time() if now is None else now))
-    nonce = secrets.token_urlsafe(18) if nonce is None else nonce
-    purpose_header = encode_purpose(purpose)
-    _require(_NAME_RE, caller, "caller")
-    _require(_NAME_RE, key_id, "key_id")
-    _require(_NONCE_RE, nonce, "nonce")
-    _require(_TOKEN_RE, message_id, "message_id")
-    _require(_TEXT_RE, user, "user")
-    _require(_TEXT_RE, case, "case")
     if len(purpose) > MAX_PURPOSE_CHARS:
         raise ValueError(f"purpose must be at most {MAX_PURPOSE_CHARS} characters")
-    canonical = canonical_request(
-        method=method,
-        path=path,
-        timestamp=timestamp,
-        nonce=nonce,
-        caller=caller,
-        key_id=key_id,
-        message_id=message_id,
-        user=user,
-        purpose_header=purpose_header,
-        case=case,
-        body=body,
-    )
-    headers = {
-        HEADER_CALLER: caller,
-        HEADER_KEY_ID: key_id,
-        HEADER_TIMESTAMP: timestamp,
-        HEADER_NONCE: nonce,
-        HEADER_MESSAGE_ID: message_id,
+    fields = {
+        "caller": caller,
+        "key_id": key_id,
+        "timestamp": str(int(time.time() if now is None else now)),
+        "nonce": secrets.token_urlsafe(18) if nonce is None else nonce,
+        "message_id": message_id,
+        "user": user,
+        "purpose_header": encode_purpose(purpose),
+        "case": case,
     }
-    for name, value in ((HEADER_USER, user), (HEADER_PURPOSE, purpose_header), (HEADER_CASE, case)):
-        if value:
-            headers[name] = value
+    for _header, name, pattern, _required in _REQUEST_HEADERS:
+        _require(pattern, fields[name], name)
+    canonical = canonical_request(method=method, path=path, body=body, **fields)
+    headers = {
+        header: fields[name]
+        for header, name, _pattern, required in _REQUEST_HEADERS
+        if required or fields[name]
+    }
     headers[HEADER_SIGNATURE] = _sign_b64(private_key, canonical)
     return headers
 
@@ -588,30 +587,14 @@ def verify_request(
     """Verify a signed request; path is the raw request target (path plus "?query" as sent)."""
     lowered = _lower_headers(headers)
     _check_missing(
-        lowered,
-        (HEADER_CALLER, HEADER_KEY_ID, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_MESSAGE_ID, HEADER_SIGNATURE),
+        lowered, (*(header for header, *_, required in _REQUEST_HEADERS if required), HEADER_SIGNATURE)
     )
-    caller = lowered[HEADER_CALLER.lower()]
-    key_id = lowered[HEADER_KEY_ID.lower()]
-    timestamp_text = lowered[HEADER_TIMESTAMP.lower()]
-    nonce = lowered[HEADER_NONCE.lower()]
-    message_id = lowered[HEADER_MESSAGE_ID.lower()]
-    user = lowered.get(HEADER_USER.lower(), "")
-    purpose_header = lowered.get(HEADER_PURPOSE.lower(), "")
-    case = lowered.get(HEADER_CASE.lower(), "")
-    for pattern, value, header in (
-        (_NAME_RE, caller, HEADER_CALLER),
-        (_NAME_RE, key_id, HEADER_KEY_ID),
-        (_TIMESTAMP_RE, timestamp_text, HEADER_TIMESTAMP),
-        (_NONCE_RE, nonce, HEADER_NONCE),
-        (_TOKEN_RE, message_id, HEADER_MESSAGE_ID),
-        (_TEXT_RE, user, HEADER_USER),
-        (_PURPOSE_HEADER_RE, purpose_header, HEADER_PURPOSE),
-        (_TEXT_RE, case, HEADER_CASE),
-    ):
-        _check_format(pattern, value, header)
+    fields = {name: lowered.get(header.lower(), "") for header, name, *_ in _REQUEST_HEADERS}
+    for header, name, pattern, _required in _REQUEST_HEADERS:
+        _check_format(pattern, fields[name], header)
+    caller, key_id, nonce = fields["caller"], fields["key_id"], fields["nonce"]
     try:
-        purpose = decode_purpose(purpose_header)
+        purpose = decode_purpose(fields["purpose_header"])
     except UnicodeDecodeError as exc:
         raise SignatureError(
             "signature_malformed", f"签名头 {HEADER_PURPOSE} 不是百分号编码的 UTF-8"
@@ -623,21 +606,9 @@ def verify_request(
     public_key = registry.lookup(caller=caller, key_id=key_id)
     if public_key is None:
         raise SignatureError("unknown_caller", f"调用方 {caller} 的密钥 {key_id} 未登记")
-    timestamp = int(timestamp_text)
+    timestamp = int(fields["timestamp"])
     _check_window(timestamp, now, window_seconds)
-    canonical = canonical_request(
-        method=method,
-        path=path,
-        timestamp=timestamp_text,
-        nonce=nonce,
-        caller=caller,
-        key_id=key_id,
-        message_id=message_id,
-        user=user,
-        purpose_header=purpose_header,
-        case=case,
-        body=body,
-    )
+    canonical = canonical_request(method=method, path=path, body=body, **fields)
     if not sm2_verify(public_key=public_key, message=canonical.encode("utf-8"), signature=signature):
         raise SignatureError("signature_invalid")
     if not nonces.remember(caller=caller, nonce=nonce, timestamp=timestamp):
@@ -645,10 +616,10 @@ def verify_request(
     return VerifiedRequest(
         caller=caller,
         key_id=key_id,
-        message_id=message_id,
-        user=user,
+        message_id=fields["message_id"],
+        user=fields["user"],
         purpose=purpose,
-        case=case,
+        case=fields["case"],
         timestamp=timestamp,
         nonce=nonce,
     )
