@@ -3,14 +3,20 @@ a person meets a page in Chinese that says what to do; a peer system gets a JSON
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from anju.core.settings import Settings, SystemName
 from anju.embedded import app_for, runtime_for
+from anju.housing import app as housing_app
+from anju.housing.staff import pages as staff_pages
+from anju.platform import app as platform_app
+from anju.platform.channels.kiosk import pages as kiosk_pages
 from tests.conftest import Systems
 from tests.support.factories import scanned_png
 from tests.support.journey import applicant_sign_in, csrf_of, draft_id_of
@@ -156,3 +162,32 @@ def test_cookies_are_secure_by_default_everywhere_but_the_loopback_development_s
         runtime.stop()
     cookie = page.headers.get("set-cookie", "")
     assert cookie and "; secure" in cookie.lower(), (page.status_code, cookie)
+
+
+# The device agent's binding proves itself with a signed single-use challenge instead (decision 0022).
+CSRF_EXEMPT = {"kiosk_terminal_bind"}
+
+
+def _page_routes(system: str) -> list[APIRoute]:
+    modules = {"platform": (*platform_app.PAGES, kiosk_pages), "housing": (*housing_app.PAGES, staff_pages)}
+    routers = [
+        getattr(m, name, None) for m in modules[system] for name in ("router", "uploads", "devices", "root")
+    ]
+    return [r for router in routers if router for r in router.routes if isinstance(r, APIRoute)]
+
+
+@pytest.mark.parametrize("system", ["platform", "housing"])
+def test_every_form_a_system_takes_is_refused_without_the_sessions_token(
+    systems: Systems, system: str
+) -> None:
+    client = systems.client(system)
+    forms = [route for route in _page_routes(system) if "POST" in route.methods]
+    assert len(forms) > 5
+    for route in forms:
+        response = client.post(
+            re.sub(r"\{\w+\}", "1", route.path), data={"csrf_token": "forged"}, follow_redirects=False
+        )
+        if route.name in CSRF_EXEMPT:
+            assert "页面已过期" not in response.text, route.name  # refused for its challenge instead
+        else:
+            assert response.status_code == 403 and "页面已过期" in response.text, route.name

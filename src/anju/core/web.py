@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -26,10 +26,17 @@ from anju.core.httpapi import API_PREFIX, api_validation_error, error_body, inst
 from anju.core.observability import SystemMetrics, install_metrics
 from anju.core.runtime import Runtime
 from anju.core.timeutil import format_shanghai, spoken_date, spoken_moment, to_shanghai
-from anju.core.websession import CsrfError
+from anju.core.websession import CsrfError, require_csrf
 
 CORE_DIR = Path(__file__).parent
 log = logging.getLogger(__name__)
+
+
+def page_router(**options: Any) -> APIRouter:
+    """A router of pages: left out of the OpenAPI description, and every form it takes must carry
+    the session's CSRF token (secure by default; a route that must not, such as a device agent's,
+    belongs on a router of its own)."""
+    return APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)], **options)
 
 
 def app_runtime(request: Request) -> Runtime:

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, Final
 
 import anyio
 from fastapi import Request
@@ -211,8 +211,16 @@ class CsrfError(Exception):
     """A form arrived without this session's CSRF token."""
 
 
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def require_csrf(request: Request) -> None:
-    """FastAPI dependency for every state-changing form: the CSRF token must match the session."""
+    """FastAPI dependency for every state-changing form: the CSRF token must match the session.
+
+    A page router carries it for all its routes (``core.web.page_router``); reading a page changes
+    nothing, so a safe method passes."""
+    if request.method in SAFE_METHODS:
+        return
     form = await request.form()
     token = form.get("csrf_token")
     if not session_of(request).csrf_valid(token if isinstance(token, str) else None):

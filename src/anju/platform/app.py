@@ -110,6 +110,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         app.include_router(domain.router)
         if hasattr(domain, "uploads"):
             app.include_router(domain.uploads, max_body_size=settings.max_upload_request_bytes)
+    app.include_router(kiosk_pages.devices)
 
     @app.exception_handler(DraftNotFound)
     async def _draft_missing(request: Request, exc: DraftNotFound) -> Response:

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core import regions
 from anju.core.timeutil import shanghai_date, utcnow
-from anju.core.web import path_for
-from anju.core.websession import require_csrf
+from anju.core.web import page_router, path_for
 from anju.housing.eligibility.admin import ParameterRefused, parameter_add, parameters_in_force
 from anju.housing.eligibility.params import LABELS, NoRuleInForce
 from anju.housing.models import StaffUser
 from anju.housing.web import RuntimeDep, StaffId, error_page, render, staff_of
 
-router = APIRouter(prefix="/staff", include_in_schema=False)
+router = page_router(prefix="/staff")
 
 
 def _parameters_context(session: Session, staff: StaffUser, **extra: Any) -> dict[str, Any]:
@@ -54,7 +53,7 @@ def staff_parameters(request: Request, staff_id: StaffId, runtime: RuntimeDep) -
     return render(request, "staff_parameters.html", context)
 
 
-@router.post("/parameters", name="staff_parameters_add", dependencies=[Depends(require_csrf)])
+@router.post("/parameters", name="staff_parameters_add")
 def staff_parameters_add(
     request: Request,
     staff_id: StaffId,

@@ -6,19 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core.timeutil import shanghai_date, utcnow
-from anju.core.web import path_for
-from anju.core.websession import require_csrf
+from anju.core.web import page_router, path_for
 from anju.housing.followup import service as followup
 from anju.housing.models import StaffUser
 from anju.housing.review import deadlines
 from anju.housing.web import RuntimeDep, StaffId, error_page, render, staff_of
 
-router = APIRouter(prefix="/staff", include_in_schema=False)
+router = page_router(prefix="/staff")
 
 
 def _follow_up_context(session: Session, staff: StaffUser, **extra: Any) -> dict[str, Any]:
@@ -93,9 +92,7 @@ def _task_act(request: Request, runtime: RuntimeDep, staff_id: int, task_id: int
     return RedirectResponse(path_for(request, "staff_follow_ups") + "?done=1", status_code=303)
 
 
-@router.post(
-    "/follow-ups/{task_id}/appeal", name="staff_follow_up_appeal", dependencies=[Depends(require_csrf)]
-)
+@router.post("/follow-ups/{task_id}/appeal", name="staff_follow_up_appeal")
 def staff_follow_up_appeal(
     request: Request,
     task_id: int,
@@ -117,7 +114,7 @@ def staff_follow_up_appeal(
     return _task_act(request, runtime, staff_id, task_id, appeal)
 
 
-@router.post("/follow-ups/{task_id}", name="staff_follow_up_done", dependencies=[Depends(require_csrf)])
+@router.post("/follow-ups/{task_id}", name="staff_follow_up_done")
 def staff_follow_up_done(
     request: Request,
     task_id: int,

@@ -7,14 +7,13 @@ import base64
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core import workdays
 from anju.core.timeutil import shanghai_date, utcnow
-from anju.core.web import path_for
-from anju.core.websession import require_csrf
+from anju.core.web import page_router, path_for
 from anju.housing.intake.service import ATTACHMENT_CONTEXT, attachments_of, case_evidence
 from anju.housing.models import Case, StaffUser
 from anju.housing.review import calendar, corrections
@@ -23,7 +22,7 @@ from anju.housing.review.case_view import case_context
 from anju.housing.staff import service
 from anju.housing.web import RuntimeDep, StaffId, error_page, render, staff_of
 
-router = APIRouter(prefix="/staff", include_in_schema=False)
+router = page_router(prefix="/staff")
 
 
 def _staff_case(session: Session, staff_id: int, case_no: str) -> tuple[StaffUser, Case | None]:
@@ -62,7 +61,7 @@ def staff_case(request: Request, case_no: str, staff_id: StaffId, runtime: Runti
     return render(request, "staff_case.html", context)
 
 
-@router.post("/cases/{case_no}/reveal", name="staff_case_reveal", dependencies=[Depends(require_csrf)])
+@router.post("/cases/{case_no}/reveal", name="staff_case_reveal")
 def staff_case_reveal(
     request: Request,
     case_no: str,
@@ -125,7 +124,7 @@ def _event_take(
         )
 
 
-@router.post("/cases/{case_no}/events", name="staff_case_event", dependencies=[Depends(require_csrf)])
+@router.post("/cases/{case_no}/events", name="staff_case_event")
 def staff_case_event(
     request: Request,
     case_no: str,
@@ -208,7 +207,7 @@ def staff_calendar(request: Request, staff_id: StaffId, runtime: RuntimeDep) -> 
     return render(request, "staff_calendar.html", context)
 
 
-@router.post("/calendar", name="staff_calendar_enter", dependencies=[Depends(require_csrf)])
+@router.post("/calendar", name="staff_calendar_enter")
 def staff_calendar_enter(
     request: Request,
     staff_id: StaffId,

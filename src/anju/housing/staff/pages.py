@@ -7,20 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import idcard, masking, regions, staffauth
 from anju.core.outbox import STUCK_AFTER_MINUTES, outbox_stuck
 from anju.core.vocab import APPLICANT_GROUP_LABELS
-from anju.core.web import path_for
-from anju.core.websession import require_csrf
+from anju.core.web import page_router, path_for
 from anju.housing.models import StaffUser
 from anju.housing.staff import dashboard, service
 from anju.housing.web import RuntimeDep, StaffId, Web, error_page, render, staff_of
 
-router = APIRouter(prefix="/staff", include_in_schema=False)
-root = APIRouter(include_in_schema=False)  # the system's own address
+router = page_router(prefix="/staff")
+root = page_router()  # the system's own address
 WATCHERS = ("city_admin", "auditor")  # who sees deliveries that failed and the log of numbers revealed
 
 
@@ -50,7 +49,7 @@ def staff_login(request: Request) -> Response:
     return _login_page(request)
 
 
-@router.post("/login", name="staff_login_submit", dependencies=[Depends(require_csrf)])
+@router.post("/login", name="staff_login_submit")
 def staff_login_submit(
     request: Request, web: Web, runtime: RuntimeDep, username: str = Form(""), password: str = Form("")
 ) -> Response:
@@ -78,7 +77,7 @@ def staff_login_submit(
     return RedirectResponse(path_for(request, "staff_queue"), status_code=303)
 
 
-@router.post("/logout", name="staff_logout", dependencies=[Depends(require_csrf)])
+@router.post("/logout", name="staff_logout")
 def staff_logout(request: Request, web: Web) -> Response:
     """Sign out."""
     web.destroyed = True

@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core import masking
 from anju.core.ratelimit import RateLimited
 from anju.core.timeutil import today_shanghai
-from anju.core.web import path_for
-from anju.core.websession import require_csrf
+from anju.core.web import page_router, path_for
 from anju.platform.applications import draft_form, household, invitations, precheck, submission
 from anju.platform.applications import service as applications
 from anju.platform.applications.form_view import precheck_view
@@ -30,7 +29,7 @@ from anju.platform.web import (
     signed_in_applicant_id,
 )
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -107,7 +106,7 @@ def _refused_page(
     return render(request, "check.html", context, refused.status)
 
 
-@router.post("/drafts/{draft_id}/check", name="draft_check_submit", dependencies=[Depends(require_csrf)])
+@router.post("/drafts/{draft_id}/check", name="draft_check_submit")
 def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) -> Response:
     """Check → sign (the e-signature service, verified) → submit; nothing typed is lost on any failure."""
     applicant_id = signed_in_applicant_id(web)
@@ -168,11 +167,7 @@ def draft_member_invite(
         return _invite_page(request, draft_id, member)
 
 
-@router.post(
-    "/drafts/{draft_id}/members/{member_id}/invite",
-    name="draft_member_invite_send",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/drafts/{draft_id}/members/{member_id}/invite", name="draft_member_invite_send")
 async def draft_member_invite_send(
     request: Request, draft_id: int, member_id: int, web: Web, runtime: RuntimeDep
 ) -> Response:

@@ -7,12 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from anju.core.web import form_file, path_for
-from anju.core.websession import require_csrf
+from anju.core.web import form_file, page_router, path_for
 from anju.platform.applications import corrections
 from anju.platform.applications import service as applications
 from anju.platform.backfill.service import ReviewRefused, proof_remove
@@ -20,9 +19,9 @@ from anju.platform.identity import service as identity
 from anju.platform.models import Applicant, Application
 from anju.platform.web import ApplicantId, RuntimeDep, not_found_page, render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
-uploads = APIRouter(include_in_schema=False)
+uploads = page_router()
 
 
 def _page(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -100,11 +99,7 @@ def corrections_page(
     return _page(request, context)
 
 
-@uploads.post(
-    "/applications/{application_no}/corrections/files",
-    name="corrections_file_add",
-    dependencies=[Depends(require_csrf)],
-)
+@uploads.post("/applications/{application_no}/corrections/files", name="corrections_file_add")
 async def corrections_file_add(
     request: Request, application_no: str, applicant_id: ApplicantId, runtime: RuntimeDep
 ) -> Response:
@@ -123,9 +118,7 @@ async def corrections_file_add(
 
 
 @router.post(
-    "/applications/{application_no}/corrections/files/{file_id}/remove",
-    name="corrections_file_remove",
-    dependencies=[Depends(require_csrf)],
+    "/applications/{application_no}/corrections/files/{file_id}/remove", name="corrections_file_remove"
 )
 def corrections_file_remove(
     request: Request, application_no: str, file_id: int, applicant_id: ApplicantId, runtime: RuntimeDep
@@ -143,11 +136,7 @@ def corrections_file_remove(
     )
 
 
-@router.post(
-    "/applications/{application_no}/corrections",
-    name="corrections_submit",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/applications/{application_no}/corrections", name="corrections_submit")
 async def corrections_submit(
     request: Request, application_no: str, applicant_id: ApplicantId, runtime: RuntimeDep
 ) -> Response:

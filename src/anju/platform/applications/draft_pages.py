@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core import masking
 from anju.core.timeutil import today_shanghai
-from anju.core.web import path_for
-from anju.core.websession import WebSession, require_csrf
+from anju.core.web import page_router, path_for
+from anju.core.websession import WebSession
 from anju.platform.applications import household
 from anju.platform.applications import service as applications
 from anju.platform.applications.retention import retention_rules
@@ -23,7 +23,7 @@ from anju.platform.identity import service as identity
 from anju.platform.models import Application, ApplicationMember
 from anju.platform.web import RuntimeDep, Web, not_found_page, render, signed_in_applicant_id
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 OTHER_FIELDS = ("name", "id_number", "relation")
 
 
@@ -190,27 +190,19 @@ async def _household_save(
     return RedirectResponse(path_for(request, "draft_tasks", draft_id=draft_id), status_code=303)
 
 
-@router.post(
-    "/drafts/{draft_id}/household", name="draft_household_submit", dependencies=[Depends(require_csrf)]
-)
+@router.post("/drafts/{draft_id}/household", name="draft_household_submit")
 async def draft_household_submit(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) -> Response:
     """保存: the hukou-book choice (and anyone typed in), then back to the task list."""
     return await _household_save(request, runtime, draft_id, web, adding=False)
 
 
-@router.post(
-    "/drafts/{draft_id}/household/others", name="draft_household_add", dependencies=[Depends(require_csrf)]
-)
+@router.post("/drafts/{draft_id}/household/others", name="draft_household_add")
 async def draft_household_add(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) -> Response:
     """添加: a family member not in the hukou book, typed in; back to the household page."""
     return await _household_save(request, runtime, draft_id, web, adding=True)
 
 
-@router.post(
-    "/drafts/{draft_id}/household/others/{member_id}/remove",
-    name="draft_household_remove",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/drafts/{draft_id}/household/others/{member_id}/remove", name="draft_household_remove")
 def draft_household_remove(
     request: Request, draft_id: int, member_id: int, web: Web, runtime: RuntimeDep
 ) -> Response:
@@ -234,7 +226,7 @@ def draft_delete(request: Request, draft_id: int, web: Web, runtime: RuntimeDep)
     return render(request, "draft_delete.html", {"title": "删除草稿", "draft_id": draft_id})
 
 
-@router.post("/drafts/{draft_id}/delete", name="draft_delete_submit", dependencies=[Depends(require_csrf)])
+@router.post("/drafts/{draft_id}/delete", name="draft_delete_submit")
 def draft_delete_submit(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) -> Response:
     """Delete the draft, its answers and the registers' answers (the consents' record stays)."""
     applicant_id = signed_in_applicant_id(web)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from anju.core.timeutil import today_shanghai
-from anju.core.web import form_file, path_for
-from anju.core.websession import require_csrf
+from anju.core.web import form_file, page_router, path_for
 from anju.platform.applications import draft_form, household, precheck
 from anju.platform.applications.form_view import date_parts_joined, section_view
 from anju.platform.backfill.service import ReviewRefused, proof_remove, proof_store, proofs_of
@@ -22,9 +21,9 @@ from anju.platform.catalog.service import PRECHECK_SOURCE, form_catalog
 from anju.platform.models import Application
 from anju.platform.web import RuntimeDep, Web, not_found_page, render, signed_in_applicant_id
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
-uploads = APIRouter(include_in_schema=False)
+uploads = page_router()
 
 Suggested = tuple[dict[tuple[int | None, str], Prefill], dict[str, str]]
 
@@ -126,9 +125,7 @@ def draft_section(request: Request, draft_id: int, section: str, web: Web, runti
     return _section_page(request, draft_id, section, groups, files)
 
 
-@router.post(
-    "/drafts/{draft_id}/sections/{section}", name="draft_section_submit", dependencies=[Depends(require_csrf)]
-)
+@router.post("/drafts/{draft_id}/sections/{section}", name="draft_section_submit")
 async def draft_section_submit(
     request: Request, draft_id: int, section: str, web: Web, runtime: RuntimeDep
 ) -> Response:
@@ -166,11 +163,7 @@ async def draft_section_submit(
     return RedirectResponse(_next_page(request, draft_id, section), status_code=303)
 
 
-@uploads.post(
-    "/drafts/{draft_id}/sections/{section}/files",
-    name="draft_files_add",
-    dependencies=[Depends(require_csrf)],
-)
+@uploads.post("/drafts/{draft_id}/sections/{section}/files", name="draft_files_add")
 async def draft_files_add(
     request: Request, draft_id: int, section: str, web: Web, runtime: RuntimeDep
 ) -> Response:
@@ -205,11 +198,7 @@ async def draft_files_add(
     return RedirectResponse(target + "#files", status_code=303)
 
 
-@router.post(
-    "/drafts/{draft_id}/sections/{section}/files/{file_id}/remove",
-    name="draft_files_remove",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/drafts/{draft_id}/sections/{section}/files/{file_id}/remove", name="draft_files_remove")
 def draft_files_remove(
     request: Request, draft_id: int, section: str, file_id: int, web: Web, runtime: RuntimeDep
 ) -> Response:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 
 from anju.core import regions
-from anju.core.websession import require_csrf
+from anju.core.web import page_router
 from anju.platform.applications import notices
 from anju.platform.identity import service as identity
 from anju.platform.web import ApplicantId, RuntimeDep, render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 OBJECTION_LENGTH = (10, 2000)
 
 
@@ -45,11 +45,7 @@ def objection_form(request: Request, city: str, case_no: str, applicant_id: Appl
     return render(request, "objection.html", context)
 
 
-@router.post(
-    "/public-notices/{city}/{case_no}/objection",
-    name="objection_submit",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/public-notices/{city}/{case_no}/objection", name="objection_submit")
 def objection_submit(
     request: Request,
     city: str,

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import regions
 from anju.core.ratelimit import RateLimited
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name
-from anju.core.web import form_file, path_for
-from anju.core.websession import WebSession, require_csrf
+from anju.core.web import form_file, page_router, path_for
+from anju.core.websession import WebSession
 from anju.platform.applications import decisions, household, notify, receipt, signed
 from anju.platform.applications import service as applications
 from anju.platform.applications.retention import erased_notice
@@ -31,9 +31,9 @@ from anju.platform.web import (
     render,
 )
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
-uploads = APIRouter(include_in_schema=False)
+uploads = page_router()
 RECEIPT_SMS = LIMITS.limits["receipt_sms"]
 
 
@@ -57,7 +57,7 @@ def application_new(request: Request, applicant_id: ApplicantId, runtime: Runtim
     return render(request, "start.html", {"title": "开始申请"})
 
 
-@router.post("/drafts", name="draft_start", dependencies=[Depends(require_csrf)])
+@router.post("/drafts", name="draft_start")
 def draft_start(request: Request, applicant_id: ApplicantId, runtime: RuntimeDep) -> Response:
     """Open a draft (one at a time), with the applicant as its first member."""
     with runtime.db.transaction() as session:
@@ -158,11 +158,7 @@ def application_receipt(
     return _pdf(receipt.receipt_pdf(facts=facts, documents=documents), f"{application_no}.pdf")
 
 
-@router.post(
-    "/applications/{application_no}/receipt/sms",
-    name="application_receipt_sms",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/applications/{application_no}/receipt/sms", name="application_receipt_sms")
 def application_receipt_sms(
     request: Request, application_no: str, applicant_id: ApplicantId, runtime: RuntimeDep
 ) -> Response:
@@ -221,7 +217,7 @@ def decision_verify(request: Request) -> Response:
     return _verify_page(request)
 
 
-@uploads.post("/decisions/verify", name="decision_verify_submit", dependencies=[Depends(require_csrf)])
+@uploads.post("/decisions/verify", name="decision_verify_submit")
 async def decision_verify_submit(request: Request, runtime: RuntimeDep) -> Response:
     """Check the uploaded PDF's seal against the housing department's seal CA (limited per address)."""
     _filename, data = await form_file(request, "file")
@@ -264,11 +260,7 @@ def application_withdraw(
     )
 
 
-@router.post(
-    "/applications/{application_no}/withdraw",
-    name="application_withdraw_submit",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/applications/{application_no}/withdraw", name="application_withdraw_submit")
 def application_withdraw_submit(
     request: Request,
     application_no: str,

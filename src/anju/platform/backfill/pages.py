@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from anju.core.web import form_file, path_for
-from anju.core.websession import require_csrf
+from anju.core.web import form_file, page_router, path_for
 from anju.platform.applications import household
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
@@ -20,9 +19,9 @@ from anju.platform.backfill.view import STATUS_TEXT, application_label, preview_
 from anju.platform.identity import service as identity
 from anju.platform.web import RuntimeDep, Web, not_found_page, render, signed_in_applicant_id
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
-uploads = APIRouter(include_in_schema=False)
+uploads = page_router()
 
 
 def _breakers(request: Request) -> CircuitBreakers:
@@ -60,7 +59,7 @@ def _preview_items(runtime: RuntimeDep, session: Any, draft_id: int) -> list[dic
     return [preview_view(i) for i in items]
 
 
-@router.post("/drafts/{draft_id}/backfill", name="draft_backfill", dependencies=[Depends(require_csrf)])
+@router.post("/drafts/{draft_id}/backfill", name="draft_backfill")
 def draft_backfill(
     request: Request,
     draft_id: int,
@@ -100,9 +99,7 @@ def draft_preview(request: Request, draft_id: int, web: Web, runtime: RuntimeDep
     return _preview_page(request, draft_id, items)
 
 
-@router.post(
-    "/drafts/{draft_id}/preview/confirm-rest", name="draft_review_rest", dependencies=[Depends(require_csrf)]
-)
+@router.post("/drafts/{draft_id}/preview/confirm-rest", name="draft_review_rest")
 def draft_review_rest(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) -> Response:
     """全部无误: every answer not yet confirmed or disputed is confirmed; back to the task list."""
     applicant_id = signed_in_applicant_id(web)
@@ -114,9 +111,7 @@ def draft_review_rest(request: Request, draft_id: int, web: Web, runtime: Runtim
     )
 
 
-@router.post(
-    "/drafts/{draft_id}/preview/{result_id}", name="draft_review", dependencies=[Depends(require_csrf)]
-)
+@router.post("/drafts/{draft_id}/preview/{result_id}", name="draft_review")
 def draft_review(
     request: Request,
     draft_id: int,
@@ -150,9 +145,7 @@ def draft_review(
     return RedirectResponse(target + f"#result-{result_id}", status_code=303)
 
 
-@uploads.post(
-    "/drafts/{draft_id}/preview/{result_id}/proof", name="draft_proof", dependencies=[Depends(require_csrf)]
-)
+@uploads.post("/drafts/{draft_id}/preview/{result_id}/proof", name="draft_proof")
 async def draft_proof(
     request: Request, draft_id: int, result_id: int, web: Web, runtime: RuntimeDep
 ) -> Response:

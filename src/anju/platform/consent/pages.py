@@ -7,20 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
-from anju.core.web import path_for
-from anju.core.websession import require_csrf
+from anju.core.web import page_router, path_for
 from anju.platform.backfill.sources import source_list
 from anju.platform.backfill.view import source_view
 from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
 from anju.platform.web import RuntimeDep, Web, channel_of, not_found_page, render, signed_in_applicant_id
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 NOT_FOUND = "没有找到您可以办理的这份申请草稿。"
 
 
@@ -86,11 +85,7 @@ def _consent_record(runtime: Runtime, actor_id: int, asked: _Asked) -> tuple[str
         return target.member.name, target.is_applicant, ""
 
 
-@router.post(
-    "/drafts/{draft_id}/members/{member_id}/consent",
-    name="member_consent_submit",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/drafts/{draft_id}/members/{member_id}/consent", name="member_consent_submit")
 async def member_consent_submit(
     request: Request, draft_id: int, member_id: int, web: Web, runtime: RuntimeDep
 ) -> Response:
@@ -137,7 +132,7 @@ def my_consents(request: Request, web: Web, runtime: RuntimeDep) -> Response:
     return render(request, "my_consents.html", {"title": "我的授权", "rows": rows})
 
 
-@router.post("/consents/{consent_id}/revoke", name="consent_revoke", dependencies=[Depends(require_csrf)])
+@router.post("/consents/{consent_id}/revoke", name="consent_revoke")
 def consent_revoke(request: Request, consent_id: int, web: Web, runtime: RuntimeDep) -> Response:
     """Withdraw one of one's own consents (no register is queried on it again)."""
     with runtime.db.transaction() as session:

@@ -6,18 +6,18 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from anju.core.web import path_for
-from anju.core.websession import WebSession, require_csrf
+from anju.core.web import page_router, path_for
+from anju.core.websession import WebSession
 from anju.platform.applications import service as applications
 from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import service as identity
 from anju.platform.web import KIOSK, RuntimeDep, channel_of, current_applicant_id, render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 ApplicantId = Annotated[int, Depends(current_applicant_id)]
 
 
@@ -81,11 +81,7 @@ def evaluation_page(
     return _missing(request) if context is None else _page(request, context)
 
 
-@router.post(
-    "/applications/{application_no}/evaluation",
-    name="evaluation_submit",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/applications/{application_no}/evaluation", name="evaluation_submit")
 async def evaluation_submit(
     request: Request, application_no: str, applicant_id: ApplicantId, runtime: RuntimeDep
 ) -> Response:
@@ -123,11 +119,7 @@ async def evaluation_submit(
     return _thanks(request, application_no)
 
 
-@router.post(
-    "/applications/{application_no}/evaluation/follow-up",
-    name="evaluation_follow_up",
-    dependencies=[Depends(require_csrf)],
-)
+@router.post("/applications/{application_no}/evaluation/follow-up", name="evaluation_follow_up")
 async def evaluation_follow_up(
     request: Request, application_no: str, applicant_id: ApplicantId, runtime: RuntimeDep
 ) -> Response:

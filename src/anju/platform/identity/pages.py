@@ -4,21 +4,20 @@
 from __future__ import annotations
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core.ratelimit import RateLimited
-from anju.core.web import form_file, path_for
-from anju.core.websession import require_csrf
+from anju.core.web import form_file, page_router, path_for
 from anju.platform.applications import household
 from anju.platform.backfill.sources import source_list
 from anju.platform.identity import faceauth
 from anju.platform.identity import service as identity
 from anju.platform.web import ApplicantId, RuntimeDep, Web, render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
-uploads = APIRouter(include_in_schema=False)
+uploads = page_router()
 
 
 def _face_page(request: Request, draft_id: int, error: str = "", status_code: int = 200) -> Response:
@@ -70,7 +69,7 @@ def _face_verify(
     return outcome
 
 
-@uploads.post("/drafts/{draft_id}/face", name="draft_face_submit", dependencies=[Depends(require_csrf)])
+@uploads.post("/drafts/{draft_id}/face", name="draft_face_submit")
 async def draft_face_submit(
     request: Request, draft_id: int, applicant_id: ApplicantId, web: Web, runtime: RuntimeDep
 ) -> Response:

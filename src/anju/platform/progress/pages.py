@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
 from anju.core import masking, regions
 from anju.core.ratelimit import RateLimited
 from anju.core.vocab import housing_office_name, status_label
-from anju.core.websession import WebSession, require_csrf, web_session
+from anju.core.web import page_router
+from anju.core.websession import WebSession, web_session
 from anju.platform.applications import service as applications
 from anju.platform.models import Applicant, Application
 from anju.platform.progress import service as progress
@@ -22,7 +23,7 @@ from anju.platform.web import RuntimeDep, render
 PENDING = "progress_pending"
 WRONG_CODE = "验证码不正确或已过期，请核对，或重新获取验证码。"
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 Web = Annotated[WebSession, Depends(web_session)]
 
 
@@ -42,7 +43,7 @@ def progress_query(request: Request) -> Response:
     return _ask(request)
 
 
-@router.post("/progress/code", name="progress_code", dependencies=[Depends(require_csrf)])
+@router.post("/progress/code", name="progress_code")
 def progress_code(
     request: Request, web: Web, runtime: RuntimeDep, application_no: str = Form(""), id_number: str = Form("")
 ) -> Response:
@@ -68,7 +69,7 @@ def progress_code(
     return _page(request, "progress_query.html", {"step": "code", "message": progress.SENT, "error": ""})
 
 
-@router.post("/progress/verify", name="progress_verify", dependencies=[Depends(require_csrf)])
+@router.post("/progress/verify", name="progress_verify")
 def progress_verify(request: Request, web: Web, runtime: RuntimeDep, code: str = Form("")) -> Response:
     """The right code shows the application's progress (masked), once."""
     raw = web.get(PENDING)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import staffauth
-from anju.core.web import path_for
-from anju.core.websession import WebSession, require_csrf, web_session
+from anju.core.web import page_router, path_for
+from anju.core.websession import WebSession, web_session
 from anju.platform.channels.counter import clerks
 from anju.platform.web import RuntimeDep, Web, render
 
-router = APIRouter(prefix="/counter", include_in_schema=False)
+router = page_router(prefix="/counter")
 
 
 class ClerkSignInRequired(Exception):
@@ -44,7 +44,7 @@ def counter_login(request: Request, signed_out: bool = False) -> Response:
     return _login_page(request, signed_out=signed_out)
 
 
-@router.post("/login", name="counter_login_submit", dependencies=[Depends(require_csrf)])
+@router.post("/login", name="counter_login_submit")
 def counter_login_submit(
     request: Request, web: Web, runtime: RuntimeDep, username: str = Form(""), password: str = Form("")
 ) -> Response:
@@ -70,7 +70,7 @@ def counter_login_submit(
     return RedirectResponse(path_for(request, "counter_home"), status_code=303)
 
 
-@router.post("/logout", name="counter_logout", dependencies=[Depends(require_csrf)])
+@router.post("/logout", name="counter_logout")
 def counter_logout(request: Request, web: Web) -> Response:
     """Sign the clerk out (and anyone served at this window with them)."""
     web.destroyed = True

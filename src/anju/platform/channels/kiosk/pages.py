@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from anju.core import idcard
 from anju.core.timeutil import today_shanghai, utcnow
-from anju.core.web import form_file, path_for
-from anju.core.websession import WebSession, require_csrf
+from anju.core.web import form_file, page_router, path_for
+from anju.core.websession import WebSession
 from anju.platform.applications import service as applications
 from anju.platform.backfill.sources import source_list
 from anju.platform.channels.kiosk import terminals
@@ -36,9 +36,12 @@ NOT_A_TERMINAL = (
 )
 
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
-uploads = APIRouter(include_in_schema=False)
+uploads = page_router()
+# The terminal's device agent, not a person's form: its signed, single-use challenge stands in for
+# the CSRF token no agent has (decision 0022).
+devices = APIRouter(include_in_schema=False)
 
 
 def _kiosk_page(request: Request, error: str = "", status_code: int = 200, **extra: Any) -> Response:
@@ -71,13 +74,13 @@ def kiosk_home(request: Request, runtime: RuntimeDep) -> Response:
     )
 
 
-@router.get("/kiosk/challenge", name="kiosk_challenge")
+@devices.get("/kiosk/challenge", name="kiosk_challenge")
 def kiosk_challenge(runtime: RuntimeDep) -> JSONResponse:
     """For a terminal's device agent: a challenge to sign (decision 0022)."""
     return JSONResponse({"challenge": terminals.challenge_issue(index=runtime.blind_index)})
 
 
-@router.post("/kiosk/terminal", name="kiosk_terminal_bind")
+@devices.post("/kiosk/terminal", name="kiosk_terminal_bind")
 def kiosk_terminal_bind(
     request: Request,
     runtime: RuntimeDep,
@@ -85,8 +88,7 @@ def kiosk_terminal_bind(
     challenge: str = Form(""),
     signature: str = Form(""),
 ) -> Response:
-    """The device agent binds the browser it drives to its terminal (no CSRF token: the signed,
-    single-use challenge is what no other site can produce)."""
+    """The device agent binds the browser it drives to its terminal."""
     terminal_id = terminal_id.strip()
     try:
         with runtime.db.transaction() as session:
@@ -144,7 +146,7 @@ def _kiosk_signed_in(web: WebSession, applicant_id: int, name: str) -> None:
     web.set("kiosk_seen", utcnow().isoformat())
 
 
-@uploads.post("/kiosk/sign-in", name="kiosk_sign_in", dependencies=[Depends(require_csrf)])
+@uploads.post("/kiosk/sign-in", name="kiosk_sign_in")
 async def kiosk_sign_in(request: Request, web: Web, runtime: RuntimeDep) -> Response:
     """The card the terminal read and the face its camera took: a match signs the holder in here."""
     terminal = await anyio.to_thread.run_sync(_bound_terminal, runtime, request)
@@ -194,7 +196,7 @@ def _rating_offered(runtime: RuntimeDep, applicant_id: int, application_no: str)
         )
 
 
-@router.post("/kiosk/sign-out", name="kiosk_sign_out", dependencies=[Depends(require_csrf)])
+@router.post("/kiosk/sign-out", name="kiosk_sign_out")
 async def kiosk_sign_out(request: Request, web: Web, runtime: RuntimeDep) -> Response:
     """End the visit; after an application was submitted here, first the rating screen (一次一评,
     voluntary: it offers to leave without rating; a terminal left alone skips it)."""

@@ -6,19 +6,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from anju.core import regions
-from anju.core.web import path_for
-from anju.core.websession import require_csrf
+from anju.core.web import page_router, path_for
 from anju.platform.applications import household
 from anju.platform.applications import service as applications
 from anju.platform.identity import service as identity
 from anju.platform.identity.oidc import AuthorizationRequest, OidcProvider, SignInError
 from anju.platform.web import RuntimeDep, Web, render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 def _provider(request: Request) -> OidcProvider:
@@ -123,7 +122,7 @@ def auth_callback(request: Request, web: Web, runtime: RuntimeDep, provider: Pro
     return RedirectResponse(request.scope.get("root_path", "") + _safe_next(next_path), status_code=303)
 
 
-@router.post("/logout", name="logout", dependencies=[Depends(require_csrf)])
+@router.post("/logout", name="logout")
 def logout(request: Request, web: Web) -> Response:
     """Sign out: the session ends here and now."""
     web.destroyed = True
