@@ -20,8 +20,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from anju.core.db import Database, UTCDateTime
+from anju.core.db import UTCDateTime
 from anju.core.ratelimit import Limit, RateLimited, RateLimiter
+from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
 
 # Beyond the per-account lockout: failed sign-ins from one address across any accounts (password spraying).
@@ -157,30 +158,28 @@ class SignInRefused(Exception):
 
 def account_sign_in_committed(
     *,
-    db: Database,
-    rates: RateLimiter,
+    runtime: Runtime,
     model: type[Account],
     read: Callable[[Account], T],
     username: str,
     password: str,
     address: str,
-    max_failures: int,
-    lockout_minutes: int,
 ) -> tuple[T, int]:
-    """``account_sign_in`` in its own transaction, for a sign-in page: what ``read`` takes from the account
-    and the failures it saw since the last sign-in, or SignInRefused once the failure is counted."""
+    """``account_sign_in`` in its own transaction under the system's staff limits, for a sign-in page: what
+    ``read`` takes from the account and the failures it saw since the last sign-in, or SignInRefused once
+    the failure is counted."""
     refused: SignInRefused
-    with db.transaction() as session:
+    with runtime.db.transaction() as session:
         try:
             account, failed_before = account_sign_in(
                 session=session,
-                rates=rates,
+                rates=runtime.rates,
                 model=model,
                 username=username,
                 password=password,
                 address=address,
-                max_failures=max_failures,
-                lockout_minutes=lockout_minutes,
+                max_failures=runtime.settings.staff_max_failed_logins,
+                lockout_minutes=runtime.settings.staff_lockout_minutes,
             )
             return read(account), failed_before
         except SignInFailed as exc:

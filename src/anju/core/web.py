@@ -39,6 +39,11 @@ def page_router(**options: Any) -> APIRouter:
     return APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)], **options)
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from, for rate limits and the sign-in log ("unknown" if none)."""
+    return request.client.host if request.client else "unknown"
+
+
 def app_runtime(request: Request) -> Runtime:
     """The serving app's runtime (``app.state.runtime``, set by each system's create_app)."""
     runtime: Runtime = request.app.state.runtime

@@ -70,6 +70,12 @@ class WebSession:
         self.is_new = True
         self.modified = True
 
+    def begin(self, values: dict[str, Any]) -> None:
+        """A sign-in: nothing this browser held before survives, the tokens are new (against session
+        fixation), and the session holds ``values``."""
+        self.data = dict(values)
+        self.rotate()
+
     def csrf_valid(self, presented: str | None) -> bool:
         """Whether a submitted form carries this session's CSRF token."""
         return bool(presented) and hmac.compare_digest(self.csrf_token, str(presented))

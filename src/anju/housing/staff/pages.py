@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from anju.core import idcard, masking, regions, staffauth
 from anju.core.outbox import STUCK_AFTER_MINUTES, outbox_stuck
 from anju.core.vocab import APPLICANT_GROUP_LABELS
-from anju.core.web import page_router, path_for
+from anju.core.web import client_address, page_router, path_for
 from anju.housing.models import StaffUser
 from anju.housing.staff import dashboard, service
 from anju.housing.web import RuntimeDep, StaffId, Web, error_page, render, staff_of
@@ -54,26 +54,19 @@ def staff_login_submit(
     request: Request, web: Web, runtime: RuntimeDep, username: str = Form(""), password: str = Form("")
 ) -> Response:
     """Sign in (failures slow the computer they come from; the user hears of failures on their account)."""
-    settings = runtime.settings
     try:
         (staff_id, name), failed_before = staffauth.account_sign_in_committed(
-            db=runtime.db,
-            rates=runtime.rates,
+            runtime=runtime,
             model=StaffUser,
             read=lambda user: (user.id, user.display_name),
             username=username,
             password=password,
-            address=request.client.host if request.client else "unknown",
-            max_failures=settings.staff_max_failed_logins,
-            lockout_minutes=settings.staff_lockout_minutes,
+            address=client_address(request),
         )
     except staffauth.SignInRefused as exc:
         return _login_page(request, username, exc.message, exc.status_code)
-    web.rotate()
-    web.set("staff_id", staff_id)
-    web.set("staff_name", name)
-    if failed_before:
-        web.set("sign_in_notice", staffauth.failed_attempts_notice(failed_before))
+    notice = staffauth.failed_attempts_notice(failed_before)
+    web.begin({"staff_id": staff_id, "staff_name": name, "sign_in_notice": notice})
     return RedirectResponse(path_for(request, "staff_queue"), status_code=303)
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from anju.core import regions
 from anju.core.ratelimit import RateLimited
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name
-from anju.core.web import form_file, page_router, path_for
+from anju.core.web import client_address, form_file, page_router, path_for
 from anju.core.websession import WebSession
 from anju.platform.applications import decisions, household, notify, receipt, signed
 from anju.platform.applications import service as applications
@@ -223,7 +223,7 @@ async def decision_verify_submit(request: Request, runtime: RuntimeDep) -> Respo
     _filename, data = await form_file(request, "file")
     if not data:
         return _verify_page(request, error="请选择要核验的 PDF 文件。", status_code=400)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
 
     def counted() -> None:
         with runtime.db.transaction() as session:

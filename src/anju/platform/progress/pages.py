@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from anju.core import masking, regions
 from anju.core.ratelimit import RateLimited
 from anju.core.vocab import housing_office_name, status_label
-from anju.core.web import page_router
+from anju.core.web import client_address, page_router
 from anju.core.websession import WebSession, web_session
 from anju.platform.applications import service as applications
 from anju.platform.models import Applicant, Application
@@ -50,7 +50,7 @@ def progress_code(
     """Text a code to the application's phone when number and ID match (the same answer either way)."""
     if not application_no.strip() or not id_number.strip():
         return _ask(request, "请填写申请编号和申请人身份证号码。", 400)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     try:
         with runtime.db.transaction() as session:
             pending = progress.code_request(

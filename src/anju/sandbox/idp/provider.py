@@ -33,6 +33,7 @@ from anju.core.crypto import sm3_hex
 from anju.core.ratelimit import Limit, RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
+from anju.core.web import client_address
 from anju.core.websession import WebSession, require_csrf, web_session
 from anju.sandbox.models import IdpAccessToken, IdpAuthorizationCode, Resident
 from anju.sandbox.web import RuntimeDep, render
@@ -330,7 +331,7 @@ def _resident_code(
     """An authorisation code for the resident whose number and password these are, or None; failures slow
     the guesser (per number and address, per address), never lock anyone out."""
     number = idcard.parse(id_number).number
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     account = f"{number}|{address}"
     with runtime.db.transaction() as session:
         runtime.rates.check(session, FAILURES_PER_ACCOUNT_ADDRESS, account)

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from anju.core import regions, staffauth
-from anju.core.db import Database
-from anju.core.ratelimit import RateLimiter
 from anju.platform.models import Clerk
 
 # Demo accounts only (printed by `make run`; the sandbox's published password, as housing's demo staff).
@@ -61,31 +59,6 @@ def clerk_create(
     session.add(clerk)
     session.flush()
     return clerk
-
-
-def clerk_sign_in(
-    *,
-    db: Database,
-    rates: RateLimiter,
-    username: str,
-    password: str,
-    address: str,
-    max_failures: int,
-    lockout_minutes: int,
-) -> tuple[ClerkView, int]:
-    """The clerk, with how many failed attempts their account saw since their last sign-in; SignInRefused
-    as for any staff account (the same limits as housing's staff)."""
-    return staffauth.account_sign_in_committed(
-        db=db,
-        rates=rates,
-        model=Clerk,
-        read=clerk_view,
-        username=username,
-        password=password,
-        address=address,
-        max_failures=max_failures,
-        lockout_minutes=lockout_minutes,
-    )
 
 
 def clerk_get(*, session: Session, clerk_id: int) -> ClerkView | None:

@@ -9,9 +9,10 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import staffauth
-from anju.core.web import page_router, path_for
+from anju.core.web import client_address, page_router, path_for
 from anju.core.websession import WebSession, web_session
 from anju.platform.channels.counter import clerks
+from anju.platform.models import Clerk
 from anju.platform.web import RuntimeDep, Web, render
 
 router = page_router(prefix="/counter")
@@ -49,24 +50,18 @@ def counter_login_submit(
     request: Request, web: Web, runtime: RuntimeDep, username: str = Form(""), password: str = Form("")
 ) -> Response:
     """Sign a clerk in; whatever this browser held before (a resident's sign-in) is gone."""
-    settings = runtime.settings
     try:
-        clerk, failed_before = clerks.clerk_sign_in(
-            db=runtime.db,
-            rates=runtime.rates,
+        clerk, failed_before = staffauth.account_sign_in_committed(
+            runtime=runtime,
+            model=Clerk,
+            read=clerks.clerk_view,
             username=username,
             password=password,
-            address=request.client.host if request.client else "unknown",
-            max_failures=settings.staff_max_failed_logins,
-            lockout_minutes=settings.staff_lockout_minutes,
+            address=client_address(request),
         )
     except staffauth.SignInRefused as exc:
         return _login_page(request, exc.status_code, username=username, error=exc.message)
-    web.data.clear()
-    web.rotate()
-    web.set("clerk_id", clerk.id)
-    if failed_before:
-        web.set("sign_in_notice", staffauth.failed_attempts_notice(failed_before))
+    web.begin({"clerk_id": clerk.id, "sign_in_notice": staffauth.failed_attempts_notice(failed_before)})
     return RedirectResponse(path_for(request, "counter_home"), status_code=303)
 
 
