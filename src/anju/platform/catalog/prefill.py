@@ -31,6 +31,21 @@ class Prefill:
     basis: str = ""
 
 
+def _register_answers(
+    session: Session, application_id: int, cipher: crypto.FieldCipher, items: list[PreviewItem] | None
+) -> list[PreviewItem]:
+    """The draft's register answers: those the caller already read, or read now."""
+    if items is None:
+        return backfill_preview(session=session, application_id=application_id, cipher=cipher)
+    return items
+
+
+def _by_member_source(
+    items: list[PreviewItem], statuses: tuple[str, ...]
+) -> dict[tuple[int | None, str], PreviewItem]:
+    return {(i.member_id, i.source): i for i in items if i.status in statuses}
+
+
 def form_prefill(
     *,
     session: Session,
@@ -44,11 +59,10 @@ def form_prefill(
     draft's register answers when the caller already read them (one decryption per page)."""
     catalog = form_catalog()
     notices = source_list().sources
-    if items is None:
-        items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
-    by_member_source = {(i.member_id, i.source): i for i in items if i.status == "found"}
+    items = _register_answers(session, application_id, cipher, items)
+    by_member_source = _by_member_source(items, ("found",))
     # For household figures a register's "no record" is an answer too (no homes, no vehicles).
-    answered_for_household = {(i.member_id, i.source): i for i in items if i.status in ("found", "no_record")}
+    answered_for_household = _by_member_source(items, ("found", "no_record"))
     numbers = {m.id: cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT) for m in members}
     values: dict[tuple[int | None, str], Prefill] = {}
     for field in catalog.fields.values():
@@ -146,9 +160,7 @@ def form_suggestions(
     applicant group) is the page's to add, as it asks housing."""
     catalog = form_catalog()
     notices = source_list().sources
-    if items is None:
-        items = backfill_preview(session=session, application_id=application_id, cipher=cipher)
-    found = {(i.member_id, i.source): i for i in items if i.status == "found"}
+    found = _by_member_source(_register_answers(session, application_id, cipher, items), ("found",))
     values: dict[tuple[int | None, str], Prefill] = {}
     for field in catalog.fields.values():
         targets = members if field.scope == "member" else members[:1]
