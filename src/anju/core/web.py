@@ -22,11 +22,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from anju.core import masking
 from anju.core.db import Database
-from anju.core.httpapi import API_PREFIX, api_validation_error, error_body, install_api_errors
+from anju.core.httpapi import (
+    API_PREFIX,
+    SignedResponseMiddleware,
+    api_validation_error,
+    error_body,
+    install_api_errors,
+)
 from anju.core.observability import SystemMetrics, install_metrics
 from anju.core.runtime import Runtime
 from anju.core.timeutil import format_shanghai, spoken_date, spoken_moment, to_shanghai
-from anju.core.websession import CsrfError, require_csrf
+from anju.core.websession import CsrfError, WebSessionMiddleware, require_csrf
 
 CORE_DIR = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -238,27 +244,43 @@ def is_api_request(request: Request) -> bool:
     return local.startswith(API_PREFIX)
 
 
-def install_common(
-    app: FastAPI,
+def system_app(
     *,
     runtime: Runtime,
-    templates: Jinja2Templates,
+    title: str,
+    service_name: str,
+    template_dirs: tuple[Path, ...],
+    description: str = "",
     session_names: dict[str, str] | None = None,
     warnings: Callable[[], list[str]] | None = None,
     csp: str = CONTENT_SECURITY_POLICY,
-) -> SystemMetrics:
-    """What every system's app has: its static assets, health checks, errors as pages in Chinese (JSON on
-    API paths), request body limits and security headers (docs/decisions/0012), and Prometheus metrics
-    (returned, for a system to add its own)."""
-    limit_request_bodies(app, default_bytes=runtime.settings.max_request_bytes)
+) -> tuple[FastAPI, Jinja2Templates, SystemMetrics]:
+    """What every system's app has: its runtime and templates, its static assets, health checks, errors as
+    pages in Chinese (JSON on API paths), request body limits and security headers (decision 0012),
+    Prometheus metrics (returned, for a system to add its own), page sessions in the cookie
+    ``anju_<system>`` and SM2-signed API responses. The system adds its routes."""
+    app = FastAPI(title=title, version="1", description=description)
+    app.state.runtime = runtime
+    templates = make_templates(*template_dirs)
+    app.state.templates = templates
+    templates.env.globals["service_name"] = service_name
+    settings = runtime.settings
+    limit_request_bodies(app, default_bytes=settings.max_request_bytes)
     mount_static(app)
     add_health_routes(app, db=runtime.db, system=runtime.system, warnings=warnings)
     install_api_errors(app)
     install_page_errors(app, templates, session_names=session_names)
-    app.add_middleware(SecurityHeadersMiddleware, https=runtime.settings.https_only, csp=csp)
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.https_only, csp=csp)
     metrics = SystemMetrics(system=runtime.system, db=runtime.db, outbox=runtime.tables.outbox)
-    install_metrics(app, metrics=metrics, token=runtime.settings.metrics_token)
-    return metrics
+    install_metrics(app, metrics=metrics, token=settings.metrics_token)
+    app.add_middleware(
+        WebSessionMiddleware,
+        store=runtime.sessions,
+        cookie_name=f"anju_{runtime.system}",
+        secure=settings.https_only,
+    )
+    app.add_middleware(SignedResponseMiddleware, api=runtime.api)
+    return app, templates, metrics
 
 
 def limit_request_bodies(app: FastAPI, *, default_bytes: int) -> None:

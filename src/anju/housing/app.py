@@ -10,13 +10,11 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import DBAPIError
 
 from anju.core import anchors
-from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import status_label
-from anju.core.web import install_common, make_templates, path_for
-from anju.core.websession import WebSessionMiddleware
+from anju.core.web import path_for, system_app
 from anju.housing.eligibility import api as eligibility_api
 from anju.housing.eligibility import pages as eligibility_pages
 from anju.housing.followup import api as followup_api
@@ -49,28 +47,21 @@ def housing_runtime(settings: Settings) -> Runtime:
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
     """The housing ASGI app: the intake API and the staff console."""
     runtime = runtime or housing_runtime(settings)
-    app = FastAPI(
-        title="公租房管理信息系统",
-        version="1",
-        description="住房保障部门办件系统对外接口：接收集成化办理平台提交的办件。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
-    )
-    app.state.runtime = runtime
-    templates = make_templates(*domain_template_dirs(), TEMPLATES_DIR)
-    app.state.templates = templates
-    templates.env.globals["service_name"] = "公租房管理信息系统"
-    templates.env.globals["status_label"] = status_label
     try:
         with runtime.db.transaction() as session:  # the holiday arrangements administrators entered
             calendar_load(session=session)
     except DBAPIError:  # not migrated yet (the OpenAPI export, a health check): the review jobs load them
         log.warning("holiday calendar not loaded: the database is not ready")
-    install_common(
-        app,
+    app, templates, _metrics = system_app(
         runtime=runtime,
-        templates=templates,
+        title="公租房管理信息系统",
+        description="住房保障部门办件系统对外接口：接收集成化办理平台提交的办件。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
+        service_name="公租房管理信息系统",
+        template_dirs=(*domain_template_dirs(), TEMPLATES_DIR),
         session_names={"staff_name": "staff_name"},
         warnings=lambda: [w for w in (calendar_warning(shanghai_date(utcnow())),) if w],
     )
+    templates.env.globals["status_label"] = status_label
     for api in (
         intake_api,
         anchors,
@@ -92,8 +83,4 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     async def _sign_in(request: Request, _exc: StaffSignInRequired) -> RedirectResponse:
         return RedirectResponse(path_for(request, "staff_login"), status_code=303)
 
-    app.add_middleware(
-        WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_housing", secure=settings.https_only
-    )
-    app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app

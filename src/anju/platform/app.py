@@ -8,12 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import anchors
-from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
 from anju.core.vocab import status_label
-from anju.core.web import content_security_policy, install_common, make_templates, path_for
-from anju.core.websession import WebSessionMiddleware
+from anju.core.web import content_security_policy, path_for, system_app
 from anju.platform.applications import api as applications_api
 from anju.platform.applications import check_pages, correction_pages, draft_pages, form_pages, notice_pages
 from anju.platform.applications import pages as application_pages
@@ -66,27 +64,18 @@ def platform_runtime(settings: Settings) -> Runtime:
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
     """The platform ASGI app: applicant pages and the bus API."""
     runtime = runtime or platform_runtime(settings)
-    app = FastAPI(
-        title="福建省申请公租房一件事 集成化办理平台",
-        version="1",
-        description="平台对外接口：接收公租房管理信息系统的办件状态（状态总线）。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
-    )
-    app.state.runtime = runtime
-    templates = make_templates(
-        *domain_template_dirs(), TEMPLATES_DIR, KIOSK_TEMPLATES_DIR, COUNTER_TEMPLATES_DIR
-    )
-    app.state.templates = templates
-    templates.env.globals["service_name"] = "申请公租房一件事"
-    templates.env.globals["status_label"] = status_label
-    templates.env.globals["kiosk_idle_seconds"] = int(KIOSK_IDLE.total_seconds())
-    templates.env.globals["session_idle_seconds"] = settings.session_idle_minutes * 60
-    metrics = install_common(
-        app,
+    app, templates, metrics = system_app(
         runtime=runtime,
-        templates=templates,
+        title="福建省申请公租房一件事 集成化办理平台",
+        description="平台对外接口：接收公租房管理信息系统的办件状态（状态总线）。所有请求与响应均以 SM2 签名，见 docs/interfaces/signing.md。",
+        service_name="申请公租房一件事",
+        template_dirs=(*domain_template_dirs(), TEMPLATES_DIR, KIOSK_TEMPLATES_DIR, COUNTER_TEMPLATES_DIR),
         session_names={"signed_in_name": "applicant_name"},
         csp=content_security_policy(devices=settings.kiosk_devices()),  # the kiosk's card reader, camera
     )
+    templates.env.globals["status_label"] = status_label
+    templates.env.globals["kiosk_idle_seconds"] = int(KIOSK_IDLE.total_seconds())
+    templates.env.globals["session_idle_seconds"] = settings.session_idle_minutes * 60
     templates.env.globals["kiosk_devices"] = settings.kiosk_devices()
 
     app.state.oidc_provider = OidcProvider(
@@ -127,8 +116,4 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         login = path_for(request, "login")
         return RedirectResponse(f"{login}?next={exc.next_path}", status_code=303)
 
-    app.add_middleware(
-        WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_platform", secure=settings.https_only
-    )
-    app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app

@@ -6,11 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from anju.core.httpapi import SignedResponseMiddleware
 from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
-from anju.core.web import install_common, make_templates
-from anju.core.websession import WebSessionMiddleware
+from anju.core.web import system_app
 from anju.sandbox import home as home_page
 from anju.sandbox.devices import kiosk as kiosk_device
 from anju.sandbox.esign import api as esign_api
@@ -57,14 +55,12 @@ def sandbox_prepare(runtime: Runtime, *, people: int | None = None) -> int:
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
     """The sandbox ASGI app."""
     runtime = runtime or sandbox_runtime(settings)
-    app = FastAPI(
-        title="安居 联调测试环境（沙箱）", version="1", docs_url="/docs", openapi_url="/openapi.json"
+    app, _templates, _metrics = system_app(
+        runtime=runtime,
+        title="安居 联调测试环境（沙箱）",
+        service_name="联调测试环境",
+        template_dirs=(TEMPLATES_DIR,),
     )
-    app.state.runtime = runtime
-    templates = make_templates(TEMPLATES_DIR)
-    app.state.templates = templates
-    templates.env.globals["service_name"] = "联调测试环境"
-    install_common(app, runtime=runtime, templates=templates)
 
     platform = settings.base_url("platform")
     client = idp.IdpClient(
@@ -78,9 +74,4 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.kiosk_devices = kiosk_device.Devices()  # the demo terminal's card reader and printer
     for routes in (home_page, idp, sources_api, esign_api, faceauth_api, sms_api, hcp_api, kiosk_device):
         app.include_router(routes.router)
-
-    app.add_middleware(
-        WebSessionMiddleware, store=runtime.sessions, cookie_name="anju_sandbox", secure=settings.https_only
-    )
-    app.add_middleware(SignedResponseMiddleware, api=runtime.api)
     return app
