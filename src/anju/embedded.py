@@ -26,7 +26,7 @@ from anju.housing.review.jobs import review_jobs_loop
 from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
 from anju.platform import app as platform_app
 from anju.platform.channels.counter.clerks import DEMO_CLERK_PASSWORD, clerk_seed_demo, demo_clerks
-from anju.platform.channels.kiosk.terminals import terminal_register
+from anju.platform.identity.terminals import terminal_register
 from anju.sandbox import app as sandbox_app
 from anju.sandbox.devices import kiosk as kiosk_device
 from anju.sandbox.population.generator import population_summary
@@ -75,13 +75,17 @@ def seed_all(settings: Settings, *, people: int | None = DEMO_PEOPLE) -> dict[st
             records = records_seed_demo(session=session, index=housing.blind_index)
         with platform.db.transaction() as session:  # the demo window clerks (the counter channel)
             clerks = clerk_seed_demo(session=session)
-        with platform.db.transaction() as session:  # the sandbox's demo kiosk is a registered terminal
-            terminal_register(
-                session=session,
-                terminal_id=kiosk_device.DEMO_TERMINAL_ID,
-                name=kiosk_device.DEMO_TERMINAL_NAME,
-                public_key=kiosk_device.demo_terminal_key(settings.key_directory).public_key.to_hex(),
-            )
+        with platform.db.transaction() as session:  # the sandbox's demo kiosk and window are registered
+            for terminal in kiosk_device.DEMO_TERMINALS.values():
+                terminal_register(
+                    session=session,
+                    terminal_id=terminal.terminal_id,
+                    name=terminal.name,
+                    kind=terminal.kind,
+                    public_key=kiosk_device.demo_terminal_key(
+                        settings.key_directory, terminal.kind
+                    ).public_key.to_hex(),
+                )
         population = population_summary(db=sandbox.db)
     finally:
         sandbox.stop()

@@ -334,15 +334,17 @@ class Clerk(StaffAccount, Base):
 
 
 class KioskTerminal(Base):
-    """A self-service terminal the platform knows: its id, where it stands, and the public half of the SM2
-    key its device agent holds. Only a browser bound to a registered terminal may sign in by ID card and
-    face (channels/kiosk/terminals.py, decision 0022)."""
+    """A terminal the platform knows (a self-service kiosk, or a counter window's devices): its id, where it
+    stands, and the public half of the SM2 key its device agent holds. Only a browser bound to a registered
+    terminal may sign in by ID card and face (identity/terminals.py, decision 0022)."""
 
     __tablename__ = "kiosk_terminal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     terminal_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))  # 鼓楼区政务服务中心 1 号自助机
+    # "kiosk" (a self-service terminal) or "window" (a counter window's card reader and camera)
+    kind: Mapped[str] = mapped_column(String(16), default="kiosk", server_default="kiosk")
     public_key: Mapped[str] = mapped_column(String(130))  # 04 ‖ X ‖ Y, hex
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

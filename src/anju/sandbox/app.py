@@ -71,7 +71,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     key = idp.idp_signing_key(directory=settings.key_directory)
     app.state.idp_client, app.state.idp_key = client, key
     app.state.faults = FaultBoard()
-    app.state.kiosk_devices = kiosk_device.Devices()  # the demo terminal's card reader and printer
+    # The demo terminals' card readers and printers: a kiosk's, a counter window's.
+    app.state.demo_devices = {kind: kiosk_device.Devices() for kind in kiosk_device.DEMO_TERMINALS}
     for routes in (home_page, idp, sources_api, esign_api, faceauth_api, sms_api, hcp_api, kiosk_device):
         app.include_router(routes.router)
     return app

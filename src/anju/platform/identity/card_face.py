@@ -13,6 +13,7 @@ from anju.core.audit import AuditChain
 from anju.core.db import Database
 from anju.core.httpclient import SignedClient
 from anju.core.ratelimit import Limit, RateLimited, RateLimiter
+from anju.core.runtime import Runtime
 from anju.platform.identity import faceauth
 from anju.platform.identity import service as identity
 
@@ -52,6 +53,18 @@ class IdentitySystem:
     cipher: crypto.FieldCipher
     index: crypto.BlindIndex
     rates: RateLimiter
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> IdentitySystem:
+        """The platform's own, from its runtime."""
+        return cls(
+            db=runtime.db,
+            client=runtime.client,
+            audit=runtime.audit,
+            cipher=runtime.cipher,
+            index=runtime.blind_index,
+            rates=runtime.rates,
+        )
 
 
 def card_face_sign_in(

@@ -1,6 +1,6 @@
 """The device agent of a self-service terminal, as the sandbox plays it: it holds the terminal's SM2 key,
 asks the platform for a challenge, signs it, and binds the browser it drives to the terminal
-(platform/channels/kiosk/terminals.py, decision 0022). In a 政务服务中心 this agent runs on the kiosk and
+(platform/identity/terminals.py, decision 0022). In a 政务服务中心 this agent runs on the kiosk and
 starts its browser this way each morning; here a person presses the button."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, Form, Request
@@ -27,13 +27,34 @@ from anju.sandbox.models import Resident
 from anju.sandbox.population.models import Person
 from anju.sandbox.web import RuntimeDep, render
 
-DEMO_TERMINAL_ID = "KIOSK-DEMO-01"
-DEMO_TERMINAL_NAME = "联调测试自助终端（模拟鼓楼区政务服务中心 1 号机）"
+
+@dataclass(frozen=True)
+class DemoTerminal:
+    """A terminal whose device agent the sandbox plays: a self-service kiosk, or a counter window's
+    card reader and camera (the same contract; the platform registers each with its kind)."""
+
+    kind: Literal["kiosk", "window"]
+    terminal_id: str
+    name: str
+    title: str  # what the tester's page calls it
 
 
-def demo_terminal_key(key_directory: Path) -> signing.Sm2PrivateKey:
-    """The demo terminal's key, created on first use (apart from the systems' keys, so it is no peer)."""
-    return signing.load_or_create_keypair(directory=key_directory / "terminals", system="kiosk-demo-01")
+DEMO_TERMINALS: dict[str, DemoTerminal] = {
+    "kiosk": DemoTerminal(
+        "kiosk", "KIOSK-DEMO-01", "联调测试自助终端（模拟鼓楼区政务服务中心 1 号机）", "自助终端"
+    ),
+    "window": DemoTerminal(
+        "window", "WINDOW-DEMO-01", "联调测试窗口设备（模拟鼓楼区政务服务中心综合受理 1 号窗口）", "窗口"
+    ),
+}
+DEMO_TERMINAL_ID = DEMO_TERMINALS["kiosk"].terminal_id
+DEMO_TERMINAL_NAME = DEMO_TERMINALS["kiosk"].name
+Kind = Literal["kiosk", "window"]
+
+
+def demo_terminal_key(key_directory: Path, kind: str = "kiosk") -> signing.Sm2PrivateKey:
+    """A demo terminal's key, created on first use (apart from the systems' keys, so it is no peer)."""
+    return signing.load_or_create_keypair(directory=key_directory / "terminals", system=f"{kind}-demo-01")
 
 
 def terminal_signature(*, key: signing.Sm2PrivateKey, terminal_id: str, challenge: str) -> str:
@@ -70,9 +91,10 @@ def camera_image(*, width: int, height: int, seed: int) -> bytes:
 router = APIRouter(include_in_schema=False)
 
 
-def app_devices(request: Request) -> Devices:
-    """The demo terminal's devices (one set per app, made by create_app)."""
-    devices: Devices = request.app.state.kiosk_devices
+def app_devices(request: Request, kind: Kind) -> Devices:
+    """The devices of the demo terminal the address names (one set per terminal and app, made by
+    create_app)."""
+    devices: Devices = request.app.state.demo_devices[kind]
     return devices
 
 
@@ -87,8 +109,8 @@ def cors(runtime: Runtime, response: Response) -> Response:
     return response
 
 
-@router.get("/devices/kiosk/local/card", name="device_card_read")
-def card_read(devices: DevicesDep, runtime: RuntimeDep, challenge: str = "") -> Response:
+@router.get("/devices/{kind}/local/card", name="device_card_read")
+def card_read(devices: DevicesDep, runtime: RuntimeDep, kind: Kind, challenge: str = "") -> Response:
     """The card on the reader, signed with the terminal's key over the platform's challenge."""
     with devices.lock:
         card = dict(devices.card) if devices.card else None
@@ -96,13 +118,14 @@ def card_read(devices: DevicesDep, runtime: RuntimeDep, challenge: str = "") -> 
         return cors(runtime, JSONResponse({"error": {"code": "no_card", "message": "读卡区没有身份证"}}, 404))
     if not challenge:
         return cors(runtime, JSONResponse({"error": {"code": "no_challenge", "message": "缺少挑战码"}}, 400))
-    signed = signing.kiosk_card_text(terminal_id=DEMO_TERMINAL_ID, challenge=challenge, **card)
-    key = demo_terminal_key(runtime.settings.key_directory)
+    terminal_id = DEMO_TERMINALS[kind].terminal_id
+    signed = signing.kiosk_card_text(terminal_id=terminal_id, challenge=challenge, **card)
+    key = demo_terminal_key(runtime.settings.key_directory, kind)
     return cors(
         runtime,
         JSONResponse(
             {
-                "terminal_id": DEMO_TERMINAL_ID,
+                "terminal_id": terminal_id,
                 "challenge": challenge,
                 **card,
                 "signature": signing.sm2_sign(private_key=key, message=signed).hex(),
@@ -111,14 +134,14 @@ def card_read(devices: DevicesDep, runtime: RuntimeDep, challenge: str = "") -> 
     )
 
 
-@router.get("/devices/kiosk/local/camera/frame", name="device_camera_frame")
+@router.get("/devices/{kind}/local/camera/frame", name="device_camera_frame")
 def camera_frame(runtime: RuntimeDep) -> Response:
     """A preview frame (the page shows a new one twice a second)."""
     frame = camera_image(width=320, height=240, seed=int(utcnow().timestamp() * 2))
     return cors(runtime, Response(frame, media_type="image/jpeg"))
 
 
-@router.post("/devices/kiosk/local/camera/capture", name="device_camera_capture")
+@router.post("/devices/{kind}/local/camera/capture", name="device_camera_capture")
 def camera_capture(runtime: RuntimeDep) -> Response:
     """The photo taken when the person presses 拍照."""
     return cors(
@@ -129,7 +152,7 @@ def camera_capture(runtime: RuntimeDep) -> Response:
     )
 
 
-@router.post("/devices/kiosk/local/printer/jobs", name="device_printer_job")
+@router.post("/devices/{kind}/local/printer/jobs", name="device_printer_job")
 async def printer_job(runtime: RuntimeDep, devices: DevicesDep, request: Request) -> Response:
     """Print a slip: {"title": "...", "lines": ["...", ...]} (sent as text/plain: no preflight)."""
     try:
@@ -144,11 +167,12 @@ async def printer_job(runtime: RuntimeDep, devices: DevicesDep, request: Request
 
 
 # --- the tester's hands: place a card on the reader, see what was printed (not part of the contract)
-@router.post("/devices/kiosk/card", name="device_card_place")
+@router.post("/devices/{kind}/card", name="device_card_place")
 def card_place(
     devices: DevicesDep,
     runtime: RuntimeDep,
     request: Request,
+    kind: Kind,
     id_number: str = Form(""),
     expired: str = Form(""),
 ) -> Response:
@@ -166,28 +190,30 @@ def card_place(
     valid_until = date(today.year - 1, 3, 1) if expired else date(today.year + 8, 3, 1)
     with devices.lock:
         devices.card = {"id_number": number, "name": person.name, "valid_until": valid_until.isoformat()}
-    return RedirectResponse(path_for(request, "device_kiosk"), status_code=303)
+    return RedirectResponse(path_for(request, "device_kiosk", kind=kind), status_code=303)
 
 
-@router.post("/devices/kiosk/card/remove", name="device_card_remove")
-def card_remove(devices: DevicesDep, request: Request) -> Response:
+@router.post("/devices/{kind}/card/remove", name="device_card_remove")
+def card_remove(devices: DevicesDep, request: Request, kind: Kind) -> Response:
     with devices.lock:
         devices.card = None
-    return RedirectResponse(path_for(request, "device_kiosk"), status_code=303)
+    return RedirectResponse(path_for(request, "device_kiosk", kind=kind), status_code=303)
 
 
-@router.get("/devices/kiosk/printed", name="device_printed")
+@router.get("/devices/{kind}/printed", name="device_printed")
 def printed(devices: DevicesDep) -> JSONResponse:
     with devices.lock:
         return JSONResponse({"slips": list(devices.printed)})
 
 
-@router.get("/devices/kiosk", name="device_kiosk")
-def kiosk_agent(devices: DevicesDep, runtime: RuntimeDep, request: Request) -> Response:
+@router.get("/devices/{kind}", name="device_kiosk")
+def kiosk_agent(devices: DevicesDep, runtime: RuntimeDep, request: Request, kind: Kind) -> Response:
+    terminal = DEMO_TERMINALS[kind]
     context: dict[str, Any] = {
-        "title": "自助终端设备（联调）",
-        "terminal_id": DEMO_TERMINAL_ID,
-        "terminal_name": DEMO_TERMINAL_NAME,
+        "title": f"{terminal.title}设备（联调）",
+        "terminal": terminal,
+        "terminal_id": terminal.terminal_id,
+        "terminal_name": terminal.name,
         "action": f"{runtime.settings.base_url('platform')}/kiosk/terminal",
         "error": "",
         "card": devices.card,
@@ -205,8 +231,8 @@ def kiosk_agent(devices: DevicesDep, runtime: RuntimeDep, request: Request) -> R
         return render(request, "device_kiosk.html", context, status_code=502)
     context["challenge"] = challenge
     context["signature"] = terminal_signature(
-        key=demo_terminal_key(runtime.settings.key_directory),
-        terminal_id=DEMO_TERMINAL_ID,
+        key=demo_terminal_key(runtime.settings.key_directory, kind),
+        terminal_id=terminal.terminal_id,
         challenge=challenge,
     )
     return render(request, "device_kiosk.html", context)

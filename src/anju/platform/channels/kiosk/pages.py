@@ -12,15 +12,13 @@ import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from anju.core import idcard
-from anju.core.timeutil import today_shanghai, utcnow
+from anju.core.timeutil import utcnow
 from anju.core.web import form_file, page_router, path_for
 from anju.core.websession import WebSession
 from anju.platform.applications import service as applications
 from anju.platform.backfill.sources import source_list
-from anju.platform.channels.kiosk import terminals
 from anju.platform.evaluation import service as evaluation
-from anju.platform.identity import card_face, faceauth
+from anju.platform.identity import card_face, faceauth, terminals
 from anju.platform.limits import LIMITS
 from anju.platform.web import KIOSK, KIOSK_IDLE, RuntimeDep, Web, render
 
@@ -57,7 +55,9 @@ def _kiosk_page(request: Request, error: str = "", status_code: int = 200, **ext
 
 def _bound_terminal(runtime: RuntimeDep, request: Request) -> terminals.BoundTerminal | None:
     with runtime.db.transaction() as session:
-        return terminals.terminal_of(session=session, token=request.cookies.get(terminals.COOKIE))
+        return terminals.terminal_of(
+            session=session, token=request.cookies.get(terminals.COOKIE), kind=terminals.KIOSK
+        )
 
 
 @router.get("/kiosk", name="kiosk_home")
@@ -102,10 +102,11 @@ def kiosk_terminal_bind(
         if not runtime.api.nonces.remember(caller=f"kiosk:{terminal_id}", nonce=nonce, timestamp=expires):
             raise terminals.TerminalRefused("这个启用请求已经用过，请在终端上重新启用。")
         with runtime.db.transaction() as session:
-            token = terminals.binding_create(session=session, terminal_id=terminal_id)
+            token, kind = terminals.binding_create(session=session, terminal_id=terminal_id)
     except terminals.TerminalRefused as exc:
         return _kiosk_page(request, exc.message, 403, terminal=None)
-    response = RedirectResponse(path_for(request, "kiosk_home"), status_code=303)
+    start = "counter_home" if kind == terminals.WINDOW else "kiosk_home"  # a window's devices serve a clerk
+    response = RedirectResponse(path_for(request, start), status_code=303)
     response.set_cookie(
         terminals.COOKIE,
         token,
@@ -115,26 +116,6 @@ def kiosk_terminal_bind(
         samesite="lax",
     )
     return response
-
-
-def _card_holder(runtime: RuntimeDep, terminal_id: str, reading: str) -> card_face.CardHolder:
-    """The holder of the card the terminal's reader signed, once per reading (TerminalRefused if not)."""
-    with runtime.db.transaction() as session:
-        card = terminals.card_verify(
-            session=session,
-            index=runtime.blind_index,
-            terminal_id=terminal_id,
-            reading=reading,
-            today=today_shanghai(),
-        )
-    if not runtime.api.nonces.remember(
-        caller=f"kiosk-card:{terminal_id}", nonce=card.nonce, timestamp=card.expires
-    ):
-        raise terminals.TerminalRefused(terminals.CARD_UNREADABLE)  # a reading is used once
-    try:
-        return card_face.CardHolder(name=card.name, id_number=idcard.parse(card.id_number).number)
-    except idcard.InvalidIdNumber:
-        raise terminals.TerminalRefused(terminals.CARD_UNREADABLE) from None
 
 
 def _kiosk_signed_in(web: WebSession, applicant_id: int, name: str) -> None:
@@ -156,18 +137,13 @@ async def kiosk_sign_in(request: Request, web: Web, runtime: RuntimeDep) -> Resp
     _filename, raw = await form_file(request, "photo")
     try:
         holder = await anyio.to_thread.run_sync(
-            _card_holder, runtime, terminal.terminal_id, str(form.get("card", ""))
+            lambda: terminals.card_holder(
+                runtime=runtime, terminal_id=terminal.terminal_id, reading=str(form.get("card", ""))
+            )
         )
     except terminals.TerminalRefused as exc:
         return _kiosk_page(request, exc.message, 400, terminal=terminal)
-    system = card_face.IdentitySystem(
-        db=runtime.db,
-        client=runtime.client,
-        audit=runtime.audit,
-        cipher=runtime.cipher,
-        index=runtime.blind_index,
-        rates=runtime.rates,
-    )
+    system = card_face.IdentitySystem.of(runtime)
     try:
         applicant_id = await anyio.to_thread.run_sync(
             lambda: card_face.card_face_sign_in(

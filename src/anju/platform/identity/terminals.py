@@ -1,7 +1,9 @@
-"""Registered self-service terminals (decision 0022). A kiosk's device agent holds the terminal's SM2 key;
-at start it asks the platform for a challenge, signs it, and the browser it drives is bound to the
-terminal for a working day by an HttpOnly cookie. Sign-in by ID card and face is refused to any other
-browser, so nobody can use the kiosk route from home to test which name goes with which ID number.
+"""Registered terminals (decision 0022): a self-service kiosk, or a counter window's card reader and
+camera. A terminal's device agent holds its SM2 key; at start it asks the platform for a challenge, signs
+it, and the browser it drives is bound to the terminal for a working day by an HttpOnly cookie. A card
+reading counts only from a browser bound to a terminal of the right kind (a kiosk's for the kiosk's
+sign-in, a window's for the counter), so nobody can use those routes from home to test which name goes
+with which ID number.
 
 What is signed: the UTF-8 bytes of ``anju-kiosk-terminal|<terminal id>|<challenge>``, SM2 with SM3 and the
 default user id (as every signature here, docs/interfaces/signing.md), DER r‖s, hex.
@@ -13,12 +15,15 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Final
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from anju.core import crypto, signing
-from anju.core.timeutil import utcnow
+from anju.core import crypto, idcard, signing
+from anju.core.runtime import Runtime
+from anju.core.timeutil import today_shanghai, utcnow
+from anju.platform.identity.card_face import CardHolder
 from anju.platform.models import KioskBinding, KioskTerminal
 
 CHALLENGE_TTL = timedelta(minutes=5)
@@ -38,8 +43,17 @@ class TerminalRefused(Exception):
 signed_text = signing.kiosk_terminal_text  # the bytes a terminal signs
 
 
-def terminal_register(*, session: Session, terminal_id: str, name: str, public_key: str) -> KioskTerminal:
-    """Register (or re-key) a terminal; raises TerminalRefused for a bad id or key."""
+KIOSK: Final = "kiosk"
+WINDOW: Final = "window"
+KINDS: Final = {KIOSK: "自助终端", WINDOW: "窗口设备"}
+
+
+def terminal_register(
+    *, session: Session, terminal_id: str, name: str, public_key: str, kind: str = KIOSK
+) -> KioskTerminal:
+    """Register (or re-key) a terminal of a kind; raises TerminalRefused for a bad id, kind or key."""
+    if kind not in KINDS:
+        raise TerminalRefused("终端类型只能是自助终端（kiosk）或窗口设备（window）。")
     terminal_id = terminal_id.strip()
     if not terminal_id or len(terminal_id) > 64 or not terminal_id.replace("-", "").isalnum():
         raise TerminalRefused("终端编号只能由字母、数字和连字符组成，最多 64 个字符。")
@@ -51,7 +65,7 @@ def terminal_register(*, session: Session, terminal_id: str, name: str, public_k
     if terminal is None:
         terminal = KioskTerminal(terminal_id=terminal_id, name=name.strip() or terminal_id, public_key="")
         session.add(terminal)
-    terminal.public_key, terminal.revoked_at = key.to_hex(), None
+    terminal.public_key, terminal.kind, terminal.revoked_at = key.to_hex(), kind, None
     return terminal
 
 
@@ -163,8 +177,8 @@ def card_verify(
         raise TerminalRefused(CARD_UNREADABLE) from exc
     if valid_until < today:
         raise TerminalRefused(
-            f"这张身份证已过有效期（有效期至 {valid_until:%Y年%m月%d日}），不能用于登录。"
-            "请使用有效的身份证，或持临时身份证明到办事窗口办理。"
+            f"这张身份证已过有效期（有效期至 {valid_until:%Y年%m月%d日}），不能用于核验身份。"
+            "请使用有效的身份证，或持临时身份证明办理。"
         )
     return CardRead(
         name=fields["name"],
@@ -175,8 +189,9 @@ def card_verify(
     )
 
 
-def binding_create(*, session: Session, terminal_id: str, now: datetime | None = None) -> str:
-    """Bind a browser to the terminal for a working day; returns the cookie value (kept only hashed)."""
+def binding_create(*, session: Session, terminal_id: str, now: datetime | None = None) -> tuple[str, str]:
+    """Bind a browser to the terminal for a working day; returns the cookie value (kept only hashed) and
+    the terminal's kind."""
     now = now or utcnow()
     session.execute(delete(KioskBinding).where(KioskBinding.expires_at < now))
     token = secrets.token_urlsafe(32)
@@ -185,7 +200,8 @@ def binding_create(*, session: Session, terminal_id: str, now: datetime | None =
             token_hash=crypto.sm3_hex(token.encode()), terminal_id=terminal_id, expires_at=now + BINDING_TTL
         )
     )
-    return token
+    kind = session.scalar(select(KioskTerminal.kind).where(KioskTerminal.terminal_id == terminal_id))
+    return token, kind or KIOSK
 
 
 @dataclass(frozen=True)
@@ -194,19 +210,44 @@ class BoundTerminal:
 
     terminal_id: str
     name: str
+    kind: str
 
 
-def terminal_of(*, session: Session, token: str | None, now: datetime | None = None) -> BoundTerminal | None:
-    """The terminal a browser's cookie binds it to, if the binding is current and the terminal active."""
+def terminal_of(
+    *, session: Session, token: str | None, kind: str, now: datetime | None = None
+) -> BoundTerminal | None:
+    """The terminal of ``kind`` a browser's cookie binds it to, if the binding is current and the terminal
+    active (a window's devices are no kiosk, and a kiosk is no window)."""
     if not token:
         return None
     row = session.execute(
-        select(KioskTerminal.terminal_id, KioskTerminal.name)
+        select(KioskTerminal.terminal_id, KioskTerminal.name, KioskTerminal.kind)
         .join(KioskBinding, KioskBinding.terminal_id == KioskTerminal.terminal_id)
         .where(
             KioskBinding.token_hash == crypto.sm3_hex(token.encode()),
             KioskBinding.expires_at > (now or utcnow()),
             KioskTerminal.revoked_at.is_(None),
+            KioskTerminal.kind == kind,
         )
     ).first()
-    return BoundTerminal(terminal_id=row[0], name=row[1]) if row else None
+    return BoundTerminal(terminal_id=row[0], name=row[1], kind=row[2]) if row else None
+
+
+def card_holder(*, runtime: Runtime, terminal_id: str, reading: str) -> CardHolder:
+    """The holder of the card the terminal's reader signed, once per reading (TerminalRefused if not)."""
+    with runtime.db.transaction() as session:
+        card = card_verify(
+            session=session,
+            index=runtime.blind_index,
+            terminal_id=terminal_id,
+            reading=reading,
+            today=today_shanghai(),
+        )
+    if not runtime.api.nonces.remember(
+        caller=f"kiosk-card:{terminal_id}", nonce=card.nonce, timestamp=card.expires
+    ):
+        raise TerminalRefused(CARD_UNREADABLE)  # a reading is used once
+    try:
+        return CardHolder(name=card.name, id_number=idcard.parse(card.id_number).number)
+    except idcard.InvalidIdNumber:
+        raise TerminalRefused(CARD_UNREADABLE) from None
