@@ -214,29 +214,31 @@ def co_applicant_authorises(
         )
 
 
-def kiosk_terminal_start(client: httpx.Client, sandbox_url: str) -> httpx.Response:
-    """What a kiosk's device agent does at start (played by the sandbox): bind this client to the demo
-    terminal; returns the kiosk's start page."""
-    agent = client.get(f"{sandbox_url}/devices/kiosk")
+def kiosk_terminal_start(client: httpx.Client, sandbox_url: str, kind: str = "kiosk") -> httpx.Response:
+    """What a terminal's device agent does at start (played by the sandbox): bind this client to the demo
+    terminal of ``kind`` (a kiosk, or a counter window's devices); returns the page it lands on."""
+    agent = client.get(f"{sandbox_url}/devices/{kind}")
     assert agent.status_code == 200, agent.text[-500:]
     action = re.search(r'<form method="post" action="([^"]+)"', agent.text)
     assert action
     return client.post(action.group(1), data=hidden_fields(agent.text), follow_redirects=True)
 
 
-def kiosk_card_place(sandbox_url: str, id_number: str, *, expired: bool = False) -> None:
+def kiosk_card_place(sandbox_url: str, id_number: str, *, expired: bool = False, kind: str = "kiosk") -> None:
     """Put a person's ID card on the demo terminal's reader (the tester's hand, in the sandbox)."""
     placed = httpx.post(
-        f"{sandbox_url}/devices/kiosk/card",
+        f"{sandbox_url}/devices/{kind}/card",
         data={"id_number": id_number, **({"expired": "yes"} if expired else {})},
     )
     assert placed.status_code == 303, placed.text
 
 
-def kiosk_card_read(client: httpx.Client, platform_url: str, sandbox_url: str) -> dict[str, str]:
-    """What the kiosk page's script does: a fresh challenge from the platform, then the reader's signed
-    reading of the card over it (docs/interfaces/kiosk-devices.md)."""
+def kiosk_card_read(
+    client: httpx.Client, platform_url: str, sandbox_url: str, kind: str = "kiosk"
+) -> dict[str, str]:
+    """What the kiosk's (or the counter's) page script does: a fresh challenge from the platform, then the
+    reader's signed reading of the card over it (docs/interfaces/kiosk-devices.md)."""
     challenge = client.get(f"{platform_url}/kiosk/challenge").json()["challenge"]
-    read = httpx.get(f"{sandbox_url}/devices/kiosk/local/card", params={"challenge": challenge})
+    read = httpx.get(f"{sandbox_url}/devices/{kind}/local/card", params={"challenge": challenge})
     assert read.status_code == 200, read.text
     return dict(read.json())

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # The kiosk's local device service (ID card reader, camera, receipt printer) the kiosk page talks to
     # from the terminal's browser (docs/interfaces/kiosk-devices.md); default: the sandbox's stand-in.
     kiosk_device_url: str | None = Field(default=None, description="default: sandbox_url/devices/kiosk/local")
+    # A counter window's card reader and camera, the same contract as a kiosk's (the clerk's browser).
+    counter_device_url: str | None = Field(
+        default=None, description="default: sandbox_url/devices/window/local"
+    )
 
     oidc_issuer: str | None = Field(
         default=None, description="default: the sandbox provider at sandbox_url/idp"
@@ -103,6 +107,10 @@ class Settings(BaseSettings):
     def kiosk_devices(self) -> str:
         """The kiosk's local device service, without a trailing slash."""
         return (self.kiosk_device_url or self.base_url("sandbox") + "/devices/kiosk/local").rstrip("/")
+
+    def counter_devices(self) -> str:
+        """A counter window's local device service, without a trailing slash."""
+        return (self.counter_device_url or self.base_url("sandbox") + "/devices/window/local").rstrip("/")
 
     def base_url(self, system: SystemName) -> str:
         """The public base URL of one system, without a trailing slash."""

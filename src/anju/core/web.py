@@ -129,12 +129,12 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def content_security_policy(*, devices: str = "") -> str:
-    """The policy of every page; ``devices``: an origin the page's script may also reach (the kiosk's
-    local device service: card reader, camera preview, printer)."""
+def content_security_policy(*devices: str) -> str:
+    """The policy of every page; ``devices``: the services the page's script may also reach (a kiosk's or a
+    counter window's local device service: card reader, camera preview, printer)."""
     if not devices:
         return CONTENT_SECURITY_POLICY
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(devices))
+    origin = " ".join(dict.fromkeys("{0.scheme}://{0.netloc}".format(urlsplit(d)) for d in devices))
     return (
         f"default-src 'self'; connect-src 'self' {origin}; img-src 'self' data: blob: {origin}; "
         "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"

@@ -71,12 +71,14 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         service_name="申请公租房一件事",
         template_dirs=(*domain_template_dirs(), TEMPLATES_DIR, KIOSK_TEMPLATES_DIR, COUNTER_TEMPLATES_DIR),
         session_names={"signed_in_name": "applicant_name"},
-        csp=content_security_policy(devices=settings.kiosk_devices()),  # the kiosk's card reader, camera
+        # the kiosk's and the counter window's card reader and camera
+        csp=content_security_policy(settings.kiosk_devices(), settings.counter_devices()),
     )
     templates.env.globals["status_label"] = status_label
     templates.env.globals["kiosk_idle_seconds"] = int(KIOSK_IDLE.total_seconds())
     templates.env.globals["session_idle_seconds"] = settings.session_idle_minutes * 60
     templates.env.globals["kiosk_devices"] = settings.kiosk_devices()
+    templates.env.globals["counter_devices"] = settings.counter_devices()
 
     app.state.oidc_provider = OidcProvider(
         issuer=settings.base_url("sandbox") + "/idp"
@@ -111,6 +113,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:
+        if request.state.web.get("clerk_id") is not None:  # at a window: identify the walk-in first
+            return RedirectResponse(path_for(request, "counter_home"), status_code=303)
         if exc.kiosk:
             return RedirectResponse(path_for(request, "kiosk_home") + "?ended=1", status_code=303)
         login = path_for(request, "login")

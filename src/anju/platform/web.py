@@ -21,6 +21,7 @@ from anju.platform.limits import LIMITS
 PLATFORM_DIR = Path(__file__).parent
 
 KIOSK = "kiosk"
+COUNTER = "counter"  # a walk-in served at a 政务服务中心 window, the clerk working the screen
 # A self-service terminal is shared: a sign-in nobody touches for this long ends (the page warns first).
 KIOSK_IDLE = LIMITS.durations["kiosk_idle"]
 DRAFT_MISSING = "没有找到您名下的这份申请草稿，它可能已经提交。"
@@ -75,7 +76,7 @@ def application_missing(request: Request) -> Response:
 
 
 def channel_of(web: WebSession) -> str:
-    """Where this sign-in happened: "kiosk" at a self-service terminal, otherwise "web"."""
+    """Where this sign-in happened: "kiosk" at a self-service terminal, "counter" at a window, else "web"."""
     return str(web.get("channel") or "web")
 
 

@@ -56,10 +56,10 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   });
-  // A kiosk's start page: the terminal's card reader and camera, through its local device service.
-  var kiosk = document.getElementById("kiosk-form");
-  if (kiosk) {
-    kioskDevices(kiosk);
+  // A kiosk's start page, or a counter window's: the terminal's card reader and camera.
+  var reader = document.querySelector("form[data-card-reader]");
+  if (reader) {
+    kioskDevices(reader);
   }
   // A kiosk's receipt printer (the terminal's local device service): shown only when script can reach it.
   var slip = document.getElementById("print-slip");

@@ -15,7 +15,7 @@ from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.observe import BackfillMetrics
 from anju.platform.backfill.sources import source_list
-from anju.platform.backfill.view import STATUS_TEXT, application_label, preview_view, source_view
+from anju.platform.backfill.view import STATUS_TEXT, actor_label, application_label, preview_view, source_view
 from anju.platform.identity import service as identity
 from anju.platform.web import RuntimeDep, Web, not_found_page, render, signed_in_applicant_id
 
@@ -191,7 +191,7 @@ def my_data_log(request: Request, web: Web, runtime: RuntimeDep) -> Response:
                 "purpose": r.purpose,
                 "outcome": STATUS_TEXT.get(r.outcome.split(":")[0], r.outcome),
                 "application": application_label(session, r.application_id),
-                "by_me": r.actor == me.subject,
+                "by": actor_label(session, r.actor, me.subject),
                 "request_id": r.request_id,
             }
             for r in backfill.data_log_of(session=session, subject_bidx=me.id_number_bidx)

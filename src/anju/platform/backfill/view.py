@@ -9,7 +9,7 @@ from typing import Any
 from anju.core import masking, regions
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.sources import source_list
-from anju.platform.models import Application
+from anju.platform.models import Application, Clerk
 
 # How a query's outcome (and a face check's) reads in the preview and the data log.
 STATUS_TEXT = {
@@ -20,7 +20,22 @@ STATUS_TEXT = {
     "circuit_open": "该部门暂停服务，未查询",
     "pass": "人脸比对通过",
     "fail": "人脸比对未通过",
+    "attested": "窗口人员当面核验一致",
 }
+KIOSK_ACTOR = "kiosk"  # a check the person made themselves at a self-service terminal
+
+
+def actor_label(session: Any, actor: str, subject: str) -> str:
+    """Who started a query or a check, as the person's data log says it: they themselves, at a kiosk, a
+    named clerk at a window (channels/counter), or the applicant who added them to a household."""
+    if actor == subject:
+        return "本人"
+    if actor == KIOSK_ACTOR:
+        return "本人（自助终端）"
+    if actor.startswith("clerk:") and actor[6:].isdigit():
+        clerk = session.get(Clerk, int(actor[6:]))
+        return f"窗口人员 {clerk.display_name}（{clerk.centre}）" if clerk else "窗口人员"
+    return "家庭成员（申请人）"
 
 
 def source_view(code: str) -> dict[str, str]:

@@ -52,7 +52,8 @@ CARD_SUBJECT_PREFIX = "idcard:"  # people first known from an ID card read at a 
 def applicant_sign_in_by_card(
     *, session: Session, name: str, id_number: str, cipher: crypto.FieldCipher, index: crypto.BlindIndex
 ) -> Applicant:
-    """The applicant behind an ID card whose holder has just passed face verification (a kiosk).
+    """The applicant behind an ID card whose holder was just checked in person: face verification at a
+    kiosk or a window, or a clerk's 人证核验 at the window.
 
     The person is found by their ID number whichever way they signed in before, so a kiosk and the web
     show the same applications; somebody new is recorded under a card subject until they sign in online."""
@@ -69,7 +70,7 @@ def applicant_sign_in_by_card(
         )
         session.add(applicant)
     applicant.name = name
-    applicant.real_name_level = 3  # the face matched the card's photo
+    applicant.real_name_level = 3  # the face matched the card's photo, or a clerk saw card and person
     applicant.last_sign_in_at = utcnow()
     session.flush()
     return applicant

@@ -1,21 +1,34 @@
-"""The counter channel's own pages: the clerk's sign-in and the window's start page (issue 16, decision
-0018). The steps with a walk-in will be the web's own, in this frame."""
+"""The counter channel's own pages (issue 16, decision 0018): the clerk's sign-in, the window's start page,
+identifying the walk-in by the window's card reader and camera (or the clerk's attestation), and
+"办结，下一位". Everything between is the web channel's own pages in the counter frame, with the channel
+recorded as "counter" and the clerk beside the applicant in the one browser session."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import staffauth
-from anju.core.web import client_address, page_router, path_for
+from anju.core.web import client_address, form_file, page_router, path_for
 from anju.core.websession import WebSession, web_session
+from anju.platform.backfill.sources import source_list
 from anju.platform.channels.counter import clerks
+from anju.platform.identity import card_face, faceauth, terminals
+from anju.platform.limits import LIMITS
 from anju.platform.models import Clerk
-from anju.platform.web import RuntimeDep, Web, render
+from anju.platform.web import COUNTER, RuntimeDep, Web, render
 
 router = page_router(prefix="/counter")
+# The walk-in's sign-in takes the camera's photo: the app includes it with the upload limit (decision 0012).
+uploads = page_router(prefix="/counter")
+# A window is a terminal: the same limits per terminal and per card as the kiosk's.
+PER_WINDOW = LIMITS.limits["kiosk_terminal"]
+PER_CARD = LIMITS.limits["kiosk_card"]
+NOT_A_WINDOW = "本窗口的读卡器和摄像头尚未启用。请由设备管理程序启用本机（联调测试环境：沙箱的“窗口设备”页面）后再接待申请人。"
+NOT_ATTESTED = "请当面核对身份证与本人一致后，勾选“人证核验一致”；不能确认的，请改用人脸识别。"
 
 
 class ClerkSignInRequired(Exception):
@@ -61,7 +74,9 @@ def counter_login_submit(
         )
     except staffauth.SignInRefused as exc:
         return _login_page(request, exc.status_code, username=username, error=exc.message)
-    web.begin({"clerk_id": clerk.id, "sign_in_notice": staffauth.failed_attempts_notice(failed_before)})
+    web.begin(
+        {**clerks.clerk_session(clerk), "sign_in_notice": staffauth.failed_attempts_notice(failed_before)}
+    )
     return RedirectResponse(path_for(request, "counter_home"), status_code=303)
 
 
@@ -72,13 +87,113 @@ def counter_logout(request: Request, web: Web) -> Response:
     return RedirectResponse(path_for(request, "counter_login") + "?signed_out=1", status_code=303)
 
 
-@router.get("/", name="counter_home")
-def counter_home(request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep) -> Response:
-    """The window's start page: who is serving, where."""
+def _clerk(runtime: RuntimeDep, web: WebSession, clerk_id: int) -> clerks.ClerkView:
     with runtime.db.transaction() as session:
         clerk = clerks.clerk_get(session=session, clerk_id=clerk_id)
     if clerk is None:  # the account is gone: this sign-in is over
         web.destroyed = True
         raise ClerkSignInRequired()
-    context = {"title": "窗口受理", "clerk": clerk, "notice": web.pop("sign_in_notice")}
-    return render(request, "counter_home.html", context)
+    return clerk
+
+
+def _window(runtime: RuntimeDep, request: Request) -> terminals.BoundTerminal | None:
+    with runtime.db.transaction() as session:
+        return terminals.terminal_of(
+            session=session, token=request.cookies.get(terminals.COOKIE), kind=terminals.WINDOW
+        )
+
+
+def _home(
+    request: Request,
+    clerk: clerks.ClerkView,
+    window: terminals.BoundTerminal | None,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    web: WebSession = request.state.web
+    context = {
+        "title": "窗口受理",
+        "clerk": clerk,
+        "window": window,
+        "notice": source_list().verifications[faceauth.CODE],
+        "serving": web.get("applicant_name") if web.get("channel") == COUNTER else None,
+        **extra,
+    }
+    return render(request, "counter_home.html", context, status_code)
+
+
+@router.get("/", name="counter_home")
+def counter_home(request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep) -> Response:
+    """The window's start page: who is serving where, and the walk-in's card and face (or who is being
+    served now)."""
+    clerk = _clerk(runtime, web, clerk_id)
+    return _home(
+        request,
+        clerk,
+        _window(runtime, request),
+        sign_in_notice=web.pop("sign_in_notice"),
+        done="done" in request.query_params,
+    )
+
+
+@uploads.post("/walk-in", name="counter_walk_in")
+async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep) -> Response:
+    """Identify the person at the window by the card the window's reader signed and either the camera's
+    photo (the province's face check, the person agreeing) or the clerk's 人证核验 attestation."""
+    clerk = await anyio.to_thread.run_sync(_clerk, runtime, web, clerk_id)
+    window = await anyio.to_thread.run_sync(_window, runtime, request)
+    if window is None:
+        return _home(request, clerk, None, 403, error=NOT_A_WINDOW)
+    form = await request.form()
+    _filename, photo = await form_file(request, "photo")
+    method = str(form.get("method", "face"))
+    try:
+        holder = await anyio.to_thread.run_sync(
+            lambda: terminals.card_holder(
+                runtime=runtime, terminal_id=window.terminal_id, reading=str(form.get("card", ""))
+            )
+        )
+        system = card_face.IdentitySystem.of(runtime)
+        if method == "attest":
+            if form.get("attested") != "yes":
+                return _home(request, clerk, window, 400, error=NOT_ATTESTED, method=method)
+            applicant_id = await anyio.to_thread.run_sync(
+                lambda: card_face.card_attested_sign_in(
+                    system=system, holder=holder, clerk_actor=clerks.clerk_actor(clerk.id)
+                )
+            )
+        else:
+            applicant_id = await anyio.to_thread.run_sync(
+                lambda: card_face.card_face_sign_in(
+                    system=system,
+                    holder=holder,
+                    photo=photo,
+                    agreed=form.get("agree") == "yes",
+                    actor=clerks.clerk_actor(clerk.id),
+                    case="COUNTER-SIGN-IN",
+                    limits=[(PER_WINDOW, window.terminal_id), (PER_CARD, holder.id_number)],
+                )
+            )
+    except terminals.TerminalRefused as exc:
+        return _home(request, clerk, window, 400, error=exc.message, method=method)
+    except card_face.CardFaceRefused as exc:
+        return _home(request, clerk, window, exc.status, error=exc.message, method=method)
+    web.begin(
+        {
+            **clerks.clerk_session(clerk),
+            "applicant_id": applicant_id,
+            "applicant_name": holder.name,
+            "real_name_level": faceauth.FACE_VERIFIED_LEVEL,
+            "channel": COUNTER,
+        }
+    )
+    return RedirectResponse(path_for(request, "application_new"), status_code=303)
+
+
+@router.post("/next", name="counter_next")
+def counter_next(request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep) -> Response:
+    """办结，下一位: the applicant's part of the session ends (new tokens, nothing of theirs kept); the clerk
+    stays signed in for the next person. What they entered is saved in their draft, as online."""
+    clerk = _clerk(runtime, web, clerk_id)
+    web.begin(clerks.clerk_session(clerk))
+    return RedirectResponse(path_for(request, "counter_home") + "?done=1", status_code=303)

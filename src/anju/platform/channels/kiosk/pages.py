@@ -17,12 +17,12 @@ from anju.core.web import form_file, page_router, path_for
 from anju.core.websession import WebSession
 from anju.platform.applications import service as applications
 from anju.platform.backfill.sources import source_list
+from anju.platform.backfill.view import KIOSK_ACTOR
 from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import card_face, faceauth, terminals
 from anju.platform.limits import LIMITS
 from anju.platform.web import KIOSK, KIOSK_IDLE, RuntimeDep, Web, render
 
-KIOSK_ACTOR = "kiosk"
 # A terminal serves many people an hour; one card may try its face a few times (someone cycling through
 # found cards meets the terminal's limit).
 PER_TERMINAL = LIMITS.limits["kiosk_terminal"]

@@ -1,0 +1,154 @@
+"""The counter channel, step 2 (issue 16): the walk-in is identified by the window's card reader and either
+the window camera's face check or the clerk's 人证核验 attestation; the web's own steps follow in the
+counter frame, the application is recorded as made at the counter, and "办结，下一位" leaves nothing of
+the last person for the next."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+from sqlalchemy import select
+
+from anju.platform.models import Application, DataAccessLog
+from tests.conftest import Systems
+from tests.platform.channels.counter.test_counter_sign_in import clerk_sign_in
+from tests.support.journey import (
+    application_fill_and_submit,
+    csrf_of,
+    kiosk_card_place,
+    kiosk_card_read,
+    kiosk_terminal_start,
+    open_draft_form,
+)
+
+NAME, NUMBER = "欧阳娜娜", "350104199011200641"  # a sandbox persona (统一身份认证 knows her)
+CLERK_NAME = "福州市窗口人员（演示）"
+
+
+def walk_in(
+    window: httpx.Client,
+    platform: str,
+    sandbox: str,
+    *,
+    card: dict[str, str] | None = None,
+    **changes: object,
+) -> httpx.Response:
+    """As the counter page does it: the window reader's signed reading, the window camera's photo."""
+    home = window.get(f"{platform}/counter/")
+    reading = card if card is not None else kiosk_card_read(window, platform, sandbox, "window")
+    data = {"csrf_token": csrf_of(home.text), "card": json.dumps(reading), "method": "face", "agree": "yes"}
+    data.update({k: v for k, v in changes.items()})
+    photo = httpx.post(f"{sandbox}/devices/window/local/camera/capture").content
+    return window.post(
+        f"{platform}/counter/walk-in",
+        data={k: str(v) for k, v in data.items() if v is not None},
+        files={"photo": ("camera.jpg", photo, "image/jpeg")},
+        follow_redirects=True,
+    )
+
+
+def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_frame(live: Systems) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    with httpx.Client(timeout=20) as window:
+        home = clerk_sign_in(window, platform)
+        # Before the window's devices are enabled there is nothing to read a card with.
+        assert 'id="counter-no-window"' in home.text and 'id="counter-form"' not in home.text
+        home = kiosk_terminal_start(window, sandbox, "window")  # the device agent lands on the clerk's page
+        assert home.url.path.endswith("/counter/") and 'id="counter-form"' in home.text
+        assert "联调测试窗口设备" in home.text.split('id="window-devices"')[1].split("</td>")[0]
+
+        kiosk_card_place(sandbox, NUMBER, kind="window")
+        unticked = walk_in(window, platform, sandbox, agree=None)
+        assert unticked.status_code == 400 and "单独同意" in unticked.text
+        landed = walk_in(window, platform, sandbox)
+        assert landed.status_code == 200, landed.text[-800:]
+        frame = landed.text.split("</nav>")[0]
+        assert f'<span id="clerk-name">{CLERK_NAME}</span>' in frame
+        assert "正在办理：欧**" in frame and "办结，下一位" in frame
+        assert (
+            "大字版" in frame and ">退出</button>" not in frame
+        )  # the resident's sign-out is not the clerk's
+
+        tasks = window.get(f"{platform}/applications/new", follow_redirects=True)
+        if ">开始申请</button>" in tasks.text:
+            tasks = window.post(
+                f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
+            )
+        consent_url = httpx.URL(platform + "/").join(
+            re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text).group(1)  # type: ignore[union-attr]
+        )
+        consent_page = window.get(consent_url)
+        granted = window.post(
+            consent_url,
+            data={"csrf_token": csrf_of(consent_page.text), "source": ["hukou"]},
+            follow_redirects=True,
+        )
+        assert "授权已记录" in granted.text
+        form = open_draft_form(window, platform, granted)
+        done = application_fill_and_submit(window, platform, form.text, phone="13912345678")
+        assert "申请已提交" in done.text, done.text[-800:]
+        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+        with live.runtimes["platform"].db.transaction() as session:
+            application = session.scalar(select(Application).where(Application.application_no == number))
+            assert application is not None and application.channel == "counter"
+            face = session.scalars(
+                select(DataAccessLog)
+                .where(DataAccessLog.source == "faceauth")
+                .order_by(DataAccessLog.id.desc())
+            ).first()
+            assert face is not None and face.actor.startswith("clerk:") and face.outcome == "pass"
+
+        # 办结，下一位: the clerk stays; nothing of the last person does.
+        nxt = window.post(
+            f"{platform}/counter/next", data={"csrf_token": csrf_of(done.text)}, follow_redirects=True
+        )
+        assert nxt.url.path.endswith("/counter/") and 'id="counter-done"' in nxt.text
+        assert 'id="counter-form"' in nxt.text and "欧" not in nxt.text.split("</nav>")[0]
+        for page in ("/applications/new", f"/applications/{number}", "/my/data-log"):
+            later = window.get(f"{platform}{page}", follow_redirects=True)
+            assert NAME not in later.text and number not in later.text and "欧**" not in later.text, page
+            assert later.url.path.endswith("/counter/") and 'id="counter-form"' in later.text  # identify first
+
+
+def test_without_a_camera_the_clerk_attests_and_the_data_log_names_the_clerk(live: Systems) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    with httpx.Client(timeout=20) as window:
+        clerk_sign_in(window, platform)
+        kiosk_terminal_start(window, sandbox, "window")
+        kiosk_card_place(sandbox, NUMBER, kind="window")
+        unconfirmed = walk_in(window, platform, sandbox, method="attest", agree=None)
+        assert unconfirmed.status_code == 400 and "人证核验一致" in unconfirmed.text
+        assert 'id="method-attest" checked' in unconfirmed.text  # the clerk's choice is kept
+        attested = walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
+        assert attested.status_code == 200 and "正在办理：欧**" in attested.text
+        log = window.get(f"{platform}/my/data-log")
+        row = next(r for r in log.text.split("<tr>") if "窗口人证核验" in r)
+        assert "窗口人员当面核验一致" in row and f"窗口人员 {CLERK_NAME}（福州市政务服务中心（演示））" in row
+        assert "人脸" not in row  # no photo was taken or sent
+
+
+def test_a_kiosk_is_no_window_a_window_is_no_kiosk_and_an_expired_card_is_refused(live: Systems) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    with httpx.Client(timeout=20) as window:
+        clerk_sign_in(window, platform)
+        kiosk_terminal_start(window, sandbox, "kiosk")  # the wrong kind of device agent
+        home = window.get(f"{platform}/counter/")
+        assert 'id="counter-no-window"' in home.text
+        kiosk_card_place(sandbox, NUMBER, kind="kiosk")
+        reading = kiosk_card_read(window, platform, sandbox, "kiosk")
+        refused = walk_in(window, platform, sandbox, card=reading)
+        assert refused.status_code == 403 and "尚未启用" in refused.text
+
+        kiosk_terminal_start(window, sandbox, "window")
+        assert window.get(f"{platform}/kiosk").status_code == 403  # a window's browser is no kiosk
+        kiosk_card_place(sandbox, NUMBER, expired=True, kind="window")
+        expired = walk_in(window, platform, sandbox)
+        assert (
+            expired.status_code == 400
+            and "已过有效期" in expired.text
+            and 'id="counter-form"' in expired.text
+        )
+        forged = walk_in(window, platform, sandbox, card={**reading, "terminal_id": "WINDOW-DEMO-01"})
+        assert forged.status_code == 400 and "读取的信息无效" in forged.text
