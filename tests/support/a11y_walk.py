@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from anju.core.settings import Settings
 from tests.support.a11y import Auditor
 from tests.support.browser import kiosk_card_and_face, kiosk_terminal_enable
-from tests.support.journey import fill_until_check, open_draft_form
+from tests.support.journey import fill_until_check, kiosk_card_place, open_draft_form
 
 APPLICANT = "650102199506100261"  # 阿依古丽·买买提: a migrant worker with registers in Fuzhou
 FAMILY = ("350203198507080422", "350583198309120313")  # 陈美华 and her husband 吴建国 (厦门, one hukou book)
@@ -247,7 +247,24 @@ def counter_pages(settings: Settings, browser: Browser, auditor: Auditor) -> Non
     page.get_by_label("密码").fill("anju-staff-demo")
     page.get_by_role("button", name="登录").click()
     expect(page.locator("#clerk-window")).to_be_visible()
-    auditor.audit(page, "窗口受理")
+    auditor.audit(page, "窗口受理（设备未启用）")
+    # The window's devices enabled (the device agent's step), a walk-in's card read and face checked.
+    page.goto(f"{settings.base_url('sandbox')}/devices/window")
+    page.get_by_role("button", name="启用本机为窗口终端").click()
+    expect(page.locator("#counter-form")).to_be_visible()
+    kiosk_card_place(settings.base_url("sandbox"), APPLICANT, kind="window")
+    expect(page.locator("#card-status")).to_contain_text("已读取身份证")
+    auditor.audit(page, "窗口受理（接待申请人）")
+    page.locator("#agree").check()
+    expect(page.locator("#kiosk-preview")).to_have_js_property("naturalWidth", 320)  # a live frame shows
+    page.get_by_role("button", name="拍照", exact=True).click()
+    expect(page.locator("#kiosk-photo")).to_be_visible()
+    page.get_by_role("button", name="核验并开始办理").click()
+    expect(page.locator("#counter-serving-name")).to_be_visible()
+    auditor.audit(page, "窗口代办：申请事项")
+    page.get_by_role("button", name="办结，下一位").click()
+    expect(page.locator("#counter-done")).to_be_visible()
+    auditor.audit(page, "窗口受理（办结，下一位）")
     page.context.close()
 
 

@@ -242,3 +242,31 @@ def kiosk_card_read(
     read = httpx.get(f"{sandbox_url}/devices/{kind}/local/card", params={"challenge": challenge})
     assert read.status_code == 200, read.text
     return dict(read.json())
+
+
+def own_hukou_consent_and_submit(
+    client: httpx.Client, platform_url: str, **answers: Any
+) -> tuple[str, httpx.Response]:
+    """A person already signed in (a kiosk, a window): start or resume the draft, authorise the 户籍
+    query for themselves, fill in and submit; returns the application number and the confirmation."""
+    tasks = client.get(f"{platform_url}/applications/new", follow_redirects=True)
+    if ">开始申请</button>" in tasks.text:
+        tasks = client.post(
+            f"{platform_url}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
+        )
+    link = re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text)
+    assert link, tasks.text[-800:]
+    consent_url = _absolute(platform_url, link.group(1))
+    consent_page = client.get(consent_url)
+    granted = client.post(
+        consent_url,
+        data={"csrf_token": csrf_of(consent_page.text), "source": ["hukou"]},
+        follow_redirects=True,
+    )
+    assert "授权已记录" in granted.text
+    form = open_draft_form(client, platform_url, granted)
+    done = application_fill_and_submit(client, platform_url, form.text, **answers)
+    assert "申请已提交" in done.text, done.text[-800:]
+    number = re.search(r'id="application-no">([^<]+)<', done.text)
+    assert number
+    return number.group(1).strip(), done

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from anju.core import crypto
 from anju.core.audit import AuditChain
 from anju.core.db import Database
@@ -69,6 +71,17 @@ class IdentitySystem:
         )
 
 
+def _card_holder_applicant(session: Session, system: IdentitySystem, holder: CardHolder) -> int:
+    applicant = identity.applicant_sign_in_by_card(
+        session=session,
+        name=holder.name,
+        id_number=holder.id_number,
+        cipher=system.cipher,
+        index=system.index,
+    )
+    return applicant.id
+
+
 WINDOW_CHECK = "window_check"  # the verification code of a clerk's attestation (backfill/sources.yaml)
 
 
@@ -92,14 +105,7 @@ def card_attested_sign_in(*, system: IdentitySystem, holder: CardHolder, clerk_a
                 request_id="",
             ),
         )
-        applicant = identity.applicant_sign_in_by_card(
-            session=session,
-            name=holder.name,
-            id_number=holder.id_number,
-            cipher=system.cipher,
-            index=system.index,
-        )
-        return applicant.id
+        return _card_holder_applicant(session, system, holder)
 
 
 def card_face_sign_in(
@@ -142,11 +148,35 @@ def card_face_sign_in(
     if not outcome.passed:
         raise CardFaceRefused(IDENTITY_NOT_CONFIRMED, 400)
     with system.db.transaction() as session:
-        applicant = identity.applicant_sign_in_by_card(
-            session=session,
-            name=holder.name,
-            id_number=holder.id_number,
-            cipher=system.cipher,
-            index=system.index,
-        )
-        return applicant.id
+        return _card_holder_applicant(session, system, holder)
+
+
+NOT_ATTESTED = "请当面核对身份证与本人一致后，勾选“人证核验一致”；不能确认的，请改用人脸识别。"
+
+
+def window_sign_in(
+    *,
+    system: IdentitySystem,
+    holder: CardHolder,
+    attest: bool,
+    attested: bool,
+    photo: bytes,
+    agreed: bool,
+    clerk_actor: str,
+    limits: list[tuple[Limit, str]],
+) -> int:
+    """The person at a counter window, by the card its reader read and either the clerk's attestation
+    (``attest``; ``attested`` is the clerk's tick) or the window camera's face check; raises CardFaceRefused."""
+    if attest:
+        if not attested:
+            raise CardFaceRefused(NOT_ATTESTED, 400)
+        return card_attested_sign_in(system=system, holder=holder, clerk_actor=clerk_actor)
+    return card_face_sign_in(
+        system=system,
+        holder=holder,
+        photo=photo,
+        agreed=agreed,
+        actor=clerk_actor,
+        case="COUNTER-SIGN-IN",
+        limits=limits,
+    )

@@ -6,7 +6,6 @@ the last person for the next."""
 from __future__ import annotations
 
 import json
-import re
 
 import httpx
 from sqlalchemy import select
@@ -15,12 +14,11 @@ from anju.platform.models import Application, DataAccessLog
 from tests.conftest import Systems
 from tests.platform.channels.counter.test_counter_sign_in import clerk_sign_in
 from tests.support.journey import (
-    application_fill_and_submit,
     csrf_of,
     kiosk_card_place,
     kiosk_card_read,
     kiosk_terminal_start,
-    open_draft_form,
+    own_hukou_consent_and_submit,
 )
 
 NAME, NUMBER = "欧阳娜娜", "350104199011200641"  # a sandbox persona (统一身份认证 knows her)
@@ -71,25 +69,7 @@ def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_fra
             "大字版" in frame and ">退出</button>" not in frame
         )  # the resident's sign-out is not the clerk's
 
-        tasks = window.get(f"{platform}/applications/new", follow_redirects=True)
-        if ">开始申请</button>" in tasks.text:
-            tasks = window.post(
-                f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
-            )
-        consent_url = httpx.URL(platform + "/").join(
-            re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text).group(1)  # type: ignore[union-attr]
-        )
-        consent_page = window.get(consent_url)
-        granted = window.post(
-            consent_url,
-            data={"csrf_token": csrf_of(consent_page.text), "source": ["hukou"]},
-            follow_redirects=True,
-        )
-        assert "授权已记录" in granted.text
-        form = open_draft_form(window, platform, granted)
-        done = application_fill_and_submit(window, platform, form.text, phone="13912345678")
-        assert "申请已提交" in done.text, done.text[-800:]
-        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+        number, done = own_hukou_consent_and_submit(window, platform, phone="13912345678")
         with live.runtimes["platform"].db.transaction() as session:
             application = session.scalar(select(Application).where(Application.application_no == number))
             assert application is not None and application.channel == "counter"
@@ -109,7 +89,9 @@ def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_fra
         for page in ("/applications/new", f"/applications/{number}", "/my/data-log"):
             later = window.get(f"{platform}{page}", follow_redirects=True)
             assert NAME not in later.text and number not in later.text and "欧**" not in later.text, page
-            assert later.url.path.endswith("/counter/") and 'id="counter-form"' in later.text  # identify first
+            assert (
+                later.url.path.endswith("/counter/") and 'id="counter-form"' in later.text
+            )  # identify first
 
 
 def test_without_a_camera_the_clerk_attests_and_the_data_log_names_the_clerk(live: Systems) -> None:

@@ -18,12 +18,11 @@ from tests.conftest import Systems
 from tests.support.factories import face_photo
 from tests.support.journey import (
     applicant_sign_in,
-    application_fill_and_submit,
     csrf_of,
     kiosk_card_place,
     kiosk_card_read,
     kiosk_terminal_start,
-    open_draft_form,
+    own_hukou_consent_and_submit,
 )
 
 NAME, NUMBER = "欧阳娜娜", "350104199011200641"  # a sandbox persona (统一身份认证 knows her)
@@ -77,25 +76,7 @@ def test_a_card_and_a_face_sign_in_and_the_application_is_made_at_the_kiosk(live
             and "结束并退出" in landed.text
             and "大字版" not in landed.text  # large type already
         )
-        tasks = kiosk.get(f"{platform}/applications/new", follow_redirects=True)
-        if ">开始申请</button>" in tasks.text:
-            tasks = kiosk.post(
-                f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
-            )
-        consent_url = httpx.URL(platform + "/").join(
-            re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text).group(1)  # type: ignore[union-attr]
-        )
-        consent_page = kiosk.get(consent_url)
-        granted = kiosk.post(
-            consent_url,
-            data={"csrf_token": csrf_of(consent_page.text), "source": ["hukou"]},
-            follow_redirects=True,
-        )
-        assert "授权已记录" in granted.text
-        form = open_draft_form(kiosk, platform, granted)
-        done = application_fill_and_submit(kiosk, platform, form.text, phone="13912345678")
-        assert "申请已提交" in done.text, done.text[-800:]
-        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+        number, done = own_hukou_consent_and_submit(kiosk, platform, phone="13912345678")
 
         # The receipt: printed or texted, never downloaded onto the shared machine.
         assert 'id="print-slip"' in done.text and 'id="receipt-link"' not in done.text

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from anju.core import regions, staffauth
+from anju.platform.identity.faceauth import FACE_VERIFIED_LEVEL
 from anju.platform.models import Clerk
+from anju.platform.web import COUNTER
 
 # Demo accounts only (printed by `make run`; the sandbox's published password, as housing's demo staff).
 DEMO_CLERK_PASSWORD = "anju-staff-demo"  # noqa: S105
@@ -45,6 +47,18 @@ def clerk_actor(clerk_id: int) -> str:
 def clerk_session(clerk: ClerkView) -> dict[str, Any]:
     """What a browser session keeps of the clerk working it (the frame's header reads the name and window)."""
     return {"clerk_id": clerk.id, "clerk_name": clerk.name, "clerk_window": f"{clerk.centre} {clerk.window}"}
+
+
+def walk_in_session(clerk: ClerkView, *, applicant_id: int, name: str) -> dict[str, Any]:
+    """The session once the person at the window is identified: the clerk beside them, the channel
+    "counter", and the real-name level of an in-person check (the card with a face or a clerk's eyes)."""
+    return {
+        **clerk_session(clerk),
+        "applicant_id": applicant_id,
+        "applicant_name": name,
+        "real_name_level": FACE_VERIFIED_LEVEL,
+        "channel": COUNTER,
+    }
 
 
 def clerk_create(

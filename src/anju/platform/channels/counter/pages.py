@@ -28,7 +28,6 @@ uploads = page_router(prefix="/counter")
 PER_WINDOW = LIMITS.limits["kiosk_terminal"]
 PER_CARD = LIMITS.limits["kiosk_card"]
 NOT_A_WINDOW = "本窗口的读卡器和摄像头尚未启用。请由设备管理程序启用本机（联调测试环境：沙箱的“窗口设备”页面）后再接待申请人。"
-NOT_ATTESTED = "请当面核对身份证与本人一致后，勾选“人证核验一致”；不能确认的，请改用人脸识别。"
 
 
 class ClerkSignInRequired(Exception):
@@ -153,40 +152,23 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
                 runtime=runtime, terminal_id=window.terminal_id, reading=str(form.get("card", ""))
             )
         )
-        system = card_face.IdentitySystem.of(runtime)
-        if method == "attest":
-            if form.get("attested") != "yes":
-                return _home(request, clerk, window, 400, error=NOT_ATTESTED, method=method)
-            applicant_id = await anyio.to_thread.run_sync(
-                lambda: card_face.card_attested_sign_in(
-                    system=system, holder=holder, clerk_actor=clerks.clerk_actor(clerk.id)
-                )
+        applicant_id = await anyio.to_thread.run_sync(
+            lambda: card_face.window_sign_in(
+                system=card_face.IdentitySystem.of(runtime),
+                holder=holder,
+                attest=method == "attest",
+                attested=form.get("attested") == "yes",
+                photo=photo,
+                agreed=form.get("agree") == "yes",
+                clerk_actor=clerks.clerk_actor(clerk.id),
+                limits=[(PER_WINDOW, window.terminal_id), (PER_CARD, holder.id_number)],
             )
-        else:
-            applicant_id = await anyio.to_thread.run_sync(
-                lambda: card_face.card_face_sign_in(
-                    system=system,
-                    holder=holder,
-                    photo=photo,
-                    agreed=form.get("agree") == "yes",
-                    actor=clerks.clerk_actor(clerk.id),
-                    case="COUNTER-SIGN-IN",
-                    limits=[(PER_WINDOW, window.terminal_id), (PER_CARD, holder.id_number)],
-                )
-            )
+        )
     except terminals.TerminalRefused as exc:
         return _home(request, clerk, window, 400, error=exc.message, method=method)
     except card_face.CardFaceRefused as exc:
         return _home(request, clerk, window, exc.status, error=exc.message, method=method)
-    web.begin(
-        {
-            **clerks.clerk_session(clerk),
-            "applicant_id": applicant_id,
-            "applicant_name": holder.name,
-            "real_name_level": faceauth.FACE_VERIFIED_LEVEL,
-            "channel": COUNTER,
-        }
-    )
+    web.begin(clerks.walk_in_session(clerk, applicant_id=applicant_id, name=holder.name))
     return RedirectResponse(path_for(request, "application_new"), status_code=303)
 
 
