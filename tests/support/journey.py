@@ -245,10 +245,11 @@ def kiosk_card_read(
 
 
 def own_hukou_consent_and_submit(
-    client: httpx.Client, platform_url: str, **answers: Any
+    client: httpx.Client, platform_url: str, *, consent_extra: dict[str, str] | None = None, **answers: Any
 ) -> tuple[str, httpx.Response]:
     """A person already signed in (a kiosk, a window): start or resume the draft, authorise the 户籍
-    query for themselves, fill in and submit; returns the application number and the confirmation."""
+    query for themselves (with ``consent_extra``, such as a window's in-person confirmation), fill in and
+    submit; returns the application number and the confirmation."""
     tasks = client.get(f"{platform_url}/applications/new", follow_redirects=True)
     if ">开始申请</button>" in tasks.text:
         tasks = client.post(
@@ -258,12 +259,9 @@ def own_hukou_consent_and_submit(
     assert link, tasks.text[-800:]
     consent_url = _absolute(platform_url, link.group(1))
     consent_page = client.get(consent_url)
-    granted = client.post(
-        consent_url,
-        data={"csrf_token": csrf_of(consent_page.text), "source": ["hukou"]},
-        follow_redirects=True,
-    )
-    assert "授权已记录" in granted.text
+    data = {"csrf_token": csrf_of(consent_page.text), "source": ["hukou"], **(consent_extra or {})}
+    granted = client.post(consent_url, data=data, follow_redirects=True)
+    assert "授权已记录" in granted.text, granted.text[-800:]
     form = open_draft_form(client, platform_url, granted)
     done = application_fill_and_submit(client, platform_url, form.text, **answers)
     assert "申请已提交" in done.text, done.text[-800:]

@@ -155,6 +155,8 @@ class Consent(Base):
         String(64)
     )  # SM3 of the notice shown, so the wording can be proven
     channel: Mapped[str] = mapped_column(String(16))
+    # At a counter window: the clerk ("clerk:<id>") before whom the person confirmed it in person.
+    witnessed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -80,6 +80,17 @@ def channel_of(web: WebSession) -> str:
     return str(web.get("channel") or "web")
 
 
+def clerk_actor(clerk_id: int) -> str:
+    """How a window clerk is named as the actor or witness of a check, a query or a consent."""
+    return f"clerk:{clerk_id}"
+
+
+def counter_witness(web: WebSession) -> str | None:
+    """At a counter window, the clerk before whom the person acts; elsewhere None."""
+    clerk_id = web.get("clerk_id")
+    return clerk_actor(int(clerk_id)) if channel_of(web) == COUNTER and clerk_id is not None else None
+
+
 def signed_in_applicant_id(web: WebSession, *, next_path: str = "/applications/new") -> int:
     """The signed-in applicant's id, or the redirect to sign in (then back to ``next_path``).
 

@@ -14,10 +14,18 @@ from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai
 from anju.core.web import page_router, path_for
 from anju.platform.backfill.sources import source_list
-from anju.platform.backfill.view import source_view
+from anju.platform.backfill.view import actor_label, source_view
 from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
-from anju.platform.web import RuntimeDep, Web, channel_of, not_found_page, render, signed_in_applicant_id
+from anju.platform.web import (
+    RuntimeDep,
+    Web,
+    channel_of,
+    counter_witness,
+    not_found_page,
+    render,
+    signed_in_applicant_id,
+)
 
 router = page_router()
 NOT_FOUND = "没有找到您可以办理的这份申请草稿。"
@@ -52,6 +60,8 @@ class _Asked:
     chosen: list[str]
     separate: set[str]
     channel: str
+    witnessed_by: str | None = None  # at a counter window, the clerk
+    witness_confirmed: bool = False
 
 
 def _consent_record(runtime: Runtime, actor_id: int, asked: _Asked) -> tuple[str, bool, str] | None:
@@ -79,6 +89,8 @@ def _consent_record(runtime: Runtime, actor_id: int, asked: _Asked) -> tuple[str
                 actor_is_applicant=target.is_applicant,
                 channel=asked.channel,
                 today=today,
+                witnessed_by=asked.witnessed_by,
+                witness_confirmed=asked.witness_confirmed,
             )
         except consent.ConsentRefused as exc:
             return target.member.name, target.is_applicant, exc.message
@@ -94,7 +106,8 @@ async def member_consent_submit(
     chosen = [str(v) for v in form.getlist("source")]
     separate = {str(v) for v in form.getlist("separate")}
 
-    asked = _Asked(draft_id, member_id, chosen, separate, channel_of(web))
+    witnessed = form.get("witnessed") == "yes"
+    asked = _Asked(draft_id, member_id, chosen, separate, channel_of(web), counter_witness(web), witnessed)
     outcome = await anyio.to_thread.run_sync(_consent_record, runtime, signed_in_applicant_id(web), asked)
     if outcome is None:
         return not_found_page(request, message=NOT_FOUND)
@@ -126,6 +139,7 @@ def my_consents(request: Request, web: Web, runtime: RuntimeDep) -> Response:
                 "revoked_at": c.revoked_at,
                 "sensitive": c.sensitive,
                 "self": c.granted_by == me.subject,
+                "witness": actor_label(session, c.witnessed_by, me.subject) if c.witnessed_by else "",
             }
             for c in consent.consents_of_subject(session=session, subject_bidx=me.id_number_bidx)
         ]

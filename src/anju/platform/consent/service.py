@@ -73,6 +73,11 @@ def consent_target(
     return GrantTarget(actor=actor, member=member, is_applicant=is_applicant)
 
 
+NOT_CONFIRMED_IN_PERSON = (
+    "请把以上告知读给申请人听（或请其阅读屏幕），申请人本人当面确认同意后，再勾选“申请人已当面确认”。"
+)
+
+
 def consents_grant(
     *,
     session: Session,
@@ -84,9 +89,15 @@ def consents_grant(
     actor_is_applicant: bool,
     channel: str,
     today: date,
+    witnessed_by: str | None = None,
+    witness_confirmed: bool = False,
 ) -> list[Consent]:
-    """Record consents; a sensitive source needs its own separate agreement (PIPL art. 29)."""
+    """Record consents; a sensitive source needs its own separate agreement (PIPL art. 29). At a counter
+    window (``witnessed_by``, the clerk) the person confirms in person, and the clerk says so
+    (``witness_confirmed``): the consent is still theirs, given before the clerk."""
     catalog = source_list()
+    if witnessed_by and not witness_confirmed:
+        raise ConsentRefused("not_confirmed_in_person", NOT_CONFIRMED_IN_PERSON)
     if not consent_may_grant(
         actor_bidx=actor_bidx, actor_is_applicant=actor_is_applicant, member=member, today=today
     ):
@@ -116,6 +127,7 @@ def consents_grant(
             sensitive=notice.sensitive,
             text_version=catalog.notice_version(code),
             channel=channel,
+            witnessed_by=witnessed_by,
             granted_at=now,
         )
         session.add(consent)

@@ -6,11 +6,12 @@ the last person for the next."""
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 from sqlalchemy import select
 
-from anju.platform.models import Application, DataAccessLog
+from anju.platform.models import Application, Consent, DataAccessLog
 from tests.conftest import Systems
 from tests.platform.channels.counter.test_counter_sign_in import clerk_sign_in
 from tests.support.journey import (
@@ -69,7 +70,28 @@ def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_fra
             "大字版" in frame and ">退出</button>" not in frame
         )  # the resident's sign-out is not the clerk's
 
-        number, done = own_hukou_consent_and_submit(window, platform, phone="13912345678")
+        # The consent is the applicant's, confirmed in person before the clerk, who says so.
+        tasks = window.get(f"{platform}/applications/new", follow_redirects=True)
+        if ">开始申请</button>" in tasks.text:
+            tasks = window.post(
+                f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
+            )
+        link = re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text)
+        assert link
+        consent_url = httpx.URL(platform + "/").join(link.group(1))
+        consent_page = window.get(consent_url)
+        assert 'id="witnessed"' in consent_page.text
+        unwitnessed = window.post(
+            consent_url,
+            data={"csrf_token": csrf_of(consent_page.text), "source": ["hukou"]},
+            follow_redirects=True,
+        )
+        assert unwitnessed.status_code == 400 and "当面确认" in unwitnessed.text
+        number, done = own_hukou_consent_and_submit(
+            window, platform, consent_extra={"witnessed": "yes"}, phone="13912345678"
+        )
+        mine = window.get(f"{platform}/consents")
+        assert f"在窗口人员 {CLERK_NAME}（福州市政务服务中心（演示））面前当面确认" in mine.text
         with live.runtimes["platform"].db.transaction() as session:
             application = session.scalar(select(Application).where(Application.application_no == number))
             assert application is not None and application.channel == "counter"
@@ -79,6 +101,8 @@ def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_fra
                 .order_by(DataAccessLog.id.desc())
             ).first()
             assert face is not None and face.actor.startswith("clerk:") and face.outcome == "pass"
+            given = session.scalars(select(Consent).where(Consent.application_id == application.id)).all()
+            assert given and all(c.witnessed_by == face.actor and c.channel == "counter" for c in given)
 
         # 办结，下一位: the clerk stays; nothing of the last person does.
         nxt = window.post(

@@ -39,11 +39,6 @@ def clerk_view(clerk: Clerk) -> ClerkView:
     )
 
 
-def clerk_actor(clerk_id: int) -> str:
-    """How a clerk is named as the actor of a check or a query in the person's data log."""
-    return f"clerk:{clerk_id}"
-
-
 def clerk_session(clerk: ClerkView) -> dict[str, Any]:
     """What a browser session keeps of the clerk working it (the frame's header reads the name and window)."""
     return {"clerk_id": clerk.id, "clerk_name": clerk.name, "clerk_window": f"{clerk.centre} {clerk.window}"}

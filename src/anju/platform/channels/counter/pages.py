@@ -19,7 +19,7 @@ from anju.platform.channels.counter import clerks
 from anju.platform.identity import card_face, faceauth, terminals
 from anju.platform.limits import LIMITS
 from anju.platform.models import Clerk
-from anju.platform.web import COUNTER, RuntimeDep, Web, render
+from anju.platform.web import COUNTER, RuntimeDep, Web, clerk_actor, render
 
 router = page_router(prefix="/counter")
 # The walk-in's sign-in takes the camera's photo: the app includes it with the upload limit (decision 0012).
@@ -160,7 +160,7 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
                 attested=form.get("attested") == "yes",
                 photo=photo,
                 agreed=form.get("agree") == "yes",
-                clerk_actor=clerks.clerk_actor(clerk.id),
+                clerk_actor=clerk_actor(clerk.id),
                 limits=[(PER_WINDOW, window.terminal_id), (PER_CARD, holder.id_number)],
             )
         )
