@@ -45,6 +45,13 @@ def page_router(**options: Any) -> APIRouter:
     return APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)], **options)
 
 
+def pdf_response(data: bytes, filename: str, *, inline: bool = False) -> Response:
+    """A PDF to save (``inline``: to open in the browser's viewer, as a window's printout), never cached."""
+    disposition = "inline" if inline else "attachment"
+    headers = {"Content-Disposition": f'{disposition}; filename="{filename}"', "Cache-Control": "no-store"}
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
 def client_address(request: Request) -> str:
     """The address the request came from, for rate limits and the sign-in log ("unknown" if none)."""
     return request.client.host if request.client else "unknown"

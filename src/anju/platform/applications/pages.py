@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from anju.core import regions
 from anju.core.ratelimit import RateLimited
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name
-from anju.core.web import client_address, form_file, page_router, path_for
+from anju.core.web import client_address, form_file, page_router, path_for, pdf_response
 from anju.core.websession import WebSession
 from anju.platform.applications import decisions, household, notify, receipt, signed
 from anju.platform.applications import service as applications
@@ -39,11 +39,6 @@ RECEIPT_SMS = LIMITS.limits["receipt_sms"]
 
 def _error(request: Request, title: str, message: str, code: str, status_code: int) -> Response:
     return render(request, "error.html", {"title": title, "message": message, "code": code}, status_code)
-
-
-def _pdf(data: bytes, filename: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
-    return Response(data, media_type="application/pdf", headers=headers)
 
 
 @router.get("/applications/new", name="application_new")
@@ -155,7 +150,7 @@ def application_receipt(
         facts = receipt.receipt_facts(
             application=application, office=housing_office_name(application.city_code)
         )
-    return _pdf(receipt.receipt_pdf(facts=facts, documents=documents), f"{application_no}.pdf")
+    return pdf_response(receipt.receipt_pdf(facts=facts, documents=documents), f"{application_no}.pdf")
 
 
 @router.post("/applications/{application_no}/receipt/sms", name="application_receipt_sms")
@@ -204,7 +199,7 @@ def application_decision(
     except decisions.DecisionUnavailable as exc:
         status_code = 404 if exc.code == "document_unknown" else 503
         return _error(request, "无法下载文书", exc.message, exc.code, status_code)
-    return _pdf(pdf, f"{application_no}-{event_seq:02d}.pdf")
+    return pdf_response(pdf, f"{application_no}-{event_seq:02d}.pdf")
 
 
 def _verify_page(request: Request, check: Any = None, error: str = "", status_code: int = 200) -> Response:

@@ -15,12 +15,14 @@ from anju.platform.models import Application, Consent, DataAccessLog
 from tests.conftest import Systems
 from tests.platform.channels.counter.test_counter_sign_in import clerk_sign_in
 from tests.support.journey import (
+    applicant_sign_in,
     csrf_of,
     kiosk_card_place,
     kiosk_card_read,
     kiosk_terminal_start,
     own_hukou_consent_and_submit,
 )
+from tests.support.pdf import pdf_text
 
 NAME, NUMBER = "欧阳娜娜", "350104199011200641"  # a sandbox persona (统一身份认证 knows her)
 CLERK_NAME = "福州市窗口人员（演示）"
@@ -158,3 +160,41 @@ def test_a_kiosk_is_no_window_a_window_is_no_kiosk_and_an_expired_card_is_refuse
         )
         forged = walk_in(window, platform, sandbox, card={**reading, "terminal_id": "WINDOW-DEMO-01"})
         assert forged.status_code == 400 and "读取的信息无效" in forged.text
+
+
+def test_a_draft_that_cannot_be_submitted_yet_gets_a_printed_one_time_notice(live: Systems) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    with httpx.Client(timeout=20) as window:
+        clerk_sign_in(window, platform)
+        kiosk_terminal_start(window, sandbox, "window")
+        kiosk_card_place(sandbox, NUMBER, kind="window")
+        walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
+        tasks = window.get(f"{platform}/applications/new", follow_redirects=True)
+        started = window.post(
+            f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
+        )
+        draft_id = int(re.search(r"/drafts/(\d+)", str(started.url)).group(1))  # type: ignore[union-attr]
+        check = window.get(f"{platform}/drafts/{draft_id}/check")
+        missing = re.findall(r"<li><a href=\"[^\"]*\">请填写([^<]+)</a></li>", check.text)
+        assert missing and 'id="counter-outstanding"' in check.text
+        notice = window.get(f"{platform}/counter/drafts/{draft_id}/outstanding.pdf")
+        assert notice.status_code == 200 and notice.headers["content-type"] == "application/pdf"
+        assert notice.headers["content-disposition"].startswith("inline")  # opens to print at the window
+        text = re.sub(r"\s", "", pdf_text(notice.content))
+        assert "一次性告知书" in text and "申请人：欧***" in text and NAME not in text
+        assert f"经办人：{CLERK_NAME}" in text and "福州市政务服务中心（演示）" in text
+        assert all(re.sub(r"\s", "", f"{item}：尚未提供") in text for item in missing), (missing, text)
+        assert "无需重新填写" in text and "连续30天没有改动将被删除" in text
+
+        # Online, nobody is a clerk: the notice is the window's.
+        window.post(f"{platform}/counter/next", data={"csrf_token": csrf_of(check.text)})
+        assert window.get(
+            f"{platform}/counter/drafts/{draft_id}/outstanding.pdf", follow_redirects=True
+        ).url.path.endswith("/counter/")
+    with httpx.Client(timeout=20) as online:
+        applicant_sign_in(online, platform, id_number=NUMBER)
+        assert 'id="counter-outstanding"' not in online.get(f"{platform}/drafts/{draft_id}/check").text
+        refused = online.get(f"{platform}/counter/drafts/{draft_id}/outstanding.pdf", follow_redirects=True)
+        assert refused.url.path.endswith("/counter/login") and refused.headers["content-type"].startswith(
+            "text/html"
+        )

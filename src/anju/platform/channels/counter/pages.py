@@ -12,14 +12,16 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import staffauth
-from anju.core.web import client_address, form_file, page_router, path_for
+from anju.core.timeutil import today_shanghai, utcnow
+from anju.core.web import client_address, form_file, page_router, path_for, pdf_response
 from anju.core.websession import WebSession, web_session
+from anju.platform.applications import household, outstanding
 from anju.platform.backfill.sources import source_list
 from anju.platform.channels.counter import clerks
 from anju.platform.identity import card_face, faceauth, terminals
 from anju.platform.limits import LIMITS
 from anju.platform.models import Clerk
-from anju.platform.web import COUNTER, RuntimeDep, Web, clerk_actor, render
+from anju.platform.web import COUNTER, ApplicantId, RuntimeDep, Web, clerk_actor, render
 
 router = page_router(prefix="/counter")
 # The walk-in's sign-in takes the camera's photo: the app includes it with the upload limit (decision 0012).
@@ -179,3 +181,35 @@ def counter_next(request: Request, clerk_id: ClerkId, web: Web, runtime: Runtime
     clerk = _clerk(runtime, web, clerk_id)
     web.begin(clerks.clerk_session(clerk))
     return RedirectResponse(path_for(request, "counter_home") + "?done=1", status_code=303)
+
+
+@router.get("/drafts/{draft_id}/outstanding.pdf", name="counter_outstanding")
+def counter_outstanding(
+    request: Request,
+    draft_id: int,
+    clerk_id: ClerkId,
+    applicant_id: ApplicantId,
+    web: Web,
+    runtime: RuntimeDep,
+) -> Response:
+    """The walk-in's 一次性告知书: everything their draft still needs, printed to take home."""
+    clerk = _clerk(runtime, web, clerk_id)
+    with runtime.db.transaction() as session:
+        draft, applicant = household.draft_and_applicant(
+            session=session, applicant_id=applicant_id, draft_id=draft_id
+        )
+        items = outstanding.draft_outstanding(
+            session=session, draft=draft, cipher=runtime.cipher, today=today_shanghai()
+        )
+        name = applicant.name
+    notice = outstanding.OutstandingNotice(
+        applicant_name=name,
+        draft_id=draft_id,
+        items=items,
+        centre=clerk.centre,
+        window=clerk.window,
+        clerk_name=clerk.name,
+        issued_at=utcnow(),
+        draft_idle_days=source_list().retention_draft_idle_days,
+    )
+    return pdf_response(outstanding.outstanding_pdf(notice), f"notice-{draft_id}.pdf", inline=True)
