@@ -155,10 +155,30 @@ class Consent(Base):
         String(64)
     )  # SM3 of the notice shown, so the wording can be proven
     channel: Mapped[str] = mapped_column(String(16))
-    # At a counter window: the clerk ("clerk:<id>") before whom the person confirmed it in person.
+    # At a counter window: the clerk ("clerk:<id>") before whom the person confirmed it in person, and the
+    # 帮办代办 through which an agent conveyed it (the consent is still the applicant's).
     witnessed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), nullable=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Agency(Base):
+    """帮办代办 at a counter window (issue 16): who acted for whom, on what basis, before which clerk. The
+    agent is identified like any walk-in (card and face, or the clerk's check); the applicant by their
+    original ID card on the window's reader; the basis is a scanned 委托书 or 监护 proof, kept as a proof
+    of the draft (purpose "agency") so the reviewer sees it."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
+    agent_applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
+    basis: Mapped[str] = mapped_column(String(16))  # "entrusted" (委托) or "guardian" (监护)
+    proof_id: Mapped[int] = mapped_column(ForeignKey("proof_upload.id"))
+    clerk: Mapped[str] = mapped_column(String(64))  # "clerk:<id>", before whom
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -115,6 +115,7 @@ function kioskDevices(form) {
   };
   readCard();
   var camera = document.getElementById("kiosk-camera");
+  if (!camera) { return; } // a page that reads a card only (a window's 帮办代办: the applicant's card)
   var preview = document.getElementById("kiosk-preview");
   var photo = document.getElementById("kiosk-photo");
   var capture = document.getElementById("kiosk-capture");

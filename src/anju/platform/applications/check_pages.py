@@ -124,6 +124,7 @@ def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: Runti
             draft_id=draft_id,
             channel=channel_of(web),
             today=today_shanghai(),
+            agency_id=web.get("agency_id"),  # a window's 帮办代办: the agent signs
         )
     except submission.SubmitRefused as exc:
         return _refused_page(runtime, request, draft_id, applicant_id, exc)

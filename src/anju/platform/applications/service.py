@@ -249,9 +249,10 @@ def case_payload(
             for d in signed_documents_of(session=session, application_id=application.id, cipher=cipher)
         ],
         "evidence": evidence_payload(session=session, application=application, cipher=cipher),
-        "other_proofs": [
+        "other_proofs": [  # the form's 其他证明材料, and a 帮办代办's 委托书 or proof of guardianship
             proof_payload(p, cipher=cipher)
-            for p in proofs_of(session=session, application_id=application.id, purpose="other")
+            for purpose in ("other", "agency")
+            for p in proofs_of(session=session, application_id=application.id, purpose=purpose)
         ],
         "applicant": {
             "name": applicant.name,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from anju.core import crypto, esign
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.platform.applications import household
+from anju.platform.applications.agency import Agent
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT
 from anju.platform.catalog.answers import answers_current
 from anju.platform.catalog.service import form_catalog
@@ -57,9 +58,15 @@ def canonical(value: Any) -> bytes:
 
 
 def documents_for(
-    *, session: Session, draft: Application, applicant: Applicant, cipher: crypto.FieldCipher
+    *,
+    session: Session,
+    draft: Application,
+    applicant: Applicant,
+    cipher: crypto.FieldCipher,
+    agent: Agent | None = None,
 ) -> list[Unsigned]:
-    """The application and the pledge, as they stand now."""
+    """The application and the pledge, as they stand now (with the agent who signs them, at a window's
+    帮办代办)."""
     members = household.members_of(session=session, application_id=draft.id)
     numbers = {m.id: cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT) for m in members}
     answers = answers_current(session=session, application_id=draft.id, cipher=cipher)
@@ -90,6 +97,11 @@ def documents_for(
                 for (m, c), a in answers.items()
                 if m is None or m in numbers
             },
+            **(
+                {"agent": {"name": agent.name, "id_number": agent.id_number, "basis": agent.basis}}
+                if agent
+                else {}
+            ),
         }
     )
     pledge = canonical(

@@ -13,7 +13,7 @@ from sqlalchemy import Table
 from anju.core import crypto
 from anju.core.db import Database
 from anju.core.httpclient import SignedClient
-from anju.platform.applications import household, signed
+from anju.platform.applications import agency, household, signed
 from anju.platform.applications import service as applications
 from anju.platform.applications.draft_form import draft_summary
 from anju.platform.backfill.service import proofs_of
@@ -47,9 +47,17 @@ class Submitter:
 
 
 def draft_sign_and_submit(
-    *, system: Submitter, applicant_id: int, draft_id: int, channel: str, today: date
+    *,
+    system: Submitter,
+    applicant_id: int,
+    draft_id: int,
+    channel: str,
+    today: date,
+    agency_id: int | None = None,
 ) -> str:
-    """Sign and submit the draft; returns the application number. Raises household.DraftNotFound or SubmitRefused."""
+    """Sign and submit the draft; returns the application number. At a window's 帮办代办 (``agency_id``)
+    the agent signs, and the application says who for whom on what basis. Raises household.DraftNotFound
+    or SubmitRefused."""
     # 1. Everything answered, allowed to submit: the documents to sign.
     with system.db.transaction() as session:
         draft, applicant = household.draft_and_applicant(
@@ -64,11 +72,16 @@ def draft_sign_and_submit(
             applications.household_consents_precheck(session=session, draft=draft, today=today)
         except applications.SubmissionRefused as exc:
             raise SubmitRefused(exc.code, exc.message, 403) from exc
+        agent = agency.agent_of(session=session, agency_id=agency_id, draft_id=draft.id, cipher=system.cipher)
         documents = signed.documents_for(
-            session=session, draft=draft, applicant=applicant, cipher=system.cipher
+            session=session, draft=draft, applicant=applicant, cipher=system.cipher, agent=agent
         )
-        signer_name = applicant.name
-        signer_id_number = identity.applicant_id_number(applicant=applicant, cipher=system.cipher)
+        signer_name = agent.name if agent else applicant.name
+        signer_id_number = (
+            agent.id_number
+            if agent
+            else identity.applicant_id_number(applicant=applicant, cipher=system.cipher)
+        )
         subject = applicant.subject
 
     # 2. Signed by the e-signature service (over the network, outside any transaction), then verified.
@@ -91,7 +104,9 @@ def draft_sign_and_submit(
         draft, applicant = household.draft_and_applicant(
             session=session, applicant_id=applicant_id, draft_id=draft_id
         )
-        now = signed.documents_for(session=session, draft=draft, applicant=applicant, cipher=system.cipher)
+        now = signed.documents_for(
+            session=session, draft=draft, applicant=applicant, cipher=system.cipher, agent=agent
+        )
         if [d.content for d in now] != [d.content for d in documents]:
             raise SubmitRefused(CHANGED, "您的申请内容在签名期间有变动，请重新核对后再提交。", 409)
         summary = draft_summary(session=session, draft=draft, cipher=system.cipher, today=today)

@@ -62,6 +62,7 @@ class _Asked:
     channel: str
     witnessed_by: str | None = None  # at a counter window, the clerk
     witness_confirmed: bool = False
+    agency_id: int | None = None  # and the 帮办代办 the applicant's agent acts through
 
 
 def _consent_record(runtime: Runtime, actor_id: int, asked: _Asked) -> tuple[str, bool, str] | None:
@@ -91,6 +92,7 @@ def _consent_record(runtime: Runtime, actor_id: int, asked: _Asked) -> tuple[str
                 today=today,
                 witnessed_by=asked.witnessed_by,
                 witness_confirmed=asked.witness_confirmed,
+                agency_id=asked.agency_id,
             )
         except consent.ConsentRefused as exc:
             return target.member.name, target.is_applicant, exc.message
@@ -107,7 +109,9 @@ async def member_consent_submit(
     separate = {str(v) for v in form.getlist("separate")}
 
     witnessed = form.get("witnessed") == "yes"
-    asked = _Asked(draft_id, member_id, chosen, separate, channel_of(web), counter_witness(web), witnessed)
+    witness = counter_witness(web)
+    agency_id = web.get("agency_id") if witness else None
+    asked = _Asked(draft_id, member_id, chosen, separate, channel_of(web), witness, witnessed, agency_id)
     outcome = await anyio.to_thread.run_sync(_consent_record, runtime, signed_in_applicant_id(web), asked)
     if outcome is None:
         return not_found_page(request, message=NOT_FOUND)
@@ -140,6 +144,7 @@ def my_consents(request: Request, web: Web, runtime: RuntimeDep) -> Response:
                 "sensitive": c.sensitive,
                 "self": c.granted_by == me.subject,
                 "witness": actor_label(session, c.witnessed_by, me.subject) if c.witnessed_by else "",
+                "agent": consent.consent_agent_name(session=session, consent=c),
             }
             for c in consent.consents_of_subject(session=session, subject_bidx=me.id_number_bidx)
         ]

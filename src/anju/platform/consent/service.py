@@ -8,11 +8,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anju.core import idcard
+from anju.core import idcard, masking
 from anju.core.timeutil import utcnow
 from anju.platform.backfill.sources import source_list
 from anju.platform.models import (
     MEMBER_REMOVED,
+    Agency,
     Applicant,
     Application,
     ApplicationMember,
@@ -91,10 +92,12 @@ def consents_grant(
     today: date,
     witnessed_by: str | None = None,
     witness_confirmed: bool = False,
+    agency_id: int | None = None,
 ) -> list[Consent]:
     """Record consents; a sensitive source needs its own separate agreement (PIPL art. 29). At a counter
     window (``witnessed_by``, the clerk) the person confirms in person, and the clerk says so
-    (``witness_confirmed``): the consent is still theirs, given before the clerk."""
+    (``witness_confirmed``): the consent is still theirs, given before the clerk — or conveyed by their
+    agent (``agency_id``, a 帮办代办)."""
     catalog = source_list()
     if witnessed_by and not witness_confirmed:
         raise ConsentRefused("not_confirmed_in_person", NOT_CONFIRMED_IN_PERSON)
@@ -128,6 +131,7 @@ def consents_grant(
             text_version=catalog.notice_version(code),
             channel=channel,
             witnessed_by=witnessed_by,
+            agency_id=agency_id,
             granted_at=now,
         )
         session.add(consent)
@@ -220,3 +224,12 @@ def members_awaiting_consent(
         )
     )
     return [m for m in waiting if m.id not in consented]
+
+
+def consent_agent_name(*, session: Session, consent: Consent) -> str:
+    """The agent (masked) who conveyed this consent at a window's 帮办代办, or ""."""
+    if consent.agency_id is None:
+        return ""
+    agency = session.get(Agency, consent.agency_id)
+    agent = session.get(Applicant, agency.agent_applicant_id) if agency else None
+    return masking.mask_name(agent.name) if agent else ""

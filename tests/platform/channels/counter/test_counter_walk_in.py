@@ -11,9 +11,11 @@ import re
 import httpx
 from sqlalchemy import select
 
-from anju.platform.models import Application, Consent, DataAccessLog
+from anju.platform.applications.signed import signed_documents_of
+from anju.platform.models import Agency, Application, Consent, DataAccessLog, ProofUpload
 from tests.conftest import Systems
 from tests.platform.channels.counter.test_counter_sign_in import clerk_sign_in
+from tests.support.factories import scanned_png
 from tests.support.journey import (
     applicant_sign_in,
     csrf_of,
@@ -26,6 +28,7 @@ from tests.support.pdf import pdf_text
 
 NAME, NUMBER = "欧阳娜娜", "350104199011200641"  # a sandbox persona (统一身份认证 knows her)
 CLERK_NAME = "福州市窗口人员（演示）"
+PNG = scanned_png()
 
 
 def walk_in(
@@ -198,3 +201,72 @@ def test_a_draft_that_cannot_be_submitted_yet_gets_a_printed_one_time_notice(liv
         assert refused.url.path.endswith("/counter/login") and refused.headers["content-type"].startswith(
             "text/html"
         )
+
+
+ELDER, ELDER_NUMBER = "林秀珠", "350103195105060200"  # 特困, 75: her son-in-law applies for her
+AGENT, AGENT_NUMBER = "张伟", "350103198007190558"
+
+
+def test_an_agent_applies_for_someone_who_cannot_come(live: Systems) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    with httpx.Client(timeout=30) as window:
+        clerk_sign_in(window, platform)
+        kiosk_terminal_start(window, sandbox, "window")
+        kiosk_card_place(sandbox, AGENT_NUMBER, kind="window")  # the agent at the window is identified first
+        page = walk_in(window, platform, sandbox, party="agent", method="attest", agree=None, attested="yes")
+        assert page.url.path.endswith("/counter/agency") and "代办人：张*（已核验）" in page.text
+
+        def agency_post(**fields: object) -> httpx.Response:
+            form = window.get(f"{platform}/counter/agency")
+            reading = kiosk_card_read(window, platform, sandbox, "window")
+            data = {"csrf_token": csrf_of(form.text), "card": json.dumps(reading), **fields}
+            files = {"basis_proof": ("委托书.png", PNG, "image/png")} if fields.pop("scan", True) else None
+            return window.post(
+                f"{platform}/counter/agency",
+                data={k: str(v) for k, v in data.items() if k != "scan"},
+                files=files,
+                follow_redirects=True,
+            )
+
+        same = agency_post(basis="entrusted")  # the agent's own card is still on the reader
+        assert same.status_code == 400 and "代办人本人的身份证" in same.text
+        kiosk_card_place(sandbox, ELDER_NUMBER, kind="window")
+        no_basis = agency_post()
+        assert no_basis.status_code == 400 and "请选择代办依据" in no_basis.text
+        no_scan = agency_post(basis="entrusted", scan=False)
+        assert no_scan.status_code == 400 and "委托书：请选择要上传的证明文件" in no_scan.text
+        tasks = agency_post(basis="entrusted")
+        assert tasks.status_code == 200, tasks.text[-600:]
+        assert "正在办理：林**（代办人：张*）" in tasks.text.split("</nav>")[0]
+
+        # The consents are still hers, conveyed by the agent before the clerk.
+        link = re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text)
+        assert link
+        consent_page = window.get(httpx.URL(platform + "/").join(link.group(1)))
+        assert "代办人已听取告知，代申请人当面确认同意" in consent_page.text
+        number, _done = own_hukou_consent_and_submit(
+            window, platform, consent_extra={"witnessed": "yes"}, phone="13912345678"
+        )
+        receipt = pdf_text(window.get(f"{platform}/applications/{number}/receipt.pdf").content)
+        assert re.search(rf"由\s*{AGENT}\s*于", receipt)  # the agent signed, as her agent
+        with live.runtimes["platform"].db.transaction() as session:
+            application = session.scalar(select(Application).where(Application.application_no == number))
+            assert application is not None and application.channel == "counter"
+            agency = session.scalar(select(Agency).where(Agency.application_id == application.id))
+            assert agency is not None and agency.basis == "entrusted" and agency.clerk.startswith("clerk:")
+            given = session.scalars(select(Consent).where(Consent.application_id == application.id)).all()
+            assert given and all(c.agency_id == agency.id and c.witnessed_by == agency.clerk for c in given)
+            scan = session.get(ProofUpload, agency.proof_id)
+            assert (
+                scan is not None
+                and scan.purpose == "agency"
+                and scan.filename.startswith("委托书（委托代办，代办人 张*）")
+            )
+            documents = signed_documents_of(
+                session=session, application_id=application.id, cipher=live.runtimes["platform"].cipher
+            )
+        body = json.loads(next(d for d in documents if d.kind == "application").content)
+        assert body["applicant"]["name"] == ELDER
+        assert body["agent"] == {"name": AGENT, "id_number": AGENT_NUMBER, "basis": "委托代办"}
+        mine = window.get(f"{platform}/consents")
+        assert "由代办人 张* 代为转达" in mine.text

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from anju.core import regions, staffauth
+from anju.platform.applications.agency import AgencyBegun
 from anju.platform.identity.faceauth import FACE_VERIFIED_LEVEL
 from anju.platform.models import Clerk
 from anju.platform.web import COUNTER
@@ -53,6 +54,23 @@ def walk_in_session(clerk: ClerkView, *, applicant_id: int, name: str) -> dict[s
         "applicant_name": name,
         "real_name_level": FACE_VERIFIED_LEVEL,
         "channel": COUNTER,
+    }
+
+
+def identified(clerk: ClerkView, *, person_id: int, name: str, agent: bool) -> tuple[dict[str, Any], str]:
+    """The session once the person at the window is identified, and the page to go on to: the application,
+    or for an agent (帮办代办) the applicant's card and the basis of the agency."""
+    if agent:
+        return {**clerk_session(clerk), "agent_applicant_id": person_id, "agent_name": name}, "counter_agency"
+    return walk_in_session(clerk, applicant_id=person_id, name=name), "application_new"
+
+
+def agency_session(clerk: ClerkView, begun: AgencyBegun) -> dict[str, Any]:
+    """The session once a 帮办代办 is recorded: the applicant served through the agent, before the clerk."""
+    return {
+        **walk_in_session(clerk, applicant_id=begun.applicant_id, name=begun.applicant_name),
+        "agency_id": begun.agency_id,
+        "agent_name": begun.agent_name,
     }
 
 

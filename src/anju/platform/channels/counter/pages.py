@@ -15,7 +15,7 @@ from anju.core import staffauth
 from anju.core.timeutil import today_shanghai, utcnow
 from anju.core.web import client_address, form_file, page_router, path_for, pdf_response
 from anju.core.websession import WebSession, web_session
-from anju.platform.applications import household, outstanding
+from anju.platform.applications import agency, household, outstanding
 from anju.platform.backfill.sources import source_list
 from anju.platform.channels.counter import clerks
 from anju.platform.identity import card_face, faceauth, terminals
@@ -118,6 +118,7 @@ def _home(
         "window": window,
         "notice": source_list().verifications[faceauth.CODE],
         "serving": web.get("applicant_name") if web.get("channel") == COUNTER else None,
+        "agent_pending": web.get("agent_name") if web.get("agent_applicant_id") else None,
         **extra,
     }
     return render(request, "counter_home.html", context, status_code)
@@ -148,6 +149,7 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
     form = await request.form()
     _filename, photo = await form_file(request, "photo")
     method = str(form.get("method", "face"))
+    kept = {"method": method, "party": str(form.get("party", ""))}  # the clerk's choices, on a refusal
     try:
         holder = await anyio.to_thread.run_sync(
             lambda: terminals.card_holder(
@@ -167,9 +169,14 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
             )
         )
     except terminals.TerminalRefused as exc:
-        return _home(request, clerk, window, 400, error=exc.message, method=method)
+        return _home(request, clerk, window, 400, error=exc.message, **kept)
     except card_face.CardFaceRefused as exc:
-        return _home(request, clerk, window, exc.status, error=exc.message, method=method)
+        return _home(request, clerk, window, exc.status, error=exc.message, **kept)
+    if form.get("party") == "agent":  # 帮办代办: next, the applicant's card and the basis
+        web.begin(
+            {**clerks.clerk_session(clerk), "agent_applicant_id": applicant_id, "agent_name": holder.name}
+        )
+        return RedirectResponse(path_for(request, "counter_agency"), status_code=303)
     web.begin(clerks.walk_in_session(clerk, applicant_id=applicant_id, name=holder.name))
     return RedirectResponse(path_for(request, "application_new"), status_code=303)
 
@@ -213,3 +220,74 @@ def counter_outstanding(
         draft_idle_days=source_list().retention_draft_idle_days,
     )
     return pdf_response(outstanding.outstanding_pdf(notice), f"notice-{draft_id}.pdf", inline=True)
+
+
+def _agency_page(
+    request: Request,
+    clerk: clerks.ClerkView,
+    window: terminals.BoundTerminal | None,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    web: WebSession = request.state.web
+    context = {
+        "title": "帮办代办",
+        "clerk": clerk,
+        "window": window,
+        "agent_name": web.get("agent_name"),
+        "bases": agency.BASES,
+        "basis": "",
+        **extra,
+    }
+    return render(request, "counter_agency.html", context, status_code)
+
+
+@router.get("/agency", name="counter_agency")
+def counter_agency(request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep) -> Response:
+    """帮办代办: the agent is identified; now the applicant's own ID card and the basis of the agency."""
+    clerk = _clerk(runtime, web, clerk_id)
+    if web.get("agent_applicant_id") is None:
+        return RedirectResponse(path_for(request, "counter_home"), status_code=303)
+    return _agency_page(request, clerk, _window(runtime, request))
+
+
+@uploads.post("/agency", name="counter_agency_submit")
+async def counter_agency_submit(
+    request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep
+) -> Response:
+    """Record who acts for whom on what basis (the scan kept as a proof of the draft), then serve the
+    applicant through the agent."""
+    clerk = await anyio.to_thread.run_sync(_clerk, runtime, web, clerk_id)
+    window = await anyio.to_thread.run_sync(_window, runtime, request)
+    agent_id = web.get("agent_applicant_id")
+    if agent_id is None:
+        return RedirectResponse(path_for(request, "counter_home"), status_code=303)
+    if window is None:
+        return _agency_page(request, clerk, None, 403, error=NOT_A_WINDOW)
+    form = await request.form()
+    filename, scan = await form_file(request, "basis_proof")
+    basis = str(form.get("basis", ""))
+
+    def begin() -> agency.AgencyBegun:
+        holder = terminals.card_holder(
+            runtime=runtime, terminal_id=window.terminal_id, reading=str(form.get("card", ""))
+        )
+        with runtime.db.transaction() as session:
+            return agency.agency_begin(
+                session=session,
+                agent_applicant_id=int(agent_id),
+                holder=holder,
+                basis=basis,
+                filename=filename,
+                data=scan,
+                clerk=clerk_actor(clerk.id),
+                cipher=runtime.cipher,
+                index=runtime.blind_index,
+            )
+
+    try:
+        begun = await anyio.to_thread.run_sync(begin)
+    except (terminals.TerminalRefused, agency.AgencyRefused) as exc:
+        return _agency_page(request, clerk, window, 400, error=exc.message, basis=basis)
+    web.begin(clerks.agency_session(clerk, begun))
+    return RedirectResponse(path_for(request, "application_new"), status_code=303)
