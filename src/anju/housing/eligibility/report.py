@@ -3,7 +3,6 @@ answers every time it is shown, so it follows any change; it names the rule-set 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -13,19 +12,14 @@ from anju.core import crypto
 from anju.housing.eligibility.assess import eligibility_assess
 from anju.housing.eligibility.from_case import situation_from
 from anju.housing.eligibility.params import CityParameters, NoRuleInForce
-from anju.housing.intake.service import SIGNED_CONTEXT, case_evidence, case_household
+from anju.housing.intake.service import case_evidence, case_household, case_signed_application
 from anju.housing.models import Case
 
 
 def case_answers(*, case: Case, cipher: crypto.FieldCipher) -> dict[str, Any]:
     """The answers the applicant signed (the application document), or {} for an unsigned case."""
-    if not case.signed_documents_enc:
-        return {}
-    for document in json.loads(cipher.decrypt(case.signed_documents_enc, context=SIGNED_CONTEXT)):
-        if document["kind"] == "application":
-            answers: dict[str, Any] = json.loads(document["content"]).get("answers", {})
-            return answers
-    return {}
+    answers: dict[str, Any] = case_signed_application(case=case, cipher=cipher).get("answers", {})
+    return answers
 
 
 def eligibility_report(

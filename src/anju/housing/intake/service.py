@@ -48,6 +48,25 @@ def case_household(*, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, 
     )
 
 
+def case_signed_application(*, case: Case, cipher: crypto.FieldCipher) -> dict[str, Any]:
+    """The application document as signed (by the applicant, or their agent at a window), or {} for an
+    unsigned case."""
+    if not case.signed_documents_enc:
+        return {}
+    for document in json.loads(cipher.decrypt(case.signed_documents_enc, context=SIGNED_CONTEXT)):
+        if document["kind"] == "application":
+            content: dict[str, Any] = json.loads(document["content"])
+            return content
+    return {}
+
+
+def case_agent(*, case: Case, cipher: crypto.FieldCipher) -> dict[str, str] | None:
+    """Who applied for the applicant at a counter window (帮办代办: name, ID number, basis), as the signed
+    application states it; None when the applicant applied themselves."""
+    agent = case_signed_application(case=case, cipher=cipher).get("agent")
+    return dict(agent) if agent else None
+
+
 def case_evidence(*, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
     """What each register said, with provenance and the applicant's confirmations and disputes."""
     return (
@@ -100,9 +119,26 @@ ESIGN_SERVICES = frozenset({"sandbox"})
 SIGNED_CONTEXT = "housing.case.signed_documents"
 
 
+def expected_signer(submission: CaseSubmission) -> str:
+    """Whose signature the documents must carry: the applicant's, or at a counter window's 帮办代办 the
+    agent's whom the signed application names (the reviewer sees the agent and the scanned basis)."""
+    if submission.channel == "counter":
+        for document in submission.signed_documents:
+            if document.kind == "application":
+                try:
+                    agent = json.loads(document.content).get("agent")
+                except (ValueError, AttributeError):
+                    agent = None
+                if isinstance(agent, dict) and isinstance(agent.get("id_number"), str):
+                    return str(agent["id_number"])
+    return submission.applicant.id_number
+
+
 def signatures_verify(*, submission: CaseSubmission, registry: signing.KeyRegistry) -> list[dict[str, Any]]:
-    """Check every signed document is the applicant's own, unaltered signature; raises IntakeRejected."""
+    """Check every signed document carries the applicant's own (or their agent's), unaltered signature;
+    raises IntakeRejected."""
     kept = []
+    signer = expected_signer(submission)
     for document in submission.signed_documents:
         try:
             signature = esign.ESignature.from_dict(document.signature)
@@ -110,7 +146,7 @@ def signatures_verify(*, submission: CaseSubmission, registry: signing.KeyRegist
                 signature,
                 registry=registry,
                 document=document.content.encode(),
-                signer_id_number=submission.applicant.id_number,
+                signer_id_number=signer,
                 kind=document.kind,
                 trusted_services=ESIGN_SERVICES,
             )

@@ -17,6 +17,7 @@ from anju.housing.intake.service import (
     ID_CONTEXT,
     PHONE_CONTEXT,
     attachments_of,
+    case_agent,
     case_evidence,
     case_household,
 )
@@ -57,7 +58,9 @@ def case_view(case: Case, cipher: crypto.FieldCipher) -> dict[str, Any]:
     """The case's facts for the page (the full numbers only for a reveal, which the page logs first)."""
     members = case_household(case=case, cipher=cipher)
     evidence = _evidence_view(case, cipher, {m["id_number"]: m["name"] for m in members})
+    agent = case_agent(case=case, cipher=cipher)
     return {
+        "agent": {"name": masking.mask_name(agent["name"]), "basis": agent["basis"]} if agent else None,
         "household": [
             {
                 "name": masking.mask_name(m["name"]),

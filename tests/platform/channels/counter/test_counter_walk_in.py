@@ -23,6 +23,7 @@ from tests.support.journey import (
     kiosk_card_read,
     kiosk_terminal_start,
     own_hukou_consent_and_submit,
+    staff_sign_in,
 )
 from tests.support.pdf import pdf_text
 
@@ -270,3 +271,13 @@ def test_an_agent_applies_for_someone_who_cannot_come(live: Systems) -> None:
         assert body["agent"] == {"name": AGENT, "id_number": AGENT_NUMBER, "basis": "委托代办"}
         mine = window.get(f"{platform}/consents")
         assert "由代办人 张* 代为转达" in mine.text
+
+    # Housing's reviewer sees who applied for her, on what basis, and the scanned 委托书.
+    live.runtimes["platform"].outbox_worker().run_once()
+    housing = live.settings.base_url("housing")
+    with httpx.Client(timeout=20) as staff:
+        staff_sign_in(staff, housing, username="shouli.350100")
+        case = staff.get(f"{housing}/staff/cases/{number}")
+        assert case.status_code == 200, case.text[-500:]
+        assert "张*（委托代办" in case.text.split('id="case-agent">')[1].split("</td>")[0]
+        assert "委托书（委托代办，代办人 张*）.png" in case.text and AGENT_NUMBER not in case.text
