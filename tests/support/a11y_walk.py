@@ -14,9 +14,11 @@ from playwright.sync_api import Browser, Page, expect
 from anju.core.settings import Settings
 from tests.support.a11y import Auditor
 from tests.support.browser import kiosk_card_and_face, kiosk_terminal_enable
+from tests.support.factories import scanned_png
 from tests.support.journey import fill_until_check, kiosk_card_place, open_draft_form
 
 APPLICANT = "650102199506100261"  # 阿依古丽·买买提: a migrant worker with registers in Fuzhou
+AGENT = "350103198007190558"  # 张伟, applying for her at a window
 FAMILY = ("350203198507080422", "350583198309120313")  # 陈美华 and her husband 吴建国 (厦门, one hukou book)
 AT_KIOSK = "350104199011200641"  # 欧阳娜娜
 
@@ -265,6 +267,24 @@ def counter_pages(settings: Settings, browser: Browser, auditor: Auditor) -> Non
     page.get_by_role("button", name="办结，下一位").click()
     expect(page.locator("#counter-done")).to_be_visible()
     auditor.audit(page, "窗口受理（办结，下一位）")
+    # 帮办代办: the agent is checked by the clerk, then the applicant's card and the scanned 委托书.
+    page.get_by_label("代办人（受申请人委托").check()
+    page.get_by_label("窗口人员当面核验").check()
+    kiosk_card_place(settings.base_url("sandbox"), AGENT, kind="window")
+    expect(page.locator("#card-status")).to_contain_text("张*")
+    page.locator("#attested").check()
+    page.get_by_role("button", name="核验并开始办理").click()
+    expect(page.locator("#agency-form")).to_be_visible()
+    kiosk_card_place(settings.base_url("sandbox"), APPLICANT, kind="window")
+    expect(page.locator("#card-status")).to_contain_text("阿***")
+    auditor.audit(page, "帮办代办")
+    page.get_by_label("委托代办（凭委托书）").check()
+    page.get_by_label("扫描代办依据").set_input_files(
+        files=[{"name": "委托书.png", "mimeType": "image/png", "buffer": scanned_png()}]
+    )
+    page.get_by_role("button", name="登记代办并开始办理").click()
+    expect(page.locator("#counter-serving-name")).to_contain_text("代办人")
+    auditor.audit(page, "帮办代办：申请事项")
     page.context.close()
 
 

@@ -95,6 +95,10 @@ function kioskDevices(form) {
   var devices = form.getAttribute("data-devices");
   var card = document.getElementById("card");
   var status = document.getElementById("card-status");
+  var waiting = status.textContent;
+  var say = function (text) { // a live region: announced when it changes, not on every reading
+    if (status.textContent !== text) { status.textContent = text; }
+  };
   var readCard = function () {
     fetch(form.getAttribute("data-challenge"), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
@@ -103,13 +107,15 @@ function kioskDevices(form) {
       .then(function (text) {
         var read = JSON.parse(text);
         card.value = text;
-        status.textContent = "已读取身份证：" + maskedName(read.name) + "（" + read.id_number.slice(0, 6) +
-          "********" + read.id_number.slice(-4) + "）";
-        setTimeout(readCard, 240000); // a reading holds a 5-minute challenge: read again before it ends
+        say("已读取身份证：" + maskedName(read.name) + "（" + read.id_number.slice(0, 6) + "********" +
+          read.id_number.slice(-4) + "）");
+        // Read again soon: another card may take its place (at a window the agent's, then the
+        // applicant's), and each reading's challenge lasts 5 minutes.
+        setTimeout(readCard, 2000);
       })
       .catch(function () {
         card.value = "";
-        status.textContent = "请把身份证平放在下方的读卡区。";
+        say(waiting);
         setTimeout(readCard, 1500);
       });
   };
