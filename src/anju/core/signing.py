@@ -93,6 +93,7 @@ __all__ = [
     "sm2_z",
     "verify_request",
     "verify_response",
+    "window_rating_text",
 ]
 
 DEFAULT_SIGNER_ID: Final = b"1234567812345678"
@@ -810,6 +811,12 @@ class MemoryNonceStore:
 def kiosk_terminal_text(*, terminal_id: str, challenge: str) -> bytes:
     """The bytes a terminal's device agent signs to bind its browser."""
     return f"anju-kiosk-terminal|{terminal_id}|{challenge}".encode()
+
+
+def window_rating_text(*, terminal_id: str, challenge: str, scores: str) -> bytes:
+    """The bytes a window's evaluator (评价器) signs for the buttons the person pressed; ``scores`` is the
+    indicator codes and levels as ``code=level`` joined by commas, in the device's order."""
+    return f"anju-window-rating|{terminal_id}|{challenge}|{scores}".encode()
 
 
 def kiosk_card_text(

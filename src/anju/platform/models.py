@@ -329,6 +329,10 @@ class Evaluation(Base):
     indicators_json: Mapped[str] = mapped_column(Text)  # {"efficiency": 4, ...}
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # At a counter window: the clerk who served ("clerk:<id>") and the window's terminal whose evaluator
+    # (评价器) the person pressed, so the rating counts under that centre, window and clerk.
+    clerk: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    terminal_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # A bad rating (差评) is followed up by the office: due date, what it found and did, and the rater's view.
     follow_up_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     follow_up_finding: Mapped[str] = mapped_column(Text, default="")

@@ -61,6 +61,11 @@ document.addEventListener("DOMContentLoaded", function () {
   if (reader) {
     kioskDevices(reader);
   }
+  // A counter window's evaluator (评价器): ask the person to rate, then pass on what they pressed.
+  var evaluator = document.querySelector("form[data-evaluator]");
+  if (evaluator) {
+    windowEvaluator(evaluator);
+  }
   // A kiosk's receipt printer (the terminal's local device service): shown only when script can reach it.
   var slip = document.getElementById("print-slip");
   if (slip) {
@@ -86,6 +91,24 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
+
+function windowEvaluator(form) {
+  var devices = form.getAttribute("data-devices");
+  var rating = document.getElementById("rating");
+  var status = document.getElementById("evaluator-status");
+  var read = function () {
+    fetch(form.getAttribute("data-challenge"), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (c) { return fetch(devices + "/evaluator?challenge=" + encodeURIComponent(c.challenge)); })
+      .then(function (r) { if (!r.ok) { throw new Error("not yet"); } return r.text(); })
+      .then(function (text) {
+        rating.value = text;
+        if (status.textContent !== "已收到评价器的评价，请提交。") { status.textContent = "已收到评价器的评价，请提交。"; }
+      })
+      .catch(function () { setTimeout(read, 1500); });
+  };
+  fetch(devices + "/evaluator/prompt", { method: "POST" }).then(read, read);
+}
 
 function maskedName(name) {
   return Array.from(name).map(function (c, i) { return i === 0 || c === "·" ? c : "*"; }).join("");

@@ -20,6 +20,7 @@ from anju.platform.applications.form_view import precheck_view
 from anju.platform.catalog.answers import answers_burden
 from anju.platform.models import Application, ApplicationMember
 from anju.platform.web import (
+    COUNTER,
     KIOSK,
     RuntimeDep,
     Web,
@@ -130,6 +131,8 @@ def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: Runti
         return _refused_page(runtime, request, draft_id, applicant_id, exc)
     if channel_of(web) == KIOSK:
         web.set("kiosk_submitted", number)  # the kiosk offers to rate the visit as it ends
+    elif channel_of(web) == COUNTER:
+        web.set("counter_submitted", number)  # as does the window's evaluator
     target = path_for(request, "application_show", application_no=number)
     return RedirectResponse(target + "?submitted=1", status_code=303)
 

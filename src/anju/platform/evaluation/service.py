@@ -72,6 +72,18 @@ def evaluation_offered(*, session: Session, application: Application, channel: s
     return given is None
 
 
+def rating_offered_to(*, session: Session, applicant_id: int, application_no: str, channel: str) -> bool:
+    """Whether the applicant's application may be rated now through ``channel`` (as a visit ends)."""
+    from anju.platform.applications import service as applications
+
+    application = applications.application_get_for(
+        session=session, applicant_id=applicant_id, application_no=application_no
+    )
+    return application is not None and evaluation_offered(
+        session=session, application=application, channel=channel
+    )
+
+
 def offer_open(status: str, *, rated: bool, channel: str = "web") -> bool:
     """The rule of when to invite a rating, for a case in ``status`` (one rating per case and channel)."""
     rules = evaluation_rules()
@@ -95,8 +107,11 @@ def evaluation_record(
     outbox: Table,
     user: str,
     today: date | None = None,
+    clerk: str | None = None,
+    terminal_id: str | None = None,
 ) -> Evaluation:
-    """Record a rating (raises EvaluationRefused); a 差评 goes to the office with a follow-up deadline."""
+    """Record a rating (raises EvaluationRefused); a 差评 goes to the office with a follow-up deadline. At a
+    counter window, ``clerk`` and ``terminal_id`` say who served and whose evaluator was pressed."""
     if not evaluation_offered(session=session, application=application, channel=channel):
         raise EvaluationRefused("这件申请已经评价过，或尚未到评价环节。")
     indicators = {
@@ -123,6 +138,8 @@ def evaluation_record(
         indicators_json=json.dumps(indicators),
         comment=comment,
         follow_up_due_on=due,
+        clerk=clerk,
+        terminal_id=terminal_id,
     )
     session.add(evaluation)
     try:

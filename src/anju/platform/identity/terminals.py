@@ -251,3 +251,48 @@ def card_holder(*, runtime: Runtime, terminal_id: str, reading: str) -> CardHold
         return CardHolder(name=card.name, id_number=idcard.parse(card.id_number).number)
     except idcard.InvalidIdNumber:
         raise TerminalRefused(CARD_UNREADABLE) from None
+
+
+RATING_UNREADABLE = "没有收到评价器的评价，或评价器传来的内容无效。请申请人在评价器上重新评价。"
+
+
+@dataclass(frozen=True)
+class RatingPressed:
+    """What the person pressed on a window's evaluator, its signature checked: level by indicator code."""
+
+    scores: dict[str, str]
+    nonce: str
+    expires: int
+
+
+def rating_verify(
+    *, session: Session, index: crypto.BlindIndex, terminal_id: str, reading: str
+) -> RatingPressed:
+    """Check an evaluator's press the page passed on: signed by this window's key over a fresh challenge of
+    ours. Raises TerminalRefused (the caller records the nonce as used, once only)."""
+    try:
+        data = json.loads(reading)
+        scores_text, challenge, signature = (
+            str(data["scores"]),
+            str(data["challenge"]),
+            str(data["signature"]),
+        )
+        if str(data["terminal_id"]) != terminal_id:
+            raise ValueError("another terminal")
+        scores = dict(pair.split("=", 1) for pair in scores_text.split(","))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TerminalRefused(RATING_UNREADABLE) from exc
+    try:
+        nonce, expires = _signed_by_terminal(
+            session=session,
+            index=index,
+            terminal_id=terminal_id,
+            challenge=challenge,
+            signature=signature,
+            message=signing.window_rating_text(
+                terminal_id=terminal_id, challenge=challenge, scores=scores_text
+            ),
+        )
+    except TerminalRefused as exc:
+        raise TerminalRefused(RATING_UNREADABLE) from exc
+    return RatingPressed(scores=scores, nonce=nonce, expires=expires)

@@ -69,6 +69,7 @@ class Devices:
 
     card: dict[str, str] | None = None
     printed: list[dict[str, Any]] = field(default_factory=list)
+    rating: str | None = None  # what was pressed on a window's evaluator: "overall=5,efficiency=4,…"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -166,7 +167,56 @@ async def printer_job(runtime: RuntimeDep, devices: DevicesDep, request: Request
     return cors(runtime, JSONResponse({"job_id": f"PRN-{number:06d}", "status": "printed"}))
 
 
-# --- the tester's hands: place a card on the reader, see what was printed (not part of the contract)
+# A window's evaluator (评价器), configured with the offline indicator set of GB/T 39734-2020 (the
+# platform's evaluation.yaml names the same codes).
+EVALUATOR_INDICATORS = {
+    "overall": "整体满意度",
+    "efficiency": "服务效率",
+    "service_level": "服务水平",
+    "attitude": "服务态度",
+}
+EVALUATOR_LEVELS = {"5": "非常满意", "4": "满意", "3": "基本满意", "2": "不满意", "1": "非常不满意"}
+
+
+@router.post("/devices/{kind}/local/evaluator/prompt", name="device_evaluator_prompt")
+def evaluator_prompt(devices: DevicesDep, runtime: RuntimeDep, kind: Kind) -> Response:
+    """Ask the person to rate (the evaluator shows its buttons): whatever was pressed before is cleared."""
+    with devices.lock:
+        devices.rating = None
+    return cors(runtime, JSONResponse({"status": "prompted"}))
+
+
+@router.get("/devices/{kind}/local/evaluator", name="device_evaluator_read")
+def evaluator_read(devices: DevicesDep, runtime: RuntimeDep, kind: Kind, challenge: str = "") -> Response:
+    """What the person pressed, signed with the terminal's key over the platform's challenge."""
+    with devices.lock:
+        scores = devices.rating
+    if scores is None:
+        return cors(runtime, JSONResponse({"error": {"code": "no_rating", "message": "还没有评价"}}, 404))
+    if not challenge:
+        return cors(runtime, JSONResponse({"error": {"code": "no_challenge", "message": "缺少挑战码"}}, 400))
+    terminal_id = DEMO_TERMINALS[kind].terminal_id
+    signed = signing.window_rating_text(terminal_id=terminal_id, challenge=challenge, scores=scores)
+    key = demo_terminal_key(runtime.settings.key_directory, kind)
+    body = {"terminal_id": terminal_id, "challenge": challenge, "scores": scores}
+    return cors(
+        runtime, JSONResponse({**body, "signature": signing.sm2_sign(private_key=key, message=signed).hex()})
+    )
+
+
+# --- the tester's hands: place a card on the reader, press the evaluator, see what was printed (not part
+# of the contract)
+@router.post("/devices/{kind}/evaluator", name="device_evaluator_press")
+async def evaluator_press(devices: DevicesDep, request: Request, kind: Kind) -> Response:
+    form = await request.form()
+    levels = {code: str(form.get(code, "")) for code in EVALUATOR_INDICATORS}
+    if any(level not in EVALUATOR_LEVELS for level in levels.values()):
+        return JSONResponse({"error": {"code": "incomplete", "message": "请为每一项选择评价等级"}}, 400)
+    with devices.lock:
+        devices.rating = ",".join(f"{code}={level}" for code, level in levels.items())
+    return RedirectResponse(path_for(request, "device_kiosk", kind=kind) + "#evaluator", status_code=303)
+
+
 @router.post("/devices/{kind}/card", name="device_card_place")
 def card_place(
     devices: DevicesDep,
@@ -217,6 +267,9 @@ def kiosk_agent(devices: DevicesDep, runtime: RuntimeDep, request: Request, kind
         "action": f"{runtime.settings.base_url('platform')}/kiosk/terminal",
         "error": "",
         "card": devices.card,
+        "rating": devices.rating,
+        "indicators": EVALUATOR_INDICATORS,
+        "levels": EVALUATOR_LEVELS,
         "printed": list(reversed(devices.printed[-5:])),
     }
     try:

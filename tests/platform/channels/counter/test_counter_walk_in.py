@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 
 from anju.platform.applications.signed import signed_documents_of
-from anju.platform.models import Agency, Application, Consent, DataAccessLog, ProofUpload
+from anju.platform.models import Agency, Application, Consent, DataAccessLog, Evaluation, ProofUpload
 from tests.conftest import Systems
 from tests.platform.channels.counter.test_counter_sign_in import clerk_sign_in
 from tests.support.factories import scanned_png
@@ -30,6 +30,14 @@ from tests.support.pdf import pdf_text
 NAME, NUMBER = "欧阳娜娜", "350104199011200641"  # a sandbox persona (统一身份认证 knows her)
 CLERK_NAME = "福州市窗口人员（演示）"
 PNG = scanned_png()
+
+
+def evaluator_read(window: httpx.Client, platform: str, sandbox: str) -> dict[str, str]:
+    """What the counter's rating page does: a fresh challenge, then the evaluator's signed press."""
+    challenge = window.get(f"{platform}/kiosk/challenge").json()["challenge"]
+    read = httpx.get(f"{sandbox}/devices/window/local/evaluator", params={"challenge": challenge})
+    assert read.status_code == 200, read.text
+    return dict(read.json())
 
 
 def walk_in(
@@ -110,11 +118,45 @@ def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_fra
             given = session.scalars(select(Consent).where(Consent.application_id == application.id)).all()
             assert given and all(c.witnessed_by == face.actor and c.channel == "counter" for c in given)
 
-        # 办结，下一位: the clerk stays; nothing of the last person does.
-        nxt = window.post(
+        # 办结，下一位: first the evaluator (一次一评), pressed by the person, not the clerk.
+        rating = window.post(
             f"{platform}/counter/next", data={"csrf_token": csrf_of(done.text)}, follow_redirects=True
         )
-        assert nxt.url.path.endswith("/counter/") and 'id="counter-done"' in nxt.text
+        assert rating.url.path.endswith("/counter/rating") and "data-evaluator" in rating.text
+        typed = window.post(
+            f"{platform}/counter/rating",
+            data={"csrf_token": csrf_of(rating.text), "rating": json.dumps({"scores": "overall=5"})},
+        )
+        assert typed.status_code == 400 and "评价器" in typed.text  # no signed press: nothing recorded
+        httpx.post(f"{sandbox}/devices/window/local/evaluator/prompt")
+        pressed = httpx.post(
+            f"{sandbox}/devices/window/evaluator",
+            data={"overall": "1", "efficiency": "2", "service_level": "2", "attitude": "1"},
+        )
+        assert pressed.status_code == 303
+        press = evaluator_read(window, platform, sandbox)
+        forged = window.post(
+            f"{platform}/counter/rating",
+            data={
+                "csrf_token": csrf_of(rating.text),
+                "rating": json.dumps({**press, "scores": press["scores"].replace("overall=1", "overall=5")}),
+            },
+        )
+        assert forged.status_code == 400  # the clerk's screen cannot turn a 差评 into a 好评
+        nxt = window.post(
+            f"{platform}/counter/rating",
+            data={
+                "csrf_token": csrf_of(rating.text),
+                "rating": json.dumps(evaluator_read(window, platform, sandbox)),
+            },
+            follow_redirects=True,
+        )
+        assert nxt.url.path.endswith("/counter/") and "已收到申请人的评价" in nxt.text
+        with live.runtimes["platform"].db.transaction() as session:
+            rated = session.scalar(select(Evaluation).where(Evaluation.application_id == application.id))
+            assert rated is not None and (rated.channel, rated.overall) == ("counter", 1)
+            assert rated.clerk == face.actor and rated.terminal_id == "WINDOW-DEMO-01"
+            assert rated.follow_up_due_on is not None  # a 差评 is followed up, as online
         assert 'id="counter-form"' in nxt.text and "欧" not in nxt.text.split("</nav>")[0]
         for page in ("/applications/new", f"/applications/{number}", "/my/data-log"):
             later = window.get(f"{platform}{page}", follow_redirects=True)

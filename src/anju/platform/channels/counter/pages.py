@@ -16,9 +16,12 @@ from anju.core.timeutil import today_shanghai, utcnow
 from anju.core.web import client_address, form_file, page_router, path_for, pdf_response
 from anju.core.websession import WebSession, web_session
 from anju.platform.applications import agency, household, outstanding
+from anju.platform.applications import service as applications
 from anju.platform.backfill.sources import source_list
 from anju.platform.channels.counter import clerks
+from anju.platform.evaluation import service as evaluation
 from anju.platform.identity import card_face, faceauth, terminals
+from anju.platform.identity import service as identity
 from anju.platform.limits import LIMITS
 from anju.platform.models import Clerk
 from anju.platform.web import COUNTER, ApplicantId, RuntimeDep, Web, clerk_actor, render
@@ -135,6 +138,7 @@ def counter_home(request: Request, clerk_id: ClerkId, web: Web, runtime: Runtime
         _window(runtime, request),
         sign_in_notice=web.pop("sign_in_notice"),
         done="done" in request.query_params,
+        rated="rated" in request.query_params,
     )
 
 
@@ -181,13 +185,100 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
     return RedirectResponse(path_for(request, "application_new"), status_code=303)
 
 
+def _rating_pending(runtime: RuntimeDep, web: WebSession) -> str:
+    """The application submitted in this visit that the person may still rate on the evaluator, or ""."""
+    submitted, applicant_id = str(web.get("counter_submitted") or ""), web.get("applicant_id")
+    if not submitted or applicant_id is None:
+        return ""
+    with runtime.db.transaction() as session:
+        offered = evaluation.rating_offered_to(
+            session=session, applicant_id=int(applicant_id), application_no=submitted, channel=COUNTER
+        )
+    return submitted if offered else ""
+
+
 @router.post("/next", name="counter_next")
-def counter_next(request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep) -> Response:
-    """办结，下一位: the applicant's part of the session ends (new tokens, nothing of theirs kept); the clerk
-    stays signed in for the next person. What they entered is saved in their draft, as online."""
+def counter_next(
+    request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep, skip_rating: str = Form("")
+) -> Response:
+    """办结，下一位: after an application was submitted here, first the evaluator (一次一评, voluntary);
+    then the applicant's part of the session ends (new tokens, nothing of theirs kept) and the clerk stays
+    signed in for the next person. What they entered is saved in their draft, as online."""
     clerk = _clerk(runtime, web, clerk_id)
+    if not skip_rating and _rating_pending(runtime, web):
+        return RedirectResponse(path_for(request, "counter_rating"), status_code=303)
     web.begin(clerks.clerk_session(clerk))
     return RedirectResponse(path_for(request, "counter_home") + "?done=1", status_code=303)
+
+
+def _rating_page(request: Request, clerk: clerks.ClerkView, status_code: int = 200, **extra: Any) -> Response:
+    context = {"title": "评价本次服务", "clerk": clerk, "error": "", **extra}
+    return render(request, "counter_rating.html", context, status_code)
+
+
+@router.get("/rating", name="counter_rating")
+def counter_rating(request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep) -> Response:
+    """The window's evaluator asks the person to rate the service they just had."""
+    clerk = _clerk(runtime, web, clerk_id)
+    number = _rating_pending(runtime, web)
+    if not number:
+        return RedirectResponse(path_for(request, "counter_home"), status_code=303)
+    return _rating_page(request, clerk, application_no=number)
+
+
+def _rating_record(
+    runtime: RuntimeDep,
+    web: WebSession,
+    clerk: clerks.ClerkView,
+    window: terminals.BoundTerminal,
+    reading: str,
+) -> None:
+    """Verify the evaluator's press (once only) and record it under this clerk and window."""
+    with runtime.db.transaction() as session:
+        pressed = terminals.rating_verify(
+            session=session, index=runtime.blind_index, terminal_id=window.terminal_id, reading=reading
+        )
+    if not runtime.api.nonces.remember(
+        caller=f"window-rating:{window.terminal_id}", nonce=pressed.nonce, timestamp=pressed.expires
+    ):
+        raise terminals.TerminalRefused(terminals.RATING_UNREADABLE)
+    applicant_id = int(web.get("applicant_id"))
+    with runtime.db.transaction() as session:
+        application = applications.application_get_for(
+            session=session, applicant_id=applicant_id, application_no=str(web.get("counter_submitted"))
+        )
+        applicant = identity.applicant_get(session=session, applicant_id=applicant_id)
+        if application is None or applicant is None:
+            raise evaluation.EvaluationRefused("这件申请已经评价过，或尚未到评价环节。")
+        evaluation.evaluation_record(
+            session=session,
+            application=application,
+            channel=COUNTER,
+            answers=pressed.scores,
+            comment="",
+            outbox=runtime.tables.outbox,
+            user=applicant.subject,
+            clerk=clerk_actor(clerk.id),
+            terminal_id=window.terminal_id,
+        )
+
+
+@router.post("/rating", name="counter_rating_submit")
+def counter_rating_submit(
+    request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep, rating: str = Form("")
+) -> Response:
+    """Record what the person pressed on the evaluator; the visit then ends for the next person."""
+    clerk = _clerk(runtime, web, clerk_id)
+    window = _window(runtime, request)
+    number = _rating_pending(runtime, web)
+    if window is None or not number:
+        return RedirectResponse(path_for(request, "counter_home"), status_code=303)
+    try:
+        _rating_record(runtime, web, clerk, window, rating)
+    except (terminals.TerminalRefused, evaluation.EvaluationRefused) as exc:
+        return _rating_page(request, clerk, 400, application_no=number, error=exc.message)
+    web.begin(clerks.clerk_session(clerk))
+    return RedirectResponse(path_for(request, "counter_home") + "?done=1&rated=1", status_code=303)
 
 
 @router.get("/drafts/{draft_id}/outstanding.pdf", name="counter_outstanding")

@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from anju.core.timeutil import utcnow
 from anju.core.web import form_file, page_router, path_for
 from anju.core.websession import WebSession
-from anju.platform.applications import service as applications
 from anju.platform.backfill.sources import source_list
 from anju.platform.backfill.view import KIOSK_ACTOR
 from anju.platform.evaluation import service as evaluation
@@ -164,11 +163,8 @@ async def kiosk_sign_in(request: Request, web: Web, runtime: RuntimeDep) -> Resp
 
 def _rating_offered(runtime: RuntimeDep, applicant_id: int, application_no: str) -> bool:
     with runtime.db.transaction() as session:
-        application = applications.application_get_for(
-            session=session, applicant_id=applicant_id, application_no=application_no
-        )
-        return application is not None and evaluation.evaluation_offered(
-            session=session, application=application, channel=KIOSK
+        return evaluation.rating_offered_to(
+            session=session, applicant_id=applicant_id, application_no=application_no, channel=KIOSK
         )
 
 
