@@ -323,3 +323,25 @@ def test_an_agent_applies_for_someone_who_cannot_come(live: Systems) -> None:
         assert case.status_code == 200, case.text[-500:]
         assert "张*（委托代办" in case.text.split('id="case-agent">')[1].split("</td>")[0]
         assert "委托书（委托代办，代办人 张*）.png" in case.text and AGENT_NUMBER not in case.text
+
+
+def test_a_clerk_opens_only_the_drafts_of_the_person_identified_at_their_window(live: Systems) -> None:
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=20) as online:  # a resident's draft, started online
+        form = applicant_sign_in(online, platform, id_number=NUMBER)
+        draft_id = int(re.search(r"/drafts/(\d+)", str(form.url)).group(1))  # type: ignore[union-attr]
+    with httpx.Client(timeout=20) as window:
+        clerk_sign_in(window, platform, username="chuangkou.350200")  # a clerk in 厦门, nobody identified
+        for page in (
+            f"/drafts/{draft_id}",
+            f"/drafts/{draft_id}/check",
+            f"/drafts/{draft_id}/sections/application",
+        ):
+            seen = window.get(f"{platform}{page}", follow_redirects=True)
+            assert (
+                seen.url.path.endswith("/counter/") and "欧**" not in seen.text and NAME not in seen.text
+            ), page
+        notice = window.get(f"{platform}/counter/drafts/{draft_id}/outstanding.pdf", follow_redirects=True)
+        assert notice.url.path.endswith("/counter/") and notice.headers["content-type"].startswith(
+            "text/html"
+        )
