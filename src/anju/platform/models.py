@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from anju.core.audit import Chained
@@ -65,6 +65,10 @@ class Application(Base):
     overridden_fields: Mapped[int] = mapped_column(Integer, default=0)
     uploads: Mapped[int] = mapped_column(Integer, default=0)
     page_views: Mapped[int] = mapped_column(Integer, default=0)
+    # Submitted at a counter window: the clerk who served ("clerk:<id>"), and the seconds from identifying
+    # the person at the window to submitting (the counter's own figures).
+    served_by: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    served_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # When its personal content was erased (deleted draft, or the retention period ran out).
@@ -265,6 +269,8 @@ class ProofUpload(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))  # SM3 of the file as uploaded
     content_enc: Mapped[str] = mapped_column(Text)  # SM4-GCM of the base64 content
+    # Collected on paper at a counter window and scanned there (the 高拍仪), not uploaded by the applicant.
+    on_paper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -80,6 +80,11 @@ def channel_of(web: WebSession) -> str:
     return str(web.get("channel") or "web")
 
 
+def collected_on_paper(web: WebSession) -> bool:
+    """Whether a file arriving now was brought on paper and scanned at a counter window (the 高拍仪)."""
+    return channel_of(web) == COUNTER
+
+
 def clerk_actor(clerk_id: int) -> str:
     """How a window clerk is named as the actor or witness of a check, a query or a consent."""
     return f"clerk:{clerk_id}"
@@ -89,6 +94,12 @@ def counter_witness(web: WebSession) -> str | None:
     """At a counter window, the clerk before whom the person acts; elsewhere None."""
     clerk_id = web.get("clerk_id")
     return clerk_actor(int(clerk_id)) if channel_of(web) == COUNTER and clerk_id is not None else None
+
+
+def counter_since(web: WebSession) -> datetime | None:
+    """When the person now served at a counter window was identified there (None elsewhere)."""
+    since = web.get("counter_since")
+    return datetime.fromisoformat(since) if since and channel_of(web) == COUNTER else None
 
 
 def signed_in_applicant_id(web: WebSession, *, next_path: str = "/applications/new") -> int:

@@ -61,6 +61,13 @@ document.addEventListener("DOMContentLoaded", function () {
   if (reader) {
     kioskDevices(reader);
   }
+  // At a counter window, a proof is scanned with the window's document camera (高拍仪), not chosen.
+  var scanner = document.body.getAttribute("data-scanner");
+  if (scanner) {
+    document.querySelectorAll("input[type=file][data-scan]").forEach(function (input) {
+      documentCamera(input, scanner);
+    });
+  }
   // A counter window's evaluator (评价器): ask the person to rate, then pass on what they pressed.
   var evaluator = document.querySelector("form[data-evaluator]");
   if (evaluator) {
@@ -91,6 +98,31 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
+
+function documentCamera(input, scanner) {
+  var button = document.createElement("button");
+  var status = document.createElement("span");
+  button.type = "button";
+  button.className = "button button-secondary";
+  button.textContent = "用高拍仪扫描";
+  status.setAttribute("role", "status");
+  status.className = "hint";
+  input.insertAdjacentElement("afterend", status);
+  input.insertAdjacentElement("afterend", button);
+  button.addEventListener("click", function () {
+    button.disabled = true;
+    fetch(scanner + "/capture", { method: "POST" })
+      .then(function (r) { if (!r.ok) { throw new Error("scanner"); } return r.blob(); })
+      .then(function (blob) {
+        var chosen = new DataTransfer();
+        chosen.items.add(new File([blob], "窗口扫描.jpg", { type: "image/jpeg" }));
+        input.files = chosen.files;
+        status.textContent = "已扫描一页，请提交。";
+      })
+      .catch(function () { status.textContent = "高拍仪暂时不能使用，请检查连接，或选择已扫描的文件。"; })
+      .then(function () { button.disabled = false; });
+  });
+}
 
 function windowEvaluator(form) {
   var devices = form.getAttribute("data-devices");

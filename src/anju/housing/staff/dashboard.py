@@ -25,7 +25,8 @@ COLUMNS = [
     ("decided_days_median", "决定用时中位数（工作日）"),
     ("closed_days_p90", "办结用时90分位（工作日）"),
     ("materials_exempted", "免提交材料（登记信息代替）"),
-    ("files_collected", "上传材料"),
+    ("files_collected", "收取材料"),
+    ("paper_collected", "其中窗口收取纸质材料"),
     ("fields_backfilled", "自动填写字段"),
     ("fields_typed", "申请人填写字段"),
 ]

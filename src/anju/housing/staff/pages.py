@@ -177,6 +177,7 @@ def staff_dashboard(request: Request, staff_id: StaffId, runtime: RuntimeDep) ->
         "columns": dashboard.COLUMNS,
         "chart": dashboard.bars(data["rows"]),
         "evaluations": data["evaluations"],
+        "windows": data.get("windows", []),
     }
     return render(request, "staff_dashboard.html", context)
 

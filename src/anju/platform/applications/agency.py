@@ -83,6 +83,7 @@ def agency_begin(
             data=data,
             cipher=cipher,
             purpose="agency",
+            on_paper=True,  # the person brought it to the window
         )
     except ReviewRefused as exc:
         raise AgencyRefused(f"{document}：{exc.message}") from exc

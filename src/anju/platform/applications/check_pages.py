@@ -25,6 +25,8 @@ from anju.platform.web import (
     RuntimeDep,
     Web,
     channel_of,
+    counter_since,
+    counter_witness,
     not_found_page,
     render,
     signed_in_applicant_id,
@@ -126,6 +128,8 @@ def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: Runti
             channel=channel_of(web),
             today=today_shanghai(),
             agency_id=web.get("agency_id"),  # a window's 帮办代办: the agent signs
+            served_by=counter_witness(web),
+            served_since=counter_since(web),
         )
     except submission.SubmitRefused as exc:
         return _refused_page(runtime, request, draft_id, applicant_id, exc)

@@ -17,7 +17,7 @@ from anju.platform.applications import service as applications
 from anju.platform.backfill.service import ReviewRefused, proof_remove
 from anju.platform.identity import service as identity
 from anju.platform.models import Applicant, Application
-from anju.platform.web import ApplicantId, RuntimeDep, not_found_page, render
+from anju.platform.web import ApplicantId, RuntimeDep, collected_on_paper, not_found_page, render
 
 router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
@@ -45,7 +45,10 @@ def _context(session: Session, application: Application) -> dict[str, Any] | Non
     return {
         "application_no": application.application_no,
         "notice": notice,
-        "files": [{"id": f.id, "name": f.filename, "kb": max(1, f.size_bytes // 1024)} for f in files],
+        "files": [
+            {"id": f.id, "name": f.filename, "kb": max(1, f.size_bytes // 1024), "paper": f.on_paper}
+            for f in files
+        ],
         "error": "",
         "reply": "",
     }
@@ -105,10 +108,16 @@ async def corrections_file_add(
 ) -> Response:
     """Add a file to the answer (checked as every proof is)."""
     filename, data = await form_file(request, "file")
+    on_paper = collected_on_paper(request.state.web)
 
     def add(session: Session, application: Application, _applicant: Applicant) -> None:
         corrections.correction_file_add(
-            session=session, application=application, filename=filename, data=data, cipher=runtime.cipher
+            session=session,
+            application=application,
+            filename=filename,
+            data=data,
+            cipher=runtime.cipher,
+            on_paper=on_paper,
         )
 
     outcome = await anyio.to_thread.run_sync(lambda: _act(runtime, applicant_id, application_no, add))

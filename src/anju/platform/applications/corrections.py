@@ -70,7 +70,13 @@ def _open(session: Session, application: Application) -> Notice:
 
 
 def correction_file_add(
-    *, session: Session, application: Application, filename: str, data: bytes, cipher: crypto.FieldCipher
+    *,
+    session: Session,
+    application: Application,
+    filename: str,
+    data: bytes,
+    cipher: crypto.FieldCipher,
+    on_paper: bool = False,
 ) -> ProofUpload:
     """Add a file to the answer being prepared (raises ReviewRefused with the reason, CorrectionNotOpen)."""
     notice = _open(session, application)
@@ -84,6 +90,7 @@ def correction_file_add(
         cipher=cipher,
         purpose="correction",
         correction_round=notice.round,
+        on_paper=on_paper,
     )
 
 

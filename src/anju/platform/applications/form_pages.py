@@ -19,7 +19,14 @@ from anju.platform.catalog.answers import section_fields, section_save
 from anju.platform.catalog.prefill import Prefill
 from anju.platform.catalog.service import PRECHECK_SOURCE, form_catalog
 from anju.platform.models import Application
-from anju.platform.web import RuntimeDep, Web, not_found_page, render, signed_in_applicant_id
+from anju.platform.web import (
+    RuntimeDep,
+    Web,
+    collected_on_paper,
+    not_found_page,
+    render,
+    signed_in_applicant_id,
+)
 
 router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
@@ -60,7 +67,7 @@ def _state(
 
 def _other_files(session: Session, draft_id: int) -> list[dict[str, Any]]:
     return [
-        {"id": p.id, "name": p.filename, "kb": max(1, p.size_bytes // 1024)}
+        {"id": p.id, "name": p.filename, "kb": max(1, p.size_bytes // 1024), "paper": p.on_paper}
         for p in proofs_of(session=session, application_id=draft_id, purpose="other")
     ]
 
@@ -184,6 +191,7 @@ async def draft_files_add(
                     data=data,
                     cipher=runtime.cipher,
                     purpose="other",
+                    on_paper=collected_on_paper(web),
                 )
             except ReviewRefused as exc:
                 groups = section_view(section, _state(runtime, session, draft, {}), {}, {})

@@ -6,13 +6,14 @@ channel — web, kiosk, and the counter next — calls this; nothing typed is lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Table
 
 from anju.core import crypto
 from anju.core.db import Database
 from anju.core.httpclient import SignedClient
+from anju.core.timeutil import utcnow
 from anju.platform.applications import agency, household, signed
 from anju.platform.applications import service as applications
 from anju.platform.applications.draft_form import draft_summary
@@ -54,10 +55,13 @@ def draft_sign_and_submit(
     channel: str,
     today: date,
     agency_id: int | None = None,
+    served_by: str | None = None,
+    served_since: datetime | None = None,
 ) -> str:
     """Sign and submit the draft; returns the application number. At a window's 帮办代办 (``agency_id``)
-    the agent signs, and the application says who for whom on what basis. Raises household.DraftNotFound
-    or SubmitRefused."""
+    the agent signs, and the application says who for whom on what basis; ``served_by`` is the clerk who
+    served it there since ``served_since`` (the counter's figures). Raises household.DraftNotFound or
+    SubmitRefused."""
     # 1. Everything answered, allowed to submit: the documents to sign.
     with system.db.transaction() as session:
         draft, applicant = household.draft_and_applicant(
@@ -127,6 +131,9 @@ def draft_sign_and_submit(
             burden.overridden,
         )
         draft.uploads = len(proofs_of(session=session, application_id=draft.id))
+        if served_by:
+            draft.served_by = served_by
+            draft.served_seconds = int((utcnow() - served_since).total_seconds()) if served_since else None
         signed.signatures_store(
             session=session,
             application=draft,

@@ -17,7 +17,14 @@ from anju.platform.backfill.observe import BackfillMetrics
 from anju.platform.backfill.sources import source_list
 from anju.platform.backfill.view import STATUS_TEXT, actor_label, application_label, preview_view, source_view
 from anju.platform.identity import service as identity
-from anju.platform.web import RuntimeDep, Web, not_found_page, render, signed_in_applicant_id
+from anju.platform.web import (
+    RuntimeDep,
+    Web,
+    collected_on_paper,
+    not_found_page,
+    render,
+    signed_in_applicant_id,
+)
 
 router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
@@ -164,6 +171,7 @@ async def draft_proof(
                     filename=filename,
                     data=data,
                     cipher=runtime.cipher,
+                    on_paper=collected_on_paper(web),
                 )
                 return "", []
             except backfill.ReviewRefused as exc:

@@ -285,7 +285,8 @@ class PreviewItem:
     review: str
     review_reason: str
     retry_failed: bool = False
-    proofs: tuple[tuple[str, int], ...] = ()  # (file name, size) of proofs uploaded for this item
+    # (file name, size, collected on paper at a window) of the proofs given for this item
+    proofs: tuple[tuple[str, int, bool], ...] = ()
 
 
 def backfill_preview(
@@ -311,9 +312,11 @@ def backfill_preview(
         latest[(row.member_id, row.source)] = row
         if row.status == "found":
             last_found[(row.member_id, row.source)] = row
-    proofs: dict[tuple[int | None, str], list[tuple[str, int]]] = {}
+    proofs: dict[tuple[int | None, str], list[tuple[str, int, bool]]] = {}
     for proof in proofs_of(session=session, application_id=application_id, purpose="register"):
-        proofs.setdefault((proof.member_id, proof.source), []).append((proof.filename, proof.size_bytes))
+        proofs.setdefault((proof.member_id, proof.source), []).append(
+            (proof.filename, proof.size_bytes, proof.on_paper)
+        )
     items = []
     for (member_id, code), newest in sorted(
         latest.items(), key=lambda kv: (list(catalog.sources).index(kv[0][1]), kv[0][0])
@@ -428,9 +431,11 @@ def proof_store(
     purpose: str,
     result: BackfillResult | None = None,
     correction_round: int | None = None,
+    on_paper: bool = False,
 ) -> ProofUpload:
     """Check a file (present, ≤ 5 MB, really PDF/JPEG/PNG, within the per-application count) and keep it
-    encrypted at rest; raises ReviewRefused with a message the applicant can act on."""
+    encrypted at rest; raises ReviewRefused with a message the applicant can act on. ``on_paper``: the
+    person brought it on paper to a counter window, where it was scanned."""
     import base64
 
     if not data:
@@ -459,6 +464,7 @@ def proof_store(
         size_bytes=len(data),
         digest=crypto.sm3_hex(data),
         content_enc=cipher.encrypt(base64.b64encode(data).decode("ascii"), context=PROOF_CONTEXT),
+        on_paper=on_paper,
         uploaded_at=utcnow(),
     )
     session.add(proof)
@@ -474,6 +480,7 @@ def proof_attach(
     filename: str,
     data: bytes,
     cipher: crypto.FieldCipher,
+    on_paper: bool = False,
 ) -> ProofUpload:
     """Keep a proof for a register item that failed, had no record, or is disputed (encrypted at rest)."""
     row = session.get(BackfillResult, result_id)
@@ -487,6 +494,7 @@ def proof_attach(
         cipher=cipher,
         purpose="register",
         result=row,
+        on_paper=on_paper,
     )
 
 

@@ -73,7 +73,7 @@ def preview_view(item: backfill.PreviewItem) -> dict[str, Any]:
         "review": item.review,
         "review_reason": item.review_reason,
         "retry_failed": item.retry_failed,
-        "proofs": [{"name": n, "kb": max(1, size // 1024)} for n, size in item.proofs],
+        "proofs": [{"name": n, "kb": max(1, size // 1024), "paper": paper} for n, size, paper in item.proofs],
     }
 
 

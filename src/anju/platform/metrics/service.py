@@ -1,7 +1,8 @@
 """Figures by city, channel and month of submission: cases submitted / accepted / decided / closed; working
 days from submission to each milestone (median, 90th percentile); cases accepted by the deadline housing
 set when it received them (its time limits are the one source); materials exempted (register answers
-used) vs files collected; fields backfilled vs typed; 好差评."""
+used) vs files collected, and of those the ones brought on paper to a window; fields backfilled vs typed;
+好差评; and the counter's own figures by window."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anju.core import workdays
 from anju.core.timeutil import shanghai_date, to_shanghai
 from anju.core.vocab import DECISION_STATUSES, FINAL_STATUSES
 from anju.platform.evaluation.service import evaluation_figures
-from anju.platform.models import Application, ApplicationEvent, BackfillResult
+from anju.platform.models import Application, ApplicationEvent, BackfillResult, Clerk, Evaluation, ProofUpload
 
 ACCEPTED = frozenset({"accepted"})
+GOOD_AT_LEAST = 4  # 满意 or 非常满意, as the 好差评 figures count a 好评
 AWAITING_ACCEPTANCE = "submitted"  # housing's status (and deadline) from receipt until it accepts or not
 
 
@@ -69,6 +71,13 @@ def metrics(*, session: Session, city_code: str | None = None) -> dict[str, Any]
         .distinct()
     ):
         exempted[application_id] += 1
+    paper: dict[int, int] = defaultdict(int)  # proofs brought on paper and scanned at a window
+    for application_id, count in session.execute(
+        select(ProofUpload.application_id, func.count())
+        .where(ProofUpload.application_id.in_(ids), ProofUpload.on_paper.is_(True))
+        .group_by(ProofUpload.application_id)
+    ):
+        paper[application_id] = int(count)
     groups: dict[tuple[str, str, str], list[Application]] = defaultdict(list)
     for a in applications:
         assert a.submitted_at is not None
@@ -114,8 +123,49 @@ def metrics(*, session: Session, city_code: str | None = None) -> dict[str, Any]
         )
         row["materials_exempted"] = sum(exempted[a.id] for a in members)
         row["files_collected"] = sum(a.uploads for a in members)
+        row["paper_collected"] = sum(paper[a.id] for a in members)
         row["fields_backfilled"] = sum(a.backfilled_fields for a in members)
         row["fields_typed"] = sum(a.typed_fields for a in members)
         rows.append(row)
     ratings = evaluation_figures(session=session, city_code=city_code)
-    return {"rows": rows, "evaluations": ratings}
+    return {
+        "rows": rows,
+        "evaluations": ratings,
+        "windows": window_figures(session, applications, paper, ids),
+    }
+
+
+def window_figures(
+    session: Session, applications: list[Application], paper: dict[int, int], ids: Any
+) -> list[dict[str, Any]]:
+    """The counter's own figures, by the window that served: applications taken, minutes from identifying
+    the person to submitting (median), proofs collected on paper, and what the window's evaluator got
+    (``ids``: the same selection as ``applications``, as a subquery)."""
+    served: dict[str, list[Application]] = defaultdict(list)
+    for a in applications:
+        if a.served_by:
+            served[a.served_by].append(a)
+    ratings: dict[str, list[int]] = defaultdict(list)  # what people pressed on each window's evaluator
+    for actor, overall in session.execute(
+        select(Evaluation.clerk, Evaluation.overall).where(
+            Evaluation.clerk.is_not(None), Evaluation.application_id.in_(ids)
+        )
+    ):
+        ratings[str(actor)].append(int(overall))
+    rows = []
+    for actor, taken in sorted(served.items()):
+        clerk = session.get(Clerk, int(actor.removeprefix("clerk:"))) if actor[6:].isdigit() else None
+        minutes = [round(a.served_seconds / 60) for a in taken if a.served_seconds is not None]
+        rows.append(
+            {
+                "centre": clerk.centre if clerk else "",
+                "window": clerk.window if clerk else "",
+                "clerk": clerk.display_name if clerk else actor,
+                "submitted": len(taken),
+                "minutes_median": percentile(minutes, 0.5),
+                "paper_collected": sum(paper[a.id] for a in taken),
+                "rated": len(ratings[actor]),
+                "good": sum(1 for overall in ratings[actor] if overall >= GOOD_AT_LEAST),
+            }
+        )
+    return rows

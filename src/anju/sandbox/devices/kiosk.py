@@ -89,6 +89,23 @@ def camera_image(*, width: int, height: int, seed: int) -> bytes:
     return out.getvalue()
 
 
+def document_image(*, seed: int) -> bytes:
+    """A page from the sandbox document camera (高拍仪): a white sheet with lines of text-like strokes."""
+    from PIL import Image, ImageDraw
+
+    rnd = random.Random(seed)
+    image = Image.new("RGB", (840, 1188), (250, 250, 246))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((300, 60, 540, 90), fill=(60, 60, 60))  # the title
+    for row in range(12, 60):
+        width = rnd.randrange(300, 720)
+        draw.rectangle((60, row * 18, 60 + width, row * 18 + 8), fill=(110, 110, 110))
+    draw.ellipse((600, 1000, 740, 1140), outline=(200, 40, 40), width=6)  # a seal
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -151,6 +168,12 @@ def camera_capture(runtime: RuntimeDep) -> Response:
             camera_image(width=640, height=480, seed=int(utcnow().timestamp())), media_type="image/jpeg"
         ),
     )
+
+
+@router.post("/devices/{kind}/local/scanner/capture", name="device_scanner_capture")
+def scanner_capture(runtime: RuntimeDep, kind: Kind) -> Response:
+    """A counter window's document camera (高拍仪): the page of paper placed under it, as a JPEG."""
+    return cors(runtime, Response(document_image(seed=int(utcnow().timestamp())), media_type="image/jpeg"))
 
 
 @router.post("/devices/{kind}/local/printer/jobs", name="device_printer_job")

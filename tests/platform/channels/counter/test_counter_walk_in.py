@@ -101,6 +101,19 @@ def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_fra
             follow_redirects=True,
         )
         assert unwitnessed.status_code == 400 and "当面确认" in unwitnessed.text
+        # A paper she brought is scanned at the window (the 高拍仪) and counted as collected on paper.
+        draft_id = re.search(r"/drafts/(\d+)/", tasks.text).group(1)  # type: ignore[union-attr]
+        pledge = window.get(f"{platform}/drafts/{draft_id}/sections/pledge")
+        assert "data-scan" in pledge.text and 'data-scanner="' in pledge.text
+        scan = httpx.post(f"{sandbox}/devices/window/local/scanner/capture")
+        assert scan.status_code == 200 and scan.headers["content-type"] == "image/jpeg"
+        kept = window.post(
+            f"{platform}/drafts/{draft_id}/sections/pledge/files",
+            data={"csrf_token": csrf_of(pledge.text)},
+            files={"file": ("窗口扫描.jpg", scan.content, "image/jpeg")},
+            follow_redirects=True,
+        )
+        assert "窗口扫描.jpg" in kept.text and "窗口收取的纸质材料" in kept.text
         number, done = own_hukou_consent_and_submit(
             window, platform, consent_extra={"witnessed": "yes"}, phone="13912345678"
         )
@@ -164,6 +177,19 @@ def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_fra
             assert (
                 later.url.path.endswith("/counter/") and 'id="counter-form"' in later.text
             )  # identify first
+
+    # The city's dashboard counts the window: one application, its paper proof, its evaluator's rating.
+    live.runtimes["platform"].outbox_worker().run_once()
+    housing = live.settings.base_url("housing")
+    with httpx.Client(timeout=20) as staff:
+        staff_sign_in(staff, housing, username="shouli.350100")
+        board = staff.get(f"{housing}/staff/dashboard")
+        windows = board.text.split('id="windows"')[1].split("</table>")[0]
+        cells = re.findall(r"<td>([^<]*)</td>", windows)
+        assert cells[:4] == ["福州市政务服务中心（演示）", "综合受理 1 号窗口", CLERK_NAME, "1"], cells
+        assert cells[5:] == ["1", "1", "0"], cells  # one paper proof; one rating, a 差评
+        metrics = board.text.split('id="metrics"')[1].split("</table>")[0]
+        assert "窗口" in metrics and "其中窗口收取纸质材料" in metrics
 
 
 def test_without_a_camera_the_clerk_attests_and_the_data_log_names_the_clerk(live: Systems) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from anju.core import regions, staffauth
+from anju.core.timeutil import utcnow
 from anju.platform.applications.agency import AgencyBegun
 from anju.platform.identity.faceauth import FACE_VERIFIED_LEVEL
 from anju.platform.models import Clerk
@@ -54,6 +55,7 @@ def walk_in_session(clerk: ClerkView, *, applicant_id: int, name: str) -> dict[s
         "applicant_name": name,
         "real_name_level": FACE_VERIFIED_LEVEL,
         "channel": COUNTER,
+        "counter_since": utcnow().isoformat(),
     }
 
 
