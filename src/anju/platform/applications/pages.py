@@ -150,7 +150,8 @@ def application_receipt(
         facts = receipt.receipt_facts(
             application=application, office=housing_office_name(application.city_code)
         )
-    return pdf_response(receipt.receipt_pdf(facts=facts, documents=documents), f"{application_no}.pdf")
+    pdf = receipt.receipt_pdf(facts=facts, documents=documents)
+    return pdf_response(pdf, f"{application_no}.pdf", inline="print" in request.query_params)
 
 
 @router.post("/applications/{application_no}/receipt/sms", name="application_receipt_sms")

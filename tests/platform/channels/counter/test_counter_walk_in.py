@@ -117,6 +117,12 @@ def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_fra
         number, done = own_hukou_consent_and_submit(
             window, platform, consent_extra={"witnessed": "yes"}, phone="13912345678"
         )
+        # The receipt is printed at the window: the PDF opens to print, not to keep on the clerk's computer.
+        shown = window.get(f"{platform}/applications/{number}")
+        assert 'id="receipt-print"' in shown.text and 'id="print-slip"' not in shown.text
+        printed = window.get(f"{platform}/applications/{number}/receipt.pdf?print=1")
+        assert printed.headers["content-disposition"].startswith("inline")
+        assert number in re.sub(r"\s", "", pdf_text(printed.content))
         mine = window.get(f"{platform}/consents")
         assert f"在窗口人员 {CLERK_NAME}（福州市政务服务中心（演示））面前当面确认" in mine.text
         with live.runtimes["platform"].db.transaction() as session:
