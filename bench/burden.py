@@ -76,6 +76,63 @@ def wife_works(sandbox: Any) -> None:
         )
 
 
+def household_authorised(client: httpx.Client, platform: str, **extra: str) -> None:
+    """The husband's part, signed in on ``client``: his own consents, the registers queried, his wife
+    and child added to the household, the child's consents (``extra``: more consent form fields, as a
+    window's in-person confirmation)."""
+    tasks = client.get(f"{platform}/applications/new", follow_redirects=True)
+    if ">开始申请</button>" in tasks.text:
+        tasks = client.post(
+            f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
+        )
+    own = link(tasks, r'href="([^"]*/members/\d+/consent)"', platform)
+    page = client.get(own)
+    tasks = client.post(
+        own, data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE, **extra}, follow_redirects=True
+    )
+    client.post(
+        link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
+        data={"csrf_token": csrf_of(tasks.text)},
+    )
+    household = link(tasks, r'href="([^"]*/drafts/\d+/household)"', platform)
+    page = client.get(household)
+    tasks = client.post(
+        household, data={"csrf_token": csrf_of(page.text), "member": [WIFE, CHILD]}, follow_redirects=True
+    )
+    child = re.findall(r'href="([^"]*/members/\d+/consent)"', tasks.text)[-1]
+    page = client.get(_absolute(platform, child))
+    client.post(
+        _absolute(platform, child), data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE, **extra}
+    )
+
+
+def wife_authorises(platform: str) -> None:
+    """欧阳娜娜 signs in on her own phone and authorises her registers (an adult consents herself)."""
+    with httpx.Client(timeout=15) as wife:
+        applicant_sign_in(wife, platform, id_number=WIFE)
+        invitation = wife.get(f"{platform}/memberships")
+        mine = link(invitation, r'href="([^"]*/members/\d+/consent)"', platform)
+        page = wife.get(mine)
+        wife.post(mine, data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE})
+
+
+def queried_answered_and_submitted(client: httpx.Client, platform: str) -> None:
+    """The registers queried again (her answers now too), the form answered and the application submitted:
+    only what no register holds is typed; every suggestion on the pages (the address from the hukou book,
+    each earner's contribution base as the income, the group the pre-check found fitting) is read and kept,
+    as a household whose registers are right would."""
+    tasks = client.get(f"{platform}/applications/new", follow_redirects=True)
+    client.post(
+        link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
+        data={"csrf_token": csrf_of(tasks.text)},
+    )
+    form = open_draft_form(client, platform, tasks)
+    done = application_fill_and_submit(
+        client, platform, form.text, skip_optional=True, deposits="20000", securities="0", tenure="renting"
+    )
+    assert "申请已提交" in done.text, done.text[:400]
+
+
 def main() -> None:
     warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
     with tempfile.TemporaryDirectory() as tmp, serving_stack(Path(tmp)) as (settings, runtimes, _servers):
@@ -84,55 +141,11 @@ def main() -> None:
         wife_works(runtimes["sandbox"])
         with httpx.Client(timeout=15) as husband:
             applicant_sign_in(husband, platform, id_number=HUSBAND)
-            tasks = husband.get(f"{platform}/applications/new", follow_redirects=True)
-            own = link(tasks, r'href="([^"]*/members/\d+/consent)"', platform)
-            page = husband.get(own)
-            tasks = husband.post(
-                own, data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE}, follow_redirects=True
-            )
-            husband.post(
-                link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
-                data={"csrf_token": csrf_of(tasks.text)},
-            )
-            household = link(tasks, r'href="([^"]*/drafts/\d+/household)"', platform)
-            page = husband.get(household)
-            tasks = husband.post(
-                household,
-                data={"csrf_token": csrf_of(page.text), "member": [WIFE, CHILD]},
-                follow_redirects=True,
-            )
-            child = re.findall(r'href="([^"]*/members/\d+/consent)"', tasks.text)[-1]
-            page = husband.get(_absolute(platform, child))
-            husband.post(
-                _absolute(platform, child), data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE}
-            )
-        with httpx.Client(timeout=15) as wife:
-            applicant_sign_in(wife, platform, id_number=WIFE)
-            invitation = wife.get(f"{platform}/memberships")
-            mine = link(invitation, r'href="([^"]*/members/\d+/consent)"', platform)
-            page = wife.get(mine)
-            wife.post(mine, data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE})
+            household_authorised(husband, platform)
+        wife_authorises(platform)
         with httpx.Client(timeout=15) as husband:
             applicant_sign_in(husband, platform, id_number=HUSBAND)
-            tasks = husband.get(f"{platform}/applications/new", follow_redirects=True)
-            husband.post(
-                link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
-                data={"csrf_token": csrf_of(tasks.text)},
-            )
-            form = open_draft_form(husband, platform, tasks)
-            # Only what no register holds is typed; every suggestion on the pages (the address from the
-            # hukou book, each earner's contribution base as the income, the group the pre-check found
-            # fitting) is read and kept, as a household whose registers are right would.
-            done = application_fill_and_submit(
-                husband,
-                platform,
-                form.text,
-                skip_optional=True,
-                deposits="20000",
-                securities="0",
-                tenure="renting",
-            )
-            assert "申请已提交" in done.text, done.text[:400]
+            queried_answered_and_submitted(husband, platform)
         p = runtimes["platform"]
         with p.db.transaction() as session:
             application = session.scalars(

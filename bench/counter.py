@@ -15,31 +15,21 @@ then `metric: value` lines.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import httpx
-from bench.burden import EVERY_SOURCE, link, wife_works
+from bench.burden import household_authorised, queried_answered_and_submitted, wife_authorises, wife_works
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
 from anju.platform.models import Application, ProofUpload
 from tests.support.env import serving_stack
-from tests.support.factories import CHILD, HUSBAND, WIFE, seed_family
-from tests.support.journey import (
-    _absolute,
-    applicant_sign_in,
-    application_fill_and_submit,
-    csrf_of,
-    kiosk_card_place,
-    kiosk_card_read,
-    kiosk_terminal_start,
-    open_draft_form,
-)
+from tests.support.factories import HUSBAND, seed_family
+from tests.support.journey import csrf_of, kiosk_card_place, kiosk_card_read, kiosk_terminal_start
 
 CLERK = "chuangkou.350100"
 IN_PERSON = {"witnessed": "yes"}  # the clerk's confirmation that the applicant agreed before them
@@ -80,57 +70,9 @@ def main() -> None:
         started = time.perf_counter()
         with httpx.Client(timeout=15) as window:
             window_serves_husband(window, platform, sandbox)
-            tasks = window.get(f"{platform}/applications/new", follow_redirects=True)
-            if ">开始申请</button>" in tasks.text:
-                tasks = window.post(
-                    f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
-                )
-            own = link(tasks, r'href="([^"]*/members/\d+/consent)"', platform)
-            page = window.get(own)
-            tasks = window.post(
-                own,
-                data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE, **IN_PERSON},
-                follow_redirects=True,
-            )
-            window.post(
-                link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
-                data={"csrf_token": csrf_of(tasks.text)},
-            )
-            household = link(tasks, r'href="([^"]*/drafts/\d+/household)"', platform)
-            page = window.get(household)
-            tasks = window.post(
-                household,
-                data={"csrf_token": csrf_of(page.text), "member": [WIFE, CHILD]},
-                follow_redirects=True,
-            )
-            child = re.findall(r'href="([^"]*/members/\d+/consent)"', tasks.text)[-1]
-            page = window.get(_absolute(platform, child))
-            window.post(
-                _absolute(platform, child),
-                data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE, **IN_PERSON},
-            )
-            with httpx.Client(timeout=15) as wife:  # she authorises on her phone, at the window
-                applicant_sign_in(wife, platform, id_number=WIFE)
-                invitation = wife.get(f"{platform}/memberships")
-                mine = link(invitation, r'href="([^"]*/members/\d+/consent)"', platform)
-                page = wife.get(mine)
-                wife.post(mine, data={"csrf_token": csrf_of(page.text), "source": EVERY_SOURCE})
-            tasks = window.get(f"{platform}/applications/new", follow_redirects=True)
-            window.post(
-                link(tasks, r'action="([^"]*/drafts/\d+/backfill)"', platform),
-                data={"csrf_token": csrf_of(tasks.text)},
-            )
-            form = open_draft_form(window, platform, tasks)
-            done = application_fill_and_submit(
-                window,
-                platform,
-                form.text,
-                skip_optional=True,
-                deposits="20000",
-                securities="0",
-                tenure="renting",
-            )
-            assert "申请已提交" in done.text, done.text[:400]
+            household_authorised(window, platform, **IN_PERSON)
+            wife_authorises(platform)  # on her phone, at the window
+            queried_answered_and_submitted(window, platform)
         elapsed = time.perf_counter() - started
         p = runtimes["platform"]
         with p.db.transaction() as session:

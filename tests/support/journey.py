@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -268,3 +269,28 @@ def own_hukou_consent_and_submit(
     number = re.search(r'id="application-no">([^<]+)<', done.text)
     assert number
     return number.group(1).strip(), done
+
+
+def card_and_face_post(
+    client: httpx.Client,
+    platform_url: str,
+    sandbox_url: str,
+    *,
+    kind: str,
+    page: str,
+    action: str,
+    card: dict[str, str] | None = None,
+    **fields: object,
+) -> httpx.Response:
+    """As a kiosk's or a window's page does it: the reader's signed reading of the card on it and the
+    camera's photo, posted with ``fields`` (a field given as None is left out)."""
+    home = client.get(f"{platform_url}{page}")
+    reading = card if card is not None else kiosk_card_read(client, platform_url, sandbox_url, kind)
+    data = {"csrf_token": csrf_of(home.text), "card": json.dumps(reading), **fields}
+    photo = httpx.post(f"{sandbox_url}/devices/{kind}/local/camera/capture").content
+    return client.post(
+        f"{platform_url}{action}",
+        data={k: str(v) for k, v in data.items() if v is not None},
+        files={"photo": ("camera.jpg", photo, "image/jpeg")},
+        follow_redirects=True,
+    )

@@ -18,6 +18,7 @@ from tests.platform.channels.counter.test_counter_sign_in import clerk_sign_in
 from tests.support.factories import scanned_png
 from tests.support.journey import (
     applicant_sign_in,
+    card_and_face_post,
     csrf_of,
     kiosk_card_place,
     kiosk_card_read,
@@ -49,16 +50,16 @@ def walk_in(
     **changes: object,
 ) -> httpx.Response:
     """As the counter page does it: the window reader's signed reading, the window camera's photo."""
-    home = window.get(f"{platform}/counter/")
-    reading = card if card is not None else kiosk_card_read(window, platform, sandbox, "window")
-    data = {"csrf_token": csrf_of(home.text), "card": json.dumps(reading), "method": "face", "agree": "yes"}
-    data.update({k: v for k, v in changes.items()})
-    photo = httpx.post(f"{sandbox}/devices/window/local/camera/capture").content
-    return window.post(
-        f"{platform}/counter/walk-in",
-        data={k: str(v) for k, v in data.items() if v is not None},
-        files={"photo": ("camera.jpg", photo, "image/jpeg")},
-        follow_redirects=True,
+    fields = {"method": "face", "agree": "yes", **changes}
+    return card_and_face_post(
+        window,
+        platform,
+        sandbox,
+        kind="window",
+        page="/counter/",
+        action="/counter/walk-in",
+        card=card,
+        **fields,
     )
 
 

@@ -4,7 +4,6 @@ alone, and the same person finds the application again online."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from tests.conftest import Systems
 from tests.support.factories import face_photo
 from tests.support.journey import (
     applicant_sign_in,
+    card_and_face_post,
     csrf_of,
     kiosk_card_place,
     kiosk_card_read,
@@ -32,15 +32,15 @@ def kiosk_sign_in(
     kiosk: httpx.Client, platform: str, sandbox: str, *, card: dict[str, str] | None = None, **changes: object
 ) -> httpx.Response:
     """As the kiosk page does it: the reader's signed reading of the card on it, the camera's photo."""
-    home = kiosk.get(f"{platform}/kiosk")
-    reading = card if card is not None else kiosk_card_read(kiosk, platform, sandbox)
-    data = {"csrf_token": csrf_of(home.text), "card": json.dumps(reading), "agree": "yes", **changes}
-    photo = httpx.post(f"{sandbox}/devices/kiosk/local/camera/capture").content
-    return kiosk.post(
-        f"{platform}/kiosk/sign-in",
-        data={k: str(v) for k, v in data.items() if v is not None},
-        files={"photo": ("camera.jpg", photo, "image/jpeg")},
-        follow_redirects=True,
+    return card_and_face_post(
+        kiosk,
+        platform,
+        sandbox,
+        kind="kiosk",
+        page="/kiosk",
+        action="/kiosk/sign-in",
+        card=card,
+        **{"agree": "yes", **changes},
     )
 
 

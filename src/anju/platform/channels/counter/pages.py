@@ -107,6 +107,27 @@ def _window(runtime: RuntimeDep, request: Request) -> terminals.BoundTerminal | 
         )
 
 
+def _window_page(
+    request: Request,
+    name: str,
+    clerk: clerks.ClerkView,
+    window: terminals.BoundTerminal | None,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    """A page of the window's own: the clerk, the window's devices, and who is being served."""
+    web: WebSession = request.state.web
+    context = {
+        "clerk": clerk,
+        "window": window,
+        "serving": web.get("applicant_name") if web.get("channel") == COUNTER else None,
+        "agent_name": web.get("agent_name"),
+        "agent_pending": web.get("agent_name") if web.get("agent_applicant_id") else None,
+        **extra,
+    }
+    return render(request, name, context, status_code)
+
+
 def _home(
     request: Request,
     clerk: clerks.ClerkView,
@@ -114,17 +135,10 @@ def _home(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    web: WebSession = request.state.web
-    context = {
-        "title": "窗口受理",
-        "clerk": clerk,
-        "window": window,
-        "notice": source_list().verifications[faceauth.CODE],
-        "serving": web.get("applicant_name") if web.get("channel") == COUNTER else None,
-        "agent_pending": web.get("agent_name") if web.get("agent_applicant_id") else None,
-        **extra,
-    }
-    return render(request, "counter_home.html", context, status_code)
+    notice = source_list().verifications[faceauth.CODE]
+    return _window_page(
+        request, "counter_home.html", clerk, window, status_code, title="窗口受理", notice=notice, **extra
+    )
 
 
 @router.get("/", name="counter_home")
@@ -320,17 +334,8 @@ def _agency_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    web: WebSession = request.state.web
-    context = {
-        "title": "帮办代办",
-        "clerk": clerk,
-        "window": window,
-        "agent_name": web.get("agent_name"),
-        "bases": agency.BASES,
-        "basis": "",
-        **extra,
-    }
-    return render(request, "counter_agency.html", context, status_code)
+    extra = {"title": "帮办代办", "bases": agency.BASES, "basis": "", **extra}
+    return _window_page(request, "counter_agency.html", clerk, window, status_code, **extra)
 
 
 @router.get("/agency", name="counter_agency")
