@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -27,6 +28,7 @@ from anju.platform.consent import pages as consent_pages
 from anju.platform.evaluation import pages as evaluation_pages
 from anju.platform.guide import pages as guide_pages
 from anju.platform.identity import pages as identity_pages
+from anju.platform.identity import terminals
 from anju.platform.identity.oidc import OidcProvider
 from anju.platform.metrics import api as metrics_api
 from anju.platform.models import TABLES
@@ -59,6 +61,16 @@ COUNTER_TEMPLATES_DIR = Path(__file__).parent / "channels" / "counter" / "templa
 def platform_runtime(settings: Settings) -> Runtime:
     """The platform's database, keys and peers."""
     return build_runtime(system="platform", settings=settings, tables=TABLES)
+
+
+def _at_a_window(request: Request) -> bool:
+    """Whether this browser is a counter window's (bound to its devices), whoever is signed in on it."""
+    token = request.cookies.get(terminals.COOKIE)
+    if not token:
+        return False
+    runtime: Runtime = request.app.state.runtime
+    with runtime.db.transaction() as session:
+        return terminals.bound_kind(session=session, token=token) == terminals.WINDOW
 
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
@@ -115,6 +127,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     async def _sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:
         if request.state.web.get("clerk_id") is not None:  # at a window: identify the walk-in first
             return RedirectResponse(path_for(request, "counter_home"), status_code=303)
+        if await anyio.to_thread.run_sync(_at_a_window, request):  # the window's sign-in ran out
+            return RedirectResponse(path_for(request, "counter_login") + "?expired=1", status_code=303)
         if exc.kiosk:
             return RedirectResponse(path_for(request, "kiosk_home") + "?ended=1", status_code=303)
         login = path_for(request, "login")

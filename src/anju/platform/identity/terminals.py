@@ -233,6 +233,14 @@ def terminal_of(
     return BoundTerminal(terminal_id=row[0], name=row[1], kind=row[2]) if row else None
 
 
+def bound_kind(*, session: Session, token: str | None) -> str | None:
+    """The kind of terminal a browser is bound to (its cookie outlives any sign-in on it), or None."""
+    for kind in KINDS:
+        if terminal_of(session=session, token=token, kind=kind):
+            return kind
+    return None
+
+
 def card_holder(*, runtime: Runtime, terminal_id: str, reading: str) -> CardHolder:
     """The holder of the card the terminal's reader signed, once per reading (TerminalRefused if not)."""
     with runtime.db.transaction() as session:

@@ -9,7 +9,7 @@ import json
 import re
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from anju.platform.applications.signed import signed_documents_of
 from anju.platform.models import Agency, Application, Consent, DataAccessLog, Evaluation, ProofUpload
@@ -378,3 +378,36 @@ def test_a_clerk_opens_only_the_drafts_of_the_person_identified_at_their_window(
         assert notice.url.path.endswith("/counter/") and notice.headers["content-type"].startswith(
             "text/html"
         )
+
+
+def test_when_the_windows_sign_in_runs_out_mid_form_nothing_typed_is_lost(live: Systems) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    with httpx.Client(timeout=20) as window:
+        clerk_sign_in(window, platform)
+        kiosk_terminal_start(window, sandbox, "window")
+        kiosk_card_place(sandbox, NUMBER, kind="window")
+        walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
+        tasks = window.get(f"{platform}/applications/new", follow_redirects=True)
+        started = window.post(
+            f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
+        )
+        draft_id = re.search(r"/drafts/(\d+)", str(started.url)).group(1)  # type: ignore[union-attr]
+        section = f"{platform}/drafts/{draft_id}/sections/application"
+        page = window.get(section)
+        window.post(
+            section,
+            data={"csrf_token": csrf_of(page.text), "a.city_code": "350100", "a.district_code": "350104"},
+        )
+        runtime = live.runtimes["platform"]
+        with runtime.db.transaction() as session:  # the window left alone past the idle limit
+            session.execute(delete(runtime.sessions.table))
+        stale = window.post(section, data={"csrf_token": csrf_of(page.text), "a.district_code": "350102"})
+        assert stale.status_code == 403 and "您已保存的内容没有丢失" in stale.text
+        back = window.get(section, follow_redirects=True)
+        assert back.url.path.endswith("/counter/login") and 'id="session-expired"' in back.text
+        assert "申请人已填写的内容都已保存" in back.text and "统一身份认证" not in back.text
+
+        clerk_sign_in(window, platform)  # the clerk again, the same person again: her answers are there
+        walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
+        again = window.get(section)
+        assert re.search(r'<option value="350104"[^>]*selected', again.text), again.text[-2000:]

@@ -57,9 +57,9 @@ def _login_page(request: Request, status_code: int = 200, **context: Any) -> Res
 
 
 @router.get("/login", name="counter_login")
-def counter_login(request: Request, signed_out: bool = False) -> Response:
+def counter_login(request: Request, signed_out: bool = False, expired: bool = False) -> Response:
     """The clerk's sign-in at the window."""
-    return _login_page(request, signed_out=signed_out)
+    return _login_page(request, signed_out=signed_out, expired=expired)
 
 
 @router.post("/login", name="counter_login_submit")
