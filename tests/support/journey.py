@@ -82,6 +82,9 @@ def page_answers(html: str, answers: dict[str, str], *, skip_optional: bool = Fa
     With skip_optional, an empty optional field stays empty (as a person in a hurry would leave it).
     """
     data: dict[str, str] = {"csrf_token": csrf_of(html)}
+    shown = re.search(r'name="page_fingerprint" value="([^"]+)"', html)
+    if shown:  # what the page's answers were when shown, as a browser sends it back
+        data["page_fingerprint"] = shown.group(1)
     for name, code in dict.fromkeys(FIELD.findall(html)):
         key = re.escape(name)
         optional = re.search(rf'(?:<label for="{key}">|id="{key}"[^>]*>\s*<legend>)[^<]*（选填）', html)

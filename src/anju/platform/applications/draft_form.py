@@ -4,6 +4,7 @@ page, submission and — next — the counter channel all ask (issue 21: rules o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +29,17 @@ class FormState:
     prefill: dict[Key, Prefill]
     answers: dict[Key, Answer]
     gaps: dict[str, str]  # why a household figure a register half answered is asked (catalog.prefill_gaps)
+
+    def page_fingerprint(self, section: str) -> str:
+        """SM3 of the answers on one page as they stand: a page saved with another fingerprint was changed
+        meanwhile somewhere else (another window, the applicant's phone), and must not overwrite it."""
+        fields = {code for code, f in form_catalog().fields.items() if f.section == section}
+        current = sorted(
+            (str(member), code, json.dumps(a.value, ensure_ascii=False, default=str), a.origin)
+            for (member, code), a in self.answers.items()
+            if code in fields
+        )
+        return crypto.sm3_hex(json.dumps(current, ensure_ascii=False).encode())
 
 
 def identity_prefill(members: list[ApplicationMember], cipher: crypto.FieldCipher) -> dict[Key, Prefill]:

@@ -79,8 +79,10 @@ def _section_page(
     groups: list[dict[str, Any]],
     files: list[dict[str, Any]],
     *,
+    now: draft_form.FormState | None = None,
     errors: dict[str, str] | None = None,
     file_error: str = "",
+    conflict: bool = False,
 ) -> Response:
     catalog = form_catalog()
     order = list(catalog.sections)
@@ -104,8 +106,13 @@ def _section_page(
         "step": index + 1,
         "steps": len(order),
         "previous": order[index - 1] if index else None,
+        # What the page's answers were when shown (None: the page after a file was refused, which saves
+        # no answers and so needs no check).
+        "fingerprint": now.page_fingerprint(section) if now else "",
+        "conflict": conflict,
     }
-    return render(request, "section.html", context, 400 if errors or file_error else 200)
+    status = 409 if conflict else 400 if errors or file_error else 200
+    return render(request, "section.html", context, status)
 
 
 def _next_page(request: Request, draft_id: int, section: str) -> str:
@@ -127,9 +134,10 @@ def draft_section(request: Request, draft_id: int, section: str, web: Web, runti
     with runtime.db.transaction() as session:
         draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         draft.page_views += 1
-        groups = section_view(section, _state(runtime, session, draft, extra), {}, {}, notes)
+        now = _state(runtime, session, draft, extra)
+        groups = section_view(section, now, {}, {}, notes)
         files = _other_files(session, draft.id)
-    return _section_page(request, draft_id, section, groups, files)
+    return _section_page(request, draft_id, section, groups, files, now=now)
 
 
 @router.post("/drafts/{draft_id}/sections/{section}", name="draft_section_submit")
@@ -148,6 +156,11 @@ async def draft_section_submit(
             if section not in form_catalog().sections:
                 return not_found_page(request)
             now = _state(runtime, session, draft, extra)
+            seen = str(form.get("page_fingerprint") or "")
+            if seen and seen != now.page_fingerprint(section):  # changed elsewhere since this page was shown
+                groups = section_view(section, now, raw, {}, notes)
+                files = _other_files(session, draft.id)
+                return _section_page(request, draft_id, section, groups, files, now=now, conflict=True)
             result = section_save(
                 session=session,
                 application_id=draft.id,
@@ -161,7 +174,7 @@ async def draft_section_submit(
             if result.errors:
                 groups = section_view(section, now, {**raw, **result.shown}, result.errors, notes)
                 files = _other_files(session, draft.id)
-                return _section_page(request, draft_id, section, groups, files, errors=result.errors)
+                return _section_page(request, draft_id, section, groups, files, now=now, errors=result.errors)
         return None
 
     refused = await anyio.to_thread.run_sync(save)
@@ -194,9 +207,12 @@ async def draft_files_add(
                     on_paper=collected_on_paper(web),
                 )
             except ReviewRefused as exc:
-                groups = section_view(section, _state(runtime, session, draft, {}), {}, {})
+                now = _state(runtime, session, draft, {})
+                groups = section_view(section, now, {}, {})
                 files = _other_files(session, draft.id)
-                return _section_page(request, draft_id, section, groups, files, file_error=exc.message)
+                return _section_page(
+                    request, draft_id, section, groups, files, now=now, file_error=exc.message
+                )
         return None
 
     refused = await anyio.to_thread.run_sync(store)

@@ -24,6 +24,7 @@ from tests.support.journey import (
     kiosk_card_read,
     kiosk_terminal_start,
     own_hukou_consent_and_submit,
+    page_answers,
     staff_sign_in,
 )
 from tests.support.pdf import pdf_text
@@ -411,3 +412,28 @@ def test_when_the_windows_sign_in_runs_out_mid_form_nothing_typed_is_lost(live: 
         walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
         again = window.get(section)
         assert re.search(r'<option value="350104"[^>]*selected', again.text), again.text[-2000:]
+
+
+def test_a_page_changed_elsewhere_is_not_overwritten_by_a_stale_copy(live: Systems) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    with httpx.Client(timeout=20) as phone, httpx.Client(timeout=20) as window:
+        form = applicant_sign_in(phone, platform, id_number=NUMBER)  # she started on her phone
+        draft_id = re.search(r"/drafts/(\d+)", str(form.url)).group(1)  # type: ignore[union-attr]
+        section = f"{platform}/drafts/{draft_id}/sections/application"
+        on_phone = phone.get(section)
+        clerk_sign_in(window, platform)
+        kiosk_terminal_start(window, sandbox, "window")
+        kiosk_card_place(sandbox, NUMBER, kind="window")
+        walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
+        at_window = window.get(section)
+        saved = window.post(section, data={**page_answers(at_window.text, {"district_code": "350104"})})
+        assert saved.status_code == 303  # the window saved 仓山区
+
+        stale = phone.post(section, data=page_answers(on_phone.text, {"district_code": "350102"}))
+        assert stale.status_code == 409 and "这一页刚刚在别处被修改过" in stale.text
+        assert re.search(r'<option value="350102"[^>]*selected', stale.text)  # what she typed is still shown
+        kept = window.get(section)
+        assert re.search(r'<option value="350104"[^>]*selected', kept.text)  # the window's answer stands
+        again = phone.post(section, data=page_answers(stale.text, {"district_code": "350102"}))
+        assert again.status_code == 303  # seen and saved deliberately: now hers stands
+        assert re.search(r'<option value="350102"[^>]*selected', window.get(section).text)
