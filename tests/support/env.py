@@ -28,6 +28,9 @@ def postgres_url(system: str) -> str:
     return base.set(database=f"{base.database}_{system}").render_as_string(hide_password=False)
 
 
+UNSERVED_PORT = 9  # the discard port: closed on a test machine, so a call is refused at once
+
+
 def make_settings(tmp: Path, keys_dir: Path, **overrides: Any) -> Settings:
     """Settings for one test: its own databases, the session's keys."""
     urls: dict[str, str] = {}
@@ -43,6 +46,9 @@ def make_settings(tmp: Path, keys_dir: Path, **overrides: Any) -> Settings:
         "outbox_max_delay_seconds": 0.2,
         "outbox_poll_seconds": 0.05,
         "http_timeout_seconds": 5.0,
+        # Systems not serving in this test are nowhere (port 9, closed): never whatever a developer runs on
+        # the default port (`make run`'s 8000). A serving test gives its own ports.
+        **{f"{system}_url": f"http://127.0.0.1:{UNSERVED_PORT}/{system}" for system in SYSTEMS},
         **urls,
         **overrides,
     }
