@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from anju.core.audit import Chained
 from anju.core.db import UTCDateTime, system_metadata
@@ -363,6 +363,21 @@ class Clerk(StaffAccount, Base):
     centre: Mapped[str] = mapped_column(String(100))
     window: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    ACTOR_PREFIX = "clerk:"
+
+    @classmethod
+    def actor(cls, clerk_id: int) -> str:
+        """How a clerk is named as the actor or witness of a check, a query, a consent or a rating."""
+        return f"{cls.ACTOR_PREFIX}{clerk_id}"
+
+    @classmethod
+    def of_actor(cls, session: Session, actor: str | None) -> Clerk | None:
+        """The clerk an actor string names, if it names one that still exists."""
+        number = (actor or "").removeprefix(cls.ACTOR_PREFIX)
+        if not actor or not actor.startswith(cls.ACTOR_PREFIX) or not number.isdigit():
+            return None
+        return session.get(cls, int(number))
 
 
 class KioskTerminal(Base):

@@ -17,6 +17,7 @@ from anju.core.timeutil import utcnow
 from anju.core.web import RuntimeDep as RuntimeDep  # re-exported for the pages
 from anju.core.websession import WebSession, web_session
 from anju.platform.limits import LIMITS
+from anju.platform.models import Clerk
 
 PLATFORM_DIR = Path(__file__).parent
 
@@ -85,15 +86,10 @@ def collected_on_paper(web: WebSession) -> bool:
     return channel_of(web) == COUNTER
 
 
-def clerk_actor(clerk_id: int) -> str:
-    """How a window clerk is named as the actor or witness of a check, a query or a consent."""
-    return f"clerk:{clerk_id}"
-
-
 def counter_witness(web: WebSession) -> str | None:
     """At a counter window, the clerk before whom the person acts; elsewhere None."""
     clerk_id = web.get("clerk_id")
-    return clerk_actor(int(clerk_id)) if channel_of(web) == COUNTER and clerk_id is not None else None
+    return Clerk.actor(int(clerk_id)) if channel_of(web) == COUNTER and clerk_id is not None else None
 
 
 def counter_since(web: WebSession) -> datetime | None:

@@ -32,8 +32,8 @@ def actor_label(session: Any, actor: str, subject: str) -> str:
         return "本人"
     if actor == KIOSK_ACTOR:
         return "本人（自助终端）"
-    if actor.startswith("clerk:") and actor[6:].isdigit():
-        clerk = session.get(Clerk, int(actor[6:]))
+    if actor.startswith(Clerk.ACTOR_PREFIX):
+        clerk = Clerk.of_actor(session, actor)
         return f"窗口人员 {clerk.display_name}（{clerk.centre}）" if clerk else "窗口人员"
     return "家庭成员（申请人）"
 

@@ -20,6 +20,7 @@ from anju.core import workdays
 from anju.core.outbox import outbox_enqueue
 from anju.core.timeutil import shanghai_date, to_shanghai, utcnow
 from anju.core.vocab import FINAL_STATUSES, housing_office_name
+from anju.platform.applications import service as applications
 from anju.platform.models import Application, ApplicationEvent, Evaluation
 
 RULES_FILE = Path(__file__).with_name("evaluation.yaml")
@@ -74,8 +75,6 @@ def evaluation_offered(*, session: Session, application: Application, channel: s
 
 def rating_offered_to(*, session: Session, applicant_id: int, application_no: str, channel: str) -> bool:
     """Whether the applicant's application may be rated now through ``channel`` (as a visit ends)."""
-    from anju.platform.applications import service as applications
-
     application = applications.application_get_for(
         session=session, applicant_id=applicant_id, application_no=application_no
     )

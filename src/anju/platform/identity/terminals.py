@@ -213,11 +213,8 @@ class BoundTerminal:
     kind: str
 
 
-def terminal_of(
-    *, session: Session, token: str | None, kind: str, now: datetime | None = None
-) -> BoundTerminal | None:
-    """The terminal of ``kind`` a browser's cookie binds it to, if the binding is current and the terminal
-    active (a window's devices are no kiosk, and a kiosk is no window)."""
+def _bound(*, session: Session, token: str | None, now: datetime | None = None) -> BoundTerminal | None:
+    """The terminal a browser's cookie binds it to, if the binding is current and the terminal active."""
     if not token:
         return None
     row = session.execute(
@@ -227,18 +224,24 @@ def terminal_of(
             KioskBinding.token_hash == crypto.sm3_hex(token.encode()),
             KioskBinding.expires_at > (now or utcnow()),
             KioskTerminal.revoked_at.is_(None),
-            KioskTerminal.kind == kind,
         )
     ).first()
     return BoundTerminal(terminal_id=row[0], name=row[1], kind=row[2]) if row else None
 
 
+def terminal_of(
+    *, session: Session, token: str | None, kind: str, now: datetime | None = None
+) -> BoundTerminal | None:
+    """The terminal of ``kind`` a browser's cookie binds it to (a window's devices are no kiosk, and a
+    kiosk is no window)."""
+    bound = _bound(session=session, token=token, now=now)
+    return bound if bound and bound.kind == kind else None
+
+
 def bound_kind(*, session: Session, token: str | None) -> str | None:
     """The kind of terminal a browser is bound to (its cookie outlives any sign-in on it), or None."""
-    for kind in KINDS:
-        if terminal_of(session=session, token=token, kind=kind):
-            return kind
-    return None
+    bound = _bound(session=session, token=token)
+    return bound.kind if bound else None
 
 
 def card_holder(*, runtime: Runtime, terminal_id: str, reading: str) -> CardHolder:
@@ -304,3 +307,16 @@ def rating_verify(
     except TerminalRefused as exc:
         raise TerminalRefused(RATING_UNREADABLE) from exc
     return RatingPressed(scores=scores, nonce=nonce, expires=expires)
+
+
+def rating_read(*, runtime: Runtime, terminal_id: str, reading: str) -> RatingPressed:
+    """The press a window's evaluator signed, once per press (TerminalRefused if not)."""
+    with runtime.db.transaction() as session:
+        pressed = rating_verify(
+            session=session, index=runtime.blind_index, terminal_id=terminal_id, reading=reading
+        )
+    if not runtime.api.nonces.remember(
+        caller=f"window-rating:{terminal_id}", nonce=pressed.nonce, timestamp=pressed.expires
+    ):
+        raise TerminalRefused(RATING_UNREADABLE)  # a press is recorded once
+    return pressed

@@ -154,7 +154,7 @@ def window_figures(
         ratings[str(actor)].append(int(overall))
     rows = []
     for actor, taken in sorted(served.items()):
-        clerk = session.get(Clerk, int(actor.removeprefix("clerk:"))) if actor[6:].isdigit() else None
+        clerk = Clerk.of_actor(session, actor)
         minutes = [round(a.served_seconds / 60) for a in taken if a.served_seconds is not None]
         rows.append(
             {

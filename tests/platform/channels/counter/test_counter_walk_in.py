@@ -34,6 +34,25 @@ CLERK_NAME = "福州市窗口人员（演示）"
 PNG = scanned_png()
 
 
+def serve_at_window(window: httpx.Client, platform: str, sandbox: str) -> httpx.Response:
+    """A clerk signs in at the window, its devices are enabled, her card is read and the clerk attests."""
+    clerk_sign_in(window, platform)
+    kiosk_terminal_start(window, sandbox, "window")
+    kiosk_card_place(sandbox, NUMBER, kind="window")
+    return walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
+
+
+def draft_started(client: httpx.Client, platform: str) -> int:
+    """Start the served person's draft; its number."""
+    tasks = client.get(f"{platform}/applications/new", follow_redirects=True)
+    started = client.post(
+        f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
+    )
+    found = re.search(r"/drafts/(\d+)", str(started.url))
+    assert found, started.text[-500:]
+    return int(found.group(1))
+
+
 def evaluator_read(window: httpx.Client, platform: str, sandbox: str) -> dict[str, str]:
     """What the counter's rating page does: a fresh challenge, then the evaluator's signed press."""
     challenge = window.get(f"{platform}/kiosk/challenge").json()["challenge"]
@@ -245,15 +264,8 @@ def test_a_kiosk_is_no_window_a_window_is_no_kiosk_and_an_expired_card_is_refuse
 def test_a_draft_that_cannot_be_submitted_yet_gets_a_printed_one_time_notice(live: Systems) -> None:
     platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
     with httpx.Client(timeout=20) as window:
-        clerk_sign_in(window, platform)
-        kiosk_terminal_start(window, sandbox, "window")
-        kiosk_card_place(sandbox, NUMBER, kind="window")
-        walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
-        tasks = window.get(f"{platform}/applications/new", follow_redirects=True)
-        started = window.post(
-            f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
-        )
-        draft_id = int(re.search(r"/drafts/(\d+)", str(started.url)).group(1))  # type: ignore[union-attr]
+        serve_at_window(window, platform, sandbox)
+        draft_id = draft_started(window, platform)
         check = window.get(f"{platform}/drafts/{draft_id}/check")
         missing = re.findall(r"<li><a href=\"[^\"]*\">请填写([^<]+)</a></li>", check.text)
         assert missing and 'id="counter-outstanding"' in check.text
@@ -384,15 +396,8 @@ def test_a_clerk_opens_only_the_drafts_of_the_person_identified_at_their_window(
 def test_when_the_windows_sign_in_runs_out_mid_form_nothing_typed_is_lost(live: Systems) -> None:
     platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
     with httpx.Client(timeout=20) as window:
-        clerk_sign_in(window, platform)
-        kiosk_terminal_start(window, sandbox, "window")
-        kiosk_card_place(sandbox, NUMBER, kind="window")
-        walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
-        tasks = window.get(f"{platform}/applications/new", follow_redirects=True)
-        started = window.post(
-            f"{platform}/drafts", data={"csrf_token": csrf_of(tasks.text)}, follow_redirects=True
-        )
-        draft_id = re.search(r"/drafts/(\d+)", str(started.url)).group(1)  # type: ignore[union-attr]
+        serve_at_window(window, platform, sandbox)
+        draft_id = draft_started(window, platform)
         section = f"{platform}/drafts/{draft_id}/sections/application"
         page = window.get(section)
         window.post(
@@ -421,10 +426,7 @@ def test_a_page_changed_elsewhere_is_not_overwritten_by_a_stale_copy(live: Syste
         draft_id = re.search(r"/drafts/(\d+)", str(form.url)).group(1)  # type: ignore[union-attr]
         section = f"{platform}/drafts/{draft_id}/sections/application"
         on_phone = phone.get(section)
-        clerk_sign_in(window, platform)
-        kiosk_terminal_start(window, sandbox, "window")
-        kiosk_card_place(sandbox, NUMBER, kind="window")
-        walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
+        serve_at_window(window, platform, sandbox)
         at_window = window.get(section)
         saved = window.post(section, data={**page_answers(at_window.text, {"district_code": "350104"})})
         assert saved.status_code == 303  # the window saved 仓山区

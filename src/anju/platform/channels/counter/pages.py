@@ -24,7 +24,7 @@ from anju.platform.identity import card_face, faceauth, terminals
 from anju.platform.identity import service as identity
 from anju.platform.limits import LIMITS
 from anju.platform.models import Clerk
-from anju.platform.web import COUNTER, ApplicantId, RuntimeDep, Web, clerk_actor, render
+from anju.platform.web import COUNTER, ApplicantId, RuntimeDep, Web, render
 
 router = page_router(prefix="/counter")
 # The walk-in's sign-in takes the camera's photo: the app includes it with the upload limit (decision 0012).
@@ -182,7 +182,7 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
                 attested=form.get("attested") == "yes",
                 photo=photo,
                 agreed=form.get("agree") == "yes",
-                clerk_actor=clerk_actor(clerk.id),
+                clerk_actor=Clerk.actor(clerk.id),
                 limits=[(PER_WINDOW, window.terminal_id), (PER_CARD, holder.id_number)],
             )
         )
@@ -190,13 +190,10 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
         return _home(request, clerk, window, 400, error=exc.message, **kept)
     except card_face.CardFaceRefused as exc:
         return _home(request, clerk, window, exc.status, error=exc.message, **kept)
-    if form.get("party") == "agent":  # 帮办代办: next, the applicant's card and the basis
-        web.begin(
-            {**clerks.clerk_session(clerk), "agent_applicant_id": applicant_id, "agent_name": holder.name}
-        )
-        return RedirectResponse(path_for(request, "counter_agency"), status_code=303)
-    web.begin(clerks.walk_in_session(clerk, applicant_id=applicant_id, name=holder.name))
-    return RedirectResponse(path_for(request, "application_new"), status_code=303)
+    agent = form.get("party") == "agent"  # 帮办代办: next, the applicant's card and the basis
+    values, next_page = clerks.identified(clerk, person_id=applicant_id, name=holder.name, agent=agent)
+    web.begin(values)
+    return RedirectResponse(path_for(request, next_page), status_code=303)
 
 
 def _rating_pending(runtime: RuntimeDep, web: WebSession) -> str:
@@ -248,14 +245,7 @@ def _rating_record(
     reading: str,
 ) -> None:
     """Verify the evaluator's press (once only) and record it under this clerk and window."""
-    with runtime.db.transaction() as session:
-        pressed = terminals.rating_verify(
-            session=session, index=runtime.blind_index, terminal_id=window.terminal_id, reading=reading
-        )
-    if not runtime.api.nonces.remember(
-        caller=f"window-rating:{window.terminal_id}", nonce=pressed.nonce, timestamp=pressed.expires
-    ):
-        raise terminals.TerminalRefused(terminals.RATING_UNREADABLE)
+    pressed = terminals.rating_read(runtime=runtime, terminal_id=window.terminal_id, reading=reading)
     applicant_id = int(web.get("applicant_id"))
     with runtime.db.transaction() as session:
         application = applications.application_get_for(
@@ -272,7 +262,7 @@ def _rating_record(
             comment="",
             outbox=runtime.tables.outbox,
             user=applicant.subject,
-            clerk=clerk_actor(clerk.id),
+            clerk=Clerk.actor(clerk.id),
             terminal_id=window.terminal_id,
         )
 
@@ -376,7 +366,7 @@ async def counter_agency_submit(
                 basis=basis,
                 filename=filename,
                 data=scan,
-                clerk=clerk_actor(clerk.id),
+                clerk=Clerk.actor(clerk.id),
                 cipher=runtime.cipher,
                 index=runtime.blind_index,
             )
