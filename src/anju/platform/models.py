@@ -181,7 +181,8 @@ class Agency(Base):
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
     agent_applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
     basis: Mapped[str] = mapped_column(String(16))  # "entrusted" (委托) or "guardian" (监护)
-    proof_id: Mapped[int] = mapped_column(ForeignKey("proof_upload.id"))
+    # The scanned basis; None once the application's content is erased (retention), the record staying.
+    proof_id: Mapped[int | None] = mapped_column(ForeignKey("proof_upload.id"), nullable=True)
     clerk: Mapped[str] = mapped_column(String(64))  # "clerk:<id>", before whom
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -273,6 +274,24 @@ class ProofUpload(Base):
     on_paper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProofPromise(Base):
+    """容缺受理 at a counter window (issue 16): a register could not give one member's item, the proof is not
+    at hand, and the city allows it to be brought later — the applicant promises it within ``limit`` working
+    (or calendar) days of housing receiving the case. The promise is part of what the applicant signs."""
+
+    __tablename__ = "proof_promise"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("backfill_result.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("application_member.id"))
+    source: Mapped[str] = mapped_column(String(32))
+    limit: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(16))  # workdays / calendar_days, as the city's rule said
+    clerk: Mapped[str] = mapped_column(String(64))  # "clerk:<id>", before whom it was promised
+    promised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DraftAnswer(Base):

@@ -67,6 +67,12 @@ def case_agent(*, case: Case, cipher: crypto.FieldCipher) -> dict[str, str] | No
     return dict(agent) if agent else None
 
 
+def case_deferred(*, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+    """容缺受理: the proofs the applicant promised at a window to bring later (material, member's ID number,
+    limit and unit), as the signed application states them."""
+    return [dict(d) for d in case_signed_application(case=case, cipher=cipher).get("deferred_proofs", [])]
+
+
 def case_evidence(*, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
     """What each register said, with provenance and the applicant's confirmations and disputes."""
     return (

@@ -8,9 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from anju.core import crypto, masking, regions
+from anju.core import crypto, masking, regions, workdays
 from anju.core.timeutil import shanghai_date, utcnow
-from anju.core.vocab import APPLICANT_GROUP_LABELS, CHANNEL_LABELS, EVIDENCE_STATUS_LABELS, SOURCE_LABELS
+from anju.core.vocab import (
+    APPLICANT_GROUP_LABELS,
+    CHANNEL_LABELS,
+    EVIDENCE_STATUS_LABELS,
+    FINAL_STATUSES,
+    SOURCE_LABELS,
+)
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.report import eligibility_report
 from anju.housing.intake.service import (
@@ -18,11 +24,12 @@ from anju.housing.intake.service import (
     PHONE_CONTEXT,
     attachments_of,
     case_agent,
+    case_deferred,
     case_evidence,
     case_household,
 )
 from anju.housing.models import Case, StaffUser
-from anju.housing.review import corrections
+from anju.housing.review import corrections, deadlines
 from anju.housing.review import service as review
 from anju.housing.staff import service
 
@@ -54,6 +61,32 @@ def _evidence_view(case: Case, cipher: crypto.FieldCipher, names: dict[str, str]
     return evidence
 
 
+def _deferred_view(case: Case, cipher: crypto.FieldCipher, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Each promised proof with its due date, counted from the day the case was received (a year whose
+    holidays are not entered yet counts Monday to Friday, and says so)."""
+    received = shanghai_date(case.received_at)
+    today = shanghai_date(utcnow())
+    rows = []
+    for d in case_deferred(case=case, cipher=cipher):
+        due_on = deadlines.due_after(received, limit=int(d["limit"]), unit=str(d["unit"]), provisional=True)
+        state = deadlines.due_state(
+            due_on=due_on,
+            today=today,
+            note=deadlines.provisional_note(received, due_on)
+            if workdays.years_unknown(received, due_on)
+            else "",
+        )
+        rows.append(
+            {
+                "material": d["material"],
+                "member": masking.mask_name(names.get(d["id_number"], "")),
+                "due": state,
+                "open": case.status not in FINAL_STATUSES,
+            }
+        )
+    return rows
+
+
 def case_view(case: Case, cipher: crypto.FieldCipher) -> dict[str, Any]:
     """The case's facts for the page (the full numbers only for a reveal, which the page logs first)."""
     members = case_household(case=case, cipher=cipher)
@@ -70,6 +103,7 @@ def case_view(case: Case, cipher: crypto.FieldCipher) -> dict[str, Any]:
             for m in members
         ],
         "evidence": evidence,
+        "deferred": _deferred_view(case, cipher, {m["id_number"]: m["name"] for m in members}),
         "to_verify": sum(1 for e in evidence if e["needs_check"]),
         "case_no": case.case_no,
         "name": case.applicant_name,

@@ -1,5 +1,6 @@
 """GET /v1/guide-facts/{city_code}: what the service guide must not retype — conditions from the rule set in
-force, each step's time limit, the path of the review — for the platform's guide."""
+force, each step's time limit, the path of the review, whether 容缺受理 is allowed — for the platform's guide
+and its counter windows."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from anju.core.vocab import housing_office_name
 from anju.core.web import RuntimeDep
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.conditions import conditions_in_words
+from anju.housing.intake.deferrals import deferral_for
 from anju.housing.review.deadlines import limits_for
 
 STEP_NAMES = {
@@ -58,4 +60,5 @@ def guide_facts(runtime: RuntimeDep, city_code: str, caller: Caller) -> dict[str
             }
             for s in limits.values()
         ],
+        "deferral": deferral_for(city_code).as_facts(),
     }

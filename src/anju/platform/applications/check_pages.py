@@ -17,6 +17,7 @@ from anju.core.web import page_router, path_for
 from anju.platform.applications import draft_form, household, invitations, precheck, submission
 from anju.platform.applications import service as applications
 from anju.platform.applications.form_view import precheck_view
+from anju.platform.backfill import deferrals
 from anju.platform.catalog.answers import answers_burden
 from anju.platform.models import Application, ApplicationMember
 from anju.platform.web import (
@@ -56,6 +57,7 @@ def _check_context(runtime: RuntimeDep, session: Session, draft: Application) ->
         "missing": found.missing,
         "burden": answers_burden(found.answers),
         "refusal": "",
+        "promises": deferrals.promises_words(session=session, application_id=draft.id),
         "group": str(found.answers[(None, "applicant_group")].value)
         if (None, "applicant_group") in found.answers
         else "",

@@ -16,6 +16,7 @@ from anju.core.pdf import ChineseDocument
 from anju.core.timeutil import format_shanghai, to_shanghai
 from anju.core.vocab import APPLICANT_GROUP_LABELS
 from anju.platform.applications.signed import SignedDocument
+from anju.platform.backfill.deferrals import period_words
 from anju.platform.catalog.service import answer_display, form_catalog, is_blank
 
 
@@ -96,6 +97,15 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
         line(label, size=13, height=8, role="H2")
         for name, value in rows:
             line(f"{name}：{value}")
+    if body.get("deferred_proofs"):
+        names = {m["id_number"]: m["name"] for m in body["household"]}
+        doc.space(2)
+        line("容缺受理承诺（须补交的证明材料）", size=13, height=8, role="H2")
+        for d in body["deferred_proofs"]:
+            line(
+                f"{masking.mask_name(names.get(d['id_number'], ''))}的{d['material']}："
+                f"自住房保障部门收到申请之日起 {period_words(int(d['limit']), str(d['unit']))}内补交"
+            )
     doc.space(3)
     line("电子签名", size=13, height=8, role="H2")
     for d in documents:

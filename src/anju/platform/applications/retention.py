@@ -25,6 +25,7 @@ from anju.core.vocab import FINAL_STATUSES
 from anju.platform.backfill.sources import source_list
 from anju.platform.consent.service import consents_revoke_for_member
 from anju.platform.models import (
+    Agency,
     Application,
     ApplicationEvent,
     ApplicationMember,
@@ -33,6 +34,7 @@ from anju.platform.models import (
     Consent,
     CorrectionReply,
     DraftAnswer,
+    ProofPromise,
     ProofUpload,
 )
 
@@ -48,6 +50,9 @@ def application_erase(*, session: Session, application: Application, actor: str,
     for member in members:
         consents_revoke_for_member(session=session, member_id=member.id, actor=actor, channel=channel)
     session.execute(delete(DraftAnswer).where(DraftAnswer.application_id == application.id))
+    session.execute(delete(ProofPromise).where(ProofPromise.application_id == application.id))
+    # Who acted for whom stays on record (the consents name it); the scanned 委托书 goes with the content.
+    session.execute(update(Agency).where(Agency.application_id == application.id).values(proof_id=None))
     session.execute(delete(ProofUpload).where(ProofUpload.application_id == application.id))
     session.execute(delete(ApplicationSignature).where(ApplicationSignature.application_id == application.id))
     session.execute(

@@ -20,6 +20,7 @@ from anju.core import crypto, esign
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.platform.applications import household
 from anju.platform.applications.agency import Agent
+from anju.platform.backfill import deferrals
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT
 from anju.platform.catalog.answers import answers_current
 from anju.platform.catalog.service import form_catalog
@@ -55,6 +56,26 @@ class EsignFailed(Exception):
 def canonical(value: Any) -> bytes:
     """One byte string per value: sorted keys, no spaces, UTF-8."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _deferred(session: Session, draft_id: int, numbers: dict[int, str]) -> dict[str, Any]:
+    """容缺受理: each proof the applicant promised at a window to bring later, and within how long (counted by
+    housing from the day it receives the case) — part of what they sign."""
+    promises = deferrals.promises_open(session=session, application_id=draft_id)
+    if not promises:
+        return {}
+    return {
+        "deferred_proofs": [
+            {
+                "source": p.source,
+                "material": deferrals.material_of(p.source),
+                "id_number": numbers[p.member_id],
+                "limit": p.limit,
+                "unit": p.unit,
+            }
+            for p in promises
+        ]
+    }
 
 
 def documents_for(
@@ -102,6 +123,7 @@ def documents_for(
                 if agent
                 else {}
             ),
+            **_deferred(session, draft.id, numbers),
         }
     )
     pledge = canonical(

@@ -11,20 +11,28 @@ from fastapi.responses import RedirectResponse, Response
 
 from anju.core.web import form_file, page_router, path_for
 from anju.platform.applications import household
+from anju.platform.backfill import deferrals
 from anju.platform.backfill import service as backfill
 from anju.platform.backfill.breaker import CircuitBreakers
+from anju.platform.backfill.deferrals import Deferral
 from anju.platform.backfill.observe import BackfillMetrics
 from anju.platform.backfill.sources import source_list
 from anju.platform.backfill.view import STATUS_TEXT, actor_label, application_label, preview_view, source_view
+from anju.platform.catalog.answers import answers_current
+from anju.platform.guide.service import GuideUnavailable, guide_facts
 from anju.platform.identity import service as identity
 from anju.platform.web import (
     RuntimeDep,
     Web,
     collected_on_paper,
+    counter_witness,
     not_found_page,
     render,
     signed_in_applicant_id,
 )
+
+NO_CITY = "请先在申请表中选择申请地区，再办理容缺受理。"
+RULE_UNAVAILABLE = "暂时无法确认本市的容缺受理规定，请稍后再试，或收取纸质证明材料。"
 
 router = page_router()
 # Routes that take a file: the app includes these with the upload body limit (decision 0012).
@@ -66,6 +74,23 @@ def _preview_items(runtime: RuntimeDep, session: Any, draft_id: int) -> list[dic
     return [preview_view(i) for i in items]
 
 
+def _deferral(runtime: RuntimeDep, web: Any, draft_id: int) -> dict[str, Any]:
+    """At a counter window, the city's 容缺受理 rule for the page (housing's, over a signed call), or why it
+    cannot be offered now; elsewhere nothing: 容缺受理 is a window's decision, made before a clerk."""
+    if counter_witness(web) is None:
+        return {}
+    with runtime.db.transaction() as session:
+        answers = answers_current(session=session, application_id=draft_id, cipher=runtime.cipher)
+    city = answers.get((None, "city_code"))
+    if city is None:
+        return {"at_counter": True, "deferral": None, "deferral_note": NO_CITY}
+    try:
+        facts = guide_facts(client=runtime.client, city_code=str(city.value))
+    except GuideUnavailable:
+        return {"at_counter": True, "deferral": None, "deferral_note": RULE_UNAVAILABLE}
+    return {"at_counter": True, "deferral": Deferral.of_facts(facts["deferral"]), "deferral_note": ""}
+
+
 @router.post("/drafts/{draft_id}/backfill", name="draft_backfill")
 def draft_backfill(
     request: Request,
@@ -103,7 +128,44 @@ def draft_preview(request: Request, draft_id: int, web: Web, runtime: RuntimeDep
     with runtime.db.transaction() as session:
         household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
         items = _preview_items(runtime, session, draft_id)
-    return _preview_page(request, draft_id, items)
+    return _preview_page(request, draft_id, items, **_deferral(runtime, web, draft_id))
+
+
+@router.post("/drafts/{draft_id}/preview/{result_id}/promise", name="draft_promise")
+def draft_promise(
+    request: Request, draft_id: int, result_id: int, web: Web, runtime: RuntimeDep, withdraw: str = Form("")
+) -> Response:
+    """容缺受理 at a counter window: record (or take back) the applicant's promise to bring an item's proof
+    within the city's limit."""
+    applicant_id = signed_in_applicant_id(web)
+    clerk = counter_witness(web)
+    with runtime.db.transaction() as session:
+        household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
+    if clerk is None:
+        return not_found_page(request, message="容缺受理只在政务服务中心窗口办理。")
+    rule = _deferral(runtime, web, draft_id)
+    with runtime.db.transaction() as session:
+        try:
+            if not withdraw and rule["deferral"] is None:
+                raise deferrals.PromiseRefused(rule["deferral_note"])
+            if withdraw:
+                deferrals.promise_withdraw(session=session, application_id=draft_id, result_id=result_id)
+            else:
+                deferrals.promise_record(
+                    session=session,
+                    application_id=draft_id,
+                    result_id=result_id,
+                    rule=rule["deferral"],
+                    clerk=clerk,
+                )
+            error = ""
+        except deferrals.PromiseRefused as exc:
+            error = exc.message
+        items = _preview_items(runtime, session, draft_id)
+    if error:
+        return _preview_page(request, draft_id, items, 400, error=error, error_result=result_id, **rule)
+    target = path_for(request, "draft_preview", draft_id=draft_id)
+    return RedirectResponse(target + f"#result-{result_id}", status_code=303)
 
 
 @router.post("/drafts/{draft_id}/preview/confirm-rest", name="draft_review_rest")
@@ -146,7 +208,14 @@ def draft_review(
         items = _preview_items(runtime, session, draft_id)
     if error:
         return _preview_page(
-            request, draft_id, items, 400, error=error, error_result=result_id, reason=reason
+            request,
+            draft_id,
+            items,
+            400,
+            error=error,
+            error_result=result_id,
+            reason=reason,
+            **_deferral(runtime, web, draft_id),
         )
     target = path_for(request, "draft_preview", draft_id=draft_id)
     return RedirectResponse(target + f"#result-{result_id}", status_code=303)
@@ -179,7 +248,8 @@ async def draft_proof(
 
     error, items = await anyio.to_thread.run_sync(store)
     if error:
-        return _preview_page(request, draft_id, items, 400, error=error, error_result=result_id)
+        rule = await anyio.to_thread.run_sync(_deferral, runtime, web, draft_id)
+        return _preview_page(request, draft_id, items, 400, error=error, error_result=result_id, **rule)
     target = path_for(request, "draft_preview", draft_id=draft_id)
     return RedirectResponse(target + f"#result-{result_id}", status_code=303)
 

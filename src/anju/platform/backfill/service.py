@@ -24,6 +24,7 @@ from anju.core.db import Database
 from anju.core.filetypes import sniffed_type
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.timeutil import utcnow
+from anju.platform.backfill import deferrals
 from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.backfill.sources import SourceNotice, source_list
 from anju.platform.consent.service import consents_active
@@ -287,6 +288,7 @@ class PreviewItem:
     retry_failed: bool = False
     # (file name, size, collected on paper at a window) of the proofs given for this item
     proofs: tuple[tuple[str, int, bool], ...] = ()
+    promised: str = ""  # 容缺受理: the period within which the applicant promised the proof, if they did
 
 
 def backfill_preview(
@@ -317,6 +319,10 @@ def backfill_preview(
         proofs.setdefault((proof.member_id, proof.source), []).append(
             (proof.filename, proof.size_bytes, proof.on_paper)
         )
+    promised = {
+        (p.member_id, p.source): deferrals.period_words(p.limit, p.unit)
+        for p in deferrals.promises_open(session=session, application_id=application_id)
+    }
     items = []
     for (member_id, code), newest in sorted(
         latest.items(), key=lambda kv: (list(catalog.sources).index(kv[0][1]), kv[0][0])
@@ -346,6 +352,7 @@ def backfill_preview(
                 review_reason=row.review_reason,
                 retry_failed=retry_failed,
                 proofs=tuple(proofs.get((member_id, code), ())),
+                promised=promised.get((member_id, code), ""),
             )
         )
     return items

@@ -12,6 +12,7 @@ import yaml
 
 from anju.core import regions
 from anju.core.httpclient import PeerResponseError, SignedClient
+from anju.platform.backfill.deferrals import deferral_words
 from anju.platform.backfill.sources import source_list
 
 GUIDE_FILE = Path(__file__).with_name("guide.yaml")
@@ -29,10 +30,8 @@ class GuideUnavailable(Exception):
     """Housing could not give the conditions and limits; the guide is not shown half-made."""
 
 
-def guide_for(*, client: SignedClient, city_code: str) -> dict[str, Any]:
-    """The whole guide of a city (raises GuideUnavailable, KeyError for a city that takes no applications)."""
-    if not regions.is_jurisdiction(city_code):
-        raise KeyError(city_code)
+def guide_facts(*, client: SignedClient, city_code: str) -> dict[str, Any]:
+    """What housing derives from its rules for a city (signed call; raises GuideUnavailable)."""
     try:
         response = client.request(
             method="GET",
@@ -44,7 +43,15 @@ def guide_for(*, client: SignedClient, city_code: str) -> dict[str, Any]:
         raise GuideUnavailable(city_code) from exc
     if response.status_code != 200:
         raise GuideUnavailable(city_code)
-    facts = response.json()
+    facts: dict[str, Any] = response.json()
+    return facts
+
+
+def guide_for(*, client: SignedClient, city_code: str) -> dict[str, Any]:
+    """The whole guide of a city (raises GuideUnavailable, KeyError for a city that takes no applications)."""
+    if not regions.is_jurisdiction(city_code):
+        raise KeyError(city_code)
+    facts = guide_facts(client=client, city_code=city_code)
     data = guide_data()
     item = data["item"]
     exempt = [
@@ -70,6 +77,7 @@ def guide_for(*, client: SignedClient, city_code: str) -> dict[str, Any]:
             *item["steps_after_review"],
         ],
         "limits": facts["steps"],
+        "deferral": deferral_words(facts["deferral"]),
         "fee": item["fee"],
         "result": item["result"],
         "forms": item["forms"],

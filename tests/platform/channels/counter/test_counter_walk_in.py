@@ -11,6 +11,9 @@ import re
 import httpx
 from sqlalchemy import delete, select
 
+from anju.core.timeutil import today_shanghai
+from anju.housing.review import deadlines
+from anju.platform.applications import retention
 from anju.platform.applications.signed import signed_documents_of
 from anju.platform.models import Agency, Application, Consent, DataAccessLog, Evaluation, ProofUpload
 from tests.conftest import Systems
@@ -20,6 +23,7 @@ from tests.support.journey import (
     applicant_sign_in,
     card_and_face_post,
     csrf_of,
+    fill_until_check,
     kiosk_card_place,
     kiosk_card_read,
     kiosk_terminal_start,
@@ -370,6 +374,20 @@ def test_an_agent_applies_for_someone_who_cannot_come(live: Systems) -> None:
         assert "张*（委托代办" in case.text.split('id="case-agent">')[1].split("</td>")[0]
         assert "委托书（委托代办，代办人 张*）.png" in case.text and AGENT_NUMBER not in case.text
 
+    # Years later the content is erased (retention): the scanned 委托书 goes, the record of who acted stays.
+    with live.runtimes["platform"].db.transaction() as session:
+        application = session.scalar(select(Application).where(Application.application_no == number))
+        assert application is not None
+        retention.application_erase(
+            session=session, application=application, actor=retention.RETENTION_ACTOR, channel="system"
+        )
+    with live.runtimes["platform"].db.transaction() as session:
+        agency = session.scalar(select(Agency).where(Agency.application_id == application.id))
+        assert agency is not None and agency.proof_id is None and agency.basis == "entrusted"
+        assert not session.scalars(
+            select(ProofUpload).where(ProofUpload.application_id == application.id)
+        ).all()
+
 
 def test_a_clerk_opens_only_the_drafts_of_the_person_identified_at_their_window(live: Systems) -> None:
     platform = live.settings.base_url("platform")
@@ -439,3 +457,119 @@ def test_a_page_changed_elsewhere_is_not_overwritten_by_a_stale_copy(live: Syste
         again = phone.post(section, data=page_answers(stale.text, {"district_code": "350102"}))
         assert again.status_code == 303  # seen and saved deliberately: now hers stands
         assert re.search(r'<option value="350102"[^>]*selected', window.get(section).text)
+
+
+def test_a_missing_proof_is_promised_at_the_window_and_the_promise_reaches_housing(live: Systems) -> None:
+    """容缺受理: the 社保 register cannot answer and she has not brought the paper; the city allows it to
+    follow, so the clerk records her promise, she signs it with the application, and housing's reviewer
+    sees the material and its due date counted from the day the case arrived."""
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    assert httpx.put(f"{sandbox}/admin/faults/social_insurance", json={"error_rate": 1.0}).status_code == 200
+    try:
+        with httpx.Client(timeout=30) as window:
+            serve_at_window(window, platform, sandbox)
+            draft_id = draft_started(window, platform)
+            tasks = window.get(f"{platform}/drafts/{draft_id}")
+            link = re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text)
+            assert link
+            consent_url = httpx.URL(platform + "/").join(link.group(1))
+            consent = window.post(
+                consent_url,
+                data={
+                    "csrf_token": csrf_of(window.get(consent_url).text),
+                    "source": ["hukou", "social_insurance"],
+                    "witnessed": "yes",
+                },
+                follow_redirects=True,
+            )
+            assert "授权已记录" in consent.text
+            queried = window.post(
+                f"{platform}/drafts/{draft_id}/backfill", data={"csrf_token": csrf_of(consent.text)}
+            )
+            assert queried.status_code == 303
+            preview = window.get(f"{platform}/drafts/{draft_id}/preview")
+            ids = dict(re.findall(r'<section class="card" id="result-(\d+)">\s*<h2>([^ ]+) ·', preview.text))
+            by_name = {name: int(rid) for rid, name in ids.items()}
+            insurance, hukou = by_name["社会保险参保缴费信息"], by_name["户籍信息"]
+            # Before the area is chosen, the window cannot know whose rule applies.
+            assert "请先在申请表中选择申请地区" in preview.text.split(f'id="result-{insurance}"')[1]
+            first = window.get(f"{platform}/drafts/{draft_id}/sections/application")
+            window.post(
+                f"{platform}/drafts/{draft_id}/sections/application",
+                data=page_answers(first.text, {}),
+                follow_redirects=True,
+            )
+            preview = window.get(f"{platform}/drafts/{draft_id}/preview")
+            assert f'id="promise-form-{insurance}"' in preview.text
+            assert "在 5 个工作日内补交（容缺受理的材料范围和期限待核实）" in preview.text
+            assert f'id="promise-form-{hukou}"' not in preview.text
+
+            def promise(result_id: int, **extra: str) -> httpx.Response:
+                return window.post(
+                    f"{platform}/drafts/{draft_id}/preview/{result_id}/promise",
+                    data={"csrf_token": csrf_of(preview.text), **extra},
+                    follow_redirects=True,
+                )
+
+            refused = promise(hukou)
+            assert refused.status_code == 400 and "不在本市可容缺受理的材料范围内" in refused.text
+            promised = promise(insurance)
+            assert promised.status_code == 200 and f'id="promise-{insurance}"' in promised.text
+            assert "5 个工作日内补交社保缴费证明、劳动合同复印件" in promised.text
+            assert promise(insurance, withdraw="1").status_code == 200  # taken back, then given again
+            assert f'id="promise-{insurance}"' not in window.get(f"{platform}/drafts/{draft_id}/preview").text
+            promise(insurance)
+
+            form = window.get(f"{platform}/drafts/{draft_id}/sections/application")
+            check = fill_until_check(window, platform, form.text, phone="13912345678")
+            assert "容缺受理承诺" in check.text
+            assert "欧***的社保缴费证明、劳动合同复印件" in check.text
+            done = window.post(
+                f"{platform}/drafts/{draft_id}/check",
+                data={"csrf_token": csrf_of(check.text)},
+                follow_redirects=True,
+            )
+            assert "申请已提交" in done.text, done.text[-600:]
+            number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+            receipt = re.sub(
+                r"\s", "", pdf_text(window.get(f"{platform}/applications/{number}/receipt.pdf").content)
+            )
+            assert "容缺受理承诺" in receipt and "欧***的社保缴费证明、劳动合同复印件" in receipt
+            with live.runtimes["platform"].db.transaction() as session:
+                documents = signed_documents_of(
+                    session=session, application_id=draft_id, cipher=live.runtimes["platform"].cipher
+                )
+            body = json.loads(next(d for d in documents if d.kind == "application").content)
+            assert body["deferred_proofs"] == [
+                {
+                    "source": "social_insurance",
+                    "material": "社保缴费证明、劳动合同复印件",
+                    "id_number": NUMBER,
+                    "limit": 5,
+                    "unit": "workdays",
+                }
+            ]
+    finally:
+        httpx.delete(f"{sandbox}/admin/faults")
+
+    # Online, nobody stands before a clerk: there is no 容缺受理 to offer or to post.
+    with httpx.Client(timeout=20) as online:
+        applicant_sign_in(online, platform, id_number=NUMBER)
+        started = draft_started(online, platform)
+        tasks = online.get(f"{platform}/drafts/{started}")
+        posted = online.post(
+            f"{platform}/drafts/{started}/preview/{insurance}/promise",
+            data={"csrf_token": csrf_of(tasks.text)},
+        )
+        assert posted.status_code == 404 and "容缺受理只在政务服务中心窗口办理" in posted.text
+
+    live.runtimes["platform"].outbox_worker().run_once()
+    housing = live.settings.base_url("housing")
+    with httpx.Client(timeout=20) as staff:
+        staff_sign_in(staff, housing, username="shouli.350100")
+        case = staff.get(f"{housing}/staff/cases/{number}")
+        assert case.status_code == 200, case.text[-500:]
+        deferred = case.text.split('id="case-deferred">')[1].split("</td>")[0]
+        received = today_shanghai()
+        due = deadlines.due_after(received, limit=5, unit="workdays", provisional=True)
+        assert f"欧***的社保缴费证明、劳动合同复印件：申请人承诺 {due} 前补交" in deferred, deferred
