@@ -4,7 +4,8 @@ driven end to end over HTTP as a clerk (issue 16).
 A clerk signs in, the window's devices are enabled, 林晓峰's ID card is read and his face checked by the
 window camera; the clerk then works the web's own pages in the counter frame — his consents confirmed in
 person before the clerk, the registers queried, the household chosen, the form answered, checked and
-signed — while his wife 欧阳娜娜 authorises on her own phone (an adult co-applicant consents herself).
+signed on the window's signature pad — while his wife 欧阳娜娜, who came along, authorises in person with her own
+card on the window's reader (an adult co-applicant consents herself, before the clerk).
 The figures are the ones the platform recorded on the application.
 
 Usage: PYTHONPATH=. python bench/counter.py
@@ -21,15 +22,21 @@ import warnings
 from pathlib import Path
 
 import httpx
-from bench.burden import household_authorised, queried_answered_and_submitted, wife_authorises, wife_works
+from bench.burden import EVERY_SOURCE, household_authorised, queried_answered_and_submitted, wife_works
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
 from anju.platform.models import Application, ProofUpload
 from tests.support.env import serving_stack
-from tests.support.factories import HUSBAND, seed_family
-from tests.support.journey import csrf_of, kiosk_card_place, kiosk_card_read, kiosk_terminal_start
+from tests.support.factories import HUSBAND, WIFE, seed_family
+from tests.support.journey import (
+    csrf_of,
+    kiosk_card_place,
+    kiosk_card_read,
+    kiosk_terminal_start,
+    member_authorises_at_window,
+)
 
 CLERK = "chuangkou.350100"
 IN_PERSON = {"witnessed": "yes"}  # the clerk's confirmation that the applicant agreed before them
@@ -71,7 +78,7 @@ def main() -> None:
         with httpx.Client(timeout=15) as window:
             window_serves_husband(window, platform, sandbox)
             household_authorised(window, platform, **IN_PERSON)
-            wife_authorises(platform)  # on her phone, at the window
+            member_authorises_at_window(window, platform, sandbox, id_number=WIFE, sources=EVERY_SOURCE)
             queried_answered_and_submitted(window, platform)
         elapsed = time.perf_counter() - started
         p = runtimes["platform"]
@@ -82,7 +89,11 @@ def main() -> None:
             paper = session.scalar(
                 select(func.count())
                 .select_from(ProofUpload)
-                .where(ProofUpload.application_id == application.id)
+                .where(
+                    ProofUpload.application_id == application.id,
+                    ProofUpload.on_paper.is_(True),
+                    ProofUpload.purpose != "signature",  # the pad's signature is no proof
+                )
             )
             figures = (
                 application.channel,

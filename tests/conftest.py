@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,16 +67,23 @@ def systems(settings: Settings) -> Iterator[Systems]:
         runtime.stop()
 
 
-@pytest.fixture
-def live(tmp_path: Path, keys_dir: Path) -> Iterator[Systems]:
-    """The three systems each serving on its own loopback port, talking real HTTP."""
+@contextlib.contextmanager
+def serving(tmp_path: Path, keys_dir: Path, **overrides: Any) -> Iterator[Systems]:
+    """The three systems each serving on its own loopback port, with settings ``overrides``."""
     if env.BACKEND == "postgres":
         env.reset_postgres()
     ports = env.Ports(platform=env.free_port(), housing=env.free_port(), sandbox=env.free_port())
-    s = env.make_settings(tmp_path, keys_dir, **ports.urls())
+    s = env.make_settings(tmp_path, keys_dir, **ports.urls(), **overrides)
     migrate_all(s)
     built = build_systems(s)
     with env.live_systems(s, built.apps, ports):
         yield built
     for runtime in built.runtimes.values():
         runtime.stop()
+
+
+@pytest.fixture
+def live(tmp_path: Path, keys_dir: Path) -> Iterator[Systems]:
+    """The three systems each serving on its own loopback port, talking real HTTP."""
+    with serving(tmp_path, keys_dir) as built:
+        yield built

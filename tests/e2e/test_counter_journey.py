@@ -5,15 +5,13 @@ reached by the page's script as a real window's would be."""
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.conftest import Systems
 from tests.support.browser import watch_csp
-from tests.support.journey import application_fill_and_submit, kiosk_card_place, open_draft_form
+from tests.support.journey import fill_until_check, kiosk_card_place, open_draft_form
 
 pytestmark = pytest.mark.browser
 
@@ -69,9 +67,17 @@ def test_an_agent_applies_at_the_window_for_an_elderly_applicant_who_cannot_come
     # The form itself is the web's (tested in the other journeys): answered over this same session.
     with httpx.Client(timeout=20, cookies={c["name"]: c["value"] for c in screen.cookies()}) as same:
         tasks = same.get(f"{platform}/applications/new", follow_redirects=True)
-        done = application_fill_and_submit(same, platform, open_draft_form(same, platform, tasks).text)
-        assert "申请已提交" in done.text, done.text[-600:]
-        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+        check = fill_until_check(same, platform, open_draft_form(same, platform, tasks).text)
+    # The agent reads it back on the screen, signs on the window's pad, and the clerk submits.
+    page.goto(str(check.url))
+    page.get_by_role("button", name="确认并提交申请").click()
+    expect(page.locator("#refusal")).to_contain_text("请申请人在签名板上签名")  # not without it
+    page.get_by_role("button", name="请申请人在签名板上签名").click()
+    expect(page.locator("#handwriting-status")).to_have_text("已收到签名，请核对后提交。")
+    expect(page.locator("#handwriting-preview")).to_be_visible()
+    page.get_by_role("button", name="确认并提交申请").click()
+    expect(page.get_by_text("申请已提交")).to_be_visible()
+    number = page.locator("#application-no").inner_text().strip()
 
     page.goto(f"{platform}/applications/{number}?submitted=1")
     expect(page.locator("#receipt-print")).to_be_visible()  # printed at the window, not downloaded

@@ -159,11 +159,24 @@ def application_fill_and_submit(
         action = re.search(r'<form method="post" action="([^"]*/drafts/\d+/(?:sections/\w+|check))"', html)
         assert action, "not a form page: " + re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))[:2500]
         data = page_answers(html, given, skip_optional=skip_optional)
+        if "data-signature-pad=" in html:  # at a counter window: the person signs on the pad first
+            data["handwriting"] = pad_signature(client, platform_url, html)
         response = client.post(_absolute(platform_url, action.group(1)), data=data, follow_redirects=True)
         if response.status_code != 200 or "申请已提交" in response.text:
             return response
         html = response.text
     raise AssertionError("the form never reached its check page")
+
+
+def pad_signature(client: httpx.Client, platform_url: str, html: str) -> str:
+    """What a counter check page's script does: a fresh challenge, then the window's signature pad's signed
+    capture of the person's signature (the sandbox pad signs at once)."""
+    pad = re.search(r'data-signature-pad="([^"]+)"', html)
+    assert pad, "no signature pad on this page"
+    challenge = client.get(f"{platform_url}/kiosk/challenge").json()["challenge"]
+    captured = httpx.post(f"{pad.group(1)}/capture", params={"challenge": challenge})
+    assert captured.status_code == 200, captured.text
+    return captured.text
 
 
 def fill_until_check(
@@ -295,5 +308,37 @@ def card_and_face_post(
         f"{platform_url}{action}",
         data={k: str(v) for k, v in data.items() if v is not None},
         files={"photo": ("camera.jpg", photo, "image/jpeg")},
+        follow_redirects=True,
+    )
+
+
+def member_authorises_at_window(
+    client: httpx.Client, platform_url: str, sandbox_url: str, *, id_number: str, sources: list[str]
+) -> httpx.Response:
+    """At a counter window, a co-applicant who came along authorises in person: from the draft's task list,
+    their own card on the window's reader and the clerk's 人证核验, then their consent page, confirmed
+    before the clerk. Returns the task list it lands on."""
+    tasks = client.get(f"{platform_url}/applications/new", follow_redirects=True)
+    present = re.search(r'href="([^"]*/counter/drafts/\d+/members/\d+/present)"', tasks.text)
+    assert present, tasks.text[-800:]
+    path = httpx.URL(_absolute(platform_url, present.group(1))).path.removeprefix(
+        httpx.URL(platform_url).path.rstrip("/")
+    )
+    kiosk_card_place(sandbox_url, id_number, kind="window")
+    consent = card_and_face_post(
+        client,
+        platform_url,
+        sandbox_url,
+        kind="window",
+        page=path,
+        action=path,
+        method="attest",
+        attested="yes",
+        agree=None,
+    )
+    assert 'id="witnessed"' in consent.text and "本人已听取告知" in consent.text, consent.text[-800:]
+    return client.post(
+        consent.url,
+        data={"csrf_token": csrf_of(consent.text), "source": sources, "witnessed": "yes"},
         follow_redirects=True,
     )

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         default=None, description="default: sandbox_url/devices/window/local"
     )
 
+    # Whether a counter window also takes the applicant's handwritten signature beside the e-signature, and
+    # how: on the window's signature pad (签名板, "pad"), on the printed application form signed and scanned
+    # back with the 高拍仪 ("paper"), or not at all ("off"). Provisional: no rule the project could find
+    # asks for either; the province decides.
+    counter_handwriting: Literal["off", "pad", "paper"] = "pad"
+
     oidc_issuer: str | None = Field(
         default=None, description="default: the sandbox provider at sandbox_url/idp"
     )

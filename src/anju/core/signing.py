@@ -819,6 +819,12 @@ def window_rating_text(*, terminal_id: str, challenge: str, scores: str) -> byte
     return f"anju-window-rating|{terminal_id}|{challenge}|{scores}".encode()
 
 
+def signature_pad_text(*, terminal_id: str, challenge: str, image_sm3: str) -> bytes:
+    """The bytes a window's signature pad (签名板) signs for one handwritten signature: the SM3 of the PNG it
+    captured, over the platform's challenge."""
+    return f"anju-signature-pad|{terminal_id}|{challenge}|{image_sm3}".encode()
+
+
 def kiosk_card_text(
     *, terminal_id: str, challenge: str, id_number: str, name: str, valid_until: str
 ) -> bytes:

@@ -98,6 +98,18 @@ def counter_since(web: WebSession) -> datetime | None:
     return datetime.fromisoformat(since) if since and channel_of(web) == COUNTER else None
 
 
+PRESENT_MEMBER = "present_member"  # a household member identified at the window to authorise in person
+
+
+def present_member_actor(web: WebSession, member_id: int) -> int | None:
+    """At a counter window, the applicant id of household member ``member_id`` when they were identified
+    there in this visit to give their own consent in person; else None."""
+    present = web.get(PRESENT_MEMBER)
+    if channel_of(web) == COUNTER and present and int(present["member_id"]) == member_id:
+        return int(present["applicant_id"])
+    return None
+
+
 def signed_in_applicant_id(web: WebSession, *, next_path: str = "/applications/new") -> int:
     """The signed-in applicant's id, or the redirect to sign in (then back to ``next_path``).
 

@@ -46,7 +46,9 @@ def test_each_city_has_a_guide_whose_conditions_and_limits_come_from_the_rules(l
     assert fuzhou["conditions"]["provisional"] is True  # defaults are flagged, not passed off as official
     deferral = fuzhou["deferral"]  # 容缺受理, housing's rule per city: placeholders, flagged as such
     assert deferral["allowed"] and deferral["period"] == "5 个工作日" and deferral["provisional"] is True
-    assert "毕业证书复印件" in deferral["materials"] and "居民户口簿、身份证复印件" not in deferral["materials"]
+    assert (
+        "毕业证书复印件" in deferral["materials"] and "居民户口簿、身份证复印件" not in deferral["materials"]
+    )
 
     page = httpx.get(f"{platform}/guide/350128", timeout=10)
     assert page.status_code == 200 and "平潭综合实验区" in page.text and "免提交" in page.text

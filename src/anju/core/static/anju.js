@@ -68,6 +68,11 @@ document.addEventListener("DOMContentLoaded", function () {
       documentCamera(input, scanner);
     });
   }
+  // A counter window's signature pad (签名板): the person signs, the pad's signed capture goes with the form.
+  var pad = document.querySelector("[data-signature-pad]");
+  if (pad) {
+    signaturePad(pad);
+  }
   // A counter window's evaluator (评价器): ask the person to rate, then pass on what they pressed.
   var evaluator = document.querySelector("form[data-evaluator]");
   if (evaluator) {
@@ -120,6 +125,33 @@ function documentCamera(input, scanner) {
         status.textContent = "已扫描一页，请提交。";
       })
       .catch(function () { status.textContent = "高拍仪暂时不能使用，请检查连接，或选择已扫描的文件。"; })
+      .then(function () { button.disabled = false; });
+  });
+}
+
+function signaturePad(box) {
+  var button = document.getElementById("handwriting-take");
+  var reading = document.getElementById("handwriting-reading");
+  var preview = document.getElementById("handwriting-preview");
+  var status = document.getElementById("handwriting-status");
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    button.disabled = true;
+    status.textContent = "请申请人在签名板上签名……";
+    fetch(box.getAttribute("data-challenge"), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (c) {
+        return fetch(box.getAttribute("data-signature-pad") + "/capture?challenge=" + encodeURIComponent(c.challenge), { method: "POST" });
+      })
+      .then(function (r) { if (!r.ok) { throw new Error("pad"); } return r.text(); })
+      .then(function (text) {
+        reading.value = text;
+        preview.src = "data:image/png;base64," + JSON.parse(text).image;
+        preview.hidden = false;
+        button.textContent = "重新签名";
+        status.textContent = "已收到签名，请核对后提交。";
+      })
+      .catch(function () { status.textContent = "签名板暂时不能使用，请检查连接后重试。"; })
       .then(function () { button.disabled = false; });
   });
 }

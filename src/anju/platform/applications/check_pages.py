@@ -14,9 +14,11 @@ from anju.core import masking
 from anju.core.ratelimit import RateLimited
 from anju.core.timeutil import today_shanghai
 from anju.core.web import page_router, path_for
-from anju.platform.applications import draft_form, household, invitations, precheck, submission
+from anju.core.websession import WebSession
+from anju.platform.applications import draft_form, handwriting, household, invitations, precheck, submission
 from anju.platform.applications import service as applications
 from anju.platform.applications.form_view import precheck_view
+from anju.platform.applications.signed import Handwritten
 from anju.platform.backfill import deferrals
 from anju.platform.catalog.answers import answers_burden
 from anju.platform.models import Application, ApplicationMember
@@ -34,6 +36,8 @@ from anju.platform.web import (
 )
 
 router = page_router()
+# Submission takes a file at a counter window (the signed form, scanned): with the upload limit (0012).
+uploads = page_router()
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -46,7 +50,9 @@ def _waiting_for(session: Session, draft: Application) -> list[invitations.Waiti
     return invitations.members_waiting(session=session, members=members, today=today_shanghai())
 
 
-def _check_context(runtime: RuntimeDep, session: Session, draft: Application) -> dict[str, Any]:
+def _check_context(
+    runtime: RuntimeDep, session: Session, draft: Application, web: WebSession
+) -> dict[str, Any]:
     found = draft_form.draft_summary(
         session=session, draft=draft, cipher=runtime.cipher, today=today_shanghai()
     )
@@ -58,6 +64,7 @@ def _check_context(runtime: RuntimeDep, session: Session, draft: Application) ->
         "burden": answers_burden(found.answers),
         "refusal": "",
         "promises": deferrals.promises_words(session=session, application_id=draft.id),
+        "handwriting": handwriting.handwriting_mode(runtime, web),
         "group": str(found.answers[(None, "applicant_group")].value)
         if (None, "applicant_group") in found.answers
         else "",
@@ -73,7 +80,7 @@ def draft_check(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) 
             session=session, applicant_id=applicant_id, draft_id=draft_id
         )
         draft.page_views += 1
-        context = _check_context(runtime, session, draft)
+        context = _check_context(runtime, session, draft, web)
         check_request = precheck.precheck_request(session=session, draft=draft, cipher=runtime.cipher)
         face_needed = not applications.submission_allowed(
             applicant=applicant, min_real_name_level=runtime.settings.submit_min_real_name_level
@@ -100,7 +107,7 @@ def _refused_page(
     """The check page again, saying what blocks submission once, where the button would be."""
     with runtime.db.transaction() as session:
         draft = household.draft_require(session=session, applicant_id=applicant_id, draft_id=draft_id)
-        context = _check_context(runtime, session, draft)
+        context = _check_context(runtime, session, draft, request.state.web)
         face_needed = refused.code == "real_name_level_too_low"
         waiting = _waiting_for(session, draft) if refused.code == "co_applicant_consent_missing" else []
     context |= {
@@ -111,10 +118,29 @@ def _refused_page(
     return render(request, "check.html", context, refused.status)
 
 
-@router.post("/drafts/{draft_id}/check", name="draft_check_submit")
-def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) -> Response:
-    """Check → sign (the e-signature service, verified) → submit; nothing typed is lost on any failure."""
+@uploads.post("/drafts/{draft_id}/check", name="draft_check_submit")
+async def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) -> Response:
+    """Check → (at a window, the handwritten signature) → sign (the e-signature service, verified) →
+    submit; nothing typed is lost on any failure."""
     applicant_id = signed_in_applicant_id(web)
+    try:
+        handwritten = await handwriting.handwriting_taken(request, runtime, web)
+    except handwriting.HandwritingRefused as exc:
+        refused = submission.SubmitRefused("handwriting", exc.message, 400)
+        return await anyio.to_thread.run_sync(
+            _refused_page, runtime, request, draft_id, applicant_id, refused
+        )
+    return await anyio.to_thread.run_sync(_submit, request, draft_id, web, runtime, applicant_id, handwritten)
+
+
+def _submit(
+    request: Request,
+    draft_id: int,
+    web: WebSession,
+    runtime: RuntimeDep,
+    applicant_id: int,
+    handwritten: Handwritten | None,
+) -> Response:
     system = submission.Submitter(
         db=runtime.db,
         client=runtime.client,
@@ -132,6 +158,7 @@ def draft_check_submit(request: Request, draft_id: int, web: Web, runtime: Runti
             agency_id=web.get("agency_id"),  # a window's 帮办代办: the agent signs
             served_by=counter_witness(web),
             served_since=counter_since(web),
+            handwritten=handwritten,
         )
     except submission.SubmitRefused as exc:
         return _refused_page(runtime, request, draft_id, applicant_id, exc)

@@ -11,9 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard
+from anju.core.timeutil import today_shanghai
 from anju.platform.applications.retention import DELETED, application_erase
 from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview
-from anju.platform.consent.service import consents_active_for_member, consents_revoke_for_member
+from anju.platform.consent.service import (
+    consents_active_for_member,
+    consents_revoke_for_member,
+    member_is_adult,
+)
 from anju.platform.identity.service import applicant_id_number
 from anju.platform.models import MEMBER_REMOVED, Applicant, Application, ApplicationMember
 
@@ -89,6 +94,18 @@ def draft_require(*, session: Session, applicant_id: int, draft_id: int) -> Appl
     if draft is None:
         raise DraftNotFound(draft_id)
     return draft
+
+
+def member_to_authorise(
+    *, session: Session, applicant_id: int, draft_id: int, member_id: int
+) -> ApplicationMember | None:
+    """An adult co-applicant of the applicant's own open draft, who may authorise in person at a window
+    (None for anyone else: the applicant, a minor, a removed member, another draft's)."""
+    draft = draft_get(session=session, applicant_id=applicant_id, draft_id=draft_id)
+    member = session.get(ApplicationMember, member_id)
+    if draft is None or not _is_member(member) or member is None or member.application_id != draft.id:
+        return None
+    return member if member_is_adult(member=member, today=today_shanghai()) else None
 
 
 def draft_and_applicant(

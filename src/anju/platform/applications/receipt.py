@@ -67,25 +67,9 @@ def _rows(document: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     return sections
 
 
-def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> bytes:
-    """The receipt as PDF bytes."""
-    application = next(d for d in documents if d.kind == "application")
-    body = json.loads(application.content)
-    doc = ChineseDocument(
-        title=f"公租房申请 {facts.application_no}",
-        author="福建省公租房申请集成化办理平台",
-        created=facts.submitted_at,
-    )
+def _content(doc: ChineseDocument, body: dict[str, Any]) -> None:
+    """The household, every answer, and any 容缺 promise, as the signed application states them."""
     line = doc.line
-    line("福建省公共租赁住房申请", size=18, height=10, role="H1")
-    line(f"申请编号：{facts.application_no}", size=13, height=8)
-    line(
-        f"申请人：{body['applicant']['name']}（身份证 {masking.mask_id_number(body['applicant']['id_number'])}）"
-    )
-    line(f"提交时间：{to_shanghai(facts.submitted_at):%Y年%m月%d日 %H:%M}（北京时间）")
-    place = f"{regions.get(facts.city_code).name} {regions.get(facts.district_code).name}"
-    line(f"申请地区：{place}　申请人类别：{APPLICANT_GROUP_LABELS.get(facts.applicant_group, '')}")
-    line(f"受理部门：{facts.office}")
     doc.space(3)
     line("家庭成员", size=13, height=8, role="H2")
     for m in body["household"]:
@@ -106,12 +90,36 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
                 f"{masking.mask_name(names.get(d['id_number'], ''))}的{d['material']}："
                 f"自住房保障部门收到申请之日起 {period_words(int(d['limit']), str(d['unit']))}内补交"
             )
+
+
+def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> bytes:
+    """The receipt as PDF bytes."""
+    application = next(d for d in documents if d.kind == "application")
+    body = json.loads(application.content)
+    doc = ChineseDocument(
+        title=f"公租房申请 {facts.application_no}",
+        author="福建省公租房申请集成化办理平台",
+        created=facts.submitted_at,
+    )
+    line = doc.line
+    line("福建省公共租赁住房申请", size=18, height=10, role="H1")
+    line(f"申请编号：{facts.application_no}", size=13, height=8)
+    line(
+        f"申请人：{body['applicant']['name']}（身份证 {masking.mask_id_number(body['applicant']['id_number'])}）"
+    )
+    line(f"提交时间：{to_shanghai(facts.submitted_at):%Y年%m月%d日 %H:%M}（北京时间）")
+    place = f"{regions.get(facts.city_code).name} {regions.get(facts.district_code).name}"
+    line(f"申请地区：{place}　申请人类别：{APPLICANT_GROUP_LABELS.get(facts.applicant_group, '')}")
+    line(f"受理部门：{facts.office}")
+    _content(doc, body)
     doc.space(3)
     line("电子签名", size=13, height=8, role="H2")
     for d in documents:
         s = d.signature
         signed = format_shanghai(datetime.fromisoformat(s.signed_at), with_seconds=True)
         line(f"{d.title}：由{s.signer_name}于 {signed}（北京时间）签署，签名编号 {s.serial}")
+    if body.get("handwritten"):
+        line(f"另有手写签名（{body['handwritten']['how']}），已随申请提交，其摘要写入电子签名的申请表。")
     doc.space(2)
     line("以下摘要供有关部门核验电子签名使用，申请人无需处理：", size=8, height=5)
     for d in documents:
@@ -145,3 +153,35 @@ def receipt_slip(*, facts: ReceiptFacts, applicant_name: str, platform_url: str)
             f"查询进度：{platform_url.rstrip('/')}{PROGRESS_PATH}（凭申请编号、身份证号码和短信验证码）",
         ],
     }
+
+
+def signing_form_pdf(
+    *, draft_id: int, body: dict[str, Any], application_sm3: str, printed_at: datetime
+) -> bytes:
+    """The application as it stands, printed at a counter window to be signed by hand and scanned back
+    (settings ``counter_handwriting`` = "paper"): the same content the e-signature will bind, with the SM3
+    of that content so a reviewer can tell which version the paper was signed on."""
+    doc = ChineseDocument(
+        title=f"公租房申请表（草稿 {draft_id}）", author="福建省公租房申请集成化办理平台", created=printed_at
+    )
+    line = doc.line
+    line("福建省公共租赁住房申请表", size=18, height=10, align="C", role="H1")
+    line(f"草稿编号：{draft_id}　打印时间：{format_shanghai(printed_at)}（北京时间）")
+    line(
+        f"申请人：{body['applicant']['name']}（身份证 {masking.mask_id_number(body['applicant']['id_number'])}）"
+    )
+    if body.get("agent"):
+        line(f"代办人：{body['agent']['name']}（{body['agent']['basis']}）")
+    _content(doc, body)
+    doc.space(6)
+    line("本人确认以上内容真实、完整，并同意《诚信承诺及授权书》。", size=12, height=8)
+    doc.space(4)
+    line("申请人（代办人）签名：＿＿＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日", size=12, height=10)
+    doc.space(4)
+    line(f"申请表内容摘要（SM3）：{application_sm3}", size=8, height=5)
+    line(
+        "签字后交窗口人员用高拍仪扫描，与电子签名的申请表一并提交；内容有改动的，须重新打印签字。",
+        size=9,
+        height=5,
+    )
+    return doc.finish()

@@ -249,9 +249,10 @@ def case_payload(
             for d in signed_documents_of(session=session, application_id=application.id, cipher=cipher)
         ],
         "evidence": evidence_payload(session=session, application=application, cipher=cipher),
-        "other_proofs": [  # the form's 其他证明材料, and a 帮办代办's 委托书 or proof of guardianship
+        # The form's 其他证明材料, a 帮办代办's 委托书 or proof of guardianship, a window's handwritten signature.
+        "other_proofs": [
             proof_payload(p, cipher=cipher)
-            for purpose in ("other", "agency")
+            for purpose in ("other", "agency", "signature")
             for p in proofs_of(session=session, application_id=application.id, purpose=purpose)
         ],
         "applicant": {

@@ -21,7 +21,7 @@ from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.platform.applications import household
 from anju.platform.applications.agency import Agent
 from anju.platform.backfill import deferrals
-from anju.platform.backfill.service import MEMBER_ID_CONTEXT
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, proof_content_type
 from anju.platform.catalog.answers import answers_current
 from anju.platform.catalog.service import form_catalog
 from anju.platform.identity.service import applicant_id_number
@@ -33,6 +33,35 @@ ESIGN_PURPOSE = "申请公租房：申请人对申请表和承诺书作电子签
 DOCUMENT_CONTEXT = "platform.application.signed_document"
 APPLICATION_TITLE = "福建省公共租赁住房申请表"
 PLEDGE_TITLE = "诚信承诺及授权书"
+
+
+HANDWRITING_HOW = {"pad": "窗口签名板", "paper": "纸质申请表签字后扫描"}
+
+
+@dataclass(frozen=True)
+class Handwritten:
+    """At a counter window, the applicant's (or agent's) handwritten signature beside the e-signature: the
+    signature pad's PNG, or the printed application form signed and scanned back (settings
+    ``counter_handwriting``, provisional). Its SM3 goes into the application document, so the e-signature
+    binds it."""
+
+    image: bytes
+    how: str  # "pad" or "paper"
+    terminal_id: str
+
+    @property
+    def filename(self) -> str:
+        suffix = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}.get(
+            proof_content_type(self.image) or "", ""
+        )
+        return f"手写签名（{HANDWRITING_HOW[self.how]}）{suffix}"
+
+    def as_document(self) -> dict[str, str]:
+        return {
+            "sm3": crypto.sm3_hex(self.image),
+            "how": HANDWRITING_HOW[self.how],
+            "terminal_id": self.terminal_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -85,9 +114,10 @@ def documents_for(
     applicant: Applicant,
     cipher: crypto.FieldCipher,
     agent: Agent | None = None,
+    handwritten: Handwritten | None = None,
 ) -> list[Unsigned]:
     """The application and the pledge, as they stand now (with the agent who signs them, at a window's
-    帮办代办)."""
+    帮办代办, and the handwritten signature a window took)."""
     members = household.members_of(session=session, application_id=draft.id)
     numbers = {m.id: cipher.decrypt(m.id_number_enc, context=MEMBER_ID_CONTEXT) for m in members}
     answers = answers_current(session=session, application_id=draft.id, cipher=cipher)
@@ -124,6 +154,7 @@ def documents_for(
                 else {}
             ),
             **_deferred(session, draft.id, numbers),
+            **({"handwritten": handwritten.as_document()} if handwritten else {}),
         }
     )
     pledge = canonical(

@@ -17,7 +17,7 @@ from anju.core.timeutil import utcnow
 from anju.platform.applications import agency, household, signed
 from anju.platform.applications import service as applications
 from anju.platform.applications.draft_form import draft_summary
-from anju.platform.backfill.service import proofs_of
+from anju.platform.backfill.service import proof_store, proofs_of
 from anju.platform.catalog.answers import answers_burden
 from anju.platform.identity import service as identity
 
@@ -57,10 +57,12 @@ def draft_sign_and_submit(
     agency_id: int | None = None,
     served_by: str | None = None,
     served_since: datetime | None = None,
+    handwritten: signed.Handwritten | None = None,
 ) -> str:
     """Sign and submit the draft; returns the application number. At a window's 帮办代办 (``agency_id``)
     the agent signs, and the application says who for whom on what basis; ``served_by`` is the clerk who
-    served it there since ``served_since`` (the counter's figures). Raises household.DraftNotFound or
+    served it there since ``served_since`` (the counter's figures); ``handwritten`` is the signature a
+    window took by hand, bound into the application and kept with it. Raises household.DraftNotFound or
     SubmitRefused."""
     # 1. Everything answered, allowed to submit: the documents to sign.
     with system.db.transaction() as session:
@@ -78,7 +80,12 @@ def draft_sign_and_submit(
             raise SubmitRefused(exc.code, exc.message, 403) from exc
         agent = agency.agent_of(session=session, agency_id=agency_id, draft_id=draft.id, cipher=system.cipher)
         documents = signed.documents_for(
-            session=session, draft=draft, applicant=applicant, cipher=system.cipher, agent=agent
+            session=session,
+            draft=draft,
+            applicant=applicant,
+            cipher=system.cipher,
+            agent=agent,
+            handwritten=handwritten,
         )
         signer_name = agent.name if agent else applicant.name
         signer_id_number = (
@@ -109,7 +116,12 @@ def draft_sign_and_submit(
             session=session, applicant_id=applicant_id, draft_id=draft_id
         )
         now = signed.documents_for(
-            session=session, draft=draft, applicant=applicant, cipher=system.cipher, agent=agent
+            session=session,
+            draft=draft,
+            applicant=applicant,
+            cipher=system.cipher,
+            agent=agent,
+            handwritten=handwritten,
         )
         if [d.content for d in now] != [d.content for d in documents]:
             raise SubmitRefused(CHANGED, "您的申请内容在签名期间有变动，请重新核对后再提交。", 409)
@@ -130,6 +142,16 @@ def draft_sign_and_submit(
             burden.backfilled,
             burden.overridden,
         )
+        if handwritten:
+            proof_store(
+                session=session,
+                application_id=draft.id,
+                filename=handwritten.filename,
+                data=handwritten.image,
+                cipher=system.cipher,
+                purpose="signature",
+                on_paper=handwritten.how == "paper",
+            )
         draft.uploads = len(proofs_of(session=session, application_id=draft.id))
         if served_by:
             draft.served_by = served_by

@@ -455,9 +455,12 @@ def proof_store(
     count = session.scalar(
         select(func.count())
         .select_from(ProofUpload)
-        .where(ProofUpload.application_id == application_id, ProofUpload.purpose != "correction")
+        .where(
+            ProofUpload.application_id == application_id,
+            ProofUpload.purpose.not_in(("correction", "signature")),
+        )
     )
-    if purpose != "correction" and (count or 0) >= PROOF_MAX_PER_APPLICATION:
+    if purpose not in ("correction", "signature") and (count or 0) >= PROOF_MAX_PER_APPLICATION:
         raise ReviewRefused("too_many_files", f"每份申请最多上传 {PROOF_MAX_PER_APPLICATION} 个证明文件。")
     proof = ProofUpload(
         application_id=application_id,

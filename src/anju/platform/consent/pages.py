@@ -18,11 +18,13 @@ from anju.platform.backfill.view import actor_label, source_view
 from anju.platform.consent import service as consent
 from anju.platform.identity import service as identity
 from anju.platform.web import (
+    PRESENT_MEMBER,
     RuntimeDep,
     Web,
     channel_of,
     counter_witness,
     not_found_page,
+    present_member_actor,
     render,
     signed_in_applicant_id,
 )
@@ -41,7 +43,7 @@ def member_consent(
     request: Request, draft_id: int, member_id: int, web: Web, runtime: RuntimeDep
 ) -> Response:
     """Which registers may be queried about this member: each named, the sensitive ones apart."""
-    actor_id = signed_in_applicant_id(web)
+    actor_id = present_member_actor(web, member_id) or signed_in_applicant_id(web)
     with runtime.db.transaction() as session:
         target = consent.consent_target(
             session=session, actor_id=actor_id, draft_id=draft_id, member_id=member_id, today=today_shanghai()
@@ -110,15 +112,20 @@ async def member_consent_submit(
 
     witnessed = form.get("witnessed") == "yes"
     witness = counter_witness(web)
-    agency_id = web.get("agency_id") if witness else None
+    present = present_member_actor(web, member_id)  # a co-applicant, in person at the window: their own
+    agency_id = web.get("agency_id") if witness and not present else None
     asked = _Asked(draft_id, member_id, chosen, separate, channel_of(web), witness, witnessed, agency_id)
-    outcome = await anyio.to_thread.run_sync(_consent_record, runtime, signed_in_applicant_id(web), asked)
+    actor_id = present or signed_in_applicant_id(web)
+    outcome = await anyio.to_thread.run_sync(_consent_record, runtime, actor_id, asked)
     if outcome is None:
         return not_found_page(request, message=NOT_FOUND)
     name, is_applicant, error = outcome
     if error:
         context = {"draft_id": draft_id, "member_id": member_id, "member_name": name, "active": set(chosen)}
         return _consent_page(request, {**context, "is_applicant": is_applicant, "error": error}, 400)
+    if present:  # back to the applicant's task list, the member's part done
+        web.pop(PRESENT_MEMBER)
+        return RedirectResponse(path_for(request, "draft_tasks", draft_id=draft_id) + "?consented=1", 303)
     url = (
         path_for(request, "draft_tasks", draft_id=draft_id)
         if is_applicant

@@ -11,6 +11,8 @@ default user id (as every signature here, docs/interfaces/signing.md), DER r‖s
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import secrets
 from dataclasses import dataclass
@@ -320,3 +322,61 @@ def rating_read(*, runtime: Runtime, terminal_id: str, reading: str) -> RatingPr
     ):
         raise TerminalRefused(RATING_UNREADABLE)  # a press is recorded once
     return pressed
+
+
+HANDWRITING_UNREADABLE = "没有收到签名板上的签名，或签名板传来的内容无效。请申请人在签名板上重新签名。"
+HANDWRITING_MAX_BYTES = 512 * 1024  # a pad's PNG of strokes is a few KB
+
+
+@dataclass(frozen=True)
+class Handwriting:
+    """A signature written on a window's signature pad (签名板): the PNG, its signature checked."""
+
+    image: bytes
+    terminal_id: str
+    nonce: str
+    expires: int
+
+
+def handwriting_verify(
+    *, session: Session, index: crypto.BlindIndex, terminal_id: str, reading: str
+) -> Handwriting:
+    """Check a pad's capture the page passed on: a PNG, signed with this window's key over its SM3 and a
+    fresh challenge of ours. Raises TerminalRefused (the caller records the nonce as used, once only)."""
+    try:
+        data = json.loads(reading)
+        image = base64.b64decode(str(data["image"]), validate=True)
+        challenge, signature = str(data["challenge"]), str(data["signature"])
+        if str(data["terminal_id"]) != terminal_id or not image.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError("another terminal, or not a PNG")
+        if len(image) > HANDWRITING_MAX_BYTES:
+            raise ValueError("too large for strokes")
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise TerminalRefused(HANDWRITING_UNREADABLE) from exc
+    try:
+        nonce, expires = _signed_by_terminal(
+            session=session,
+            index=index,
+            terminal_id=terminal_id,
+            challenge=challenge,
+            signature=signature,
+            message=signing.signature_pad_text(
+                terminal_id=terminal_id, challenge=challenge, image_sm3=crypto.sm3_hex(image)
+            ),
+        )
+    except TerminalRefused as exc:
+        raise TerminalRefused(HANDWRITING_UNREADABLE) from exc
+    return Handwriting(image=image, terminal_id=terminal_id, nonce=nonce, expires=expires)
+
+
+def handwriting_read(*, runtime: Runtime, terminal_id: str, reading: str) -> Handwriting:
+    """The signature a window's pad captured and signed, once per capture (TerminalRefused if not)."""
+    with runtime.db.transaction() as session:
+        written = handwriting_verify(
+            session=session, index=runtime.blind_index, terminal_id=terminal_id, reading=reading
+        )
+    if not runtime.api.nonces.remember(
+        caller=f"signature-pad:{terminal_id}", nonce=written.nonce, timestamp=written.expires
+    ):
+        raise TerminalRefused(HANDWRITING_UNREADABLE)  # a capture is used once
+    return written

@@ -74,7 +74,11 @@ def metrics(*, session: Session, city_code: str | None = None) -> dict[str, Any]
     paper: dict[int, int] = defaultdict(int)  # proofs brought on paper and scanned at a window
     for application_id, count in session.execute(
         select(ProofUpload.application_id, func.count())
-        .where(ProofUpload.application_id.in_(ids), ProofUpload.on_paper.is_(True))
+        .where(
+            ProofUpload.application_id.in_(ids),
+            ProofUpload.on_paper.is_(True),
+            ProofUpload.purpose != "signature",  # a signed form scanned back is no proof the registers lack
+        )
         .group_by(ProofUpload.application_id)
     ):
         paper[application_id] = int(count)

@@ -5,6 +5,7 @@ starts its browser this way each morning; here a person presses the button."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import random
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from anju.core import idcard, signing
+from anju.core.crypto import sm3_hex
 from anju.core.runtime import Runtime
 from anju.core.timeutil import format_shanghai, today_shanghai, utcnow
 from anju.core.web import path_for
@@ -106,6 +108,23 @@ def document_image(*, seed: int) -> bytes:
     return out.getvalue()
 
 
+def handwriting_image(*, seed: int) -> bytes:
+    """What the sandbox signature pad (签名板) captures: ink strokes on white, as a PNG."""
+    from PIL import Image, ImageDraw
+
+    rnd = random.Random(seed)
+    image = Image.new("RGB", (480, 160), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    x = 40
+    for _ in range(3):  # three characters' worth of strokes
+        points = [(x + rnd.randrange(0, 90), rnd.randrange(30, 130)) for _ in range(7)]
+        draw.line(points, fill=(20, 20, 60), width=4, joint="curve")
+        x += 130
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -174,6 +193,27 @@ def camera_capture(runtime: RuntimeDep) -> Response:
 def scanner_capture(runtime: RuntimeDep, kind: Kind) -> Response:
     """A counter window's document camera (高拍仪): the page of paper placed under it, as a JPEG."""
     return cors(runtime, Response(document_image(seed=int(utcnow().timestamp())), media_type="image/jpeg"))
+
+
+@router.post("/devices/{kind}/local/signature-pad/capture", name="device_signature_pad_capture")
+def signature_pad_capture(runtime: RuntimeDep, kind: Kind, challenge: str = "") -> Response:
+    """A counter window's signature pad (签名板): the person signs on it, and it returns the PNG of the
+    strokes with its terminal's signature over the platform's challenge and the image's SM3."""
+    if not challenge:
+        return cors(runtime, JSONResponse({"error": {"code": "no_challenge", "message": "缺少挑战码"}}, 400))
+    image = handwriting_image(seed=int(utcnow().timestamp()))
+    terminal_id = DEMO_TERMINALS[kind].terminal_id
+    signed = signing.signature_pad_text(
+        terminal_id=terminal_id, challenge=challenge, image_sm3=sm3_hex(image)
+    )
+    key = demo_terminal_key(runtime.settings.key_directory, kind)
+    body = {
+        "terminal_id": terminal_id,
+        "challenge": challenge,
+        "image": base64.b64encode(image).decode("ascii"),
+        "signature": signing.sm2_sign(private_key=key, message=signed).hex(),
+    }
+    return cors(runtime, JSONResponse(body))
 
 
 @router.post("/devices/{kind}/local/printer/jobs", name="device_printer_job")

@@ -5,20 +5,31 @@ the last person for the next."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+from pathlib import Path
 
 import httpx
 from sqlalchemy import delete, select
 
+from anju.core.crypto import sm3_hex
 from anju.core.timeutil import today_shanghai
 from anju.housing.review import deadlines
 from anju.platform.applications import retention
 from anju.platform.applications.signed import signed_documents_of
-from anju.platform.models import Agency, Application, Consent, DataAccessLog, Evaluation, ProofUpload
-from tests.conftest import Systems
+from anju.platform.models import (
+    Agency,
+    Applicant,
+    Application,
+    Consent,
+    DataAccessLog,
+    Evaluation,
+    ProofUpload,
+)
+from tests.conftest import Systems, serving
 from tests.platform.channels.counter.test_counter_sign_in import clerk_sign_in
-from tests.support.factories import scanned_png
+from tests.support.factories import HUSBAND, WIFE, scanned_png, seed_family
 from tests.support.journey import (
     applicant_sign_in,
     card_and_face_post,
@@ -27,7 +38,10 @@ from tests.support.journey import (
     kiosk_card_place,
     kiosk_card_read,
     kiosk_terminal_start,
+    member_authorises_at_window,
+    open_draft_form,
     own_hukou_consent_and_submit,
+    pad_signature,
     page_answers,
     staff_sign_in,
 )
@@ -55,6 +69,19 @@ def draft_started(client: httpx.Client, platform: str) -> int:
     found = re.search(r"/drafts/(\d+)", str(started.url))
     assert found, started.text[-500:]
     return int(found.group(1))
+
+
+def own_consent(window: httpx.Client, platform: str, draft_id: int, sources: list[str]) -> httpx.Response:
+    """The served person's own consents, confirmed in person before the clerk; the page it lands on."""
+    tasks = window.get(f"{platform}/drafts/{draft_id}")
+    link = re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text)
+    assert link, tasks.text[-600:]
+    consent_url = httpx.URL(platform + "/").join(link.group(1))
+    page = window.get(consent_url)
+    data = {"csrf_token": csrf_of(page.text), "source": sources, "witnessed": "yes"}
+    granted = window.post(consent_url, data=data, follow_redirects=True)
+    assert "授权已记录" in granted.text, granted.text[-600:]
+    return granted
 
 
 def evaluator_read(window: httpx.Client, platform: str, sandbox: str) -> dict[str, str]:
@@ -469,20 +496,7 @@ def test_a_missing_proof_is_promised_at_the_window_and_the_promise_reaches_housi
         with httpx.Client(timeout=30) as window:
             serve_at_window(window, platform, sandbox)
             draft_id = draft_started(window, platform)
-            tasks = window.get(f"{platform}/drafts/{draft_id}")
-            link = re.search(r'href="([^"]*/members/\d+/consent)"', tasks.text)
-            assert link
-            consent_url = httpx.URL(platform + "/").join(link.group(1))
-            consent = window.post(
-                consent_url,
-                data={
-                    "csrf_token": csrf_of(window.get(consent_url).text),
-                    "source": ["hukou", "social_insurance"],
-                    "witnessed": "yes",
-                },
-                follow_redirects=True,
-            )
-            assert "授权已记录" in consent.text
+            consent = own_consent(window, platform, draft_id, ["hukou", "social_insurance"])
             queried = window.post(
                 f"{platform}/drafts/{draft_id}/backfill", data={"csrf_token": csrf_of(consent.text)}
             )
@@ -524,9 +538,21 @@ def test_a_missing_proof_is_promised_at_the_window_and_the_promise_reaches_housi
             check = fill_until_check(window, platform, form.text, phone="13912345678")
             assert "容缺受理承诺" in check.text
             assert "欧***的社保缴费证明、劳动合同复印件" in check.text
+            unsigned = window.post(
+                f"{platform}/drafts/{draft_id}/check", data={"csrf_token": csrf_of(check.text)}
+            )
+            assert unsigned.status_code == 400 and "请申请人在签名板上签名" in unsigned.text
+            reading = json.loads(pad_signature(window, platform, check.text))
+            forged = {**reading, "image": base64.b64encode(scanned_png()).decode()}  # not what the pad signed
+            refused = window.post(
+                f"{platform}/drafts/{draft_id}/check",
+                data={"csrf_token": csrf_of(check.text), "handwriting": json.dumps(forged)},
+            )
+            assert refused.status_code == 400 and "签名板传来的内容无效" in refused.text
+            signature = pad_signature(window, platform, check.text)
             done = window.post(
                 f"{platform}/drafts/{draft_id}/check",
-                data={"csrf_token": csrf_of(check.text)},
+                data={"csrf_token": csrf_of(check.text), "handwriting": signature},
                 follow_redirects=True,
             )
             assert "申请已提交" in done.text, done.text[-600:]
@@ -540,6 +566,12 @@ def test_a_missing_proof_is_promised_at_the_window_and_the_promise_reaches_housi
                     session=session, application_id=draft_id, cipher=live.runtimes["platform"].cipher
                 )
             body = json.loads(next(d for d in documents if d.kind == "application").content)
+            image = base64.b64decode(json.loads(signature)["image"])
+            assert body["handwritten"] == {
+                "sm3": sm3_hex(image),
+                "how": "窗口签名板",
+                "terminal_id": "WINDOW-DEMO-01",
+            }  # the e-signature binds the handwriting
             assert body["deferred_proofs"] == [
                 {
                     "source": "social_insurance",
@@ -569,7 +601,121 @@ def test_a_missing_proof_is_promised_at_the_window_and_the_promise_reaches_housi
         staff_sign_in(staff, housing, username="shouli.350100")
         case = staff.get(f"{housing}/staff/cases/{number}")
         assert case.status_code == 200, case.text[-500:]
+        assert "手写签名（窗口签名板）.png" in case.text  # the pad's capture travels with the case
         deferred = case.text.split('id="case-deferred">')[1].split("</td>")[0]
         received = today_shanghai()
         due = deadlines.due_after(received, limit=5, unit="workdays", provisional=True)
         assert f"欧***的社保缴费证明、劳动合同复印件：申请人承诺 {due} 前补交" in deferred, deferred
+
+
+def test_where_the_window_signs_on_paper_the_printed_form_is_signed_and_scanned_back(
+    tmp_path: Path, keys_dir: Path
+) -> None:
+    """counter_handwriting = "paper": the clerk prints the application as it stands, the person signs it,
+    the 高拍仪 scans it back, and the scan goes with the case, bound into the e-signed application."""
+    with serving(tmp_path, keys_dir, counter_handwriting="paper") as live:
+        platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+        with httpx.Client(timeout=30) as window:
+            serve_at_window(window, platform, sandbox)
+            draft_id = draft_started(window, platform)
+            granted = own_consent(window, platform, draft_id, ["hukou"])
+            check = fill_until_check(window, platform, open_draft_form(window, platform, granted).text)
+            assert 'id="signing-form"' in check.text and "data-signature-pad" not in check.text
+            form = window.get(f"{platform}/counter/drafts/{draft_id}/signing-form.pdf")
+            assert form.status_code == 200 and form.headers["content-disposition"].startswith("inline")
+            text = re.sub(r"\s", "", pdf_text(form.content))
+            assert "福建省公共租赁住房申请表" in text and f"草稿编号：{draft_id}" in text
+            assert "申请人（代办人）签名" in text and "欧***" in text and NUMBER not in text
+
+            def submit(**files: tuple[str, bytes, str]) -> httpx.Response:
+                return window.post(
+                    f"{platform}/drafts/{draft_id}/check",
+                    data={"csrf_token": csrf_of(check.text)},
+                    files=files or {"nothing": ("", b"", "application/octet-stream")},
+                    follow_redirects=True,
+                )
+
+            unsigned = submit()
+            assert unsigned.status_code == 400 and "高拍仪下扫描" in unsigned.text
+            wrong = submit(handwriting_scan=("签字页.txt", b"not a scan", "text/plain"))
+            assert wrong.status_code == 400 and "PDF、JPG 或 PNG" in wrong.text
+            scan = httpx.post(f"{sandbox}/devices/window/local/scanner/capture").content
+            done = submit(handwriting_scan=("窗口扫描.jpg", scan, "image/jpeg"))
+            assert "申请已提交" in done.text, done.text[-600:]
+            with live.runtimes["platform"].db.transaction() as session:
+                kept = session.scalars(
+                    select(ProofUpload).where(
+                        ProofUpload.application_id == draft_id, ProofUpload.purpose == "signature"
+                    )
+                ).all()
+                assert [(p.filename, p.on_paper, p.digest) for p in kept] == [
+                    ("手写签名（纸质申请表签字后扫描）.jpg", True, sm3_hex(scan))
+                ]
+                documents = signed_documents_of(
+                    session=session, application_id=draft_id, cipher=live.runtimes["platform"].cipher
+                )
+            body = json.loads(next(d for d in documents if d.kind == "application").content)
+            assert body["handwritten"]["sm3"] == sm3_hex(scan)
+            assert body["handwritten"]["how"] == "纸质申请表签字后扫描"
+
+
+def test_a_co_applicant_at_the_window_authorises_in_person_with_their_own_card(live: Systems) -> None:
+    """His wife came with him: she need not sign in on a phone. Her own card on the reader, the clerk's
+    check, then her consent page — the consent hers, given before the clerk, not his for her."""
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    seed_family(live.runtimes["sandbox"])
+    with httpx.Client(timeout=30) as window:
+        clerk_sign_in(window, platform)
+        kiosk_terminal_start(window, sandbox, "window")
+        kiosk_card_place(sandbox, HUSBAND, kind="window")
+        walk_in(window, platform, sandbox, method="attest", agree=None, attested="yes")
+        draft_id = draft_started(window, platform)
+        granted = own_consent(window, platform, draft_id, ["hukou"])
+        window.post(f"{platform}/drafts/{draft_id}/backfill", data={"csrf_token": csrf_of(granted.text)})
+        household = window.get(f"{platform}/drafts/{draft_id}/household")
+        tasks = window.post(
+            f"{platform}/drafts/{draft_id}/household",
+            data={"csrf_token": csrf_of(household.text), "member": [WIFE]},
+            follow_redirects=True,
+        )
+        present = re.search(r'href="[^"]*/counter/drafts/\d+/members/(\d+)/present"', tasks.text)
+        assert present and "本人在窗口，当面授权" in tasks.text
+        wife_member = int(present.group(1))
+        own_member = int(re.findall(r"/members/(\d+)/consent", tasks.text)[0])
+        assert (
+            window.get(f"{platform}/counter/drafts/{draft_id}/members/{own_member}/present").status_code
+            == 404
+        )
+
+        # His card is still on the reader: it is not hers.
+        page = f"/counter/drafts/{draft_id}/members/{wife_member}/present"
+        wrong = card_and_face_post(
+            window, platform, sandbox, kind="window", page=page, action=page, method="attest", attested="yes"
+        )
+        assert wrong.status_code == 400 and "不是这位家庭成员的" in wrong.text
+        # Nor may he open her consent page as if he were her.
+        assert window.get(f"{platform}/drafts/{draft_id}/members/{wife_member}/consent").status_code == 404
+
+        done = member_authorises_at_window(window, platform, sandbox, id_number=WIFE, sources=["hukou"])
+        assert done.url.path.endswith(f"/drafts/{draft_id}") and "授权已记录" in done.text
+        assert f'id="present-{wife_member}"' not in done.text  # her part is done
+        # The present member's standing ends with her consent: her page is his no more.
+        assert window.get(f"{platform}/drafts/{draft_id}/members/{wife_member}/consent").status_code == 404
+    with live.runtimes["platform"].db.transaction() as session:
+        hers = session.scalars(select(Consent).where(Consent.member_id == wife_member)).all()
+        wife = session.scalar(
+            select(Applicant).where(
+                Applicant.id_number_bidx
+                == live.runtimes["platform"].blind_index.digest(WIFE, kind="id_number")
+            )
+        )
+        assert wife is not None and [(c.source, c.granted_by, c.channel, c.agency_id) for c in hers] == [
+            ("hukou", wife.subject, "counter", None)
+        ]
+        assert hers[0].witnessed_by is not None and hers[0].witnessed_by.startswith("clerk:")
+        check = session.scalars(
+            select(DataAccessLog).where(
+                DataAccessLog.subject_bidx == wife.id_number_bidx, DataAccessLog.source == "window_check"
+            )
+        ).all()
+        assert [c.actor for c in check] == [hers[0].witnessed_by]  # the clerk's check, on her own log

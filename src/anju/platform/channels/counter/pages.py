@@ -5,6 +5,7 @@ recorded as "counter" and the clerk beside the applicant in the one browser sess
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import anyio
@@ -12,10 +13,11 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import staffauth
+from anju.core.crypto import sm3_hex
 from anju.core.timeutil import today_shanghai, utcnow
 from anju.core.web import client_address, form_file, page_router, path_for, pdf_response
 from anju.core.websession import WebSession, web_session
-from anju.platform.applications import agency, household, outstanding
+from anju.platform.applications import agency, household, outstanding, receipt, signed
 from anju.platform.applications import service as applications
 from anju.platform.backfill.sources import source_list
 from anju.platform.channels.counter import clerks
@@ -24,7 +26,7 @@ from anju.platform.identity import card_face, faceauth, terminals
 from anju.platform.identity import service as identity
 from anju.platform.limits import LIMITS
 from anju.platform.models import Clerk
-from anju.platform.web import COUNTER, ApplicantId, RuntimeDep, Web, render
+from anju.platform.web import COUNTER, PRESENT_MEMBER, ApplicantId, RuntimeDep, Web, not_found_page, render
 
 router = page_router(prefix="/counter")
 # The walk-in's sign-in takes the camera's photo: the app includes it with the upload limit (decision 0012).
@@ -32,6 +34,8 @@ uploads = page_router(prefix="/counter")
 # A window is a terminal: the same limits per terminal and per card as the kiosk's.
 PER_WINDOW = LIMITS.limits["kiosk_terminal"]
 PER_CARD = LIMITS.limits["kiosk_card"]
+MEMBER_NOT_FOUND = "没有找到需要当面授权的这位家庭成员。"
+NOT_THIS_MEMBER = "读卡器上的身份证不是这位家庭成员的。请放上其本人的身份证原件。"
 NOT_A_WINDOW = "本窗口的读卡器和摄像头尚未启用。请由设备管理程序启用本机（联调测试环境：沙箱的“窗口设备”页面）后再接待申请人。"
 
 
@@ -156,6 +160,34 @@ def counter_home(request: Request, clerk_id: ClerkId, web: Web, runtime: Runtime
     )
 
 
+def _person_identified(
+    runtime: RuntimeDep,
+    clerk: clerks.ClerkView,
+    window: terminals.BoundTerminal,
+    form: Any,
+    photo: bytes,
+    holder: card_face.CardHolder,
+) -> int:
+    """The applicant id of the card's holder, checked in person at the window: the window camera's face
+    check (the person agreeing) or the clerk's 人证核验; raises CardFaceRefused."""
+    return card_face.window_sign_in(
+        system=card_face.IdentitySystem.of(runtime),
+        holder=holder,
+        attest=form.get("method") == "attest",
+        attested=form.get("attested") == "yes",
+        photo=photo,
+        agreed=form.get("agree") == "yes",
+        clerk_actor=Clerk.actor(clerk.id),
+        limits=[(PER_WINDOW, window.terminal_id), (PER_CARD, holder.id_number)],
+    )
+
+
+def _card_on_reader(runtime: RuntimeDep, window: terminals.BoundTerminal, form: Any) -> card_face.CardHolder:
+    return terminals.card_holder(
+        runtime=runtime, terminal_id=window.terminal_id, reading=str(form.get("card", ""))
+    )
+
+
 @uploads.post("/walk-in", name="counter_walk_in")
 async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime: RuntimeDep) -> Response:
     """Identify the person at the window by the card the window's reader signed and either the camera's
@@ -166,25 +198,11 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
         return _home(request, clerk, None, 403, error=NOT_A_WINDOW)
     form = await request.form()
     _filename, photo = await form_file(request, "photo")
-    method = str(form.get("method", "face"))
-    kept = {"method": method, "party": str(form.get("party", ""))}  # the clerk's choices, on a refusal
+    kept = {"method": str(form.get("method", "face")), "party": str(form.get("party", ""))}  # on a refusal
     try:
-        holder = await anyio.to_thread.run_sync(
-            lambda: terminals.card_holder(
-                runtime=runtime, terminal_id=window.terminal_id, reading=str(form.get("card", ""))
-            )
-        )
+        holder = await anyio.to_thread.run_sync(_card_on_reader, runtime, window, form)
         applicant_id = await anyio.to_thread.run_sync(
-            lambda: card_face.window_sign_in(
-                system=card_face.IdentitySystem.of(runtime),
-                holder=holder,
-                attest=method == "attest",
-                attested=form.get("attested") == "yes",
-                photo=photo,
-                agreed=form.get("agree") == "yes",
-                clerk_actor=Clerk.actor(clerk.id),
-                limits=[(PER_WINDOW, window.terminal_id), (PER_CARD, holder.id_number)],
-            )
+            _person_identified, runtime, clerk, window, form, photo, holder
         )
     except terminals.TerminalRefused as exc:
         return _home(request, clerk, window, 400, error=exc.message, **kept)
@@ -194,6 +212,78 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
     values, next_page = clerks.identified(clerk, person_id=applicant_id, name=holder.name, agent=agent)
     web.begin(values)
     return RedirectResponse(path_for(request, next_page), status_code=303)
+
+
+def _member_page(
+    request: Request, clerk: clerks.ClerkView, member: Any, status_code: int = 200, **extra: Any
+) -> Response:
+    notice = source_list().verifications[faceauth.CODE]
+    context = {"title": "家庭成员当面授权", "draft_id": member.application_id, "member_id": member.id}
+    context |= {"member_name": member.name, "notice": notice, "error": "", **extra}
+    return _window_page(request, "counter_member.html", clerk, None, status_code, **context)
+
+
+def _member_waiting(runtime: RuntimeDep, applicant_id: int, draft_id: int, member_id: int) -> Any:
+    with runtime.db.transaction() as session:
+        return household.member_to_authorise(
+            session=session, applicant_id=applicant_id, draft_id=draft_id, member_id=member_id
+        )
+
+
+@router.get("/drafts/{draft_id}/members/{member_id}/present", name="counter_member")
+def counter_member(
+    request: Request,
+    draft_id: int,
+    member_id: int,
+    clerk_id: ClerkId,
+    applicant_id: ApplicantId,
+    web: Web,
+    runtime: RuntimeDep,
+) -> Response:
+    """A co-applicant who came to the window with the applicant authorises in person: their card first."""
+    clerk = _clerk(runtime, web, clerk_id)
+    member = _member_waiting(runtime, applicant_id, draft_id, member_id)
+    if member is None:
+        return not_found_page(request, message=MEMBER_NOT_FOUND)
+    return _member_page(request, clerk, member)
+
+
+@uploads.post("/drafts/{draft_id}/members/{member_id}/present", name="counter_member_present")
+async def counter_member_present(
+    request: Request,
+    draft_id: int,
+    member_id: int,
+    clerk_id: ClerkId,
+    applicant_id: ApplicantId,
+    web: Web,
+    runtime: RuntimeDep,
+) -> Response:
+    """The member's own card on the reader and their in-person check; then their own consent page, where
+    the consent they give is theirs, before the clerk."""
+    clerk = await anyio.to_thread.run_sync(_clerk, runtime, web, clerk_id)
+    member = await anyio.to_thread.run_sync(_member_waiting, runtime, applicant_id, draft_id, member_id)
+    window = await anyio.to_thread.run_sync(_window, runtime, request)
+    if member is None:
+        return not_found_page(request, message=MEMBER_NOT_FOUND)
+    form = await request.form()
+    _filename, photo = await form_file(request, "photo")
+    try:
+        if window is None:
+            raise terminals.TerminalRefused(NOT_A_WINDOW)
+        holder = await anyio.to_thread.run_sync(_card_on_reader, runtime, window, form)
+        if runtime.blind_index.digest(holder.id_number, kind="id_number") != member.id_number_bidx:
+            raise terminals.TerminalRefused(NOT_THIS_MEMBER)
+        person_id = await anyio.to_thread.run_sync(
+            _person_identified, runtime, clerk, window, form, photo, holder
+        )
+    except terminals.TerminalRefused as exc:
+        return _member_page(request, clerk, member, 400, error=exc.message, method=form.get("method"))
+    except card_face.CardFaceRefused as exc:
+        return _member_page(request, clerk, member, exc.status, error=exc.message, method=form.get("method"))
+    web.set(PRESENT_MEMBER, {"member_id": member.id, "applicant_id": person_id})
+    return RedirectResponse(
+        path_for(request, "member_consent", draft_id=draft_id, member_id=member_id), status_code=303
+    )
 
 
 def _rating_pending(runtime: RuntimeDep, web: WebSession) -> str:
@@ -315,6 +405,35 @@ def counter_outstanding(
         draft_idle_days=source_list().retention_draft_idle_days,
     )
     return pdf_response(outstanding.outstanding_pdf(notice), f"notice-{draft_id}.pdf", inline=True)
+
+
+@router.get("/drafts/{draft_id}/signing-form.pdf", name="counter_signing_form")
+def counter_signing_form(
+    request: Request,
+    draft_id: int,
+    clerk_id: ClerkId,
+    applicant_id: ApplicantId,
+    web: Web,
+    runtime: RuntimeDep,
+) -> Response:
+    """The application as it stands, printed to be signed by hand and scanned back (counter_handwriting =
+    "paper"); the SM3 printed on it is of the content the e-signature will bind."""
+    _clerk(runtime, web, clerk_id)
+    with runtime.db.transaction() as session:
+        draft, applicant = household.draft_and_applicant(
+            session=session, applicant_id=applicant_id, draft_id=draft_id
+        )
+        agent = agency.agent_of(
+            session=session, agency_id=web.get("agency_id"), draft_id=draft.id, cipher=runtime.cipher
+        )
+        documents = signed.documents_for(
+            session=session, draft=draft, applicant=applicant, cipher=runtime.cipher, agent=agent
+        )
+    content = next(d.content for d in documents if d.kind == "application")
+    form = receipt.signing_form_pdf(
+        draft_id=draft_id, body=json.loads(content), application_sm3=sm3_hex(content), printed_at=utcnow()
+    )
+    return pdf_response(form, f"signing-form-{draft_id}.pdf", inline=True)
 
 
 def _agency_page(
