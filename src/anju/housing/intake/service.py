@@ -60,7 +60,7 @@ def case_signed_application(*, case: Case, cipher: crypto.FieldCipher) -> dict[s
     return {}
 
 
-def case_agent(*, case: Case, cipher: crypto.FieldCipher) -> dict[str, str] | None:
+def case_agent(*, case: Case, cipher: crypto.FieldCipher) -> dict[str, Any] | None:
     """Who applied for the applicant at a counter window (帮办代办: name, ID number, basis), as the signed
     application states it; None when the applicant applied themselves."""
     agent = case_signed_application(case=case, cipher=cipher).get("agent")

@@ -87,13 +87,29 @@ def _deferred_view(case: Case, cipher: crypto.FieldCipher, names: dict[str, str]
     return rows
 
 
+def _agent_in_hukou(relation: str | None) -> str:
+    """Whether the 户籍 register's hukou book of the applicant lists the agent: corroboration for a
+    guardian's claim (it does not itself prove guardianship), as the reviewer reads it."""
+    if relation is None:
+        return "申请人的户籍信息未查询到，无法对照"
+    if not relation:
+        return "代办人不在申请人的户口簿上"
+    return f"代办人在申请人的户口簿上（与户主关系：{relation}）"
+
+
 def case_view(case: Case, cipher: crypto.FieldCipher) -> dict[str, Any]:
     """The case's facts for the page (the full numbers only for a reveal, which the page logs first)."""
     members = case_household(case=case, cipher=cipher)
     evidence = _evidence_view(case, cipher, {m["id_number"]: m["name"] for m in members})
     agent = case_agent(case=case, cipher=cipher)
     return {
-        "agent": {"name": masking.mask_name(agent["name"]), "basis": agent["basis"]} if agent else None,
+        "agent": {
+            "name": masking.mask_name(agent["name"]),
+            "basis": agent["basis"],
+            "hukou": _agent_in_hukou(agent.get("hukou_book_relation")),
+        }
+        if agent
+        else None,
         "household": [
             {
                 "name": masking.mask_name(m["name"]),

@@ -18,7 +18,7 @@ from anju.platform.applications import household
 from anju.platform.backfill.service import ReviewRefused, proof_store
 from anju.platform.identity import service as identity
 from anju.platform.identity.card_face import CardHolder
-from anju.platform.models import Agency, Applicant
+from anju.platform.models import Agency, Applicant, Application
 
 # The bases a window accepts, as the clerk chooses them and the record names them. Which documents each
 # needs (the 委托书's form, a court's or the 户籍's proof of guardianship) is for the province to confirm.
@@ -113,6 +113,8 @@ class Agent:
     name: str
     id_number: str
     basis: str
+    # The agent in the applicant's hukou book (relation to the householder), "" not in it, None not known.
+    hukou_book_relation: str | None = None
 
 
 def agent_of(
@@ -127,8 +129,13 @@ def agent_of(
     agent = session.get(Applicant, agency.agent_applicant_id)
     if agent is None:
         return None
+    id_number = identity.applicant_id_number(applicant=agent, cipher=cipher)
+    draft = session.get(Application, draft_id)
+    relation = (
+        household.hukou_book_relation(session=session, draft=draft, id_number=id_number, cipher=cipher)
+        if draft
+        else None
+    )
     return Agent(
-        name=agent.name,
-        id_number=identity.applicant_id_number(applicant=agent, cipher=cipher),
-        basis=BASES[agency.basis][0],
+        name=agent.name, id_number=id_number, basis=BASES[agency.basis][0], hukou_book_relation=relation
     )

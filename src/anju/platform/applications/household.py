@@ -177,6 +177,22 @@ def _latest_payload(
     return None
 
 
+def hukou_book_relation(
+    *, session: Session, draft: Application, id_number: str, cipher: crypto.FieldCipher
+) -> str | None:
+    """Where a person stands in the applicant's hukou book, as the 户籍 register answered: their relation
+    to the householder (户主, 子女 …), "" when the book does not list them, None when the register has
+    not answered for the applicant (a 帮办代办's basis, corroborated or not, for the reviewer)."""
+    applicant = members_of(session=session, application_id=draft.id)[0]
+    hukou = _latest_payload(
+        session, application_id=draft.id, member_id=applicant.id, source="hukou", cipher=cipher
+    )
+    if hukou is None:
+        return None
+    listed = [m for m in hukou.get("book_members") or [] if m.get("id_number") == id_number]
+    return str(listed[0]["relation"]) if listed else ""
+
+
 def household_candidates(
     *, session: Session, draft: Application, cipher: crypto.FieldCipher
 ) -> list[Candidate] | None:

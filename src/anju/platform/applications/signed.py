@@ -149,7 +149,14 @@ def documents_for(
                 if m is None or m in numbers
             },
             **(
-                {"agent": {"name": agent.name, "id_number": agent.id_number, "basis": agent.basis}}
+                {
+                    "agent": {
+                        "name": agent.name,
+                        "id_number": agent.id_number,
+                        "basis": agent.basis,
+                        "hukou_book_relation": agent.hukou_book_relation,
+                    }
+                }
                 if agent
                 else {}
             ),

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from anju.core.crypto import sm3_hex
 from anju.core.timeutil import today_shanghai
 from anju.housing.review import deadlines
-from anju.platform.applications import retention
+from anju.platform.applications import household, retention
 from anju.platform.applications.signed import signed_documents_of
 from anju.platform.models import (
     Agency,
@@ -29,7 +29,7 @@ from anju.platform.models import (
 )
 from tests.conftest import Systems, serving
 from tests.platform.channels.counter.test_counter_sign_in import clerk_sign_in
-from tests.support.factories import HUSBAND, WIFE, scanned_png, seed_family
+from tests.support.factories import CHILD, HUSBAND, WIFE, scanned_png, seed_family
 from tests.support.journey import (
     applicant_sign_in,
     card_and_face_post,
@@ -387,7 +387,12 @@ def test_an_agent_applies_for_someone_who_cannot_come(live: Systems) -> None:
             )
         body = json.loads(next(d for d in documents if d.kind == "application").content)
         assert body["applicant"]["name"] == ELDER
-        assert body["agent"] == {"name": AGENT, "id_number": AGENT_NUMBER, "basis": "委托代办"}
+        assert body["agent"] == {
+            "name": AGENT,
+            "id_number": AGENT_NUMBER,
+            "basis": "委托代办",
+            "hukou_book_relation": None,
+        }
         mine = window.get(f"{platform}/consents")
         assert "由代办人 张* 代为转达" in mine.text
 
@@ -399,6 +404,7 @@ def test_an_agent_applies_for_someone_who_cannot_come(live: Systems) -> None:
         case = staff.get(f"{housing}/staff/cases/{number}")
         assert case.status_code == 200, case.text[-500:]
         assert "张*（委托代办" in case.text.split('id="case-agent">')[1].split("</td>")[0]
+        assert "户籍登记：申请人的户籍信息未查询到，无法对照" in case.text  # no 户籍 query was made here
         assert "委托书（委托代办，代办人 张*）.png" in case.text and AGENT_NUMBER not in case.text
 
     # Years later the content is erased (retention): the scanned 委托书 goes, the record of who acted stays.
@@ -672,15 +678,34 @@ def test_a_co_applicant_at_the_window_authorises_in_person_with_their_own_card(l
         draft_id = draft_started(window, platform)
         granted = own_consent(window, platform, draft_id, ["hukou"])
         window.post(f"{platform}/drafts/{draft_id}/backfill", data={"csrf_token": csrf_of(granted.text)})
-        household = window.get(f"{platform}/drafts/{draft_id}/household")
+        members_page = window.get(f"{platform}/drafts/{draft_id}/household")
         tasks = window.post(
             f"{platform}/drafts/{draft_id}/household",
-            data={"csrf_token": csrf_of(household.text), "member": [WIFE]},
+            data={"csrf_token": csrf_of(members_page.text), "member": [WIFE]},
             follow_redirects=True,
         )
         present = re.search(r'href="[^"]*/counter/drafts/\d+/members/(\d+)/present"', tasks.text)
         assert present and "本人在窗口，当面授权" in tasks.text
         wife_member = int(present.group(1))
+        # The hukou book an agent's claim is read against: who is in it, and as what.
+        with live.runtimes["platform"].db.transaction() as session:
+            draft = session.get(Application, draft_id)
+            cipher = live.runtimes["platform"].cipher
+            assert draft is not None
+            assert (
+                household.hukou_book_relation(session=session, draft=draft, id_number=CHILD, cipher=cipher)
+                == "子女"
+            )
+            assert (
+                household.hukou_book_relation(session=session, draft=draft, id_number=WIFE, cipher=cipher)
+                == "配偶"
+            )
+            assert (
+                household.hukou_book_relation(
+                    session=session, draft=draft, id_number=AGENT_NUMBER, cipher=cipher
+                )
+                == ""
+            )
         own_member = int(re.findall(r"/members/(\d+)/consent", tasks.text)[0])
         assert (
             window.get(f"{platform}/counter/drafts/{draft_id}/members/{own_member}/present").status_code
