@@ -1,7 +1,7 @@
 """Every page of the service, reached as people reach them, each audited (tests/support/a11y.py): the
 public pages and their refusals, an application from sign-in to submission with its mistakes shown, the
 person's own data pages, a co-applicant invited and authorising, a visit at a self-service kiosk, and the
-a window clerk's counter, and the staff console with that case in it. ``walk_everything`` is what the browser test and bench/a11y.py run."""
+a window clerk's counter (a walk-in, an agent, a couple authorising and signing there), and the staff console with that case in it. ``walk_everything`` is what the browser test and bench/a11y.py run."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ APPLICANT = "650102199506100261"  # 阿依古丽·买买提: a migrant worker wi
 AGENT = "350103198007190558"  # 张伟, applying for her at a window
 FAMILY = ("350203198507080422", "350583198309120313")  # 陈美华 and her husband 吴建国 (厦门, one hukou book)
 AT_KIOSK = "350104199011200641"  # 欧阳娜娜
+COUPLE = ("350121199111300574", "35030219930217068X")  # 刘志明 at a window, and his wife 黄丽 with him
 
 
 def walk_everything(settings: Settings, browser: Browser, auditor: Auditor) -> None:
@@ -285,7 +286,53 @@ def counter_pages(settings: Settings, browser: Browser, auditor: Auditor) -> Non
     page.get_by_role("button", name="登记代办并开始办理").click()
     expect(page.locator("#counter-serving-name")).to_contain_text("代办人")
     auditor.audit(page, "帮办代办：申请事项")
+    page.get_by_role("button", name="办结，下一位").click()
+    counter_couple(settings, page, auditor)
     page.context.close()
+
+
+def counter_couple(settings: Settings, page: Page, auditor: Auditor) -> None:
+    """刘志明 at the window with his wife 黄丽: she authorises in person with her own card, the form is
+    answered, and he signs on the window's signature pad."""
+    platform, sandbox = settings.base_url("platform"), settings.base_url("sandbox")
+    husband, wife = COUPLE
+    page.get_by_label("申请人本人").check()
+    page.get_by_label("窗口人员当面核验").check()
+    kiosk_card_place(sandbox, husband, kind="window")
+    expect(page.locator("#card-status")).to_contain_text("刘**")
+    page.locator("#attested").check()
+    page.get_by_role("button", name="核验并开始办理").click()
+    page.get_by_role("button", name="开始申请").click()
+    tasks = page.url
+    page.get_by_role("link", name="去授权").first.click()
+    for source in ("hukou", "marriage"):
+        page.locator(f'input[name="source"][value="{source}"]').check()
+    page.locator("#witnessed").check()
+    page.get_by_role("button", name="同意并保存授权").click()
+    page.get_by_role("button", name="开始查询").click()
+    page.goto(tasks)
+    page.get_by_role("link", name="选择共同申请人").click()
+    page.locator(f'input[name="member"][value="{wife}"]').check()
+    page.get_by_role("button", name="保存家庭成员，返回申请事项").click()
+    page.get_by_role("link", name=re.compile("本人在窗口，当面授权")).click()
+    kiosk_card_place(sandbox, wife, kind="window")
+    expect(page.locator("#card-status")).to_contain_text("黄*")
+    auditor.audit(page, "家庭成员当面授权")
+    page.get_by_label("窗口人员当面核验").check()
+    page.locator("#attested").check()
+    page.get_by_role("button", name="核验并授权").click()
+    auditor.audit(page, "家庭成员当面授权：授权查询")
+    page.locator('input[name="source"][value="hukou"]').check()
+    page.locator("#witnessed").check()
+    page.get_by_role("button", name="同意并保存授权").click()
+    expect(page.get_by_text("授权已记录")).to_be_visible()
+    with httpx.Client(timeout=20, cookies={c["name"]: c["value"] for c in page.context.cookies()}) as same:
+        check = fill_until_check(same, platform, open_draft_form(same, platform, same.get(tasks)).text)
+    page.goto(str(check.url))
+    auditor.audit(page, "核对并提交（窗口，签名板）")
+    page.get_by_role("button", name="请申请人在签名板上签名").click()
+    expect(page.locator("#handwriting-status")).to_have_text("已收到签名，请核对后提交。")
+    auditor.audit(page, "核对并提交（窗口，已签名）")
 
 
 def staff_pages(settings: Settings, browser: Browser, auditor: Auditor, number: str) -> None:
