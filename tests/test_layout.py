@@ -22,6 +22,7 @@ CORE_TESTED_ELSEWHERE = {
     "messages": "tests/core/test_messages_contract.py",
     "migrate": "tests/core/test_migrations.py",
     "registers": "tests/sandbox/sources and tests/housing/records (the register contract both answer)",
+    "refusals": "every refusal a page shows (consent, agency, 容缺, signature pad, limits …): one base class",
     "runtime": "every test: the conftest builds each system's runtime from settings",
     "settings": "tests/test_health.py and tests/support/env.py",
     "timeutil": "tests/core/test_workdays.py and every deadline test (Shanghai dates)",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import crypto
 from anju.core.db import UTCDateTime
+from anju.core.refusals import Refused
 from anju.core.timeutil import utcnow
 
 PURGE_EVERY = 200  # inserts between deletions of events older than the longest window
@@ -96,12 +97,8 @@ def limits_load(path: Path) -> LimitBook:
     )
 
 
-class RateLimited(Exception):
+class RateLimited(Refused):
     """Too many attempts; ``message`` says when to try again (Chinese)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class RateLimiter:

@@ -11,16 +11,13 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anju.core.refusals import Refused
 from anju.housing.eligibility.params import LABELS, CityParameters, Value, parameters_for
 from anju.housing.models import ParameterValue
 
 
-class ParameterRefused(Exception):
+class ParameterRefused(Refused):
     """The value cannot be added; ``message`` says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def parameters_in_force(*, session: Session, city_code: str) -> CityParameters:

@@ -9,6 +9,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from anju.core.outbox import outbox_enqueue
+from anju.core.refusals import Refused
 from anju.core.timeutil import utcnow
 from anju.housing.models import Case, FollowUpTask, StaffUser
 from anju.housing.staff.service import in_region
@@ -19,12 +20,8 @@ REVIEWERS = frozenset({"auditor", "city_admin"})
 ACTIONS = {"rectified": "已整改", "explained": "解释说明"}
 
 
-class FollowUpRefused(Exception):
+class FollowUpRefused(Refused):
     """The follow-up cannot be recorded; ``message`` says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def task_receive(

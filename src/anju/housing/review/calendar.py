@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import workdays
 from anju.core.audit import AuditChain
+from anju.core.refusals import Refused
 from anju.core.timeutil import utcnow
 from anju.housing.models import Case, CaseEvent, HolidayCalendar
 from anju.housing.review import deadlines
@@ -27,12 +28,8 @@ WARN_FROM_MONTH = 11  # the State Council usually publishes next year's notice i
 RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:\.\.|至|~|—|–)\s*(\d{4}-\d{2}-\d{2})$")
 
 
-class CalendarRefused(Exception):
+class CalendarRefused(Refused):
     """The arrangement cannot be entered as given (the message says what to correct)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def dates_parse(text: str) -> list[date]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard, regions
 from anju.core.audit import AuditChain
+from anju.core.refusals import Refused
 from anju.core.staffauth import account_authenticate, password_hash
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import status_label
@@ -152,12 +153,8 @@ REVEAL_REASON_MAX = 200  # what the reveal log keeps; longer is refused, not cut
 REVEALING_ROLES = frozenset({"street_reviewer", "district_reviewer", "city_approver", "city_admin"})
 
 
-class RevealRefused(Exception):
+class RevealRefused(Refused):
     """The number cannot be shown: no reason given, or not a field that can be revealed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def reveal_record(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, masking
+from anju.core.refusals import Refused
 from anju.platform.applications import household
 from anju.platform.backfill.service import ReviewRefused, proof_store
 from anju.platform.identity import service as identity
@@ -27,12 +28,8 @@ NO_BASIS = "请选择代办依据：申请人委托，或监护人代为申请�
 SAME_PERSON = "读卡器上的是代办人本人的身份证。请放上申请人的身份证原件；本人办理的，请选择“本人办理”。"
 
 
-class AgencyRefused(Exception):
+class AgencyRefused(Refused):
     """The agency cannot be recorded: what the clerk reads."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import anyio
 from fastapi import Request
 
+from anju.core.refusals import Refused
 from anju.core.websession import WebSession
 from anju.platform.applications.signed import Handwritten
 from anju.platform.backfill.service import PROOF_MAX_BYTES, proof_content_type
@@ -22,12 +23,8 @@ NO_DEVICES = (
 )
 
 
-class HandwritingRefused(Exception):
+class HandwritingRefused(Refused):
     """No usable handwritten signature: what the clerk reads."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def handwriting_mode(runtime: RuntimeDep, web: WebSession) -> str:

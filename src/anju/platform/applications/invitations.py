@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import crypto, masking
 from anju.core.ratelimit import RateLimiter
+from anju.core.refusals import Refused
 from anju.core.timeutil import format_shanghai, utcnow
 from anju.platform.applications.notify import sms_enqueue, sms_templates
 from anju.platform.catalog.service import MOBILE
@@ -31,12 +32,8 @@ PER_MEMBER = LIMITS.limits["invite_member"]
 PER_DRAFT = LIMITS.limits["invite_draft"]
 
 
-class InvitationError(Exception):
+class InvitationError(Refused):
     """The invitation cannot be sent; ``message`` is what the applicant reads."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import masking
+from anju.core.refusals import Refused
 from anju.platform.backfill.sources import source_list
 from anju.platform.models import ApplicationMember, BackfillResult, ProofPromise, ProofUpload
 
@@ -21,12 +22,8 @@ UNIT_WORDS = {"workdays": "个工作日", "calendar_days": "日"}
 NEEDS_PROOF = ("failed", "circuit_open", "no_record", "no_consent")
 
 
-class PromiseRefused(Exception):
+class PromiseRefused(Refused):
     """The promise cannot be recorded: what the clerk reads."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,16 @@ def _preview_items(runtime: RuntimeDep, session: Any, draft_id: int) -> list[dic
     return [preview_view(i) for i in items]
 
 
+def _item_done(
+    request: Request, draft_id: int, result_id: int, error: str, items: list[dict[str, Any]], **extra: Any
+) -> Response:
+    """Back to the item on the preview, or the preview again saying why nothing was saved."""
+    if error:
+        return _preview_page(request, draft_id, items, 400, error=error, error_result=result_id, **extra)
+    target = path_for(request, "draft_preview", draft_id=draft_id)
+    return RedirectResponse(target + f"#result-{result_id}", status_code=303)
+
+
 def _deferral(runtime: RuntimeDep, web: Any, draft_id: int) -> dict[str, Any]:
     """At a counter window, the city's 容缺受理 rule for the page (housing's, over a signed call), or why it
     cannot be offered now; elsewhere nothing: 容缺受理 is a window's decision, made before a clerk."""
@@ -162,10 +172,7 @@ def draft_promise(
         except deferrals.PromiseRefused as exc:
             error = exc.message
         items = _preview_items(runtime, session, draft_id)
-    if error:
-        return _preview_page(request, draft_id, items, 400, error=error, error_result=result_id, **rule)
-    target = path_for(request, "draft_preview", draft_id=draft_id)
-    return RedirectResponse(target + f"#result-{result_id}", status_code=303)
+    return _item_done(request, draft_id, result_id, error, items, **rule)
 
 
 @router.post("/drafts/{draft_id}/preview/confirm-rest", name="draft_review_rest")
@@ -206,19 +213,8 @@ def draft_review(
         except backfill.ReviewRefused as exc:
             error = exc.message
         items = _preview_items(runtime, session, draft_id)
-    if error:
-        return _preview_page(
-            request,
-            draft_id,
-            items,
-            400,
-            error=error,
-            error_result=result_id,
-            reason=reason,
-            **_deferral(runtime, web, draft_id),
-        )
-    target = path_for(request, "draft_preview", draft_id=draft_id)
-    return RedirectResponse(target + f"#result-{result_id}", status_code=303)
+    extra = _deferral(runtime, web, draft_id) if error else {}
+    return _item_done(request, draft_id, result_id, error, items, reason=reason, **extra)
 
 
 @uploads.post("/drafts/{draft_id}/preview/{result_id}/proof", name="draft_proof")
@@ -247,11 +243,8 @@ async def draft_proof(
                 return exc.message, _preview_items(runtime, session, draft_id)
 
     error, items = await anyio.to_thread.run_sync(store)
-    if error:
-        rule = await anyio.to_thread.run_sync(_deferral, runtime, web, draft_id)
-        return _preview_page(request, draft_id, items, 400, error=error, error_result=result_id, **rule)
-    target = path_for(request, "draft_preview", draft_id=draft_id)
-    return RedirectResponse(target + f"#result-{result_id}", status_code=303)
+    extra = await anyio.to_thread.run_sync(_deferral, runtime, web, draft_id) if error else {}
+    return _item_done(request, draft_id, result_id, error, items, **extra)
 
 
 @router.get("/my/data-log", name="my_data_log")

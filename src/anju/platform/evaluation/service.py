@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import workdays
 from anju.core.outbox import outbox_enqueue
+from anju.core.refusals import Refused
 from anju.core.timeutil import shanghai_date, to_shanghai, utcnow
 from anju.core.vocab import FINAL_STATUSES, housing_office_name
 from anju.platform.applications import service as applications
@@ -45,12 +46,8 @@ def indicators_for(channel: str) -> dict[str, str]:
     return dict(rules["indicators"][rules["channels"][channel]])
 
 
-class EvaluationRefused(Exception):
+class EvaluationRefused(Refused):
     """The rating cannot be taken; ``message`` says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def evaluation_of(*, session: Session, application: Application, channel: str) -> Evaluation | None:

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard, signing
+from anju.core.refusals import Refused
 from anju.core.runtime import Runtime
 from anju.core.timeutil import today_shanghai, utcnow
 from anju.platform.identity.card_face import CardHolder
@@ -34,12 +35,8 @@ COOKIE = "anju_kiosk_terminal"
 CHALLENGE_KIND = "kiosk_challenge"
 
 
-class TerminalRefused(Exception):
+class TerminalRefused(Refused):
     """The browser could not be bound to a terminal (the message says why, for the operator)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 signed_text = signing.kiosk_terminal_text  # the bytes a terminal signs
@@ -246,6 +243,12 @@ def bound_kind(*, session: Session, token: str | None) -> str | None:
     return bound.kind if bound else None
 
 
+def _used_once(runtime: Runtime, device: str, nonce: str, expires: int, message: str) -> None:
+    """A device's signed reading (a card, a press, a signature) counts once: a replay is refused."""
+    if not runtime.api.nonces.remember(caller=device, nonce=nonce, timestamp=expires):
+        raise TerminalRefused(message)
+
+
 def card_holder(*, runtime: Runtime, terminal_id: str, reading: str) -> CardHolder:
     """The holder of the card the terminal's reader signed, once per reading (TerminalRefused if not)."""
     with runtime.db.transaction() as session:
@@ -256,10 +259,7 @@ def card_holder(*, runtime: Runtime, terminal_id: str, reading: str) -> CardHold
             reading=reading,
             today=today_shanghai(),
         )
-    if not runtime.api.nonces.remember(
-        caller=f"kiosk-card:{terminal_id}", nonce=card.nonce, timestamp=card.expires
-    ):
-        raise TerminalRefused(CARD_UNREADABLE)  # a reading is used once
+    _used_once(runtime, f"kiosk-card:{terminal_id}", card.nonce, card.expires, CARD_UNREADABLE)
     try:
         return CardHolder(name=card.name, id_number=idcard.parse(card.id_number).number)
     except idcard.InvalidIdNumber:
@@ -317,10 +317,7 @@ def rating_read(*, runtime: Runtime, terminal_id: str, reading: str) -> RatingPr
         pressed = rating_verify(
             session=session, index=runtime.blind_index, terminal_id=terminal_id, reading=reading
         )
-    if not runtime.api.nonces.remember(
-        caller=f"window-rating:{terminal_id}", nonce=pressed.nonce, timestamp=pressed.expires
-    ):
-        raise TerminalRefused(RATING_UNREADABLE)  # a press is recorded once
+    _used_once(runtime, f"window-rating:{terminal_id}", pressed.nonce, pressed.expires, RATING_UNREADABLE)
     return pressed
 
 
@@ -375,8 +372,7 @@ def handwriting_read(*, runtime: Runtime, terminal_id: str, reading: str) -> Han
         written = handwriting_verify(
             session=session, index=runtime.blind_index, terminal_id=terminal_id, reading=reading
         )
-    if not runtime.api.nonces.remember(
-        caller=f"signature-pad:{terminal_id}", nonce=written.nonce, timestamp=written.expires
-    ):
-        raise TerminalRefused(HANDWRITING_UNREADABLE)  # a capture is used once
+    _used_once(
+        runtime, f"signature-pad:{terminal_id}", written.nonce, written.expires, HANDWRITING_UNREADABLE
+    )
     return written
