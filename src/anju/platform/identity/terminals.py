@@ -133,6 +133,31 @@ def _signed_by_terminal(
     return parts[0], int(parts[1])
 
 
+def _device_signed(
+    *,
+    session: Session,
+    index: crypto.BlindIndex,
+    terminal_id: str,
+    challenge: str,
+    signature: str,
+    message: bytes,
+    unreadable: str,
+) -> tuple[str, int]:
+    """A device's reading signed by its terminal's key over a fresh challenge of ours: its nonce and
+    expiry; any fault reads as the device's own ``unreadable`` message (TerminalRefused)."""
+    try:
+        return _signed_by_terminal(
+            session=session,
+            index=index,
+            terminal_id=terminal_id,
+            challenge=challenge,
+            signature=signature,
+            message=message,
+        )
+    except TerminalRefused as exc:
+        raise TerminalRefused(unreadable) from exc
+
+
 @dataclass(frozen=True)
 class CardRead:
     """An ID card as the terminal's reader read it, its signature checked."""
@@ -163,17 +188,15 @@ def card_verify(
         raise TerminalRefused(CARD_UNREADABLE) from exc
     if fields["terminal_id"] != terminal_id:
         raise TerminalRefused(CARD_UNREADABLE)
-    try:
-        nonce, expires = _signed_by_terminal(
-            session=session,
-            index=index,
-            terminal_id=terminal_id,
-            challenge=fields["challenge"],
-            signature=signature,
-            message=signing.kiosk_card_text(**fields),
-        )
-    except TerminalRefused as exc:
-        raise TerminalRefused(CARD_UNREADABLE) from exc
+    nonce, expires = _device_signed(
+        session=session,
+        index=index,
+        terminal_id=terminal_id,
+        challenge=fields["challenge"],
+        signature=signature,
+        message=signing.kiosk_card_text(**fields),
+        unreadable=CARD_UNREADABLE,
+    )
     if valid_until < today:
         raise TerminalRefused(
             f"这张身份证已过有效期（有效期至 {valid_until:%Y年%m月%d日}），不能用于核验身份。"
@@ -295,19 +318,15 @@ def rating_verify(
         scores = dict(pair.split("=", 1) for pair in scores_text.split(","))
     except (ValueError, KeyError, TypeError) as exc:
         raise TerminalRefused(RATING_UNREADABLE) from exc
-    try:
-        nonce, expires = _signed_by_terminal(
-            session=session,
-            index=index,
-            terminal_id=terminal_id,
-            challenge=challenge,
-            signature=signature,
-            message=signing.window_rating_text(
-                terminal_id=terminal_id, challenge=challenge, scores=scores_text
-            ),
-        )
-    except TerminalRefused as exc:
-        raise TerminalRefused(RATING_UNREADABLE) from exc
+    nonce, expires = _device_signed(
+        session=session,
+        index=index,
+        terminal_id=terminal_id,
+        challenge=challenge,
+        signature=signature,
+        message=signing.window_rating_text(terminal_id=terminal_id, challenge=challenge, scores=scores_text),
+        unreadable=RATING_UNREADABLE,
+    )
     return RatingPressed(scores=scores, nonce=nonce, expires=expires)
 
 
@@ -350,19 +369,17 @@ def handwriting_verify(
             raise ValueError("too large for strokes")
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise TerminalRefused(HANDWRITING_UNREADABLE) from exc
-    try:
-        nonce, expires = _signed_by_terminal(
-            session=session,
-            index=index,
-            terminal_id=terminal_id,
-            challenge=challenge,
-            signature=signature,
-            message=signing.signature_pad_text(
-                terminal_id=terminal_id, challenge=challenge, image_sm3=crypto.sm3_hex(image)
-            ),
-        )
-    except TerminalRefused as exc:
-        raise TerminalRefused(HANDWRITING_UNREADABLE) from exc
+    nonce, expires = _device_signed(
+        session=session,
+        index=index,
+        terminal_id=terminal_id,
+        challenge=challenge,
+        signature=signature,
+        message=signing.signature_pad_text(
+            terminal_id=terminal_id, challenge=challenge, image_sm3=crypto.sm3_hex(image)
+        ),
+        unreadable=HANDWRITING_UNREADABLE,
+    )
     return Handwriting(image=image, terminal_id=terminal_id, nonce=nonce, expires=expires)
 
 
