@@ -19,6 +19,7 @@ from anju.housing.models import CaseEvent, RevealLog
 from anju.platform.models import DataAccessLog
 from tests.conftest import Systems
 from tests.housing.staff.test_staff_console import CASE_NO, signed_in_client, submit_case
+from tests.support.env import cli_env
 from tests.support.journey import csrf_of
 
 
@@ -116,12 +117,7 @@ def test_the_command_says_whether_the_reveal_log_holds(systems: Systems) -> None
         )
         assert shown.status_code == 200
     s: Settings = systems.settings
-    env = {
-        "ANJU_PLATFORM_DB_URL": s.db_url("platform"),
-        "ANJU_HOUSING_DB_URL": s.db_url("housing"),
-        "ANJU_KEYS_DIR": str(s.keys_dir),
-        "ANJU_VAR_DIR": str(s.var_dir),
-    }
+    env = cli_env(s)
     runner = CliRunner()
     ok = runner.invoke(app, ["audit", "verify", "housing"], env=env)
     assert ok.exit_code == 0, ok.output
@@ -166,13 +162,7 @@ def test_a_cut_off_tail_with_its_head_rewound_is_found_against_the_other_systems
             data={"csrf_token": csrf_of(page.text), "field": "phone", "reason": reason},
         )
     s: Settings = live.settings
-    env = {
-        "ANJU_PLATFORM_DB_URL": s.db_url("platform"),
-        "ANJU_HOUSING_DB_URL": s.db_url("housing"),
-        "ANJU_KEYS_DIR": str(s.keys_dir),
-        "ANJU_VAR_DIR": str(s.var_dir),
-        **{f"ANJU_{name.upper()}_URL": s.base_url(name) for name in ("platform", "housing", "sandbox")},
-    }
+    env = cli_env(s)
     runner = CliRunner()
     anchored = runner.invoke(app, ["audit", "anchor"], env=env)
     assert anchored.exit_code == 0, anchored.output

@@ -17,6 +17,7 @@ from anju.cli import app as cli
 from anju.core.outbox import DEAD, DELIVERED, DELIVERED_PAYLOAD, PENDING, outbox_enqueue
 from tests.conftest import Systems
 from tests.core.test_observability import LOOPBACK, sample
+from tests.support.env import cli_env
 
 RULES = Path(__file__).parents[2] / "docs" / "operations" / "prometheus-alerts.yml"
 
@@ -56,12 +57,7 @@ def test_a_dead_message_is_counted_listed_and_sent_again_by_the_operator(
     client = TestClient(systems.apps["housing"], base_url="http://testserver", client=LOOPBACK)
     assert sample(client.get("/internal/metrics").text, "anju_outbox_messages", state="dead") == 1
 
-    for key, value in {
-        "ANJU_VAR_DIR": str(systems.settings.var_dir),
-        "ANJU_KEYS_DIR": str(systems.settings.key_directory),
-        "ANJU_PLATFORM_DB_URL": systems.settings.db_url("platform"),
-        "ANJU_HOUSING_DB_URL": systems.settings.db_url("housing"),
-    }.items():
+    for key, value in cli_env(systems.settings).items():
         monkeypatch.setenv(key, value)
     runner = CliRunner()
     listed = runner.invoke(cli, ["outbox", "stuck", "housing"])

@@ -55,6 +55,17 @@ def make_settings(tmp: Path, keys_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment the command line (`anju …`) reads to act on a test's systems: their databases,
+    keys and addresses — never the defaults, which are whatever a developer runs on port 8000."""
+    return {
+        "ANJU_VAR_DIR": str(settings.var_dir),
+        "ANJU_KEYS_DIR": str(settings.key_directory),
+        **{f"ANJU_{system.upper()}_DB_URL": settings.db_url(system) for system in SYSTEMS},
+        **{f"ANJU_{system.upper()}_URL": settings.base_url(system) for system in SYSTEMS},
+    }
+
+
 def reset_postgres() -> None:
     """Drop every table in the per-system test databases (PostgreSQL only)."""
     for system in SYSTEMS:
