@@ -18,8 +18,15 @@ from anju.platform.backfill.sources import source_list
 from anju.platform.models import ApplicationMember, BackfillResult, ProofPromise, ProofUpload
 
 UNIT_WORDS = {"workdays": "个工作日", "calendar_days": "日"}
-# The items a proof can stand in for: a register that did not answer, had nothing, or was disputed.
-NEEDS_PROOF = ("failed", "circuit_open", "no_record", "no_consent")
+# The items a promise can stand for: a register that was asked and did not answer or had nothing, or
+# whose answer the applicant disputes. A register nobody authorised was never asked: its paper is simply
+# brought (or the query authorised), not promised.
+PROMISABLE = ("failed", "circuit_open", "no_record")
+
+
+def item_promisable(status: str, review: str) -> bool:
+    """Whether a register item's proof may be promised for later (容缺受理), given what the register said."""
+    return status in PROMISABLE or review == "disputed"
 
 
 class PromiseRefused(Refused):
@@ -92,8 +99,12 @@ def promise_record(
         raise PromiseRefused(
             f"{material_of(row.source)}不在本市可容缺受理的材料范围内，请收取纸质证明材料，或打印一次性告知书。"
         )
-    if row.status not in NEEDS_PROOF and row.review != "disputed":
-        raise PromiseRefused("这项信息已查询到，不需要补交证明材料。")
+    if not item_promisable(row.status, row.review):
+        raise PromiseRefused(
+            "这项信息已查询到，不需要补交证明材料。"
+            if row.status == "found"
+            else "这项登记信息未经授权查询：请申请人授权查询，或收取纸质证明材料。"
+        )
     if _proof_given(session, row):
         raise PromiseRefused("这项已收取证明材料，不需要承诺补交。")
     existing = session.scalar(

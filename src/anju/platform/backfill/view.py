@@ -8,7 +8,7 @@ from typing import Any
 
 from anju.core import masking, regions
 from anju.platform.backfill import service as backfill
-from anju.platform.backfill.deferrals import material_of
+from anju.platform.backfill.deferrals import item_promisable, material_of
 from anju.platform.backfill.sources import source_list
 from anju.platform.models import Application, Clerk
 
@@ -77,6 +77,7 @@ def preview_view(item: backfill.PreviewItem) -> dict[str, Any]:
         "proofs": [{"name": n, "kb": max(1, size // 1024), "paper": paper} for n, size, paper in item.proofs],
         "promised": item.promised,
         "material": material_of(item.source),
+        "promisable": item_promisable(item.status, item.review),
     }
 
 

@@ -533,6 +533,10 @@ def test_a_missing_proof_is_promised_at_the_window_and_the_promise_reaches_housi
 
             refused = promise(hukou)
             assert refused.status_code == 400 and "不在本市可容缺受理的材料范围内" in refused.text
+            marriage = by_name["婚姻登记信息"]  # not authorised, so never asked: nothing to promise
+            assert f'id="promise-form-{marriage}"' not in preview.text
+            unasked = promise(marriage)
+            assert unasked.status_code == 400 and "未经授权查询" in unasked.text
             promised = promise(insurance)
             assert promised.status_code == 200 and f'id="promise-{insurance}"' in promised.text
             assert "5 个工作日内补交社保缴费证明、劳动合同复印件" in promised.text
