@@ -18,6 +18,7 @@ from anju.core.timeutil import today_shanghai
 from anju.housing.review import deadlines
 from anju.platform.applications import household, retention
 from anju.platform.applications.signed import signed_documents_of
+from anju.platform.identity import terminals
 from anju.platform.models import (
     Agency,
     Applicant,
@@ -552,6 +553,19 @@ def test_a_missing_proof_is_promised_at_the_window_and_the_promise_reaches_housi
                 f"{platform}/drafts/{draft_id}/check", data={"csrf_token": csrf_of(check.text)}
             )
             assert unsigned.status_code == 400 and "请申请人在签名板上签名" in unsigned.text
+            # The window's devices unplugged mid-application: a clear message, and nothing typed is lost.
+            bound = window.cookies.get(terminals.COOKIE)
+            window.cookies.delete(terminals.COOKIE)
+            unplugged = window.post(
+                f"{platform}/drafts/{draft_id}/check",
+                data={
+                    "csrf_token": csrf_of(check.text),
+                    "handwriting": pad_signature(window, platform, check.text),
+                },
+            )
+            assert unplugged.status_code == 400 and "本窗口的设备尚未启用或已断开" in unplugged.text
+            assert "已填写的内容都已保存" in unplugged.text and "欧***的社保缴费证明" in unplugged.text
+            window.cookies.set(terminals.COOKIE, str(bound))
             reading = json.loads(pad_signature(window, platform, check.text))
             forged = {**reading, "image": base64.b64encode(scanned_png()).decode()}  # not what the pad signed
             refused = window.post(
