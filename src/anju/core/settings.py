@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     # asks for either; the province decides.
     counter_handwriting: Literal["off", "pad", "paper"] = "pad"
 
+    # How residents sign in: "oidc" (统一身份认证 over OpenID Connect) or "mzt" (闽政通's ticket flow,
+    # standards.md §4.1; decision 0029). The 闽政通 names are observed or provisional (platform/identity/mzt.py).
+    identity_provider: Literal["oidc", "mzt"] = "oidc"
+    mzt_url: str | None = Field(default=None, description="default: sandbox_url/mzt/dataset")
+    mzt_app_id: str = "anju-platform"
+    mzt_auth_code: str = "sandbox-mzt-auth-code"
+    # The lowest 闽政通 real-name level (0 未认证 … 3 高级) that may sign in at all; provisional.
+    mzt_min_sign_in_level: int = 2
+
     oidc_issuer: str | None = Field(
         default=None, description="default: the sandbox provider at sandbox_url/idp"
     )
@@ -113,6 +122,10 @@ class Settings(BaseSettings):
     def kiosk_devices(self) -> str:
         """The kiosk's local device service, without a trailing slash."""
         return (self.kiosk_device_url or self.base_url("sandbox") + "/devices/kiosk/local").rstrip("/")
+
+    def mzt_base(self) -> str:
+        """Where 闽政通's 社会实名认证和授权登录 answers (the sandbox's stand-in by default)."""
+        return (self.mzt_url or self.base_url("sandbox") + "/mzt/dataset").rstrip("/")
 
     def counter_devices(self) -> str:
         """A counter window's local device service, without a trailing slash."""

@@ -29,6 +29,7 @@ from anju.platform.evaluation import pages as evaluation_pages
 from anju.platform.guide import pages as guide_pages
 from anju.platform.identity import pages as identity_pages
 from anju.platform.identity import terminals
+from anju.platform.identity.mzt import MztProvider
 from anju.platform.identity.oidc import OidcProvider
 from anju.platform.metrics import api as metrics_api
 from anju.platform.models import TABLES
@@ -92,6 +93,13 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     templates.env.globals["kiosk_devices"] = settings.kiosk_devices()
     templates.env.globals["counter_devices"] = settings.counter_devices()
 
+    app.state.mzt_provider = MztProvider(
+        base=settings.mzt_base(),
+        app_id=settings.mzt_app_id,
+        auth_code=settings.mzt_auth_code,
+        min_level=settings.mzt_min_sign_in_level,
+        timeout=settings.http_timeout_seconds,
+    )
     app.state.oidc_provider = OidcProvider(
         issuer=settings.base_url("sandbox") + "/idp"
         if settings.oidc_issuer is None

@@ -18,6 +18,7 @@ from anju.sandbox.hcp import api as hcp_api
 from anju.sandbox.hcp import models as _hcp_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.idp import provider as idp
 from anju.sandbox.models import TABLES, metadata
+from anju.sandbox.mzt import provider as mzt
 from anju.sandbox.population import models as _population_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.population.generator import population_generate
 from anju.sandbox.population.service import personas_seed
@@ -71,8 +72,14 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     key = idp.idp_signing_key(directory=settings.key_directory)
     app.state.idp_client, app.state.idp_key = client, key
     app.state.faults = FaultBoard()
+    app.state.mzt_app = mzt.MztApp(
+        app_id=settings.mzt_app_id,
+        auth_code=settings.mzt_auth_code,
+        callback_prefix=f"{platform}/mztaccount/",
+    )
+    app.state.mzt_tickets = mzt.Tickets()
     # The demo terminals' card readers and printers: a kiosk's, a counter window's.
     app.state.demo_devices = {kind: kiosk_device.Devices() for kind in kiosk_device.DEMO_TERMINALS}
-    for routes in (home_page, idp, sources_api, esign_api, faceauth_api, sms_api, hcp_api, kiosk_device):
+    for routes in (home_page, idp, mzt, sources_api, esign_api, faceauth_api, sms_api, hcp_api, kiosk_device):
         app.include_router(routes.router)
     return app

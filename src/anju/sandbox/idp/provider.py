@@ -320,16 +320,12 @@ def authorize(
     return _login_page(runtime, request, query.model_dump(include=set(AuthorizeParams.model_fields)))
 
 
-def _resident_code(
-    runtime: Runtime,
-    client: IdpClient,
-    params: dict[str, str],
-    id_number: str,
-    password: str,
-    request: Request,
-) -> str | None:
-    """An authorisation code for the resident whose number and password these are, or None; failures slow
-    the guesser (per number and address, per address), never lock anyone out."""
+def resident_password_checked(
+    runtime: Runtime, request: Request, id_number: str, password: str
+) -> tuple[int, str, str, int] | None:
+    """The resident whose number and password these are (id, subject, name, level), or None; failures
+    slow the guesser (per number and address, per address), never lock anyone out. Raises
+    idcard.InvalidIdNumber, RateLimited. Shared by every sign-in the sandbox plays (OIDC, 闽政通)."""
     number = idcard.parse(id_number).number
     address = client_address(request)
     account = f"{number}|{address}"
@@ -342,6 +338,24 @@ def _resident_code(
             runtime.rates.count(session, FAILURES_PER_ACCOUNT_ADDRESS, account)
             runtime.rates.count(session, FAILURES_PER_ADDRESS, address)
             return None
+        return resident.id, resident.subject, resident.name, resident.real_name_level
+
+
+def _resident_code(
+    runtime: Runtime,
+    client: IdpClient,
+    params: dict[str, str],
+    id_number: str,
+    password: str,
+    request: Request,
+) -> str | None:
+    """An authorisation code for the resident whose number and password these are, or None."""
+    found = resident_password_checked(runtime, request, id_number, password)
+    if found is None:
+        return None
+    with runtime.db.transaction() as session:
+        resident = session.get(Resident, found[0])
+        assert resident is not None
         return code_issue(
             session=session,
             client=client,
