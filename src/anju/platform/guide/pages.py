@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from anju.core import regions
 from anju.platform.guide import service as guide
+from anju.platform.guide.elements import item_elements
 from anju.platform.web import RuntimeDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -24,11 +28,10 @@ def guide_index(request: Request) -> Response:
     return render(request, "guide_index.html", {"title": "办事指南", "cities": cities})
 
 
-@router.get("/guide/{city_code}.json", name="guide_json")
-def guide_json(city_code: str, runtime: RuntimeDep) -> Response:
-    """One city's guide as JSON."""
+def _guide_json(runtime: RuntimeDep, city_code: str, shape: Callable[[dict[str, Any]], Any]) -> Response:
+    """A city's guide as JSON in some shape, or the JSON error a caller can act on."""
     try:
-        return JSONResponse(guide.guide_for(client=runtime.client, city_code=city_code))
+        return JSONResponse(shape(guide.guide_for(client=runtime.client, city_code=city_code)))
     except KeyError:
         return JSONResponse(
             {"error": {"code": "city_unknown", "message": "没有这个市（区）。"}}, status_code=404
@@ -37,6 +40,19 @@ def guide_json(city_code: str, runtime: RuntimeDep) -> Response:
         return JSONResponse(
             {"error": {"code": "guide_unavailable", "message": "暂时无法生成办事指南。"}}, status_code=503
         )
+
+
+@router.get("/guide/{city_code}.json", name="guide_json")
+def guide_json(city_code: str, runtime: RuntimeDep) -> Response:
+    """One city's guide as JSON."""
+    return _guide_json(runtime, city_code, lambda data: data)
+
+
+@router.get("/guide/{city_code}/item.json", name="guide_item_json")
+def guide_item_json(city_code: str, runtime: RuntimeDep) -> Response:
+    """One city's service item in the national element list (实施清单), from the guide's own data."""
+    platform_url = runtime.settings.base_url("platform")
+    return _guide_json(runtime, city_code, lambda data: item_elements(data, platform_url=platform_url))
 
 
 @router.get("/guide/{city_code}", name="guide_page")
