@@ -164,6 +164,36 @@ def review_jobs() -> None:
     console.print(f"{len(done)} case(s) changed, {len(issued)} decision(s) issued")
 
 
+banjian_app = typer.Typer(help="办件数据汇聚：一体化政务服务平台的受理、过程、结果记录", no_args_is_help=True)
+app.add_typer(banjian_app, name="banjian")
+
+
+@banjian_app.command("reconcile")
+def banjian_reconcile_command() -> None:
+    """Compare each case's 办件 records with what the 办件库 acknowledged; queue again what is missing
+    (exit 1 when the 办件库 could not be asked about some case)."""
+    from anju.embedded import runtime_for
+    from anju.housing.banjian.records import banjian_reconcile
+
+    runtime = runtime_for("housing", Settings())
+    try:
+        found = banjian_reconcile(
+            db=runtime.db, outbox=runtime.tables.outbox, client=runtime.client, cipher=runtime.cipher
+        )
+    finally:
+        runtime.stop()
+    for record_id in found.requeued:
+        console.print(f"重新发送 {record_id}")
+    for case_no in found.unreachable:
+        console.print(f"[red]{case_no}: 办件库无法访问，未能对账[/red]")
+    console.print(
+        f"{found.cases} 件已对账：已确认 {found.acknowledged} 条记录，投递中 {found.in_delivery} 条，"
+        f"重新发送 {len(found.requeued)} 条，无法对账 {len(found.unreachable)} 件"
+    )
+    if found.unreachable:
+        raise typer.Exit(1)
+
+
 outbox_app = typer.Typer(help="消息投递：卡住的消息和重新投递", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 

@@ -68,6 +68,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "sandbox-faceauth.openapi.json": _only(sandbox, "/v1/faceauth/"),
         "sandbox-sms.openapi.json": _only(sandbox, "/v1/sms/"),
         "sandbox-hcp.openapi.json": _only(sandbox, "/v1/hcp/"),
+        "sandbox-banjian.openapi.json": _only(sandbox, "/v1/banjian/"),
     }
 
 

@@ -47,6 +47,8 @@ class Case(Base):
     )  # SM4-GCM JSON: what the applicant signed
     status: Mapped[str] = mapped_column(String(32))
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The last step whose national 办件 records are queued for the 一体化政务服务平台 (banjian/records.py).
+    banjian_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

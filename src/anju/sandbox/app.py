@@ -10,6 +10,8 @@ from anju.core.runtime import Runtime, build_runtime
 from anju.core.settings import Settings
 from anju.core.web import system_app
 from anju.sandbox import home as home_page
+from anju.sandbox.banjian import api as banjian_api
+from anju.sandbox.banjian import models as _banjian_models  # noqa: F401 - tables on the metadata
 from anju.sandbox.devices import kiosk as kiosk_device
 from anju.sandbox.esign import api as esign_api
 from anju.sandbox.esign import models as _esign_models  # noqa: F401 - tables on the metadata
@@ -80,6 +82,18 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.mzt_tickets = mzt.Tickets()
     # The demo terminals' card readers and printers: a kiosk's, a counter window's.
     app.state.demo_devices = {kind: kiosk_device.Devices() for kind in kiosk_device.DEMO_TERMINALS}
-    for routes in (home_page, idp, mzt, sources_api, esign_api, faceauth_api, sms_api, hcp_api, kiosk_device):
+    routers = (
+        home_page,
+        idp,
+        mzt,
+        sources_api,
+        esign_api,
+        faceauth_api,
+        sms_api,
+        hcp_api,
+        banjian_api,
+        kiosk_device,
+    )
+    for routes in routers:
         app.include_router(routes.router)
     return app

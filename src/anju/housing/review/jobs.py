@@ -1,6 +1,6 @@
 """Housing's background duties: the working-day calendar brought up to date (years entered elsewhere, and
 the provisional deadlines they settle), the statutory deadlines enforced (deemed acceptance, lapsed 补正),
-and the written decisions sealed. `anju review-jobs` runs them once (cron); the embedded server loops."""
+the written decisions sealed, and the national 办件 records queued. `anju review-jobs` runs them once (cron); the embedded server loops."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import Table
 from anju.core import crypto
 from anju.core.audit import AuditChain
 from anju.core.db import Database
+from anju.housing.banjian.records import records_pending
 from anju.housing.review import documents
 from anju.housing.review.calendar import deadlines_recount
 from anju.housing.review.holidays import calendar_load
@@ -30,6 +31,7 @@ class JobsRun:
     recounted: list[tuple[str, date]] = field(default_factory=list)
     enforced: list[tuple[str, str]] = field(default_factory=list)
     issued: list[tuple[str, int]] = field(default_factory=list)
+    banjian: list[str] = field(default_factory=list)  # 办件 records queued for the 一体化政务服务平台
 
 
 def review_jobs_once(
@@ -44,6 +46,8 @@ def review_jobs_once(
         run.enforced = deadlines_enforce(session=session, outbox=outbox, audit=audit)
     with db.transaction() as session:
         run.issued = documents.documents_issue(session=session, key_directory=key_directory, cipher=cipher)
+    with db.transaction() as session:
+        run.banjian = records_pending(session=session, outbox=outbox, cipher=cipher)
     return run
 
 
@@ -69,6 +73,8 @@ def review_jobs_loop(
                 log.info("deadline enforced: %s %s", case_no, event)
             for case_no, seq in run.issued:
                 log.info("decision issued: %s event %s", case_no, seq)
+            if run.banjian:
+                log.info("办件 records queued: %d", len(run.banjian))
         except Exception:
             log.exception("review jobs failed")
         stop.wait(poll_seconds)

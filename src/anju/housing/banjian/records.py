@@ -1,0 +1,251 @@
+"""The national 办件 records of a case (standards.md §6.4; issue 17): 受理 when the office accepts, 过程 for
+every step after, 结果 when a decision ends it — each a record of the national ``up_pro_*`` element set.
+
+The review jobs turn the case history (hash-chained, append-only) into records: each round queues the
+records of every step not yet queued, and moves the case's ``banjian_seq`` on in the same transaction, so
+a step is queued exactly once and nothing is lost if a process dies (the outbox delivers, with retries).
+Each record has an id of its own, so sending it twice is harmless; ``banjian_reconcile`` compares what the
+history should have produced with what the 办件库 acknowledged and queues what is missing.
+
+The 办件编号 is the case number (≤ 50 characters, as the national column). The item codes are the 省级事项库's
+to assign and go as null; the code values of the enumerations are placeholders in codes.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import yaml
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session
+
+from anju.core import crypto
+from anju.core.db import Database
+from anju.core.httpclient import PeerResponseError, SignedClient
+from anju.core.outbox import PENDING, outbox_enqueue
+from anju.core.timeutil import format_shanghai
+from anju.core.vocab import CASE_STATUS_LABELS, DECISION_STATUSES, housing_office_name
+from anju.housing.intake.service import ID_CONTEXT
+from anju.housing.models import Case, CaseEvent
+
+CODES_FILE = Path(__file__).with_name("codes.yaml")
+DESTINATION = "sandbox"  # the 一体化政务服务平台's 办件库 (the province's, in production)
+RECORDS_PATH = "/v1/banjian/records"
+TOPIC = "banjian.record"
+TASK_NAME = "申请公租房一件事"
+RESULT_STATUSES = DECISION_STATUSES | {"withdrawn"}
+
+
+@lru_cache(maxsize=1)
+def codes() -> dict[str, Any]:
+    """codes.yaml, as data."""
+    data: dict[str, Any] = yaml.safe_load(CODES_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def _when(moment: datetime | None) -> str | None:
+    return format_shanghai(moment, with_seconds=True) if moment else None
+
+
+def record_kinds(record: CaseEvent) -> list[str]:
+    """Which national records a step of the case makes: 受理 on acceptance, 结果 on a decision or a
+    withdrawal, and a 过程 for every step once the case was accepted (acceptance's included)."""
+    kinds = []
+    if record.to_status == "accepted":
+        kinds.append("accept")
+    if record.to_status == "accepted" or record.from_status not in ("", "submitted", "corrections_requested"):
+        kinds.append("process")
+    if record.to_status in RESULT_STATUSES:
+        kinds.append("result")
+    return kinds
+
+
+def record_id(case: Case, record: CaseEvent, kind: str) -> str:
+    """A record's identity: the same step's same record is the same id, however often it is sent."""
+    return f"{case.case_no}-{record.seq:03d}-{kind}"
+
+
+def record_body(
+    *, case: Case, record: CaseEvent, kind: str, cipher: crypto.FieldCipher, previous_at: datetime | None
+) -> dict[str, Any]:
+    """One national record of a step, by its ``up_pro_*`` column names."""
+    c = codes()
+    body: dict[str, Any] = {"project_no": case.case_no}
+    if kind == "accept":
+        body |= {
+            "project_name": f"{case.applicant_name}申请公租房",
+            "task_name": TASK_NAME,
+            "catalog_code": None,
+            "task_code": None,
+            "apply_date": _when(case.submitted_at),
+            "apply_type": c["apply_type"].get(case.channel, c["apply_type"]["web"]),
+            "applyer_type": c["applyer_type"]["person"],
+            "applyer_name": case.applicant_name,
+            "applyer_page_type": c["applyer_page_type"]["id_card"],
+            "applyer_page_code": cipher.decrypt(case.applicant_id_enc, context=ID_CONTEXT),
+            "address": case.address,
+            "org_name": housing_office_name(case.city_code),
+            "org_code": case.city_code,
+            "handle_user_name": record.actor,
+            "accept_date": _when(record.occurred_at),
+        }
+    elif kind == "process":
+        body |= {
+            "process_name": CASE_STATUS_LABELS.get(record.to_status, record.to_status),
+            "event_name": c["event_name"].get(record.event, c["event_name"]["other"]),
+            "event_start_time": _when(previous_at or record.occurred_at),
+            "event_end_time": _when(record.occurred_at),
+            "handle_user_name": record.actor,
+            "handle_explain": record.reason or "",
+        }
+    else:
+        body |= {
+            "result_date": _when(record.occurred_at),
+            "result_type": c["result_type"][record.to_status],
+            "result_explain": record.reason or CASE_STATUS_LABELS.get(record.to_status, ""),
+            "is_delivery_results": False,
+        }
+    return body
+
+
+def _previous_at(session: Session, case: Case, record: CaseEvent) -> datetime | None:
+    return session.scalar(
+        select(CaseEvent.occurred_at).where(CaseEvent.case_id == case.id, CaseEvent.seq == record.seq - 1)
+    )
+
+
+def records_queue(
+    *,
+    session: Session,
+    outbox: Table,
+    case: Case,
+    record: CaseEvent,
+    cipher: crypto.FieldCipher,
+    kinds: list[str] | None = None,
+) -> list[str]:
+    """Queue the step's national records (in the caller's transaction); their ids."""
+    queued = []
+    for kind in kinds if kinds is not None else record_kinds(record):
+        rid = record_id(case, record, kind)
+        body = record_body(
+            case=case,
+            record=record,
+            kind=kind,
+            cipher=cipher,
+            previous_at=_previous_at(session, case, record),
+        )
+        outbox_enqueue(
+            session,
+            outbox,
+            topic=TOPIC,
+            destination=DESTINATION,
+            path=RECORDS_PATH,
+            payload={"record_id": rid, "kind": kind, "record": body},
+            case_no=case.case_no,
+            acting_user=record.actor,
+            purpose="办件数据汇聚（一体化政务服务平台）",
+        )
+        queued.append(rid)
+    return queued
+
+
+def records_expected(*, session: Session, case: Case) -> dict[str, tuple[CaseEvent, str]]:
+    """Every record the case's history should have produced, by id."""
+    expected = {}
+    for record in session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+    ):
+        for kind in record_kinds(record):
+            expected[record_id(case, record, kind)] = (record, kind)
+    return expected
+
+
+def records_pending(
+    *, session: Session, outbox: Table, cipher: crypto.FieldCipher, limit: int = 200
+) -> list[str]:
+    """One round: the records of every step not yet queued, for up to ``limit`` cases; their ids."""
+    queued: list[str] = []
+    cases = session.scalars(
+        select(Case).where(Case.event_seq > Case.banjian_seq).order_by(Case.id).limit(limit)
+    ).all()
+    for case in cases:
+        steps = session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.seq > case.banjian_seq)
+            .order_by(CaseEvent.seq)
+        ).all()
+        for record in steps:
+            queued += records_queue(session=session, outbox=outbox, case=case, record=record, cipher=cipher)
+        case.banjian_seq = max([case.banjian_seq, *(r.seq for r in steps)])
+    return queued
+
+
+@dataclass
+class Reconciliation:
+    """What one reconciliation found: cases compared, records acknowledged, still in delivery, re-queued,
+    and cases the 办件库 could not be asked about."""
+
+    cases: int = 0
+    acknowledged: int = 0
+    in_delivery: int = 0
+    requeued: list[str] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)
+
+
+def _acknowledged(client: SignedClient, case_no: str) -> set[str] | None:
+    try:
+        response = client.request(
+            method="GET",
+            destination=DESTINATION,
+            path=f"{RECORDS_PATH}?{urlencode({'project_no': case_no})}",
+            case=case_no,
+            purpose="办件数据对账",
+        )
+    except (httpx.HTTPError, PeerResponseError):
+        return None
+    if response.status_code != 200:
+        return None
+    return set(response.json().get("records", []))
+
+
+def banjian_reconcile(
+    *, db: Database, outbox: Table, client: SignedClient, cipher: crypto.FieldCipher
+) -> Reconciliation:
+    """Compare, case by case, the records the history has queued with those the 办件库 acknowledged, and
+    queue again what is missing (a record still in our outbox is in delivery, not missing)."""
+    found = Reconciliation()
+    with db.transaction() as session:
+        case_nos = list(session.scalars(select(Case.case_no).where(Case.banjian_seq > 0).order_by(Case.id)))
+    for case_no in case_nos:
+        acked = _acknowledged(client, case_no)
+        if acked is None:
+            found.unreachable.append(case_no)
+            continue
+        with db.transaction() as session:
+            case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
+            sending = session.scalar(
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.case_no == case_no, outbox.c.topic == TOPIC, outbox.c.status == PENDING)
+            )
+            expected = {
+                rid: step
+                for rid, step in records_expected(session=session, case=case).items()
+                if step[0].seq <= case.banjian_seq
+            }
+            found.cases += 1
+            found.acknowledged += len(acked & expected.keys())
+            if sending:
+                found.in_delivery += int(sending)
+                continue
+            for rid in sorted(expected.keys() - acked):
+                record, kind = expected[rid]
+                found.requeued += records_queue(
+                    session=session, outbox=outbox, case=case, record=record, cipher=cipher, kinds=[kind]
+                )
+    return found

@@ -1,0 +1,102 @@
+"""The national 办件 records (issue 17): a case's history becomes 受理, 过程 and 结果 records, queued once by
+the review jobs and delivered through the outbox to the sandbox's 办件库, which checks each against the
+element list; a record lost on the other side is found by reconciliation and sent again."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, select
+from typer.testing import CliRunner
+
+from anju.cli import app as cli
+from anju.housing.banjian.records import banjian_reconcile
+from anju.housing.models import Case
+from anju.housing.review.jobs import review_jobs_once
+from anju.housing.review.service import case_transition
+from anju.sandbox.banjian.models import BanjianRecord
+from tests.conftest import Systems
+from tests.housing.staff.test_staff_console import CASE_NO, ID_NUMBER, submit_case
+from tests.support.env import cli_env
+
+
+def _step(live: Systems, event: str, reason: str = "") -> None:
+    housing = live.runtimes["housing"]
+    with housing.db.transaction() as session:
+        case = session.scalars(select(Case).where(Case.case_no == CASE_NO)).one()
+        case_transition(
+            session=session,
+            case=case,
+            event=event,
+            actor="shouli.350100",
+            actor_role="street_reviewer",
+            outbox=housing.tables.outbox,
+            audit=housing.audit,
+            reason=reason,
+        )
+
+
+def _jobs(live: Systems) -> list[str]:
+    housing = live.runtimes["housing"]
+    run = review_jobs_once(
+        db=housing.db,
+        outbox=housing.tables.outbox,
+        audit=housing.audit,
+        cipher=housing.cipher,
+        key_directory=live.settings.key_directory,
+    )
+    _deliver(live)
+    return run.banjian
+
+
+def _deliver(live: Systems) -> None:
+    """Run housing's outbox until nothing is due (a worker claims a few messages at a time)."""
+    worker = live.runtimes["housing"].outbox_worker()
+    while worker.run_once():
+        pass
+
+
+def _received(live: Systems) -> dict[str, dict[str, object]]:
+    with live.runtimes["sandbox"].db.transaction() as session:
+        return {
+            r.record_id: json.loads(r.payload)
+            for r in session.scalars(select(BanjianRecord).where(BanjianRecord.project_no == CASE_NO))
+        }
+
+
+def test_a_case_becomes_accept_process_and_result_records_each_kept_once(live: Systems) -> None:
+    submit_case(live)
+    assert _jobs(live) == []  # received, not yet accepted: no 办件 record
+    _step(live, "accept")  # and at once 转入初审, by the system
+    _step(live, "first_review_fail", reason="家庭人均住房面积超过当地标准")
+    queued = _jobs(live)
+    assert queued == [
+        f"{CASE_NO}-002-accept",
+        f"{CASE_NO}-002-process",
+        f"{CASE_NO}-003-process",
+        f"{CASE_NO}-004-process",
+        f"{CASE_NO}-004-result",
+    ]
+    got = _received(live)
+    assert sorted(got) == sorted(queued)
+    accept = got[f"{CASE_NO}-002-accept"]
+    assert accept["applyer_page_code"] == ID_NUMBER and accept["catalog_code"] is None
+    assert accept["org_name"] == "福州市住房保障部门" and accept["handle_user_name"] == "shouli.350100"
+    result = got[f"{CASE_NO}-004-result"]
+    assert result["result_type"] == "02" and result["result_explain"] == "家庭人均住房面积超过当地标准"
+    assert got[f"{CASE_NO}-003-process"]["process_name"] == "初审中"
+    assert _jobs(live) == []  # queued once: the next round has nothing to add
+
+    # The 办件库 lost one: reconciliation finds it and sends it again; then all is acknowledged.
+    with live.runtimes["sandbox"].db.transaction() as session:
+        session.execute(delete(BanjianRecord).where(BanjianRecord.record_id == f"{CASE_NO}-003-process"))
+    housing = live.runtimes["housing"]
+    found = banjian_reconcile(
+        db=housing.db, outbox=housing.tables.outbox, client=housing.client, cipher=housing.cipher
+    )
+    assert found.requeued == [f"{CASE_NO}-003-process"] and found.acknowledged == 4
+    _deliver(live)
+    assert f"{CASE_NO}-003-process" in _received(live)
+    checked = CliRunner().invoke(cli, ["banjian", "reconcile"], env=cli_env(live.settings))
+    assert checked.exit_code == 0, checked.output
+    assert "1 件已对账：已确认 5 条记录" in checked.output and "重新发送 0 条" in checked.output
