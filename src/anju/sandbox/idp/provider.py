@@ -262,15 +262,19 @@ def _invalid_request(request: Request, problem: str) -> Response:
     return render(request, "error.html", context, status_code=400)
 
 
+def residents_listed(runtime: Runtime) -> list[dict[str, Any]]:
+    """The synthetic residents a sandbox sign-in page lists for testers (test_residents.html)."""
+    with runtime.db.transaction() as session:
+        return [
+            {"name": r.name, "id_number": r.id_number, "level": r.real_name_level, "note": r.note}
+            for r in session.scalars(select(Resident).order_by(Resident.id))
+        ]
+
+
 def _login_page(
     runtime: Runtime, request: Request, params: dict[str, str], *, error: str = "", status_code: int = 200
 ) -> Response:
-    with runtime.db.transaction() as session:
-        demo = session.scalars(select(Resident).order_by(Resident.id)).all()
-        residents = [
-            {"name": r.name, "id_number": r.id_number, "level": r.real_name_level, "note": r.note}
-            for r in demo
-        ]
+    residents = residents_listed(runtime)
     return render(
         request,
         "idp_login.html",

@@ -21,14 +21,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from anju.core import idcard
 from anju.core.ratelimit import RateLimited
 from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
 from anju.core.websession import WebSession, require_csrf, web_session
-from anju.sandbox.idp.provider import resident_password_checked
+from anju.sandbox.idp.provider import resident_password_checked, residents_listed
 from anju.sandbox.models import Resident
 from anju.sandbox.web import RuntimeDep, render
 
@@ -105,12 +104,12 @@ def _checked(mzt: MztApp, app_id: str, callback: str) -> str | None:
 
 
 def _login_page(runtime: Runtime, request: Request, params: dict[str, str], error: str = "") -> Response:
-    with runtime.db.transaction() as session:
-        residents = [
-            {"name": r.name, "id_number": r.id_number, "level": r.real_name_level, "note": r.note}
-            for r in session.scalars(select(Resident).order_by(Resident.id))
-        ]
-    context = {"title": "闽政通登录", "params": params, "error": error, "residents": residents}
+    context = {
+        "title": "闽政通登录",
+        "params": params,
+        "error": error,
+        "residents": residents_listed(runtime),
+    }
     return render(request, "mzt_login.html", context, status_code=400 if error else 200)
 
 
