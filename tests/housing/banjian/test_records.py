@@ -4,12 +4,14 @@ element list; a record lost on the other side is found by reconciliation and sen
 
 from __future__ import annotations
 
+import base64
 import json
 
 from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
 from anju.cli import app as cli
+from anju.core.crypto import sm3_hex
 from anju.housing.banjian.records import banjian_reconcile
 from anju.housing.models import Case
 from anju.housing.review.jobs import review_jobs_once
@@ -18,6 +20,7 @@ from anju.sandbox.banjian.models import BanjianRecord
 from tests.conftest import Systems
 from tests.housing.staff.test_staff_console import CASE_NO, ID_NUMBER, submit_case
 from tests.support.env import cli_env
+from tests.support.factories import scanned_png
 
 
 def _step(live: Systems, event: str, reason: str = "") -> None:
@@ -65,13 +68,33 @@ def _received(live: Systems) -> dict[str, dict[str, object]]:
 
 
 def test_a_case_becomes_accept_process_and_result_records_each_kept_once(live: Systems) -> None:
-    submit_case(live)
+    scan = scanned_png()
+    proof = {
+        "filename": "大病诊断证明.png",
+        "content_type": "image/png",
+        "size": len(scan),
+        "sm3": sm3_hex(scan),
+        "content_b64": base64.b64encode(scan).decode(),
+    }
+    registers = [
+        {
+            "id_number": ID_NUMBER,
+            "source": source,
+            "status": status,
+            "fetched_at": "2026-11-27T01:50:00+00:00",
+        }
+        for source, status in (("hukou", "found"), ("property", "found"), ("marriage", "no_record"))
+    ]
+    submit_case(live, other_proofs=[proof], evidence=registers)
     assert _jobs(live) == []  # received, not yet accepted: no 办件 record
     _step(live, "accept")  # and at once 转入初审, by the system
     _step(live, "first_review_fail", reason="家庭人均住房面积超过当地标准")
     queued = _jobs(live)
     assert queued == [
         f"{CASE_NO}-002-accept",
+        f"{CASE_NO}-002-material-01",
+        f"{CASE_NO}-002-material-02",
+        f"{CASE_NO}-002-material-03",
         f"{CASE_NO}-002-process",
         f"{CASE_NO}-003-process",
         f"{CASE_NO}-004-process",
@@ -85,6 +108,12 @@ def test_a_case_becomes_accept_process_and_result_records_each_kept_once(live: S
     result = got[f"{CASE_NO}-004-result"]
     assert result["result_type"] == "02" and result["result_explain"] == "家庭人均住房面积超过当地标准"
     assert got[f"{CASE_NO}-003-process"]["process_name"] == "初审中"
+    materials = [got[f"{CASE_NO}-002-material-0{n}"] for n in (1, 2, 3)]
+    assert [(m["material_name"], m["get_type"], m["material_attach_name"]) for m in materials] == [
+        ("户籍信息", "03", ""),  # shared by the register, nothing handed in
+        ("不动产登记信息", "03", ""),
+        ("其他证明材料", "01", "大病诊断证明.png"),
+    ]  # a register that had no record is no material
     assert _jobs(live) == []  # queued once: the next round has nothing to add
 
     # The 办件库 lost one: reconciliation finds it and sends it again; then all is acknowledged.
@@ -94,9 +123,9 @@ def test_a_case_becomes_accept_process_and_result_records_each_kept_once(live: S
     found = banjian_reconcile(
         db=housing.db, outbox=housing.tables.outbox, client=housing.client, cipher=housing.cipher
     )
-    assert found.requeued == [f"{CASE_NO}-003-process"] and found.acknowledged == 4
+    assert found.requeued == [f"{CASE_NO}-003-process"] and found.acknowledged == 7
     _deliver(live)
     assert f"{CASE_NO}-003-process" in _received(live)
     checked = CliRunner().invoke(cli, ["banjian", "reconcile"], env=cli_env(live.settings))
     assert checked.exit_code == 0, checked.output
-    assert "1 件已对账：已确认 5 条记录" in checked.output and "重新发送 0 条" in checked.output
+    assert "1 件已对账：已确认 8 条记录" in checked.output and "重新发送 0 条" in checked.output

@@ -31,8 +31,9 @@ STATUS_TAG = '<span class="tag" id="case-status">{}</span>'
 # ---------------------------------------------------------------- helpers
 
 
-def submit_case(systems: Systems, *, case_no: str = CASE_NO) -> None:
-    """Send one case to housing, signed as the platform (as the intake tests do)."""
+def submit_case(systems: Systems, *, case_no: str = CASE_NO, **extra: Any) -> None:
+    """Send one case to housing, signed as the platform (as the intake tests do); ``extra``: more of the
+    case (its proofs, say)."""
     payload: dict[str, Any] = {
         "case_no": case_no,
         "city_code": "350100",
@@ -43,6 +44,7 @@ def submit_case(systems: Systems, *, case_no: str = CASE_NO) -> None:
         "applicant_group": "low_income",
         "household_size": 3,
         "address": "鼓楼区五四路 123 号",
+        **extra,
     }
     response = signed_post(
         systems.client("housing"), as_system=systems.runtimes["platform"], path="/v1/cases", payload=payload

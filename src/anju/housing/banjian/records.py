@@ -29,8 +29,8 @@ from anju.core.db import Database
 from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.outbox import PENDING, outbox_enqueue
 from anju.core.timeutil import format_shanghai
-from anju.core.vocab import CASE_STATUS_LABELS, DECISION_STATUSES, housing_office_name
-from anju.housing.intake.service import ID_CONTEXT
+from anju.core.vocab import CASE_STATUS_LABELS, DECISION_STATUSES, SOURCE_LABELS, housing_office_name
+from anju.housing.intake.service import ID_CONTEXT, attachments_of, case_evidence
 from anju.housing.models import Case, CaseEvent
 
 CODES_FILE = Path(__file__).with_name("codes.yaml")
@@ -53,11 +53,11 @@ def _when(moment: datetime | None) -> str | None:
 
 
 def record_kinds(record: CaseEvent) -> list[str]:
-    """Which national records a step of the case makes: 受理 on acceptance, 结果 on a decision or a
-    withdrawal, and a 过程 for every step once the case was accepted (acceptance's included)."""
+    """Which national records a step of the case makes: 受理 and the 材料 on acceptance, 结果 on a decision
+    or a withdrawal, and a 过程 for every step once the case was accepted (acceptance's included)."""
     kinds = []
     if record.to_status == "accepted":
-        kinds.append("accept")
+        kinds += ["accept", "material"]
     if record.to_status == "accepted" or record.from_status not in ("", "submitted", "corrections_requested"):
         kinds.append("process")
     if record.to_status in RESULT_STATUSES:
@@ -65,9 +65,38 @@ def record_kinds(record: CaseEvent) -> list[str]:
     return kinds
 
 
-def record_id(case: Case, record: CaseEvent, kind: str) -> str:
-    """A record's identity: the same step's same record is the same id, however often it is sent."""
-    return f"{case.case_no}-{record.seq:03d}-{kind}"
+def record_id(case: Case, record: CaseEvent, kind: str, n: int = 0) -> str:
+    """A record's identity: the same step's same record is the same id, however often it is sent (a step's
+    materials are numbered)."""
+    return f"{case.case_no}-{record.seq:03d}-{kind}" + (f"-{n:02d}" if kind == "material" else "")
+
+
+def material_bodies(*, session: Session, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+    """The case's materials (up_pro_material) as accepted: each register that answered, once (shared, so
+    nothing was handed in), then every file that came with the case."""
+    get_type = codes()["get_type"]
+    shared = sorted({e["source"] for e in case_evidence(case=case, cipher=cipher) if e["status"] == "found"})
+    bodies = [
+        {
+            "project_no": case.case_no,
+            "material_name": SOURCE_LABELS.get(source, source),
+            "get_type": get_type["shared"],
+            "get_num": 1,
+            "material_attach_name": "",
+        }
+        for source in shared
+    ]
+    bodies += [
+        {
+            "project_no": case.case_no,
+            "material_name": "补正材料" if a.purpose == "correction" else "其他证明材料",
+            "get_type": get_type["electronic"],
+            "get_num": 1,
+            "material_attach_name": a.filename,
+        }
+        for a in attachments_of(session=session, case=case)
+    ]
+    return bodies
 
 
 def record_body(
@@ -119,6 +148,15 @@ def _previous_at(session: Session, case: Case, record: CaseEvent) -> datetime | 
     )
 
 
+def _bodies(
+    session: Session, case: Case, record: CaseEvent, kind: str, cipher: crypto.FieldCipher
+) -> list[dict[str, Any]]:
+    if kind == "material":
+        return material_bodies(session=session, case=case, cipher=cipher)
+    previous = _previous_at(session, case, record)
+    return [record_body(case=case, record=record, kind=kind, cipher=cipher, previous_at=previous)]
+
+
 def records_queue(
     *,
     session: Session,
@@ -126,42 +164,40 @@ def records_queue(
     case: Case,
     record: CaseEvent,
     cipher: crypto.FieldCipher,
-    kinds: list[str] | None = None,
+    only: set[str] | None = None,
 ) -> list[str]:
-    """Queue the step's national records (in the caller's transaction); their ids."""
+    """Queue a step's national records (all it makes, or those whose ids are in ``only``) in the caller's
+    transaction; their ids."""
     queued = []
-    for kind in kinds if kinds is not None else record_kinds(record):
-        rid = record_id(case, record, kind)
-        body = record_body(
-            case=case,
-            record=record,
-            kind=kind,
-            cipher=cipher,
-            previous_at=_previous_at(session, case, record),
-        )
-        outbox_enqueue(
-            session,
-            outbox,
-            topic=TOPIC,
-            destination=DESTINATION,
-            path=RECORDS_PATH,
-            payload={"record_id": rid, "kind": kind, "record": body},
-            case_no=case.case_no,
-            acting_user=record.actor,
-            purpose="办件数据汇聚（一体化政务服务平台）",
-        )
-        queued.append(rid)
+    for kind in record_kinds(record):
+        for n, body in enumerate(_bodies(session, case, record, kind, cipher), start=1):
+            rid = record_id(case, record, kind, n)
+            if only is not None and rid not in only:
+                continue
+            outbox_enqueue(
+                session,
+                outbox,
+                topic=TOPIC,
+                destination=DESTINATION,
+                path=RECORDS_PATH,
+                payload={"record_id": rid, "kind": kind, "record": body},
+                case_no=case.case_no,
+                acting_user=record.actor,
+                purpose="办件数据汇聚（一体化政务服务平台）",
+            )
+            queued.append(rid)
     return queued
 
 
-def records_expected(*, session: Session, case: Case) -> dict[str, tuple[CaseEvent, str]]:
-    """Every record the case's history should have produced, by id."""
+def records_expected(*, session: Session, case: Case, cipher: crypto.FieldCipher) -> dict[str, CaseEvent]:
+    """Every record the case's history has made, by id, with its step."""
     expected = {}
     for record in session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
     ):
         for kind in record_kinds(record):
-            expected[record_id(case, record, kind)] = (record, kind)
+            for n, _body in enumerate(_bodies(session, case, record, kind, cipher), start=1):
+                expected[record_id(case, record, kind, n)] = record
     return expected
 
 
@@ -234,18 +270,18 @@ def banjian_reconcile(
                 .where(outbox.c.case_no == case_no, outbox.c.topic == TOPIC, outbox.c.status == PENDING)
             )
             expected = {
-                rid: step
-                for rid, step in records_expected(session=session, case=case).items()
-                if step[0].seq <= case.banjian_seq
+                rid: record
+                for rid, record in records_expected(session=session, case=case, cipher=cipher).items()
+                if record.seq <= case.banjian_seq
             }
             found.cases += 1
             found.acknowledged += len(acked & expected.keys())
             if sending:
                 found.in_delivery += int(sending)
                 continue
-            for rid in sorted(expected.keys() - acked):
-                record, kind = expected[rid]
+            missing = expected.keys() - acked
+            for record in sorted({expected[rid] for rid in missing}, key=lambda r: r.seq):
                 found.requeued += records_queue(
-                    session=session, outbox=outbox, case=case, record=record, cipher=cipher, kinds=[kind]
+                    session=session, outbox=outbox, case=case, record=record, cipher=cipher, only=missing
                 )
     return found

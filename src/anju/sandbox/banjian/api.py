@@ -67,7 +67,21 @@ class ResultRecord(_Record):
     is_delivery_results: bool = False
 
 
-KINDS: dict[str, type[_Record]] = {"accept": AcceptRecord, "process": ProcessRecord, "result": ResultRecord}
+class MaterialRecord(_Record):
+    """材料 (up_pro_material)."""
+
+    material_name: str = Field(min_length=1, max_length=200)
+    get_type: str = Field(pattern=CODE2)
+    get_num: int = Field(ge=1, le=99)
+    material_attach_name: str = Field(default="", max_length=200)
+
+
+KINDS: dict[str, type[_Record]] = {
+    "accept": AcceptRecord,
+    "process": ProcessRecord,
+    "result": ResultRecord,
+    "material": MaterialRecord,
+}
 
 
 class RecordEnvelope(BaseModel):
@@ -76,7 +90,7 @@ class RecordEnvelope(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     record_id: str = Field(min_length=1, max_length=80)
-    kind: Literal["accept", "process", "result"]
+    kind: Literal["accept", "process", "result", "material"]
     record: dict[str, Any]
 
 
