@@ -5,17 +5,21 @@ reached by the page's script as a real window's would be."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.conftest import Systems
+from tests.conftest import Systems, serving
 from tests.support.browser import watch_csp
 from tests.support.journey import fill_until_check, kiosk_card_place, open_draft_form
 
 pytestmark = pytest.mark.browser
 
 ELDER, AGENT = "350103195105060200", "350103198007190558"
+PERSON = "350104199011200641"  # 欧阳娜娜, at a window that signs on paper
 
 
 def test_an_agent_applies_at_the_window_for_an_elderly_applicant_who_cannot_come(
@@ -96,5 +100,55 @@ def test_an_agent_applies_at_the_window_for_an_elderly_applicant_who_cannot_come
     expect(page.locator("#counter-done")).to_contain_text("已收到申请人的评价")
     expect(page.locator("#counter-form")).to_be_visible()  # ready for the next person
     assert "林" not in page.locator("header").inner_text()
+    screen.close()
+    assert refused == []
+
+
+@pytest.fixture
+def paper_live(tmp_path: Path, keys_dir: Path) -> Iterator[Systems]:
+    with serving(tmp_path, keys_dir, counter_handwriting="paper") as live:
+        yield live
+
+
+def test_where_the_window_signs_on_paper_the_form_is_printed_signed_and_scanned_back(
+    paper_live: Systems, browser: Browser
+) -> None:
+    """ANJU_COUNTER_HANDWRITING=paper in a real browser: the clerk prints the application as it stands, the
+    person signs it, the 高拍仪 scans it into the submission; without the scan nothing is submitted."""
+    platform, sandbox = paper_live.settings.base_url("platform"), paper_live.settings.base_url("sandbox")
+    screen = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    page = screen.new_page()
+    refused: list[str] = []
+    watch_csp(page, refused)
+    page.goto(f"{platform}/counter/login")
+    page.get_by_label("用户名").fill("chuangkou.350100")
+    page.get_by_label("密码").fill("anju-staff-demo")
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{sandbox}/devices/window")
+    page.get_by_role("button", name="启用本机为窗口终端").click()
+    page.get_by_label("窗口人员当面核验").check()
+    kiosk_card_place(sandbox, PERSON, kind="window")
+    expect(page.locator("#card-status")).to_contain_text("欧***")
+    page.locator("#attested").check()
+    page.get_by_role("button", name="核验并开始办理").click()
+    page.get_by_role("button", name="开始申请").click()
+    page.get_by_role("link", name="去授权").first.click()
+    page.locator('input[name="source"][value="hukou"]').check()
+    page.locator("#witnessed").check()
+    page.get_by_role("button", name="同意并保存授权").click()
+    with httpx.Client(timeout=20, cookies={c["name"]: c["value"] for c in screen.cookies()}) as same:
+        tasks = same.get(f"{platform}/applications/new", follow_redirects=True)
+        check = fill_until_check(same, platform, open_draft_form(same, platform, tasks).text)
+    page.goto(str(check.url))
+    with page.expect_popup() as printed:
+        page.get_by_role("link", name="打印申请表（签字用）").click()
+    assert printed.value.url.endswith("/signing-form.pdf")
+    printed.value.close()
+    page.get_by_role("button", name="确认并提交申请").click()
+    expect(page.locator("#refusal")).to_contain_text("高拍仪下扫描")  # not without the signed page
+    page.get_by_role("button", name="用高拍仪扫描").click()
+    expect(page.get_by_text("已扫描一页，请提交。")).to_be_visible()
+    page.get_by_role("button", name="确认并提交申请").click()
+    expect(page.get_by_text("申请已提交")).to_be_visible()
     screen.close()
     assert refused == []
