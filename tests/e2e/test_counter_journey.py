@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import Systems, serving
 from tests.support.browser import watch_csp
@@ -22,10 +22,8 @@ ELDER, AGENT = "350103195105060200", "350103198007190558"
 PERSON = "350104199011200641"  # 欧阳娜娜, at a window that signs on paper
 
 
-def test_an_agent_applies_at_the_window_for_an_elderly_applicant_who_cannot_come(
-    live: Systems, browser: Browser
-) -> None:
-    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+def clerk_at_window(browser: Browser, platform: str) -> tuple[BrowserContext, Page, list[str]]:
+    """A window's wide screen with the clerk signed in, and the list of what its CSP refuses."""
     screen = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     page = screen.new_page()
     refused: list[str] = []
@@ -34,6 +32,14 @@ def test_an_agent_applies_at_the_window_for_an_elderly_applicant_who_cannot_come
     page.get_by_label("用户名").fill("chuangkou.350100")
     page.get_by_label("密码").fill("anju-staff-demo")
     page.get_by_role("button", name="登录").click()
+    return screen, page, refused
+
+
+def test_an_agent_applies_at_the_window_for_an_elderly_applicant_who_cannot_come(
+    live: Systems, browser: Browser
+) -> None:
+    platform, sandbox = live.settings.base_url("platform"), live.settings.base_url("sandbox")
+    screen, page, refused = clerk_at_window(browser, platform)
     expect(page.locator("#counter-no-window")).to_be_visible()
     page.goto(f"{sandbox}/devices/window")
     page.get_by_role("button", name="启用本机为窗口终端").click()
@@ -116,14 +122,7 @@ def test_where_the_window_signs_on_paper_the_form_is_printed_signed_and_scanned_
     """ANJU_COUNTER_HANDWRITING=paper in a real browser: the clerk prints the application as it stands, the
     person signs it, the 高拍仪 scans it into the submission; without the scan nothing is submitted."""
     platform, sandbox = paper_live.settings.base_url("platform"), paper_live.settings.base_url("sandbox")
-    screen = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    page = screen.new_page()
-    refused: list[str] = []
-    watch_csp(page, refused)
-    page.goto(f"{platform}/counter/login")
-    page.get_by_label("用户名").fill("chuangkou.350100")
-    page.get_by_label("密码").fill("anju-staff-demo")
-    page.get_by_role("button", name="登录").click()
+    screen, page, refused = clerk_at_window(browser, platform)
     page.goto(f"{sandbox}/devices/window")
     page.get_by_role("button", name="启用本机为窗口终端").click()
     page.get_by_label("窗口人员当面核验").check()

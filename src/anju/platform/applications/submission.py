@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Table
 
@@ -64,6 +65,19 @@ def draft_sign_and_submit(
     served it there since ``served_since`` (the counter's figures); ``handwritten`` is the signature a
     window took by hand, bound into the application and kept with it. Raises household.DraftNotFound or
     SubmitRefused."""
+    agent: agency.Agent | None = None
+
+    def to_sign(session: Any, draft: Any, applicant: Any) -> list[signed.Unsigned]:
+        """What is signed, as the draft stands now (read before signing, and again before submitting)."""
+        return signed.documents_for(
+            session=session,
+            draft=draft,
+            applicant=applicant,
+            cipher=system.cipher,
+            agent=agent,
+            handwritten=handwritten,
+        )
+
     # 1. Everything answered, allowed to submit: the documents to sign.
     with system.db.transaction() as session:
         draft, applicant = household.draft_and_applicant(
@@ -79,14 +93,7 @@ def draft_sign_and_submit(
         except applications.SubmissionRefused as exc:
             raise SubmitRefused(exc.code, exc.message, 403) from exc
         agent = agency.agent_of(session=session, agency_id=agency_id, draft_id=draft.id, cipher=system.cipher)
-        documents = signed.documents_for(
-            session=session,
-            draft=draft,
-            applicant=applicant,
-            cipher=system.cipher,
-            agent=agent,
-            handwritten=handwritten,
-        )
+        documents = to_sign(session, draft, applicant)
         signer_name = agent.name if agent else applicant.name
         signer_id_number = (
             agent.id_number
@@ -115,14 +122,7 @@ def draft_sign_and_submit(
         draft, applicant = household.draft_and_applicant(
             session=session, applicant_id=applicant_id, draft_id=draft_id
         )
-        now = signed.documents_for(
-            session=session,
-            draft=draft,
-            applicant=applicant,
-            cipher=system.cipher,
-            agent=agent,
-            handwritten=handwritten,
-        )
+        now = to_sign(session, draft, applicant)
         if [d.content for d in now] != [d.content for d in documents]:
             raise SubmitRefused(CHANGED, "您的申请内容在签名期间有变动，请重新核对后再提交。", 409)
         summary = draft_summary(session=session, draft=draft, cipher=system.cipher, today=today)
