@@ -32,6 +32,7 @@ from anju.core.timeutil import format_shanghai
 from anju.core.vocab import CASE_STATUS_LABELS, DECISION_STATUSES, SOURCE_LABELS, housing_office_name
 from anju.housing.intake.service import ID_CONTEXT, attachments_of, case_evidence
 from anju.housing.models import Case, CaseEvent
+from anju.housing.review.service import transitions
 
 CODES_FILE = Path(__file__).with_name("codes.yaml")
 DESTINATION = "sandbox"  # the 一体化政务服务平台's 办件库 (the province's, in production)
@@ -50,6 +51,12 @@ def codes() -> dict[str, Any]:
 
 def _when(moment: datetime | None) -> str | None:
     return format_shanghai(moment, with_seconds=True) if moment else None
+
+
+def step_name(record: CaseEvent) -> str:
+    """办理环节名称: the step as staff named it (the transition's label: 受理, 初审通过 …), else the status."""
+    rule = transitions().get((record.from_status, record.event))
+    return (rule.label if rule else "") or CASE_STATUS_LABELS.get(record.to_status, record.to_status)
 
 
 def record_kinds(record: CaseEvent) -> list[str]:
@@ -125,7 +132,7 @@ def record_body(
         }
     elif kind == "process":
         body |= {
-            "process_name": CASE_STATUS_LABELS.get(record.to_status, record.to_status),
+            "process_name": step_name(record),
             "event_name": c["event_name"].get(record.event, c["event_name"]["other"]),
             "event_start_time": _when(previous_at or record.occurred_at),
             "event_end_time": _when(record.occurred_at),
