@@ -257,3 +257,17 @@ class HolidayCalendar(Base):
     workdays_json: Mapped[str] = mapped_column(Text)  # the weekend days that are working days
     entered_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaseDeferralReceived(Base):
+    """容缺受理: a material the applicant promised at a window, recorded as brought (issue 16). ``item`` is
+    its place in the signed application's ``deferred_proofs``; one record per item."""
+
+    __tablename__ = "case_deferral_received"
+    __table_args__ = (UniqueConstraint("case_id", "item", name="uq_case_deferral_received_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    item: Mapped[int] = mapped_column(Integer)
+    received_by: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

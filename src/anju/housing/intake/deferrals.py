@@ -12,6 +12,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.core.refusals import Refused
+from anju.housing.models import Case, CaseDeferralReceived, StaffUser
 
 RULES_FILE = Path(__file__).with_name("deferrals.yaml")
 
@@ -60,3 +65,40 @@ def deferral_for(city_code: str) -> DeferralRule:
         source=str(row["source"]),
         effective_from=date.fromisoformat(str(table["effective_from"])),
     )
+
+
+DEFERRAL_ROLES = frozenset({"street_reviewer", "district_reviewer", "city_approver"})  # who takes papers in
+
+
+class DeferralRefused(Refused):
+    """The material cannot be recorded as brought: what the staff member reads."""
+
+
+def deferral_received_record(
+    *, session: Session, case: Case, item: int, promised: int, staff: StaffUser
+) -> CaseDeferralReceived:
+    """Record that promised material ``item`` (of ``promised``) was brought; once (a second time returns
+    the first record)."""
+    if staff.role not in DEFERRAL_ROLES:
+        raise DeferralRefused("您的角色不能登记补交材料。")
+    if not 0 <= item < promised:
+        raise DeferralRefused("没有这项容缺材料。")
+    existing = session.scalar(
+        select(CaseDeferralReceived).where(
+            CaseDeferralReceived.case_id == case.id, CaseDeferralReceived.item == item
+        )
+    )
+    if existing is not None:
+        return existing
+    row = CaseDeferralReceived(case_id=case.id, item=item, received_by=staff.display_name or staff.username)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def deferrals_received(*, session: Session, case: Case) -> dict[int, CaseDeferralReceived]:
+    """The promised materials recorded as brought, by item."""
+    return {
+        r.item: r
+        for r in session.scalars(select(CaseDeferralReceived).where(CaseDeferralReceived.case_id == case.id))
+    }

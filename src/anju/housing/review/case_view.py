@@ -19,6 +19,7 @@ from anju.core.vocab import (
 )
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.report import eligibility_report
+from anju.housing.intake.deferrals import DEFERRAL_ROLES, deferrals_received
 from anju.housing.intake.service import (
     ID_CONTEXT,
     PHONE_CONTEXT,
@@ -67,7 +68,7 @@ def _deferred_view(case: Case, cipher: crypto.FieldCipher, names: dict[str, str]
     received = shanghai_date(case.received_at)
     today = shanghai_date(utcnow())
     rows = []
-    for d in case_deferred(case=case, cipher=cipher):
+    for item, d in enumerate(case_deferred(case=case, cipher=cipher)):
         due_on = deadlines.due_after(received, limit=int(d["limit"]), unit=str(d["unit"]), provisional=True)
         state = deadlines.due_state(
             due_on=due_on,
@@ -80,6 +81,7 @@ def _deferred_view(case: Case, cipher: crypto.FieldCipher, names: dict[str, str]
             {
                 "material": d["material"],
                 "member": masking.mask_name(names.get(d["id_number"], "")),
+                "item": item,
                 "due": state,
                 "open": case.status not in FINAL_STATUSES,
             }
@@ -155,6 +157,11 @@ def case_context(
         }
         for a in attachments_of(session=session, case=case)
     ]
+    received = deferrals_received(session=session, case=case)
+    for d in view["deferred"]:
+        brought = received.get(d["item"])
+        d["received"] = {"at": brought.received_at, "by": brought.received_by} if brought else None
+    view["may_record_deferral"] = staff.role in DEFERRAL_ROLES
     view["corrections"] = [
         {
             "round": c.round,

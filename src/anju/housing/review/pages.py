@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from anju.core import workdays
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.web import page_router, path_for
-from anju.housing.intake.service import ATTACHMENT_CONTEXT, attachments_of, case_evidence
+from anju.housing.intake.deferrals import DeferralRefused, deferral_received_record
+from anju.housing.intake.service import ATTACHMENT_CONTEXT, attachments_of, case_deferred, case_evidence
 from anju.housing.models import Case, StaffUser
 from anju.housing.review import calendar, corrections
 from anju.housing.review import service as review
@@ -150,6 +151,25 @@ def staff_case_event(
         context |= {"action_error": {event: exc.message}, "action_reason": {event: reason}}
         return render(request, "staff_case.html", context, 409)
     return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "?done=1", status_code=303)
+
+
+@router.post("/cases/{case_no}/deferred/{item}/received", name="staff_case_deferral_received")
+def staff_case_deferral_received(
+    request: Request, case_no: str, item: int, staff_id: StaffId, runtime: RuntimeDep
+) -> Response:
+    """容缺受理: a material the applicant promised at a window has been brought; recorded once."""
+    with runtime.db.transaction() as session:
+        staff, case = _staff_case(session, staff_id, case_no)
+        if case is None:
+            return _case_missing(request)
+        promised = len(case_deferred(case=case, cipher=runtime.cipher))
+        try:
+            deferral_received_record(session=session, case=case, item=item, promised=promised, staff=staff)
+        except DeferralRefused as exc:
+            context = case_context(session, staff, case, runtime.cipher)
+            return render(request, "staff_case.html", {**context, "deferral_error": exc.message}, 400)
+    target = path_for(request, "staff_case", case_no=case_no)
+    return RedirectResponse(f"{target}#deferred-{item}", status_code=303)
 
 
 @router.get("/cases/{case_no}/proofs/{proof_no}", name="staff_case_proof")

@@ -630,6 +630,18 @@ def test_a_missing_proof_is_promised_at_the_window_and_the_promise_reaches_housi
         received = today_shanghai()
         due = deadlines.due_after(received, limit=5, unit="workdays", provisional=True)
         assert f"欧***的社保缴费证明、劳动合同复印件：申请人承诺 {due} 前补交" in deferred, deferred
+        # She brings the paper: the reviewer records it once, and the promise reads as kept.
+        brought = staff.post(
+            f"{housing}/staff/cases/{number}/deferred/0/received",
+            data={"csrf_token": csrf_of(case.text)},
+            follow_redirects=True,
+        )
+        kept = brought.text.split('id="case-deferred">')[1].split("</td>")[0]
+        assert "已补交" in kept and "登记已补交" not in kept, kept
+        nothing = staff.post(
+            f"{housing}/staff/cases/{number}/deferred/5/received", data={"csrf_token": csrf_of(case.text)}
+        )
+        assert nothing.status_code == 400 and "没有这项容缺材料" in nothing.text
 
 
 def test_where_the_window_signs_on_paper_the_printed_form_is_signed_and_scanned_back(
