@@ -9,6 +9,7 @@ import anyio
 from fastapi import Request
 
 from anju.core.refusals import Refused
+from anju.core.web import form_file
 from anju.core.websession import WebSession
 from anju.platform.applications.signed import Handwritten
 from anju.platform.backfill.service import PROOF_MAX_BYTES, proof_content_type
@@ -32,20 +33,17 @@ def handwriting_mode(runtime: RuntimeDep, web: WebSession) -> str:
     return runtime.settings.counter_handwriting if channel_of(web) == COUNTER else "off"
 
 
-def _window(runtime: RuntimeDep, request: Request) -> terminals.BoundTerminal | None:
-    with runtime.db.transaction() as session:
-        return terminals.terminal_of(
-            session=session, token=request.cookies.get(terminals.COOKIE), kind=terminals.WINDOW
-        )
-
-
 async def handwriting_taken(request: Request, runtime: RuntimeDep, web: WebSession) -> Handwritten | None:
     """The handwritten signature the submission carries (None where none is taken); raises
     HandwritingRefused where one is needed and is missing, unreadable or not this window's."""
     mode = handwriting_mode(runtime, web)
     if mode == "off":
         return None
-    window = await anyio.to_thread.run_sync(_window, runtime, request)
+    window = await anyio.to_thread.run_sync(
+        lambda: terminals.browser_terminal(
+            runtime=runtime, token=request.cookies.get(terminals.COOKIE), kind=terminals.WINDOW
+        )
+    )
     if window is None:
         raise HandwritingRefused(NO_DEVICES)
     form = await request.form()
@@ -62,8 +60,7 @@ async def handwriting_taken(request: Request, runtime: RuntimeDep, web: WebSessi
         except terminals.TerminalRefused as exc:
             raise HandwritingRefused(exc.message) from exc
         return Handwritten(image=written.image, how="pad", terminal_id=window.terminal_id)
-    scan = form.get("handwriting_scan")
-    data = await scan.read() if scan is not None and not isinstance(scan, str) else b""
+    _filename, data = await form_file(request, "handwriting_scan")
     if not data:
         raise HandwritingRefused(SCAN_MISSING)
     if len(data) > PROOF_MAX_BYTES or proof_content_type(data) is None:

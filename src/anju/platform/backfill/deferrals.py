@@ -90,9 +90,7 @@ def promise_record(
 ) -> ProofPromise:
     """Record that the applicant will bring the proof for one register item later (idempotent); raises
     PromiseRefused where the city does not allow it, for that item, or the item needs no proof."""
-    row = session.get(BackfillResult, result_id)
-    if row is None or row.application_id != application_id:
-        raise PromiseRefused("没有找到这条数据。")
+    row = _item(session, application_id, result_id)
     if not rule.allowed:
         raise PromiseRefused("本市不办理容缺受理，请收取纸质证明材料，或打印一次性告知书。")
     if row.source not in rule.materials:
@@ -107,15 +105,9 @@ def promise_record(
         )
     if _proof_given(session, row):
         raise PromiseRefused("这项已收取证明材料，不需要承诺补交。")
-    existing = session.scalar(
-        select(ProofPromise).where(
-            ProofPromise.application_id == application_id,
-            ProofPromise.member_id == row.member_id,
-            ProofPromise.source == row.source,
-        )
-    )
-    if existing is not None:
-        return existing
+    existing = _promises_for(session, row)
+    if existing:
+        return existing[0]
     promise = ProofPromise(
         application_id=application_id,
         result_id=row.id,
@@ -132,17 +124,29 @@ def promise_record(
 
 def promise_withdraw(*, session: Session, application_id: int, result_id: int) -> None:
     """Take back the promise for an item (the proof turned up after all, or it was chosen by mistake)."""
+    for promise in _promises_for(session, _item(session, application_id, result_id)):
+        session.delete(promise)
+
+
+def _item(session: Session, application_id: int, result_id: int) -> BackfillResult:
+    """The application's register item, or PromiseRefused."""
     row = session.get(BackfillResult, result_id)
     if row is None or row.application_id != application_id:
         raise PromiseRefused("没有找到这条数据。")
-    for promise in session.scalars(
-        select(ProofPromise).where(
-            ProofPromise.application_id == application_id,
-            ProofPromise.member_id == row.member_id,
-            ProofPromise.source == row.source,
+    return row
+
+
+def _promises_for(session: Session, row: BackfillResult) -> list[ProofPromise]:
+    """The promises standing for an item's member and register (at most one)."""
+    return list(
+        session.scalars(
+            select(ProofPromise).where(
+                ProofPromise.application_id == row.application_id,
+                ProofPromise.member_id == row.member_id,
+                ProofPromise.source == row.source,
+            )
         )
-    ):
-        session.delete(promise)
+    )
 
 
 def _proof_given(session: Session, row: BackfillResult) -> bool:

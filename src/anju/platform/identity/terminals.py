@@ -260,6 +260,12 @@ def terminal_of(
     return bound if bound and bound.kind == kind else None
 
 
+def browser_terminal(*, runtime: Runtime, token: str | None, kind: str) -> BoundTerminal | None:
+    """The terminal of ``kind`` a browser's binding cookie (``COOKIE``) names, or None (its own transaction)."""
+    with runtime.db.transaction() as session:
+        return terminal_of(session=session, token=token, kind=kind)
+
+
 def bound_kind(*, session: Session, token: str | None) -> str | None:
     """The kind of terminal a browser is bound to (its cookie outlives any sign-in on it), or None."""
     bound = _bound(session=session, token=token)

@@ -49,13 +49,16 @@ class Tickets:
     """Tickets issued and not yet exchanged (in memory: the sandbox is one process)."""
 
     issued: dict[str, tuple[int, datetime]] = field(default_factory=dict)
-    used: set[str] = field(default_factory=set)
+    used: dict[str, datetime] = field(default_factory=dict)  # ticket → until when it is refused as used
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, resident_id: int) -> str:
         ticket = "ST-" + secrets.token_urlsafe(24)
-        with self.lock:
-            self.issued[ticket] = (resident_id, utcnow() + timedelta(seconds=TICKET_SECONDS))
+        now = utcnow()
+        with self.lock:  # what has run out is forgotten: a used ticket is remembered while it could be valid
+            self.issued = {t: v for t, v in self.issued.items() if v[1] >= now - timedelta(hours=1)}
+            self.used = {t: until for t, until in self.used.items() if until >= now}
+            self.issued[ticket] = (resident_id, now + timedelta(seconds=TICKET_SECONDS))
         return ticket
 
     def redeem(self, ticket: str) -> int | str:
@@ -66,8 +69,8 @@ class Tickets:
             found = self.issued.pop(ticket, None)
             if found is None:
                 return "ticket_invalid"
-            self.used.add(ticket)
-        resident_id, expires = found
+            resident_id, expires = found
+            self.used[ticket] = expires
         return resident_id if utcnow() <= expires else "ticket_expired"
 
 

@@ -105,10 +105,9 @@ def _clerk(runtime: RuntimeDep, web: WebSession, clerk_id: int) -> clerks.ClerkV
 
 
 def _window(runtime: RuntimeDep, request: Request) -> terminals.BoundTerminal | None:
-    with runtime.db.transaction() as session:
-        return terminals.terminal_of(
-            session=session, token=request.cookies.get(terminals.COOKIE), kind=terminals.WINDOW
-        )
+    return terminals.browser_terminal(
+        runtime=runtime, token=request.cookies.get(terminals.COOKIE), kind=terminals.WINDOW
+    )
 
 
 def _window_page(
@@ -160,17 +159,26 @@ def counter_home(request: Request, clerk_id: ClerkId, web: Web, runtime: Runtime
     )
 
 
-def _person_identified(
+def _identify(
     runtime: RuntimeDep,
     clerk: clerks.ClerkView,
     window: terminals.BoundTerminal,
     form: Any,
     photo: bytes,
-    holder: card_face.CardHolder,
-) -> int:
-    """The applicant id of the card's holder, checked in person at the window: the window camera's face
-    check (the person agreeing) or the clerk's 人证核验; raises CardFaceRefused."""
-    return card_face.window_sign_in(
+    member_bidx: str | None = None,
+) -> tuple[card_face.CardHolder, int]:
+    """The card on the window's reader (for a household member, their own: ``member_bidx``) and its
+    holder checked in person — the window camera's face check, the person agreeing, or the clerk's
+    人证核验; the holder and their applicant id. Raises TerminalRefused, CardFaceRefused."""
+    holder = terminals.card_holder(
+        runtime=runtime, terminal_id=window.terminal_id, reading=str(form.get("card", ""))
+    )
+    if (
+        member_bidx is not None
+        and runtime.blind_index.digest(holder.id_number, kind="id_number") != member_bidx
+    ):
+        raise terminals.TerminalRefused(NOT_THIS_MEMBER)
+    person_id = card_face.window_sign_in(
         system=card_face.IdentitySystem.of(runtime),
         holder=holder,
         attest=form.get("method") == "attest",
@@ -180,12 +188,7 @@ def _person_identified(
         clerk_actor=Clerk.actor(clerk.id),
         limits=[(PER_WINDOW, window.terminal_id), (PER_CARD, holder.id_number)],
     )
-
-
-def _card_on_reader(runtime: RuntimeDep, window: terminals.BoundTerminal, form: Any) -> card_face.CardHolder:
-    return terminals.card_holder(
-        runtime=runtime, terminal_id=window.terminal_id, reading=str(form.get("card", ""))
-    )
+    return holder, person_id
 
 
 @uploads.post("/walk-in", name="counter_walk_in")
@@ -200,10 +203,7 @@ async def counter_walk_in(request: Request, clerk_id: ClerkId, web: Web, runtime
     _filename, photo = await form_file(request, "photo")
     kept = {"method": str(form.get("method", "face")), "party": str(form.get("party", ""))}  # on a refusal
     try:
-        holder = await anyio.to_thread.run_sync(_card_on_reader, runtime, window, form)
-        applicant_id = await anyio.to_thread.run_sync(
-            _person_identified, runtime, clerk, window, form, photo, holder
-        )
+        holder, applicant_id = await anyio.to_thread.run_sync(_identify, runtime, clerk, window, form, photo)
     except terminals.TerminalRefused as exc:
         return _home(request, clerk, window, 400, error=exc.message, **kept)
     except card_face.CardFaceRefused as exc:
@@ -270,11 +270,8 @@ async def counter_member_present(
     try:
         if window is None:
             raise terminals.TerminalRefused(NOT_A_WINDOW)
-        holder = await anyio.to_thread.run_sync(_card_on_reader, runtime, window, form)
-        if runtime.blind_index.digest(holder.id_number, kind="id_number") != member.id_number_bidx:
-            raise terminals.TerminalRefused(NOT_THIS_MEMBER)
-        person_id = await anyio.to_thread.run_sync(
-            _person_identified, runtime, clerk, window, form, photo, holder
+        _holder, person_id = await anyio.to_thread.run_sync(
+            _identify, runtime, clerk, window, form, photo, member.id_number_bidx
         )
     except terminals.TerminalRefused as exc:
         return _member_page(request, clerk, member, 400, error=exc.message, method=form.get("method"))

@@ -53,10 +53,9 @@ def _kiosk_page(request: Request, error: str = "", status_code: int = 200, **ext
 
 
 def _bound_terminal(runtime: RuntimeDep, request: Request) -> terminals.BoundTerminal | None:
-    with runtime.db.transaction() as session:
-        return terminals.terminal_of(
-            session=session, token=request.cookies.get(terminals.COOKIE), kind=terminals.KIOSK
-        )
+    return terminals.browser_terminal(
+        runtime=runtime, token=request.cookies.get(terminals.COOKIE), kind=terminals.KIOSK
+    )
 
 
 @router.get("/kiosk", name="kiosk_home")
