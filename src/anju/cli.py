@@ -421,6 +421,43 @@ def audit_anchor(
         raise typer.Exit(code=1)
 
 
+seal_app = typer.Typer(help="电子印章：国密 SM2 印章的离线核验（GB/T 38540-2020）", no_args_is_help=True)
+
+
+@seal_app.command("verify")
+def seal_verify_command(
+    file: Annotated[Path, typer.Argument(help="盖章的 PDF，或任何带有同名 .ses 签章文件的文件")],
+    signature: Annotated[Path | None, typer.Option(help="分离的签章文件（默认：FILE.ses）")] = None,
+    roots: Annotated[Path | None, typer.Option(help="可信的印章根证书 PEM（默认：本机配置）")] = None,
+) -> None:
+    """Check a sealed document offline: seal structure, certificates, SM2 signatures over SM3 of the content
+    (exit 0 only when every check holds, 1 when one fails, 2 when there is nothing to check against)."""
+    from anju.core import seal
+    from anju.core.timeutil import to_shanghai
+
+    settings = Settings()
+    trusted = roots.read_bytes() if roots and roots.exists() else None
+    trusted = trusted or (
+        None if roots else seal.trusted_roots(settings.key_directory, settings.seal_ca_file)
+    )
+    if not file.is_file() or trusted is None:
+        console.print(
+            "[red]无法核验[/red]："
+            + ("找不到文件" if not file.is_file() else "没有可信的印章根证书，请用 --roots 指定")
+        )
+        raise typer.Exit(code=2)
+    check = seal.seal_verify_file(file, signature=signature, trusted_ca_pem=trusted)
+    for item in check.checks:
+        console.print(
+            f"{'[green]通过[/green]' if item.ok else '[red]未通过[/red]'} {item.label}：{item.detail}"
+        )
+    when = f"（盖章时间 {to_shanghai(check.signed_at):%Y-%m-%d %H:%M:%S}）" if check.signed_at else ""
+    ok = check.sealed and check.intact and check.trusted
+    console.print(f"{'[green]' if ok else '[red]'}{check.summary}{'[/green]' if ok else '[/red]'}{when}")
+    if not ok:
+        raise typer.Exit(code=1)
+
+
 fonts_app = typer.Typer(help="生僻字字体：CJK 扩展 B–F 的 HanaMinB 分片（页面与 PDF）", no_args_is_help=True)
 
 
@@ -444,6 +481,7 @@ def fonts_build_command(
 app.add_typer(fonts_app, name="fonts")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
+app.add_typer(seal_app, name="seal")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(eligibility_app, name="eligibility")
 

@@ -1,181 +1,317 @@
-"""Official seals (电子印章) on PDF documents: a seal CA, one seal certificate per office, PAdES signing and
-verification with pyHanko (docs/decisions/0009-review-and-decision-documents.md).
+"""Official seals (电子印章) on documents: SM2 seals in the GB/T 38540-2020 v4 structure (core/ses.py),
+embedded in the PDF or kept beside any other file (docs/decisions/0031-sm2-seals.md).
 
-pyHanko signs with RSA, ECDSA or EdDSA, not SM2; the sandbox therefore issues ECDSA P-256 seal
-certificates. A production seal (GB/T 38540 SES_Signature over SM2) comes from the province's unified seal
-platform; only this module changes then.
+The joint-test seal authority is three SM2 certificates under ``ANJU_KEYS_DIR/seals`` (kept apart from the
+request-signing keys, so a seal key is never taken for a peer system's key): a root
+(``seal-sm2-ca.pem``), the seal maker it certifies (``seal-sm2-maker.pem``), and one signing certificate
+per office (``seal-sm2-<office code>.pem``) with the seal the maker made for it (``.ses``). In production
+the province's unified seal platform issues all three; only ``seal_material`` changes then.
+
+A sealed PDF carries its SES_Signature in an ordinary PDF signature dictionary: ``/Contents`` holds the DER,
+``/ByteRange`` names the protected bytes (the whole file but ``/Contents``), and ``dataHash`` is the SM3 of
+those bytes. The dictionary's ``/Filter`` and ``/SubFilter`` names are ours, since no standard names one
+(``PROVISIONAL``). Documents sealed before this (PAdES with ECDSA, decision 0009) still verify.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from PIL import Image, ImageDraw, ImageFont
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import signers
+from pyhanko.sign.fields import SigFieldSpec, enumerate_sig_fields
+from pyhanko.sign.signers.cms_embedder import PdfCMSEmbedder, SigIOSetup, SigObjSetup
+from pyhanko.sign.signers.pdf_byterange import PdfSignedData
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pylopdf_fonts_zh_cn import sans_path
+
+from anju.core import ses, signing
+from anju.core.crypto import sm3
 
 CA_NAME = "福建省电子印章（联调测试）根证书"
+MAKER_NAME = "福建省电子印章制作（联调测试）"
 VALIDITY_DAYS = 3650
+FIELD_NAME = "OfficialSeal"
+SEALS = "seals"  # the sub-directory of ANJU_KEYS_DIR that holds the seal authority
+PROVISIONAL: dict[str, Any] = {  # UNCONFIRMED (standards.md §3.4): one place to correct
+    "pdf_filter": "/GB.ESeal",  # no standard names the handler of an SES_Signature inside a PDF
+    "pdf_subfilter": "/GBT38540.SES_Signature.v4",
+    "vendor_id": "ANJU",  # SES_Header.Vid: the province's seal platform assigns the real one
+    "seal_type": 1,  # SES_ESPropertyInfo.type: business-defined; 1 = 单位公章 here
+    "picture_mm": 40,  # a round official seal is 40 mm across
+}
 
 
 @dataclass(frozen=True)
 class SealMaterial:
-    """An office's seal: its certificate and key, and the CA certificate that vouches for it."""
+    """An office's seal: its signing certificate and key, the seal made for it, and the trusted root."""
 
     office: str
-    certificate_pem: bytes
-    key_pem: bytes
+    certificate: asn1_x509.Certificate
+    key: signing.Sm2PrivateKey = field(repr=False)
+    seal: ses.SeSeal
     ca_pem: bytes
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "福建省"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
+def seal_directory(key_directory: Path) -> Path:
+    """Where the seal authority's certificates and keys live."""
+    return key_directory / SEALS
+
+
+def trusted_roots(key_directory: Path, configured: Path | None) -> bytes | None:
+    """The seal roots a verifier trusts, as one PEM bundle: the configured file, else the joint-test SM2 root
+    and, where documents were sealed before decision 0031, the older ECDSA root (None if there are none)."""
+    paths = (
+        [configured]
+        if configured
+        else [seal_directory(key_directory) / "seal-sm2-ca.pem", key_directory / "seal-ca.pem"]
     )
+    found = b"".join(path.read_bytes() for path in paths if path.exists())
+    return found or None
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    path.write_bytes(data)
-    path.chmod(0o600)
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+def _certificate(
+    directory: Path,
+    name: str,
+    subject: str,
+    issuer: tuple[asn1_x509.Certificate, signing.Sm2PrivateKey] | None,
+) -> tuple[asn1_x509.Certificate, signing.Sm2PrivateKey]:
+    """``<name>.pem`` and its key, issued on first use (a concurrent first use keeps the first written)."""
+    key = signing.load_or_create_keypair(directory=directory, system=name)
+    path = directory / f"{name}.pem"
+    if not path.exists():
+        now = _now()
+        certificate = ses.certificate_issue(
+            subject=subject,
+            public_key=key.public_key,
+            issuer=issuer[0] if issuer else None,
+            issuer_key=issuer[1] if issuer else key,
+            ca=issuer is None,
+            valid_from=now - dt.timedelta(days=1),
+            valid_until=now + dt.timedelta(days=VALIDITY_DAYS - (0 if issuer is None else 1)),
+        )
+        signing.write_new_file(path, ses.certificate_pem(certificate).decode("ascii"), 0o644)
+    return ses.certificates_from_pem(path.read_bytes())[0], key
 
 
-def seal_ca(directory: Path) -> tuple[bytes, bytes]:
-    """The seal CA's certificate and key (PEM), created on first use (joint-test environment only)."""
-    cert_path, key_path = directory / "seal-ca.pem", directory / "seal-ca.key"
-    if cert_path.exists() and key_path.exists():
-        return cert_path.read_bytes(), key_path.read_bytes()
-    directory.mkdir(parents=True, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(CA_NAME))
-        .issuer_name(_name(CA_NAME))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=VALIDITY_DAYS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(issuer=True), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    _write_private(key_path, _pem_key(key))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return cert_path.read_bytes(), key_path.read_bytes()
+def seal_ca(directory: Path) -> tuple[asn1_x509.Certificate, signing.Sm2PrivateKey]:
+    """The joint-test seal root: its certificate and key, created on first use."""
+    return _certificate(directory, "seal-sm2-ca", CA_NAME, None)
 
 
-def _key_usage(*, issuer: bool) -> x509.KeyUsage:
-    """The seal CA signs certificates; an office's seal signs decisions (non-repudiation)."""
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=not issuer,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=issuer,
-        crl_sign=issuer,
-        encipher_only=False,
-        decipher_only=False,
-    )
+def seal_picture(office: str) -> ses.SealPicture:
+    """A round red seal with the office's name, as a PNG."""
+    size, red = 240, (200, 16, 16, 255)
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((6, 6, size - 6, size - 6), outline=red, width=9)
+    centre, radius = size / 2, 30
+    star = [
+        (
+            centre + (radius if i % 2 == 0 else radius * 0.4) * math.sin(i * math.pi / 5),
+            centre - 10 - (radius if i % 2 == 0 else radius * 0.4) * math.cos(i * math.pi / 5),
+        )
+        for i in range(10)
+    ]
+    draw.polygon(star, fill=red)
+    font = ImageFont.truetype(sans_path(), 18 if len(office) <= 10 else 14)
+    draw.text((centre, centre + 52), office, fill=red, font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    mm = int(PROVISIONAL["picture_mm"])
+    return ses.SealPicture(kind="PNG", data=out.getvalue(), width_mm=mm, height_mm=mm)
 
 
 def seal_material(directory: Path, *, office_code: str, office: str) -> SealMaterial:
-    """An office's seal certificate and key, issued by the seal CA on first use."""
-    ca_pem, ca_key_pem = seal_ca(directory)
-    cert_path, key_path = directory / f"seal-{office_code}.pem", directory / f"seal-{office_code}.key"
-    if not (cert_path.exists() and key_path.exists()):
-        ca_cert = x509.load_pem_x509_certificate(ca_pem)
-        ca_key = serialization.load_pem_private_key(ca_key_pem, password=None)
-        assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = dt.datetime.now(dt.UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(f"{office}（电子印章）"))
-            .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=VALIDITY_DAYS - 1))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_key_usage(issuer=False), critical=True)
-            .sign(ca_key, hashes.SHA256())
+    """An office's signing certificate and seal, issued and made on first use."""
+    root = seal_ca(directory)
+    maker = _certificate(directory, "seal-sm2-maker", MAKER_NAME, root)
+    certificate, key = _certificate(directory, f"seal-sm2-{office_code}", f"{office}（电子印章）", root)
+    seal_path = directory / f"seal-sm2-{office_code}.ses"
+    if not seal_path.exists():
+        made = ses.seal_make(
+            es_id=f"{office_code}{sm3(certificate.dump()).hex()[:14]}",
+            vendor_id=str(PROVISIONAL["vendor_id"]),
+            seal_type=int(PROVISIONAL["seal_type"]),
+            name=office,
+            signer_certificates=[certificate],
+            picture=seal_picture(office),
+            maker_certificate=maker[0],
+            maker_key=maker[1],
+            created=_now(),
+            valid_until=certificate["tbs_certificate"]["validity"]["not_after"].native,
         )
-        _write_private(key_path, _pem_key(key))
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        seal_path.with_suffix(".tmp").write_bytes(made.dump())
+        if not seal_path.exists():
+            seal_path.with_suffix(".tmp").replace(seal_path)
+    made_seal = ses.SeSeal.load(seal_path.read_bytes())
     return SealMaterial(
-        office=office, certificate_pem=cert_path.read_bytes(), key_pem=key_path.read_bytes(), ca_pem=ca_pem
+        office=office, certificate=certificate, key=key, seal=made_seal, ca_pem=ses.certificate_pem(root[0])
     )
 
 
-def _asn1_cert(pem: bytes) -> asn1_x509.Certificate:
-    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
-    return asn1_x509.Certificate.load(der)
+# --------------------------------------------------------------------------------------------------
+# Sealing
+
+
+def _byte_range_text(start: int, end: int, eof: int) -> str:
+    return f"0 {start} {end} {eof - end}"
 
 
 def seal_pdf(pdf: bytes, *, seal: SealMaterial, reason: str) -> bytes:
-    """The PDF with the office's seal as a PAdES signature over the whole file."""
-    key = serialization.load_pem_private_key(seal.key_pem, password=None)
-    key_der = key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    """The PDF with the office's SES_Signature over the SM3 of every byte but the signature itself."""
+    signed_at = _now()
+
+    def signature_der(data_hash: bytes, byte_range: str) -> bytes:
+        return ses.ses_sign(  # type: ignore[no-any-return]  # asn1crypto's dump() is untyped
+            seal=seal.seal,
+            data_hash=data_hash,
+            property_info=f"pdf;ByteRange={byte_range};reason={reason.encode('unicode_escape').decode('ascii')}",
+            signer_certificate=seal.certificate,
+            signer_key=seal.key,
+            signed_at=signed_at,
+        ).dump()
+
+    estimate = len(signature_der(bytes(32), _byte_range_text(10**9, 10**9, 10**10)))
+    placeholder = PdfSignedData(obj_type=pdf_name("/Sig"), bytes_reserved=2 * (estimate + 64))
+    placeholder[pdf_name("/Filter")] = pdf_name(PROVISIONAL["pdf_filter"])
+    placeholder[pdf_name("/SubFilter")] = pdf_name(PROVISIONAL["pdf_subfilter"])
+    placeholder[pdf_name("/Name")] = generic.TextStringObject(seal.office)
+    placeholder[pdf_name("/Reason")] = generic.TextStringObject(reason)
+    placeholder[pdf_name("/M")] = generic.pdf_date(signed_at)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    embedding = PdfCMSEmbedder(new_field_spec=SigFieldSpec(sig_field_name=FIELD_NAME)).write_cms(
+        field_name=FIELD_NAME, writer=writer
     )
-    signer = signers.SimpleSigner(
-        signing_cert=_asn1_cert(seal.certificate_pem),
-        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(seal.ca_pem)]),  # type: ignore[no-untyped-call]
-    )
-    meta = signers.PdfSignatureMetadata(
-        field_name="OfficialSeal", reason=reason, location="福建省", name=seal.office, subfilter=None
-    )
-    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer)
-    return bytes(out.getvalue())
+    next(embedding)
+    embedding.send(SigObjSetup(sig_placeholder=placeholder))
+    prepared, output = embedding.send(SigIOSetup(md_algorithm="sm3"))
+    eof = len(output.getbuffer())
+    byte_range = _byte_range_text(prepared.reserved_region_start, prepared.reserved_region_end, eof)
+    embedding.send(signature_der(prepared.document_digest, byte_range))
+    return bytes(output.getvalue())
+
+
+def seal_detached(data: bytes, *, seal: SealMaterial, description: str) -> bytes:
+    """A detached SES_Signature (DER) over the SM3 of a whole file, kept beside it as ``<file>.ses``."""
+    return ses.ses_sign(  # type: ignore[no-any-return]  # asn1crypto's dump() is untyped
+        seal=seal.seal,
+        data_hash=sm3(data),
+        property_info=f"file;bytes={len(data)};{description.encode('unicode_escape').decode('ascii')}",
+        signer_certificate=seal.certificate,
+        signer_key=seal.key,
+        signed_at=_now(),
+    ).dump()
+
+
+# --------------------------------------------------------------------------------------------------
+# Verifying
 
 
 @dataclass(frozen=True)
 class SealCheck:
-    """What a seal on a PDF proves."""
+    """What a seal on a document proves."""
 
     sealed: bool  # there is a seal at all
     intact: bool  # the document is exactly what was sealed
-    trusted: bool  # the seal chains to the trusted seal CA
+    trusted: bool  # the seal chains to a trusted seal root
     signer: str
     signed_at: dt.datetime | None
     summary: str
+    kind: str = ""  # "SM2" (GB/T 38540) or "PAdES" (sealed before decision 0031)
+    checks: tuple[ses.Check, ...] = ()  # each check an SM2 seal went through
 
 
-def seal_verify(pdf: bytes, *, trusted_ca_pem: bytes) -> SealCheck:
-    """Check the seal of a PDF against the trusted seal CA (never raises on a bad document)."""
-    try:
-        reader = PdfFileReader(io.BytesIO(pdf))
-        sigs = reader.embedded_signatures
-    except Exception:  # not a PDF, or a broken one: it proves nothing
-        return SealCheck(False, False, False, "", None, "不是有效的 PDF 文件。")
-    if not sigs:
-        return SealCheck(False, False, False, "", None, "文件没有电子印章。")
-    context = ValidationContext(trust_roots=[_asn1_cert(trusted_ca_pem)])
+def _unsealed(summary: str) -> SealCheck:
+    return SealCheck(False, False, False, "", None, summary)
+
+
+def _from_report(report: ses.SesReport, *, covered: bool) -> SealCheck:
+    trust_checks = {"seal maker", "signer", "signer listed", "seal", "seal validity"}
+    intact = covered and all(c.ok for c in report.checks if c.name in {"structure", "signature", "content"})
+    trusted = all(c.ok for c in report.checks if c.name in trust_checks) and bool(report.checks)
+    if report.failed() and report.failed()[0].name == "structure":
+        summary = report.failed()[0].detail
+    elif not intact:
+        summary = "文件在盖章后被改动过，或印章无效。"
+    elif not trusted:
+        summary = "印章不是由认可的电子印章机构签发的。"
+    else:
+        summary = f"印章有效：{report.office}"
+    return SealCheck(
+        True, intact, trusted, report.office, report.signed_at, summary, "SM2", tuple(report.checks)
+    )
+
+
+def _pdf_signature(pdf: bytes) -> tuple[generic.DictionaryObject | None, bool]:
+    """The last signature dictionary of a PDF and whether it is ours (SES); raises on a broken PDF."""
+    reader = PdfFileReader(io.BytesIO(pdf))
+    values = [value for _name, value, _ref in enumerate_sig_fields(reader, filled_status=True)]
+    if not values:
+        return None, False
+    last = values[-1].get_object()
+    return last, last.get("/SubFilter") == PROVISIONAL["pdf_subfilter"]
+
+
+def _covers_whole_file(byte_range: list[int], pdf: bytes) -> bool:
+    if len(byte_range) != 4 or byte_range[0] != 0:
+        return False
+    start, end = byte_range[1], byte_range[2]
+    return (
+        0 < start < end <= len(pdf)
+        and end + byte_range[3] == len(pdf)
+        and pdf[start : start + 1] == b"<"
+        and pdf[end - 1 : end] == b">"
+    )
+
+
+def _verify_ses_pdf(
+    pdf: bytes, signature: generic.DictionaryObject, roots: list[asn1_x509.Certificate]
+) -> SealCheck:
+    byte_range = [int(n) for n in signature.get("/ByteRange", [])]
+    contents = bytes(signature.get("/Contents", b""))
+    covered = _covers_whole_file(byte_range, pdf)
+    content_hash = sm3(pdf[: byte_range[1]] + pdf[byte_range[2] :]) if covered else b""
+    report = ses.ses_verify(_der_prefix(contents), content_hash=content_hash, roots=roots)
+    if (
+        covered
+        and f"ByteRange={_byte_range_text(byte_range[1], byte_range[2], len(pdf))};"
+        not in report.property_info
+    ):
+        report.add("range", False, "签章保护范围与文件不符。")
+    return _from_report(report, covered=covered)
+
+
+def _der_prefix(contents: bytes) -> bytes:
+    """The DER value at the start of a zero-padded ``/Contents``."""
+    if len(contents) < 2 or contents[0] != 0x30:
+        return contents
+    length, offset = contents[1], 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, offset = int.from_bytes(contents[2 : 2 + count], "big"), 2 + count
+    return contents[: offset + length]
+
+
+def _verify_pades(pdf: bytes, roots: list[asn1_x509.Certificate]) -> SealCheck:
+    """A seal made before decision 0031: PAdES with an ECDSA certificate, checked by pyHanko."""
+    reader = PdfFileReader(io.BytesIO(pdf))
+    sigs = reader.embedded_signatures
+    context = ValidationContext(trust_roots=roots)
     status: Any = validate_pdf_signature(sigs[-1], context)
     signer = str(status.signing_cert.subject.native.get("common_name", "")) if status.signing_cert else ""
     intact = (
@@ -190,4 +326,47 @@ def seal_verify(pdf: bytes, *, trusted_ca_pem: bytes) -> SealCheck:
         summary = "文件在盖章后被改动过，或印章无效。"
     else:
         summary = "印章不是由认可的电子印章机构签发的。"
-    return SealCheck(True, intact, trusted, signer, status.signer_reported_dt, summary)
+    return SealCheck(True, intact, trusted, signer, status.signer_reported_dt, summary, "PAdES")
+
+
+def _roots(trusted_ca_pem: bytes) -> tuple[list[asn1_x509.Certificate], list[asn1_x509.Certificate]]:
+    """The trusted roots split into SM2 ones and the older ECDSA one(s)."""
+    certificates = ses.certificates_from_pem(trusted_ca_pem)
+    sm2 = [c for c in certificates if ses.is_sm2_certificate(c)]
+    return sm2, [c for c in certificates if not ses.is_sm2_certificate(c)]
+
+
+def seal_verify(pdf: bytes, *, trusted_ca_pem: bytes) -> SealCheck:
+    """Check the seal of a PDF against the trusted seal roots (never raises on a bad document)."""
+    try:
+        signature, is_ses = _pdf_signature(pdf)
+    except Exception:  # not a PDF, or a broken one: it proves nothing
+        return _unsealed("不是有效的 PDF 文件。")
+    if signature is None:
+        return _unsealed("文件没有电子印章。")
+    sm2_roots, older_roots = _roots(trusted_ca_pem)
+    if is_ses:
+        return _verify_ses_pdf(pdf, signature, sm2_roots)
+    try:
+        return _verify_pades(pdf, older_roots)
+    except Exception:  # a signature neither kind understands
+        return SealCheck(True, False, False, "", None, "无法识别的签名格式。")
+
+
+def seal_verify_detached(data: bytes, signature_der: bytes, *, trusted_ca_pem: bytes) -> SealCheck:
+    """Check a detached SES_Signature against the file it is kept beside."""
+    sm2_roots, _older = _roots(trusted_ca_pem)
+    report = ses.ses_verify(signature_der, content_hash=sm3(data), roots=sm2_roots)
+    return _from_report(report, covered=True)
+
+
+def seal_verify_file(path: Path, *, signature: Path | None, trusted_ca_pem: bytes) -> SealCheck:
+    """Check a file on disk: a PDF by its embedded seal, anything else (or a PDF given ``signature``) by the
+    detached SES_Signature beside it (``<file>.ses`` unless named)."""
+    data = path.read_bytes()
+    beside = signature or path.with_name(path.name + ".ses")
+    if signature is None and data.startswith(b"%PDF-"):
+        return seal_verify(data, trusted_ca_pem=trusted_ca_pem)
+    if not beside.is_file():
+        return _unsealed(f"没有找到签章文件 {beside.name}。")
+    return seal_verify_detached(data, beside.read_bytes(), trusted_ca_pem=trusted_ca_pem)

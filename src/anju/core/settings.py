@@ -25,7 +25,8 @@ class Settings(BaseSettings):
         default=None, description="JSON registry of peer public keys; default: every *.sm2.pub in keys_dir"
     )
     seal_ca_file: Path | None = Field(
-        default=None, description="PEM of the seal CA whose seals are trusted; default: keys_dir/seal-ca.pem"
+        default=None,
+        description="PEM bundle of the seal roots whose seals are trusted; default: keys_dir/seals/seal-sm2-ca.pem and, if present, the older keys_dir/seal-ca.pem",
     )
 
     platform_db_url: str | None = None

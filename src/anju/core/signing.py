@@ -310,7 +310,7 @@ def generate_keypair() -> Sm2PrivateKey:
     return key
 
 
-def _write_new_file(path: Path, text: str, mode: int) -> bool:
+def write_new_file(path: Path, text: str, mode: int) -> bool:
     """Atomically create path with text; return False if it already exists."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -336,13 +336,13 @@ def load_or_create_keypair(*, directory: Path, system: str) -> Sm2PrivateKey:
     pub_path = directory / f"{system}.sm2.pub"
     if not key_path.exists():
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write_new_file(key_path, generate_keypair().to_hex() + "\n", 0o600)
+        write_new_file(key_path, generate_keypair().to_hex() + "\n", 0o600)
     key = Sm2PrivateKey.from_hex(key_path.read_text(encoding="ascii"))
     if pub_path.exists():
         if Sm2PublicKey.from_hex(pub_path.read_text(encoding="ascii")) != key.public_key:
             raise ValueError(f"{pub_path} does not match {key_path}")
     else:
-        _write_new_file(pub_path, key.public_key.to_hex() + "\n", 0o644)
+        write_new_file(pub_path, key.public_key.to_hex() + "\n", 0o644)
     return key
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 
+from anju.core import seal
 from tests.conftest import Systems
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
 from tests.support.pdf import pdf_tags, pdf_text
+
+LEGACY = Path(__file__).parents[2] / "core" / "data" / "legacy-pades"
 
 
 def submitted_and_decided(
@@ -58,6 +62,12 @@ def test_the_acceptance_notice_is_sealed_downloadable_and_verifies(live: Systems
             files={"file": ("受理通知书.pdf", pdf.content, "application/pdf")},
         )
         assert "印章有效：福州市住房保障部门（电子印章）" in good.text
+        assert b"/SubFilter /GBT38540.SES_Signature.v4" in pdf.content  # an SM2 seal, GB/T 38540 v4
+        assert "通过：原文 SM3 杂凑值一致" in good.text and "未通过" not in good.text
+        roots = browser.get(f"{platform}/decisions/seal-roots.pem")  # published: anyone can check offline
+        assert roots.status_code == 200 and roots.content.startswith(b"-----BEGIN CERTIFICATE-----")
+        offline = seal.seal_verify(pdf.content, trusted_ca_pem=roots.content)
+        assert offline.intact and offline.trusted and offline.kind == "SM2"
         altered = bytearray(pdf.content)
         altered[12] ^= 0x01
         bad = browser.post(
@@ -66,6 +76,16 @@ def test_the_acceptance_notice_is_sealed_downloadable_and_verifies(live: Systems
             files={"file": ("受理通知书.pdf", bytes(altered), "application/pdf")},
         )
         assert "被改动" in bad.text and "印章有效" not in bad.text
+        assert "未通过：文件在签章后被改动过。" in bad.text
+
+        # a decision sealed before the SM2 seals (PAdES, ECDSA) still verifies, against the older root
+        (live.settings.key_directory / "seal-ca.pem").write_bytes((LEGACY / "seal-ca.pem").read_bytes())
+        older = browser.post(
+            f"{platform}/decisions/verify",
+            data={"csrf_token": csrf_of(form.text)},
+            files={"file": ("受理通知书.pdf", (LEGACY / "sealed.pdf").read_bytes(), "application/pdf")},
+        )
+        assert "印章有效：福州市住房保障部门（电子印章）" in older.text and "启用国密印章之前" in older.text
 
     with httpx.Client(timeout=10) as stranger:
         applicant_sign_in(stranger, platform, id_number="350102199203150519")

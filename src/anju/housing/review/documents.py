@@ -1,5 +1,5 @@
 """Written decisions: recorded with the status change that needs one, then laid out, sealed with the office's
-seal certificate (core/seal.py) and kept; the applicant downloads them through the platform."""
+SM2 seal (core/seal.py) and kept; the applicant downloads them through the platform."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def document_seal(
     )
     assert case is not None and event is not None
     material = seal.seal_material(
-        key_directory, office_code=case.city_code, office=office_name(case.city_code)
+        seal.seal_directory(key_directory), office_code=case.city_code, office=office_name(case.city_code)
     )
     sealed = seal.seal_pdf(_render(case, event, document), seal=material, reason=document.title)
     document.pdf_enc = cipher.encrypt(base64.b64encode(sealed).decode("ascii"), context=PDF_CONTEXT)

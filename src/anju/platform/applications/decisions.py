@@ -3,8 +3,6 @@ checked — by anyone — against the trusted seal CA."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 
 from anju.core import seal
@@ -45,12 +43,6 @@ def decision_fetch(*, client: SignedClient, case_no: str, event_seq: int, user: 
     if response.status_code != 200 or not response.content.startswith(b"%PDF-"):
         raise DecisionUnavailable("housing_error", "暂时无法获取文书，请稍后再试。")
     return response.content
-
-
-def trusted_seal_ca(key_directory: Path, configured: Path | None) -> bytes | None:
-    """The seal CA certificate the platform trusts (the configured file, else the joint-test CA)."""
-    path = configured or key_directory / "seal-ca.pem"
-    return path.read_bytes() if path.exists() else None
 
 
 def decision_verify(pdf: bytes, *, trusted_ca_pem: bytes | None) -> seal.SealCheck:

@@ -9,7 +9,7 @@ import anyio
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from anju.core import regions
+from anju.core import regions, seal
 from anju.core.ratelimit import RateLimited
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name
 from anju.core.web import client_address, form_file, page_router, path_for, pdf_response
@@ -213,6 +213,19 @@ def decision_verify(request: Request) -> Response:
     return _verify_page(request)
 
 
+@router.get("/decisions/seal-roots.pem", name="decision_seal_roots")
+def decision_seal_roots(runtime: RuntimeDep) -> Response:
+    """The seal roots this service trusts, published so that anyone can check a seal offline."""
+    roots = seal.trusted_roots(runtime.settings.key_directory, runtime.settings.seal_ca_file)
+    if roots is None:
+        return Response("尚未配置电子印章根证书。", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response(
+        roots,
+        media_type="application/x-pem-file",
+        headers={"Content-Disposition": 'attachment; filename="anju-seal-roots.pem"'},
+    )
+
+
 @uploads.post("/decisions/verify", name="decision_verify_submit")
 async def decision_verify_submit(request: Request, runtime: RuntimeDep) -> Response:
     """Check the uploaded PDF's seal against the housing department's seal CA (limited per address)."""
@@ -229,7 +242,7 @@ async def decision_verify_submit(request: Request, runtime: RuntimeDep) -> Respo
         await anyio.to_thread.run_sync(counted)
     except RateLimited as exc:
         return _verify_page(request, error=exc.message, status_code=429)
-    trusted = decisions.trusted_seal_ca(runtime.settings.key_directory, runtime.settings.seal_ca_file)
+    trusted = seal.trusted_roots(runtime.settings.key_directory, runtime.settings.seal_ca_file)
     check = await anyio.to_thread.run_sync(lambda: decisions.decision_verify(data, trusted_ca_pem=trusted))
     return _verify_page(request, check=check)
 
