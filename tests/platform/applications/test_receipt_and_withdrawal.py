@@ -10,6 +10,7 @@ import httpx
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from anju.core import seal
 from anju.core.pdf import missing_glyphs
 from anju.housing.models import Case
 from tests.conftest import Systems
@@ -42,6 +43,9 @@ def test_the_pdf_states_the_number_and_the_applicant_and_renders_every_character
     assert "650102199506100261" not in text  # the ID number is masked, as on screen
     assert "北京时间）签署" in text and "UTC" not in text  # one clock, the one people read
     assert "以下摘要供有关部门核验电子签名使用" in text  # the digests are said to be for verifiers
+    roots = seal.trusted_roots(live.settings.key_directory, None)
+    sealed = seal.seal_verify(pdf.content, trusted_ca_pem=roots or b"")
+    assert sealed.intact and sealed.trusted and sealed.signer == "福建省公租房申请集成化办理平台（电子印章）"
     tags = pdf_tags(pdf.content)  # a screen reader is told the language, the headings and the order
     assert tags["lang"] == "zh-CN" and tags["marked"] and tags["shows_title"]
     assert tags["elements"][0] == ("H1", 1, "福建省公共租赁住房申请")

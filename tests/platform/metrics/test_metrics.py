@@ -3,13 +3,16 @@ its own city with a chart, a table and CSV."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
+import zipfile
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import event, insert, select
 
+from anju.core import seal
 from anju.core.db import is_sqlite
 from anju.platform.applications import service as applications
 from anju.platform.applications.schemas import StatusEvent
@@ -90,6 +93,15 @@ def test_the_dashboard_shows_the_staff_members_city_with_csv(live: Systems) -> N
         assert csv.headers["content-type"].startswith("text/csv")
         lines = csv.content.decode("utf-8-sig").splitlines()
         assert lines[0].startswith("月份,渠道,提交,受理") and lines[1].startswith("2026-11,网上办理,3,2,1,1")
+        sealed = zipfile.ZipFile(io.BytesIO(clerk.get(f"{housing}/staff/dashboard-sealed.zip").content))
+        assert sorted(sealed.namelist()) == ["metrics.csv", "metrics.csv.ses", "说明.txt"]
+        table_bytes, signature = sealed.read("metrics.csv"), sealed.read("metrics.csv.ses")
+        assert table_bytes == csv.content  # the same figures, byte for byte, under the Fuzhou office's seal
+        roots = seal.trusted_roots(live.settings.key_directory, None)
+        assert roots is not None
+        check = seal.seal_verify_detached(table_bytes, signature, trusted_ca_pem=roots)
+        assert check.intact and check.trusted and check.signer == "福州市住房保障部门（电子印章）"
+        assert not seal.seal_verify_detached(table_bytes + b"\n", signature, trusted_ca_pem=roots).intact
         xiamen = httpx.Client(timeout=10)
         staff_sign_in(xiamen, housing, username="guanli.350200")
         assert (

@@ -1,16 +1,21 @@
 """The 办件成效 dashboard for staff: the platform's figures for the staff member's city (signed call),
-as bars drawn here (inline SVG, no CDN), tables, and CSV."""
+as bars drawn here (inline SVG, no CDN), tables, and CSV — plain, or sealed by the city's office with a
+detached SM2 seal (decision 0031) so that whoever receives the figures can check where they came from."""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from anju.core import seal
 from anju.core.httpclient import PeerResponseError, SignedClient
-from anju.core.vocab import CHANNEL_LABELS
+from anju.core.timeutil import to_shanghai, utcnow
+from anju.core.vocab import CHANNEL_LABELS, housing_office_name
 
 COLUMNS = [
     ("month", "月份"),
@@ -81,3 +86,27 @@ def figures_csv(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         writer.writerow(["" if r.get(key) is None else r.get(key) for key, _ in COLUMNS])
     return "\ufeff" + out.getvalue()
+
+
+SEALED_README = """本压缩包内的 metrics.csv 由{office}于 {at} 导出，并加盖电子印章（metrics.csv.ses，国密 SM2/SM3，
+GB/T 38540-2020 第 4 版签章结构，对文件全部字节的 SM3 杂凑值签名）。
+
+核验方法：从福建省公租房申请平台“文书验证”页下载电子印章根证书（anju-seal-roots.pem），然后执行
+    anju seal verify metrics.csv --roots anju-seal-roots.pem
+或按 docs/interfaces/seals.md 用 OpenSSL 3 等任何支持国密算法的工具核验。表格改动一个字节，核验即不通过。
+"""
+
+
+def figures_sealed_zip(rows: list[dict[str, Any]], *, key_directory: Path, city_code: str) -> bytes:
+    """The CSV, its detached seal by the city's office and a note on checking it, as one ZIP."""
+    office = housing_office_name(city_code)
+    table = figures_csv(rows).encode("utf-8")
+    material = seal.seal_material(seal.seal_directory(key_directory), office_code=city_code, office=office)
+    at = f"{to_shanghai(utcnow()):%Y-%m-%d %H:%M}"
+    signature = seal.seal_detached(table, seal=material, description=f"dashboard figures {city_code} {at}")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("metrics.csv", table)
+        archive.writestr("metrics.csv.ses", signature)
+        archive.writestr("说明.txt", SEALED_README.format(office=office, at=at))
+    return out.getvalue()

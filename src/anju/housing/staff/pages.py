@@ -152,15 +152,15 @@ def staff_reveals(request: Request, staff_id: StaffId, runtime: RuntimeDep) -> R
     return render(request, "staff_reveals.html", {"title": "号码查看记录", "rows": rows})
 
 
-def _dashboard_data(runtime: RuntimeDep, staff_id: int) -> tuple[str, dict[str, Any] | None]:
+def _dashboard_data(runtime: RuntimeDep, staff_id: int) -> tuple[regions.Region, dict[str, Any] | None]:
     with runtime.db.transaction() as session:
         staff = staff_of(session, staff_id)
         city = regions.jurisdiction_of(staff.region_code)
         username = staff.username
     try:
-        return city.name, dashboard.figures_fetch(client=runtime.client, city_code=city.code, user=username)
+        return city, dashboard.figures_fetch(client=runtime.client, city_code=city.code, user=username)
     except dashboard.DashboardUnavailable:
-        return city.name, None
+        return city, None
 
 
 @router.get("/dashboard", name="staff_dashboard")
@@ -171,8 +171,8 @@ def staff_dashboard(request: Request, staff_id: StaffId, runtime: RuntimeDep) ->
         message = "暂时无法获取统计数据，请稍后再试。"
         return error_page(request, 503, title="办件成效", message=message, code="metrics_unavailable")
     context = {
-        "title": f"{city}办件成效",
-        "city": city,
+        "title": f"{city.name}办件成效",
+        "city": city.name,
         "rows": data["rows"],
         "columns": dashboard.COLUMNS,
         "chart": dashboard.bars(data["rows"]),
@@ -192,4 +192,20 @@ def staff_dashboard_csv(staff_id: StaffId, runtime: RuntimeDep) -> Response:
         dashboard.figures_csv(data["rows"]).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="metrics.csv"'},
+    )
+
+
+@router.get("/dashboard-sealed.zip", name="staff_dashboard_sealed")
+def staff_dashboard_sealed(staff_id: StaffId, runtime: RuntimeDep) -> Response:
+    """The same CSV sealed by the city's office (detached SM2 seal), to hand on to whoever needs the figures."""
+    city, data = _dashboard_data(runtime, staff_id)
+    if data is None:
+        return Response("统计暂不可用", status_code=503, media_type="text/plain; charset=utf-8")
+    archive = dashboard.figures_sealed_zip(
+        data["rows"], key_directory=runtime.settings.key_directory, city_code=city.code
+    )
+    return Response(
+        archive,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="metrics-sealed.zip"'},
     )

@@ -150,7 +150,7 @@ def application_receipt(
         facts = receipt.receipt_facts(
             application=application, office=housing_office_name(application.city_code)
         )
-    pdf = receipt.receipt_pdf(facts=facts, documents=documents)
+    pdf = receipt.receipt_pdf(facts=facts, documents=documents, key_directory=runtime.settings.key_directory)
     return pdf_response(pdf, f"{application_no}.pdf", inline="print" in request.query_params)
 
 

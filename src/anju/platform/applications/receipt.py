@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from anju.core import masking, regions
+from anju.core import masking, regions, seal
 from anju.core.pdf import ChineseDocument
 from anju.core.timeutil import format_shanghai, to_shanghai
 from anju.core.vocab import APPLICANT_GROUP_LABELS
@@ -92,8 +93,14 @@ def _content(doc: ChineseDocument, body: dict[str, Any]) -> None:
             )
 
 
-def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> bytes:
-    """The receipt as PDF bytes."""
+PLATFORM_SEAL = {  # provisional: which seal a platform receipt carries is the province's decision
+    "office_code": "platform",
+    "office": "福建省公租房申请集成化办理平台",
+}
+
+
+def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument], key_directory: Path) -> bytes:
+    """The receipt as PDF bytes, under the platform's SM2 seal (decision 0031): checkable on 文书验证."""
     application = next(d for d in documents if d.kind == "application")
     body = json.loads(application.content)
     doc = ChineseDocument(
@@ -126,12 +133,13 @@ def receipt_pdf(*, facts: ReceiptFacts, documents: list[SignedDocument]) -> byte
         line(f"{d.title}：{d.signature.document_sm3}", size=8, height=5)
     doc.space(3)
     line(
-        "本文件由福建省公租房申请集成化办理平台生成，内容与申请人电子签名的申请表一致。"
-        "办理进度可登录平台查询。",
+        "本文件由福建省公租房申请集成化办理平台生成并加盖电子印章，内容与申请人电子签名的申请表一致；"
+        "可在平台“文书验证”中核验。办理进度可登录平台查询。",
         size=9,
         height=5,
     )
-    return doc.finish()
+    material = seal.seal_material(seal.seal_directory(key_directory), **PLATFORM_SEAL)
+    return seal.seal_pdf(doc.finish(), seal=material, reason=f"申请回执 {facts.application_no}")
 
 
 PROGRESS_PATH = "/progress"  # where anyone follows an application by its number, ID number and an SMS code
