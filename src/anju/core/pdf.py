@@ -14,6 +14,7 @@ tree back and fails if an upgrade changes it).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -103,6 +104,16 @@ class ChineseDocument:
         pdf._add_marked_content(struct_type=f"/{role}", mcid=mcid)
         pdf._out(f"/{role} <</MCID {mcid}>> BDC")
         yield
+        pdf._out("EMC")
+
+    def stamp(self, png: bytes, *, size_mm: float, overlap_mm: float) -> None:
+        """A seal's picture at the right margin, over the last ``overlap_mm`` of text (as a seal is pressed
+        over the office's name and date), marked as an artifact: the text says it is sealed."""
+        pdf = self.pdf
+        x = pdf.w - pdf.r_margin - size_mm - 4
+        y = max(pdf.t_margin, pdf.get_y() - overlap_mm - size_mm / 2 + 4)
+        pdf._out("/Artifact BMC")
+        pdf.image(io.BytesIO(png), x=x, y=y, w=size_mm, h=size_mm)
         pdf._out("EMC")
 
     def space(self, mm: float = 3) -> None:

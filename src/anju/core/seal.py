@@ -62,6 +62,12 @@ class SealMaterial:
     seal: ses.SeSeal
     ca_pem: bytes
 
+    @property
+    def picture(self) -> tuple[bytes, int]:
+        """The seal's picture (PNG) and its printed width in millimetres, as the seal carries them."""
+        picture = self.seal["e_seal_info"]["picture"]
+        return bytes(picture["data"].native), int(picture["width"].native)
+
 
 def seal_directory(key_directory: Path) -> Path:
     """Where the seal authority's certificates and keys live."""
@@ -114,24 +120,36 @@ def seal_ca(directory: Path) -> tuple[asn1_x509.Certificate, signing.Sm2PrivateK
 
 
 def seal_picture(office: str) -> ses.SealPicture:
-    """A round red seal with the office's name, as a PNG."""
-    size, red = 240, (200, 16, 16, 255)
+    """A round red seal: a ring, a star and the office's name along the upper arc, as a PNG whose ink lets
+    the text under it show through (it is pressed over the office's name and date)."""
+    size, ink = 360, (210, 20, 20, 185)
     image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    draw.ellipse((6, 6, size - 6, size - 6), outline=red, width=9)
-    centre, radius = size / 2, 30
+    draw.ellipse((8, 8, size - 8, size - 8), outline=ink, width=12)
+    centre, outer, inner = size / 2, 48, 48 * 0.38
     star = [
         (
-            centre + (radius if i % 2 == 0 else radius * 0.4) * math.sin(i * math.pi / 5),
-            centre - 10 - (radius if i % 2 == 0 else radius * 0.4) * math.cos(i * math.pi / 5),
+            centre + (outer if i % 2 == 0 else inner) * math.sin(i * math.pi / 5),
+            centre - (outer if i % 2 == 0 else inner) * math.cos(i * math.pi / 5),
         )
         for i in range(10)
     ]
-    draw.polygon(star, fill=red)
-    font = ImageFont.truetype(sans_path(), 18 if len(office) <= 10 else 14)
-    draw.text((centre, centre + 52), office, fill=red, font=font, anchor="mm")
+    draw.polygon(star, fill=ink)
+    font = ImageFont.truetype(sans_path(), 46 if len(office) <= 10 else 36)
+    sweep = min(250.0, 26.0 * len(office))
+    for i, character in enumerate(office):
+        angle = -sweep / 2 + sweep * (i + 0.5) / len(office)
+        glyph = Image.new("RGBA", (72, 72), (0, 0, 0, 0))
+        ImageDraw.Draw(glyph).text(
+            (36, 36), character, fill=ink, font=font, anchor="mm", stroke_width=1, stroke_fill=ink
+        )
+        glyph = glyph.rotate(-angle, resample=Image.Resampling.BICUBIC)
+        radius = size / 2 - 50
+        x = centre + radius * math.sin(math.radians(angle)) - 36
+        y = centre - radius * math.cos(math.radians(angle)) - 36
+        image.alpha_composite(glyph, (round(x), round(y)))
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.quantize(colors=16, method=Image.Quantize.FASTOCTREE).save(out, format="PNG", optimize=True)
     mm = int(PROVISIONAL["picture_mm"])
     return ses.SealPicture(kind="PNG", data=out.getvalue(), width_mm=mm, height_mm=mm)
 

@@ -45,7 +45,7 @@ def document_record(*, session: Session, case: Case, record: CaseEvent) -> CaseD
     return document
 
 
-def _render(case: Case, event: CaseEvent, document: CaseDocument) -> bytes:
+def _render(case: Case, event: CaseEvent, document: CaseDocument, picture: tuple[bytes, int]) -> bytes:
     t = document_templates()
     template = t["documents"][document.kind]
     office = office_name(case.city_code)
@@ -74,6 +74,7 @@ def _render(case: Case, event: CaseEvent, document: CaseDocument) -> bytes:
     doc.space(8)
     doc.line(office, align="R")
     doc.line(f"{to_shanghai(event.occurred_at):%Y年%m月%d日}", align="R")
+    doc.stamp(picture[0], size_mm=picture[1], overlap_mm=14)
     doc.space(4)
     doc.line("本通知书加盖电子印章，可在福建省公租房申请平台“文书验证”中核验。", size=9, height=5)
     return doc.finish()
@@ -105,7 +106,9 @@ def document_seal(
     material = seal.seal_material(
         seal.seal_directory(key_directory), office_code=case.city_code, office=office_name(case.city_code)
     )
-    sealed = seal.seal_pdf(_render(case, event, document), seal=material, reason=document.title)
+    sealed = seal.seal_pdf(
+        _render(case, event, document, material.picture), seal=material, reason=document.title
+    )
     document.pdf_enc = cipher.encrypt(base64.b64encode(sealed).decode("ascii"), context=PDF_CONTEXT)
     document.digest = crypto.sm3_hex(sealed)
     document.issued_at = utcnow()
