@@ -421,6 +421,33 @@ def audit_anchor(
         raise typer.Exit(code=1)
 
 
+hcp_app = typer.Typer(help="好差评：省好差评系统的差评整改任务", no_args_is_help=True)
+
+
+@hcp_app.command("tasks")
+def hcp_tasks() -> None:
+    """Fetch the province's 差评整改 tasks once, link them to our ratings and report back the rectifications
+    already done (cron in production; the embedded server does it every few minutes). Exit 1 when the
+    province could not be asked."""
+    from anju.embedded import runtime_for
+    from anju.platform.evaluation import hcp
+    from anju.platform.evaluation import service as evaluation
+
+    runtime = runtime_for("platform", Settings())
+    try:
+        pull = evaluation.hcp_tasks_pull(runtime)
+    except (hcp.HcpUnavailable, hcp.HcpRefused) as exc:
+        console.print(f"[red]没有取到整改任务[/red]：{exc}")
+        raise typer.Exit(code=1) from exc
+    finally:
+        runtime.stop()
+    console.print(
+        f"新任务 {len(pull.received)} 条，其中找不到对应差评 {len(pull.unmatched)} 条；报回整改结果 {len(pull.reported)} 条"
+    )
+    for task_id in pull.unmatched:
+        console.print(f"[yellow]{task_id}：本平台没有这件办件的差评，请核对[/yellow]")
+
+
 seal_app = typer.Typer(help="电子印章：国密 SM2 印章的离线核验（GB/T 38540-2020）", no_args_is_help=True)
 
 
@@ -482,6 +509,7 @@ app.add_typer(fonts_app, name="fonts")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
 app.add_typer(seal_app, name="seal")
+app.add_typer(hcp_app, name="hcp")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(eligibility_app, name="eligibility")
 

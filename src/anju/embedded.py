@@ -26,6 +26,7 @@ from anju.housing.review.jobs import review_jobs_loop
 from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
 from anju.platform import app as platform_app
 from anju.platform.channels.counter.clerks import DEMO_CLERK_PASSWORD, clerk_seed_demo, demo_clerks
+from anju.platform.evaluation import service as evaluation_service
 from anju.platform.identity.terminals import terminal_register
 from anju.sandbox import app as sandbox_app
 from anju.sandbox.devices import kiosk as kiosk_device
@@ -124,6 +125,14 @@ class Embedded:
                 "poll_seconds": housing.settings.deadlines_poll_seconds,
             },
             name="housing-review-jobs",
+            daemon=True,
+        ).start()
+        platform = self.runtimes["platform"]
+        threading.Thread(
+            target=evaluation_service.hcp_tasks_loop,
+            args=(platform,),
+            kwargs={"poll_seconds": platform.settings.deadlines_poll_seconds},
+            name="platform-hcp-tasks",
             daemon=True,
         ).start()
 

@@ -67,7 +67,6 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "sandbox-esign.openapi.json": _only(sandbox, "/v1/esign/"),
         "sandbox-faceauth.openapi.json": _only(sandbox, "/v1/faceauth/"),
         "sandbox-sms.openapi.json": _only(sandbox, "/v1/sms/"),
-        "sandbox-hcp.openapi.json": _only(sandbox, "/v1/hcp/"),
         "sandbox-banjian.openapi.json": _only(sandbox, "/v1/banjian/"),
     }
 

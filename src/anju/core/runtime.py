@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import MetaData, Table
@@ -12,7 +13,15 @@ from anju.core.audit import AuditChain, anchor_table, chain_table
 from anju.core.db import Database
 from anju.core.httpapi import DbNonceStore, SignedApi, SystemIdentity, nonce_table
 from anju.core.httpclient import SignedClient
-from anju.core.outbox import OutboxWorker, RetryPolicy, inbox_table, outbox_protect, outbox_table
+from anju.core.outbox import (
+    DeliveryResult,
+    OutboxMessage,
+    OutboxWorker,
+    RetryPolicy,
+    inbox_table,
+    outbox_protect,
+    outbox_table,
+)
 from anju.core.ratelimit import RateLimiter, rate_table
 from anju.core.settings import SYSTEMS, Settings, SystemName
 from anju.core.websession import SessionStore, session_table
@@ -60,6 +69,9 @@ class Runtime:
     sessions: SessionStore
     rates: RateLimiter
     audit: AuditChain
+    # Adapters for destinations that do not speak our signed JSON (the provincial 好差评 system's SOAP):
+    # the outbox hands each message to its destination's sender, else to the signed client (decision 0032).
+    senders: dict[str, Callable[[OutboxMessage], DeliveryResult]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -72,13 +84,17 @@ class Runtime:
         """HMAC-SM3 blind index for lookups of encrypted values."""
         return self.data_keys.blind_index()
 
+    def deliver(self, message: OutboxMessage) -> DeliveryResult:
+        """Send one outbox message by its destination's adapter, or signed JSON to a peer system."""
+        return self.senders.get(message.destination, self.client.deliver)(message)
+
     def outbox_worker(self, *, owner: str | None = None) -> OutboxWorker:
         """A worker that delivers this system's outbox with the configured retry rule."""
         s = self.settings
         return OutboxWorker(
             db=self.db,
             table=self.tables.outbox,
-            sender=self.client.deliver,
+            sender=self.deliver,
             policy=RetryPolicy(
                 max_attempts=s.outbox_max_attempts,
                 base_delay_seconds=s.outbox_base_delay_seconds,

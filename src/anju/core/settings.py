@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SystemName = Literal["platform", "housing", "sandbox"]
@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     mzt_auth_code: str = "sandbox-mzt-auth-code"
     # The lowest 闽政通 real-name level (0 未认证 … 3 高级) that may sign in at all; provisional.
     mzt_min_sign_in_level: int = 2
+
+    # The provincial 好差评 system (standards.md §5.3; decision 0032): its API gateway, and our app's key and
+    # secret there (the secret signs the token request and is the SM4 key of every payload; 32 hex).
+    hcp_url: str | None = Field(default=None, description="default: sandbox_url/hcp/gateway")
+    hcp_app_key: str = "anju0platform0hcp0app0key0000001"
+    hcp_app_secret: SecretStr = SecretStr("0123456789abcdeffedcba9876543210")
+    hcp_sys_no: str = "ANJU-GZF"  # 系统编码 the province assigns (provisional)
 
     oidc_issuer: str | None = Field(
         default=None, description="default: the sandbox provider at sandbox_url/idp"
@@ -127,6 +134,10 @@ class Settings(BaseSettings):
     def mzt_base(self) -> str:
         """Where 闽政通's 社会实名认证和授权登录 answers (the sandbox's stand-in by default)."""
         return (self.mzt_url or self.base_url("sandbox") + "/mzt/dataset").rstrip("/")
+
+    def hcp_base(self) -> str:
+        """Where the provincial 好差评 system's API gateway answers (the sandbox's stand-in by default)."""
+        return (self.hcp_url or self.base_url("sandbox") + "/hcp/gateway").rstrip("/")
 
     def counter_devices(self) -> str:
         """A counter window's local device service, without a trailing slash."""

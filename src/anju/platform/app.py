@@ -25,6 +25,7 @@ from anju.platform.channels.counter.pages import ClerkSignInRequired
 from anju.platform.channels.kiosk import pages as kiosk_pages
 from anju.platform.channels.web import pages as web_pages
 from anju.platform.consent import pages as consent_pages
+from anju.platform.evaluation import hcp
 from anju.platform.evaluation import pages as evaluation_pages
 from anju.platform.guide import pages as guide_pages
 from anju.platform.identity import pages as identity_pages
@@ -60,8 +61,10 @@ COUNTER_TEMPLATES_DIR = Path(__file__).parent / "channels" / "counter" / "templa
 
 
 def platform_runtime(settings: Settings) -> Runtime:
-    """The platform's database, keys and peers."""
-    return build_runtime(system="platform", settings=settings, tables=TABLES)
+    """The platform's database, keys and peers, and the provincial 好差评 system's adapter."""
+    runtime = build_runtime(system="platform", settings=settings, tables=TABLES)
+    runtime.senders[hcp.DESTINATION] = hcp.HcpGateway.from_settings(settings).deliver
+    return runtime
 
 
 def _at_a_window(request: Request) -> bool:

@@ -367,6 +367,22 @@ class Evaluation(Base):
     appeal_upheld: Mapped[bool] = mapped_column(default=False)  # 申诉复核 found it mistaken: not counted
 
 
+class HcpTask(Base):
+    """A 差评整改 task the provincial 好差评 system set for one of our ratings, and when our rectification
+    was queued back to it (decision 0032)."""
+
+    __tablename__ = "hcp_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(64), unique=True)
+    project_no: Mapped[str] = mapped_column(String(50), index=True)
+    evaluate_unid: Mapped[str] = mapped_column(String(64), default="")
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation.id"), nullable=True, index=True)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 AUDITED: tuple[type[Chained], ...] = (DataAccessLog,)  # the hash-chained tables (`anju audit verify`)
 
 

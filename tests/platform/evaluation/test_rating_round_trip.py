@@ -14,7 +14,7 @@ from sqlalchemy import select
 from anju.core.timeutil import utcnow
 from anju.platform.evaluation import service as evaluation
 from anju.platform.models import Application, ApplicationEvent
-from anju.sandbox.hcp.models import HcpRecord
+from anju.sandbox.hcp.models import HcpRecord, HcpRectifyTask
 from tests.conftest import Systems
 from tests.support.factories import submit_application
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
@@ -57,7 +57,12 @@ def test_a_bad_rating_is_followed_up_and_the_rater_judges_the_follow_up(live: Sy
         )
         assert again.status_code == 400 and "已经评价过" in again.text  # 一事一评
 
-        live.runtimes["platform"].outbox_worker().run_once()
+        drain(live, "platform")
+        pulled = evaluation.hcp_tasks_pull(live.runtimes["platform"])  # the province set a 整改 task for it
+        assert (
+            len(pulled.received) == 1 and not pulled.unmatched and not pulled.reported
+        )  # not followed up yet
+        assert evaluation.hcp_tasks_pull(live.runtimes["platform"]).received == []  # kept once
         tasks = clerk.get(f"{housing}/staff/follow-ups")
         assert number in tasks.text and "补正通知写得不清楚" in tasks.text and "期限 " in tasks.text
         task_id = re.search(r'action="[^"]*/follow-ups/(\d+)"', tasks.text).group(1)  # type: ignore[union-attr]
@@ -84,8 +89,9 @@ def test_a_bad_rating_is_followed_up_and_the_rater_judges_the_follow_up(live: Sy
         )
         assert "您对回访的评价：满意" in browser.get(f"{platform}/applications/{number}/evaluation").text
 
-    # Both ratings reached the provincial 好差评 system (sandbox), with the national field names.
-    live.runtimes["platform"].outbox_worker().run_once()
+    # Both ratings reached the provincial 好差评 system (sandbox) over its own protocol, with the national
+    # field names and the rater's real name; the office's rectification answered the province's task.
+    drain(live, "platform")
     with live.runtimes["sandbox"].db.transaction() as session:
         reports = [
             (r.project_no, r.assess_number, r.satisfaction, r.area_code)
@@ -94,12 +100,21 @@ def test_a_bad_rating_is_followed_up_and_the_rater_judges_the_follow_up(live: Sy
         first = json.loads(
             session.scalars(select(HcpRecord.payload).where(HcpRecord.assess_number == 1)).one()
         )
+        task = session.scalars(select(HcpRectifyTask)).one()
     assert reports == [(number, 1, 1, "350100000000"), (number, 2, 4, "350100000000")]
-    assert (
-        first["pf"] == 1
-        and first["proDepart"] == "福州市住房保障部门"
-        and "efficiency=2" in first["evalDetail"]
-    )
+    assert first["pf"] == "1" and first["handleUserName"] == "福州市住房保障部门"
+    assert "efficiency=2" in first["evalDetail"] and first["userPageType"] == "111"
+    assert first["certKey"] == "350104199011200641" and first["sysNO"] == live.settings.hcp_sys_no
+    assert task.project_no == number and task.result == "1" and "补正通知模板已改为逐项列明" in task.content
+    inbox = httpx.get(f"{live.settings.base_url('sandbox')}/hcp", timeout=10).text
+    assert "已整改" in inbox and number in inbox
+
+
+def drain(live: Systems, system: str) -> None:
+    """Deliver everything the system's outbox holds (five at a time)."""
+    worker = live.runtimes[system].outbox_worker()  # type: ignore[index]
+    while worker.run_once():
+        pass
 
 
 def test_the_follow_up_deadline_counts_working_days_across_national_day(systems: Systems) -> None:
@@ -116,6 +131,7 @@ def test_the_follow_up_deadline_counts_working_days_across_national_day(systems:
             comment="",
             outbox=platform.tables.outbox,
             user="t",
+            cipher=platform.cipher,
             today=date(2026, 9, 30),
         )
         assert rated.follow_up_due_on == date(2026, 10, 13)  # 10-01..10-07 off, Saturday 10-10 worked
@@ -141,12 +157,20 @@ def test_the_figures_match_a_count_by_hand(systems: Systems) -> None:
                     comment="",
                     outbox=platform.tables.outbox,
                     user="t",
+                    cipher=platform.cipher,
                 )
         bad = session.scalars(select(evaluation.Evaluation).where(evaluation.Evaluation.overall == 1)).one()
         evaluation.follow_up_apply(
-            session=session, ref=f"EV-{bad.id}", finding="已回访并整改", action="rectified", at=bad.rated_at
+            session=session,
+            ref=f"EV-{bad.id}",
+            finding="已回访并整改",
+            action="rectified",
+            at=bad.rated_at,
+            outbox=platform.tables.outbox,
         )
-        evaluation.follow_up_rate(session=session, evaluation=bad, rating="5", outbox=platform.tables.outbox)
+        evaluation.follow_up_rate(
+            session=session, evaluation=bad, rating="5", outbox=platform.tables.outbox, cipher=platform.cipher
+        )
     with platform.db.transaction() as session:
         (row,) = evaluation.evaluation_figures(session=session)
     assert (row["cases"], row["rated"], row["good"], row["bad"]) == (6, 5, 2, 2)
@@ -245,6 +269,7 @@ def test_the_figures_are_per_office_and_count_a_case_rated_on_two_channels_once(
                 comment="",
                 outbox=platform.tables.outbox,
                 user="t",
+                cipher=platform.cipher,
             )
     with platform.db.transaction() as session:
         rows = {row["office"]: row for row in evaluation.evaluation_figures(session=session)}

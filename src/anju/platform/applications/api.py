@@ -73,7 +73,12 @@ def status_event_receive(runtime: RuntimeDep, event: StatusEvent, caller: Caller
 def follow_up_receive(runtime: RuntimeDep, body: FollowUpResult, caller: Caller2) -> dict[str, object]:
     with runtime.db.transaction() as session:
         applied = evaluation.follow_up_apply(
-            session=session, ref=body.ref, finding=body.finding, action=body.action, at=body.done_at
+            session=session,
+            ref=body.ref,
+            finding=body.finding,
+            action=body.action,
+            at=body.done_at,
+            outbox=runtime.tables.outbox,
         )
         if applied is None:
             raise ApiError(code="evaluation_unknown", message="没有这条评价。", status_code=404)

@@ -107,6 +107,7 @@ async def evaluation_submit(
                 comment=comment,
                 outbox=runtime.tables.outbox,
                 user=applicant.subject,
+                cipher=runtime.cipher,
             )
         except evaluation.EvaluationRefused as exc:
             context = _state(session, applicant_id, application_no, channel)
@@ -143,6 +144,7 @@ async def evaluation_follow_up(
                 evaluation=given,
                 rating=str(form.get("rating", "")),
                 outbox=runtime.tables.outbox,
+                cipher=runtime.cipher,
             )
         except evaluation.EvaluationRefused as exc:
             context = _state(session, applicant_id, application_no, channel)

@@ -4,6 +4,7 @@ take the office's answer back, let the rater judge the follow-up, and count it a
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,18 +17,18 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anju.core import workdays
+from anju.core import crypto, workdays
 from anju.core.outbox import outbox_enqueue
 from anju.core.refusals import Refused
 from anju.core.timeutil import shanghai_date, to_shanghai, utcnow
 from anju.core.vocab import FINAL_STATUSES, housing_office_name
 from anju.platform.applications import service as applications
+from anju.platform.evaluation import hcp
 from anju.platform.models import Application, ApplicationEvent, Evaluation
 
+LOG = logging.getLogger(__name__)
 RULES_FILE = Path(__file__).with_name("evaluation.yaml")
 BAD_PATH = "/v1/evaluations/bad"
-HCP_SYSTEM = "sandbox"  # the provincial 好差评 system (its adapter, in production)
-HCP_PATH = "/v1/hcp/evaluations"
 CHANNEL_CODES = {"web": 1, "h5": 2, "kiosk": 5, "counter": 4}  # 评价渠道 pf (standards.md §5.2)
 
 COMMENT_MAX = 500
@@ -102,6 +103,7 @@ def evaluation_record(
     comment: str,
     outbox: Table,
     user: str,
+    cipher: crypto.FieldCipher,
     today: date | None = None,
     clerk: str | None = None,
     terminal_id: str | None = None,
@@ -143,7 +145,12 @@ def evaluation_record(
     except IntegrityError as exc:  # rated twice at the same moment: the first one stands
         raise EvaluationRefused("这件申请已经评价过。") from exc
     hcp_report(
-        session=session, application=application, evaluation=evaluation, assess_number=1, outbox=outbox
+        session=session,
+        application=application,
+        evaluation=evaluation,
+        assess_number=1,
+        outbox=outbox,
+        cipher=cipher,
     )
     if overall <= int(rules["bad_at_most"]):
         outbox_enqueue(
@@ -169,7 +176,13 @@ def evaluation_record(
 
 
 def hcp_report(
-    *, session: Session, application: Application, evaluation: Evaluation, assess_number: int, outbox: Table
+    *,
+    session: Session,
+    application: Application,
+    evaluation: Evaluation,
+    assess_number: int,
+    outbox: Table,
+    cipher: crypto.FieldCipher,
 ) -> None:
     """Queue the rating (or the rating of the follow-up, assessNumber 2) to the provincial 好差评 system."""
     indicators = json.loads(evaluation.indicators_json)
@@ -178,31 +191,31 @@ def hcp_report(
         .where(ApplicationEvent.application_id == application.id, ApplicationEvent.status == "accepted")
         .order_by(ApplicationEvent.occurred_at)
     )
-    satisfaction = evaluation.overall if assess_number == 1 else int(evaluation.follow_up_rating or 0)
-    moment = evaluation.rated_at if assess_number == 1 else utcnow()
+    first = assess_number == 1
+    applicant, id_number = hcp.rater_of(session=session, application=application, cipher=cipher)
+    fields = hcp.rating_case(
+        application=application,
+        applicant=applicant,
+        id_number=id_number,
+        office=housing_office_name(application.city_code),
+        final=application.status in FINAL_STATUSES,
+        accepted_at=accepted,
+        rating={
+            "pf": CHANNEL_CODES.get(evaluation.channel, 1),
+            "satisfaction": evaluation.overall if first else int(evaluation.follow_up_rating or 0),
+            "evalDetail": ",".join(f"{k}={v}" for k, v in indicators.items()) if first else "follow_up",
+            "writingEvaluation": evaluation.comment if first else "",
+            "assessTime": f"{to_shanghai(evaluation.rated_at if first else utcnow()):%Y-%m-%d %H:%M:%S}",
+            "assessNumber": assess_number,
+        },
+    )
     outbox_enqueue(
         session,
         outbox,
         topic="hcp.report",
-        destination=HCP_SYSTEM,
-        path=HCP_PATH,
-        payload={
-            "projectNo": application.application_no,
-            "taskName": "申请公租房一件事",
-            "areaCode": application.city_code + "000000",
-            "proDepart": housing_office_name(application.city_code),
-            "proStatus": 3 if application.status in FINAL_STATUSES else 2,
-            "pf": CHANNEL_CODES.get(evaluation.channel, 1),
-            "userProp": 1,
-            "satisfaction": satisfaction,
-            "evalDetail": ",".join(f"{k}={v}" for k, v in indicators.items())
-            if assess_number == 1
-            else "follow_up",
-            "writingEvaluation": evaluation.comment if assess_number == 1 else "",
-            "assessTime": f"{to_shanghai(moment):%Y-%m-%d %H:%M:%S}",
-            "assessNumber": assess_number,
-            "acceptDate": f"{to_shanghai(accepted):%Y-%m-%d %H:%M:%S}" if accepted else "",
-        },
+        destination=hcp.DESTINATION,
+        path=hcp.REPORT,
+        payload=fields,
         case_no=application.application_no or "",
         acting_user="platform",
         purpose="好差评数据上报省好差评系统",
@@ -210,9 +223,10 @@ def hcp_report(
 
 
 def follow_up_apply(
-    *, session: Session, ref: str, finding: str, action: str, at: datetime
+    *, session: Session, ref: str, finding: str, action: str, at: datetime, outbox: Table
 ) -> Evaluation | None:
-    """The office's follow-up of a 差评, from housing (idempotent; None for an unknown reference)."""
+    """The office's follow-up of a 差评, from housing (idempotent; None for an unknown reference); any
+    整改 task the province set for the rating is answered with it."""
     evaluation = session.get(Evaluation, int(ref.removeprefix("EV-"))) if ref.startswith("EV-") else None
     if evaluation is None:
         return None
@@ -222,6 +236,8 @@ def follow_up_apply(
             action,
             at,
         )
+        office = housing_office_name(evaluation.city_code)
+        hcp.rectification_queue(session=session, evaluation=evaluation, outbox=outbox, office=office)
     return evaluation
 
 
@@ -233,7 +249,9 @@ def appeal_apply(*, session: Session, ref: str, upheld: bool) -> Evaluation | No
     return evaluation
 
 
-def follow_up_rate(*, session: Session, evaluation: Evaluation, rating: str, outbox: Table) -> None:
+def follow_up_rate(
+    *, session: Session, evaluation: Evaluation, rating: str, outbox: Table, cipher: crypto.FieldCipher
+) -> None:
     """The rater's view of the follow-up (回访满意度), once; reported upward as the second rating."""
     if evaluation.follow_up_at is None or evaluation.follow_up_rating is not None:
         raise EvaluationRefused("目前没有需要您评价的回访。")
@@ -241,7 +259,12 @@ def follow_up_rate(*, session: Session, evaluation: Evaluation, rating: str, out
     application = session.get(Application, evaluation.application_id)
     assert application is not None
     hcp_report(
-        session=session, application=application, evaluation=evaluation, assess_number=2, outbox=outbox
+        session=session,
+        application=application,
+        evaluation=evaluation,
+        assess_number=2,
+        outbox=outbox,
+        cipher=cipher,
     )
 
 
@@ -324,3 +347,24 @@ def evaluation_figures(*, session: Session, city_code: str | None = None) -> lis
                 figures.follow_up_rated += 1
                 figures.follow_up_satisfied += rating.follow_up_rating >= 4
     return [rows[k].as_dict() for k in sorted(rows)]
+
+
+def hcp_tasks_pull(runtime: Any) -> hcp.TaskPull:
+    """One pull of the province's 差评整改 tasks for this platform (raises HcpUnavailable / HcpRefused)."""
+    return hcp.tasks_pull(
+        db=runtime.db,
+        gateway=hcp.HcpGateway.from_settings(runtime.settings),
+        outbox=runtime.tables.outbox,
+        bad_at_most=int(evaluation_rules()["bad_at_most"]),
+        office_of=housing_office_name,
+    )
+
+
+def hcp_tasks_loop(runtime: Any, *, poll_seconds: float) -> None:
+    """Pull the tasks every ``poll_seconds`` until the runtime stops (the embedded server; cron runs
+    `anju hcp tasks` in production). A pull that fails is logged and tried at the next round."""
+    while not runtime.stop_event.wait(poll_seconds):
+        try:
+            hcp_tasks_pull(runtime)
+        except (hcp.HcpUnavailable, hcp.HcpRefused) as exc:
+            LOG.warning("hcp task pull failed: %s", exc)

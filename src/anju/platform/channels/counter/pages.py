@@ -349,6 +349,7 @@ def _rating_record(
             comment="",
             outbox=runtime.tables.outbox,
             user=applicant.subject,
+            cipher=runtime.cipher,
             clerk=Clerk.actor(clerk.id),
             terminal_id=window.terminal_id,
         )
