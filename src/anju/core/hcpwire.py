@@ -54,6 +54,10 @@ PROVISIONAL: dict[str, Any] = {  # UNCONFIRMED (standards.md §5.3): one place t
 }
 
 
+ET.register_namespace("soapenv", SOAP)  # the prefixes the observed clients write
+ET.register_namespace("web", NAMESPACE)
+
+
 class WireError(ValueError):
     """A message that does not follow the wire format (``code`` says which rule)."""
 
