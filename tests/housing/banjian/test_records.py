@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
 from anju.cli import app as cli
 from anju.core.crypto import sm3_hex
+from anju.core.timeutil import shanghai_date, utcnow
 from anju.housing.banjian.records import banjian_reconcile
 from anju.housing.models import Case
 from anju.housing.review.jobs import review_jobs_once
@@ -23,7 +25,9 @@ from tests.support.env import cli_env
 from tests.support.factories import scanned_png
 
 
-def _step(live: Systems, event: str, reason: str = "") -> None:
+def _step(
+    live: Systems, event: str, reason: str = "", role: str = "street_reviewer", today: date | None = None
+) -> None:
     housing = live.runtimes["housing"]
     with housing.db.transaction() as session:
         case = session.scalars(select(Case).where(Case.case_no == CASE_NO)).one()
@@ -32,10 +36,11 @@ def _step(live: Systems, event: str, reason: str = "") -> None:
             case=case,
             event=event,
             actor="shouli.350100",
-            actor_role="street_reviewer",
+            actor_role=role,
             outbox=housing.tables.outbox,
             audit=housing.audit,
             reason=reason,
+            today=today,
         )
 
 
@@ -130,3 +135,29 @@ def test_a_case_becomes_accept_process_and_result_records_each_kept_once(live: S
     checked = CliRunner().invoke(cli, ["banjian", "reconcile"], env=cli_env(live.settings))
     assert checked.exit_code == 0, checked.output
     assert "1 件已对账：已确认 8 条记录" in checked.output and "重新发送 0 条" in checked.output
+
+
+def test_a_public_notice_and_an_objections_recheck_become_special_procedure_records(live: Systems) -> None:
+    submit_case(live)
+    _step(live, "accept")
+    _step(live, "first_review_pass")
+    _step(live, "review_pass", role="district_reviewer")
+    _step(live, "object", reason="邻居反映申请人另有住房", role="district_reviewer")
+    _step(live, "recheck_dismissed", reason="经入户核查，申请人名下无其他住房", role="district_reviewer")
+    later = shanghai_date(utcnow()) + timedelta(days=30)  # the 公示 period has run
+    _step(live, "approve", role="city_approver", today=later)
+    queued = _jobs(live)
+    specials = sorted(rid for rid in queued if rid.endswith("-special"))
+    assert len(specials) == 2
+    got = _received(live)
+    recheck, notice = (got[rid] for rid in specials)
+    assert (recheck["special_type"], recheck["special_name"]) == ("02", "异议复核")
+    assert recheck["special_reason"] == "邻居反映申请人另有住房"
+    assert recheck["result"] == "异议不成立：经入户核查，申请人名下无其他住房"
+    assert (notice["special_type"], notice["special_name"], notice["result"]) == (
+        "01",
+        "公示",
+        "公示期满无异议",
+    )
+    assert notice["special_time"] <= recheck["special_time"] <= recheck["end_time"] <= notice["end_time"]
+    assert _jobs(live) == []

@@ -59,14 +59,26 @@ def step_name(record: CaseEvent) -> str:
     return (rule.label if rule else "") or CASE_STATUS_LABELS.get(record.to_status, record.to_status)
 
 
+SPECIAL_ENDS = {  # the step that ends a 特别程序, and which one it ends (its start is the step named)
+    ("public_notice", "approve"): ("public_notice", "review_pass"),
+    ("public_notice", "reject"): ("public_notice", "review_pass"),
+    ("rechecking", "recheck_dismissed"): ("recheck", "object"),
+    ("rechecking", "recheck_upheld"): ("recheck", "object"),
+}
+SPECIAL_NAMES = {"public_notice": "公示", "recheck": "异议复核"}
+
+
 def record_kinds(record: CaseEvent) -> list[str]:
     """Which national records a step of the case makes: 受理 and the 材料 on acceptance, 结果 on a decision
-    or a withdrawal, and a 过程 for every step once the case was accepted (acceptance's included)."""
+    or a withdrawal, a 过程 for every step once the case was accepted (acceptance's included), and a 特别程序
+    when a 公示 or an 异议复核 ends."""
     kinds = []
     if record.to_status == "accepted":
         kinds += ["accept", "material"]
     if record.to_status == "accepted" or record.from_status not in ("", "submitted", "corrections_requested"):
         kinds.append("process")
+    if (record.from_status, record.event) in SPECIAL_ENDS:
+        kinds.append("special")
     if record.to_status in RESULT_STATUSES:
         kinds.append("result")
     return kinds
@@ -155,11 +167,38 @@ def _previous_at(session: Session, case: Case, record: CaseEvent) -> datetime | 
     )
 
 
+def special_body(*, session: Session, case: Case, record: CaseEvent) -> dict[str, Any]:
+    """The 特别程序 a step ends (up_pro_special_procedure): from the step that began it to this one."""
+    special, began_by = SPECIAL_ENDS[(record.from_status, record.event)]
+    start = session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.event == began_by, CaseEvent.seq < record.seq)
+        .order_by(CaseEvent.seq.desc())
+    ).first()
+    if special == "public_notice":
+        reason = "公共租赁住房保障对象审核结果公示"
+        result = "公示期满无异议" if record.event == "approve" else f"公示期满：{record.reason or '不予批准'}"
+    else:
+        reason = (start.reason if start else "") or "公示期间有异议"
+        result = f"{step_name(record)}：{record.reason or ''}".rstrip("：")
+    return {
+        "project_no": case.case_no,
+        "special_type": codes()["special_type"][special],
+        "special_name": SPECIAL_NAMES[special],
+        "special_reason": reason,
+        "special_time": _when(start.occurred_at if start else record.occurred_at),
+        "end_time": _when(record.occurred_at),
+        "result": result,
+    }
+
+
 def _bodies(
     session: Session, case: Case, record: CaseEvent, kind: str, cipher: crypto.FieldCipher
 ) -> list[dict[str, Any]]:
     if kind == "material":
         return material_bodies(session=session, case=case, cipher=cipher)
+    if kind == "special":
+        return [special_body(session=session, case=case, record=record)]
     previous = _previous_at(session, case, record)
     return [record_body(case=case, record=record, kind=kind, cipher=cipher, previous_at=previous)]
 

@@ -76,11 +76,23 @@ class MaterialRecord(_Record):
     material_attach_name: str = Field(default="", max_length=200)
 
 
+class SpecialRecord(_Record):
+    """特别程序 (up_pro_special_procedure): a period the time limit does not count (公示, 异议复核)."""
+
+    special_type: str = Field(pattern=CODE2)
+    special_name: str = Field(min_length=1, max_length=100)
+    special_reason: str = Field(min_length=1, max_length=2000)
+    special_time: str = Field(pattern=MOMENT)
+    end_time: str = Field(pattern=MOMENT)
+    result: str = Field(min_length=1, max_length=2000)
+
+
 KINDS: dict[str, type[_Record]] = {
     "accept": AcceptRecord,
     "process": ProcessRecord,
     "result": ResultRecord,
     "material": MaterialRecord,
+    "special": SpecialRecord,
 }
 
 
@@ -90,7 +102,7 @@ class RecordEnvelope(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     record_id: str = Field(min_length=1, max_length=80)
-    kind: Literal["accept", "process", "result", "material"]
+    kind: Literal["accept", "process", "result", "material", "special"]
     record: dict[str, Any]
 
 
