@@ -137,10 +137,16 @@ def load_registry(settings: Settings) -> signing.KeyRegistry:
 
 
 def ensure_keys(settings: Settings) -> None:
-    """Create the signing and data keys of every system on first run (embedded default only)."""
+    """Create the signing and data keys of every system on first run (embedded default only), and the
+    joint-test seal root unless the roots are configured, so the verification page can publish it from the
+    start (the offices' seals are made on first use)."""
+    from anju.core import seal  # pyHanko and asn1crypto: only when keys are made
+
     for system in SYSTEMS:
         signing.load_or_create_keypair(directory=settings.key_directory, system=system)
         crypto.load_or_create_data_keys(directory=settings.key_directory, system=system)
+    if settings.seal_ca_file is None:
+        seal.seal_ca(seal.seal_directory(settings.key_directory))
 
 
 def build_runtime(*, system: SystemName, settings: Settings, tables: PlumbingTables) -> Runtime:
