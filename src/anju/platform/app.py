@@ -112,9 +112,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         redirect_uri=settings.base_url("platform") + "/auth/callback",
         timeout=settings.http_timeout_seconds,
     )
-    app.state.breakers = CircuitBreakers(
+    app.state.breakers = CircuitBreakers(  # shared by every replica, through the database (decision 0033)
         threshold=settings.backfill_breaker_threshold,
         cooldown_seconds=settings.backfill_breaker_cooldown_seconds,
+        db=runtime.db,
     )
     app.state.backfill_metrics = BackfillMetrics(registry=metrics.registry, breakers=app.state.breakers)
     for api in (anchors, applications_api, metrics_api):

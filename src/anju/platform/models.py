@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from anju.core.audit import Chained
@@ -365,6 +365,18 @@ class Evaluation(Base):
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     follow_up_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     appeal_upheld: Mapped[bool] = mapped_column(default=False)  # 申诉复核 found it mistaken: not counted
+
+
+class CircuitState(Base):
+    """A source's circuit breaker, shared by every replica of the platform (decision 0033): consecutive
+    failures, and until when (epoch seconds) the source is left alone once they reach the threshold."""
+
+    __tablename__ = "circuit_state"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    opened_until: Mapped[float] = mapped_column(Float, default=0.0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class HcpTask(Base):

@@ -15,7 +15,7 @@ from anju.platform.backfill.breaker import CircuitBreakers
 from anju.platform.consent import service as consent
 from anju.platform.identity.oidc import VerifiedIdentity
 from anju.platform.identity.service import applicant_sign_in
-from anju.platform.models import Application, BackfillResult, DataAccessLog
+from anju.platform.models import Application, BackfillResult, CircuitState, DataAccessLog
 from anju.sandbox.sources.models import SourceQueryLog
 from tests.conftest import Systems
 from tests.support.factories import CHILD, HUSBAND, WIFE, seed_family
@@ -578,3 +578,32 @@ def test_a_household_figure_half_answered_says_whose_answer_is_missing(family: F
     family.run()
     gaps, values = gaps_and_values()
     assert values[(None, "vehicle_value")].value == 0 and "vehicle_value" not in gaps
+
+
+def test_two_replicas_share_a_sources_circuit_through_the_database(systems: Systems) -> None:
+    """Decision 0033: the breaker is the database's, not a process's — failures counted behind one replica
+    open the circuit behind the other, a success behind either closes it for both, and two replicas
+    counting at once both count."""
+    db = systems.runtimes["platform"].db
+    first, second = (CircuitBreakers(threshold=3, cooldown_seconds=60, db=db) for _ in range(2))
+    first.record("vehicle", ok=False, now=1000.0)
+    second.record("vehicle", ok=False, now=1001.0)
+    assert first.allow("vehicle", now=1002.0) and second.allow("vehicle", now=1002.0)
+    first.record("vehicle", ok=False, now=1002.0)  # the third failure, whichever replica saw it
+    assert second.is_open("vehicle", now=1003.0) and first.is_open("vehicle", now=1061.0)
+    assert second.allow("vehicle", now=1062.1)  # cooldown over: a trial call may go out
+    second.record("vehicle", ok=True, now=1062.5)
+    assert first.allow("vehicle", now=1063.0) and not first.is_open("vehicle", now=1063.0)
+    assert CircuitBreakers(threshold=3, cooldown_seconds=60).allow("vehicle", now=1063.0)  # a process's own
+
+    import threading
+
+    racers = [
+        threading.Thread(target=b.record, args=("hukou",), kwargs={"ok": False}) for b in (first, second) * 2
+    ]
+    for t in racers:
+        t.start()
+    for t in racers:
+        t.join()
+    with db.transaction() as session:
+        assert session.get(CircuitState, "hukou").failures == 4  # type: ignore[union-attr]

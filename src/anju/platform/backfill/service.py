@@ -189,11 +189,12 @@ def backfill_run(
     summary.slowest_ms = max((o.duration_ms for o in outcomes), default=0)
     summary.sum_ms = sum(o.duration_ms for o in outcomes)
 
+    for plan, result in zip(plans, outcomes, strict=True):  # the breaker keeps its own transaction
+        breakers.record(plan.notice.code, ok=result.ok)
     now = utcnow()
     with db.transaction() as session:
         logged: list[DataAccessLog] = []
         for plan, result in zip(plans, outcomes, strict=True):
-            breakers.record(plan.notice.code, ok=result.ok)
             summary.by_source[plan.notice.code] = "answered" if result.ok else f"failed:{result.error}"
             for member_id, number in plan.members:
                 record = result.records.get(number)
