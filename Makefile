@@ -12,7 +12,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 LOCK := $(BIN)/uv pip compile pyproject.toml requirements/build.in --universal --python-version 3.11 \
 	--generate-hashes --quiet --custom-compile-command "make lock"
 
-.PHONY: run test test-sqlite test-postgres lint typecheck fmt install bench clean openapi browser lock lock-upgrade
+.PHONY: run test test-sqlite test-postgres lint typecheck fmt install bench clean openapi browser proxy lock lock-upgrade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,10 +58,18 @@ test: $(STAMP) browser lint typecheck test-sqlite
 	else echo "ANJU_TEST_POSTGRES_URL not set: PostgreSQL run skipped (CI sets it)"; fi
 
 test-sqlite: $(STAMP) browser
-	ANJU_TEST_BACKEND=sqlite $(BIN)/pytest -q -p no:cacheprovider -n 2
+	ANJU_TEST_BACKEND=sqlite $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not production_shape"
 
-test-postgres: $(STAMP) browser
+test-postgres: $(STAMP) browser proxy
 	ANJU_TEST_BACKEND=postgres $(BIN)/pytest -q -p no:cacheprovider  # serial: the test databases are shared
+
+# The production shape (`anju deploy local`, decision 0033) balances replicas with Debian's HAProxy.
+proxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's haproxy for the production shape"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else echo "The production shape needs HAProxy: sudo apt-get install haproxy" >&2; exit 1; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import warnings
 from pathlib import Path
@@ -421,6 +422,46 @@ def audit_anchor(
         raise typer.Exit(code=1)
 
 
+deploy_app = typer.Typer(
+    help="生产形态：各系统独立进程与数据库、多副本、反向代理（决定 0033）", no_args_is_help=True
+)
+
+
+@deploy_app.command("local")
+def deploy_local(
+    postgres: Annotated[str, typer.Option(help="PostgreSQL 服务器地址，不含库名")],
+    run_dir: Annotated[Path, typer.Option(help="日志、密钥和代理配置的目录")] = Path("var/deploy"),
+    base_port: Annotated[int, typer.Option(help="平台在 +1，住房在 +2，沙箱在 +3")] = 8080,
+    replicas: int = 2,
+    workers: int = 2,
+) -> None:
+    """The production shape on this machine: platform and housing ×replicas behind HAProxy, workers apart,
+    each system on its own PostgreSQL database; Ctrl+C stops everything it started."""
+    from anju.deploy import Deployment, Shape
+
+    shape = Shape(
+        run_dir=run_dir.resolve(),
+        postgres=postgres.rstrip("/"),
+        base_port=base_port,
+        replicas=replicas,
+        workers=workers,
+    )
+    deployment = Deployment(shape)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        console.print("正在迁移数据库、写入演示数据并启动各进程……")
+        deployment.start()
+        for system in SYSTEMS:
+            console.print(f"{system}: {shape.url(system)}/  （{len(shape.replica_ports(system))} 个副本）")
+        console.print(f"日志：{shape.run_dir}/*.log；Ctrl+C 停止全部进程")
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        deployment.stop()
+
+
 hcp_app = typer.Typer(help="好差评：省好差评系统的差评整改任务", no_args_is_help=True)
 
 
@@ -510,6 +551,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
 app.add_typer(seal_app, name="seal")
 app.add_typer(hcp_app, name="hcp")
+app.add_typer(deploy_app, name="deploy")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(eligibility_app, name="eligibility")
 
@@ -517,3 +559,7 @@ app.add_typer(eligibility_app, name="eligibility")
 def main() -> None:
     """Entry point of the `anju` script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""The production shape on one machine (issue 18, decision 0033): each system its own processes and its
+own PostgreSQL database, platform and housing in replicas behind HAProxy, outbox workers apart, and the
+periodic jobs that cron runs in production.
+
+    anju deploy local --postgres postgresql+psycopg://postgres@127.0.0.1:5432
+
+Each system is reached only at its proxy address (``ANJU_<SYSTEM>_URL``): the platform at base+1, housing at
+base+2, the sandbox at base+3. Replica *n* of a system listens on base+10·k+n. HAProxy balances round robin,
+takes a replica out when its ``/readyz`` fails and names the replica that answered in ``X-Anju-Replica``
+(this local shape only: it shows which replica served). Stopping the deployment stops everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from anju.core.settings import SYSTEMS, SystemName
+
+REPLICATED: tuple[SystemName, ...] = ("platform", "housing")
+JOBS = (("review-jobs",), ("hcp", "tasks"))  # cron in production: every minute here
+JOB_SECONDS = 60.0
+READY_SECONDS = 120.0
+SUPERVISE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What to start: where, on which database server, how many of each."""
+
+    run_dir: Path
+    postgres: str  # a server URL without a database name
+    base_port: int = 8080
+    replicas: int = 2
+    workers: int = 2
+    database_prefix: str = "anju_deploy"
+
+    def proxy_port(self, system: SystemName) -> int:
+        return self.base_port + 1 + SYSTEMS.index(system)
+
+    def replica_ports(self, system: SystemName) -> list[int]:
+        count = self.replicas if system in REPLICATED else 1
+        return [self.base_port + 10 * (1 + SYSTEMS.index(system)) + n for n in range(1, count + 1)]
+
+    def url(self, system: SystemName) -> str:
+        return f"http://127.0.0.1:{self.proxy_port(system)}"
+
+    def env(self) -> dict[str, str]:
+        """The configuration every process of the deployment reads."""
+        values = {
+            "ANJU_VAR_DIR": str(self.run_dir),
+            "ANJU_KEYS_DIR": str(self.run_dir / "keys"),
+            "ANJU_TRUSTED_PROXIES": "127.0.0.1",
+            "ANJU_LOG_FORMAT": "json",
+        }
+        for system in SYSTEMS:
+            values[f"ANJU_{system.upper()}_URL"] = self.url(system)
+            values[f"ANJU_{system.upper()}_DB_URL"] = f"{self.postgres}/{self.database_prefix}_{system}"
+        return values
+
+
+def haproxy_binary() -> str | None:
+    """Debian's HAProxy (in /usr/sbin, which a non-root PATH may lack)."""
+    return shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if Path(p).exists()), None)
+
+
+def haproxy_config(shape: Shape) -> str:
+    """HAProxy's configuration: a frontend per system, round robin over its replicas, health from /readyz."""
+    lines = [
+        "global",
+        "    maxconn 4000",
+        f"    pidfile {shape.run_dir / 'haproxy.pid'}",
+        "defaults",
+        "    mode http",
+        "    timeout connect 2s",
+        "    timeout client 120s",
+        "    timeout server 120s",
+        "    option forwardfor",
+        "    option redispatch",
+        "    retries 2",
+        "    retry-on conn-failure empty-response",
+    ]
+    for system in SYSTEMS:
+        lines += [
+            f"frontend {system}",
+            f"    bind 127.0.0.1:{shape.proxy_port(system)}",
+            f"    default_backend {system}_replicas",
+            f"backend {system}_replicas",
+            "    balance roundrobin",
+            "    option httpchk GET /readyz",
+            "    http-check expect status 200",
+            "    http-response set-header X-Anju-Replica %[srv_name]",
+        ]
+        lines += [
+            f"    server {system}-{n} 127.0.0.1:{port} check inter 1s fall 2 rise 2"
+            for n, port in enumerate(shape.replica_ports(system), start=1)
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def databases_ensure(shape: Shape, *, fresh: bool = False) -> None:
+    """Each system's database on the server (dropped first when ``fresh``)."""
+    admin = create_engine(f"{shape.postgres}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for system in SYSTEMS:
+                name = f"{shape.database_prefix}_{system}"
+                if fresh:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+                if not exists:
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
+@dataclass
+class Deployment:
+    """The started processes of a shape, by name (``platform-1``, ``worker-housing-2``, ``haproxy`` …)."""
+
+    shape: Shape
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    restarts: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _anju(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "anju.cli", *args]
+
+    def _run(self, *args: str, check: bool) -> None:
+        env = {**os.environ, **self.shape.env()}
+        subprocess.run(self._anju(*args), env=env, check=check, capture_output=True)  # noqa: S603 - our own
+
+    def _start(self, name: str, command: list[str]) -> None:
+        log = open(self.shape.run_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own commands
+            command, env={**os.environ, **self.shape.env()}, stdout=log, stderr=log, start_new_session=True
+        )
+
+    def start_one(self, name: str) -> None:
+        """(Re)start one process by its name: a replica, a worker or the proxy."""
+        kind, _, rest = name.partition("-")
+        if name == "haproxy":
+            config = self.shape.run_dir / "haproxy.cfg"
+            self._start(name, [haproxy_binary() or "haproxy", "-f", str(config), "-db"])
+        elif kind == "worker":
+            self._start(name, self._anju("worker", rest.rsplit("-", 1)[0]))
+        else:
+            system: SystemName = kind  # type: ignore[assignment]
+            port = self.shape.replica_ports(system)[int(rest) - 1]
+            self._start(
+                name, self._anju("serve", system, "--host", "127.0.0.1", "--port", str(port), "--no-workers")
+            )
+
+    def names(self) -> list[str]:
+        """Every process the shape has, in starting order."""
+        replicas = [f"{s}-{n}" for s in SYSTEMS for n in range(1, len(self.shape.replica_ports(s)) + 1)]
+        workers = [f"worker-{s}-{n}" for s in REPLICATED for n in range(1, self.shape.workers + 1)]
+        return [*replicas, *workers, "haproxy"]
+
+    def start(self, *, seed: bool = True) -> None:
+        """Migrate (once, before any replica), seed the demo data, start everything, wait until ready."""
+        if haproxy_binary() is None:
+            raise RuntimeError("需要 HAProxy：apt-get install haproxy（make proxy 会安装）")
+        self.shape.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.shape.run_dir / "haproxy.cfg").write_text(haproxy_config(self.shape), encoding="utf-8")
+        databases_ensure(self.shape)
+        once = ["seed"] if seed else ["migrate"]
+        self._run(*once, check=True)
+        for name in self.names():
+            self.start_one(name)
+        self.wait_ready()
+        threading.Thread(target=self._jobs, name="deploy-jobs", daemon=True).start()
+        threading.Thread(target=self._supervise, name="deploy-supervisor", daemon=True).start()
+
+    def _supervise(self) -> None:
+        """Start again any process that died (as systemd's Restart=always would), logging each restart."""
+        while not self._stop.wait(SUPERVISE_SECONDS):
+            for name, process in list(self.processes.items()):
+                if process.poll() is not None and not self._stop.is_set():
+                    with open(self.shape.run_dir / "restarts.log", "a", encoding="utf-8") as log:
+                        log.write(f"{time.time():.3f} {name} exited {process.returncode}; restarted\n")
+                    self.restarts.append(name)
+                    self.start_one(name)
+
+    def wait_ready(self, timeout: float = READY_SECONDS) -> None:
+        """Until every system answers /readyz through the proxy (RuntimeError after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        pending = list(SYSTEMS)
+        while pending and time.monotonic() < deadline:
+            for system in list(pending):
+                try:
+                    if httpx.get(f"{self.shape.url(system)}/readyz", timeout=2).status_code == 200:
+                        pending.remove(system)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.5)
+        if pending:
+            raise RuntimeError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+
+    def _jobs(self) -> None:
+        while not self._stop.wait(JOB_SECONDS):
+            for job in JOBS:
+                self._run(*job, check=False)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send one process a signal (SIGKILL by default) and reap it."""
+        process = self.processes[name]
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Stop everything started: SIGTERM, then SIGKILL whatever is left after 10 s."""
+        self._stop.set()
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
