@@ -2,6 +2,10 @@
 
 Usage: PYTHONPATH=. python bench/pipeline.py [--rate 20] [--seconds 60] [--workers 2]
                                             [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
+                                            [--shape production]
+
+With ``--shape production`` (PostgreSQL only) the processes are `anju deploy local`'s (decision 0033):
+housing in two replicas behind HAProxy, reached only through it, and the workers apart.
 
 Processes: housing's app (`anju serve housing`, uvicorn) and N platform outbox workers (`anju worker
 platform`); this process plays the platform's submit step, committing one application (with its outbox
@@ -21,6 +25,7 @@ import sys
 import tempfile
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +35,7 @@ from rich.table import Table
 from sqlalchemy import create_engine, select, text
 
 from anju.core.settings import Settings
+from anju.deploy import Deployment, Shape, databases_ensure, free_base_port
 from anju.embedded import runtime_for
 from anju.platform.models import Application
 from tests.support.env import free_port
@@ -59,8 +65,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", default=None, help="server URL without database name")
+    parser.add_argument("--shape", choices=("local", "production"), default="local")
     args = parser.parse_args()
-    console = Console()
+    if args.shape == "production":
+        if not args.postgres:
+            parser.error("--shape production needs --postgres")
+        production(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {
@@ -96,35 +107,7 @@ def main() -> None:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            total = int(args.rate * args.seconds)
-            numbers = []
-            started = time.perf_counter()
-            behind = 0.0
-            for i in range(total):
-                due = started + i / args.rate
-                wait = due - time.perf_counter()
-                if wait > 0:
-                    time.sleep(wait)
-                else:
-                    behind = max(behind, -wait)
-                numbers.append(submit_application(platform, subject=f"bench-{i % 50}"))
-            submit_seconds = time.perf_counter() - started
-            deadline = time.perf_counter() + DRAIN_SECONDS
-            trails: dict[str, dict[str, Any]] = {}
-            while time.perf_counter() < deadline and len(trails) < total:
-                trails.update(case_trails(platform, [n for n in numbers if n not in trails]))
-                if len(trails) < total:
-                    time.sleep(0.5)
-            with platform.db.transaction() as session:
-                submitted = dict(
-                    session.execute(
-                        select(Application.application_no, Application.submitted_at).where(
-                            Application.application_no.in_(numbers)
-                        )
-                    ).all()
-                )
-            received = {n: received_at(t) for n, t in trails.items()}
-            duplicated = sum(receipts(t) - 1 for t in trails.values() if receipts(t) > 1)
+            result = measure(platform, rate=args.rate, seconds=args.seconds)
         finally:
             for p in processes:
                 p.terminate()
@@ -132,17 +115,69 @@ def main() -> None:
                 p.wait(timeout=10)
             logs.close()
             platform.stop()
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    title = (
+        f"Pipeline on {backend}: {args.rate:g}/s for {args.seconds:g} s, {args.workers} worker process(es)"
+    )
+    report(result, title=title, shape="local")
+
+
+@dataclass
+class Result:
+    """What one run measured."""
+
+    numbers: list[str]
+    delays: list[float]  # ms, sorted
+    duplicated: int
+    behind: float  # the most the submitting loop fell behind its schedule, s
+    submit_seconds: float
+
+
+def measure(platform: Any, *, rate: float, seconds: float) -> Result:
+    """Submit at ``rate`` for ``seconds``, then read each case's delivery back from housing's trail."""
+    total = int(rate * seconds)
+    numbers = []
+    started = time.perf_counter()
+    behind = 0.0
+    for i in range(total):
+        due = started + i / rate
+        wait = due - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        else:
+            behind = max(behind, -wait)
+        numbers.append(submit_application(platform, subject=f"bench-{i % 50}"))
+    submit_seconds = time.perf_counter() - started
+    deadline = time.perf_counter() + DRAIN_SECONDS
+    trails: dict[str, dict[str, Any]] = {}
+    while time.perf_counter() < deadline and len(trails) < total:
+        trails.update(case_trails(platform, [n for n in numbers if n not in trails]))
+        if len(trails) < total:
+            time.sleep(0.5)
+    with platform.db.transaction() as session:
+        submitted = dict(
+            session.execute(
+                select(Application.application_no, Application.submitted_at).where(
+                    Application.application_no.in_(numbers)
+                )
+            ).all()
+        )
+    received = {n: received_at(t) for n, t in trails.items()}
+    duplicated = sum(receipts(t) - 1 for t in trails.values() if receipts(t) > 1)
     delays = sorted(
         (received[n] - submitted[n]).total_seconds() * 1000
         for n in numbers
         if n in received and n in submitted
     )
-    lost = sum(1 for n in numbers if n not in received)
+    return Result(numbers, delays, duplicated, behind, submit_seconds)
+
+
+def report(result: Result, *, title: str, shape: str) -> None:
+    """The table, then one `metric: value` line each."""
+    numbers, delays = result.numbers, result.delays
+    lost = len(numbers) - len(delays)
     p95 = delays[max(0, int(len(delays) * 0.95) - 1)] if delays else float("nan")
-    backend = "PostgreSQL" if args.postgres else "SQLite"
-    table = Table(
-        title=f"Pipeline on {backend}: {args.rate:g}/s for {args.seconds:g} s, {args.workers} worker process(es)"
-    )
+    table = Table(title=title)
     for column in (
         "submitted",
         "delivered",
@@ -158,19 +193,49 @@ def main() -> None:
         str(len(numbers)),
         str(len(delays)),
         str(lost),
-        str(duplicated),
+        str(result.duplicated),
         f"{statistics.median(delays):.0f}" if delays else "-",
         f"{p95:.0f}",
         f"{delays[-1]:.0f}" if delays else "-",
-        f"{behind:.2f}",
+        f"{result.behind:.2f}",
     )
+    console = Console()
     console.print(table)
-    console.print(f"submitting took {submit_seconds:.1f} s (target {args.seconds:g} s)")
+    console.print(f"submitting took {result.submit_seconds:.1f} s")
+    print(f"pipeline_shape: {shape}")
     print(f"pipeline_submissions: {len(numbers)}")
     print(f"pipeline_delivered: {len(delays)}")
     print(f"pipeline_lost: {lost}")
-    print(f"pipeline_duplicated: {duplicated}")
+    print(f"pipeline_duplicated: {result.duplicated}")
     print(f"pipeline_delivery_p95_ms: {p95:.0f}")
+
+
+def production(args: argparse.Namespace) -> None:
+    """The same measurement through the production shape: HAProxy, replicas, workers apart."""
+    with tempfile.TemporaryDirectory() as tmp:
+        shape = Shape(
+            run_dir=Path(tmp),
+            postgres=args.postgres.rstrip("/"),
+            base_port=free_base_port(),
+            workers=args.workers,
+            database_prefix="anju_bench_shape",
+        )
+        databases_ensure(shape, fresh=True)
+        deployment = Deployment(shape)
+        deployment.start(seed=False)
+        os.environ.update(shape.env())
+        platform = runtime_for("platform", Settings())
+        try:
+            result = measure(platform, rate=args.rate, seconds=args.seconds)
+        finally:
+            deployment.stop()
+            platform.stop()
+    report(
+        result,
+        title=f"Pipeline, production shape on PostgreSQL: {args.rate:g}/s for {args.seconds:g} s, "
+        f"housing ×{shape.replicas} behind HAProxy, {args.workers} worker process(es)",
+        shape="production",
+    )
 
 
 if __name__ == "__main__":

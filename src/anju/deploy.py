@@ -13,8 +13,10 @@ takes a replica out when its ``/readyz`` fails and names the replica that answer
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -67,6 +69,27 @@ class Shape:
             values[f"ANJU_{system.upper()}_URL"] = self.url(system)
             values[f"ANJU_{system.upper()}_DB_URL"] = f"{self.postgres}/{self.database_prefix}_{system}"
         return values
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_base_port(replicas: int = 2) -> int:
+    """A base port whose proxy and replica ports are all free right now (tests and benches)."""
+    probe = Shape(run_dir=Path("."), postgres="", replicas=replicas)
+    for _ in range(200):
+        base = random.randrange(20000, 40000, 100)  # noqa: S311 - a port, not a secret
+        shape = Shape(run_dir=probe.run_dir, postgres="", base_port=base, replicas=replicas)
+        ports = [shape.proxy_port(s) for s in SYSTEMS] + [p for s in SYSTEMS for p in shape.replica_ports(s)]
+        if all(_port_free(port) for port in ports):
+            return base
+    raise RuntimeError("no free ports")
 
 
 def haproxy_binary() -> str | None:

@@ -9,38 +9,18 @@ Runs in the PostgreSQL pass (marker ``production_shape``): it needs a PostgreSQL
 from __future__ import annotations
 
 import collections
-import random
 import re
-import socket
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from anju.deploy import Deployment, Shape, databases_ensure
+from anju.deploy import Deployment, Shape, databases_ensure, free_base_port
 from tests.support.env import POSTGRES_URL
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
 
 pytestmark = pytest.mark.production_shape
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_base() -> int:
-    """A base port whose proxy and replica ports are all free."""
-    for _ in range(200):
-        base = random.randrange(20000, 40000, 100)
-        if all(_free(base + offset) for offset in (1, 2, 3, 11, 12, 21, 22, 31)):
-            return base
-    raise RuntimeError("no free ports")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +29,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     shape = Shape(
         run_dir=tmp_path_factory.mktemp("deploy"),
         postgres=server,
-        base_port=free_base(),
+        base_port=free_base_port(),
         database_prefix="anju_shape",
     )
     databases_ensure(shape, fresh=True)
