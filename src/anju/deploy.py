@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -34,6 +35,7 @@ JOBS = (("review-jobs",), ("hcp", "tasks"))  # cron in production: every minute 
 JOB_SECONDS = 60.0
 READY_SECONDS = 120.0
 SUPERVISE_SECONDS = 1.0
+POSTGRES_RELAY_PORT = 5432  # on the bridge address: the database, relayed by HAProxy to the host's loopback
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,26 @@ class Shape:
     replicas: int = 2
     workers: int = 2
     database_prefix: str = "anju_deploy"
+    isolated: bool = False  # each system in its own network namespace, joined only through the proxy
+
+    @property
+    def tag(self) -> str:
+        """This shape's mark on its namespaces and links (interface names have at most 15 characters)."""
+        return str(self.base_port)
+
+    @property
+    def proxy_host(self) -> str:
+        """Where HAProxy listens: loopback, or the bridge every namespace is attached to."""
+        return f"10.77.{self.base_port // 100 % 250}.1" if self.isolated else "127.0.0.1"
+
+    def host_of(self, system: SystemName) -> str:
+        """Where a system's replicas listen, as the proxy reaches them."""
+        if not self.isolated:
+            return "127.0.0.1"
+        return f"10.77.{self.base_port // 100 % 250}.{11 + SYSTEMS.index(system)}"
+
+    def netns(self, system: SystemName) -> str:
+        return f"anju{self.tag}-{system}"
 
     def proxy_port(self, system: SystemName) -> int:
         return self.base_port + 1 + SYSTEMS.index(system)
@@ -55,19 +77,27 @@ class Shape:
         return [self.base_port + 10 * (1 + SYSTEMS.index(system)) + n for n in range(1, count + 1)]
 
     def url(self, system: SystemName) -> str:
-        return f"http://127.0.0.1:{self.proxy_port(system)}"
+        return f"http://{self.proxy_host}:{self.proxy_port(system)}"
+
+    def database_server(self) -> str:
+        """The PostgreSQL server as the systems reach it: directly, or through the proxy's TCP relay."""
+        if not self.isolated:
+            return self.postgres
+        return re.sub(r"@[^/@]+$", f"@{self.proxy_host}:{POSTGRES_RELAY_PORT}", self.postgres)
 
     def env(self) -> dict[str, str]:
         """The configuration every process of the deployment reads."""
         values = {
             "ANJU_VAR_DIR": str(self.run_dir),
             "ANJU_KEYS_DIR": str(self.run_dir / "keys"),
-            "ANJU_TRUSTED_PROXIES": "127.0.0.1",
+            "ANJU_TRUSTED_PROXIES": self.proxy_host,
             "ANJU_LOG_FORMAT": "json",
         }
         for system in SYSTEMS:
             values[f"ANJU_{system.upper()}_URL"] = self.url(system)
-            values[f"ANJU_{system.upper()}_DB_URL"] = f"{self.postgres}/{self.database_prefix}_{system}"
+            values[f"ANJU_{system.upper()}_DB_URL"] = (
+                f"{self.database_server()}/{self.database_prefix}_{system}"
+            )
         return values
 
 
@@ -116,7 +146,7 @@ def haproxy_config(shape: Shape) -> str:
     for system in SYSTEMS:
         lines += [
             f"frontend {system}",
-            f"    bind 127.0.0.1:{shape.proxy_port(system)}",
+            f"    bind {shape.proxy_host}:{shape.proxy_port(system)}",
             f"    default_backend {system}_replicas",
             f"backend {system}_replicas",
             "    balance roundrobin",
@@ -125,10 +155,59 @@ def haproxy_config(shape: Shape) -> str:
             "    http-response set-header X-Anju-Replica %[srv_name]",
         ]
         lines += [
-            f"    server {system}-{n} 127.0.0.1:{port} check inter 1s fall 2 rise 2"
+            f"    server {system}-{n} {shape.host_of(system)}:{port} check inter 1s fall 2 rise 2"
             for n, port in enumerate(shape.replica_ports(system), start=1)
         ]
+    if shape.isolated:  # the namespaces reach the host's database only through this relay
+        server = re.search(r"@([^/@:]+)(?::(\d+))?$", shape.postgres)
+        host, port = (server.group(1), server.group(2) or "5432") if server else ("127.0.0.1", "5432")
+        lines += [
+            "listen postgres",
+            "    mode tcp",
+            "    timeout client 1h",
+            "    timeout server 1h",
+            f"    bind {shape.proxy_host}:{POSTGRES_RELAY_PORT}",
+            f"    server postgres {host}:{port}",
+        ]
     return "\n".join(lines) + "\n"
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True)  # noqa: S603, S607 - iproute2
+
+
+def netns_up(shape: Shape) -> None:
+    """A bridge on the host at the proxy's address, and per system a namespace joined to it by a veth pair."""
+    bridge = f"anb{shape.tag}"
+    netns_down(shape)
+    _ip("link", "add", bridge, "type", "bridge")
+    _ip("addr", "add", f"{shape.proxy_host}/24", "dev", bridge)
+    _ip("link", "set", bridge, "up")
+    for system in SYSTEMS:
+        namespace, outer, inner = (
+            shape.netns(system),
+            f"anv{shape.tag}{system[0]}",
+            f"ann{shape.tag}{system[0]}",
+        )
+        _ip("netns", "add", namespace)
+        _ip("link", "add", outer, "type", "veth", "peer", "name", inner)
+        _ip("link", "set", outer, "master", bridge, "up")
+        _ip("link", "set", inner, "netns", namespace)
+        _ip("-n", namespace, "addr", "add", f"{shape.host_of(system)}/24", "dev", inner)
+        _ip("-n", namespace, "link", "set", inner, "up")
+        _ip("-n", namespace, "link", "set", "lo", "up")
+
+
+def netns_down(shape: Shape) -> None:
+    """Remove the namespaces and the bridge (their links go with them)."""
+    for system in SYSTEMS:
+        subprocess.run(["ip", "netns", "del", shape.netns(system)], capture_output=True)  # noqa: S603, S607
+    subprocess.run(["ip", "link", "del", f"anb{shape.tag}"], capture_output=True)  # noqa: S603, S607
+
+
+def netns_cut(shape: Shape, system: SystemName, *, cut: bool) -> None:
+    """Cut a system off from everything (its link to the bridge down), or join it again."""
+    _ip("link", "set", f"anv{shape.tag}{system[0]}", "down" if cut else "up")
 
 
 def databases_ensure(shape: Shape, *, fresh: bool = False) -> None:
@@ -159,6 +238,10 @@ class Deployment:
     def _anju(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "anju.cli", *args]
 
+    def _inside(self, system: SystemName, command: list[str]) -> list[str]:
+        """The command, run in the system's namespace when the shape is isolated."""
+        return ["ip", "netns", "exec", self.shape.netns(system), *command] if self.shape.isolated else command
+
     def _run(self, *args: str, check: bool) -> None:
         env = {**os.environ, **self.shape.env()}
         subprocess.run(self._anju(*args), env=env, check=check, capture_output=True)  # noqa: S603 - our own
@@ -176,7 +259,8 @@ class Deployment:
             config = self.shape.run_dir / "haproxy.cfg"
             self._start(name, [haproxy_binary() or "haproxy", "-f", str(config), "-db"])
         elif kind == "worker":
-            self._start(name, self._anju("worker", rest.rsplit("-", 1)[0]))
+            system_of_worker: SystemName = rest.rsplit("-", 1)[0]  # type: ignore[assignment]
+            self._start(name, self._inside(system_of_worker, self._anju("worker", system_of_worker)))
         else:
             system: SystemName = kind  # type: ignore[assignment]
             port = self.shape.replica_ports(system)[int(rest) - 1]
@@ -195,12 +279,15 @@ class Deployment:
         if haproxy_binary() is None:
             raise RuntimeError("需要 HAProxy：apt-get install haproxy（make proxy 会安装）")
         self.shape.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.shape.isolated:
+            netns_up(self.shape)
         (self.shape.run_dir / "haproxy.cfg").write_text(haproxy_config(self.shape), encoding="utf-8")
         databases_ensure(self.shape)
-        once = ["seed"] if seed else ["migrate"]
-        self._run(*once, check=True)
+        self.start_one("haproxy")  # first: in an isolated shape it is also the way to the database
+        self._run("seed" if seed else "migrate", check=True)
         for name in self.names():
-            self.start_one(name)
+            if name not in self.processes:
+                self.start_one(name)
         self.wait_ready()
         threading.Thread(target=self._jobs, name="deploy-jobs", daemon=True).start()
         threading.Thread(target=self._supervise, name="deploy-supervisor", daemon=True).start()
@@ -255,3 +342,5 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+        if self.shape.isolated:
+            netns_down(self.shape)

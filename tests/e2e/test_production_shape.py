@@ -1,10 +1,12 @@
-"""The production shape (issue 18, decision 0033), as `anju deploy local` starts it: platform and housing
-each in two replicas behind HAProxy, outbox workers in their own processes, every system on its own
-PostgreSQL database and reached only at its proxy address. A whole application goes through with its
-requests landing on both replicas in turn — sign-in, session, CSRF, rate limits and backfill all hold —
-and comes back accepted; a replica killed outright costs the applicant nothing and is started again.
+"""The production shape (issue 18, decision 0033), as `anju deploy local --isolated` starts it: platform and
+housing each in two replicas behind HAProxy, outbox workers in their own processes, every system in its own
+network namespace on its own PostgreSQL database, reached only at its proxy address. A whole application
+goes through with its requests landing on both replicas in turn — sign-in, session, CSRF, rate limits and
+backfill all hold — and comes back accepted; a replica killed outright costs the applicant nothing and is
+started again; housing cut off from everything for a while loses nothing and delivers once.
 
-Runs in the PostgreSQL pass (marker ``production_shape``): it needs a PostgreSQL server and HAProxy."""
+Runs in the PostgreSQL pass (marker ``production_shape``) as root, as CI does: it needs a PostgreSQL
+server, HAProxy and network namespaces."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
-from anju.deploy import Deployment, Shape, databases_ensure, free_base_port
+from anju.deploy import Deployment, Shape, databases_ensure, free_base_port, netns_cut
 from tests.support.env import POSTGRES_URL
 from tests.support.journey import applicant_sign_in, application_fill_and_submit, csrf_of, staff_sign_in
 
@@ -91,13 +94,52 @@ def test_a_replica_killed_outright_costs_nothing_and_is_started_again(deployment
     assert answers == [200] * 20 and served.errors == []
     wait_for(lambda: deployment.restarts, lambda restarts: "platform-1" in restarts, seconds=30)
     port = deployment.shape.replica_ports("platform")[0]
-    ready = wait_for(lambda: _ready(port), lambda ok: ok, seconds=60)
+    host = deployment.shape.host_of("platform")
+    ready = wait_for(lambda: _ready(host, port), lambda ok: ok, seconds=60)
     assert ready
 
 
-def _ready(port: int) -> bool:
+def test_housing_cut_off_for_a_while_loses_nothing_and_delivers_once(deployment: Deployment) -> None:
+    platform, housing = deployment.shape.url("platform"), deployment.shape.url("housing")
+    netns_cut(deployment.shape, "housing", cut=True)
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+        gone = wait_for(lambda: _status(f"{housing}/readyz"), lambda code: code == 503, seconds=15)
+        assert gone == 503  # the proxy has taken housing's replicas out: a clear refusal, not a hang
+        with httpx.Client(timeout=30) as browser:
+            form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+            done = application_fill_and_submit(browser, platform, form.text)
+        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+        time.sleep(5)  # the workers keep trying while housing is away
+        assert _cases(deployment, number) == 0
+    finally:
+        netns_cut(deployment.shape, "housing", cut=False)
+    assert wait_for(lambda: _cases(deployment, number), lambda n: n > 0, seconds=120) == 1
+    time.sleep(3)
+    assert _cases(deployment, number) == 1  # once, however often it was tried
+
+
+def _status(url: str) -> int:
+    try:
+        return httpx.get(url, timeout=3).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def _cases(deployment: Deployment, number: str) -> int:
+    engine = create_engine(f"{deployment.shape.postgres}/{deployment.shape.database_prefix}_housing")
+    try:
+        with engine.connect() as connection:
+            found = connection.scalar(
+                text("SELECT count(*) FROM case_file WHERE case_no = :n"), {"n": number}
+            )
+    finally:
+        engine.dispose()
+    return int(found or 0)
+
+
+def _ready(host: str, port: int) -> bool:
+    try:
+        return httpx.get(f"http://{host}:{port}/readyz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 
