@@ -92,6 +92,8 @@ class Shape:
             "ANJU_KEYS_DIR": str(self.run_dir / "keys"),
             "ANJU_TRUSTED_PROXIES": self.proxy_host,
             "ANJU_LOG_FORMAT": "json",
+            # plain HTTP on this machine (a private bridge when isolated); TLS ends at a real deployment's proxy
+            "ANJU_COOKIE_SECURE": "false",
         }
         for system in SYSTEMS:
             values[f"ANJU_{system.upper()}_URL"] = self.url(system)
@@ -173,7 +175,9 @@ def haproxy_config(shape: Shape) -> str:
 
 
 def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True)  # noqa: S603, S607 - iproute2
+    done = subprocess.run(["ip", *args], capture_output=True, text=True)  # noqa: S603, S607 - iproute2
+    if done.returncode:
+        raise RuntimeError(f"ip {' '.join(args)}: {done.stderr.strip()}")
 
 
 def netns_up(shape: Shape) -> None:
@@ -264,9 +268,9 @@ class Deployment:
         else:
             system: SystemName = kind  # type: ignore[assignment]
             port = self.shape.replica_ports(system)[int(rest) - 1]
-            self._start(
-                name, self._anju("serve", system, "--host", "127.0.0.1", "--port", str(port), "--no-workers")
-            )
+            host = "0.0.0.0" if self.shape.isolated else "127.0.0.1"  # noqa: S104 - inside its own namespace
+            serve = self._anju("serve", system, "--host", host, "--port", str(port), "--no-workers")
+            self._start(name, self._inside(system, serve))
 
     def names(self) -> list[str]:
         """Every process the shape has, in starting order."""

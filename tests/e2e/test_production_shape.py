@@ -34,6 +34,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         postgres=server,
         base_port=free_base_port(),
         database_prefix="anju_shape",
+        isolated=True,
     )
     databases_ensure(shape, fresh=True)
     started = Deployment(shape)
