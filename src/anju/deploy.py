@@ -8,6 +8,10 @@ Each system is reached only at its proxy address (``ANJU_<SYSTEM>_URL``): the pl
 base+2, the sandbox at base+3. Replica *n* of a system listens on base+10·k+n. HAProxy balances round robin,
 takes a replica out when its ``/readyz`` fails and names the replica that answered in ``X-Anju-Replica``
 (this local shape only: it shows which replica served). Stopping the deployment stops everything it started.
+
+With ``--isolated`` (root) each system runs in its own network namespace, joined by a veth pair to a bridge
+that carries HAProxy's address; the systems reach each other and PostgreSQL (a TCP relay) only through
+HAProxy, and ``netns_cut`` takes one off the bridge.
 """
 
 from __future__ import annotations
