@@ -129,10 +129,10 @@ def faults_run(
     deployment: Deployment, plan: list[str], span: float, rng: random.Random, out: list[Fault]
 ) -> None:
     """The faults one after another, each at a random moment of its share of ``span``."""
-    share = span / max(1, len(plan))
+    share, started = span / max(1, len(plan)), time.monotonic()
     for n, kind in enumerate(plan):
         moment = n * share + rng.uniform(0, share * 0.5)
-        time.sleep(max(0.0, moment - (time.monotonic() - faults_run.started)))  # type: ignore[attr-defined]
+        time.sleep(max(0.0, started + moment - time.monotonic()))
         out.append(inject(deployment, kind, rng))
 
 
@@ -230,6 +230,10 @@ def main() -> None:
             platform.stop()
             deployment.stop()
     report(args, numbers, retries, faults, probe, (lost, duplicated, missing), time.monotonic() - started_at)
+    if len(faults) != len(plan):
+        raise SystemExit(
+            f"only {len(faults)} of {len(plan)} faults were injected: the figures above prove less"
+        )
 
 
 def report(
