@@ -407,8 +407,12 @@ def decode_signature_der(signature: bytes) -> tuple[int, int]:
 
 
 def sm2_sign(*, private_key: Sm2PrivateKey, message: bytes) -> bytes:
-    """Sign e = SM3(Z ‖ M) (default signer ID); return DER SEQUENCE { r, s }."""
-    raw = bytes(gmssl_pyx.sm2_sign(private_key.secret, private_key.public_key.xy, message, DEFAULT_SIGNER_ID))
+    """Sign e = SM3(Z ‖ M) (default signer ID); return DER SEQUENCE { r, s }.
+
+    e is computed here (OpenSSL's SM3) and GmSSL signs the digest: its message form costs ~9.5 ms a call
+    against ~0.4 ms for the digest form, and every delivery between systems signs twice (decision 0033)."""
+    digest = sm2_message_digest(public_key=private_key.public_key, message=message)
+    raw = bytes(gmssl_pyx.sm2_sign_sm3_digest(private_key.secret, digest))
     r, s = decode_signature_der(raw)
     return encode_signature_der(r=r, s=s)
 
@@ -419,8 +423,9 @@ def sm2_verify(*, public_key: Sm2PublicKey, message: bytes, signature: bytes) ->
         decode_signature_der(signature)
     except ValueError:
         return False
+    digest = sm2_message_digest(public_key=public_key, message=message)  # as in sm2_sign: the fast form
     try:
-        return bool(gmssl_pyx.sm2_verify(public_key.xy, message, signature, DEFAULT_SIGNER_ID))
+        return bool(gmssl_pyx.sm2_verify_sm3_digest(public_key.xy, digest, signature))
     except gmssl_pyx.GmsslInnerError:
         return False
 
