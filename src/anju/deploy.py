@@ -118,10 +118,9 @@ def _port_free(port: int) -> bool:
 
 def free_base_port(replicas: int = 2) -> int:
     """A base port whose proxy and replica ports are all free right now (tests and benches)."""
-    probe = Shape(run_dir=Path("."), postgres="", replicas=replicas)
     for _ in range(200):
         base = random.randrange(20000, 40000, 100)  # noqa: S311 - a port, not a secret
-        shape = Shape(run_dir=probe.run_dir, postgres="", base_port=base, replicas=replicas)
+        shape = Shape(run_dir=Path("."), postgres="", base_port=base, replicas=replicas)
         ports = [shape.proxy_port(s) for s in SYSTEMS] + [p for s in SYSTEMS for p in shape.replica_ports(s)]
         if all(_port_free(port) for port in ports):
             return base

@@ -12,10 +12,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
-from anju.core.db import Database
+from anju.core.db import Database, rowcount
 from anju.core.timeutil import utcnow
 from anju.platform.models import CircuitState
 
@@ -36,19 +36,25 @@ class CircuitBreakers:
     _states: dict[str, _State] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _state(self, source: str) -> _State:
+    def _states_of(self, sources: list[str]) -> dict[str, _State]:
+        """The sources' states, read at once (one short transaction for the lot on the database)."""
         if self.db is None:
             with self._lock:
-                return _State(**vars(self._states.setdefault(source, _State())))
+                return {s: _State(**vars(self._states.setdefault(s, _State()))) for s in sources}
         with self.db.transaction() as session:
-            row = session.get(CircuitState, source)
-            return _State(row.failures, row.opened_until) if row else _State()
+            rows = session.scalars(select(CircuitState).where(CircuitState.source.in_(sources)))
+            found = {row.source: _State(row.failures, row.opened_until) for row in rows}
+        return {s: found.get(s, _State()) for s in sources}
+
+    def allowed(self, sources: list[str], *, now: float | None = None) -> set[str]:
+        """Which of the sources a call may go out to now (trial calls once the cooldown is over)."""
+        now = time.time() if now is None else now
+        states = self._states_of(sources)
+        return {s for s, st in states.items() if st.failures < self.threshold or now >= st.opened_until}
 
     def allow(self, source: str, *, now: float | None = None) -> bool:
-        """Whether a call to the source may go out now (trial calls once the cooldown is over)."""
-        now = time.time() if now is None else now
-        state = self._state(source)
-        return state.failures < self.threshold or now >= state.opened_until
+        """Whether a call to the source may go out now."""
+        return source in self.allowed([source], now=now)
 
     def record(self, source: str, *, ok: bool, now: float | None = None) -> None:
         """Count a success (closes the circuit) or a failure (may open it)."""
@@ -82,7 +88,7 @@ class CircuitBreakers:
                 "changed_at": utcnow(),
             }
         with self.db.transaction() as session:
-            counted = session.execute(change.values(**values)).rowcount  # type: ignore[attr-defined]
+            counted = rowcount(session.execute(change.values(**values)))
         if not counted and not ok:  # the source's first failure anywhere
             self._first_failure(source, until=until)
 

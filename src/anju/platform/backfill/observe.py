@@ -42,8 +42,10 @@ class _BreakerCollector(Collector):
             "1 while a source's circuit breaker is open (not asked)",
             labels=["source"],
         )
-        for source in source_list().sources:
-            gauge.add_metric([source], 1.0 if self.breakers.is_open(source) else 0.0)
+        sources = list(source_list().sources)
+        askable = self.breakers.allowed(sources)  # one read per scrape
+        for source in sources:
+            gauge.add_metric([source], 0.0 if source in askable else 1.0)
         yield gauge
 
     def describe(self) -> Iterator[Metric]:

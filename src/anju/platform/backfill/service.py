@@ -149,6 +149,7 @@ def backfill_run(
     plans: list[_Plan] = []
     skipped: dict[tuple[int, str], str] = {}
     summary = BackfillSummary()
+    askable = breakers.allowed(list(wanted))  # one read for every source, not one per source
     for code in wanted:
         consented = [(m.id, identities[m.id]) for m in members if (m.id, code) in consents]
         for m in members:
@@ -156,7 +157,7 @@ def backfill_run(
                 skipped[(m.id, code)] = "no_consent"  # never asked: nobody's data goes out without consent
         if not consented:
             summary.by_source[code] = "no_consent"
-        elif not breakers.allow(code):
+        elif code not in askable:
             for member_id, _ in consented:
                 skipped[(member_id, code)] = "circuit_open"
             summary.by_source[code] = "circuit_open"

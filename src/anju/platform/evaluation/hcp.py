@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -67,12 +68,13 @@ class HcpGateway:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HcpGateway:
-        """The gateway the settings name (the sandbox's stand-in by default)."""
-        return cls(
-            base=settings.hcp_base(),
-            app_key=settings.hcp_app_key,
-            app_secret=settings.hcp_app_secret.get_secret_value(),
-            sys_no=settings.hcp_sys_no,
+        """The gateway the settings name (the sandbox's stand-in by default): one per configuration in a
+        process, so the outbox's deliveries and the task pulls share its token."""
+        return _gateway(
+            settings.hcp_base(),
+            settings.hcp_app_key,
+            settings.hcp_app_secret.get_secret_value(),
+            settings.hcp_sys_no,
         )
 
     def _fetch_token(self, client: httpx.Client) -> tuple[str, float]:
@@ -141,6 +143,11 @@ class HcpGateway:
         except HcpUnavailable as exc:
             return DeliveryResult.network_error(str(exc))
         return DeliveryResult(ok=True, status_code=200)
+
+
+@lru_cache(maxsize=8)
+def _gateway(base: str, app_key: str, app_secret: str, sys_no: str) -> HcpGateway:
+    return HcpGateway(base=base, app_key=app_key, app_secret=app_secret, sys_no=sys_no)
 
 
 def _time(moment: Any) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import hcpwire, idcard
+from anju.core.runtime import Runtime
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.sandbox.hcp.models import HcpRecord, HcpRectifyTask, HcpToken
 from anju.sandbox.web import RuntimeDep, render
@@ -46,21 +47,17 @@ class Refusal(Exception):
         self.message = message
 
 
-def _credentials(request: Request) -> tuple[str, str]:
-    settings = request.app.state.runtime.settings
-    return settings.hcp_app_key, settings.hcp_app_secret.get_secret_value()
+def _credentials(runtime: Runtime) -> tuple[str, str]:
+    """Our app's key and secret, as the province registered them (the same settings in the joint test)."""
+    return runtime.settings.hcp_app_key, runtime.settings.hcp_app_secret.get_secret_value()
 
 
 @router.get(GATEWAY + hcpwire.TOKEN_PATH, include_in_schema=False)
 def token(
-    request: Request,
-    runtime: RuntimeDep,
-    app_key: str = Query(""),
-    timestamp: str = Query(""),
-    sign: str = Query(""),
+    runtime: RuntimeDep, app_key: str = Query(""), timestamp: str = Query(""), sign: str = Query("")
 ) -> Response:
     """An access token for an app that signs MD5(secret + timestamp) within the window."""
-    key, secret = _credentials(request)
+    key, secret = _credentials(runtime)
     now_ms = int(utcnow().timestamp() * 1000)
     window = int(hcpwire.PROVISIONAL["token_window_seconds"]) * 1000
     if not hmac.compare_digest(app_key, key):
@@ -86,7 +83,7 @@ def token(
 @router.post(GATEWAY + "/api-gateway/gateway/96hyvzxl/wailian/webservice/{method}", include_in_schema=False)
 async def service(method: str, request: Request, runtime: RuntimeDep) -> Response:
     """One SOAP call: a stale token gets the fault, anything else a ``<Case>`` answer."""
-    key, secret = _credentials(request)
+    key, secret = _credentials(runtime)
     try:
         called, token_value, app_key, xml_str = hcpwire.envelope_read(await request.body())
     except hcpwire.WireError as exc:
