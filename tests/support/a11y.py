@@ -47,6 +47,13 @@ def display_problems(page: Page, *, elder: bool) -> list[dict[str, Any]]:
         found.append(
             _problem("page-overflow", "serious", "body", f"the page scrolls sideways by {overflow}px")
         )
+    # A header item broken across lines ("查 / 询记录" on a phone) reads as two words.
+    broken = page.evaluate(
+        "[...document.querySelectorAll('.site-nav a, .site-nav button')].filter(el => el.offsetParent !== null"
+        " && el.getClientRects().length > 1).map(el => el.innerText)"
+    )
+    if broken:
+        found.append(_problem("nav-item-broken", "serious", ".site-nav", f"broken across lines: {broken[0]}"))
     if elder:
         size, line = page.evaluate(
             "(() => { const s = getComputedStyle(document.querySelector('main') || document.body);"
