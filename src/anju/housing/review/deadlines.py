@@ -182,11 +182,16 @@ class Due:
     note: str
 
 
+def near_before(today: date) -> date:
+    """The first due date that is not near: due dates from today until the day before it are within
+    NEAR_WORKDAYS working days (the queue counts and filters by this bound in SQL)."""
+    return workdays.add_workdays(today, NEAR_WORKDAYS + 1, provisional=True)
+
+
 def due_state(*, due_on: date | None, today: date, note: str = "") -> Due:
     """Overdue after the due date; near within NEAR_WORKDAYS working days of it."""
     if due_on is None:
         return Due(due_on=None, overdue=False, near=False, note=note)
     if today > due_on:
         return Due(due_on=due_on, overdue=True, near=False, note=note)
-    near = workdays.workdays_between(today, end=due_on, provisional=True) <= NEAR_WORKDAYS
-    return Due(due_on=due_on, overdue=False, near=near, note=note)
+    return Due(due_on=due_on, overdue=False, near=due_on < near_before(today), note=note)

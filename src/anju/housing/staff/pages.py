@@ -12,9 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from anju.core import idcard, masking, regions, staffauth
 from anju.core.outbox import STUCK_AFTER_MINUTES, outbox_stuck
-from anju.core.vocab import APPLICANT_GROUP_LABELS
+from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS, status_label
 from anju.core.web import client_address, page_router, path_for
-from anju.housing.models import StaffUser
+from anju.housing.models import Case, StaffUser
 from anju.housing.staff import dashboard, service
 from anju.housing.web import RuntimeDep, StaffId, Web, error_page, render, staff_of
 
@@ -78,40 +78,66 @@ def staff_logout(request: Request, web: Web) -> Response:
 
 
 @router.get("/", name="staff_queue")
-def staff_queue(request: Request, staff_id: StaffId, web: Web, runtime: RuntimeDep, q: str = "") -> Response:
-    """The cases waiting for this member's role in their region, most urgent first (or a search)."""
+def staff_queue(
+    request: Request,
+    staff_id: StaffId,
+    web: Web,
+    runtime: RuntimeDep,
+    q: str = "",
+    status: str = "",
+    district: str = "",
+    due: str = "",
+    page: int = 1,
+) -> Response:
+    """The cases waiting for this member's role in their region, most urgent first, a page at a time
+    (or a search), narrowed by status, county and due date."""
     notice = web.pop("sign_in_notice")  # said once, on the first page after signing in
+    filters = service.QueueFilter(search=q, status=status, district=district, due=due)
     with runtime.db.transaction() as session:
         staff = staff_of(session, staff_id)
-        cases = service.staff_queue(session=session, staff=staff, search=q, index=runtime.blind_index)
-        labels = service.queue_status_labels(session=session, cases=cases)
-        rows: list[dict[str, Any]] = [
-            {
-                "case_no": c.case_no,
-                "name": c.applicant_name,
-                "district": regions.get(c.district_code).name,
-                "group": APPLICANT_GROUP_LABELS.get(c.applicant_group, c.applicant_group),
-                "status": labels[c.id],
-                "received_at": c.received_at,
-                "due": service.case_due(case=c),
-            }
-            for c in cases
-        ]
-        me = staff_view(staff)
+        found = service.staff_queue(
+            session=session, staff=staff, filters=filters, page=page, index=runtime.blind_index
+        )
+        labels = service.queue_status_labels(session=session, cases=found.cases)
+        rows = [queue_row(c, labels[c.id]) for c in found.cases]
+        me, choices = staff_view(staff), queue_choices(staff)
     searched_id = idcard.is_valid(q.strip())  # an ID number typed into the search is not echoed back in full
     context = {
         "title": "待办办件",
         "rows": rows,
+        "found": found,
         "me": me,
+        "choices": choices,
+        "filters": filters,
         "q": "" if searched_id else q,
         "searched": masking.mask_id_number(q.strip().upper()) if searched_id else q.strip(),
-        "counts": {
-            "overdue": sum(1 for r in rows if r["due"].overdue),
-            "near": sum(1 for r in rows if r["due"].near),
-        },
         "sign_in_notice": notice or "",
     }
     return render(request, "staff_queue.html", context)
+
+
+def queue_row(case: Case, status: str) -> dict[str, Any]:
+    """One line of the queue."""
+    return {
+        "case_no": case.case_no,
+        "name": case.applicant_name,
+        "district": regions.get(case.district_code).name,
+        "group": APPLICANT_GROUP_LABELS.get(case.applicant_group, case.applicant_group),
+        "status": status,
+        "received_at": case.received_at,
+        "due": service.case_due(case=case),
+    }
+
+
+def queue_choices(staff: StaffUser) -> dict[str, list[tuple[str, str]]]:
+    """What the queue's filters offer this member: their role's statuses, their city's counties."""
+    statuses = service.queue_statuses(staff.role) or tuple(c for c in CASE_STATUS_LABELS if c != "draft")
+    counties = regions.counties_of(staff.region_code) if regions.is_jurisdiction(staff.region_code) else []
+    return {
+        "status": [(code, status_label(code)) for code in statuses],
+        "district": [(county.code, county.name) for county in counties],
+        "due": list(service.DUE_FILTERS.items()),
+    }
 
 
 @router.get("/deliveries", name="staff_deliveries")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard, regions
@@ -69,32 +71,93 @@ def in_region(query: Select[Any], staff: StaffUser) -> Select[Any]:
     return query.where(Case.district_code == staff.region_code)
 
 
+PAGE_SIZE = 50  # cases on one page of the queue
+DUE_FILTERS = {"overdue": "已超期", "near": "临近期限"}
+NAME_SEARCH = re.compile(r"^[\u3400-\u9fff\U00020000-\U0003134F·•]{2,20}$")  # a full name, 间隔号 kept
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the clerk narrowed the queue to; every field empty is the role's whole queue."""
+
+    search: str = ""  # an application number, an ID number or a full name — in any status
+    status: str = ""  # one of the role's statuses
+    district: str = ""  # for city staff: one county of the city
+    due: str = ""  # "overdue" or "near"
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue and the counts over all of it."""
+
+    cases: list[Case]
+    total: int
+    overdue: int
+    near: int
+    page: int
+    pages: int
+
+
+def queue_query(
+    *, staff: StaffUser, filters: QueueFilter, index: crypto.BlindIndex | None, today: date
+) -> Select[Any]:
+    """The cases a queue (or a search) selects, in no order: region first, then the search or filters."""
+    query = in_region(select(Case), staff)
+    term = filters.search.strip().upper()
+    if term and index is not None and idcard.is_valid(term):
+        return query.where(Case.applicant_id_bidx == index.digest(idcard.parse(term).number, kind="id_number"))
+    if term and NAME_SEARCH.match(filters.search.strip()):
+        return query.where(Case.applicant_name == filters.search.strip())
+    if term:
+        return query.where(Case.case_no == term)
+    statuses = queue_statuses(staff.role)
+    if filters.status and (statuses is None or filters.status in statuses):
+        query = query.where(Case.status == filters.status)
+    elif statuses is not None:
+        query = query.where(Case.status.in_(statuses))
+    if filters.district and regions.is_jurisdiction(staff.region_code):
+        query = query.where(Case.district_code == filters.district)
+    if filters.due == "overdue":
+        query = query.where(Case.due_on < today)
+    elif filters.due == "near":
+        query = query.where(Case.due_on >= today, Case.due_on < deadlines.near_before(today))
+    return query
+
+
 def staff_queue(
     *,
     session: Session,
     staff: StaffUser,
-    statuses: tuple[str, ...] | None = None,
-    search: str = "",
+    filters: QueueFilter | None = None,
+    page: int = 1,
     index: crypto.BlindIndex | None = None,
-) -> list[Case]:
-    """Cases in the staff member's region in their role's statuses (or those given), most urgent first.
+    today: date | None = None,
+    page_size: int = PAGE_SIZE,
+) -> QueuePage:
+    """One page of the cases in the staff member's region and their role's statuses, most urgent first
+    (the nearest due date, then the longest waiting), with the counts over the whole selection.
 
-    ``search`` finds one application number, or every case of one ID number (looked up by its blind
-    index, so the number itself is never stored or compared in clear) — in any status.
+    A search finds one application number, every case of one ID number (looked up by its blind index, so
+    the number itself is never stored or compared in clear) or of one full name — in any status.
     """
-    statuses = statuses if statuses is not None else queue_statuses(staff.role)
-    query = in_region(select(Case), staff)
-    term = search.strip().upper()
-    if term and index is not None and idcard.is_valid(term):
-        query = query.where(
-            Case.applicant_id_bidx == index.digest(idcard.parse(term).number, kind="id_number")
-        )
-    elif term:
-        query = query.where(Case.case_no == term)
-    elif statuses is not None:
-        query = query.where(or_(*(Case.status == s for s in statuses)))
-    query = query.order_by(Case.due_on.is_(None), Case.due_on, Case.submitted_at)
-    return list(session.scalars(query))
+    filters = filters or QueueFilter()
+    today = today or shanghai_date(utcnow())
+    selected = queue_query(staff=staff, filters=filters, index=index, today=today).subquery()
+    near_before = deadlines.near_before(today)
+    total, overdue, near = session.execute(
+        select(
+            func.count(),
+            func.count().filter(selected.c.due_on < today),
+            func.count().filter(selected.c.due_on >= today, selected.c.due_on < near_before),
+        ).select_from(selected)
+    ).one()
+    pages = max(1, -(-int(total) // page_size))
+    page = min(max(1, page), pages)
+    ordered = queue_query(staff=staff, filters=filters, index=index, today=today).order_by(
+        Case.due_on.is_(None), Case.due_on, Case.submitted_at, Case.id
+    )
+    cases = list(session.scalars(ordered.limit(page_size).offset((page - 1) * page_size)))
+    return QueuePage(cases=cases, total=int(total), overdue=int(overdue), near=int(near), page=page, pages=pages)
 
 
 def queue_status_labels(*, session: Session, cases: list[Case]) -> dict[int, str]:
