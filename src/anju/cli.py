@@ -489,6 +489,28 @@ def hcp_tasks() -> None:
         console.print(f"[yellow]{task_id}：本平台没有这件办件的差评，请核对[/yellow]")
 
 
+metrics_app = typer.Typer(help="办件成效：按城市和月份汇总的统计", no_args_is_help=True)
+
+
+@metrics_app.command("rollup")
+def metrics_rollup_command(
+    full: Annotated[
+        bool, typer.Option("--all", help="重算所有城市和月份（首次运行，或批量导入之后）")
+    ] = False,
+) -> None:
+    """Compute the dashboard's figures again for the city-months changed since the last run (cron every
+    minute in production; the embedded server does it itself)."""
+    from anju.embedded import runtime_for
+    from anju.platform.metrics.rollup import metrics_rollup
+
+    runtime = runtime_for("platform", Settings())
+    try:
+        run = metrics_rollup(runtime.db, full=full)
+    finally:
+        runtime.stop()
+    console.print(f"重算 {run.groups} 个城市月份（{run.cities} 个城市），用时 {run.seconds:.1f} 秒")
+
+
 seal_app = typer.Typer(help="电子印章：国密 SM2 印章的离线核验（GB/T 38540-2020）", no_args_is_help=True)
 
 
@@ -551,6 +573,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
 app.add_typer(seal_app, name="seal")
 app.add_typer(hcp_app, name="hcp")
+app.add_typer(metrics_app, name="metrics")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(eligibility_app, name="eligibility")

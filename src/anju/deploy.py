@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, text
 from anju.core.settings import SYSTEMS, SystemName
 
 REPLICATED: tuple[SystemName, ...] = ("platform", "housing")
-JOBS = (("review-jobs",), ("hcp", "tasks"))  # cron in production: every minute here
+JOBS = (("review-jobs",), ("hcp", "tasks"), ("metrics", "rollup"))  # cron in production: every minute here
 JOB_SECONDS = 60.0
 READY_SECONDS = 120.0
 SUPERVISE_SECONDS = 1.0

@@ -28,6 +28,7 @@ from anju.platform import app as platform_app
 from anju.platform.channels.counter.clerks import DEMO_CLERK_PASSWORD, clerk_seed_demo, demo_clerks
 from anju.platform.evaluation import service as evaluation_service
 from anju.platform.identity.terminals import terminal_register
+from anju.platform.metrics import rollup
 from anju.sandbox import app as sandbox_app
 from anju.sandbox.devices import kiosk as kiosk_device
 from anju.sandbox.population.generator import population_summary
@@ -133,6 +134,13 @@ class Embedded:
             args=(platform,),
             kwargs={"poll_seconds": platform.settings.deadlines_poll_seconds},
             name="platform-hcp-tasks",
+            daemon=True,
+        ).start()
+        threading.Thread(
+            target=rollup.metrics_rollup_loop,
+            args=(platform.db,),
+            kwargs={"stop": platform.stop_event, "poll_seconds": platform.settings.metrics_rollup_seconds},
+            name="platform-metrics-rollup",
             daemon=True,
         ).start()
 

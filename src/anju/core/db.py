@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,6 +108,11 @@ class Database:
         """A session whose work is committed on success and rolled back on any error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    def before_flush(self, listener: Callable[[Session, Any, Any], None]) -> None:
+        """Call ``listener`` before every flush of this database's sessions (SQLAlchemy's session event):
+        for what must be written whenever certain rows change, in the same transaction."""
+        event.listen(self._sessions, "before_flush", listener)
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""

@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 0.25  # idle wait between polls; bench/pipeline.py measures its effect
     outbox_batch_size: int = 5  # messages a worker claims at once: small, so workers share a burst
     deadlines_poll_seconds: float = 300.0  # housing: how often the statutory deadlines are enforced
+    metrics_rollup_seconds: float = 60.0  # platform: how often the dashboard's figures are rolled up
     http_timeout_seconds: float = 10.0
     # PostgreSQL connections each process keeps per system, and how many more it may open for a burst
     # (three systems x 25 stays under PostgreSQL's default max_connections of 100).

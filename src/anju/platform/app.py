@@ -33,6 +33,7 @@ from anju.platform.identity import terminals
 from anju.platform.identity.mzt import MztProvider
 from anju.platform.identity.oidc import OidcProvider
 from anju.platform.metrics import api as metrics_api
+from anju.platform.metrics import rollup
 from anju.platform.models import TABLES
 from anju.platform.progress import pages as progress_pages
 from anju.platform.web import KIOSK_IDLE, SignInRequired, domain_template_dirs, not_found_page
@@ -64,6 +65,7 @@ def platform_runtime(settings: Settings) -> Runtime:
     """The platform's database, keys and peers, and the provincial 好差评 system's adapter."""
     runtime = build_runtime(system="platform", settings=settings, tables=TABLES)
     runtime.senders[hcp.DESTINATION] = hcp.HcpGateway.from_settings(settings).deliver
+    rollup.track(runtime.db)  # every change to what the dashboard counts marks its city-month stale
     return runtime
 
 

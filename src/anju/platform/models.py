@@ -379,6 +379,43 @@ class CircuitState(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class MetricsStale(Base):
+    """A city and month whose dashboard figures something changed since they were rolled up (appended by
+    every transaction that touches a submitted application, consumed by the rollup: decision 0034)."""
+
+    __tablename__ = "metrics_stale"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_code: Mapped[str] = mapped_column(String(6))
+    month: Mapped[str] = mapped_column(String(7))  # of submission, in Shanghai: "2026-11"
+
+
+class MetricsRollup(Base):
+    """The dashboard's figures of one city: by month ("channel" and "evaluation" rows) and the windows'."""
+
+    __tablename__ = "metrics_rollup"
+    __table_args__ = (UniqueConstraint("city_code", "month", "kind", name="uq_metrics_rollup"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_code: Mapped[str] = mapped_column(String(6))
+    month: Mapped[str] = mapped_column(String(7))  # "" for the windows' figures (over every month)
+    kind: Mapped[str] = mapped_column(String(16))  # channel | evaluation | windows
+    rows_json: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MetricsRollupRun(Base):
+    """One run of the rollup: what the dashboard's "统计截至" says is the start of the last finished one."""
+
+    __tablename__ = "metrics_rollup_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    groups: Mapped[int] = mapped_column(Integer, default=0)  # city-months computed
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class HcpTask(Base):
     """A 差评整改 task the provincial 好差评 system set for one of our ratings, and when our rectification
     was queued back to it (decision 0032)."""

@@ -16,6 +16,7 @@ from anju.core import seal
 from anju.core.db import is_sqlite
 from anju.platform.applications import service as applications
 from anju.platform.applications.schemas import StatusEvent
+from anju.platform.metrics.rollup import metrics_rollup
 from anju.platform.metrics.service import metrics
 from anju.platform.models import Applicant, Application
 from tests.conftest import Systems
@@ -66,6 +67,7 @@ def seed(systems: Systems) -> list[str]:
 
 def test_figures_equal_a_hand_count(systems: Systems) -> None:
     seed(systems)
+    metrics_rollup(systems.runtimes["platform"].db)
     with systems.runtimes["platform"].db.transaction() as session:
         data = metrics(session=session, city_code="350100")
     (row,) = data["rows"]
@@ -82,11 +84,13 @@ def test_figures_equal_a_hand_count(systems: Systems) -> None:
 
 def test_the_dashboard_shows_the_staff_members_city_with_csv(live: Systems) -> None:
     seed(live)
+    metrics_rollup(live.runtimes["platform"].db)  # cron's job, every minute in production
     housing = live.settings.base_url("housing")
     with httpx.Client(timeout=10) as clerk:
         staff_sign_in(clerk, housing, username="guanli.350100")
         page = clerk.get(f"{housing}/staff/dashboard")
         assert page.status_code == 200 and "福州市办件成效" in page.text and "<svg" in page.text
+        assert "统计截至" in page.text.split('id="as-of"')[1].split("</p>")[0]
         table = page.text.split('id="metrics"')[1].split("</table>")[0]
         assert "<td>2026-11</td>" in table and "<td>3</td>" in table
         csv = clerk.get(f"{housing}/staff/dashboard.csv")
@@ -142,7 +146,53 @@ def test_a_city_with_more_cases_than_a_statement_can_bind_still_gets_its_figures
                 for i in range(many)
             ],
         )
+    metrics_rollup(platform.db, full=True)  # a bulk load bypasses the session's marks: compute everything
     with platform.db.transaction() as session:
         figures = metrics(session=session, city_code="350100")
     assert sum(row["submitted"] for row in figures["rows"]) == many
     assert figures["evaluations"] == []  # none of them has reached a stage where a rating is offered
+
+
+def test_a_change_marks_only_its_city_and_month_and_the_next_rollup_counts_it(systems: Systems) -> None:
+    """After the first rollup, only what changed is computed again: a status event marks its case's
+    city-month; a case moved to another month takes its figures out of the old one."""
+    numbers = seed(systems)
+    platform = systems.runtimes["platform"]
+    first = metrics_rollup(platform.db)
+    assert first.full and first.cities == 2  # the first run computes everything there is
+    assert metrics_rollup(platform.db).groups == 0  # nothing changed: nothing computed
+    with platform.db.transaction() as session:
+        applications.status_event_apply(
+            session=session,
+            event=StatusEvent(case_no=numbers[2], seq=2, status="accepted", event="x", occurred_at=at(18)),
+            message_id="later-accept",
+            cipher=platform.cipher,
+            outbox=platform.tables.outbox,
+        )
+    with platform.db.transaction() as session:  # not yet rolled up: the dashboard says what it last knew
+        (row,) = metrics(session=session, city_code="350100")["rows"]
+        assert row["accepted"] == 2
+    second = metrics_rollup(platform.db)
+    assert (second.groups, second.cities) == (1, 1)  # 福州 November only
+    with platform.db.transaction() as session:
+        (row,) = metrics(session=session, city_code="350100")["rows"]
+        assert row["accepted"] == 3
+    with platform.db.transaction() as session:  # corrected: the case was submitted in October
+        moved = session.scalars(select(Application).where(Application.application_no == numbers[0])).one()
+        moved.submitted_at = datetime(2026, 10, 30, 2, 0, tzinfo=UTC)
+    assert metrics_rollup(platform.db).groups == 2  # October gains it, November loses it
+    with platform.db.transaction() as session:
+        rows = {r["month"]: r["submitted"] for r in metrics(session=session, city_code="350100")["rows"]}
+    assert rows == {"2026-10": 1, "2026-11": 2}
+
+
+def test_a_month_in_shanghai_is_counted_by_shanghai_time(systems: Systems) -> None:
+    """16:30 UTC on 31 October is 00:30 on 1 November in Fuzhou: a November case."""
+    platform = systems.runtimes["platform"]
+    number = submit_application(platform, subject="midnight")
+    with platform.db.transaction() as session:
+        application = session.scalars(select(Application).where(Application.application_no == number)).one()
+        application.submitted_at = datetime(2026, 10, 31, 16, 30, tzinfo=UTC)
+    metrics_rollup(platform.db)
+    with platform.db.transaction() as session:
+        assert [r["month"] for r in metrics(session=session, city_code="350100")["rows"]] == ["2026-11"]

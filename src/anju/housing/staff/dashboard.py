@@ -61,10 +61,15 @@ def figures_fetch(*, client: SignedClient, city_code: str, user: str) -> dict[st
     return data
 
 
+CHART_MONTHS = 12  # the chart's last months; the table has every one
+
+
 def bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Bar geometry per month: submitted, accepted, decided, closed (heights scaled to the largest)."""
+    """Bar geometry per month of the last CHART_MONTHS: submitted, accepted, decided, closed (heights
+    scaled to the largest)."""
     by_month: dict[str, dict[str, int]] = {}
-    for r in rows:
+    shown = sorted({r["month"] for r in rows})[-CHART_MONTHS:]
+    for r in (r for r in rows if r["month"] in shown):
         month = by_month.setdefault(r["month"], {"submitted": 0, "accepted": 0, "decided": 0, "closed": 0})
         for key in month:
             month[key] += int(r[key])

@@ -4,7 +4,7 @@ review's, the parameters eligibility's, the bad ratings follow-up's (decision 00
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Form, Request
@@ -204,6 +204,7 @@ def staff_dashboard(request: Request, staff_id: StaffId, runtime: RuntimeDep) ->
         "chart": dashboard.bars(data["rows"]),
         "evaluations": data["evaluations"],
         "windows": data.get("windows", []),
+        "as_of": datetime.fromisoformat(data["as_of"]) if data.get("as_of") else None,
     }
     return render(request, "staff_dashboard.html", context)
 

@@ -105,7 +105,9 @@ def queue_query(
     query = in_region(select(Case), staff)
     term = filters.search.strip().upper()
     if term and index is not None and idcard.is_valid(term):
-        return query.where(Case.applicant_id_bidx == index.digest(idcard.parse(term).number, kind="id_number"))
+        return query.where(
+            Case.applicant_id_bidx == index.digest(idcard.parse(term).number, kind="id_number")
+        )
     if term and NAME_SEARCH.match(filters.search.strip()):
         return query.where(Case.applicant_name == filters.search.strip())
     if term:
@@ -157,7 +159,9 @@ def staff_queue(
         Case.due_on.is_(None), Case.due_on, Case.submitted_at, Case.id
     )
     cases = list(session.scalars(ordered.limit(page_size).offset((page - 1) * page_size)))
-    return QueuePage(cases=cases, total=int(total), overdue=int(overdue), near=int(near), page=page, pages=pages)
+    return QueuePage(
+        cases=cases, total=int(total), overdue=int(overdue), near=int(near), page=page, pages=pages
+    )
 
 
 def queue_status_labels(*, session: Session, cases: list[Case]) -> dict[int, str]:

@@ -299,7 +299,12 @@ class Figures:
         }
 
 
-def evaluation_figures(*, session: Session, city_code: str | None = None) -> list[dict[str, Any]]:
+def evaluation_figures(
+    *,
+    session: Session,
+    city_code: str | None = None,
+    submitted_between: tuple[datetime, datetime] | None = None,
+) -> list[dict[str, Any]]:
     """Per city, office and month (of submission), for one city or all: 主动评价率, 好评率, 差评数, 差评整改率, 回访满意度.
 
     The office is the one that accepted the case (named on housing's acceptance event), or the city's
@@ -310,6 +315,9 @@ def evaluation_figures(*, session: Session, city_code: str | None = None) -> lis
     cases = select(Application).where(Application.submitted_at.is_not(None))
     if city_code:
         cases = cases.where(Application.city_code == city_code)
+    if submitted_between:
+        start, end = submitted_between
+        cases = cases.where(Application.submitted_at >= start, Application.submitted_at < end)
     ids = cases.with_only_columns(Application.id)
     ratings: dict[int, list[Evaluation]] = defaultdict(list)
     for rating in session.scalars(

@@ -2,23 +2,36 @@
 days from submission to each milestone (median, 90th percentile); cases accepted by the deadline housing
 set when it received them (its time limits are the one source); materials exempted (register answers
 used) vs files collected, and of those the ones brought on paper to a window; fields backfilled vs typed;
-好差评; and the counter's own figures by window."""
+好差评; and the counter's own figures by window.
+
+They are computed a city and a month at a time into rollups (metrics/rollup.py, decision 0034), which the
+dashboard reads: a city's million cases are never loaded to answer it."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anju.core import workdays
-from anju.core.timeutil import shanghai_date, to_shanghai
+from anju.core.timeutil import SHANGHAI, shanghai_date, to_shanghai
 from anju.core.vocab import DECISION_STATUSES, FINAL_STATUSES
 from anju.platform.evaluation.service import evaluation_figures
-from anju.platform.models import Application, ApplicationEvent, BackfillResult, Clerk, Evaluation, ProofUpload
+from anju.platform.models import (
+    Application,
+    ApplicationEvent,
+    BackfillResult,
+    Clerk,
+    Evaluation,
+    MetricsRollup,
+    MetricsRollupRun,
+    ProofUpload,
+)
 
 ACCEPTED = frozenset({"accepted"})
 GOOD_AT_LEAST = 4  # 满意 or 非常满意, as the 好差评 figures count a 好评
@@ -40,11 +53,70 @@ def _workdays(start: datetime, end: datetime) -> int | None:
         return None
 
 
+def month_of(moment: datetime) -> str:
+    """The month of submission a case is counted in: its month in Shanghai, as "2026-11"."""
+    return f"{to_shanghai(moment):%Y-%m}"
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The UTC instants a month in Shanghai starts and ends (the end excluded)."""
+    year, number = (int(part) for part in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=SHANGHAI)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=SHANGHAI)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
 def metrics(*, session: Session, city_code: str | None = None) -> dict[str, Any]:
-    """Every row, and the 好差评 figures, for one city or all."""
-    query = select(Application).where(Application.submitted_at.is_not(None))
+    """The dashboard's figures, for one city or all, as the last rollup left them, and when that was."""
+    query = select(MetricsRollup.kind, MetricsRollup.rows_json)
     if city_code:
-        query = query.where(Application.city_code == city_code)
+        query = query.where(MetricsRollup.city_code == city_code)
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for kind, rows_json in session.execute(query.order_by(MetricsRollup.city_code, MetricsRollup.month)):
+        found[kind] += json.loads(rows_json)
+    last = session.scalar(
+        select(MetricsRollupRun.started_at)
+        .where(MetricsRollupRun.finished_at.is_not(None))
+        .order_by(MetricsRollupRun.id.desc())
+        .limit(1)
+    )
+    rows = sorted(found["channel"], key=lambda r: (r["city_code"], r["channel"], r["month"]))
+    evaluations = sorted(found["evaluation"], key=lambda r: (r["city_code"], r["office"], r["month"]))
+    return {"rows": rows, "evaluations": evaluations, "windows": found["windows"], "as_of": last}
+
+
+def month_figures(*, session: Session, city_code: str, month: str) -> dict[str, list[dict[str, Any]]]:
+    """The rows (by channel) and the 好差评 figures (by office) of the cases a city received in a month."""
+    start, end = month_bounds(month)
+    query = select(Application).where(
+        Application.city_code == city_code, Application.submitted_at >= start, Application.submitted_at < end
+    )
+    return {
+        "channel": channel_rows(session, query),
+        "evaluation": evaluation_figures(
+            session=session, city_code=city_code, submitted_between=(start, end)
+        ),
+    }
+
+
+def _paper(session: Session, ids: Any) -> dict[int, int]:
+    """Proofs brought on paper and scanned at a window, by application (``ids``: a subquery)."""
+    paper: dict[int, int] = defaultdict(int)
+    for application_id, count in session.execute(
+        select(ProofUpload.application_id, func.count())
+        .where(
+            ProofUpload.application_id.in_(ids),
+            ProofUpload.on_paper.is_(True),
+            ProofUpload.purpose != "signature",  # a signed form scanned back is no proof the registers lack
+        )
+        .group_by(ProofUpload.application_id)
+    ):
+        paper[application_id] = int(count)
+    return paper
+
+
+def channel_rows(session: Session, query: Any) -> list[dict[str, Any]]:
+    """Rows by city, channel and month of the submitted applications ``query`` selects."""
     applications = list(session.scalars(query))
     # The same selection as a subquery, not a list of ids: a city's cases outnumber SQLite's bound
     # parameter limit (32,766) long before the dashboard is slow.
@@ -71,17 +143,7 @@ def metrics(*, session: Session, city_code: str | None = None) -> dict[str, Any]
         .distinct()
     ):
         exempted[application_id] += 1
-    paper: dict[int, int] = defaultdict(int)  # proofs brought on paper and scanned at a window
-    for application_id, count in session.execute(
-        select(ProofUpload.application_id, func.count())
-        .where(
-            ProofUpload.application_id.in_(ids),
-            ProofUpload.on_paper.is_(True),
-            ProofUpload.purpose != "signature",  # a signed form scanned back is no proof the registers lack
-        )
-        .group_by(ProofUpload.application_id)
-    ):
-        paper[application_id] = int(count)
+    paper = _paper(session, ids)
     groups: dict[tuple[str, str, str], list[Application]] = defaultdict(list)
     for a in applications:
         assert a.submitted_at is not None
@@ -131,28 +193,29 @@ def metrics(*, session: Session, city_code: str | None = None) -> dict[str, Any]
         row["fields_backfilled"] = sum(a.backfilled_fields for a in members)
         row["fields_typed"] = sum(a.typed_fields for a in members)
         rows.append(row)
-    ratings = evaluation_figures(session=session, city_code=city_code)
-    return {
-        "rows": rows,
-        "evaluations": ratings,
-        "windows": window_figures(session, applications, paper, ids),
-    }
+    return rows
 
 
-def window_figures(
-    session: Session, applications: list[Application], paper: dict[int, int], ids: Any
-) -> list[dict[str, Any]]:
-    """The counter's own figures, by the window that served: applications taken, minutes from identifying
-    the person to submitting (median), proofs collected on paper, and what the window's evaluator got
-    (``ids``: the same selection as ``applications``, as a subquery)."""
+def window_figures(*, session: Session, city_code: str) -> list[dict[str, Any]]:
+    """The counter's own figures in a city, by the window that served: applications taken, minutes from
+    identifying the person to submitting (median), proofs collected on paper, and what the window's
+    evaluator got."""
+    query = select(Application).where(
+        Application.city_code == city_code,
+        Application.submitted_at.is_not(None),
+        Application.served_by.is_not(None),
+    )
+    paper = _paper(session, query.with_only_columns(Application.id))
     served: dict[str, list[Application]] = defaultdict(list)
-    for a in applications:
-        if a.served_by:
-            served[a.served_by].append(a)
+    for a in session.scalars(query):
+        served[str(a.served_by)].append(a)
+    city_ids = select(Application.id).where(
+        Application.city_code == city_code, Application.submitted_at.is_not(None)
+    )
     ratings: dict[str, list[int]] = defaultdict(list)  # what people pressed on each window's evaluator
     for actor, overall in session.execute(
         select(Evaluation.clerk, Evaluation.overall).where(
-            Evaluation.clerk.is_not(None), Evaluation.application_id.in_(ids)
+            Evaluation.clerk.is_not(None), Evaluation.application_id.in_(city_ids)
         )
     ):
         ratings[str(actor)].append(int(overall))

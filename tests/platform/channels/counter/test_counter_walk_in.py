@@ -19,6 +19,7 @@ from anju.housing.review import deadlines
 from anju.platform.applications import household, retention
 from anju.platform.applications.signed import signed_documents_of
 from anju.platform.identity import terminals
+from anju.platform.metrics.rollup import metrics_rollup
 from anju.platform.models import (
     Agency,
     Applicant,
@@ -239,6 +240,7 @@ def test_a_walk_in_is_identified_by_card_and_face_and_applies_in_the_counter_fra
 
     # The city's dashboard counts the window: one application, its paper proof, its evaluator's rating.
     live.runtimes["platform"].outbox_worker().run_once()
+    metrics_rollup(live.runtimes["platform"].db)  # cron's job, every minute in production
     housing = live.settings.base_url("housing")
     with httpx.Client(timeout=20) as staff:
         staff_sign_in(staff, housing, username="shouli.350100")
