@@ -22,7 +22,7 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
 from anju.core.db import Database
@@ -171,11 +171,21 @@ def metrics_rollup(db: Database, *, full: bool = False, now: datetime | None = N
 
 
 def _every_group(session: Session) -> set[tuple[str, str]]:
-    """Every city-month with a submitted application (a scan of two columns)."""
-    query = select(Application.city_code, Application.submitted_at).where(
-        Application.submitted_at.is_not(None)
-    )
-    return {(city, month_of(submitted_at)) for city, submitted_at in session.execute(query.distinct())}
+    """Every city-month from each city's first submission to its last (aggregated in the database)."""
+    found = set()
+    for city, first, last in session.execute(
+        select(Application.city_code, func.min(Application.submitted_at), func.max(Application.submitted_at))
+        .where(Application.submitted_at.is_not(None))
+        .group_by(Application.city_code)
+    ):
+        if first is None or last is None:
+            continue
+        month, end = month_of(first), month_of(last)
+        while month <= end:
+            found.add((city, month))
+            year, number = int(month[:4]), int(month[5:])
+            month = f"{year + number // 12}-{number % 12 + 1:02d}"
+    return found
 
 
 def metrics_rollup_loop(db: Database, *, stop: threading.Event, poll_seconds: float) -> None:
