@@ -184,9 +184,10 @@ def _is_workday(d: date) -> bool:
         raise CalendarUnknown(d.year) from None
 
 
-@functools.lru_cache(maxsize=8192)  # the package's data is fixed in a process; its own check costs ~19 µs a call
+@functools.lru_cache(maxsize=8192)
 def _package_is_workday(d: date) -> bool:
-    """chinese_calendar's answer (the dashboard's rollup asks it for every day of every case's wait)."""
+    """chinese_calendar's answer, cached: the package's data is fixed in a process, and its own date check
+    costs ~19 µs a call (the dashboard's rollup asks for every day of every case's wait)."""
     return bool(chinese_calendar.is_workday(d))
 
 

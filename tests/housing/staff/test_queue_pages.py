@@ -94,7 +94,7 @@ def test_filters_narrow_the_queue_and_the_pages_keep_them(systems: Systems) -> N
     assert '<option value="350103" selected>' in taijiang.text
     waiting = clerk.get("/staff/?status=submitted")
     assert f"共 {CASES} 件" in waiting.text
-    assert "status=submitted&amp;district=&amp;due=&amp;page=2" in waiting.text  # the next page keeps the filter
+    assert "status=submitted&amp;district=&amp;due=&amp;page=2" in waiting.text  # the next page keeps it
     other = clerk.get("/staff/?status=public_notice")  # not this role's: the filter is not applied, as shown
     assert f"共 {CASES} 件" in other.text and 'value="public_notice"' not in other.text
     assert "没有符合条件的办件" in clerk.get("/staff/?status=first_review").text
