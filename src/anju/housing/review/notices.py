@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from anju.core import masking, regions, signing
 from anju.core.httpapi import ApiError, error_responses, signed_callers
@@ -31,11 +31,17 @@ class NoticeEntry(BaseModel):
 
 
 class NoticeList(BaseModel):
-    """A city's current public notice."""
+    """One page of a city's current public notice."""
 
     city_code: str
     city: str
     entries: list[NoticeEntry]
+    total: int = Field(description="entries on notice in the city, on every page")
+    page: int
+    pages: int
+
+
+PAGE_SIZE = 50
 
 
 class ObjectionIn(BaseModel):
@@ -48,14 +54,20 @@ class ObjectionIn(BaseModel):
     phone: str = Field(pattern=r"^1[3-9]\d{9}$")
 
 
-def notice_entries(*, session: Any, city_code: str) -> list[NoticeEntry]:
-    """Cases of a city on public notice now, longest-running first."""
+def notice_entries(
+    *, session: Any, city_code: str, page: int = 1, page_size: int = PAGE_SIZE
+) -> tuple[list[NoticeEntry], int]:
+    """One page of a city's cases on public notice now, longest-running first, and how many there are."""
+    on_notice = (Case.city_code == city_code, Case.status == "public_notice")
+    total = int(session.scalar(select(func.count()).select_from(Case).where(*on_notice)) or 0)
     cases = session.scalars(
         select(Case)
-        .where(Case.city_code == city_code, Case.status == "public_notice")
-        .order_by(Case.status_since)
+        .where(*on_notice)
+        .order_by(Case.status_since, Case.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     )
-    return [
+    entries = [
         NoticeEntry(
             case_no=c.case_no,
             name=masking.mask_name(c.applicant_name),
@@ -66,6 +78,7 @@ def notice_entries(*, session: Any, city_code: str) -> list[NoticeEntry]:
         )
         for c in cases
     ]
+    return entries, total
 
 
 router = APIRouter(prefix="/v1/public-notices", tags=["public notice"])
@@ -81,12 +94,26 @@ Caller = Annotated[
     summary="某市正在公示的公租房申请（姓名脱敏，不含身份证号码）",
     responses=error_responses(401, 403, 404),
 )
-def notices(runtime: RuntimeDep, city_code: str, caller: Caller) -> NoticeList:
+def notices(
+    runtime: RuntimeDep,
+    city_code: str,
+    caller: Caller,
+    page: Annotated[int, Query(ge=1, description="page number, from 1")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
+) -> NoticeList:
     if not regions.is_jurisdiction(city_code):
         raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
     with runtime.db.transaction() as session:
-        entries = notice_entries(session=session, city_code=city_code)
-    return NoticeList(city_code=city_code, city=regions.get(city_code).name, entries=entries)
+        entries, total = notice_entries(session=session, city_code=city_code, page=page, page_size=page_size)
+    pages = max(1, -(-total // page_size))
+    return NoticeList(
+        city_code=city_code,
+        city=regions.get(city_code).name,
+        entries=entries,
+        total=total,
+        page=page,
+        pages=pages,
+    )
 
 
 @router.post(

@@ -19,22 +19,28 @@ OBJECTION_LENGTH = (10, 2000)
 
 
 @router.get("/public-notices", name="public_notices")
-def public_notices(request: Request, runtime: RuntimeDep, city: str = "350100") -> Response:
-    """A city's current 公示, read from the housing department."""
+def public_notices(request: Request, runtime: RuntimeDep, city: str = "350100", page: int = 1) -> Response:
+    """A city's current 公示, read from the housing department, a page at a time."""
     cities = {r.code: r.name for r in regions.jurisdictions()}
     context: dict[str, Any] = {
         "title": "公租房申请公示",
         "cities": cities,
         "city": city,
         "entries": [],
+        "total": 0,
+        "page": 1,
+        "pages": 1,
         "error": "",
     }
     if city not in cities:
         return render(request, "notices.html", {**context, "error": "请选择设区市或平潭综合实验区。"}, 400)
     try:
-        context["entries"] = notices.notices_fetch(client=runtime.client, city_code=city)["entries"]
+        found = notices.notices_fetch(client=runtime.client, city_code=city, page=page)
     except notices.NoticeUnavailable as exc:
         return render(request, "notices.html", {**context, "error": exc.message}, 503)
+    if found["entries"] == [] and found["page"] > found["pages"]:  # past the end: the last page
+        found = notices.notices_fetch(client=runtime.client, city_code=city, page=found["pages"])
+    context.update({key: found[key] for key in ("entries", "total", "page", "pages")})
     return render(request, "notices.html", context)
 
 

@@ -21,13 +21,13 @@ class NoticeUnavailable(Exception):
         self.message = message
 
 
-def notices_fetch(*, client: SignedClient, city_code: str) -> dict[str, Any]:
-    """The city's current notice (raises NoticeUnavailable)."""
+def notices_fetch(*, client: SignedClient, city_code: str, page: int = 1) -> dict[str, Any]:
+    """One page of the city's current notice (raises NoticeUnavailable)."""
     try:
         response = client.request(
             method="GET",
             destination="housing",
-            path=NOTICES_PATH.format(city_code=city_code),
+            path=NOTICES_PATH.format(city_code=city_code) + f"?page={max(1, page)}",
             purpose="公示公租房申请",
         )
     except (httpx.HTTPError, PeerResponseError) as exc:
