@@ -347,6 +347,53 @@ def retention(
         console.print(f"  {number}")
 
 
+SYSTEMS_WITH_DATA = ("platform", "housing", "sandbox")
+
+
+@app.command()
+def backup(
+    system: Annotated[str, typer.Argument(help="platform | housing | sandbox")],
+    file: Annotated[
+        Path, typer.Argument(help="备份写到这里（PostgreSQL：pg_dump 自定义格式；SQLite：数据库文件）")
+    ],
+) -> None:
+    """Write a consistent copy of one system's database (docs/operations.md); exit 1 if it failed."""
+    from anju.backup import BackupFailed
+    from anju.backup import backup as backup_database
+
+    if system not in SYSTEMS_WITH_DATA:
+        raise typer.BadParameter("platform, housing or sandbox")
+    try:
+        info = backup_database(Settings().db_url(system), file)  # type: ignore[arg-type]
+    except BackupFailed as exc:
+        console.print(f"[red]备份失败[/red]：{exc.message}")
+        raise typer.Exit(code=1) from exc
+    console.print(f"{system}：{info.tables} 张表，{info.size_bytes:,} 字节 → {info.path}")
+
+
+@app.command()
+def restore(
+    system: Annotated[str, typer.Argument(help="platform | housing | sandbox")],
+    file: Annotated[Path, typer.Argument(help="anju backup 写的备份")],
+    replace: Annotated[bool, typer.Option("--replace", help="目标数据库不是空的时，删除后重建")] = False,
+) -> None:
+    """Restore one system's database from a backup into an empty database (then run `anju audit verify`);
+    exit 1 if it failed."""
+    from anju.backup import BackupFailed
+    from anju.backup import restore as restore_database
+
+    if system not in SYSTEMS_WITH_DATA:
+        raise typer.BadParameter("platform, housing or sandbox")
+    try:
+        tables = restore_database(Settings().db_url(system), file, replace=replace)  # type: ignore[arg-type]
+    except BackupFailed as exc:
+        console.print(f"[red]恢复失败[/red]：{exc.message}")
+        raise typer.Exit(code=1) from exc
+    console.print(
+        f"{system}：已恢复 {tables} 张表。请接着运行 anju audit verify {system if system != 'sandbox' else ''}"
+    )
+
+
 audit_app = typer.Typer(help="审计日志：个人信息查询记录与完整号码查看记录（哈希链）", no_args_is_help=True)
 
 

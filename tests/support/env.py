@@ -67,7 +67,15 @@ def cli_env(settings: Settings) -> dict[str, str]:
 
 
 def reset_postgres() -> None:
-    """Drop every table in the per-system test databases (PostgreSQL only)."""
+    """Drop every table in the per-system test databases (PostgreSQL only), creating a database that is
+    missing (the restore drill drops one; a test that failed half-way must not fail every later one)."""
+    admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for system in SYSTEMS:
+            name = make_url(postgres_url(system)).database
+            if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
     for system in SYSTEMS:
         engine = create_engine(postgres_url(system))
         with engine.begin() as connection:
