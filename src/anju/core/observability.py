@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Table, func, select
 
 from anju.core.db import Database
-from anju.core.outbox import PENDING, outbox_counts
+from anju.core.outbox import DEAD, DELIVERED, DELIVERING, PENDING, outbox_counts
 from anju.core.timeutil import utcnow
 
 # One line per request: the route's template, never the path as typed or the client's address.
@@ -76,7 +76,8 @@ class OutboxCollector(Collector):
         messages = GaugeMetricFamily(
             "anju_outbox_messages", "Outbox messages in each state", labels=["system", "state"]
         )
-        for state, count in sorted(counts.items()):
+        # Every state, 0 included: an alert on dead messages sees a series, not an absence.
+        for state, count in sorted({PENDING: 0, DELIVERING: 0, DELIVERED: 0, DEAD: 0, **counts}.items()):
             messages.add_metric([self.system, state], count)
         yield messages
         age = GaugeMetricFamily(
