@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import threading
 import zipfile
 from datetime import UTC, date, datetime
 from typing import Any
@@ -196,3 +197,27 @@ def test_a_month_in_shanghai_is_counted_by_shanghai_time(systems: Systems) -> No
     metrics_rollup(platform.db)
     with platform.db.transaction() as session:
         assert [r["month"] for r in metrics(session=session, city_code="350100")["rows"]] == ["2026-11"]
+
+
+def test_two_rollups_at_once_agree(systems: Systems) -> None:
+    """Cron's rollup and one started by hand with --all, at the same moment: neither fails, and the
+    figures are the same as one alone would leave."""
+    seed(systems)
+    platform = systems.runtimes["platform"]
+    errors: list[BaseException] = []
+
+    def roll() -> None:
+        try:
+            metrics_rollup(platform.db, full=True)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=roll) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with platform.db.transaction() as session:
+        (row,) = metrics(session=session, city_code="350100")["rows"]
+    assert (row["submitted"], row["accepted"], row["decided"]) == (3, 2, 1)

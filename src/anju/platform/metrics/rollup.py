@@ -14,6 +14,7 @@ computed at the next run, so a change is never lost, at worst counted a minute l
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -22,7 +23,7 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from anju.core.db import Database
@@ -98,6 +99,16 @@ class RollupRun:
     seconds: float
 
 
+def _lock_group(session: Session, city: str, month: str) -> None:
+    """Two rollups at once (cron's and `--all` by hand) compute a city-month one after the other, so the
+    second replaces the first's rows instead of colliding with them (PostgreSQL; SQLite writes one at a time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(
+            hashlib.sha256(f"metrics:{city}:{month}".encode()).digest()[:8], "big", signed=True
+        )
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def _store(session: Session, *, city: str, month: str, kind: str, rows: list[dict[str, Any]]) -> None:
     session.execute(
         delete(MetricsRollup).where(
@@ -141,11 +152,13 @@ def metrics_rollup(db: Database, *, full: bool = False, now: datetime | None = N
             groups |= _every_group(session)
     for city, month in sorted(groups):
         with db.transaction() as session:
+            _lock_group(session, city, month)
             for kind, rows in month_figures(session=session, city_code=city, month=month).items():
                 _store(session, city=city, month=month, kind=kind, rows=rows)
     cities = {city for city, _month in groups}
     for city in sorted(cities):
         with db.transaction() as session:
+            _lock_group(session, city, "")
             _store(
                 session,
                 city=city,
