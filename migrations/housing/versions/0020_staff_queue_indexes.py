@@ -25,8 +25,8 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_file_city_code'))
         batch_op.drop_index(batch_op.f('ix_case_file_district_code'))
         batch_op.create_index('ix_case_applicant_name', ['applicant_name'], unique=False)
-        batch_op.create_index('ix_case_queue_city', ['city_code', 'status', 'due_on', 'submitted_at'], unique=False)
-        batch_op.create_index('ix_case_queue_district', ['district_code', 'status', 'due_on', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_case_queue_city', ['city_code', 'status', 'due_on', 'submitted_at', 'id'], unique=False)
+        batch_op.create_index('ix_case_queue_district', ['district_code', 'status', 'due_on', 'submitted_at', 'id'], unique=False)
 
     # ### end Alembic commands ###
 

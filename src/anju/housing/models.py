@@ -29,8 +29,8 @@ class Case(Base):
     # The staff queue (issue 23): region, then status, in the queue's order, so a page of a city's million
     # cases is read from the index rather than sorted from the table; a full name is searched too.
     __table_args__ = (
-        Index("ix_case_queue_city", "city_code", "status", "due_on", "submitted_at"),
-        Index("ix_case_queue_district", "district_code", "status", "due_on", "submitted_at"),
+        Index("ix_case_queue_city", "city_code", "status", "due_on", "submitted_at", "id"),
+        Index("ix_case_queue_district", "district_code", "status", "due_on", "submitted_at", "id"),
         Index("ix_case_applicant_name", "applicant_name"),
     )
 
