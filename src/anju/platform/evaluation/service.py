@@ -319,9 +319,17 @@ def evaluation_figures(
         start, end = submitted_between
         cases = cases.where(Application.submitted_at >= start, Application.submitted_at < end)
     ids = cases.with_only_columns(Application.id)
-    ratings: dict[int, list[Evaluation]] = defaultdict(list)
-    for rating in session.scalars(
-        select(Evaluation).where(Evaluation.application_id.in_(ids)).order_by(Evaluation.id)
+    ratings: dict[int, list[Any]] = defaultdict(list)
+    for rating in session.execute(
+        select(
+            Evaluation.application_id,
+            Evaluation.overall,
+            Evaluation.appeal_upheld,
+            Evaluation.follow_up_at,
+            Evaluation.follow_up_rating,
+        )
+        .where(Evaluation.application_id.in_(ids))
+        .order_by(Evaluation.id)
     ):
         ratings[rating.application_id].append(rating)
     accepted_by: dict[int, str] = {
@@ -335,7 +343,8 @@ def evaluation_figures(
         )
     }
     rows: dict[tuple[str, str, str], Figures] = {}
-    for application in session.scalars(cases):
+    counted = (Application.id, Application.city_code, Application.status, Application.submitted_at)
+    for application in session.execute(cases.with_only_columns(*counted)):
         assert application.submitted_at is not None
         given = ratings.get(application.id, [])
         if application.status not in offered and not given:
