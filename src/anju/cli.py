@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import warnings
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -394,6 +396,49 @@ def restore(
     )
 
 
+keys_app = typer.Typer(
+    help="签名密钥轮换：先预置新密钥，各对端登记后再启用（docs/operations.md）", no_args_is_help=True
+)
+
+
+@keys_app.command("stage")
+def keys_stage(system: Annotated[str, typer.Argument(help="platform | housing | sandbox")]) -> None:
+    """A rotation's first step: make the next signing key (not used yet) and print what each peer adds to
+    its ANJU_PEER_KEYS_FILE beside the current key."""
+    from anju.core import signing
+
+    if system not in SYSTEMS_WITH_DATA:
+        raise typer.BadParameter("platform, housing or sandbox")
+    public = signing.stage_next_keypair(directory=Settings().key_directory, system=system)
+    console.print(f"已预置 {system} 的新签名密钥 {public.key_id}（尚未启用）。请各对端在密钥登记文件中加入：")
+    print(json.dumps({system: {public.key_id: public.to_hex()}}, ensure_ascii=False, indent=2))
+
+
+@keys_app.command("promote")
+def keys_promote(
+    system: Annotated[str, typer.Argument(help="platform | housing | sandbox")],
+    overlap_hours: Annotated[float, typer.Option(help="旧密钥在对端继续接受的小时数")] = 24.0,
+) -> None:
+    """A rotation's second step, once every peer accepts the new key: sign with it from each process's
+    next start, and print the old key's entry with the end of the overlap for the peers' files."""
+    from anju.core import signing
+    from anju.core.timeutil import utcnow
+
+    if system not in SYSTEMS_WITH_DATA:
+        raise typer.BadParameter("platform, housing or sandbox")
+    try:
+        old, new = signing.promote_next_keypair(directory=Settings().key_directory, system=system)
+    except FileNotFoundError as exc:
+        console.print(f"[red]没有预置的新密钥[/red]：请先运行 anju keys stage {system}")
+        raise typer.Exit(code=1) from exc
+    until = (utcnow() + timedelta(hours=overlap_hours)).astimezone().isoformat(timespec="seconds")
+    console.print(
+        f"{system} 已改用密钥 {new.key_id}（各进程重启后生效）；旧密钥 {old.key_id} 到 {until} 停用。对端登记为："
+    )
+    entry = {system: {new.key_id: new.to_hex(), old.key_id: {"public_key": old.to_hex(), "not_after": until}}}
+    print(json.dumps(entry, ensure_ascii=False, indent=2))
+
+
 audit_app = typer.Typer(help="审计日志：个人信息查询记录与完整号码查看记录（哈希链）", no_args_is_help=True)
 
 
@@ -618,6 +663,7 @@ def fonts_build_command(
 app.add_typer(fonts_app, name="fonts")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 app.add_typer(seal_app, name="seal")
 app.add_typer(hcp_app, name="hcp")
 app.add_typer(metrics_app, name="metrics")

@@ -80,7 +80,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for our JSON errors."""
     described = {
         400: "请求有误",
-        401: "签名缺失、无效、过期或重放（signature_missing, signature_malformed, unknown_caller, signature_invalid, timestamp_stale, nonce_replayed）",
+        401: "签名缺失、无效、过期或重放，或密钥已停用（signature_missing, signature_malformed, unknown_caller, key_retired, signature_invalid, timestamp_stale, nonce_replayed）",
         403: "调用方无权调用该接口（caller_not_allowed）",
         404: "对象不存在",
         409: "与当前状态冲突",

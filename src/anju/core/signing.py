@@ -45,8 +45,9 @@ import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import gmssl_pyx
 
@@ -155,6 +156,7 @@ class SignatureError(Exception):
         "signature_missing": "请求缺少签名或必需的签名头",
         "signature_malformed": "签名或签名头格式不正确",
         "unknown_caller": "调用方或密钥标识未登记",
+        "key_retired": "调用方的这把密钥已过停用时间（密钥轮换后旧密钥不再接受）",
         "signature_invalid": "签名验证失败",
         "timestamp_stale": "时间戳超出允许的时间窗口",
         "nonce_replayed": "随机数已被使用，疑似重放请求",
@@ -344,6 +346,33 @@ def load_or_create_keypair(*, directory: Path, system: str) -> Sm2PrivateKey:
     else:
         write_new_file(pub_path, key.public_key.to_hex() + "\n", 0o644)
     return key
+
+
+def stage_next_keypair(*, directory: Path, system: str) -> Sm2PublicKey:
+    """A rotation's first step: make `<system>.next.sm2.key` (unused until promoted) and its public key,
+    which peers add beside the current one; a staged key already there is returned, not replaced."""
+    load_or_create_keypair(directory=directory, system=system)
+    key_path, pub_path = directory / f"{system}.next.sm2.key", directory / f"{system}.next.sm2.pub"
+    write_new_file(key_path, generate_keypair().to_hex() + "\n", 0o600)
+    key = Sm2PrivateKey.from_hex(key_path.read_text(encoding="ascii"))
+    write_new_file(pub_path, key.public_key.to_hex() + "\n", 0o644)
+    return key.public_key
+
+
+def promote_next_keypair(*, directory: Path, system: str) -> tuple[Sm2PublicKey, Sm2PublicKey]:
+    """A rotation's second step, once every peer accepts the staged key: it becomes the key this system
+    signs with (from the next start of each process). The old private key file is removed; its public key is
+    kept as `<system>.retired-<key id>.pub` for the record, which no registry reads. Returns (old, new)."""
+    key_path, pub_path = directory / f"{system}.sm2.key", directory / f"{system}.sm2.pub"
+    next_key, next_pub = directory / f"{system}.next.sm2.key", directory / f"{system}.next.sm2.pub"
+    if not next_key.exists():
+        raise FileNotFoundError(f"no staged key for {system}: run the stage step first")
+    old = load_or_create_keypair(directory=directory, system=system).public_key
+    new = Sm2PrivateKey.from_hex(next_key.read_text(encoding="ascii")).public_key
+    write_new_file(directory / f"{system}.retired-{old.key_id}.pub", old.to_hex() + "\n", 0o644)
+    os.replace(next_key, key_path)  # atomic: a process starting now reads the old key or the new, whole
+    os.replace(next_pub, pub_path)
+    return old, new
 
 
 # --------------------------------------------------------------------------------------------------
@@ -573,6 +602,15 @@ def _check_format(pattern: re.Pattern[str], value: str, header: str) -> None:
         raise SignatureError("signature_malformed", f"签名头 {header} 格式不正确")
 
 
+def _check_not_retired(registry: KeyRegistry, caller: str, key_id: str, now: float | None) -> None:
+    at = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    retired = registry.retired_at(caller=caller, key_id=key_id, now=at)
+    if retired is not None:
+        raise SignatureError(
+            "key_retired", f"{caller} 的密钥 {key_id} 已于 {retired.isoformat()} 停用，请使用新密钥"
+        )
+
+
 def _check_window(timestamp: int, now: float | None, window_seconds: int) -> None:
     current = time.time() if now is None else now
     if abs(current - timestamp) > window_seconds:
@@ -612,6 +650,7 @@ def verify_request(
     public_key = registry.lookup(caller=caller, key_id=key_id)
     if public_key is None:
         raise SignatureError("unknown_caller", f"调用方 {caller} 的密钥 {key_id} 未登记")
+    _check_not_retired(registry, caller, key_id, now)
     timestamp = int(fields["timestamp"])
     _check_window(timestamp, now, window_seconds)
     canonical = canonical_request(method=method, path=path, body=body, **fields)
@@ -700,6 +739,7 @@ def verify_response(
     public_key = registry.lookup(caller=responder, key_id=key_id)
     if public_key is None:
         raise SignatureError("unknown_caller", f"响应方 {responder} 的密钥 {key_id} 未登记")
+    _check_not_retired(registry, responder, key_id, now)
     timestamp = int(timestamp_text)
     _check_window(timestamp, now, window_seconds)
     canonical = canonical_response(
@@ -720,24 +760,37 @@ def verify_response(
 
 
 class KeyRegistry:
-    """Public keys of known callers, looked up by (caller, key id)."""
+    """Public keys of known callers, looked up by (caller, key id); a key may have a time after which it
+    is refused (the end of a rotation's overlap: docs/operations.md, 密钥轮换)."""
 
     def __init__(self, *, keys: Mapping[str, Mapping[str, Sm2PublicKey]] | None = None) -> None:
         """Start from {caller: {key_id: public key}}."""
         self._keys: dict[tuple[str, str], Sm2PublicKey] = {}
+        self._not_after: dict[tuple[str, str], datetime] = {}
         for caller, by_id in (keys or {}).items():
             for key_id, public_key in by_id.items():
                 self.add(caller=caller, key_id=key_id, public_key=public_key)
 
-    def add(self, *, caller: str, key_id: str, public_key: Sm2PublicKey) -> None:
-        """Register a public key under (caller, key_id)."""
+    def add(
+        self, *, caller: str, key_id: str, public_key: Sm2PublicKey, not_after: datetime | None = None
+    ) -> None:
+        """Register a public key under (caller, key_id), accepted until ``not_after`` if given."""
         _require(_NAME_RE, caller, "caller")
         _require(_NAME_RE, key_id, "key_id")
+        if not_after is not None and not_after.tzinfo is None:
+            raise ValueError(f"key {caller}/{key_id}: not_after needs a time zone")
         self._keys[(caller, key_id)] = public_key
+        if not_after is not None:
+            self._not_after[(caller, key_id)] = not_after
 
     def lookup(self, *, caller: str, key_id: str) -> Sm2PublicKey | None:
         """Return the public key for (caller, key_id), or None."""
         return self._keys.get((caller, key_id))
+
+    def retired_at(self, *, caller: str, key_id: str, now: datetime | None = None) -> datetime | None:
+        """When the key stopped being accepted, if that time has passed (None while it is accepted)."""
+        end = self._not_after.get((caller, key_id))
+        return end if end is not None and (now or datetime.now(UTC)) > end else None
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         """Iterate over registered (caller, key_id) pairs."""
@@ -745,17 +798,19 @@ class KeyRegistry:
 
     @classmethod
     def from_directory(cls, path: Path) -> KeyRegistry:
-        """Register every `<system>.sm2.pub` in path as caller `<system>` with the SM3-derived key id."""
+        """Register every `<system>.sm2.pub` in path as caller `<system>` with the SM3-derived key id, and a
+        staged `<system>.next.sm2.pub` beside it (a rotation's new key, accepted before it signs anything)."""
         registry = cls()
         for pub_path in sorted(path.glob("*.sm2.pub")):
-            system = pub_path.name.removesuffix(".sm2.pub")
+            system = pub_path.name.removesuffix(".sm2.pub").removesuffix(".next")
             public_key = Sm2PublicKey.from_hex(pub_path.read_text(encoding="ascii"))
             registry.add(caller=system, key_id=public_key.key_id, public_key=public_key)
         return registry
 
     @classmethod
     def from_json(cls, path: Path) -> KeyRegistry:
-        """Load {"caller": {"key_id": "04…hex"}} (production key distribution)."""
+        """Load {"caller": {"key_id": "04…hex" | {"public_key": "04…hex", "not_after": ISO 8601}}}
+        (production key distribution; ``not_after`` ends a rotation's overlap for the old key)."""
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a JSON object of callers")
@@ -763,11 +818,35 @@ class KeyRegistry:
         for caller, by_id in data.items():
             if not isinstance(by_id, dict):
                 raise ValueError(f"{path}: caller {caller!r} must map key ids to public keys")
-            for key_id, hex_value in by_id.items():
-                if not isinstance(hex_value, str):
-                    raise ValueError(f"{path}: key {caller!r}/{key_id!r} must be a hex string")
-                registry.add(caller=caller, key_id=key_id, public_key=Sm2PublicKey.from_hex(hex_value))
+            for key_id, entry in by_id.items():
+                hex_value, not_after = (
+                    (entry, None) if isinstance(entry, str) else _key_entry(path, caller, key_id, entry)
+                )
+                registry.add(
+                    caller=caller,
+                    key_id=key_id,
+                    public_key=Sm2PublicKey.from_hex(hex_value),
+                    not_after=not_after,
+                )
         return registry
+
+
+def _key_entry(path: Path, caller: str, key_id: str, entry: Any) -> tuple[str, datetime | None]:
+    """A key given as {"public_key": …, "not_after": …}."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("public_key"), str):
+        raise ValueError(
+            f"{path}: key {caller!r}/{key_id!r} must be a hex string or an object with public_key"
+        )
+    raw = entry.get("not_after")
+    try:
+        not_after = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError as exc:
+        raise ValueError(f"{path}: key {caller!r}/{key_id!r}: not_after is not an ISO 8601 time") from exc
+    if raw is not None and (not_after is None or not_after.tzinfo is None):
+        raise ValueError(
+            f"{path}: key {caller!r}/{key_id!r}: not_after must be an ISO 8601 time with its zone"
+        )
+    return str(entry["public_key"]), not_after
 
 
 class NonceStore(Protocol):
