@@ -439,6 +439,97 @@ def keys_promote(
     print(json.dumps(entry, ensure_ascii=False, indent=2))
 
 
+def _encrypted_columns(system: str, runtime: Any) -> Any:
+    if system == "platform":
+        from anju.platform.rekey import encrypted_columns
+    elif system == "housing":
+        from anju.housing.rekey import encrypted_columns
+    else:
+        raise typer.BadParameter("platform or housing")
+    return encrypted_columns(runtime.tables.outbox)
+
+
+@keys_app.command("rotate-data")
+def keys_rotate_data(system: Annotated[str, typer.Argument(help="platform | housing")]) -> None:
+    """A new SM4 data key encrypts what is written from each process's next start; the old keys still read
+    what they wrote. Then run `anju keys reencrypt`."""
+    from anju.core import crypto
+
+    if system not in ("platform", "housing"):
+        raise typer.BadParameter("platform or housing")
+    key_id = crypto.rotate_data_key(directory=Settings().key_directory, system=system)
+    console.print(
+        f"{system} 的新数据密钥 {key_id} 已生效（各进程重启后用于加密）。接着运行 anju keys reencrypt {system}"
+    )
+
+
+@keys_app.command("reencrypt")
+def keys_reencrypt(
+    system: Annotated[str, typer.Argument(help="platform | housing")],
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="每个事务重新加密的行数")] = 500,
+) -> None:
+    """Re-encrypt every field still under an older data key, a batch per transaction; stop it at any time
+    (Ctrl+C) and run it again to go on. Exit 0 when nothing is left under an older key."""
+    from anju.core import rekey
+    from anju.embedded import runtime_for
+
+    runtime = runtime_for(system, Settings())  # type: ignore[arg-type]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    columns = _encrypted_columns(system, runtime)
+    done = 0
+
+    def progress(column: str, rows: int) -> None:
+        nonlocal done
+        done += rows
+        console.print(f"  {column}: +{rows}（共 {done}）")
+
+    try:
+        run = rekey.rekey(runtime.db, runtime.cipher, columns, batch=batch, stop=stop, progress=progress)
+        left = rekey.remaining(runtime.db, columns, key_id=None, current_key_id=runtime.cipher.current_key_id)
+    except KeyboardInterrupt:
+        console.print("[yellow]已停止；已完成的批次已保存，再次运行即可继续。[/yellow]")
+        raise typer.Exit(code=1) from None
+    finally:
+        runtime.stop()
+    for column, count in run.done.items():
+        console.print(f"{column}：重新加密 {count} 条")
+    if run.stopped or any(left.values()):
+        console.print(f"[yellow]尚余 {sum(left.values())} 条未重新加密，再次运行即可继续。[/yellow]")
+        raise typer.Exit(code=1)
+    console.print(f"{system} 的全部字段都已使用当前数据密钥 {runtime.cipher.current_key_id}。")
+
+
+@keys_app.command("retire-data")
+def keys_retire_data(
+    system: Annotated[str, typer.Argument(help="platform | housing")],
+    key_id: Annotated[str, typer.Argument(help="要删除的旧数据密钥标识")],
+) -> None:
+    """Remove an old data key from the key file, once no field is encrypted under it (exit 1 otherwise)."""
+    from anju.core import rekey
+    from anju.embedded import runtime_for
+
+    settings = Settings()
+    runtime = runtime_for(system, settings)  # type: ignore[arg-type]
+    try:
+        rekey.retire_data_key(
+            runtime.db,
+            _encrypted_columns(system, runtime),
+            directory=settings.key_directory,
+            system=system,
+            key_id=key_id,
+        )
+    except rekey.KeyInUse as exc:
+        console.print(f"[red]密钥 {key_id} 仍在使用[/red]：{exc}。请先运行 anju keys reencrypt {system}")
+        raise typer.Exit(code=1) from exc
+    except ValueError as exc:
+        console.print(f"[red]不能删除[/red]：{exc}")
+        raise typer.Exit(code=1) from exc
+    finally:
+        runtime.stop()
+    console.print(f"已从 {system} 的密钥文件中删除旧数据密钥 {key_id}。")
+
+
 audit_app = typer.Typer(help="审计日志：个人信息查询记录与完整号码查看记录（哈希链）", no_args_is_help=True)
 
 

@@ -303,3 +303,17 @@ def rotate_data_key(*, directory: Path, system: str) -> str:
         )
         _write_private_json(path, rotated.to_json())
     return key_id
+
+
+def remove_data_key(*, directory: Path, system: str, key_id: str) -> None:
+    """Drop an old SM4 key from the key file (core/rekey.retire_data_key checks nothing uses it first)."""
+    path = _data_key_path(directory, system)
+    with _locked(path):
+        current = _read_data_keys(path)
+        if key_id == current.current_key_id:
+            raise ValueError("the current key cannot be removed")
+        kept = {kid: key for kid, key in current.keys.items() if kid != key_id}
+        _write_private_json(
+            path,
+            DataKeys(current_key_id=current.current_key_id, keys=kept, index_key=current.index_key).to_json(),
+        )
