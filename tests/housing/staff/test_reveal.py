@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from anju.housing.models import RevealLog
+from anju.housing.staff.service import REVEALS_PAGE_SIZE
 from tests.conftest import Systems
 from tests.housing.staff.test_staff_console import CASE_NO, signed_in_client, submit_case
 from tests.support.journey import csrf_of
@@ -89,3 +92,24 @@ def test_a_purpose_longer_than_the_log_keeps_is_refused_not_cut(systems: Systems
     assert refused.status_code == 400 and "用途最多 200 个字（现在 5000 个字）" in refused.text
     with systems.runtimes["housing"].db.transaction() as session:
         assert session.scalars(select(RevealLog)).all() == []
+
+
+def test_the_auditor_pages_through_a_long_log_newest_first(systems: Systems) -> None:
+    """Years of looks: the log is read a page of 100 at a time, with its total, and nothing is cut off."""
+    submit_case(systems)
+    clerk = signed_in_client(systems, "shouli.350100")
+    page = clerk.get(f"/staff/cases/{CASE_NO}")
+    looks = REVEALS_PAGE_SIZE + 5
+    for n in range(looks):
+        shown = clerk.post(
+            f"/staff/cases/{CASE_NO}/reveal",
+            data={"csrf_token": csrf_of(page.text), "field": "phone", "reason": f"第{n:03d}次电话核实"},
+        )
+        assert shown.status_code == 200
+    auditor = signed_in_client(systems, "shenji.350100")
+    first = auditor.get("/staff/audit/reveals")
+    assert f"共 {looks} 条" in first.text and "第 1 页，共 2 页" in first.text
+    reasons = re.findall(r"第(\d{3})次电话核实", first.text)
+    assert len(reasons) == REVEALS_PAGE_SIZE and reasons[0] == f"{looks - 1:03d}"  # the newest first
+    rest = re.findall(r"第(\d{3})次电话核实", auditor.get("/staff/audit/reveals?page=2").text)
+    assert rest == ["004", "003", "002", "001", "000"]  # the oldest are on the last page, not lost

@@ -158,13 +158,14 @@ def staff_deliveries(request: Request, staff_id: StaffId, runtime: RuntimeDep) -
 
 
 @router.get("/audit/reveals", name="staff_reveals")
-def staff_reveals(request: Request, staff_id: StaffId, runtime: RuntimeDep) -> Response:
-    """Who saw a full ID or phone number in the city's cases, when and why."""
+def staff_reveals(request: Request, staff_id: StaffId, runtime: RuntimeDep, page: int = 1) -> Response:
+    """Who saw a full ID or phone number in the city's cases, when and why, newest first, a page at a time."""
     with runtime.db.transaction() as session:
         staff = staff_of(session, staff_id)
         if staff.role not in WATCHERS:
             message = "只有审计员和市级管理员可以查看号码查看记录。"
             return error_page(request, 403, title="无权查看", message=message, code="forbidden")
+        found, total, pages = service.reveals_of(session=session, staff=staff, page=page)
         rows = [
             {
                 "at": log.revealed_at,
@@ -173,9 +174,16 @@ def staff_reveals(request: Request, staff_id: StaffId, runtime: RuntimeDep) -> R
                 "field": service.REVEALABLE.get(log.field, log.field),
                 "reason": log.reason,
             }
-            for log, case_no in service.reveals_of(session=session, staff=staff)
+            for log, case_no in found
         ]
-    return render(request, "staff_reveals.html", {"title": "号码查看记录", "rows": rows})
+    context = {
+        "title": "号码查看记录",
+        "rows": rows,
+        "total": total,
+        "page": min(max(1, page), pages),
+        "pages": pages,
+    }
+    return render(request, "staff_reveals.html", context)
 
 
 def _dashboard_data(runtime: RuntimeDep, staff_id: int) -> tuple[regions.Region, dict[str, Any] | None]:

@@ -252,8 +252,20 @@ def reveal_record(
     )
 
 
-def reveals_of(*, session: Session, staff: StaffUser) -> list[Any]:
-    """The reveal log of cases in the staff member's region, newest first (for the auditor)."""
+REVEALS_PAGE_SIZE = 100
+
+
+def reveals_of(
+    *, session: Session, staff: StaffUser, page: int = 1, page_size: int = REVEALS_PAGE_SIZE
+) -> tuple[list[Any], int, int]:
+    """One page of the reveal log of cases in the staff member's region, newest first (for the auditor),
+    the number of entries and of pages; a page past the end is the last."""
     joined: Any = select(RevealLog, Case.case_no).join(Case, Case.id == RevealLog.case_id)
     query = in_region(joined, staff)
-    return list(session.execute(query.order_by(RevealLog.id.desc()).limit(500)))
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    rows = list(
+        session.execute(query.order_by(RevealLog.id.desc()).limit(page_size).offset((page - 1) * page_size))
+    )
+    return rows, total, pages
