@@ -57,12 +57,24 @@ def proxies(settings: Settings) -> dict[str, Any]:
 
 
 @app.command()
-def migrate() -> None:
-    """Create keys on first run and bring the platform and housing databases up to date."""
+def migrate(
+    system: Annotated[
+        str | None, typer.Argument(help="platform | housing; omit for both (and keys on first run)")
+    ] = None,
+) -> None:
+    """Bring the databases up to date. Without a system (the embedded shape) it also makes the keys on first
+    run; with one (production: a Job per system, keys mounted read-only) it migrates only that database."""
+    from anju.core.migrate import migrate_upgrade
     from anju.embedded import migrate_all
 
-    migrate_all(Settings())
-    console.print("[green]数据库已是最新版本[/green] (platform, housing)")
+    settings = Settings()
+    if system is None:
+        migrate_all(settings)
+    elif system in ("platform", "housing"):
+        migrate_upgrade(system=system, url=settings.db_url(system))  # type: ignore[arg-type]
+    else:
+        raise typer.BadParameter("platform or housing")
+    console.print(f"[green]数据库已是最新版本[/green] ({system or 'platform, housing'})")
 
 
 @app.command()

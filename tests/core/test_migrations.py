@@ -3,11 +3,15 @@ migration would pass every test (they run on migrated databases) and then fail o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import MetaData, create_engine, inspect
+from typer.testing import CliRunner
 
+from anju.cli import app
 from anju.core.settings import Settings
 from anju.housing.models import metadata as housing_metadata
 from anju.platform.models import metadata as platform_metadata
@@ -28,3 +32,20 @@ def test_migrated_schema_matches_the_models(settings: Settings, system: str) -> 
     finally:
         engine.dispose()
     assert differences == [], f"{system}: models and migrations differ: {differences}"
+
+
+def test_one_system_migrates_alone_without_touching_keys(tmp_path: Path) -> None:
+    """Production runs a migration Job per system with its keys mounted read-only: `anju migrate housing`
+    migrates housing's database only and makes no key."""
+    keys = tmp_path / "keys"
+    env = {
+        "ANJU_KEYS_DIR": str(keys),
+        "ANJU_VAR_DIR": str(tmp_path),
+        "ANJU_HOUSING_DB_URL": f"sqlite:///{tmp_path / 'housing.db'}",
+        "ANJU_PLATFORM_DB_URL": f"sqlite:///{tmp_path / 'platform.db'}",
+    }
+    done = CliRunner().invoke(app, ["migrate", "housing"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "case_file" in inspect(create_engine(env["ANJU_HOUSING_DB_URL"])).get_table_names()
+    assert not (tmp_path / "platform.db").exists() and not keys.exists()
+    assert CliRunner().invoke(app, ["migrate", "sandbox"], env=env).exit_code == 2
