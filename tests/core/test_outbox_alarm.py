@@ -114,3 +114,38 @@ def test_the_citys_administrator_sees_its_stuck_status_messages(systems: Systems
         CASE_NO not in signed_in_client(systems, "guanli.350200").get("/staff/deliveries").text
     )  # other city
     assert signed_in_client(systems, "shouli.350100").get("/staff/deliveries").status_code == 403
+
+
+def test_a_citys_stuck_messages_are_not_hidden_behind_another_citys(systems: Systems) -> None:
+    """More stuck messages elsewhere in the province than a page holds, all older: the city's own is still
+    listed (the region is chosen before the page is cut), and the other city's are paged, none lost."""
+    from datetime import timedelta
+
+    from anju.core.outbox import outbox_enqueue
+    from anju.core.timeutil import utcnow
+    from tests.housing.staff.test_staff_console import CASE_NO, signed_in_client, submit_case
+
+    submit_case(systems)  # 福州's case: its receipt for the platform is queued
+    xiamen = [f"GZF-350200-20261127-{n:06d}" for n in range(1, 206)]
+    for number in xiamen:
+        submit_case(systems, case_no=number, city_code="350200", district_code="350203")
+    housing = systems.runtimes["housing"]
+    table = housing.tables.outbox
+    with housing.db.transaction() as session:
+        outbox_enqueue(
+            session, table, topic="x", destination="platform", path="/v1/x", payload={}, case_no=CASE_NO
+        )
+        session.execute(table.update().values(status=DEAD, last_error="refused"))
+        long_ago = utcnow() - timedelta(days=2)
+        session.execute(table.update().where(table.c.case_no != CASE_NO).values(created_at=long_ago))
+    fuzhou = signed_in_client(systems, "guanli.350100").get("/staff/deliveries")
+    assert CASE_NO in fuzhou.text and "本辖区共 2 条" in fuzhou.text  # its receipt and the message added
+    admin = signed_in_client(systems, "guanli.350200")
+    first = admin.get("/staff/deliveries")
+    assert "本辖区共 205 条" in first.text and "第 1 页，共 3 页" in first.text and CASE_NO not in first.text
+    seen = set()
+    for page in (1, 2, 3):
+        seen |= set(
+            re.findall(r"GZF-350200-20261127-\d{6}", admin.get(f"/staff/deliveries?page={page}").text)
+        )
+    assert seen == set(xiamen)

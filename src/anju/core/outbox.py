@@ -19,7 +19,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, and_, func, or_, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -329,18 +343,32 @@ class StuckMessage:
     next_attempt_at: datetime
 
 
-def outbox_stuck(
-    db: Database, table: Table, *, older_than: timedelta, limit: int = 200
-) -> list[StuckMessage]:
-    """Dead messages, and pending ones created more than ``older_than`` ago, oldest first: what operations
-    and staff look at when the alert fires, before re-sending with outbox_retry_dead."""
+def _stuck(table: Table, older_than: timedelta, cases: Any) -> ColumnElement[bool]:
     c = table.c
     cutoff = utcnow() - older_than
+    stuck = or_(c.status == DEAD, and_(c.status.in_((PENDING, DELIVERING)), c.created_at < cutoff))
+    return and_(stuck, c.case_no.in_(cases)) if cases is not None else stuck
+
+
+def outbox_stuck_count(db: Database, table: Table, *, older_than: timedelta, cases: Any = None) -> int:
+    """How many messages outbox_stuck would list, on every page."""
+    with db.transaction() as session:
+        query = select(func.count()).select_from(table).where(_stuck(table, older_than, cases))
+        return int(session.scalar(query) or 0)
+
+
+def outbox_stuck(
+    db: Database, table: Table, *, older_than: timedelta, limit: int = 200, offset: int = 0, cases: Any = None
+) -> list[StuckMessage]:
+    """Dead messages, and pending ones created more than ``older_than`` ago, oldest first: what operations
+    and staff look at when the alert fires, before re-sending with outbox_retry_dead. ``cases``: a
+    subquery of case numbers to keep (a staff member's region), applied before the limit."""
     query = (
         select(table)
-        .where(or_(c.status == DEAD, and_(c.status.in_((PENDING, DELIVERING)), c.created_at < cutoff)))
-        .order_by(c.created_at)
+        .where(_stuck(table, older_than, cases))
+        .order_by(table.c.created_at, table.c.id)
         .limit(limit)
+        .offset(offset)
     )
     with db.transaction() as session:
         rows = session.execute(query).mappings().all()

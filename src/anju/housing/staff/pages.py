@@ -11,7 +11,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import idcard, masking, regions, staffauth
-from anju.core.outbox import STUCK_AFTER_MINUTES, outbox_stuck
+from anju.core.outbox import STUCK_AFTER_MINUTES, outbox_stuck, outbox_stuck_count
 from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS, status_label
 from anju.core.web import client_address, page_router, path_for
 from anju.housing.models import Case, StaffUser
@@ -20,7 +20,8 @@ from anju.housing.web import RuntimeDep, StaffId, Web, error_page, render, staff
 
 router = page_router(prefix="/staff")
 root = page_router()  # the system's own address
-WATCHERS = ("city_admin", "auditor")  # who sees deliveries that failed and the log of numbers revealed
+WATCHERS = ("city_admin", "auditor")
+DELIVERIES_PAGE_SIZE = 100  # who sees deliveries that failed and the log of numbers revealed
 
 
 def staff_view(staff: StaffUser) -> dict[str, Any]:
@@ -141,20 +142,30 @@ def queue_choices(staff: StaffUser) -> dict[str, list[tuple[str, str]]]:
 
 
 @router.get("/deliveries", name="staff_deliveries")
-def staff_deliveries(request: Request, staff_id: StaffId, runtime: RuntimeDep) -> Response:
-    """Status messages to applicants that did not get through, for the city's administrator and auditor."""
-    stuck = outbox_stuck(runtime.db, runtime.tables.outbox, older_than=timedelta(minutes=STUCK_AFTER_MINUTES))
+def staff_deliveries(request: Request, staff_id: StaffId, runtime: RuntimeDep, page: int = 1) -> Response:
+    """Status messages to applicants that did not get through in the member's region, oldest first, a page at
+    a time, for the city's administrator and auditor."""
     with runtime.db.transaction() as session:
         staff = staff_of(session, staff_id)
         if staff.role not in WATCHERS:
             return error_page(
                 request, 403, title="无权查看", message="投递异常由市级管理员和审计员查看。", code=""
             )
-        mine_nos = service.cases_in_region(
-            session=session, staff=staff, case_nos={m.case_no for m in stuck if m.case_no}
-        )
-        mine = [m for m in stuck if m.case_no in mine_nos]
-    return render(request, "staff_deliveries.html", {"title": "投递异常", "rows": mine})
+        cases = service.region_case_numbers(staff)
+    older = timedelta(minutes=STUCK_AFTER_MINUTES)
+    total = outbox_stuck_count(runtime.db, runtime.tables.outbox, older_than=older, cases=cases)
+    pages = max(1, -(-total // DELIVERIES_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = outbox_stuck(
+        runtime.db,
+        runtime.tables.outbox,
+        older_than=older,
+        cases=cases,
+        limit=DELIVERIES_PAGE_SIZE,
+        offset=(page - 1) * DELIVERIES_PAGE_SIZE,
+    )
+    context = {"title": "投递异常", "rows": rows, "total": total, "page": page, "pages": pages}
+    return render(request, "staff_deliveries.html", context)
 
 
 @router.get("/audit/reveals", name="staff_reveals")

@@ -198,6 +198,11 @@ def cases_in_region(*, session: Session, staff: StaffUser, case_nos: set[str]) -
     return set(session.scalars(in_region(select(Case.case_no), staff).where(Case.case_no.in_(case_nos))))
 
 
+def region_case_numbers(staff: StaffUser) -> Select[Any]:
+    """The case numbers of the staff member's region, as a subquery (for lists kept outside the cases)."""
+    return in_region(select(Case.case_no), staff)
+
+
 def staff_case(*, session: Session, staff: StaffUser, case_no: str) -> Case | None:
     """A case the staff member may see (None for anything outside their region)."""
     case: Case | None = session.scalar(in_region(select(Case), staff).where(Case.case_no == case_no))
