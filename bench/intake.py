@@ -16,23 +16,17 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import subprocess
-import sys
-import tempfile
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
+from bench.apart import housing_apart
 from rich.console import Console
 from rich.table import Table
 
 from anju.core.crypto import sm3_hex
-from anju.core.settings import Settings
-from anju.embedded import runtime_for
-from tests.support.env import free_port
 from tests.support.factories import case_submission
 
 FILE_BYTES = 5 * 1024 * 1024
@@ -75,61 +69,24 @@ def main() -> None:
     parser.add_argument("--postgres", default=None, help="server URL without database name")
     args = parser.parse_args()
     console = Console()
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {
-            **os.environ,
-            "ANJU_VAR_DIR": tmp,
-            "ANJU_KEYS_DIR": str(Path(tmp) / "keys"),
-            "ANJU_HOUSING_URL": f"http://127.0.0.1:{port}",
-        }
-        if args.postgres:
-            from bench.pipeline import postgres_databases  # the same fresh bench databases
+    with housing_apart(postgres=args.postgres) as apart:
+        idle = rss_mb(apart.housing.pid, "VmRSS")
+        console.print(f"sending {args.cases} cases of {args.megabytes} MB, {args.concurrency} at a time …")
 
-            env["ANJU_PLATFORM_DB_URL"], env["ANJU_HOUSING_DB_URL"] = postgres_databases(args.postgres)
-        anju = [str(Path(sys.executable).parent / "anju")]
-        subprocess.run([*anju, "migrate"], env=env, check=True, capture_output=True)
-        log = open(Path(tmp) / "housing.log", "w")  # noqa: SIM115 - closed below
-        housing = subprocess.Popen(
-            [*anju, "serve", "housing", "--port", str(port), "--no-workers"], env=env, stdout=log, stderr=log
-        )
-        os.environ.update({k: v for k, v in env.items() if k.startswith("ANJU_")})
-        platform = runtime_for("platform", Settings())
-        try:
-            for _ in range(100):
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            idle = rss_mb(housing.pid, "VmRSS")
-            console.print(
-                f"sending {args.cases} cases of {args.megabytes} MB, {args.concurrency} at a time …"
+        def send(n: int) -> int:
+            payload = case_submission(
+                case_no=f"GZF-350100-20261207-{n:06d}", other_proofs=proofs(args.megabytes, n)
             )
+            response = apart.platform.client.request(
+                method="POST", destination="housing", path="/v1/cases", payload=payload, purpose="性能测试"
+            )
+            return int(response.status_code)
 
-            def send(n: int) -> int:
-                payload = case_submission(
-                    case_no=f"GZF-350100-20261207-{n:06d}", other_proofs=proofs(args.megabytes, n)
-                )
-                response = platform.client.request(
-                    method="POST",
-                    destination="housing",
-                    path="/v1/cases",
-                    payload=payload,
-                    purpose="性能测试",
-                )
-                return response.status_code
-
-            started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-                statuses = list(pool.map(send, range(1, args.cases + 1)))
-            seconds = time.perf_counter() - started
-            peak = rss_mb(housing.pid, "VmHWM")
-        finally:
-            housing.terminate()
-            housing.wait(timeout=10)
-            log.close()
-            platform.stop()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            statuses = list(pool.map(send, range(1, args.cases + 1)))
+        seconds = time.perf_counter() - started
+        peak = rss_mb(apart.housing.pid, "VmHWM")
     accepted = sum(1 for s in statuses if s == 201)
     table = Table(
         title=f"Intake: {args.cases} cases × {args.megabytes} MB of proofs, inline, {args.concurrency} at a time"

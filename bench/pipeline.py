@@ -24,8 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -33,18 +31,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+from bench.apart import housing_apart
 from bench.cpu import CpuWindow
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from anju.core.outbox import outbox_counts
 from anju.core.settings import Settings
 from anju.deploy import Deployment, Shape, databases_ensure, free_base_port
 from anju.embedded import runtime_for
 from anju.platform.models import Application
-from tests.support.env import free_port
 from tests.support.factories import submit_application
 from tests.support.trail import case_trails, receipts, received_at
 
@@ -54,19 +51,6 @@ SCHEDULE_SLACK_S = 1.0  # the submitting loop may fall this far behind and the r
 SEARCH_STEP = 10.0
 SEARCH_RESOLUTION = 2.5
 SEARCH_CEILING = 100.0  # the issue's target: no need to look past it
-
-
-def postgres_databases(base: str) -> tuple[str, str]:
-    """Fresh bench databases on the server (dropped and created)."""
-    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    urls = []
-    with admin.connect() as conn:
-        for name in ("anju_bench_platform", "anju_bench_housing"):
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {name}"))
-            urls.append(f"{base}/{name}")
-    admin.dispose()
-    return urls[0], urls[1]
 
 
 def main() -> None:
@@ -86,49 +70,8 @@ def main() -> None:
             parser.error("--shape production needs --postgres")
         production(args)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {
-            **os.environ,
-            "ANJU_VAR_DIR": tmp,
-            "ANJU_KEYS_DIR": str(Path(tmp) / "keys"),
-            "ANJU_HOUSING_URL": f"http://127.0.0.1:{port}",
-        }
-        if args.postgres:
-            env["ANJU_PLATFORM_DB_URL"], env["ANJU_HOUSING_DB_URL"] = postgres_databases(args.postgres)
-        anju = [str(Path(sys.executable).parent / "anju")]
-        subprocess.run([*anju, "migrate"], env=env, check=True, capture_output=True)
-        logs = open(Path(tmp) / "processes.log", "w")  # noqa: SIM115 - closed below
-        processes = [
-            subprocess.Popen(
-                [*anju, "serve", "housing", "--port", str(port), "--no-workers"],
-                env=env,
-                stdout=logs,
-                stderr=logs,
-            )
-        ]
-        processes += [
-            subprocess.Popen([*anju, "worker", "platform"], env=env, stdout=logs, stderr=logs)
-            for _ in range(args.workers)
-        ]
-        os.environ.update({k: v for k, v in env.items() if k.startswith("ANJU_")})
-        settings = Settings()
-        platform = runtime_for("platform", settings)
-        try:
-            for _ in range(100):
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            result = measure(platform, rate=args.rate, seconds=args.seconds)
-        finally:
-            for p in processes:
-                p.terminate()
-            for p in processes:
-                p.wait(timeout=10)
-            logs.close()
-            platform.stop()
+    with housing_apart(postgres=args.postgres, platform_workers=args.workers) as apart:
+        result = measure(apart.platform, rate=args.rate, seconds=args.seconds)
     backend = "PostgreSQL" if args.postgres else "SQLite"
     title = (
         f"Pipeline on {backend}: {args.rate:g}/s for {args.seconds:g} s, {args.workers} worker process(es)"
