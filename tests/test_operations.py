@@ -21,6 +21,7 @@ PROMQL_WORDS = {
     "max",
     "rate",
     "histogram_quantile",
+    "or",
     "le",
     "status",
     "state",

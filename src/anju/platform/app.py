@@ -120,6 +120,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         db=runtime.db,
     )
     app.state.backfill_metrics = BackfillMetrics(registry=metrics.registry, breakers=app.state.breakers)
+    metrics.registry.register(rollup.RollupCollector(runtime.db))  # the dashboard's rollup, for alerts
     for api in (anchors, applications_api, metrics_api):
         app.include_router(api.router)
     # Each domain's pages (decision 0025); the routes that take a file with the upload limit (0012).

@@ -221,3 +221,22 @@ def test_two_rollups_at_once_agree(systems: Systems) -> None:
     with platform.db.transaction() as session:
         (row,) = metrics(session=session, city_code="350100")["rows"]
     assert (row["submitted"], row["accepted"], row["decided"]) == (3, 2, 1)
+
+
+def test_operations_see_when_the_rollup_stops(systems: Systems) -> None:
+    """The gauges an alert watches: the rollup's age (-1 before the first) and the marks waiting."""
+    from fastapi.testclient import TestClient
+
+    scraper = TestClient(systems.apps["platform"], base_url="http://testserver", client=("127.0.0.1", 50000))
+
+    def gauge(name: str) -> float:
+        text = scraper.get("/internal/metrics").text
+        (line,) = [line for line in text.splitlines() if line.startswith(name + " ")]
+        return float(line.split()[1])
+
+    seed(systems)
+    assert gauge("anju_metrics_rollup_age_seconds") == -1.0  # never rolled up
+    assert gauge("anju_metrics_stale_marks") >= 4  # the seeded cases' changes wait
+    metrics_rollup(systems.runtimes["platform"].db)
+    assert 0 <= gauge("anju_metrics_rollup_age_seconds") < 60
+    assert gauge("anju_metrics_stale_marks") == 0

@@ -18,11 +18,14 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 from typing import Any
 
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -208,3 +211,30 @@ def metrics_rollup_loop(db: Database, *, stop: threading.Event, poll_seconds: fl
             metrics_rollup(db)
         except Exception:  # the next round tries again; the dashboard shows when its figures are from
             LOG.exception("metrics rollup failed")
+
+
+class RollupCollector(Collector):
+    """What operations watch of the rollup: how long since the last one finished, and how many marks wait
+    (both grow when `anju metrics rollup` stops running: deploy/prometheus/anju-alerts.yml)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def collect(self) -> Iterator[Metric]:
+        """Two gauges from two small queries at scrape time."""
+        with self.db.transaction() as session:
+            last = session.scalar(select(func.max(MetricsRollupRun.finished_at)))
+            waiting = session.scalar(select(func.count()).select_from(MetricsStale)) or 0
+        age = GaugeMetricFamily(
+            "anju_metrics_rollup_age_seconds",
+            "Seconds since the dashboard's last rollup finished (-1: never)",
+        )
+        age.add_metric([], (utcnow() - last).total_seconds() if last else -1.0)
+        yield age
+        marks = GaugeMetricFamily("anju_metrics_stale_marks", "Changes waiting for the next rollup")
+        marks.add_metric([], float(waiting))
+        yield marks
+
+    def describe(self) -> Iterator[Metric]:
+        """Nothing up front: the families are built at collection."""
+        return iter(())
