@@ -709,6 +709,28 @@ def metrics_rollup_command(
 seal_app = typer.Typer(help="电子印章：国密 SM2 印章的离线核验（GB/T 38540-2020）", no_args_is_help=True)
 
 
+@seal_app.command("issue")
+def seal_issue_command(system: Annotated[str, typer.Argument(help="platform | housing")]) -> None:
+    """Make every seal a system will press, ahead of time: housing's office in each jurisdiction, or the
+    platform's receipt seal. Run with the key directory writable, before it is mounted read-only (Kubernetes);
+    a seal already there is kept."""
+    from anju.core import regions, seal
+    from anju.core.vocab import housing_office_name
+    from anju.platform.applications.receipt import PLATFORM_SEAL
+
+    if system == "housing":
+        offices = [(city.code, housing_office_name(city.code)) for city in regions.jurisdictions()]
+    elif system == "platform":
+        offices = [(PLATFORM_SEAL["office_code"], PLATFORM_SEAL["office"])]
+    else:
+        raise typer.BadParameter("platform or housing")
+    directory = seal.seal_directory(Settings().key_directory)
+    for code, office in offices:
+        material = seal.seal_material(directory, office_code=code, office=office)
+        console.print(f"{code}：{office}（证书序列号 {material.certificate.serial_number}）")
+    console.print(f"共 {len(offices)} 枚电子印章，位于 {directory}")
+
+
 @seal_app.command("verify")
 def seal_verify_command(
     file: Annotated[Path, typer.Argument(help="盖章的 PDF，或任何带有同名 .ses 签章文件的文件")],

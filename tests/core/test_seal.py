@@ -145,3 +145,28 @@ def test_the_seal_authority_is_made_once_and_kept_apart_from_request_signing_key
     assert list(tmp_path.glob("*.sm2.pub")) == []  # the peer registry reads only the top level
     assert (directory / "seal-sm2-350100.ses").is_file()
     assert seal.trusted_roots(tmp_path, None) == first.ca_pem
+
+
+def test_every_seal_is_issued_ahead_so_the_keys_can_be_mounted_read_only(tmp_path: Path) -> None:
+    """`anju seal issue housing` makes each jurisdiction's office seal once; pressing one afterwards writes
+    nothing more (on Kubernetes the key directory is a read-only Secret)."""
+    from typer.testing import CliRunner
+
+    from anju.cli import app
+    from anju.core import regions
+    from anju.core.vocab import housing_office_name
+
+    env = {"ANJU_KEYS_DIR": str(tmp_path), "ANJU_VAR_DIR": str(tmp_path)}
+    issued = CliRunner().invoke(app, ["seal", "issue", "housing"], env=env)
+    assert issued.exit_code == 0, issued.output
+    cities = regions.jurisdictions()
+    assert f"共 {len(cities)} 枚电子印章" in issued.output
+    directory = seal.seal_directory(tmp_path)
+    assert all((directory / f"seal-sm2-{city.code}.ses").exists() for city in cities)
+    before = {p: p.stat().st_mtime_ns for p in directory.iterdir()}
+    again = CliRunner().invoke(app, ["seal", "issue", "housing"], env=env)
+    assert again.exit_code == 0
+    material = seal.seal_material(directory, office_code="350200", office=housing_office_name("350200"))
+    assert material.office == "厦门市住房保障部门"
+    assert {p: p.stat().st_mtime_ns for p in directory.iterdir()} == before  # nothing new, nothing rewritten
+    assert CliRunner().invoke(app, ["seal", "issue", "sandbox"], env=env).exit_code == 2
