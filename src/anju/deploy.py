@@ -107,7 +107,13 @@ class Shape:
         return values
 
 
-def _port_free(port: int) -> bool:
+# Ports for servers the tests and benches start: below Linux's ephemeral range (32768–60999 by default),
+# so an outgoing connection's local port cannot take one between choosing it and binding it.
+SERVER_PORTS = range(20000, 32000)
+
+
+def port_free(port: int) -> bool:
+    """Whether nothing holds this loopback port right now."""
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
@@ -119,10 +125,10 @@ def _port_free(port: int) -> bool:
 def free_base_port(replicas: int = 2) -> int:
     """A base port whose proxy and replica ports are all free right now (tests and benches)."""
     for _ in range(200):
-        base = random.randrange(20000, 40000, 100)  # noqa: S311 - a port, not a secret
+        base = random.randrange(SERVER_PORTS.start, SERVER_PORTS.stop - 100, 100)  # noqa: S311 - not a secret
         shape = Shape(run_dir=Path("."), postgres="", base_port=base, replicas=replicas)
         ports = [shape.proxy_port(s) for s in SYSTEMS] + [p for s in SYSTEMS for p in shape.replica_ports(s)]
-        if all(_port_free(port) for port in ports):
+        if all(port_free(port) for port in ports):
             return base
     raise RuntimeError("no free ports")
 

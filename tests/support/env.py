@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from anju.core.settings import SYSTEMS, Settings
+from anju.deploy import SERVER_PORTS, port_free
 
 BACKEND = os.environ.get("ANJU_TEST_BACKEND", "sqlite")
 POSTGRES_URL = os.environ.get("ANJU_TEST_POSTGRES_URL", "")
@@ -85,10 +86,13 @@ def reset_postgres() -> None:
 
 
 def free_port() -> int:
-    """A loopback port nobody is listening on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nobody holds right now, below the ephemeral range: a port the kernel hands out for
+    outgoing connections could be taken by one (a database connection, say) before the server binds it."""
+    for _ in range(1000):
+        port = random.randrange(SERVER_PORTS.start, SERVER_PORTS.stop)
+        if port_free(port):
+            return port
+    raise RuntimeError("no free port")
 
 
 class LiveServer:
