@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from anju.core import masking, regions, signing
 from anju.core.httpapi import ApiError, error_responses, signed_callers
+from anju.core.paging import paging
 from anju.core.web import RuntimeDep
 from anju.housing.models import Case, Objection
 from anju.housing.review.service import TransitionRefused, case_transition
@@ -105,14 +106,13 @@ def notices(
         raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
     with runtime.db.transaction() as session:
         entries, total = notice_entries(session=session, city_code=city_code, page=page, page_size=page_size)
-    pages = max(1, -(-total // page_size))
     return NoticeList(
         city_code=city_code,
         city=regions.get(city_code).name,
         entries=entries,
         total=total,
-        page=page,
-        pages=pages,
+        page=page,  # as asked: past the end, an empty page that says how many there are
+        pages=paging(total, page, page_size).pages,
     )
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from anju.core import idcard, masking, regions, staffauth
 from anju.core.outbox import STUCK_AFTER_MINUTES, outbox_stuck, outbox_stuck_count
+from anju.core.paging import paging
 from anju.core.vocab import APPLICANT_GROUP_LABELS, CASE_STATUS_LABELS, status_label
 from anju.core.web import client_address, page_router, path_for
 from anju.housing.models import Case, StaffUser
@@ -20,8 +21,8 @@ from anju.housing.web import RuntimeDep, StaffId, Web, error_page, render, staff
 
 router = page_router(prefix="/staff")
 root = page_router()  # the system's own address
-WATCHERS = ("city_admin", "auditor")
-DELIVERIES_PAGE_SIZE = 100  # who sees deliveries that failed and the log of numbers revealed
+WATCHERS = ("city_admin", "auditor")  # who sees deliveries that failed and the log of numbers revealed
+DELIVERIES_PAGE_SIZE = 100
 
 
 def staff_view(staff: StaffUser) -> dict[str, Any]:
@@ -154,17 +155,16 @@ def staff_deliveries(request: Request, staff_id: StaffId, runtime: RuntimeDep, p
         cases = service.region_case_numbers(staff)
     older = timedelta(minutes=STUCK_AFTER_MINUTES)
     total = outbox_stuck_count(runtime.db, runtime.tables.outbox, older_than=older, cases=cases)
-    pages = max(1, -(-total // DELIVERIES_PAGE_SIZE))
-    page = min(max(1, page), pages)
+    shown = paging(total, page, DELIVERIES_PAGE_SIZE)
     rows = outbox_stuck(
         runtime.db,
         runtime.tables.outbox,
         older_than=older,
         cases=cases,
-        limit=DELIVERIES_PAGE_SIZE,
-        offset=(page - 1) * DELIVERIES_PAGE_SIZE,
+        limit=shown.size,
+        offset=shown.offset,
     )
-    context = {"title": "投递异常", "rows": rows, "total": total, "page": page, "pages": pages}
+    context = {"title": "投递异常", "rows": rows, "total": total, "page": shown.page, "pages": shown.pages}
     return render(request, "staff_deliveries.html", context)
 
 
@@ -176,7 +176,7 @@ def staff_reveals(request: Request, staff_id: StaffId, runtime: RuntimeDep, page
         if staff.role not in WATCHERS:
             message = "只有审计员和市级管理员可以查看号码查看记录。"
             return error_page(request, 403, title="无权查看", message=message, code="forbidden")
-        found, total, pages = service.reveals_of(session=session, staff=staff, page=page)
+        found, total, shown = service.reveals_of(session=session, staff=staff, page=page)
         rows = [
             {
                 "at": log.revealed_at,
@@ -191,8 +191,8 @@ def staff_reveals(request: Request, staff_id: StaffId, runtime: RuntimeDep, page
         "title": "号码查看记录",
         "rows": rows,
         "total": total,
-        "page": min(max(1, page), pages),
-        "pages": pages,
+        "page": shown.page,
+        "pages": shown.pages,
     }
     return render(request, "staff_reveals.html", context)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import crypto, idcard, regions
 from anju.core.audit import AuditChain
+from anju.core.paging import Paging, paging
 from anju.core.refusals import Refused
 from anju.core.staffauth import account_authenticate, password_hash
 from anju.core.timeutil import shanghai_date, utcnow
@@ -144,7 +145,8 @@ def staff_queue(
     """
     filters = filters or QueueFilter()
     today = today or shanghai_date(utcnow())
-    selected = queue_query(staff=staff, filters=filters, index=index, today=today).subquery()
+    query = queue_query(staff=staff, filters=filters, index=index, today=today)
+    selected = query.subquery()
     near_before = deadlines.near_before(today)
     total, overdue, near = session.execute(
         select(
@@ -153,23 +155,23 @@ def staff_queue(
             func.count().filter(selected.c.due_on >= today, selected.c.due_on < near_before),
         ).select_from(selected)
     ).one()
-    pages = max(1, -(-int(total) // page_size))
-    page = min(max(1, page), pages)
+    shown = paging(int(total), page, page_size)
     # The page's ids first, from the index alone (every column the order needs is in it), then just those
     # rows: sorting a city's hundred thousand settled cases by whole rows took 130 ms, by ids 25 ms.
     order = (Case.due_on.is_(None), Case.due_on, Case.submitted_at, Case.id)
     ids = list(
         session.scalars(
-            queue_query(staff=staff, filters=filters, index=index, today=today)
-            .with_only_columns(Case.id)
-            .order_by(*order)
-            .limit(page_size)
-            .offset((page - 1) * page_size)
+            query.with_only_columns(Case.id).order_by(*order).limit(shown.size).offset(shown.offset)
         )
     )
     cases = list(session.scalars(select(Case).where(Case.id.in_(ids)).order_by(*order))) if ids else []
     return QueuePage(
-        cases=cases, total=int(total), overdue=int(overdue), near=int(near), page=page, pages=pages
+        cases=cases,
+        total=int(total),
+        overdue=int(overdue),
+        near=int(near),
+        page=shown.page,
+        pages=shown.pages,
     )
 
 
@@ -189,13 +191,6 @@ def queue_status_labels(*, session: Session, cases: list[Case]) -> dict[int, str
         else set()
     )
     return {c.id: "已补正，待受理" if c.id in answered else status_label(c.status) for c in cases}
-
-
-def cases_in_region(*, session: Session, staff: StaffUser, case_nos: set[str]) -> set[str]:
-    """Which of these case numbers are in the staff member's region (one query, not one per case)."""
-    if not case_nos:
-        return set()
-    return set(session.scalars(in_region(select(Case.case_no), staff).where(Case.case_no.in_(case_nos))))
 
 
 def region_case_numbers(staff: StaffUser) -> Select[Any]:
@@ -262,15 +257,12 @@ REVEALS_PAGE_SIZE = 100
 
 def reveals_of(
     *, session: Session, staff: StaffUser, page: int = 1, page_size: int = REVEALS_PAGE_SIZE
-) -> tuple[list[Any], int, int]:
+) -> tuple[list[Any], int, Paging]:
     """One page of the reveal log of cases in the staff member's region, newest first (for the auditor),
-    the number of entries and of pages; a page past the end is the last."""
+    the number of entries, and which page of how many it is."""
     joined: Any = select(RevealLog, Case.case_no).join(Case, Case.id == RevealLog.case_id)
     query = in_region(joined, staff)
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    rows = list(
-        session.execute(query.order_by(RevealLog.id.desc()).limit(page_size).offset((page - 1) * page_size))
-    )
-    return rows, total, pages
+    shown = paging(total, page, page_size)
+    rows = list(session.execute(query.order_by(RevealLog.id.desc()).limit(shown.size).offset(shown.offset)))
+    return rows, total, shown

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from anju.core.db import Database
 from anju.core.timeutil import utcnow
-from anju.platform.metrics.service import month_figures, month_of, window_figures
+from anju.platform.metrics.service import month_figures, month_of, next_month, window_figures
 from anju.platform.models import (
     Application,
     ApplicationEvent,
@@ -199,8 +199,7 @@ def _every_group(session: Session) -> set[tuple[str, str]]:
         month, end = month_of(first), month_of(last)
         while month <= end:
             found.add((city, month))
-            year, number = int(month[:4]), int(month[5:])
-            month = f"{year + number // 12}-{number % 12 + 1:02d}"
+            month = next_month(month)
     return found
 
 

@@ -58,11 +58,15 @@ def month_of(moment: datetime) -> str:
     return f"{to_shanghai(moment):%Y-%m}"
 
 
+def next_month(month: str) -> str:
+    """The month after "2026-12": "2027-01"."""
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
+
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """The UTC instants a month in Shanghai starts and ends (the end excluded)."""
-    year, number = (int(part) for part in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=SHANGHAI)
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=SHANGHAI)
+    start, end = (datetime(int(m[:4]), int(m[5:]), 1, tzinfo=SHANGHAI) for m in (month, next_month(month)))
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
