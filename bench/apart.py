@@ -46,17 +46,36 @@ class Apart:
 
     housing: subprocess.Popen[bytes]
     platform: Any  # the platform's runtime in this process
+    housing_workers: list[subprocess.Popen[bytes]]
+
+
+def _ready(port: int) -> None:
+    for _ in range(100):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
 
 
 @contextmanager
-def housing_apart(*, postgres: str | None, platform_workers: int = 0) -> Iterator[Apart]:
+def housing_apart(
+    *,
+    postgres: str | None,
+    platform_workers: int = 0,
+    platform_server: bool = False,
+    housing_workers: int = 0,
+) -> Iterator[Apart]:
+    """Also ``platform_server``: `anju serve platform` (housing fetches case files from it), and
+    ``housing_workers`` × `anju worker housing` (the outbox and the files' fetch)."""
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
+        port, platform_port = free_port(), free_port()
         env = {
             **os.environ,
             "ANJU_VAR_DIR": tmp,
             "ANJU_KEYS_DIR": str(Path(tmp) / "keys"),
             "ANJU_HOUSING_URL": f"http://127.0.0.1:{port}",
+            "ANJU_PLATFORM_URL": f"http://127.0.0.1:{platform_port}",
         }
         if postgres:
             env["ANJU_PLATFORM_DB_URL"], env["ANJU_HOUSING_DB_URL"] = postgres_databases(postgres)
@@ -69,16 +88,21 @@ def housing_apart(*, postgres: str | None, platform_workers: int = 0) -> Iterato
             subprocess.Popen([*anju, "worker", "platform"], env=env, stdout=logs, stderr=logs)
             for _ in range(platform_workers)
         ]
+        if platform_server:
+            platform_serve = [*anju, "serve", "platform", "--port", str(platform_port), "--no-workers"]
+            processes.append(subprocess.Popen(platform_serve, env=env, stdout=logs, stderr=logs))
+        fetchers = [
+            subprocess.Popen([*anju, "worker", "housing"], env=env, stdout=logs, stderr=logs)
+            for _ in range(housing_workers)
+        ]
+        processes += fetchers
         os.environ.update({k: v for k, v in env.items() if k.startswith("ANJU_")})
         platform = runtime_for("platform", Settings())
         try:
-            for _ in range(100):
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            yield Apart(housing=processes[0], platform=platform)
+            _ready(port)
+            if platform_server:
+                _ready(platform_port)
+            yield Apart(housing=processes[0], platform=platform, housing_workers=fetchers)
         finally:
             for process in processes:
                 process.terminate()

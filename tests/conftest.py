@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from anju.core.runtime import Runtime, ensure_keys
 from anju.core.settings import Settings
 from anju.embedded import app_for, migrate_all, runtime_for, seed_all
+from anju.housing.intake.fetch import attachments_fetch_once, fetch_policy
 from tests.support import env
 
 warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
@@ -49,6 +50,17 @@ class Systems:
     def client(self, system: str) -> TestClient:
         """An in-process client of one app (for page and API tests of that app alone)."""
         return TestClient(self.apps[system], base_url="http://testserver")
+
+    def fetch_case_files(self) -> list[tuple[str, str]]:
+        """One pass of housing's file fetch (a worker's job, decision 0035): the files the cases received
+        so far declare, from the platform over signed HTTP; returns (case, file) fetched, and fails the test
+        on a file that did not arrive."""
+        housing = self.runtimes["housing"]
+        run = attachments_fetch_once(
+            db=housing.db, client=housing.client, cipher=housing.cipher, policy=fetch_policy(housing)
+        )
+        assert not run.failed, run.failed
+        return run.fetched
 
 
 def build_systems(s: Settings) -> Systems:

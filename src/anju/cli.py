@@ -125,6 +125,10 @@ def serve(
     asgi = app_for(name, settings, runtime)
     if workers and name != "sandbox":
         runtime.start_worker_thread()
+    if workers and name == "housing":
+        from anju.housing.intake.fetch import fetch_thread_start
+
+        fetch_thread_start(runtime)
     console.print(f"{name}: http://{host}:{port}/")
     try:
         uvicorn.run(asgi, host=host, port=port, log_config=None, access_log=False, **proxies(settings))
@@ -134,7 +138,8 @@ def serve(
 
 @app.command()
 def worker(system: Annotated[str, typer.Argument(help="platform | housing")]) -> None:
-    """Run one system's outbox worker alone (production: any number of these)."""
+    """Run one system's outbox worker alone (production: any number of these); housing's also fetches the
+    files each case declares from the platform (decision 0035)."""
     from anju.embedded import runtime_for
 
     if system not in ("platform", "housing"):
@@ -144,6 +149,10 @@ def worker(system: Annotated[str, typer.Argument(help="platform | housing")]) ->
     runtime = runtime_for(system, settings)  # type: ignore[arg-type]
     stop = threading.Event()
     console.print(f"{system} outbox worker running; Ctrl+C to stop")
+    if system == "housing":
+        from anju.housing.intake.fetch import fetch_thread_start
+
+        fetch_thread_start(runtime)
     try:
         runtime.outbox_worker().run_forever(stop=stop, poll_seconds=settings.outbox_poll_seconds)
     except KeyboardInterrupt:
@@ -267,6 +276,74 @@ def outbox_resend(
     for mid in set(ids) - set(requeued):
         console.print(f"[yellow]{mid}: not dead (already delivered, queued, or unknown)[/yellow]")
     console.print(f"{len(requeued)} message(s) queued again")
+
+
+files_app = typer.Typer(
+    help="办件材料：公租房系统从平台获取申请人上传的文件（decision 0035）", no_args_is_help=True
+)
+app.add_typer(files_app, name="files")
+
+
+@files_app.command("status")
+def files_status() -> None:
+    """Files housing still waits for, oldest first (exit 1 if any has spent its tries)."""
+    from anju.embedded import runtime_for
+    from anju.housing.intake.fetch import attachments_unfetched
+
+    runtime = runtime_for("housing", Settings())
+    try:
+        waiting = attachments_unfetched(db=runtime.db)
+    finally:
+        runtime.stop()
+    for f in waiting:
+        state = "获取失败" if f.state == "failed" else "等待获取"
+        console.print(f"{f.case_no}  {state}  {f.filename}  {f.attempts} 次  {f.error[:120]}")
+    failed = sum(1 for f in waiting if f.state == "failed")
+    console.print(f"{len(waiting)} file(s) waiting, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+@files_app.command("fetch")
+def files_fetch() -> None:
+    """Fetch every file that is due now, once (the housing workers do this continuously)."""
+    from anju.embedded import runtime_for
+    from anju.housing.intake.fetch import attachments_fetch_once, fetch_policy
+
+    runtime = runtime_for("housing", Settings())
+    try:
+        run = attachments_fetch_once(
+            db=runtime.db,
+            client=runtime.client,
+            cipher=runtime.cipher,
+            policy=fetch_policy(runtime),
+            limit=1000,
+        )
+    finally:
+        runtime.stop()
+    for case_no, filename in run.fetched:
+        console.print(f"{case_no}  已获取  {filename}")
+    for case_no, filename, error in run.failed:
+        console.print(f"[yellow]{case_no}  未获取  {filename}：{error[:160]}[/yellow]")
+    console.print(f"{len(run.fetched)} fetched, {len(run.failed)} failed")
+    if run.failed:
+        raise typer.Exit(1)
+
+
+@files_app.command("retry")
+def files_retry(
+    case_no: Annotated[str | None, typer.Option("--case", help="only this case's files")] = None,
+) -> None:
+    """Try again the files whose tries were spent, after the cause is fixed (fresh tries, due now)."""
+    from anju.embedded import runtime_for
+    from anju.housing.intake.fetch import attachments_retry
+
+    runtime = runtime_for("housing", Settings())
+    try:
+        count = attachments_retry(db=runtime.db, case_no=case_no)
+    finally:
+        runtime.stop()
+    console.print(f"{count} file(s) queued again")
 
 
 calendar_app = typer.Typer(help="法定节假日安排：工作日期限按国务院办公厅通知计算", no_args_is_help=True)

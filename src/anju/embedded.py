@@ -21,6 +21,7 @@ from anju.core.migrate import migrate_upgrade
 from anju.core.runtime import Runtime, ensure_keys
 from anju.core.settings import Settings, SystemName
 from anju.housing import app as housing_app
+from anju.housing.intake.fetch import fetch_thread_start
 from anju.housing.records.seed import records_seed_demo
 from anju.housing.review.jobs import review_jobs_loop
 from anju.housing.staff.seed import DEMO_STAFF_PASSWORD, demo_staff, staff_seed_demo
@@ -114,6 +115,7 @@ class Embedded:
         for system in ("platform", "housing"):
             self.runtimes[system].start_worker_thread()
         housing = self.runtimes["housing"]
+        fetch_thread_start(housing)
         threading.Thread(
             target=review_jobs_loop,
             kwargs={

@@ -63,6 +63,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "housing-guide.openapi.json": _only(housing, "/v1/guide-facts/"),
         "platform-bus.openapi.json": _only(platform, "/v1/bus/"),
         "platform-metrics.openapi.json": _only(platform, "/v1/metrics"),
+        "platform-proofs.openapi.json": _only(platform, "/v1/applications/"),
         "sandbox-sources.openapi.json": _only(sandbox, "/v1/sources/"),
         "sandbox-esign.openapi.json": _only(sandbox, "/v1/esign/"),
         "sandbox-faceauth.openapi.json": _only(sandbox, "/v1/faceauth/"),

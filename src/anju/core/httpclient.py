@@ -30,6 +30,19 @@ class PeerResponseError(Exception):
     """A peer's answer could not be trusted (bad or missing response signature)."""
 
 
+class PeerResponseTooLarge(PeerResponseError):
+    """A peer's answer ran past the size the caller expects: the download was cut off."""
+
+
+@dataclass(frozen=True)
+class Download:
+    """A peer's signed answer to a GET, read whole (within the caller's cap) and verified."""
+
+    status_code: int
+    content_type: str
+    content: bytes
+
+
 class SignedClient:
     """Sends signed JSON to peer systems by name and checks that the peer signed its answer."""
 
@@ -88,14 +101,15 @@ class SignedClient:
             headers["Content-Type"] = "application/json; charset=utf-8"
         return PreparedRequest(method=method, url=url, destination=destination, headers=headers, body=body)
 
-    def check(self, prepared: PreparedRequest, response: httpx.Response) -> str:
-        """Verify the peer signed this answer to this request; returns the signature (for provenance)."""
+    def check(self, prepared: PreparedRequest, response: httpx.Response, body: bytes | None = None) -> str:
+        """Verify the peer signed this answer to this request (``body``: what a stream delivered); returns
+        the signature (for provenance)."""
         try:
             signing.verify_response(
                 status_code=response.status_code,
                 request_nonce=prepared.headers[signing.HEADER_NONCE],
                 headers=response.headers,
-                body=response.content,
+                body=response.content if body is None else body,
                 registry=self.registry,
                 expected_responder=prepared.destination,
             )
@@ -113,6 +127,28 @@ class SignedClient:
         )
         self.check(prepared, response)
         return response
+
+    def download(self, *, max_bytes: int, **kwargs: Any) -> Download:
+        """GET from a peer, streamed and cut off past ``max_bytes`` (a peer cannot make this process hold
+        more than the caller expects), then the signature checked over what arrived."""
+        prepared = self.prepare(method="GET", **kwargs)
+        with self._client.stream("GET", prepared.url, headers=prepared.headers) as response:
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > max_bytes:
+                raise PeerResponseTooLarge(
+                    f"{prepared.destination} declared {declared} bytes, over {max_bytes}"
+                )
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise PeerResponseTooLarge(f"{prepared.destination} sent more than {max_bytes} bytes")
+        self.check(prepared, response, bytes(body))
+        return Download(
+            status_code=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            content=bytes(body),
+        )
 
     async def arequest(self, client: httpx.AsyncClient, **kwargs: Any) -> tuple[httpx.Response, str]:
         """The same over an async client (for fan-out); returns the response and its verified signature."""

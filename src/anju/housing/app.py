@@ -20,6 +20,7 @@ from anju.housing.eligibility import pages as eligibility_pages
 from anju.housing.followup import api as followup_api
 from anju.housing.followup import pages as followup_pages
 from anju.housing.intake import api as intake_api
+from anju.housing.intake.fetch import CaseFilesCollector
 from anju.housing.models import TABLES
 from anju.housing.records import api as records_api
 from anju.housing.records import models as _records_models  # noqa: F401 - tables on the metadata
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         warnings=lambda: [w for w in (calendar_warning(shanghai_date(utcnow())),) if w],
     )
     templates.env.globals["status_label"] = status_label
+    _metrics.registry.register(CaseFilesCollector(runtime.db))  # files still on their way (decision 0035)
     for api in (
         intake_api,
         anchors,

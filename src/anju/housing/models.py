@@ -75,6 +75,9 @@ class Case(Base):
     office_days_left: Mapped[int | None] = mapped_column(Integer, nullable=True)  # paused during 补正
     notice_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     waitlist_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Files the platform has declared and housing has not fetched yet (decision 0035): while any is on its
+    # way, no staff member acts on the case. Changed only by SQL increments, so workers never race.
+    proofs_pending: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -124,20 +127,29 @@ class StaffUser(StaffAccount, Base):
 
 
 class CaseAttachment(Base):
-    """A file that came with the case: the applicant's other proofs, or an answer to a 补正 notice."""
+    """A file that came with the case: a register item's proof, the applicant's other proofs, or an answer
+    to a 补正 notice. The platform declares it (name, type, size, SM3) and housing fetches it by reference
+    (decision 0035); a file sent inline by an older platform is stored as it arrives."""
 
     __tablename__ = "case_attachment"
+    __table_args__ = (Index("ix_case_attachment_fetch", "fetched_at", "fetch_due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(16))  # other | correction
+    purpose: Mapped[str] = mapped_column(String(16))  # register | other | correction
     correction_round: Mapped[int | None] = mapped_column(Integer, nullable=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))  # SM3, checked on receipt
-    content_enc: Mapped[str] = mapped_column(Text)  # SM4-GCM of the base64 content
+    # SM4-GCM of the base64 content; "" until fetched. Deferred: a list of a case's files reads no content.
+    content_enc: Mapped[str] = mapped_column(Text, default="", deferred=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When a worker may try (again); None once fetched, or once the tries are spent (an operator requeues).
+    fetch_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    fetch_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fetch_error: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 class CaseCorrection(Base):

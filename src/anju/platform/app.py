@@ -123,6 +123,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     metrics.registry.register(rollup.RollupCollector(runtime.db))  # the dashboard's rollup, for alerts
     for api in (anchors, applications_api, metrics_api):
         app.include_router(api.router)
+    app.include_router(applications_api.proofs)  # housing fetches a case's files by reference (0035)
     # Each domain's pages (decision 0025); the routes that take a file with the upload limit (0012).
     for domain in PAGES:
         app.include_router(domain.router)

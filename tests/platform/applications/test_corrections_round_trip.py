@@ -68,6 +68,7 @@ def test_other_proof_uploaded_on_the_pledge_page_reaches_the_clerk(live: Systems
         done = application_fill_and_submit(browser, platform, browser.get(str(form.url)).text)
         number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
         deliver(live, "platform")
+        assert live.fetch_case_files() == [(number, "残疾证.png")]  # housing's worker fetches the file
 
         staff_sign_in(clerk, housing, username="shouli.350100")
         case_page = clerk.get(f"{housing}/staff/cases/{number}")
@@ -154,6 +155,11 @@ def test_corrections_go_to_the_applicant_and_her_answer_comes_back(live: Systems
         assert "已补正，待受理" in row  # a resubmission, not a new application
         case_page = clerk.get(f"{housing}/staff/cases/{number}")
         assert "租赁合同在原申请材料中已上传" in case_page.text
+        assert "收入证明.pdf" in case_page.text and "正在从平台获取" in case_page.text
+        assert 'value="accept"' not in case_page.text  # not before the answer's file is here
+        assert live.fetch_case_files() == [(number, "收入证明.pdf")]
+        case_page = clerk.get(f"{housing}/staff/cases/{number}")
+        assert "正在从平台获取" not in case_page.text
         accepted = clerk.post(
             f"{housing}/staff/cases/{number}/events",
             data={"csrf_token": csrf_of(case_page.text), "event": "accept", "confirm": "yes"},

@@ -278,6 +278,10 @@ def test_a_failed_source_is_replaced_by_an_uploaded_proof_that_reaches_the_revie
 
         staff_sign_in(clerk, housing, username="shouli.350100")
         case_page = clerk.get(f"{housing}/staff/cases/{number.group(1)}")
+        assert '证明：毕业证书.png（1 KB） <span class="tag">正在从平台获取</span>' in case_page.text
+        assert not re.search(r'href="[^"]*/proofs/\d+"', case_page.text)  # no link before the file is here
+        assert live.fetch_case_files() == [(number.group(1), "毕业证书.png")]
+        case_page = clerk.get(f"{housing}/staff/cases/{number.group(1)}")
         assert "证明：毕业证书.png" in case_page.text and "查询失败" in case_page.text
         proof_link = link(case_page, r'href="([^"]*/proofs/\d+)"', housing)
         download = clerk.get(proof_link)

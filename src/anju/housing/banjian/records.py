@@ -30,7 +30,7 @@ from anju.core.httpclient import PeerResponseError, SignedClient
 from anju.core.outbox import PENDING, outbox_enqueue
 from anju.core.timeutil import format_shanghai
 from anju.core.vocab import CASE_STATUS_LABELS, DECISION_STATUSES, SOURCE_LABELS, housing_office_name
-from anju.housing.intake.service import ID_CONTEXT, attachments_of, case_evidence
+from anju.housing.intake.service import APPLICANT_FILES, ID_CONTEXT, attachments_of, case_evidence
 from anju.housing.models import Case, CaseEvent
 from anju.housing.review.service import transitions
 
@@ -113,7 +113,7 @@ def material_bodies(*, session: Session, case: Case, cipher: crypto.FieldCipher)
             "get_num": 1,
             "material_attach_name": a.filename,
         }
-        for a in attachments_of(session=session, case=case)
+        for a in attachments_of(session=session, case=case, purposes=APPLICANT_FILES)
     ]
     return bodies
 

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from anju.core import idcard, regions
 from anju.core.crypto import sm3_hex
 
+PROOF_MAX_BYTES = 5 * 1024 * 1024  # the platform's upload limit; a fetch is cut off past a file's size
+
 
 def _parse_id(value: str) -> str:
     try:
@@ -53,18 +55,25 @@ class HouseholdMember(BaseModel):
 
 
 class Proof(BaseModel):
-    """A proof the applicant uploaded for an item (PDF, JPEG or PNG, at most 5 MB), inline as base64."""
+    """A proof the applicant uploaded for an item (PDF, JPEG or PNG, at most 5 MB), declared by its name,
+    type, size and SM3. Housing fetches the file from the platform by reference (decision 0035:
+    ``GET /v1/applications/{case_no}/proofs/{sm3}``) and checks it against this declaration; an older
+    platform may still send it inline as ``content_b64`` (accepted for one release)."""
 
     model_config = ConfigDict(extra="forbid")
 
     filename: str = Field(min_length=1, max_length=200)
     content_type: Literal["application/pdf", "image/jpeg", "image/png"]
-    size: int = Field(ge=1, le=5 * 1024 * 1024)
+    size: int = Field(ge=1, le=PROOF_MAX_BYTES)
     sm3: str = Field(pattern=r"^[0-9a-f]{64}$", description="SM3 of the file, checked on receipt")
-    content_b64: str
+    content_b64: str | None = Field(
+        default=None, description="deprecated: the file inline (base64); absent, housing fetches it"
+    )
 
     @model_validator(mode="after")
     def _intact(self) -> Proof:
+        if self.content_b64 is None:
+            return self
         try:
             data = base64.b64decode(self.content_b64, validate=True)
         except ValueError as exc:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, esign, regions, signing
 from anju.core.audit import AuditChain
+from anju.core.timeutil import utcnow
 from anju.housing.intake.schemas import CaseSubmission, Proof
 from anju.housing.models import Case, CaseAttachment
 from anju.housing.review.service import case_transition
@@ -95,8 +97,14 @@ def attachments_store(
     cipher: crypto.FieldCipher,
     correction_round: int | None = None,
 ) -> None:
-    """Keep files that came with the case (their size and SM3 were checked by the schema), encrypted."""
+    """Keep the files the case declares, encrypted: a file sent inline (its size and SM3 were checked by the
+    schema) at once; a file by reference as a row the fetch workers fill (decision 0035), counted on the
+    case so that nobody acts on it before everything the applicant sent is here."""
+    now = utcnow()
+    waiting = 0
     for proof in proofs:
+        inline = proof.content_b64 is not None
+        waiting += 0 if inline else 1
         session.add(
             CaseAttachment(
                 case_id=case.id,
@@ -106,19 +114,77 @@ def attachments_store(
                 content_type=proof.content_type,
                 size_bytes=proof.size,
                 digest=proof.sm3,
-                content_enc=cipher.encrypt(proof.content_b64, context=ATTACHMENT_CONTEXT),
+                content_enc=(
+                    cipher.encrypt(proof.content_b64, context=ATTACHMENT_CONTEXT)
+                    if proof.content_b64 is not None
+                    else ""
+                ),
+                received_at=now,
+                fetched_at=now if inline else None,
+                fetch_due_at=None if inline else now,
             )
         )
+    if waiting:
+        session.flush()
+        session.execute(
+            update(Case).where(Case.id == case.id).values(proofs_pending=Case.proofs_pending + waiting)
+        )
+        session.refresh(case, ["proofs_pending"])
     session.flush()
 
 
-def attachments_of(*, session: Session, case: Case) -> list[CaseAttachment]:
-    """The case's attachments, in the order received."""
-    return list(
-        session.scalars(
-            select(CaseAttachment).where(CaseAttachment.case_id == case.id).order_by(CaseAttachment.id)
-        )
-    )
+def attachments_of(
+    *, session: Session, case: Case, purposes: tuple[str, ...] | None = None
+) -> list[CaseAttachment]:
+    """The case's attachments (of these purposes), in the order received; their content is not read."""
+    query = select(CaseAttachment).where(CaseAttachment.case_id == case.id)
+    if purposes is not None:
+        query = query.where(CaseAttachment.purpose.in_(purposes))
+    return list(session.scalars(query.order_by(CaseAttachment.id)))
+
+
+APPLICANT_FILES = ("other", "correction")  # listed apart from the register proofs, which sit by their item
+
+
+def attachment_state(attachment: CaseAttachment) -> str:
+    """``fetched``, ``waiting`` (a worker will try), or ``failed`` (tries spent: operations are alerted)."""
+    if attachment.fetched_at is not None:
+        return "fetched"
+    return "waiting" if attachment.fetch_due_at is not None else "failed"
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A file of the case as staff open it: None content while it is still being fetched."""
+
+    filename: str
+    content_type: str
+    content: bytes | None
+
+
+def case_file(attachment: CaseAttachment, *, cipher: crypto.FieldCipher) -> CaseFile:
+    """The attachment as the applicant sent it (decrypted only when it has arrived)."""
+    content = None
+    if attachment.fetched_at is not None:
+        content = base64.b64decode(cipher.decrypt(attachment.content_enc, context=ATTACHMENT_CONTEXT))
+    return CaseFile(filename=attachment.filename, content_type=attachment.content_type, content=content)
+
+
+def register_proof(
+    *, session: Session, case: Case, proof_no: int, cipher: crypto.FieldCipher
+) -> CaseFile | None:
+    """The ``proof_no``-th proof attached to a register's answer (in the evidence's order), or None. A case
+    received before proofs travelled by reference carries the file inside its evidence."""
+    proofs = [p for e in case_evidence(case=case, cipher=cipher) for p in e.get("proofs", [])]
+    if not 0 <= proof_no < len(proofs):
+        return None
+    proof = proofs[proof_no]
+    if proof.get("content_b64"):
+        return CaseFile(proof["filename"], proof["content_type"], base64.b64decode(proof["content_b64"]))
+    for attachment in attachments_of(session=session, case=case, purposes=("register",)):
+        if attachment.digest == proof["sm3"]:
+            return case_file(attachment, cipher=cipher)
+    return None
 
 
 ESIGN_SERVICES = frozenset({"sandbox"})
@@ -199,8 +265,15 @@ def case_receive(
             json.dumps([m.model_dump(mode="json") for m in submission.household], ensure_ascii=False),
             context=HOUSEHOLD_CONTEXT,
         ),
+        # The register proofs' declarations stay with the evidence; their files are attachments.
         evidence_enc=cipher.encrypt(
-            json.dumps([e.model_dump(mode="json") for e in submission.evidence], ensure_ascii=False),
+            json.dumps(
+                [
+                    e.model_dump(mode="json", exclude={"proofs": {"__all__": {"content_b64"}}})
+                    for e in submission.evidence
+                ],
+                ensure_ascii=False,
+            ),
             context=EVIDENCE_CONTEXT,
         ),
         signed_documents_enc=cipher.encrypt(json.dumps(signed, ensure_ascii=False), context=SIGNED_CONTEXT),
@@ -210,6 +283,8 @@ def case_receive(
     )
     session.add(case)
     session.flush()
+    register_proofs = [p for e in submission.evidence for p in e.proofs]
+    attachments_store(session=session, case=case, proofs=register_proofs, purpose="register", cipher=cipher)
     attachments_store(
         session=session, case=case, proofs=submission.other_proofs, purpose="other", cipher=cipher
     )

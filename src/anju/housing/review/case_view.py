@@ -21,8 +21,10 @@ from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.report import eligibility_report
 from anju.housing.intake.deferrals import DEFERRAL_ROLES, deferrals_received
 from anju.housing.intake.service import (
+    APPLICANT_FILES,
     ID_CONTEXT,
     PHONE_CONTEXT,
+    attachment_state,
     attachments_of,
     case_agent,
     case_deferred,
@@ -41,7 +43,9 @@ def _evidence_view(case: Case, cipher: crypto.FieldCipher, names: dict[str, str]
     for e in case_evidence(case=case, cipher=cipher):
         proofs = []
         for p in e.get("proofs", []):
-            proofs.append({"no": proof_no, "name": p["filename"], "kb": max(1, int(p["size"]) // 1024)})
+            proofs.append(
+                {"no": proof_no, "name": p["filename"], "kb": max(1, int(p["size"]) // 1024), "sm3": p["sm3"]}
+            )
             proof_no += 1
         if e["status"] == "no_consent" and not proofs:
             continue
@@ -147,6 +151,7 @@ def case_context(
 ) -> dict[str, Any]:
     """Everything the case page shows to this staff member."""
     view = case_view(case, cipher)
+    files = attachments_of(session=session, case=case)
     view["attachments"] = [
         {
             "id": a.id,
@@ -154,9 +159,16 @@ def case_context(
             "kb": max(1, a.size_bytes // 1024),
             "purpose": "补正材料" if a.purpose == "correction" else "其他证明材料",
             "round": a.correction_round,
+            "state": attachment_state(a),
         }
-        for a in attachments_of(session=session, case=case)
+        for a in files
+        if a.purpose in APPLICANT_FILES
     ]
+    register_states = {a.digest: attachment_state(a) for a in files if a.purpose == "register"}
+    for e in view["evidence"]:
+        for p in e["proofs"]:
+            p["state"] = register_states.get(p["sm3"], "fetched")  # older cases carry the file inline
+    view["proofs_wait"] = review.proofs_wait(case)
     received = deferrals_received(session=session, case=case)
     for d in view["deferred"]:
         brought = received.get(d["item"])

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +14,7 @@ from anju.core import workdays
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.web import page_router, path_for
 from anju.housing.intake.deferrals import DeferralRefused, deferral_received_record
-from anju.housing.intake.service import ATTACHMENT_CONTEXT, attachments_of, case_deferred, case_evidence
+from anju.housing.intake.service import CaseFile, attachments_of, case_deferred, case_file, register_proof
 from anju.housing.models import Case, StaffUser
 from anju.housing.review import calendar, corrections
 from anju.housing.review import service as review
@@ -179,12 +178,12 @@ def staff_case_proof(
     """A proof the applicant attached to a register's answer, as they sent it."""
     with runtime.db.transaction() as session:
         _staff, case = _staff_case(session, staff_id, case_no)
-        evidence = case_evidence(case=case, cipher=runtime.cipher) if case else []
-        proofs = [p for e in evidence for p in e.get("proofs", [])]
-    if not 0 <= proof_no < len(proofs):
-        return _file_missing(request, "证明文件")
-    proof = proofs[proof_no]
-    return _file(base64.b64decode(proof["content_b64"]), proof["content_type"], proof["filename"])
+        proof = (
+            register_proof(session=session, case=case, proof_no=proof_no, cipher=runtime.cipher)
+            if case
+            else None
+        )
+    return _file_or_why(request, proof, "证明文件")
 
 
 @router.get("/cases/{case_no}/attachments/{attachment_id}", name="staff_case_attachment")
@@ -197,11 +196,17 @@ def staff_case_attachment(
         found = (
             [a for a in attachments_of(session=session, case=case) if a.id == attachment_id] if case else []
         )
-        if not found:
-            return _file_missing(request, "文件")
-        attachment = found[0]
-        content = base64.b64decode(runtime.cipher.decrypt(attachment.content_enc, context=ATTACHMENT_CONTEXT))
-    return _file(content, attachment.content_type, attachment.filename)
+        proof = case_file(found[0], cipher=runtime.cipher) if found else None
+    return _file_or_why(request, proof, "文件")
+
+
+def _file_or_why(request: Request, proof: CaseFile | None, what: str) -> Response:
+    if proof is None:
+        return _file_missing(request, what)
+    if proof.content is None:
+        message = "这份材料正在从平台获取，请稍后刷新办件页面再打开。"
+        return error_page(request, 409, title="材料正在获取", message=message, code="proof_pending")
+    return _file(proof.content, proof.content_type, proof.filename)
 
 
 def _calendar_context(staff: StaffUser, **extra: Any) -> dict[str, Any]:

@@ -101,6 +101,17 @@ GUARDS: dict[str, Callable[[Case, date], str]] = {
 }
 
 
+NOT_STAFF = frozenset({"system", "applicant"})  # who acts on a case without reading its files
+
+
+def proofs_wait(case: Case) -> str:
+    """Why staff must wait while files the applicant sent are still being fetched from the platform
+    (decision 0035): nobody decides on a case without everything it carries; "" when all are here."""
+    if case.proofs_pending > 0:
+        return f"申请人上传的材料正在从平台获取（还有 {case.proofs_pending} 份），获取完成后才能办理。"
+    return ""
+
+
 def allowed_events(*, status: str, role: str) -> list[str]:
     """Events this role may take on a case in this status (for showing only allowed actions)."""
     return [t.event for (frm, _), t in transitions().items() if frm == status and role in t.roles]
@@ -120,7 +131,7 @@ def actions_for(*, case: Case, role: str, today: date) -> list[Action]:
     actions = []
     for event in allowed_events(status=case.status, role=role):
         rule = transitions()[(case.status, event)]
-        blocked = GUARDS[rule.guard](case, today) if rule.guard else ""
+        blocked = proofs_wait(case) or (GUARDS[rule.guard](case, today) if rule.guard else "")
         actions.append(Action(transition=rule, blocked=blocked))
     return actions
 
@@ -180,6 +191,8 @@ def case_transition(
         raise TransitionRefused("reason_too_long", f"理由最多 {REASON_MAX_CHARS} 个字，请精简后再提交。")
     now = utcnow()
     today = today or shanghai_date(now)
+    if actor_role not in NOT_STAFF and proofs_wait(case):
+        raise TransitionRefused("proofs_pending", proofs_wait(case))
     if rule.guard:
         refusal = GUARDS[rule.guard](case, today)
         if refusal:

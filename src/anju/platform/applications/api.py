@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from anju.core import signing
@@ -16,6 +17,7 @@ from anju.platform.applications import service
 from anju.platform.applications.schemas import BusReceipt, StatusEvent
 from anju.platform.evaluation import service as evaluation
 
+log = logging.getLogger(__name__)
 ALLOWED_SENDERS = frozenset({"housing"})
 
 Caller1 = Annotated[
@@ -28,7 +30,34 @@ Caller3 = Annotated[
     signing.VerifiedRequest, Depends(signed_callers(ALLOWED_SENDERS, message="该系统无权推送复核结论。"))
 ]
 
+Housing = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_SENDERS, message="该系统无权获取申请材料。"))
+]
+
 router = APIRouter(prefix="/v1/bus", tags=["bus"])
+proofs = APIRouter(prefix="/v1/applications", tags=["proofs"])
+
+
+@proofs.get(
+    "/{application_no}/proofs/{sm3}",
+    summary="公租房管理信息系统按办件声明的 SM3 获取申请人上传的材料（decision 0035）",
+    responses={
+        200: {"description": "the file's bytes, signed as every answer", "content": {"application/pdf": {}}},
+        **error_responses(401, 403, 404),
+    },
+    response_class=Response,
+)
+def proof_serve(runtime: RuntimeDep, application_no: str, sm3: str, caller: Housing) -> Response:
+    with runtime.db.transaction() as session:
+        proof = service.submitted_proof(session=session, application_no=application_no, sm3=sm3)
+        if proof is None:
+            raise ApiError(code="proof_unknown", message="该申请没有这份材料。", status_code=404)
+        content = service.proof_content(proof, cipher=runtime.cipher)
+        media_type = proof.content_type
+    log.info(
+        "proof served", extra={"case_no": application_no, "caller": caller.caller, "bytes": len(content)}
+    )
+    return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
 
 
 @router.post(

@@ -132,11 +132,7 @@ def correction_submit(
         topic="case.corrections",
         destination="housing",
         path=CORRECTIONS_PATH.format(case_no=application.application_no),
-        payload={
-            "round": notice.round,
-            "reply": reply,
-            "proofs": [proof_payload(p, cipher=cipher) for p in files],
-        },
+        payload={"round": notice.round, "reply": reply, "proofs": [proof_payload(p) for p in files]},
         case_no=application.application_no or "",
         acting_user=applicant.subject,
         purpose=CORRECTIONS_PURPOSE,

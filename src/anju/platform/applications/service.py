@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -251,7 +252,7 @@ def case_payload(
         "evidence": evidence_payload(session=session, application=application, cipher=cipher),
         # The form's 其他证明材料, a 帮办代办's 委托书 or proof of guardianship, a window's handwritten signature.
         "other_proofs": [
-            proof_payload(p, cipher=cipher)
+            proof_payload(p)
             for purpose in ("other", "agency", "signature")
             for p in proofs_of(session=session, application_id=application.id, purpose=purpose)
         ],
@@ -291,7 +292,7 @@ def evidence_payload(
     items = backfill_preview(session=session, application_id=application.id, cipher=cipher)
     proofs: dict[tuple[int | None, str], list[dict[str, Any]]] = {}
     for p in proofs_of(session=session, application_id=application.id, purpose="register"):
-        proofs.setdefault((p.member_id, p.source), []).append(proof_payload(p, cipher=cipher))
+        proofs.setdefault((p.member_id, p.source), []).append(proof_payload(p))
     return [
         {
             "id_number": cipher.decrypt(members[i.member_id].id_number_enc, context=MEMBER_ID_CONTEXT),
@@ -309,19 +310,32 @@ def evidence_payload(
     ]
 
 
-def proof_payload(proof: ProofUpload, *, cipher: crypto.FieldCipher) -> dict[str, Any]:
-    """A file as housing's intake takes it (docs/interfaces/housing-intake.openapi.json, Proof)."""
-    import base64
-
-    content = cipher.decrypt(proof.content_enc, context=PROOF_CONTEXT)
-    assert base64.b64decode(content)  # stored content is intact base64
+def proof_payload(proof: ProofUpload) -> dict[str, Any]:
+    """A file as housing's intake takes it (docs/interfaces/housing-intake.openapi.json, Proof): declared
+    by name, type, size and SM3; housing fetches the bytes by reference (decision 0035, submitted_proof)."""
     return {
         "filename": proof.filename,
         "content_type": proof.content_type,
         "size": proof.size_bytes,
         "sm3": proof.digest,
-        "content_b64": content,
     }
+
+
+def submitted_proof(*, session: Session, application_no: str, sm3: str) -> ProofUpload | None:
+    """A file of a submitted application, by the digest its case declared (for housing's fetch); None for
+    a draft's file or a digest the application does not carry."""
+    return session.scalars(
+        select(ProofUpload)
+        .join(Application, Application.id == ProofUpload.application_id)
+        .where(Application.application_no == application_no, ProofUpload.digest == sm3)
+        .order_by(ProofUpload.id)
+        .limit(1)
+    ).first()
+
+
+def proof_content(proof: ProofUpload, *, cipher: crypto.FieldCipher) -> bytes:
+    """The file's bytes as the applicant uploaded them."""
+    return base64.b64decode(cipher.decrypt(proof.content_enc, context=PROOF_CONTEXT))
 
 
 def applications_of(*, session: Session, applicant_id: int) -> list[Application]:
