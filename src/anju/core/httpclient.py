@@ -138,16 +138,19 @@ class SignedClient:
                 raise PeerResponseTooLarge(
                     f"{prepared.destination} declared {declared} bytes, over {max_bytes}"
                 )
-            body = bytearray()
+            chunks, received = [], 0
             for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
+                received += len(chunk)
+                if received > max_bytes:
                     raise PeerResponseTooLarge(f"{prepared.destination} sent more than {max_bytes} bytes")
-        self.check(prepared, response, bytes(body))
+                chunks.append(chunk)
+        content = b"".join(chunks)
+        del chunks
+        self.check(prepared, response, content)
         return Download(
             status_code=response.status_code,
             content_type=response.headers.get("content-type", ""),
-            content=bytes(body),
+            content=content,
         )
 
     async def arequest(self, client: httpx.AsyncClient, **kwargs: Any) -> tuple[httpx.Response, str]:
