@@ -12,7 +12,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 LOCK := $(BIN)/uv pip compile pyproject.toml requirements/build.in --universal --python-version 3.11 \
 	--generate-hashes --quiet --custom-compile-command "make lock"
 
-.PHONY: run test test-sqlite test-postgres lint typecheck fmt install bench clean openapi browser proxy lock lock-upgrade
+.PHONY: run test test-sqlite test-postgres lint typecheck fmt install bench clean openapi browser proxy engine lock lock-upgrade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,9 +58,9 @@ test: $(STAMP) browser lint typecheck test-sqlite
 	else echo "ANJU_TEST_POSTGRES_URL not set: PostgreSQL run skipped (CI sets it)"; fi
 
 test-sqlite: $(STAMP) browser
-	ANJU_TEST_BACKEND=sqlite $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not production_shape"
+	ANJU_TEST_BACKEND=sqlite $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not production_shape and not image"
 
-test-postgres: $(STAMP) browser proxy
+test-postgres: $(STAMP) browser proxy engine
 	ANJU_TEST_BACKEND=postgres $(BIN)/pytest -q -p no:cacheprovider  # serial: the test databases are shared
 
 # The production shape (`anju deploy local`, decision 0033) balances replicas with Debian's HAProxy.
@@ -70,6 +70,20 @@ proxy:
 	    echo "installing Debian's haproxy for the production shape"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
 	  else echo "The production shape needs HAProxy: sudo apt-get install haproxy" >&2; exit 1; fi; }
+
+# The container image (deploy/image) is built and run in a Docker engine: Debian's docker.io, started here
+# with host networking only when none runs, and debootstrap for the image's base.
+engine:
+	@command -v debootstrap >/dev/null 2>&1 && command -v dockerd >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's docker.io and debootstrap for the container image"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null; \
+	  else echo "The image test needs a Docker engine and debootstrap: sudo apt-get install docker.io debootstrap" >&2; exit 1; fi; }
+	@docker info >/dev/null 2>&1 || { \
+	  echo "starting dockerd (host networking only, log in var/dockerd.log)"; mkdir -p var; \
+	  (setsid dockerd --iptables=false --ip6tables=false --bridge=none >var/dockerd.log 2>&1 &); \
+	  for _ in $$(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done; \
+	  docker info >/dev/null 2>&1 || { tail -n 20 var/dockerd.log >&2; exit 1; }; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Mount, Route
 
 from anju.core.migrate import migrate_upgrade
@@ -171,9 +171,14 @@ def create_embedded(settings: Settings, *, workers: bool = True) -> Embedded:
     async def index(request: Request) -> HTMLResponse:
         return HTMLResponse(index_page(settings))
 
+    async def healthz(request: Request) -> JSONResponse:
+        """The process answers (each system's /readyz under its mount says whether its database does)."""
+        return JSONResponse({"status": "ok", "system": "embedded"})
+
     app = Starlette(
         routes=[
             Route("/", index),
+            Route("/healthz", healthz),
             *(
                 Mount(f"/{s}", app=app_for(s, settings, runtimes[s]))
                 for s in ("platform", "housing", "sandbox")
