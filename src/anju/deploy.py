@@ -122,10 +122,14 @@ def port_free(port: int) -> bool:
     return True
 
 
+# The OS's randomness, not the random module's, which the code in the same process may seed.
+PORT_CHOICE = random.SystemRandom()
+
+
 def free_base_port(replicas: int = 2) -> int:
     """A base port whose proxy and replica ports are all free right now (tests and benches)."""
     for _ in range(200):
-        base = random.randrange(SERVER_PORTS.start, SERVER_PORTS.stop - 100, 100)  # noqa: S311 - not a secret
+        base = PORT_CHOICE.randrange(SERVER_PORTS.start, SERVER_PORTS.stop - 100, 100)
         shape = Shape(run_dir=Path("."), postgres="", base_port=base, replicas=replicas)
         ports = [shape.proxy_port(s) for s in SYSTEMS] + [p for s in SYSTEMS for p in shape.replica_ports(s)]
         if all(port_free(port) for port in ports):

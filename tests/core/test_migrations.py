@@ -49,3 +49,26 @@ def test_one_system_migrates_alone_without_touching_keys(tmp_path: Path) -> None
     assert "case_file" in inspect(create_engine(env["ANJU_HOUSING_DB_URL"])).get_table_names()
     assert not (tmp_path / "platform.db").exists() and not keys.exists()
     assert CliRunner().invoke(app, ["migrate", "sandbox"], env=env).exit_code == 2
+
+
+def test_the_histories_can_live_apart_from_the_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The container image installs the package without the checkout: ANJU_MIGRATIONS_DIR names where the
+    histories are, and a database is built from there (a wrong directory fails, not silently the default)."""
+    import shutil
+
+    from anju.core.migrate import REPO_ROOT, alembic_config, migrate_upgrade
+
+    apart = tmp_path / "histories"
+    shutil.copytree(REPO_ROOT / "migrations", apart)
+    monkeypatch.setenv("ANJU_MIGRATIONS_DIR", str(apart))
+    url = f"sqlite:///{tmp_path / 'housing.db'}"
+    assert alembic_config(system="housing", url=url).get_main_option("script_location") == str(
+        apart / "housing"
+    )
+    migrate_upgrade(system="housing", url=url)
+    assert "case_attachment" in inspect(create_engine(url)).get_table_names()
+    monkeypatch.setenv("ANJU_MIGRATIONS_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(Exception, match="nowhere"):
+        migrate_upgrade(system="housing", url=f"sqlite:///{tmp_path / 'other.db'}")

@@ -19,7 +19,7 @@ from anju.platform import app as platform_app
 from anju.platform.channels.kiosk import pages as kiosk_pages
 from tests.conftest import Systems
 from tests.support.factories import scanned_png
-from tests.support.journey import applicant_sign_in, csrf_of, draft_id_of
+from tests.support.journey import applicant_sign_in, csrf_of, pledge_file_add
 
 SYSTEM_NAMES: tuple[SystemName, ...] = ("platform", "housing", "sandbox")
 PNG = scanned_png()
@@ -75,13 +75,8 @@ def test_an_oversized_upload_keeps_what_was_already_uploaded(live: Systems) -> N
     platform = live.settings.base_url("platform")
     with httpx.Client(timeout=30) as browser:
         form = applicant_sign_in(browser, platform, id_number="350104199011200641")
-        pledge_url = f"{platform}/drafts/{draft_id_of(form)}/sections/pledge"
+        pledge_url, _ = pledge_file_add(browser, platform, form, "残疾证.png", PNG, "image/png")
         page = browser.get(pledge_url)
-        browser.post(
-            pledge_url + "/files",
-            data={"csrf_token": csrf_of(page.text)},
-            files={"file": ("残疾证.png", PNG, "image/png")},
-        )
         too_big = browser.post(
             pledge_url + "/files",
             data={"csrf_token": csrf_of(page.text)},

@@ -85,12 +85,19 @@ def reset_postgres() -> None:
         engine.dispose()
 
 
+# The OS's randomness, not the random module's, which code under test may seed; and never the same port twice
+# in one process: two calls in a row (a test's three servers) would otherwise both find one port free.
+PORT_CHOICE = random.SystemRandom()
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
     """A loopback port nobody holds right now, below the ephemeral range: a port the kernel hands out for
     outgoing connections could be taken by one (a database connection, say) before the server binds it."""
     for _ in range(1000):
-        port = random.randrange(SERVER_PORTS.start, SERVER_PORTS.stop)
-        if port_free(port):
+        port = PORT_CHOICE.randrange(SERVER_PORTS.start, SERVER_PORTS.stop)
+        if port not in _HANDED_OUT and port_free(port):
+            _HANDED_OUT.add(port)
             return port
     raise RuntimeError("no free port")
 

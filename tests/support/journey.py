@@ -146,6 +146,26 @@ def draft_id_of(page: httpx.Response) -> int:
     return int(match.group(1))
 
 
+def pledge_file_add(
+    browser: httpx.Client,
+    platform_url: str,
+    form: httpx.Response,
+    filename: str,
+    data: bytes,
+    content_type: str,
+) -> tuple[str, httpx.Response]:
+    """Upload one 其他证明材料 on the draft's pledge page (the draft of ``form``); returns the page's URL
+    and the upload's answer (not followed)."""
+    pledge_url = f"{platform_url}/drafts/{draft_id_of(form)}/sections/pledge"
+    page = browser.get(pledge_url)
+    added = browser.post(
+        pledge_url + "/files",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": (filename, data, content_type)},
+    )
+    return pledge_url, added
+
+
 def application_fill_and_submit(
     client: httpx.Client, platform_url: str, form_page: str, *, skip_optional: bool = False, **answers: Any
 ) -> httpx.Response:

@@ -33,8 +33,7 @@ from tests.support.factories import scanned_png
 from tests.support.journey import (
     applicant_sign_in,
     application_fill_and_submit,
-    csrf_of,
-    draft_id_of,
+    pledge_file_add,
     staff_sign_in,
 )
 from tests.support.signed import signed_get
@@ -59,13 +58,8 @@ def _submitted_with_a_proof(live: Systems) -> str:
     platform = live.settings.base_url("platform")
     with httpx.Client(timeout=10) as browser:
         form = applicant_sign_in(browser, platform, id_number="350104199011200641")
-        pledge_url = f"{platform}/drafts/{draft_id_of(form)}/sections/pledge"
-        page = browser.get(pledge_url)
-        browser.post(
-            pledge_url + "/files",
-            data={"csrf_token": csrf_of(page.text)},
-            files={"file": ("残疾证.png", PNG, "image/png")},
-        )
+        _, added = pledge_file_add(browser, platform, form, "残疾证.png", PNG, "image/png")
+        assert added.status_code == 303
         done = application_fill_and_submit(browser, platform, browser.get(str(form.url)).text)
         number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
     live.runtimes["platform"].outbox_worker().run_once()
