@@ -158,6 +158,7 @@ def test_a_failing_fetch_is_tried_again_then_reaches_operations_and_is_requeued(
     assert login(page, "shouli.350100").status_code == 303
     case_page = page.get(f"/staff/cases/{CASE_NO}")
     assert "获取失败，已告知运维" in case_page.text
+    assert "其中 1 份多次获取失败，已告知运维处理" in case_page.text
 
     assert attachments_retry(db=housing.db) == 1
     assert attachments_waiting(db=housing.db) == {"waiting": 1, "failed": 0}

@@ -168,7 +168,10 @@ def case_context(
     for e in view["evidence"]:
         for p in e["proofs"]:
             p["state"] = register_states.get(p["sm3"], "fetched")  # older cases carry the file inline
-    view["proofs_wait"] = review.proofs_wait(case)
+    failed = sum(1 for a in files if attachment_state(a) == "failed")
+    view["proofs_wait"] = review.proofs_wait(case) + (
+        f"其中 {failed} 份多次获取失败，已告知运维处理，处理后将自动重新获取。" if failed else ""
+    )
     received = deferrals_received(session=session, case=case)
     for d in view["deferred"]:
         brought = received.get(d["item"])
