@@ -162,3 +162,5 @@ def test_a_failing_fetch_is_tried_again_then_reaches_operations_and_is_requeued(
 
     assert attachments_retry(db=housing.db) == 1
     assert attachments_waiting(db=housing.db) == {"waiting": 1, "failed": 0}
+    once = CliRunner().invoke(cli, ["files", "fetch"], env=cli_env(live.settings))  # an operator's pass
+    assert once.exit_code == 1 and "未获取  收入证明.pdf" in once.output and "404" in once.output
