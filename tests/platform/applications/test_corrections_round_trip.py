@@ -123,10 +123,11 @@ def test_corrections_go_to_the_applicant_and_her_answer_comes_back(live: Systems
             f"{platform}/applications/{number}/corrections", data={"csrf_token": csrf_of(page.text)}
         )
         assert nothing.status_code == 400 and "请上传补正材料" in nothing.text
-        browser.post(
+        uploaded = browser.post(
             f"{platform}/applications/{number}/corrections/files",
             data={"csrf_token": csrf_of(page.text)},
             files={"file": ("收入证明.pdf", PDF, "application/pdf")},
+            follow_redirects=True,
         )
         sent = browser.post(
             f"{platform}/applications/{number}/corrections",
@@ -134,6 +135,15 @@ def test_corrections_go_to_the_applicant_and_her_answer_comes_back(live: Systems
             follow_redirects=True,
         )
         assert 'id="corrected"' in sent.text and 'id="corrections-sent"' in sent.text
+        file_remove = re.search(r'action="([^"]*/corrections/files/\d+/remove)"', uploaded.text)
+        assert file_remove, "each file of the answer being written can be taken out"
+        kept = browser.post(
+            file_remove.group(1)
+            if file_remove.group(1).startswith("http")
+            else platform + file_remove.group(1).removeprefix("/platform"),
+            data={"csrf_token": csrf_of(page.text)},
+        )
+        assert kept.status_code == 404  # sent: it stays, housing fetches it from here
         again = browser.post(
             f"{platform}/applications/{number}/corrections", data={"csrf_token": csrf_of(page.text)}
         )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from anju.core.web import form_file, page_router, path_for
 from anju.platform.applications import corrections
 from anju.platform.applications import service as applications
-from anju.platform.backfill.service import ReviewRefused, proof_remove
+from anju.platform.backfill.service import ReviewRefused
 from anju.platform.identity import service as identity
 from anju.platform.models import Applicant, Application
 from anju.platform.web import ApplicantId, RuntimeDep, collected_on_paper, not_found_page, render
@@ -135,9 +135,7 @@ def corrections_file_remove(
     """Remove a file from the answer before it is sent."""
 
     def remove(session: Session, application: Application, _applicant: Applicant) -> None:
-        if corrections.notice_current(session=session, application=application) is None:
-            raise corrections.CorrectionNotOpen()
-        proof_remove(session=session, application_id=application.id, proof_id=file_id, purpose="correction")
+        corrections.correction_file_remove(session=session, application=application, file_id=file_id)
 
     outcome = _act(runtime, applicant_id, application_no, remove)
     return _answered(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from anju.core import crypto
 from anju.core.outbox import outbox_enqueue
 from anju.platform.applications.service import proof_payload
-from anju.platform.backfill.service import ReviewRefused, proof_store, proofs_of
+from anju.platform.backfill.service import ReviewRefused, proof_remove, proof_store, proofs_of
 from anju.platform.models import Applicant, Application, ApplicationEvent, CorrectionReply, ProofUpload
 
 CORRECTIONS_PATH = "/v1/cases/{case_no}/corrections"
@@ -92,6 +92,16 @@ def correction_file_add(
         correction_round=notice.round,
         on_paper=on_paper,
     )
+
+
+def correction_file_remove(*, session: Session, application: Application, file_id: int) -> bool:
+    """Take a file out of the answer still being written. A file of an answer already sent stays: housing
+    fetches it from here by reference (decision 0035). Raises CorrectionNotOpen when no answer is open."""
+    notice = _open(session, application)
+    files = correction_files(session=session, application=application, round_no=notice.round)
+    if not any(f.id == file_id for f in files):
+        return False
+    return proof_remove(session=session, application_id=application.id, proof_id=file_id, purpose="correction")
 
 
 def correction_files(*, session: Session, application: Application, round_no: int) -> list[ProofUpload]:
