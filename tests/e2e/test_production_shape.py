@@ -28,6 +28,10 @@ pytestmark = pytest.mark.production_shape
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    assert POSTGRES_URL, (
+        "the production shape runs on PostgreSQL: set ANJU_TEST_POSTGRES_URL "
+        "(postgresql+psycopg://postgres@127.0.0.1:5432/anju_test), as `make test`'s PostgreSQL pass does"
+    )
     server = POSTGRES_URL.rsplit("/", 1)[0]  # the server, without the test database's name
     shape = Shape(
         run_dir=tmp_path_factory.mktemp("deploy"),
