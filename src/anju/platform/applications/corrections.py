@@ -101,7 +101,9 @@ def correction_file_remove(*, session: Session, application: Application, file_i
     files = correction_files(session=session, application=application, round_no=notice.round)
     if not any(f.id == file_id for f in files):
         return False
-    return proof_remove(session=session, application_id=application.id, proof_id=file_id, purpose="correction")
+    return proof_remove(
+        session=session, application_id=application.id, proof_id=file_id, purpose="correction"
+    )
 
 
 def correction_files(*, session: Session, application: Application, round_no: int) -> list[ProofUpload]:
