@@ -71,6 +71,9 @@ def application_pages(settings: Settings, browser: Browser, auditor: Auditor) ->
     page.get_by_label("身份证号码").fill(APPLICANT)
     page.get_by_label("密码").fill("anju-demo")
     page.get_by_role("button", name="登录并授权").click()
+    # The sign-in returns through the identity provider's redirects: audit the page they end on, not a
+    # page still on its way (reloading mid-navigation detaches the page: a CI run failed on that once).
+    expect(page.get_by_role("button", name="开始申请")).to_be_visible()
     auditor.audit(page, "开始申请")
     page.get_by_role("button", name="开始申请").click()
     auditor.audit(page, "申请事项")
