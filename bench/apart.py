@@ -49,13 +49,16 @@ class Apart:
     housing_workers: list[subprocess.Popen[bytes]]
 
 
-def _ready(port: int) -> None:
-    for _ in range(100):
+def wait_ready(url: str, *, attempts: int = 200) -> None:
+    """Until ``url`` answers without a server error; a bench that started nothing stops here, saying so."""
+    for _ in range(attempts):
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code < 500:
                 return
         except httpx.HTTPError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not start")
 
 
 @contextmanager
@@ -99,9 +102,9 @@ def housing_apart(
         os.environ.update({k: v for k, v in env.items() if k.startswith("ANJU_")})
         platform = runtime_for("platform", Settings())
         try:
-            _ready(port)
+            wait_ready(f"http://127.0.0.1:{port}/readyz")
             if platform_server:
-                _ready(platform_port)
+                wait_ready(f"http://127.0.0.1:{platform_port}/readyz")
             yield Apart(housing=processes[0], platform=platform, housing_workers=fetchers)
         finally:
             for process in processes:

@@ -26,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from bench.apart import wait_ready
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
@@ -163,17 +164,6 @@ async def load(
     started = time.perf_counter()
     await asyncio.gather(*(user() for _ in range(concurrency)))
     return len(latencies) / (time.perf_counter() - started), latencies, errors
-
-
-def wait_ready(url: str) -> None:
-    for _ in range(200):
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{url} did not start")
 
 
 def main() -> None:

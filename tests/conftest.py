@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from anju.core.runtime import Runtime, ensure_keys
 from anju.core.settings import Settings
 from anju.embedded import app_for, migrate_all, runtime_for, seed_all
-from anju.housing.intake.fetch import attachments_fetch_once, fetch_policy
+from anju.housing.intake.fetch import attachments_fetch_once
 from tests.support import env
 
 warnings.filterwarnings("ignore", message=".*httpx module is deprecated.*")
@@ -57,7 +57,7 @@ class Systems:
         on a file that did not arrive."""
         housing = self.runtimes["housing"]
         run = attachments_fetch_once(
-            db=housing.db, client=housing.client, cipher=housing.cipher, policy=fetch_policy(housing)
+            db=housing.db, client=housing.client, cipher=housing.cipher, policy=housing.retry_policy
         )
         assert not run.failed, run.failed
         return run.fetched

@@ -308,7 +308,7 @@ def files_status() -> None:
 def files_fetch() -> None:
     """Fetch every file that is due now, once (the housing workers do this continuously)."""
     from anju.embedded import runtime_for
-    from anju.housing.intake.fetch import attachments_fetch_once, fetch_policy
+    from anju.housing.intake.fetch import attachments_fetch_once
 
     runtime = runtime_for("housing", Settings())
     try:
@@ -316,7 +316,7 @@ def files_fetch() -> None:
             db=runtime.db,
             client=runtime.client,
             cipher=runtime.cipher,
-            policy=fetch_policy(runtime),
+            policy=runtime.retry_policy,
             limit=1000,
         )
     finally:

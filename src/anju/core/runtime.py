@@ -88,6 +88,16 @@ class Runtime:
         """Send one outbox message by its destination's adapter, or signed JSON to a peer system."""
         return self.senders.get(message.destination, self.client.deliver)(message)
 
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The configured retry rule for work that reaches another system (outbox messages, case files)."""
+        s = self.settings
+        return RetryPolicy(
+            max_attempts=s.outbox_max_attempts,
+            base_delay_seconds=s.outbox_base_delay_seconds,
+            max_delay_seconds=s.outbox_max_delay_seconds,
+        )
+
     def outbox_worker(self, *, owner: str | None = None) -> OutboxWorker:
         """A worker that delivers this system's outbox with the configured retry rule."""
         s = self.settings
@@ -95,11 +105,7 @@ class Runtime:
             db=self.db,
             table=self.tables.outbox,
             sender=self.deliver,
-            policy=RetryPolicy(
-                max_attempts=s.outbox_max_attempts,
-                base_delay_seconds=s.outbox_base_delay_seconds,
-                max_delay_seconds=s.outbox_max_delay_seconds,
-            ),
+            policy=self.retry_policy,
             lease_seconds=s.outbox_lease_seconds,
             batch_size=s.outbox_batch_size,
             owner=owner,

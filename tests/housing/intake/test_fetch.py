@@ -17,12 +17,7 @@ from anju.cli import app as cli
 from anju.core.crypto import sm3_hex
 from anju.core.outbox import RetryPolicy
 from anju.core.timeutil import utcnow
-from anju.housing.intake.fetch import (
-    attachments_fetch_once,
-    attachments_retry,
-    attachments_waiting,
-    fetch_policy,
-)
+from anju.housing.intake.fetch import attachments_fetch_once, attachments_retry, attachments_waiting
 from anju.housing.intake.service import attachments_of
 from anju.housing.models import Case
 from anju.housing.review.service import TransitionRefused, case_transition
@@ -47,7 +42,7 @@ def _fetch(live: Systems, **kwargs: object) -> tuple[list[tuple[str, str]], list
         db=housing.db,
         client=housing.client,
         cipher=housing.cipher,
-        policy=kwargs.pop("policy", fetch_policy(housing)),  # type: ignore[arg-type]
+        policy=kwargs.pop("policy", housing.retry_policy),  # type: ignore[arg-type]
         **kwargs,  # type: ignore[arg-type]
     )
     return run.fetched, run.failed

@@ -4,7 +4,7 @@ Intake stores each declared proof as a ``case_attachment`` row without its conte
 rows under a lease (an optimistic UPDATE, so any number of workers on either database), download each
 file with a signed GET that is cut off past the declared size, check its SM3 against the declaration the
 platform signed with the case, and store it encrypted. A failure is tried again with the outbox's
-backoff; when the tries are spent the row waits for an operator (``anju attachments retry``) and the
+backoff; when the tries are spent the row waits for an operator (``anju files retry``) and the
 ``anju_case_files_waiting{state="failed"}`` gauge raises the alert. The case counts what it still waits
 for, and no staff member acts on it until that is zero (review/service.py).
 """
@@ -31,7 +31,7 @@ from anju.core.outbox import RetryPolicy
 from anju.core.runtime import Runtime
 from anju.core.timeutil import utcnow
 from anju.housing.intake.schemas import PROOF_MAX_BYTES
-from anju.housing.intake.service import ATTACHMENT_CONTEXT
+from anju.housing.intake.service import ATTACHMENT_CONTEXT, attachment_state
 from anju.housing.models import Case, CaseAttachment
 
 log = logging.getLogger(__name__)
@@ -192,11 +192,6 @@ def attachments_fetch_loop(
             stop.wait(poll_seconds)
 
 
-def fetch_policy(runtime: Runtime) -> RetryPolicy:
-    """The outbox's retry rule: a file is tried as often, as patiently, as a message."""
-    return runtime.outbox_worker().policy
-
-
 def fetch_thread_start(runtime: Runtime) -> threading.Thread:
     """Fetch case files in a background thread of this process, until the runtime stops."""
     thread = threading.Thread(
@@ -205,7 +200,7 @@ def fetch_thread_start(runtime: Runtime) -> threading.Thread:
             "db": runtime.db,
             "client": runtime.client,
             "cipher": runtime.cipher,
-            "policy": fetch_policy(runtime),
+            "policy": runtime.retry_policy,  # a file is tried as often, as patiently, as a message
             "stop": runtime.stop_event,
             "poll_seconds": runtime.settings.outbox_poll_seconds,
         },
@@ -237,7 +232,7 @@ class Unfetched:
 
     case_no: str
     filename: str
-    state: str  # waiting | failed
+    state: str  # waiting | failed (intake.service.attachment_state)
     attempts: int
     error: str
     received_at: datetime
@@ -257,7 +252,7 @@ def attachments_unfetched(*, db: Database, limit: int = 200) -> list[Unfetched]:
             Unfetched(
                 case_no=case_no,
                 filename=a.filename,
-                state="waiting" if a.fetch_due_at is not None else "failed",
+                state=attachment_state(a),
                 attempts=a.fetch_attempts,
                 error=a.fetch_error,
                 received_at=a.received_at,

@@ -15,6 +15,7 @@ from anju.core.outbox import inbox_accept
 from anju.core.web import RuntimeDep
 from anju.platform.applications import service
 from anju.platform.applications.schemas import BusReceipt, StatusEvent
+from anju.platform.backfill.service import proof_content
 from anju.platform.evaluation import service as evaluation
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def proof_serve(runtime: RuntimeDep, application_no: str, sm3: str, caller: Hous
         proof = service.submitted_proof(session=session, application_no=application_no, sm3=sm3)
         if proof is None:
             raise ApiError(code="proof_unknown", message="该申请没有这份材料。", status_code=404)
-        content = service.proof_content(proof, cipher=runtime.cipher)
+        content = proof_content(proof, cipher=runtime.cipher)
         media_type = proof.content_type
     log.info(
         "proof served", extra={"case_no": application_no, "caller": caller.caller, "bytes": len(content)}

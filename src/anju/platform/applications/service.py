@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -24,7 +23,7 @@ from anju.platform.applications import household
 from anju.platform.applications.notify import sms_queue, sms_templates
 from anju.platform.applications.schemas import StatusEvent
 from anju.platform.applications.signed import signed_documents_of
-from anju.platform.backfill.service import MEMBER_ID_CONTEXT, PROOF_CONTEXT, backfill_preview, proofs_of
+from anju.platform.backfill.service import MEMBER_ID_CONTEXT, backfill_preview, proofs_of
 from anju.platform.consent.service import members_awaiting_consent
 from anju.platform.identity.service import applicant_id_number
 from anju.platform.models import (
@@ -331,11 +330,6 @@ def submitted_proof(*, session: Session, application_no: str, sm3: str) -> Proof
         .order_by(ProofUpload.id)
         .limit(1)
     ).first()
-
-
-def proof_content(proof: ProofUpload, *, cipher: crypto.FieldCipher) -> bytes:
-    """The file's bytes as the applicant uploaded them."""
-    return base64.b64decode(cipher.decrypt(proof.content_enc, context=PROOF_CONTEXT))
 
 
 def applications_of(*, session: Session, applicant_id: int) -> list[Application]:

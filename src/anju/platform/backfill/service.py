@@ -520,6 +520,13 @@ def proof_remove(*, session: Session, application_id: int, proof_id: int, purpos
     return True
 
 
+def proof_content(proof: ProofUpload, *, cipher: crypto.FieldCipher) -> bytes:
+    """The file's bytes as the applicant uploaded them (proof_store's encoding undone)."""
+    import base64
+
+    return base64.b64decode(cipher.decrypt(proof.content_enc, context=PROOF_CONTEXT))
+
+
 def proofs_of(
     *, session: Session, application_id: int, purpose: str | None = None, correction_round: int | None = None
 ) -> list[ProofUpload]:
