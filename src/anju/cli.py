@@ -346,6 +346,42 @@ def files_retry(
     console.print(f"{count} file(s) queued again")
 
 
+housing_app = typer.Typer(help="住房保障：一户一申请、轮候、配租、租赁与年审", no_args_is_help=True)
+app.add_typer(housing_app, name="housing")
+
+
+@housing_app.command("members")
+def housing_members(batch: Annotated[int, typer.Option(help="cases per transaction")] = 500) -> None:
+    """Record who is in each case received before one-household-one-application existed (housing migration
+    0022), so the rule sees them too; safe to run again: nothing is added twice."""
+    from rich.progress import Progress
+
+    from anju.embedded import runtime_for
+    from anju.housing.intake.service import case_members_backfill
+
+    runtime = runtime_for("housing", Settings())
+    last, added = 0, 0
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("登记办件家庭成员", total=None)
+            while True:
+                with runtime.db.transaction() as session:
+                    after, more = case_members_backfill(
+                        session=session,
+                        cipher=runtime.cipher,
+                        index=runtime.blind_index,
+                        after_id=last,
+                        batch=batch,
+                    )
+                if after == last:
+                    break
+                last, added = after, added + more
+                progress.update(task, description=f"登记办件家庭成员：已到第 {last} 件")
+    finally:
+        runtime.stop()
+    console.print(f"{added} member(s) recorded")
+
+
 calendar_app = typer.Typer(help="法定节假日安排：工作日期限按国务院办公厅通知计算", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 

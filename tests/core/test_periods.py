@@ -32,3 +32,11 @@ def test_insurance_months_continuous_and_cumulative() -> None:
 def test_years_before_keeps_the_calendar_date() -> None:
     assert periods.years_before(REF, 5) == date(2021, 11, 27)
     assert periods.years_before(date(2028, 2, 29), 1) == date(2027, 2, 28)
+
+
+def test_months_after_keeps_the_day_or_takes_the_month_end() -> None:
+    assert periods.months_after(date(2026, 3, 15), 6) == date(2026, 9, 15)
+    assert periods.months_after(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert periods.months_after(date(2027, 11, 30), 3) == date(2028, 2, 29)
+    assert periods.months_after(date(2026, 1, 31), 0) == date(2026, 1, 31)
+    assert periods.months_after(date(2026, 12, 1), 1) == date(2027, 1, 1)

@@ -59,3 +59,11 @@ def insurance_months(months: Iterable[str], *, on: date) -> tuple[int, int]:
         continuous += 1
     cumulative = sum(1 for i in range(current - 36, current) if month_key(i) in paid)
     return continuous, cumulative
+
+
+def months_after(start: date, months: int) -> date:
+    """The same day ``months`` calendar months after ``start``, or the month's last day when it is shorter
+    (31 January + 1 month → 28 or 29 February)."""
+    index = month_index(start) + months
+    year, month = index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))

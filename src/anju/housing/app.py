@@ -19,6 +19,7 @@ from anju.housing.eligibility import api as eligibility_api
 from anju.housing.eligibility import pages as eligibility_pages
 from anju.housing.followup import api as followup_api
 from anju.housing.followup import pages as followup_pages
+from anju.housing.households import api as households_api
 from anju.housing.intake import api as intake_api
 from anju.housing.intake.fetch import CaseFilesCollector
 from anju.housing.models import TABLES
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         intake_api,
         anchors,
         records_api,
+        households_api,
         review_api,
         notices,
         eligibility_api,

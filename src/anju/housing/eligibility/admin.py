@@ -15,6 +15,8 @@ from anju.core.refusals import Refused
 from anju.housing.eligibility.params import LABELS, CityParameters, Value, parameters_for
 from anju.housing.models import ParameterValue
 
+WHOLE_MONTHS = frozenset({"reapply_after_refusal_months", "reapply_after_exit_months"})
+
 
 class ParameterRefused(Refused):
     """The value cannot be added; ``message`` says why."""
@@ -54,7 +56,11 @@ def parameter_add(
         amount = Decimal(value.strip())
     except InvalidOperation:
         raise ParameterRefused("参数值应为数字，例如 60000 或 0.7。") from None
-    if not amount.is_finite() or amount <= 0:
+    if name in WHOLE_MONTHS:  # a waiting period: 0 is a city's way of having none
+        if not amount.is_finite() or amount < 0 or amount != amount.to_integral_value():
+            raise ParameterRefused("等待期应为 0 或正整数（月）。")
+        amount = Decimal(int(amount))
+    elif not amount.is_finite() or amount <= 0:
         raise ParameterRefused("参数值应为大于 0 的数字。")
     try:
         day = date.fromisoformat(effective_from.strip())

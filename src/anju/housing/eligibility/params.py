@@ -28,6 +28,8 @@ LABELS: dict[str, str] = {
     "graduate_insurance_months": "新就业职工连续缴纳社保月数（月）",
     "permit_years": "外来务工人员持居住证年限（年）",
     "migrant_insurance_months": "外来务工人员近36个月累计缴纳社保月数（月）",
+    "reapply_after_refusal_months": "不予受理或审核不通过后再次申请的等待期（月）",
+    "reapply_after_exit_months": "退出保障后再次申请的等待期（月）",
 }
 
 

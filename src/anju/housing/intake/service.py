@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from anju.core import crypto, esign, regions, signing
 from anju.core.audit import AuditChain
 from anju.core.timeutil import utcnow
+from anju.housing.households.service import case_members_record
 from anju.housing.intake.schemas import CaseSubmission, Proof
 from anju.housing.models import Case, CaseAttachment
 from anju.housing.review.service import case_transition
@@ -283,6 +284,8 @@ def case_receive(
     )
     session.add(case)
     session.flush()
+    household = [m.model_dump(mode="json") for m in submission.household]
+    case_members_record(session=session, case=case, household=household, index=index)
     register_proofs = [p for e in submission.evidence for p in e.proofs]
     attachments_store(session=session, case=case, proofs=register_proofs, purpose="register", cipher=cipher)
     attachments_store(
@@ -302,3 +305,19 @@ def case_receive(
         today=today,
     )
     return IntakeResult(case=case, duplicate=False)
+
+
+def case_members_backfill(
+    *, session: Session, cipher: crypto.FieldCipher, index: crypto.BlindIndex, after_id: int, batch: int
+) -> tuple[int, int]:
+    """Record the members of up to ``batch`` cases after ``after_id`` (cases received before
+    one-household-one-application existed, housing migration 0022); returns (the last case id seen,
+    members added), or (after_id, 0) once none are left. Running it again adds nothing."""
+    cases = list(session.scalars(select(Case).where(Case.id > after_id).order_by(Case.id).limit(batch)))
+    added = sum(
+        case_members_record(
+            session=session, case=c, household=case_household(case=c, cipher=cipher), index=index
+        )
+        for c in cases
+    )
+    return (cases[-1].id if cases else after_id), added

@@ -15,16 +15,30 @@ from anju.housing.records.models import AssistanceRecord
 KIND_LABELS = {"public_rental": "承租公租房", "rent_subsidy": "领取住房租赁补贴"}
 
 
+def record_current(record: AssistanceRecord, today: date) -> bool:
+    """Whether the tenancy or subsidy is still in force on ``today`` (no end date, or not ended yet)."""
+    return record.valid_to is None or record.valid_to >= today
+
+
+def assistance_of(*, session: Session, bidxs: list[str]) -> dict[str, list[AssistanceRecord]]:
+    """Every record of these people, by the blind index of their ID number, oldest first."""
+    rows: dict[str, list[AssistanceRecord]] = defaultdict(list)
+    query = (
+        select(AssistanceRecord)
+        .where(AssistanceRecord.person_bidx.in_(bidxs))
+        .order_by(AssistanceRecord.valid_from, AssistanceRecord.id)
+    )
+    for row in session.scalars(query):
+        rows[row.person_bidx].append(row)
+    return rows
+
+
 def assistance_records(
     *, session: Session, id_numbers: list[str], index: crypto.BlindIndex, today: date
 ) -> list[dict[str, Any]]:
     """One record per person: found (with their tenancies and subsidies) or not."""
     by_bidx = {index.digest(n, kind="id_number"): n for n in id_numbers}
-    rows: dict[str, list[AssistanceRecord]] = defaultdict(list)
-    for row in session.scalars(
-        select(AssistanceRecord).where(AssistanceRecord.person_bidx.in_(list(by_bidx)))
-    ):
-        rows[by_bidx[row.person_bidx]].append(row)
+    rows = {by_bidx[b]: found for b, found in assistance_of(session=session, bidxs=list(by_bidx)).items()}
     answers = []
     for number in id_numbers:
         found = rows.get(number, [])
@@ -41,7 +55,7 @@ def assistance_records(
                             "city": regions.get(r.city_code).name,
                             "valid_from": r.valid_from.isoformat(),
                             "valid_to": r.valid_to.isoformat() if r.valid_to else None,
-                            "current": r.valid_to is None or r.valid_to >= today,
+                            "current": record_current(r, today),
                         }
                         for r in found
                     ]

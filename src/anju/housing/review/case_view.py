@@ -19,6 +19,7 @@ from anju.core.vocab import (
 )
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.report import eligibility_report
+from anju.housing.households.service import case_conflicts
 from anju.housing.intake.deferrals import DEFERRAL_ROLES, deferrals_received
 from anju.housing.intake.service import (
     APPLICANT_FILES,
@@ -146,11 +147,35 @@ def case_view(case: Case, cipher: crypto.FieldCipher) -> dict[str, Any]:
     }
 
 
+def _conflicts_view(
+    session: Session, staff: StaffUser, case: Case, cipher: crypto.FieldCipher, index: crypto.BlindIndex
+) -> list[dict[str, Any]]:
+    """One household, one application, checked again as the reviewer reads the case (issue 19): each rule a
+    member meets, the other case linked where the reviewer's region covers it. Nothing once decided."""
+    if case.status in FINAL_STATUSES:
+        return []
+    members = case_household(case=case, cipher=cipher)
+    names = {m["id_number"]: m["name"] for m in members}
+    today = shanghai_date(utcnow())
+    return [
+        {
+            "member": masking.mask_name(names.get(c.id_number, "")),
+            "label": c.label,
+            "explanation": c.explanation,
+            "case_no": c.case.case_no if c.case else "",
+            "linked": c.case is not None and service.case_in_region(staff, c.case),
+            "source": c.parameter.source if c.parameter else "",
+        }
+        for c in case_conflicts(session=session, case=case, household=members, index=index, on=today)
+    ]
+
+
 def case_context(
-    session: Session, staff: StaffUser, case: Case, cipher: crypto.FieldCipher
+    session: Session, staff: StaffUser, case: Case, cipher: crypto.FieldCipher, index: crypto.BlindIndex
 ) -> dict[str, Any]:
     """Everything the case page shows to this staff member."""
     view = case_view(case, cipher)
+    view["conflicts"] = _conflicts_view(session, staff, case, cipher, index)
     files = attachments_of(session=session, case=case)
     view["attachments"] = [
         {

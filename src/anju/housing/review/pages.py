@@ -57,7 +57,7 @@ def staff_case(request: Request, case_no: str, staff_id: StaffId, runtime: Runti
         staff, case = _staff_case(session, staff_id, case_no)
         if case is None:
             return _case_missing(request)
-        context = case_context(session, staff, case, runtime.cipher)
+        context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
     return render(request, "staff_case.html", context)
 
 
@@ -75,7 +75,7 @@ def staff_case_reveal(
         staff, case = _staff_case(session, staff_id, case_no)
         if case is None:
             return _case_missing(request)
-        context = case_context(session, staff, case, runtime.cipher)
+        context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
         try:
             service.reveal_record(
                 session=session, audit=runtime.audit, staff=staff, case=case, field=field, reason=reason
@@ -146,7 +146,7 @@ def staff_case_event(
             staff, case = _staff_case(session, staff_id, case_no)
             if case is None:
                 return _case_missing(request)
-            context = case_context(session, staff, case, runtime.cipher)
+            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
         context |= {"action_error": {event: exc.message}, "action_reason": {event: reason}}
         return render(request, "staff_case.html", context, 409)
     return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "?done=1", status_code=303)
@@ -165,7 +165,7 @@ def staff_case_deferral_received(
         try:
             deferral_received_record(session=session, case=case, item=item, promised=promised, staff=staff)
         except DeferralRefused as exc:
-            context = case_context(session, staff, case, runtime.cipher)
+            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
             return render(request, "staff_case.html", {**context, "deferral_error": exc.message}, 400)
     target = path_for(request, "staff_case", case_no=case_no)
     return RedirectResponse(f"{target}#deferred-{item}", status_code=303)

@@ -72,6 +72,13 @@ def in_region(query: Select[Any], staff: StaffUser) -> Select[Any]:
     return query.where(Case.district_code == staff.region_code)
 
 
+def case_in_region(staff: StaffUser, case: Case) -> bool:
+    """Whether the case is in the staff member's region (the rule of ``in_region``, for a case in hand)."""
+    if regions.is_jurisdiction(staff.region_code):
+        return case.city_code == staff.region_code
+    return case.district_code == staff.region_code
+
+
 PAGE_SIZE = 50  # cases on one page of the queue
 DUE_FILTERS = {"overdue": "已超期", "near": "临近期限"}
 NAME_SEARCH = re.compile(r"^[\u3400-\u9fff\U00020000-\U0003134F·•]{2,20}$")  # a full name, 间隔号 kept

@@ -15,7 +15,15 @@ from anju.core.ratelimit import RateLimited
 from anju.core.timeutil import today_shanghai
 from anju.core.web import page_router, path_for
 from anju.core.websession import WebSession
-from anju.platform.applications import draft_form, handwriting, household, invitations, precheck, submission
+from anju.platform.applications import (
+    conflicts,
+    draft_form,
+    handwriting,
+    household,
+    invitations,
+    precheck,
+    submission,
+)
 from anju.platform.applications import service as applications
 from anju.platform.applications.form_view import precheck_view
 from anju.platform.applications.signed import Handwritten
@@ -82,6 +90,7 @@ def draft_check(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) 
         draft.page_views += 1
         context = _check_context(runtime, session, draft, web)
         check_request = precheck.precheck_request(session=session, draft=draft, cipher=runtime.cipher)
+        household_check = conflicts.conflicts_request(session=session, draft=draft, cipher=runtime.cipher)
         face_needed = not applications.submission_allowed(
             applicant=applicant, min_real_name_level=runtime.settings.submit_min_real_name_level
         )
@@ -92,6 +101,11 @@ def draft_check(request: Request, draft_id: int, web: Web, runtime: RuntimeDep) 
         else None
     )
     context |= {
+        "conflicts": conflicts.conflicts_found(
+            client=runtime.client, request=household_check[0], names=household_check[1], user=subject
+        )
+        if household_check
+        else None,
         "precheck": precheck_view(result, context["group"]),
         "face_needed": face_needed,
         "face_passed": request.query_params.get("face") == "passed",

@@ -42,25 +42,38 @@ def precheck_request(
     }
 
 
-def precheck_run(*, client: SignedClient, request: dict[str, Any], user: str) -> dict[str, Any]:
-    """Housing's evaluation, or {"error": message} — never an exception: the pre-check must not block."""
+UNAVAILABLE = "暂时无法自查申请条件，不影响您提交申请。"
+
+
+def housing_advice(
+    *, client: SignedClient, path: str, purpose: str, payload: dict[str, Any], user: str, unavailable: str
+) -> dict[str, Any]:
+    """Housing's answer to an advisory question, or {"error": message} — never an exception: advice must
+    not block the applicant (a 422 carries housing's own words; anything else says ``unavailable``)."""
     try:
         response = client.request(
-            method="POST",
-            destination="housing",
-            path=PRECHECK_PATH,
-            payload=request,
-            user=user,
-            purpose=PRECHECK_PURPOSE,
+            method="POST", destination="housing", path=path, payload=payload, user=user, purpose=purpose
         )
     except (httpx.HTTPError, PeerResponseError):
-        return {"error": "暂时无法自查申请条件，不影响您提交申请。"}
+        return {"error": unavailable}
     if response.status_code == 422:
         return {"error": str(response.json()["error"]["message"])}
     if response.status_code != 200:
-        return {"error": "暂时无法自查申请条件，不影响您提交申请。"}
+        return {"error": unavailable}
     result: dict[str, Any] = response.json()
     return result
+
+
+def precheck_run(*, client: SignedClient, request: dict[str, Any], user: str) -> dict[str, Any]:
+    """Housing's evaluation, or {"error": message}: the pre-check must not block."""
+    return housing_advice(
+        client=client,
+        path=PRECHECK_PATH,
+        purpose=PRECHECK_PURPOSE,
+        payload=request,
+        user=user,
+        unavailable=UNAVAILABLE,
+    )
 
 
 # What the pre-check found for each group, as the page that asks the group says it (advice, not a decision).
