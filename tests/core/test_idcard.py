@@ -195,3 +195,12 @@ def test_29_february_birthday(on: date, age: int) -> None:
 def test_age_before_birth_is_an_error() -> None:
     with pytest.raises(ValueError):
         idcard.age_on(date(2000, 1, 2), on=date(2000, 1, 1))
+
+
+def test_a_households_numbers_are_normalised_or_the_bad_one_is_named() -> None:
+    assert idcard.numbers_parse(["35030219930217068x", "３５０１０２１９９２０３１５０５１９"]) == [
+        "35030219930217068X",
+        "350102199203150519",
+    ]
+    with pytest.raises(ValueError, match="350102199203150510: id_check_digit"):
+        idcard.numbers_parse(["350102199203150519", "350102199203150510"])

@@ -23,6 +23,7 @@ def signed_post(
     nonce: str | None = None,
     tamper_body: bytes | None = None,
     private_key: signing.Sm2PrivateKey | None = None,
+    purpose: str = "测试",
 ) -> Any:
     """POST JSON signed by ``as_system``; the path is what the receiving app sees (its mount included)."""
     body = json.dumps(payload, ensure_ascii=False).encode()
@@ -35,7 +36,7 @@ def signed_post(
         private_key=private_key or as_system.identity.private_key,
         message_id=message_id or new_message_id(),
         user="fj-test",
-        purpose="测试",
+        purpose=purpose,
         case=str(payload.get("case_no", "")) if isinstance(payload, dict) else "",
         now=now,
         nonce=nonce,

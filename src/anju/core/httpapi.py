@@ -171,16 +171,19 @@ async def signed_caller(request: Request) -> signing.VerifiedRequest:
 
 
 def signed_callers(
-    allowed: Iterable[str], *, message: str
+    allowed: Iterable[str], *, message: str, purpose_required: bool = False
 ) -> Callable[[Request], Awaitable[signing.VerifiedRequest]]:
     """FastAPI dependency: the verified caller (checked by the serving app's ``runtime.api``), if it is one
-    of ``allowed``; otherwise a 403 saying ``message`` (one check for every route's allow-list, issue 21)."""
+    of ``allowed``; otherwise a 403 saying ``message`` (one check for every route's allow-list, issue 21).
+    With ``purpose_required`` (an API that reads personal data), a request that does not say why is a 400."""
     permitted = frozenset(allowed)
 
     async def verified_caller(request: Request) -> signing.VerifiedRequest:
         caller = await signed_caller(request)
         if caller.caller not in permitted:
             raise ApiError(code="caller_not_allowed", message=message, status_code=403)
+        if purpose_required and not caller.purpose.strip():
+            raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
         return caller
 
     return verified_caller

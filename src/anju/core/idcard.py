@@ -166,3 +166,15 @@ def age_on(birth_date: date, *, on: date) -> int:
     if on < birth_date:
         raise ValueError("the date is before the birth date")
     return periods.whole_years(birth_date, on=on)
+
+
+def numbers_parse(values: list[str]) -> list[str]:
+    """A household's ID numbers in their 18-character form, for a request model's validator (raises
+    ValueError naming the number and why it is not one)."""
+    normalised = []
+    for value in values:
+        try:
+            normalised.append(parse(value).number)
+        except InvalidIdNumber as exc:
+            raise ValueError(f"{value}: {exc.code}") from exc
+    return normalised

@@ -29,13 +29,7 @@ class RegisterQuery(BaseModel):
     @field_validator("persons")
     @classmethod
     def _valid_ids(cls, values: list[str]) -> list[str]:
-        normalised = []
-        for value in values:
-            try:
-                normalised.append(idcard.parse(value).number)
-            except idcard.InvalidIdNumber as exc:
-                raise ValueError(f"{value}: {exc.code}") from exc
-        return normalised
+        return idcard.numbers_parse(values)
 
 
 class RegisterRecord(BaseModel):

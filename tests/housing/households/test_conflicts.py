@@ -188,6 +188,14 @@ def test_only_the_platform_asks_and_every_bad_question_is_refused_plainly(system
     not_a_city = ask(systems, [HUSBAND], city="350102")
     assert not_a_city.status_code == 422 and not_a_city.json()["error"]["code"] == "city_unknown"
     assert ask(systems, []).status_code == 422
+    unsaid = signed_post(
+        systems.client("housing"),
+        as_system=systems.runtimes["platform"],
+        path="/v1/households/conflicts",
+        payload={"city_code": "350100", "on": "2026-12-07", "persons": [HUSBAND]},
+        purpose=" ",
+    )
+    assert unsaid.status_code == 400 and unsaid.json()["error"]["code"] == "purpose_missing"
 
 
 def test_the_reviewer_sees_the_other_case_linked_only_inside_their_region(systems: Systems) -> None:

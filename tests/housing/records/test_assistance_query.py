@@ -48,3 +48,14 @@ def test_each_person_is_answered_with_current_and_ended_assistance(systems: Syst
 def test_an_unknown_field_is_refused(systems: Systems) -> None:
     refused = ask(systems, [TENANT], ["records", "income"])
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "field_unknown"
+
+
+def test_a_query_that_does_not_say_why_is_refused(systems: Systems) -> None:
+    unsaid = signed_post(
+        systems.client("housing"),
+        as_system=systems.runtimes["platform"],
+        path="/v1/assistance/query",
+        payload={"persons": [TENANT], "fields": ["records"]},
+        purpose="",
+    )
+    assert unsaid.status_code == 400 and unsaid.json()["error"]["code"] == "purpose_missing"

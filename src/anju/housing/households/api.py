@@ -21,7 +21,11 @@ ALLOWED_CALLERS = frozenset({"platform"})
 
 Caller = Annotated[
     signing.VerifiedRequest,
-    Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权查询家庭成员的在办申请和住房保障情况。")),
+    Depends(
+        signed_callers(
+            ALLOWED_CALLERS, message="该系统无权查询家庭成员的在办申请和住房保障情况。", purpose_required=True
+        )
+    ),
 ]
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
@@ -39,13 +43,7 @@ class ConflictQuery(BaseModel):
     @field_validator("persons")
     @classmethod
     def _valid_ids(cls, values: list[str]) -> list[str]:
-        normalised = []
-        for value in values:
-            try:
-                normalised.append(idcard.parse(value).number)
-            except idcard.InvalidIdNumber as exc:
-                raise ValueError(f"{value}: {exc.code}") from exc
-        return normalised
+        return idcard.numbers_parse(values)
 
 
 class ConflictItem(BaseModel):
@@ -92,8 +90,6 @@ def conflict_item(conflict: Conflict) -> ConflictItem:
     responses=error_responses(400, 401, 403, 422),
 )
 def conflicts(runtime: RuntimeDep, query: ConflictQuery, caller: Caller) -> ConflictAnswer:
-    if not caller.purpose.strip():
-        raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
     if not regions.is_jurisdiction(query.city_code):
         raise ApiError(code="city_unknown", message="申请城市代码不是福建省的设区市或平潭。", status_code=422)
     try:

@@ -18,7 +18,7 @@ ALLOWED_CALLERS = frozenset({"platform"})
 
 Caller = Annotated[
     signing.VerifiedRequest,
-    Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权查询保障性住房信息。")),
+    Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权查询保障性住房信息。", purpose_required=True)),
 ]
 
 router = APIRouter(prefix="/v1", tags=["records"])
@@ -31,8 +31,6 @@ router = APIRouter(prefix="/v1", tags=["records"])
     responses=error_responses(400, 401, 403, 422),
 )
 def assistance_query(runtime: RuntimeDep, query: RegisterQuery, caller: Caller) -> RegisterAnswer:
-    if not caller.purpose.strip():
-        raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
     if set(query.fields) - {"records"}:
         raise ApiError(code="field_unknown", message="只提供 records 字段。", status_code=422)
     with runtime.db.transaction() as session:

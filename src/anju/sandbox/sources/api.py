@@ -27,7 +27,8 @@ OTHER_SERVICES = frozenset(
 )  # fault knobs for the services that are not registers
 
 Caller = Annotated[
-    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权查询此数据源。"))
+    signing.VerifiedRequest,
+    Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权查询此数据源。", purpose_required=True)),
 ]
 
 router = APIRouter()
@@ -122,8 +123,6 @@ async def register_query(
     spec = service.source_list().get(source)
     if spec is None:
         raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
-    if not caller.purpose.strip():
-        raise ApiError(code="purpose_missing", message="查询必须说明用途（X-Anju-Purpose）。")
     asked = _Query(source, caller, query, f"{source}-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}")
     played = await _fault_played(runtime, faults, asked)
     if played is not None:
