@@ -58,6 +58,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "housing-intake.openapi.json": _only(housing, "/v1/cases"),
         "housing-assistance.openapi.json": _only(housing, "/v1/assistance/"),
         "housing-households.openapi.json": _only(housing, "/v1/households/"),
+        "housing-waitlists.openapi.json": _only(housing, "/v1/waitlists/"),
         "housing-public-notices.openapi.json": _only(housing, "/v1/public-notices/"),
         "housing-eligibility.openapi.json": _only(housing, "/v1/eligibility/"),
         "housing-evaluations.openapi.json": _only(housing, "/v1/evaluations/"),

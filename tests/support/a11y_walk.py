@@ -43,6 +43,7 @@ def public_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None
         ("/guide", "办事指南"),
         ("/progress", "查询申请进度"),
         ("/public-notices", "公示"),
+        ("/waitlists", "轮候名单"),
         ("/decisions/verify", "文书验证"),
         ("/kiosk", "自助终端（未登记的浏览器）"),
         ("/no-such-page", "找不到页面"),
@@ -352,6 +353,7 @@ def staff_pages(settings: Settings, browser: Browser, auditor: Auditor, number: 
     auditor.audit(page, "待办办件")
     for path, name in (
         (f"/staff/cases/{number}", "办件"),
+        ("/staff/waitlist", "轮候名单"),
         ("/staff/parameters", "申请条件参数"),
         ("/staff/calendar", "法定节假日安排"),
         ("/staff/follow-ups", "差评回访整改"),

@@ -15,6 +15,8 @@ from anju.core.settings import Settings
 from anju.core.timeutil import shanghai_date, utcnow
 from anju.core.vocab import status_label
 from anju.core.web import path_for, system_app
+from anju.housing.allocation import api as allocation_api
+from anju.housing.allocation import pages as allocation_pages
 from anju.housing.eligibility import api as eligibility_api
 from anju.housing.eligibility import pages as eligibility_pages
 from anju.housing.followup import api as followup_api
@@ -35,7 +37,7 @@ from anju.housing.web import StaffSignInRequired, domain_template_dirs
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 # Every module of console pages, by domain (decision 0025).
-PAGES = (staff_pages, review_pages, eligibility_pages, followup_pages)
+PAGES = (staff_pages, review_pages, allocation_pages, eligibility_pages, followup_pages)
 
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         anchors,
         records_api,
         households_api,
+        allocation_api,
         review_api,
         notices,
         eligibility_api,

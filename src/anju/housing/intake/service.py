@@ -261,6 +261,7 @@ def case_receive(
         phone_enc=cipher.encrypt(submission.applicant.phone, context=PHONE_CONTEXT),
         applicant_group=submission.applicant_group,
         household_size=submission.household_size,
+        eldest_born_on=min((m.birth_date for m in submission.household), default=None),
         address=submission.address,
         household_enc=cipher.encrypt(
             json.dumps([m.model_dump(mode="json") for m in submission.household], ensure_ascii=False),
@@ -310,14 +311,14 @@ def case_receive(
 def case_members_backfill(
     *, session: Session, cipher: crypto.FieldCipher, index: crypto.BlindIndex, after_id: int, batch: int
 ) -> tuple[int, int]:
-    """Record the members of up to ``batch`` cases after ``after_id`` (cases received before
-    one-household-one-application existed, housing migration 0022); returns (the last case id seen,
+    """Record the members of up to ``batch`` cases after ``after_id``, and their eldest member's birth date
+    (cases received before housing migrations 0022 and 0023); returns (the last case id seen,
     members added), or (after_id, 0) once none are left. Running it again adds nothing."""
     cases = list(session.scalars(select(Case).where(Case.id > after_id).order_by(Case.id).limit(batch)))
-    added = sum(
-        case_members_record(
-            session=session, case=c, household=case_household(case=c, cipher=cipher), index=index
-        )
-        for c in cases
-    )
+    added = 0
+    for case in cases:
+        household = case_household(case=case, cipher=cipher)
+        added += case_members_record(session=session, case=case, household=household, index=index)
+        if case.eldest_born_on is None and household:  # the waiting list's age group (migration 0023)
+            case.eldest_born_on = min(date.fromisoformat(str(m["birth_date"])) for m in household)
     return (cases[-1].id if cases else after_id), added

@@ -17,6 +17,7 @@ from anju.core.vocab import (
     FINAL_STATUSES,
     SOURCE_LABELS,
 )
+from anju.housing.allocation import waitlist
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.report import eligibility_report
 from anju.housing.households.service import case_conflicts
@@ -170,6 +171,31 @@ def _conflicts_view(
     ]
 
 
+def _priorities_view(session: Session, staff: StaffUser, case: Case, today: Any) -> dict[str, Any]:
+    """The waiting list's side of the case: the checked facts that place the household in a priority group,
+    who may record them, and — once it waits — its place today."""
+    standing = waitlist.waitlist_standing(session=session, case=case, on=today)
+    return {
+        "facts": [
+            {
+                "id": p.id,
+                "fact": waitlist.RECORDED_FACTS[p.fact],
+                "proof": p.proof,
+                "recorded_by": p.recorded_by,
+                "recorded_at": p.recorded_at,
+                "withdrawn_at": p.withdrawn_at,
+                "withdrawn_by": p.withdrawn_by,
+            }
+            for p in waitlist.priority_facts(session=session, case=case)
+        ],
+        "may_record": staff.role in waitlist.PRIORITY_ROLES and case.status not in FINAL_STATUSES,
+        "choices": waitlist.RECORDED_FACTS,
+        "standing": {"position": standing.position, "total": standing.total, "group": standing.group}
+        if standing
+        else None,
+    }
+
+
 def case_context(
     session: Session, staff: StaffUser, case: Case, cipher: crypto.FieldCipher, index: crypto.BlindIndex
 ) -> dict[str, Any]:
@@ -225,6 +251,7 @@ def case_context(
         for a in review.actions_for(case=case, role=staff.role, today=today)
     ]
     parameters = parameters_in_force(session=session, city_code=case.city_code)
+    view["priorities"] = _priorities_view(session, staff, case, today)
     return {
         "title": f"办件 {case.case_no}",
         "case": view,

@@ -232,7 +232,7 @@ def case_transition(
         case.waitlist_no = _next_waitlist_no(session, case.city_code)
         reason = (
             reason
-            or f"轮候编号：{office_name(case.city_code)}第 {case.waitlist_no} 号（按审批通过的先后排序）"
+            or f"轮候编号：{office_name(case.city_code)}第 {case.waitlist_no} 号。轮候位次按当地轮候排序规则每天计算，可在申请进度中查看。"
         )
     record = CaseEvent(
         case_id=case.id,

@@ -44,6 +44,28 @@ def public_notices(request: Request, runtime: RuntimeDep, city: str = "350100", 
     return render(request, "notices.html", context)
 
 
+@router.get("/waitlists", name="public_waitlist")
+def public_waitlist(request: Request, runtime: RuntimeDep, city: str = "350100", page: int = 1) -> Response:
+    """A city's waiting list (轮候名单) in today's order, with the rule it follows, a page at a time."""
+    cities = {r.code: r.name for r in regions.jurisdictions()}
+    context: dict[str, Any] = {
+        "title": "公租房轮候名单",
+        "cities": cities,
+        "city": city,
+        "found": None,
+        "error": "",
+    }
+    if city not in cities:
+        return render(request, "waitlist.html", {**context, "error": "请选择设区市或平潭综合实验区。"}, 400)
+    try:
+        found = notices.waitlist_fetch(client=runtime.client, city_code=city, page=page)
+        if found["entries"] == [] and found["page"] > found["pages"]:  # past the end: the last page
+            found = notices.waitlist_fetch(client=runtime.client, city_code=city, page=found["pages"])
+    except notices.NoticeUnavailable as exc:
+        return render(request, "waitlist.html", {**context, "error": exc.message}, 503)
+    return render(request, "waitlist.html", {**context, "found": found})
+
+
 @router.get("/public-notices/{city}/{case_no}/objection", name="objection_form")
 def objection_form(request: Request, city: str, case_no: str, applicant_id: ApplicantId) -> Response:
     """Object to an entry of the 公示, with facts and reasons."""

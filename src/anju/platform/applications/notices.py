@@ -1,4 +1,5 @@
-"""The public notice (公示) as housing publishes it, and objections sent to housing — signed calls."""
+"""The public notice (公示) and the waiting list (轮候) as housing publishes them, and objections sent to
+housing — signed calls."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from anju.core.httpclient import PeerResponseError, SignedClient
 
 NOTICES_PATH = "/v1/public-notices/{city_code}"
 OBJECTION_PATH = "/v1/public-notices/{case_no}/objections"
+WAITLIST_PATH = "/v1/waitlists/{city_code}"
+STANDING_PATH = "/v1/waitlists/{city_code}/cases/{case_no}"
 
 
 class NoticeUnavailable(Exception):
@@ -21,23 +24,55 @@ class NoticeUnavailable(Exception):
         self.message = message
 
 
-def notices_fetch(*, client: SignedClient, city_code: str, page: int = 1) -> dict[str, Any]:
-    """One page of the city's current notice (raises NoticeUnavailable)."""
+def housing_get(
+    *, client: SignedClient, path: str, purpose: str, unavailable: str, user: str = "", case: str = ""
+) -> dict[str, Any]:
+    """A signed GET of one of housing's published lists (raises NoticeUnavailable: ``unavailable`` when
+    housing cannot answer, ``not_found`` on a 404)."""
     try:
         response = client.request(
-            method="GET",
-            destination="housing",
-            path=NOTICES_PATH.format(city_code=city_code) + f"?page={max(1, page)}",
-            purpose="公示公租房申请",
+            method="GET", destination="housing", path=path, purpose=purpose, user=user, case=case
         )
     except (httpx.HTTPError, PeerResponseError) as exc:
-        raise NoticeUnavailable("housing_unreachable", "暂时无法获取公示信息，请稍后再试。") from exc
+        raise NoticeUnavailable("housing_unreachable", unavailable) from exc
     if response.status_code == 404:
-        raise NoticeUnavailable("city_unknown", "没有这个市（区）。")
+        raise NoticeUnavailable("not_found", str(response.json()["error"]["message"]))
     if response.status_code != 200:
-        raise NoticeUnavailable("housing_error", "暂时无法获取公示信息，请稍后再试。")
+        raise NoticeUnavailable("housing_error", unavailable)
     body: dict[str, Any] = response.json()
     return body
+
+
+def notices_fetch(*, client: SignedClient, city_code: str, page: int = 1) -> dict[str, Any]:
+    """One page of the city's current notice (raises NoticeUnavailable)."""
+    return housing_get(
+        client=client,
+        path=NOTICES_PATH.format(city_code=city_code) + f"?page={max(1, page)}",
+        purpose="公示公租房申请",
+        unavailable="暂时无法获取公示信息，请稍后再试。",
+    )
+
+
+def waitlist_fetch(*, client: SignedClient, city_code: str, page: int = 1) -> dict[str, Any]:
+    """One page of the city's waiting list in today's order (raises NoticeUnavailable)."""
+    return housing_get(
+        client=client,
+        path=WAITLIST_PATH.format(city_code=city_code) + f"?page={max(1, page)}",
+        purpose="公开公租房轮候名单",
+        unavailable="暂时无法获取轮候名单，请稍后再试。",
+    )
+
+
+def standing_fetch(*, client: SignedClient, city_code: str, case_no: str, user: str) -> dict[str, Any]:
+    """A waiting application's place today, for its applicant (raises NoticeUnavailable)."""
+    return housing_get(
+        client=client,
+        path=STANDING_PATH.format(city_code=city_code, case_no=case_no),
+        purpose="申请人查询本人轮候位次",
+        unavailable="暂时无法查询轮候位次，请稍后再试。",
+        user=user,
+        case=case_no,
+    )
 
 
 def objection_send(

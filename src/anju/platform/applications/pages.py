@@ -14,7 +14,7 @@ from anju.core.ratelimit import RateLimited
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name
 from anju.core.web import client_address, form_file, page_router, path_for, pdf_response
 from anju.core.websession import WebSession
-from anju.platform.applications import decisions, household, notify, receipt, signed
+from anju.platform.applications import decisions, household, notices, notify, receipt, signed
 from anju.platform.applications import service as applications
 from anju.platform.applications.retention import erased_notice
 from anju.platform.identity import service as identity
@@ -71,6 +71,7 @@ def draft_start(request: Request, applicant_id: ApplicantId, runtime: RuntimeDep
 def _application_facts(application: Application) -> dict[str, Any]:
     return {
         "no": application.application_no,
+        "city_code": application.city_code,
         "city": regions.get(application.city_code).name,
         "district": regions.get(application.district_code).name,
         "office": housing_office_name(application.city_code),
@@ -94,6 +95,21 @@ def _kiosk_slip(runtime: RuntimeDep, web: WebSession, application: Application) 
     )
 
 
+def _standing(runtime: RuntimeDep, application: Application, subject: str) -> dict[str, Any] | None:
+    """A waiting application's place today, as housing counts it by the city's rule (or why it cannot say)."""
+    if application.status != "waitlisted" or application.application_no is None:
+        return None
+    try:
+        return notices.standing_fetch(
+            client=runtime.client,
+            city_code=application.city_code,
+            case_no=application.application_no,
+            user=subject,
+        )
+    except notices.NoticeUnavailable as exc:
+        return {"error": exc.message}
+
+
 @router.get("/applications/{application_no}", name="application_show")
 def application_show(
     request: Request, application_no: str, applicant_id: ApplicantId, runtime: RuntimeDep, submitted: int = 0
@@ -104,9 +120,11 @@ def application_show(
         shown = progress_view(
             session=session, applicant_id=applicant_id, application_no=application_no, channel=channel_of(web)
         )
-    if shown is None:
+        me = identity.applicant_get(session=session, applicant_id=applicant_id)
+    if shown is None or me is None:
         return application_missing(request)
     context = {
+        "standing": _standing(runtime, shown.application, me.subject),
         "title": "申请进度",
         "slip": _kiosk_slip(runtime, web, shown.application),
         "texted": "texted" in request.query_params,

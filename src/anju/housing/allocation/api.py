@@ -1,0 +1,155 @@
+"""GET /v1/waitlists/…: a city's waiting list in order, as the platform publishes it (公示: masked names, no ID
+numbers), and one waiting household's place, as the platform shows it to the applicant."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from anju.core import masking, regions, signing
+from anju.core.httpapi import ApiError, error_responses, signed_callers
+from anju.core.paging import paging
+from anju.core.timeutil import shanghai_date, today_shanghai
+from anju.core.web import RuntimeDep
+from anju.housing.allocation.waitlist import Standing, waitlist_page, waitlist_rule, waitlist_standing
+from anju.housing.models import Case
+
+ALLOWED_CALLERS = frozenset({"platform"})
+PAGE_SIZE = 50
+
+Caller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权调用轮候接口。"))
+]
+
+router = APIRouter(prefix="/v1/waitlists", tags=["waiting list"])
+
+
+class WaitlistRuleOut(BaseModel):
+    """The order the list follows, and where it comes from."""
+
+    effective_from: date
+    source: str
+    provisional: bool
+    groups: list[str] = Field(description="the priority groups, in turn")
+    then: str
+
+
+class WaitlistEntry(BaseModel):
+    """One line of the public list: never an ID number, never income."""
+
+    position: int
+    waitlist_no: int
+    name: str = Field(description="masked, e.g. 林**")
+    district: str
+    household_size: int
+    group: str = Field(description="the priority group the household stands in, or empty")
+    approved_on: date | None
+
+
+class WaitlistOut(BaseModel):
+    city_code: str
+    city: str
+    on: date
+    rule: WaitlistRuleOut
+    entries: list[WaitlistEntry]
+    total: int
+    page: int
+    pages: int
+
+
+class StandingOut(BaseModel):
+    """One waiting household's place today."""
+
+    case_no: str
+    city: str
+    on: date
+    position: int
+    total: int
+    waitlist_no: int
+    group: str
+    approved_on: date | None
+    rule: WaitlistRuleOut
+
+
+def _approved_on(case: Case) -> date | None:
+    return shanghai_date(case.decided_at) if case.decided_at else None
+
+
+def _entry(s: Standing) -> WaitlistEntry:
+    return WaitlistEntry(
+        position=s.position,
+        waitlist_no=s.case.waitlist_no or 0,
+        name=masking.mask_name(s.case.applicant_name),
+        district=regions.get(s.case.district_code).name,
+        household_size=s.case.household_size,
+        group=s.group,
+        approved_on=_approved_on(s.case),
+    )
+
+
+def _city(city_code: str) -> str:
+    if not regions.is_jurisdiction(city_code):
+        raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
+    return regions.get(city_code).name
+
+
+@router.get(
+    "/{city_code}",
+    response_model=WaitlistOut,
+    summary="某市的公租房轮候名单（按当地轮候排序规则排序；姓名脱敏，不含身份证号码）",
+    responses=error_responses(401, 403, 404),
+)
+def waitlist(
+    runtime: RuntimeDep,
+    city_code: str,
+    caller: Caller,
+    page: Annotated[int, Query(ge=1, description="page number, from 1")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
+) -> WaitlistOut:
+    city, on = _city(city_code), today_shanghai()
+    with runtime.db.transaction() as session:
+        standings, total = waitlist_page(
+            session=session, city_code=city_code, on=on, offset=(page - 1) * page_size, limit=page_size
+        )
+        entries = [_entry(s) for s in standings]
+    return WaitlistOut(
+        city_code=city_code,
+        city=city,
+        on=on,
+        rule=WaitlistRuleOut(**waitlist_rule(city_code, on).as_dict()),
+        entries=entries,
+        total=total,
+        page=page,  # as asked: past the end, an empty page that says how many there are
+        pages=paging(total, page, page_size).pages,
+    )
+
+
+@router.get(
+    "/{city_code}/cases/{case_no}",
+    response_model=StandingOut,
+    summary="某户在轮候名单中的位次（今天按当地规则计算）",
+    responses=error_responses(401, 403, 404),
+)
+def standing(runtime: RuntimeDep, city_code: str, case_no: str, caller: Caller) -> StandingOut:
+    city, on = _city(city_code), today_shanghai()
+    with runtime.db.transaction() as session:
+        case = session.scalar(select(Case).where(Case.case_no == case_no, Case.city_code == city_code))
+        found = waitlist_standing(session=session, case=case, on=on) if case else None
+        if found is None:
+            raise ApiError(code="not_waiting", message="这件申请不在轮候中。", status_code=404)
+        out = StandingOut(
+            case_no=case_no,
+            city=city,
+            on=on,
+            position=found.position,
+            total=found.total,
+            waitlist_no=found.case.waitlist_no or 0,
+            group=found.group,
+            approved_on=_approved_on(found.case),
+            rule=WaitlistRuleOut(**waitlist_rule(city_code, on).as_dict()),
+        )
+    return out

@@ -1,0 +1,102 @@
+"""轮候 pages of the console: the checked facts that place a household in a priority group, and a city's
+waiting list in order (decision 0025: the domain owns its pages)."""
+
+from __future__ import annotations
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from anju.core import regions
+from anju.core.paging import paging
+from anju.core.timeutil import today_shanghai
+from anju.core.web import page_router, path_for
+from anju.housing.allocation import waitlist
+from anju.housing.review.case_view import case_context
+from anju.housing.staff import service
+from anju.housing.web import RuntimeDep, StaffId, error_page, render, staff_of
+
+router = page_router(prefix="/staff")
+PAGE_SIZE = 50
+
+
+def _case_missing(request: Request) -> Response:
+    message = "没有找到该办件，或它不属于您负责的辖区。"
+    return error_page(request, 404, title="找不到办件", message=message, code="not_found")
+
+
+def _not_allowed(request: Request) -> Response:
+    message = "您的岗位不能登记轮候优先情况。"
+    return error_page(request, 403, title="无权操作", message=message, code="role_not_allowed")
+
+
+@router.post("/cases/{case_no}/priorities", name="staff_case_priority_record")
+def staff_case_priority_record(
+    request: Request,
+    case_no: str,
+    staff_id: StaffId,
+    runtime: RuntimeDep,
+    fact: str = Form(""),
+    proof: str = Form(""),
+) -> Response:
+    """Record a fact checked on a proof (残疾人证, 优待证) that places the household in a priority group."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        if case is None:
+            return _case_missing(request)
+        if staff.role not in waitlist.PRIORITY_ROLES:
+            return _not_allowed(request)
+        try:
+            waitlist.priority_record(session=session, case=case, fact=fact, proof=proof, actor=staff.username)
+        except waitlist.PriorityRefused as exc:
+            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
+            return render(request, "staff_case.html", {**context, "priority_error": exc.message}, 400)
+    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-priorities", 303)
+
+
+@router.post("/cases/{case_no}/priorities/{priority_id}/withdraw", name="staff_case_priority_withdraw")
+def staff_case_priority_withdraw(
+    request: Request, case_no: str, priority_id: int, staff_id: StaffId, runtime: RuntimeDep
+) -> Response:
+    """Withdraw a recorded fact (kept, marked withdrawn)."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        if case is None:
+            return _case_missing(request)
+        if staff.role not in waitlist.PRIORITY_ROLES:
+            return _not_allowed(request)
+        try:
+            waitlist.priority_withdraw(
+                session=session, case=case, priority_id=priority_id, actor=staff.username
+            )
+        except waitlist.PriorityRefused as exc:
+            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
+            return render(request, "staff_case.html", {**context, "priority_error": exc.message}, 409)
+    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-priorities", 303)
+
+
+@router.get("/waitlist", name="staff_waitlist")
+def staff_waitlist(request: Request, staff_id: StaffId, runtime: RuntimeDep, page: int = 1) -> Response:
+    """The city's waiting list in today's order, with the rule it follows (the staff member's city; a
+    case opens from here where the member's region covers it)."""
+    on = today_shanghai()
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        city_code = regions.jurisdiction_of(staff.region_code).code
+        shown = paging(waitlist.waitlist_count(session=session, city_code=city_code), page, PAGE_SIZE)
+        standings, total = waitlist.waitlist_page(
+            session=session, city_code=city_code, on=on, offset=shown.offset, limit=PAGE_SIZE
+        )
+        rows = [{"standing": s, "linked": service.case_in_region(staff, s.case)} for s in standings]
+    context = {
+        "title": "轮候名单",
+        "city": regions.get(city_code).name,
+        "on": on,
+        "rule": waitlist.waitlist_rule(city_code, on).as_dict(),
+        "rows": rows,
+        "total": total,
+        "page": shown.page,
+        "pages": shown.pages,
+    }
+    return render(request, "staff_waitlist.html", context)

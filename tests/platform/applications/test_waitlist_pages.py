@@ -1,0 +1,55 @@
+"""The waiting list on the platform (issue 19): anyone reads a city's list with its rule, masked; the
+applicant whose application waits sees their place today, as housing counts it."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+from sqlalchemy import select
+
+from anju.core.timeutil import utcnow
+from anju.housing.models import Case
+from anju.platform.models import Application
+from tests.conftest import Systems
+from tests.housing.allocation.test_waitlist import waiting
+from tests.support.journey import applicant_sign_in, application_fill_and_submit
+
+
+def test_anyone_reads_a_citys_list_with_its_rule_and_no_full_name(live: Systems) -> None:
+    waiting(live, 1, "林晓峰", approved=date(2026, 10, 1))
+    waiting(live, 2, "王𠈌", approved=date(2026, 11, 1), group="dibao")
+    platform = live.settings.base_url("platform")
+    page = httpx.get(f"{platform}/waitlists?city=350100")
+    assert page.status_code == 200
+    rows = page.text.split('id="waitlist"')[1]
+    assert rows.index("王*") < rows.index("林**") and "城镇低保、特困家庭" in rows
+    assert "林晓峰" not in page.text and "350102199203150519" not in page.text
+    assert "该规则尚待当地核实" in page.text and "同一顺位的，按审批通过的先后" in page.text
+    assert "目前没有轮候中的家庭" in httpx.get(f"{platform}/waitlists?city=350200").text
+    assert httpx.get(f"{platform}/waitlists?city=999999").status_code == 400
+
+
+def test_the_applicant_sees_their_place_while_they_wait(live: Systems) -> None:
+    waiting(live, 1, "林晓峰", approved=date(2026, 9, 1))
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=15) as browser:
+        form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+        done = application_fill_and_submit(browser, platform, form.text)
+        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+        live.runtimes["platform"].outbox_worker().run_once(now=utcnow() + timedelta(hours=1))
+        with live.runtimes["housing"].db.transaction() as session:  # test set-up: approved and waiting
+            case = session.scalars(select(Case).where(Case.case_no == number)).one()
+            case.status, case.waitlist_no = "waitlisted", 2
+            case.decided_at = datetime(2026, 11, 30, 2, tzinfo=UTC)
+        with live.runtimes["platform"].db.transaction() as session:
+            session.scalars(
+                select(Application).where(Application.application_no == number)
+            ).one().status = "waitlisted"
+        page = browser.get(f"{platform}/applications/{number}")
+        standing = page.text.split('id="waitlist-standing"')[1].split("</td>")[0]
+        assert "轮候编号第 2 号" in standing and "2 户轮候家庭中排第 <strong>2</strong> 位" in standing
+        live.runtimes["platform"].client.base_urls["housing"] = "http://127.0.0.1:9"  # nothing listens there
+        down = browser.get(f"{platform}/applications/{number}")
+        assert down.status_code == 200 and "暂时无法查询轮候位次，请稍后再试" in down.text
