@@ -25,7 +25,6 @@ CORE_TESTED_ELSEWHERE = {
     "refusals": "every refusal a page shows (consent, agency, 容缺, signature pad, limits …): one base class",
     "runtime": "every test: the conftest builds each system's runtime from settings",
     "settings": "tests/test_health.py and tests/support/env.py",
-    "timeutil": "tests/core/test_workdays.py and every deadline test (Shanghai dates)",
     "vocab": "tests/test_vocab.py (one label for one thing across systems)",
     "web": "tests/core/test_web_hardening.py (limits, headers, error pages)",
 }

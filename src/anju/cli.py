@@ -382,6 +382,34 @@ def housing_members(batch: Annotated[int, typer.Option(help="cases per transacti
     console.print(f"{added} member(s) recorded")
 
 
+lottery_app = typer.Typer(help="配租摇号：用公开信息重新计算摇号结果", no_args_is_help=True)
+app.add_typer(lottery_app, name="lottery")
+
+
+@lottery_app.command("rerun")
+def lottery_rerun(
+    list_file: Annotated[Path, typer.Argument(help="the published list, saved as it was downloaded")],
+    seed: Annotated[str, typer.Option(help="the published seed")],
+    revealed: Annotated[str, typer.Option(help="housing's revealed value (64 hex digits)")],
+    sm3: Annotated[str, typer.Option(help="the published SM3 of the list, to check")] = "",
+    commitment: Annotated[str, typer.Option(help="the published commitment, to check")] = "",
+) -> None:
+    """Re-run a draw from its published inputs alone and print the order (docs/interfaces/lottery.md);
+    exit 1 when an input does not match what was published."""
+    from anju.housing.allocation import lottery
+
+    text = list_file.read_bytes().decode("utf-8")
+    try:
+        order = lottery.rerun(text=text, seed=seed, sealed=revealed, digest=sm3, committed=commitment)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    lines = text.splitlines()[1:]
+    typer.echo(f"# 名单 SM3 {lottery.list_digest(text)}，{len(lines)} 户；以下每行：摇号顺序、名单的一行")
+    for rank, n in enumerate(order, start=1):
+        typer.echo(f"{rank}\t{lines[n - 1]}")  # tab-separated, as the list: for a script to compare
+
+
 calendar_app = typer.Typer(help="法定节假日安排：工作日期限按国务院办公厅通知计算", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 

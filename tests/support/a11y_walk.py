@@ -44,6 +44,7 @@ def public_pages(settings: Settings, browser: Browser, auditor: Auditor) -> None
         ("/progress", "查询申请进度"),
         ("/public-notices", "公示"),
         ("/waitlists", "轮候名单"),
+        ("/lotteries", "配租摇号"),
         ("/decisions/verify", "文书验证"),
         ("/kiosk", "自助终端（未登记的浏览器）"),
         ("/no-such-page", "找不到页面"),
@@ -354,6 +355,7 @@ def staff_pages(settings: Settings, browser: Browser, auditor: Auditor, number: 
     for path, name in (
         (f"/staff/cases/{number}", "办件"),
         ("/staff/waitlist", "轮候名单"),
+        ("/staff/lotteries", "配租摇号"),
         ("/staff/parameters", "申请条件参数"),
         ("/staff/calendar", "法定节假日安排"),
         ("/staff/follow-ups", "差评回访整改"),

@@ -30,10 +30,12 @@ def today_shanghai() -> date:
     return shanghai_date(utcnow())
 
 
-def format_shanghai(moment: datetime | None, *, with_seconds: bool = False) -> str:
-    """A moment as people read it: 2026-11-27 14:05 (Asia/Shanghai)."""
-    if moment is None:
+def format_shanghai(moment: datetime | str | None, *, with_seconds: bool = False) -> str:
+    """A moment as people read it: 2026-11-27 14:05 (Asia/Shanghai); an ISO 8601 text (a peer's JSON) too."""
+    if moment is None or moment == "":
         return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     return to_shanghai(moment).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
 

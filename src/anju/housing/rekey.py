@@ -7,6 +7,8 @@ from sqlalchemy import Table
 
 from anju.core.outbox import PAYLOAD_CONTEXT as OUTBOX_CONTEXT
 from anju.core.rekey import EncryptedColumn
+from anju.housing.allocation.draws import SEALED_CONTEXT
+from anju.housing.allocation.models import LotteryDraw
 from anju.housing.intake.service import (
     ATTACHMENT_CONTEXT,
     EVIDENCE_CONTEXT,
@@ -35,5 +37,6 @@ def encrypted_columns(outbox: Table) -> tuple[EncryptedColumn, ...]:
         EncryptedColumn(CaseDocument.__table__, "pdf_enc", PDF_CONTEXT),  # type: ignore[arg-type]
         EncryptedColumn(Objection.__table__, "objector_name_enc", OBJECTOR_CONTEXT),  # type: ignore[arg-type]
         EncryptedColumn(Objection.__table__, "objector_phone_enc", OBJECTOR_CONTEXT),  # type: ignore[arg-type]
+        EncryptedColumn(LotteryDraw.__table__, "sealed_enc", SEALED_CONTEXT),  # type: ignore[arg-type]
         EncryptedColumn(outbox, "payload", OUTBOX_CONTEXT),
     )

@@ -53,3 +53,48 @@ def test_the_applicant_sees_their_place_while_they_wait(live: Systems) -> None:
         live.runtimes["platform"].client.base_urls["housing"] = "http://127.0.0.1:9"  # nothing listens there
         down = browser.get(f"{platform}/applications/{number}")
         assert down.status_code == 200 and "暂时无法查询轮候位次，请稍后再试" in down.text
+
+
+def test_anyone_reads_a_draw_and_downloads_the_exact_list_it_hashed(live: Systems) -> None:
+    from anju.core.crypto import sm3_hex
+    from anju.core.timeutil import today_shanghai
+    from anju.housing.allocation import draws
+
+    waiting(live, 1, "林晓峰", approved=date(2026, 10, 1))
+    waiting(live, 2, "王𠈌", approved=date(2026, 11, 1))
+    housing = live.runtimes["housing"]
+    with housing.db.transaction() as session:
+        draw = draws.draw_freeze(
+            session=session,
+            city_code="350100",
+            title="2026年第1批配租摇号",
+            actor="guanli.350100",
+            cipher=housing.cipher,
+            on=today_shanghai(),
+        )
+        draw_id, digest = draw.id, draw.list_sm3
+    platform = live.settings.base_url("platform")
+    listed = httpx.get(f"{platform}/lotteries?city=350100")
+    assert "2026年第1批配租摇号" in listed.text and "名单已冻结，待公布种子" in listed.text
+    page = httpx.get(f"{platform}/lotteries/350100/{draw_id}")
+    assert digest in page.text and "尚未公布" in page.text and 'id="lottery-result"' not in page.text
+    download = httpx.get(f"{platform}/lotteries/350100/{draw_id}/list.txt")
+    assert download.status_code == 200 and sm3_hex(download.content) == digest
+    with housing.db.transaction() as session:
+        draw = session.get(draws.LotteryDraw, draw_id)
+        draws.draw_seed(
+            session=session,
+            draw=draw,
+            seed="418305",
+            source="公证员现场抽取",
+            actor="guanli.350100",
+            cipher=housing.cipher,
+        )
+        draws.draw_run(session=session, draw=draw, actor="guanli.350100")
+    drawn = httpx.get(f"{platform}/lotteries/350100/{draw_id}")
+    result = drawn.text.split('id="lottery-result"')[1].split("</table>")[0]
+    assert (
+        result.count("<tr>") == 3 and "林**" in result and "林晓峰" not in drawn.text
+    )  # header + 2 households
+    assert httpx.get(f"{platform}/lotteries/350100/999").status_code == 404
+    assert "还没有摇号" in httpx.get(f"{platform}/lotteries?city=350200").text

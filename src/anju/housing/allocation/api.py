@@ -1,9 +1,10 @@
 """GET /v1/waitlists/…: a city's waiting list in order, as the platform publishes it (公示: masked names, no ID
-numbers), and one waiting household's place, as the platform shows it to the applicant."""
+numbers), and one waiting household's place, as the platform shows it to the applicant. GET /v1/lotteries/…:
+a city's draws (摇号) with everything needed to re-run them."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -15,6 +16,8 @@ from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.paging import paging
 from anju.core.timeutil import shanghai_date, today_shanghai
 from anju.core.web import RuntimeDep
+from anju.housing.allocation.draws import draw_public, draws_of
+from anju.housing.allocation.models import LotteryDraw
 from anju.housing.allocation.waitlist import Standing, waitlist_page, waitlist_rule, waitlist_standing
 from anju.housing.models import Case
 
@@ -153,3 +156,59 @@ def standing(runtime: RuntimeDep, city_code: str, case_no: str, caller: Caller) 
             rule=WaitlistRuleOut(**waitlist_rule(city_code, on).as_dict()),
         )
     return out
+
+
+lotteries = APIRouter(prefix="/v1/lotteries", tags=["lottery"])
+
+
+class DrawOut(BaseModel):
+    """A draw as published at its step (frozen → seeded → drawn): the list's SM3 and the commitment from the
+    start; the seed and the revealed value before the draw; the order after it."""
+
+    id: int
+    city_code: str
+    city: str
+    title: str
+    state: str = Field(description="frozen | seeded | drawn")
+    algorithm: str
+    frozen_at: datetime
+    households: int
+    list_sm3: str
+    sealed_commitment: str = Field(description="SM3 of housing's sealed value, published at freezing")
+    seed: str
+    seed_source: str
+    seeded_at: datetime | None
+    sealed_revealed: str = Field(description="housing's value, revealed with the seed")
+    drawn_at: datetime | None
+    result: list[dict[str, object]] = Field(description="rank, and the list's line, in the order drawn")
+
+
+class DrawDetail(DrawOut):
+    list_text: str = Field(description="the list exactly as frozen; its UTF-8 SM3 is list_sm3")
+
+
+@lotteries.get(
+    "/{city_code}",
+    response_model=list[DrawOut],
+    summary="某市的公租房配租摇号（名单摘要、种子与结果，任何人可据此重新计算）",
+    responses=error_responses(401, 403, 404),
+)
+def draws(runtime: RuntimeDep, city_code: str, caller: Caller) -> list[DrawOut]:
+    _city(city_code)
+    with runtime.db.transaction() as session:
+        return [DrawOut(**draw_public(d)) for d in draws_of(session=session, city_code=city_code)]
+
+
+@lotteries.get(
+    "/{city_code}/{draw_id}",
+    response_model=DrawDetail,
+    summary="一次摇号的全部公开信息，含冻结的名单原文",
+    responses=error_responses(401, 403, 404),
+)
+def draw(runtime: RuntimeDep, city_code: str, draw_id: int, caller: Caller) -> DrawDetail:
+    _city(city_code)
+    with runtime.db.transaction() as session:
+        found = session.get(LotteryDraw, draw_id)
+        if found is None or found.city_code != city_code:
+            raise ApiError(code="draw_unknown", message="没有这次摇号。", status_code=404)
+        return DrawDetail(**draw_public(found), list_text=found.list_text)

@@ -1,10 +1,10 @@
-"""Facts a reviewer has checked that place a household in a priority group of the waiting list."""
+"""The allocation tables: facts that place a household in a priority group, and the draws (摇号)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import UTCDateTime
@@ -26,3 +26,29 @@ class CasePriority(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     withdrawn_by: Mapped[str] = mapped_column(String(64), default="")
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class LotteryDraw(Base):
+    """A 摇号 (allocation/lottery.py): the list frozen and hashed, housing's value sealed, then the seed
+    published and the value revealed, then the draw. Each step once, in that order, by a named person."""
+
+    __tablename__ = "lottery_draw"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_code: Mapped[str] = mapped_column(String(6), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    list_text: Mapped[str] = mapped_column(Text)  # exactly as published (its SM3 is list_sm3)
+    list_sm3: Mapped[str] = mapped_column(String(64))
+    case_ids: Mapped[str] = mapped_column(Text)  # JSON: the cases in the list's order (not published)
+    sealed_enc: Mapped[str] = mapped_column(Text)  # housing's random value, SM4-encrypted until revealed
+    sealed_commitment: Mapped[str] = mapped_column(String(64))
+    frozen_by: Mapped[str] = mapped_column(String(64))
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seed: Mapped[str] = mapped_column(String(200), default="")
+    seed_source: Mapped[str] = mapped_column(String(200), default="")
+    sealed_revealed: Mapped[str] = mapped_column(String(64), default="")
+    seeded_by: Mapped[str] = mapped_column(String(64), default="")
+    seeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    drawn_order: Mapped[str] = mapped_column(Text, default="")  # JSON: the list's numbers in the order drawn
+    drawn_by: Mapped[str] = mapped_column(String(64), default="")
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

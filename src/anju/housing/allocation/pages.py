@@ -1,7 +1,9 @@
-"""轮候 pages of the console: the checked facts that place a household in a priority group, and a city's
-waiting list in order (decision 0025: the domain owns its pages)."""
+"""轮候 pages of the console: the checked facts that place a household in a priority group, a city's
+waiting list in order, and its draws (摇号) (decision 0025: the domain owns its pages)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -10,7 +12,8 @@ from anju.core import regions
 from anju.core.paging import paging
 from anju.core.timeutil import today_shanghai
 from anju.core.web import page_router, path_for
-from anju.housing.allocation import waitlist
+from anju.housing.allocation import draws, waitlist
+from anju.housing.allocation.models import LotteryDraw
 from anju.housing.review.case_view import case_context
 from anju.housing.staff import service
 from anju.housing.web import RuntimeDep, StaffId, error_page, render, staff_of
@@ -100,3 +103,132 @@ def staff_waitlist(request: Request, staff_id: StaffId, runtime: RuntimeDep, pag
         "pages": shown.pages,
     }
     return render(request, "staff_waitlist.html", context)
+
+
+def _lotteries_context(session: Any, staff: Any, **extra: Any) -> dict[str, Any]:
+    city_code = regions.jurisdiction_of(staff.region_code).code
+    return {
+        "title": "配租摇号",
+        "city": regions.get(city_code).name,
+        "draws": [draws.draw_public(d) for d in draws.draws_of(session=session, city_code=city_code)],
+        "may_draw": staff.role in draws.DRAW_ROLES,
+        "waiting": waitlist.waitlist_count(session=session, city_code=city_code),
+        "error": "",
+        "title_value": "",
+        **extra,
+    }
+
+
+@router.get("/lotteries", name="staff_lotteries")
+def staff_lotteries(request: Request, staff_id: StaffId, runtime: RuntimeDep) -> Response:
+    """The city's draws; a city administrator freezes a new list here."""
+    with runtime.db.transaction() as session:
+        context = _lotteries_context(session, staff_of(session, staff_id))
+    return render(request, "staff_lotteries.html", context)
+
+
+@router.post("/lotteries", name="staff_lottery_freeze")
+def staff_lottery_freeze(
+    request: Request, staff_id: StaffId, runtime: RuntimeDep, title: str = Form("")
+) -> Response:
+    """Freeze the waiting households, in today's order, as a new draw's list (city administrators)."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        if staff.role not in draws.DRAW_ROLES:
+            return error_page(
+                request,
+                403,
+                title="无权操作",
+                message="只有市级管理员可以组织摇号。",
+                code="role_not_allowed",
+            )
+        city_code = regions.jurisdiction_of(staff.region_code).code
+        try:
+            draw = draws.draw_freeze(
+                session=session,
+                city_code=city_code,
+                title=title,
+                actor=staff.username,
+                cipher=runtime.cipher,
+                on=today_shanghai(),
+            )
+        except draws.DrawRefused as exc:
+            context = _lotteries_context(session, staff, error=exc.message, title_value=title)
+            return render(request, "staff_lotteries.html", context, 400)
+        draw_id = draw.id
+    return RedirectResponse(path_for(request, "staff_lottery", draw_id=draw_id), 303)
+
+
+def _draw_page(
+    request: Request, session: Any, staff: Any, draw: Any, error: str = "", status: int = 200
+) -> Response:
+    context = {
+        "title": draw.title,
+        "draw": draws.draw_public(draw),
+        "list_lines": [line.split("\t") for line in draw.list_text.splitlines()[1:]],
+        "may_draw": staff.role in draws.DRAW_ROLES,
+        "error": error,
+    }
+    return render(request, "staff_lottery.html", context, status)
+
+
+def _own_draw(session: Any, staff: Any, draw_id: int) -> Any:
+    draw = session.get(LotteryDraw, draw_id)
+    city_code = regions.jurisdiction_of(staff.region_code).code
+    return draw if draw is not None and draw.city_code == city_code else None
+
+
+def _draw_missing(request: Request) -> Response:
+    return error_page(
+        request, 404, title="找不到摇号", message="没有这次摇号，或它不属于您所在的城市。", code="not_found"
+    )
+
+
+@router.get("/lotteries/{draw_id}", name="staff_lottery")
+def staff_lottery(request: Request, draw_id: int, staff_id: StaffId, runtime: RuntimeDep) -> Response:
+    """One draw: its list, digest and commitment; the seed; the result."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        draw = _own_draw(session, staff, draw_id)
+        return _draw_page(request, session, staff, draw) if draw else _draw_missing(request)
+
+
+@router.post("/lotteries/{draw_id}/{step}", name="staff_lottery_step")
+def staff_lottery_step(
+    request: Request,
+    draw_id: int,
+    step: str,
+    staff_id: StaffId,
+    runtime: RuntimeDep,
+    seed: str = Form(""),
+    source: str = Form(""),
+) -> Response:
+    """Publish the seed (step "seed"), then make the draw (step "draw"): each once, in that order."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        draw = _own_draw(session, staff, draw_id)
+        if draw is None or step not in ("seed", "draw"):
+            return _draw_missing(request)
+        if staff.role not in draws.DRAW_ROLES:
+            return error_page(
+                request,
+                403,
+                title="无权操作",
+                message="只有市级管理员可以组织摇号。",
+                code="role_not_allowed",
+            )
+        try:
+            if step == "seed":
+                draws.draw_seed(
+                    session=session,
+                    draw=draw,
+                    seed=seed,
+                    source=source,
+                    actor=staff.username,
+                    cipher=runtime.cipher,
+                )
+            else:
+                draws.draw_run(session=session, draw=draw, actor=staff.username)
+        except draws.DrawRefused as exc:
+            return _draw_page(request, session, staff, draw, exc.message, 409)
+    return RedirectResponse(path_for(request, "staff_lottery", draw_id=draw_id) + f"#{step}", 303)

@@ -66,6 +66,57 @@ def public_waitlist(request: Request, runtime: RuntimeDep, city: str = "350100",
     return render(request, "waitlist.html", {**context, "found": found})
 
 
+@router.get("/lotteries", name="public_lotteries")
+def public_lotteries(request: Request, runtime: RuntimeDep, city: str = "350100") -> Response:
+    """A city's draws (摇号), each with what is needed to re-run it."""
+    cities = {r.code: r.name for r in regions.jurisdictions()}
+    context: dict[str, Any] = {
+        "title": "公租房配租摇号",
+        "cities": cities,
+        "city": city,
+        "draws": None,
+        "error": "",
+    }
+    if city not in cities:
+        return render(request, "lotteries.html", {**context, "error": "请选择设区市或平潭综合实验区。"}, 400)
+    try:
+        found = notices.lotteries_fetch(client=runtime.client, city_code=city)
+    except notices.NoticeUnavailable as exc:
+        return render(request, "lotteries.html", {**context, "error": exc.message}, 503)
+    return render(request, "lotteries.html", {**context, "draws": found})
+
+
+@router.get("/lotteries/{city}/{draw_id}", name="public_lottery")
+def public_lottery(request: Request, runtime: RuntimeDep, city: str, draw_id: int) -> Response:
+    """One draw: the frozen list, its SM3, the commitment, the seed, the revealed value, the order."""
+    try:
+        draw = notices.lotteries_fetch(client=runtime.client, city_code=city, draw_id=draw_id)
+    except notices.NoticeUnavailable as exc:
+        status = 404 if exc.code == "not_found" else 503
+        return render(
+            request, "lottery.html", {"title": "配租摇号", "draw": None, "error": exc.message}, status
+        )
+    lines = [line.split("\t") for line in draw["list_text"].splitlines()[1:]]
+    return render(
+        request, "lottery.html", {"title": draw["title"], "draw": draw, "lines": lines, "error": ""}
+    )
+
+
+@router.get("/lotteries/{city}/{draw_id}/list.txt", name="public_lottery_list")
+def public_lottery_list(runtime: RuntimeDep, city: str, draw_id: int) -> Response:
+    """The frozen list exactly as housing published it (UTF-8): its SM3 is the published one."""
+    try:
+        draw = notices.lotteries_fetch(client=runtime.client, city_code=city, draw_id=draw_id)
+    except notices.NoticeUnavailable as exc:
+        return Response(
+            exc.message, status_code=404 if exc.code == "not_found" else 503, media_type="text/plain"
+        )
+    headers = {"Content-Disposition": f'attachment; filename="lottery-{city}-{draw_id}.txt"'}
+    return Response(
+        draw["list_text"].encode("utf-8"), media_type="text/plain; charset=utf-8", headers=headers
+    )
+
+
 @router.get("/public-notices/{city}/{case_no}/objection", name="objection_form")
 def objection_form(request: Request, city: str, case_no: str, applicant_id: ApplicantId) -> Response:
     """Object to an entry of the 公示, with facts and reasons."""

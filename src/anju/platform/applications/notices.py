@@ -13,6 +13,7 @@ NOTICES_PATH = "/v1/public-notices/{city_code}"
 OBJECTION_PATH = "/v1/public-notices/{case_no}/objections"
 WAITLIST_PATH = "/v1/waitlists/{city_code}"
 STANDING_PATH = "/v1/waitlists/{city_code}/cases/{case_no}"
+LOTTERIES_PATH = "/v1/lotteries/{city_code}"
 
 
 class NoticeUnavailable(Exception):
@@ -26,7 +27,7 @@ class NoticeUnavailable(Exception):
 
 def housing_get(
     *, client: SignedClient, path: str, purpose: str, unavailable: str, user: str = "", case: str = ""
-) -> dict[str, Any]:
+) -> Any:
     """A signed GET of one of housing's published lists (raises NoticeUnavailable: ``unavailable`` when
     housing cannot answer, ``not_found`` on a 404)."""
     try:
@@ -39,33 +40,34 @@ def housing_get(
         raise NoticeUnavailable("not_found", str(response.json()["error"]["message"]))
     if response.status_code != 200:
         raise NoticeUnavailable("housing_error", unavailable)
-    body: dict[str, Any] = response.json()
-    return body
+    return response.json()
 
 
 def notices_fetch(*, client: SignedClient, city_code: str, page: int = 1) -> dict[str, Any]:
     """One page of the city's current notice (raises NoticeUnavailable)."""
-    return housing_get(
+    body: dict[str, Any] = housing_get(
         client=client,
         path=NOTICES_PATH.format(city_code=city_code) + f"?page={max(1, page)}",
         purpose="公示公租房申请",
         unavailable="暂时无法获取公示信息，请稍后再试。",
     )
+    return body
 
 
 def waitlist_fetch(*, client: SignedClient, city_code: str, page: int = 1) -> dict[str, Any]:
     """One page of the city's waiting list in today's order (raises NoticeUnavailable)."""
-    return housing_get(
+    body: dict[str, Any] = housing_get(
         client=client,
         path=WAITLIST_PATH.format(city_code=city_code) + f"?page={max(1, page)}",
         purpose="公开公租房轮候名单",
         unavailable="暂时无法获取轮候名单，请稍后再试。",
     )
+    return body
 
 
 def standing_fetch(*, client: SignedClient, city_code: str, case_no: str, user: str) -> dict[str, Any]:
     """A waiting application's place today, for its applicant (raises NoticeUnavailable)."""
-    return housing_get(
+    body: dict[str, Any] = housing_get(
         client=client,
         path=STANDING_PATH.format(city_code=city_code, case_no=case_no),
         purpose="申请人查询本人轮候位次",
@@ -73,6 +75,7 @@ def standing_fetch(*, client: SignedClient, city_code: str, case_no: str, user: 
         user=user,
         case=case_no,
     )
+    return body
 
 
 def objection_send(
@@ -98,3 +101,14 @@ def objection_send(
     if response.status_code in (404, 409):
         raise NoticeUnavailable("not_on_notice", "这件申请不在公示期内，无法提出异议。")
     raise NoticeUnavailable("housing_error", "暂时无法提交异议，请稍后再试。")
+
+
+def lotteries_fetch(*, client: SignedClient, city_code: str, draw_id: int | None = None) -> Any:
+    """A city's draws, or one draw with its frozen list (raises NoticeUnavailable)."""
+    path = LOTTERIES_PATH.format(city_code=city_code) + (f"/{draw_id}" if draw_id is not None else "")
+    return housing_get(
+        client=client,
+        path=path,
+        purpose="公开公租房配租摇号",
+        unavailable="暂时无法获取摇号信息，请稍后再试。",
+    )
