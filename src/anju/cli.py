@@ -184,7 +184,9 @@ def review_jobs() -> None:
         console.print(f"{case_no}: 期限重新计算为 {due}")
     for case_no, event in run.enforced:
         console.print(f"{case_no}: {event}")
-    done, issued = run.enforced, run.issued
+    for case_no in run.lapsed:
+        console.print(f"{case_no}: 配租确认逾期，视为放弃")
+    done, issued = run.enforced + [(c, "offer_lapsed") for c in run.lapsed], run.issued
     console.print(f"{len(done)} case(s) changed, {len(issued)} decision(s) issued")
 
 

@@ -356,6 +356,7 @@ def staff_pages(settings: Settings, browser: Browser, auditor: Auditor, number: 
         (f"/staff/cases/{number}", "办件"),
         ("/staff/waitlist", "轮候名单"),
         ("/staff/lotteries", "配租摇号"),
+        ("/staff/stock", "房源"),
         ("/staff/parameters", "申请条件参数"),
         ("/staff/calendar", "法定节假日安排"),
         ("/staff/follow-ups", "差评回访整改"),

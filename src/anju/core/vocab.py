@@ -20,6 +20,7 @@ CASE_STATUS_LABELS: Final[dict[str, str]] = {
     "approved": "已批准",
     "rejected": "不予批准",
     "waitlisted": "轮候中",
+    "offered": "待确认配租",
     "allocated": "已配租",
     "closed": "已办结",
     "withdrawn": "已撤回",

@@ -82,11 +82,14 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         app.include_router(api.router)
         if hasattr(api, "lotteries"):
             app.include_router(api.lotteries)
+            app.include_router(api.offer_routes)
         if hasattr(api, "cases"):
             app.include_router(api.cases, max_body_size=settings.max_case_request_bytes)
     app.include_router(staff_pages.root)
     for domain in PAGES:
         app.include_router(domain.router)
+        if hasattr(domain, "uploads"):
+            app.include_router(domain.uploads, max_body_size=settings.max_upload_request_bytes)
 
     @app.exception_handler(StaffSignInRequired)
     async def _sign_in(request: Request, _exc: StaffSignInRequired) -> RedirectResponse:

@@ -78,6 +78,9 @@ class Case(Base):
     # The oldest member's birth date, for the waiting list's age group (allocation/waitlist.py): the age is
     # counted on the day the list is read, so a household moves up the day a member turns the age.
     eldest_born_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # When the household went to the back of its group on the waiting list (a city's refusal rule,
+    # allocation/offers.yaml); until then it waits from its approval (decided_at).
+    waitlist_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Files the platform has declared and housing has not fetched yet (decision 0035): while any is on its
     # way, no staff member acts on the case. Changed only by SQL increments, so workers never race.
     proofs_pending: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -29,7 +29,12 @@ ACCOUNTS = {  # username → role (the demo accounts of both cities)
         ("shenji", "auditor"),
     )
 }
-STAFF_ROWS = [t for t in transitions().values() if t.from_status and t.roles - {"applicant", "system"}]
+STAFF_ROWS = [
+    t for t in transitions().values() if t.from_status and t.roles - {"applicant", "system"} and not t.form
+]
+# Rows taken on a form of their own (配租: tests/housing/allocation/test_stock_and_offers.py), never as a
+# plain action, whatever the role.
+FORM_ROWS = [t for t in transitions().values() if t.form and t.roles - {"applicant", "system"}]
 
 
 def case_in(systems: Systems, status: str, n: int) -> str:
@@ -93,6 +98,25 @@ def test_each_staff_action_is_taken_only_by_its_roles_in_its_own_city(systems: S
     )
     assert done.status_code == 303, (actor, done.text[-300:])
     assert status_of(systems, case_no) != row.from_status
+
+
+@pytest.mark.parametrize("row", FORM_ROWS, ids=lambda t: f"{t.from_status}-{t.event}")
+def test_an_action_with_a_form_of_its_own_is_never_a_plain_action(systems: Systems, row) -> None:  # type: ignore[no-untyped-def]
+    case_no = case_in(systems, row.from_status, 900 + FORM_ROWS.index(row))
+    admin = sign_in(systems, "guanli.350100")
+    page = admin.get(f"/staff/cases/{case_no}")
+    assert f'name="event" value="{row.event}"' not in page.text
+    refused = admin.post(
+        f"/staff/cases/{case_no}/events",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "event": row.event,
+            "reason": "依据核查结果",
+            "confirm": "yes",
+        },
+    )
+    assert refused.status_code in (400, 409) and "请在办件页的配租栏目中办理" in refused.text
+    assert status_of(systems, case_no) == row.from_status
 
 
 def test_only_the_auditor_and_the_administrator_read_the_reveal_log(systems: Systems) -> None:

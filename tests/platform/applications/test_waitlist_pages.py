@@ -98,3 +98,49 @@ def test_anyone_reads_a_draw_and_downloads_the_exact_list_it_hashed(live: System
     )  # header + 2 households
     assert httpx.get(f"{platform}/lotteries/350100/999").status_code == 404
     assert "还没有摇号" in httpx.get(f"{platform}/lotteries?city=350200").text
+
+
+def test_the_applicant_sees_the_flat_offered_and_accepts_it_once(live: Systems) -> None:
+    from anju.housing.allocation import offers
+    from tests.housing.allocation.test_stock_and_offers import stocked, unit_id
+
+    stocked(live)
+    platform = live.settings.base_url("platform")
+    with httpx.Client(timeout=15) as browser:
+        form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+        done = application_fill_and_submit(browser, platform, form.text)
+        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+        live.runtimes["platform"].outbox_worker().run_once(now=utcnow() + timedelta(hours=1))
+        housing, flat = live.runtimes["housing"], unit_id(live, "101")
+        with housing.db.transaction() as session:  # test set-up: approved and waiting, then a flat offered
+            case = session.scalars(select(Case).where(Case.case_no == number)).one()
+            case.status, case.waitlist_no, case.household_size = "waitlisted", 1, 1
+            case.decided_at = datetime(2026, 11, 30, 2, tzinfo=UTC)
+            session.flush()
+            offers.offer_make(
+                session=session,
+                case=case,
+                unit_id=flat,
+                actor="guanli.350100",
+                outbox=housing.tables.outbox,
+                audit=housing.audit,
+                today=date(2026, 12, 7),
+            )
+        housing.outbox_worker().run_once(now=utcnow() + timedelta(hours=1))  # the bus tells the platform
+        page = browser.get(f"{platform}/applications/{number}")
+        assert 'id="current-status">待确认配租<' in page.text
+        offer = page.text.split('id="offer"')[1].split("</form>")[0]
+        assert "福州市鼓楼区示例小区 3栋 101" in offer and "481.25 元" in offer and "逾期视为放弃" in offer
+        from tests.support.journey import csrf_of
+
+        nothing = browser.post(
+            f"{platform}/applications/{number}/offer", data={"csrf_token": csrf_of(page.text)}
+        )
+        assert nothing.status_code == 400 and "请选择“接受”或“放弃”" in nothing.text
+        accepted = browser.post(
+            f"{platform}/applications/{number}/offer",
+            data={"csrf_token": csrf_of(page.text), "answer": "accept"},
+            follow_redirects=True,
+        )
+        assert 'id="offer-accepted"' in accepted.text and 'id="current-status">已配租<' in accepted.text
+        assert 'id="offer"' not in accepted.text

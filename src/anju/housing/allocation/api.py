@@ -5,10 +5,10 @@ a city's draws (摇号) with everything needed to re-run them."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from anju.core import masking, regions, signing
@@ -16,10 +16,12 @@ from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.paging import paging
 from anju.core.timeutil import shanghai_date, today_shanghai
 from anju.core.web import RuntimeDep
+from anju.housing.allocation import offers
 from anju.housing.allocation.draws import draw_public, draws_of
-from anju.housing.allocation.models import LotteryDraw
+from anju.housing.allocation.models import HousingProject, HousingUnit, LotteryDraw
 from anju.housing.allocation.waitlist import Standing, waitlist_page, waitlist_rule, waitlist_standing
 from anju.housing.models import Case
+from anju.housing.review.api import CaseStatusReceipt, latest_receipt
 
 ALLOWED_CALLERS = frozenset({"platform"})
 PAGE_SIZE = 50
@@ -212,3 +214,97 @@ def draw(runtime: RuntimeDep, city_code: str, draw_id: int, caller: Caller) -> D
         if found is None or found.city_code != city_code:
             raise ApiError(code="draw_unknown", message="没有这次摇号。", status_code=404)
         return DrawDetail(**draw_public(found), list_text=found.list_text)
+
+
+offer_routes = APIRouter(prefix="/v1/offers", tags=["offers"])
+
+OfferCaller = Annotated[
+    signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权办理配租。"))
+]
+
+
+class OfferOut(BaseModel):
+    """The flat offered to a household and the date to answer by."""
+
+    case_no: str
+    unit: dict[str, object] = Field(
+        description="the flat: label, district, address, area, rooms, floor, rent"
+    )
+    offered_at: datetime
+    reply_due_on: date
+    refusals: int = Field(description="earlier offers refused or lapsed")
+    refusals_before_requeue: int
+    rule_provisional: bool
+
+
+class OfferAnswer(BaseModel):
+    """The applicant's answer, once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accept: bool
+    reason: str = Field(default="", max_length=200)
+
+
+def _offered_case(session: Any, city_code: str, case_no: str) -> Case:
+    case: Case | None = session.scalar(
+        select(Case).where(Case.case_no == case_no, Case.city_code == city_code).with_for_update()
+    )
+    if case is None or offers.offer_open(session=session, case=case) is None:
+        raise ApiError(code="no_open_offer", message="这件申请没有待确认的配租房源。", status_code=404)
+    return case
+
+
+@offer_routes.get(
+    "/{city_code}/{case_no}",
+    response_model=OfferOut,
+    summary="一户待确认的配租房源（供申请人在平台确认）",
+    responses=error_responses(401, 403, 404),
+)
+def offer(runtime: RuntimeDep, city_code: str, case_no: str, caller: OfferCaller) -> OfferOut:
+    _city(city_code)
+    with runtime.db.transaction() as session:
+        case = _offered_case(session, city_code, case_no)
+        found = offers.offer_open(session=session, case=case)
+        assert found is not None
+        unit = session.get(HousingUnit, found.unit_id)
+        project = session.get(HousingProject, unit.project_id) if unit else None
+        assert unit is not None and project is not None
+        rule = offers.offer_rule(city_code, today_shanghai())
+        return OfferOut(
+            case_no=case_no,
+            unit=offers.unit_facts(project, unit),
+            offered_at=found.offered_at,
+            reply_due_on=found.reply_due_on,
+            refusals=offers.refusals_of(session=session, case=case),
+            refusals_before_requeue=rule.refusals_before_requeue,
+            rule_provisional=rule.provisional,
+        )
+
+
+@offer_routes.post(
+    "/{city_code}/{case_no}/answer",
+    response_model=CaseStatusReceipt,
+    summary="申请人确认接受或放弃配租（一次）；答复即办件的新状态，与状态总线所载相同",
+    responses=error_responses(401, 403, 404, 422),
+)
+def offer_answer(
+    runtime: RuntimeDep, city_code: str, case_no: str, body: OfferAnswer, caller: OfferCaller
+) -> CaseStatusReceipt:
+    _city(city_code)
+    with runtime.db.transaction() as session:
+        case = _offered_case(session, city_code, case_no)
+        offers.offer_answer(
+            session=session,
+            case=case,
+            accept=body.accept,
+            reason=body.reason,
+            actor=f"applicant:{caller.user}",
+            role="applicant",
+            via="web",
+            outbox=runtime.tables.outbox,
+            audit=runtime.audit,
+            today=today_shanghai(),
+        )
+        session.flush()
+        return latest_receipt(session, case)

@@ -1,10 +1,11 @@
-"""The allocation tables: facts that place a household in a priority group, and the draws (摇号)."""
+"""The allocation tables: facts that place a household in a priority group, the draws (摇号), the housing
+stock (房源) and the offers made from it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import UTCDateTime
@@ -52,3 +53,72 @@ class LotteryDraw(Base):
     drawn_order: Mapped[str] = mapped_column(Text, default="")  # JSON: the list's numbers in the order drawn
     drawn_by: Mapped[str] = mapped_column(String(64), default="")
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class HousingProject(Base):
+    """A public-rental housing project (项目) of a city, as its stock file names it."""
+
+    __tablename__ = "housing_project"
+    __table_args__ = (UniqueConstraint("city_code", "name", name="uq_housing_project_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_code: Mapped[str] = mapped_column(String(6), index=True)
+    district_code: Mapped[str] = mapped_column(String(6))
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HousingUnit(Base):
+    """A flat (房源): where it is, how big, its rent per m², and whether it is free, offered or let."""
+
+    __tablename__ = "housing_unit"
+    __table_args__ = (UniqueConstraint("project_id", "building", "unit_no", name="uq_housing_unit_place"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("housing_project.id"), index=True)
+    building: Mapped[str] = mapped_column(String(20))
+    unit_no: Mapped[str] = mapped_column(String(20))
+    area_centi_m2: Mapped[int] = mapped_column(Integer)  # 建筑面积 in hundredths of a m² (exact)
+    rooms: Mapped[int] = mapped_column(Integer)
+    floor: Mapped[int] = mapped_column(Integer)
+    rent_fen_per_m2: Mapped[int] = mapped_column(Integer)  # 租金 per m² per month, in fen (exact)
+    accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="available", index=True)  # available|offered|let
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HousingOffer(Base):
+    """A flat offered to a waiting household, answered once: accepted, refused, withdrawn or lapsed.
+    At most one open offer per flat and per case, enforced by the database (partial unique indexes)."""
+
+    __tablename__ = "housing_offer"
+    __table_args__ = (
+        Index(
+            "uq_housing_offer_open_unit",
+            "unit_id",
+            unique=True,
+            postgresql_where=text("state = 'open'"),
+            sqlite_where=text("state = 'open'"),
+        ),
+        Index(
+            "uq_housing_offer_open_case",
+            "case_id",
+            unique=True,
+            postgresql_where=text("state = 'open'"),
+            sqlite_where=text("state = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("housing_unit.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open|accepted|refused|withdrawn|lapsed
+    offered_by: Mapped[str] = mapped_column(String(64))
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reply_due_on: Mapped[date] = mapped_column(Date)
+    answered_by: Mapped[str] = mapped_column(String(64), default="")
+    answered_via: Mapped[str] = mapped_column(String(16), default="")  # web | counter | system
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")

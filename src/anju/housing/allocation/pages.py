@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from anju.core import regions
 from anju.core.paging import paging
 from anju.core.timeutil import today_shanghai
-from anju.core.web import page_router, path_for
-from anju.housing.allocation import draws, waitlist
+from anju.core.web import form_file, page_router, path_for
+from anju.housing.allocation import draws, offers, stock, waitlist
 from anju.housing.allocation.models import LotteryDraw
 from anju.housing.review.case_view import case_context
 from anju.housing.staff import service
 from anju.housing.web import RuntimeDep, StaffId, error_page, render, staff_of
 
 router = page_router(prefix="/staff")
+uploads = page_router(prefix="/staff")  # the stock file: a larger body than a form
 PAGE_SIZE = 50
 
 
@@ -232,3 +234,123 @@ def staff_lottery_step(
         except draws.DrawRefused as exc:
             return _draw_page(request, session, staff, draw, exc.message, 409)
     return RedirectResponse(path_for(request, "staff_lottery", draw_id=draw_id) + f"#{step}", 303)
+
+
+def _stock_context(session: Any, staff: Any, **extra: Any) -> dict[str, Any]:
+    city_code = regions.jurisdiction_of(staff.region_code).code
+    return {
+        "title": "房源",
+        "city": regions.get(city_code).name,
+        "projects": stock.stock_summary(session=session, city_code=city_code),
+        "may_import": staff.role in offers.OFFER_ROLES,
+        "columns": list(stock.COLUMNS),
+        "errors": [],
+        "imported": None,
+        **extra,
+    }
+
+
+@router.get("/stock", name="staff_stock")
+def staff_stock(request: Request, staff_id: StaffId, runtime: RuntimeDep) -> Response:
+    """The city's housing stock by project; a city administrator imports a file of flats here."""
+    with runtime.db.transaction() as session:
+        context = _stock_context(session, staff_of(session, staff_id))
+    imported = request.query_params.get("imported")
+    return render(
+        request,
+        "staff_stock.html",
+        {**context, "imported": int(imported) if imported and imported.isdigit() else None},
+    )
+
+
+@router.get("/stock/template.csv", name="staff_stock_template")
+def staff_stock_template(staff_id: StaffId) -> Response:
+    """The file to fill in: the columns and one example row."""
+    headers = {"Content-Disposition": 'attachment; filename="stock-template.csv"'}
+    return Response(stock.template_csv(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@uploads.post("/stock", name="staff_stock_import")
+async def staff_stock_import(request: Request, staff_id: StaffId, runtime: RuntimeDep) -> Response:
+    """Read the uploaded file; save it only when every row is right, else name every bad row."""
+    filename, content = await form_file(request, "file")
+    return await anyio.to_thread.run_sync(_stock_import, request, staff_id, runtime, filename, content)
+
+
+def _stock_import(
+    request: Request, staff_id: int, runtime: RuntimeDep, filename: str, content: bytes
+) -> Response:
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        if staff.role not in offers.OFFER_ROLES:
+            return error_page(
+                request,
+                403,
+                title="无权操作",
+                message="只有市级管理员可以导入房源。",
+                code="role_not_allowed",
+            )
+        city_code = regions.jurisdiction_of(staff.region_code).code
+        read = stock.stock_read(filename=filename, content=content, city_code=city_code) if content else None
+        errors = read.errors if read else ["请选择要上传的房源文件（.csv 或 .xlsx）。"]
+        if read and not errors:
+            try:
+                saved = stock.stock_save(
+                    session=session, read=read, city_code=city_code, actor=staff.username
+                )
+            except ValueError as exc:
+                errors = str(exc).splitlines()
+        if errors:
+            context = _stock_context(session, staff, errors=errors)
+            return render(request, "staff_stock.html", context, 400)
+    return RedirectResponse(path_for(request, "staff_stock") + f"?imported={saved}", 303)
+
+
+def _offer_refused(
+    request: Request, session: Any, staff: Any, case: Any, runtime: RuntimeDep, message: str
+) -> Response:
+    context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
+    return render(request, "staff_case.html", {**context, "offer_error": message}, 409)
+
+
+@router.post("/cases/{case_no}/offers/{step}", name="staff_case_offer")
+def staff_case_offer(
+    request: Request,
+    case_no: str,
+    step: str,
+    staff_id: StaffId,
+    runtime: RuntimeDep,
+    unit_id: int = Form(0),
+    reason: str = Form(""),
+) -> Response:
+    """配租 from the case page: offer a flat ("make"), record the household's answer given at the counter
+    ("accept", "refuse"), or take the offer back with a reason ("withdraw")."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        if case is None or step not in ("make", "accept", "refuse", "withdraw"):
+            return _case_missing(request)
+        if staff.role not in offers.OFFER_ROLES:
+            return error_page(
+                request, 403, title="无权操作", message="只有市级管理员可以配租。", code="role_not_allowed"
+            )
+        common: dict[str, Any] = {
+            "session": session,
+            "case": case,
+            "actor": staff.username,
+            "outbox": runtime.tables.outbox,
+            "audit": runtime.audit,
+            "today": today_shanghai(),
+        }
+        try:
+            if step == "make":
+                offers.offer_make(unit_id=unit_id, **common)
+            elif step == "withdraw":
+                offers.offer_withdraw(reason=reason, **common)
+            else:
+                offers.offer_answer(
+                    accept=step == "accept", reason=reason, role="city_admin", via="counter", **common
+                )
+        except offers.OfferRefused as exc:
+            return _offer_refused(request, session, staff, case, runtime, exc.message)
+    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-offer", 303)

@@ -114,6 +114,11 @@ def _tier(rule: WaitlistRule, on: date) -> ColumnElement[int]:
     return case(*whens, else_=len(rule.priorities)) if whens else literal(0)
 
 
+def _since() -> ColumnElement[Any]:
+    """When a household began to wait: its approval, or when a refusal rule sent it to the back."""
+    return func.coalesce(Case.waitlist_since, Case.decided_at)
+
+
 def _waiting(city_code: str) -> tuple[ColumnElement[bool], ...]:
     return (Case.city_code == city_code, Case.status == "waitlisted")
 
@@ -147,7 +152,7 @@ def waitlist_page(
     rows = session.execute(
         select(Case, tier)
         .where(*_waiting(city_code))
-        .order_by(tier, Case.decided_at, Case.waitlist_no, Case.id)
+        .order_by(tier, _since(), Case.waitlist_no, Case.id)
         .offset(offset)
         .limit(limit)
     )
@@ -167,9 +172,7 @@ def waitlist_standing(*, session: Session, case: Case, on: date) -> Standing | N
         select(
             Case.id.label("id"),
             tier.label("tier"),
-            func.row_number()
-            .over(order_by=(tier, Case.decided_at, Case.waitlist_no, Case.id))
-            .label("position"),
+            func.row_number().over(order_by=(tier, _since(), Case.waitlist_no, Case.id)).label("position"),
             func.count().over().label("total"),
         )
         .where(*_waiting(case.city_code))

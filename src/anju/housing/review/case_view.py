@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, masking, regions, workdays
@@ -17,7 +18,8 @@ from anju.core.vocab import (
     FINAL_STATUSES,
     SOURCE_LABELS,
 )
-from anju.housing.allocation import waitlist
+from anju.housing.allocation import offers, waitlist
+from anju.housing.allocation.models import HousingOffer, HousingProject, HousingUnit
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.report import eligibility_report
 from anju.housing.households.service import case_conflicts
@@ -196,6 +198,37 @@ def _priorities_view(session: Session, staff: StaffUser, case: Case, today: Any)
     }
 
 
+def _offer_view(session: Session, staff: StaffUser, case: Case, today: Any) -> dict[str, Any] | None:
+    """配租 on the case: the open offer and every earlier one; for the city administrator of a waiting
+    household, the free flats that fit it."""
+    if case.status not in ("waitlisted", "offered", "allocated", "closed"):
+        return None
+    history: list[dict[str, Any]] = [
+        {"offer": o, "unit": offers.unit_facts(p, u)}
+        for o, u, p in session.execute(
+            select(HousingOffer, HousingUnit, HousingProject)
+            .join(HousingUnit, HousingUnit.id == HousingOffer.unit_id)
+            .join(HousingProject, HousingProject.id == HousingUnit.project_id)
+            .where(HousingOffer.case_id == case.id)
+            .order_by(HousingOffer.offered_at)
+        )
+    ]
+    may_offer = staff.role in offers.OFFER_ROLES
+    rule = offers.offer_rule(case.city_code, today)
+    return {
+        "open": next((h for h in history if h["offer"].state == "open"), None),
+        "history": [h for h in history if h["offer"].state != "open"],
+        "may_offer": may_offer,
+        "rooms": rule.rooms_for(case.household_size),
+        "rule": rule,
+        "matching": [
+            offers.unit_facts(p, u) for p, u in offers.units_matching(session=session, case=case, on=today)
+        ][:50]
+        if may_offer and case.status == "waitlisted"
+        else [],
+    }
+
+
 def case_context(
     session: Session, staff: StaffUser, case: Case, cipher: crypto.FieldCipher, index: crypto.BlindIndex
 ) -> dict[str, Any]:
@@ -252,6 +285,7 @@ def case_context(
     ]
     parameters = parameters_in_force(session=session, city_code=case.city_code)
     view["priorities"] = _priorities_view(session, staff, case, today)
+    view["offer"] = _offer_view(session, staff, case, today)
     return {
         "title": f"办件 {case.case_no}",
         "case": view,

@@ -15,6 +15,8 @@ from sqlalchemy import Table
 from anju.core import crypto
 from anju.core.audit import AuditChain
 from anju.core.db import Database
+from anju.core.timeutil import shanghai_date, utcnow
+from anju.housing.allocation.offers import offers_lapse
 from anju.housing.banjian.records import records_pending
 from anju.housing.review import documents
 from anju.housing.review.calendar import deadlines_recount
@@ -32,6 +34,7 @@ class JobsRun:
     enforced: list[tuple[str, str]] = field(default_factory=list)
     issued: list[tuple[str, int]] = field(default_factory=list)
     banjian: list[str] = field(default_factory=list)  # 办件 records queued for the 一体化政务服务平台
+    lapsed: list[str] = field(default_factory=list)  # offers not answered by their date (allocation/offers)
 
 
 def review_jobs_once(
@@ -44,6 +47,8 @@ def review_jobs_once(
         run.recounted = deadlines_recount(session=session, outbox=outbox, audit=audit)
     with db.transaction() as session:
         run.enforced = deadlines_enforce(session=session, outbox=outbox, audit=audit)
+    with db.transaction() as session:
+        run.lapsed = offers_lapse(session=session, outbox=outbox, audit=audit, today=shanghai_date(utcnow()))
     with db.transaction() as session:
         run.issued = documents.documents_issue(session=session, key_directory=key_directory, cipher=cipher)
     with db.transaction() as session:
@@ -73,6 +78,8 @@ def review_jobs_loop(
                 log.info("deadline enforced: %s %s", case_no, event)
             for case_no, seq in run.issued:
                 log.info("decision issued: %s event %s", case_no, seq)
+            for case_no in run.lapsed:
+                log.info("offer lapsed: %s", case_no)
             if run.banjian:
                 log.info("办件 records queued: %d", len(run.banjian))
         except Exception:

@@ -41,6 +41,7 @@ class Transition:
     then: str = ""
     label: str = ""
     confirm: str = ""
+    form: str = ""  # taken on a page of its own (e.g. "offer": allocation/offers.py), not as a plain action
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +60,7 @@ def transitions() -> dict[tuple[str, str], Transition]:
             then=row.get("then", ""),
             label=row.get("label", row["event"]),
             confirm=row.get("confirm", ""),
+            form=row.get("form", ""),
         )
         if t.guard and t.guard not in GUARDS:
             raise ValueError(f"transition {t.event}: unknown guard {t.guard}")
@@ -113,8 +115,11 @@ def proofs_wait(case: Case) -> str:
 
 
 def allowed_events(*, status: str, role: str) -> list[str]:
-    """Events this role may take on a case in this status (for showing only allowed actions)."""
-    return [t.event for (frm, _), t in transitions().items() if frm == status and role in t.roles]
+    """Events this role may take on a case in this status as plain actions (a row with a form of its own,
+    such as an offer, is taken on that form)."""
+    return [
+        t.event for (frm, _), t in transitions().items() if frm == status and role in t.roles and not t.form
+    ]
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,8 @@ def transition_input_check(*, status: str, event: str, reason: str, confirmed: b
     rule = transitions().get((status, event))
     if rule is None:
         return  # case_transition says why
+    if rule.form:
+        raise TransitionRefused("form_required", f"“{rule.label}”请在办件页的配租栏目中办理。")
     if rule.confirm and not confirmed:
         raise TransitionRefused("confirmation_missing", f"请先勾选确认：{rule.confirm}。")
     if len(reason.strip()) > REASON_MAX_CHARS:

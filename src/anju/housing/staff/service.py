@@ -221,7 +221,7 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
     "street_reviewer": ("submitted", "corrections_requested", "first_review"),
     "district_reviewer": ("submitted", "review", "rechecking", "public_notice"),
     "city_approver": ("submitted", "public_notice"),
-    "city_admin": ("public_notice", "approved", "waitlisted", "allocated"),
+    "city_admin": ("public_notice", "approved", "waitlisted", "offered", "allocated"),
 }
 
 

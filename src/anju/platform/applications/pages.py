@@ -14,7 +14,7 @@ from anju.core.ratelimit import RateLimited
 from anju.core.vocab import APPLICANT_GROUP_LABELS, housing_office_name
 from anju.core.web import client_address, form_file, page_router, path_for, pdf_response
 from anju.core.websession import WebSession
-from anju.platform.applications import decisions, household, notices, notify, receipt, signed
+from anju.platform.applications import decisions, household, notices, notify, offers, receipt, signed
 from anju.platform.applications import service as applications
 from anju.platform.applications.retention import erased_notice
 from anju.platform.identity import service as identity
@@ -125,6 +125,8 @@ def application_show(
         return application_missing(request)
     context = {
         "standing": _standing(runtime, shown.application, me.subject),
+        "offer": offers.offer_fetch(client=runtime.client, application=shown.application, user=me.subject),
+        "offer_error": "",
         "title": "申请进度",
         "slip": _kiosk_slip(runtime, web, shown.application),
         "texted": "texted" in request.query_params,
@@ -139,6 +141,42 @@ def application_show(
         "just_submitted": bool(submitted),
     }
     return render(request, "application_show.html", context)
+
+
+@router.post("/applications/{application_no}/offer", name="application_offer_answer")
+def application_offer_answer(
+    request: Request,
+    application_no: str,
+    applicant_id: ApplicantId,
+    runtime: RuntimeDep,
+    answer: str = Form(""),
+    reason: str = Form(""),
+) -> Response:
+    """The applicant accepts or refuses the flat offered, once; the answer goes to housing at once."""
+    with runtime.db.transaction() as session:
+        application = applications.application_get_for(
+            session=session, applicant_id=applicant_id, application_no=application_no
+        )
+        me = identity.applicant_get(session=session, applicant_id=applicant_id)
+    if application is None or me is None:
+        return application_missing(request)
+    if answer not in ("accept", "refuse"):
+        return _error(request, "请选择答复", "请选择“接受”或“放弃”。", "answer_missing", 400)
+    try:
+        offers.offer_reply(
+            db=runtime.db,
+            client=runtime.client,
+            cipher=runtime.cipher,
+            outbox=runtime.tables.outbox,
+            application=application,
+            accept=answer == "accept",
+            reason=reason,
+            user=me.subject,
+        )
+    except offers.AnswerFailed as exc:
+        return _error(request, "答复没有送达", exc.message, "answer_failed", 503)
+    target = path_for(request, "application_show", application_no=application_no)
+    return RedirectResponse(target + "?answered=" + answer, status_code=303)
 
 
 @router.get("/applications/{application_no}/receipt.pdf", name="application_receipt")

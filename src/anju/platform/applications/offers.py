@@ -1,0 +1,86 @@
+"""配租 as the applicant meets it: the flat housing offers, and the answer given once on the platform.
+Housing holds the stock and the offer (allocation/offers.py); its answer to the reply is the same status
+event the bus will deliver later, applied at once so the page shows it (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from anju.core.crypto import FieldCipher
+from anju.core.db import Database
+from anju.core.httpclient import PeerResponseError, SignedClient
+from anju.platform.applications.notices import NoticeUnavailable, housing_get
+from anju.platform.applications.schemas import StatusEvent
+from anju.platform.applications.service import status_event_apply
+from anju.platform.models import Application
+
+OFFER_PATH = "/v1/offers/{city_code}/{case_no}"
+PURPOSE = "申请人确认配租房源"
+
+
+class AnswerFailed(Exception):
+    """The answer did not reach housing; ``message`` is for the applicant (nothing changed)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def offer_fetch(*, client: SignedClient, application: Application, user: str) -> dict[str, Any] | None:
+    """The flat offered to this household now, {"error": …} when housing cannot say, None when none."""
+    if application.status != "offered" or application.application_no is None:
+        return None
+    try:
+        found: dict[str, Any] = housing_get(
+            client=client,
+            path=OFFER_PATH.format(city_code=application.city_code, case_no=application.application_no),
+            purpose=PURPOSE,
+            unavailable="暂时无法查询配租房源，请稍后再试，或联系住房保障部门。",
+            user=user,
+            case=application.application_no,
+        )
+    except NoticeUnavailable as exc:
+        return None if exc.code == "not_found" else {"error": exc.message}
+    return found
+
+
+def offer_reply(
+    *,
+    db: Database,
+    client: SignedClient,
+    cipher: FieldCipher,
+    outbox: Any,
+    application: Application,
+    accept: bool,
+    reason: str,
+    user: str,
+) -> Application:
+    """Send the applicant's answer to housing and record the status it answers with (raises AnswerFailed)."""
+    number = str(application.application_no)
+    try:
+        response = client.request(
+            method="POST",
+            destination="housing",
+            path=OFFER_PATH.format(city_code=application.city_code, case_no=number) + "/answer",
+            payload={"accept": accept, "reason": " ".join(reason.split())[:200]},
+            user=user,
+            purpose=PURPOSE,
+            case=number,
+        )
+    except (httpx.HTTPError, PeerResponseError) as exc:
+        raise AnswerFailed("暂时无法连接住房保障部门，您的答复没有送达，请稍后再试。") from exc
+    if response.status_code == 404:
+        raise AnswerFailed("这件申请已没有待确认的配租房源（可能已逾期或已撤回），请刷新页面查看。")
+    if response.status_code != 200:
+        raise AnswerFailed("住房保障部门暂时无法办理，您的答复没有送达，请稍后再试。")
+    event = StatusEvent.model_validate(response.json())
+    with db.transaction() as session:
+        return status_event_apply(
+            session=session,
+            event=event,
+            message_id=f"offer-{number}-{event.seq}",
+            cipher=cipher,
+            outbox=outbox,
+        )
