@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from anju.housing.allocation import offers, stock
+from anju.housing.allocation import offers, stock, units
 from anju.housing.allocation.models import HousingOffer, HousingUnit
 from anju.housing.allocation.waitlist import waitlist_page
 from anju.housing.models import Case
@@ -95,7 +95,7 @@ def test_an_excel_workbook_is_read_like_its_csv(systems: Systems) -> None:
     with systems.runtimes["housing"].db.transaction() as session:
         unit = session.scalars(select(HousingUnit)).one()
         assert (unit.area_centi_m2, unit.rent_fen_per_m2, unit.rooms, unit.floor) == (4950, 1080, 2, 12)
-        assert offers.monthly_rent_fen(unit) == 53460  # 49.50 m² × 10.80 元 = 534.60 元
+        assert units.monthly_rent_fen(unit) == 53460  # 49.50 m² × 10.80 元 = 534.60 元
     refused = upload(sign_in(systems, "shenhe.350100"), "stock.xlsx", content.getvalue())
     assert refused.status_code == 403
 
@@ -186,6 +186,8 @@ def offer_and_answer(systems: Systems, case_no: str, unit_no: str, *, accept: bo
             outbox=housing.tables.outbox,
             audit=housing.audit,
             today=today,
+            cipher=housing.cipher,
+            index=housing.blind_index,
         )
 
 

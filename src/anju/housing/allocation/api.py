@@ -16,7 +16,7 @@ from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.paging import paging
 from anju.core.timeutil import shanghai_date, today_shanghai
 from anju.core.web import RuntimeDep
-from anju.housing.allocation import offers
+from anju.housing.allocation import offers, units
 from anju.housing.allocation.draws import draw_public, draws_of
 from anju.housing.allocation.models import HousingProject, HousingUnit, LotteryDraw
 from anju.housing.allocation.waitlist import Standing, waitlist_page, waitlist_rule, waitlist_standing
@@ -273,7 +273,7 @@ def offer(runtime: RuntimeDep, city_code: str, case_no: str, caller: OfferCaller
         rule = offers.offer_rule(city_code, today_shanghai())
         return OfferOut(
             case_no=case_no,
-            unit=offers.unit_facts(project, unit),
+            unit=units.unit_facts(project, unit),
             offered_at=found.offered_at,
             reply_due_on=found.reply_due_on,
             refusals=offers.refusals_of(session=session, case=case),
@@ -305,6 +305,8 @@ def offer_answer(
             outbox=runtime.tables.outbox,
             audit=runtime.audit,
             today=today_shanghai(),
+            cipher=runtime.cipher,
+            index=runtime.blind_index,
         )
         session.flush()
         return latest_receipt(session, case)

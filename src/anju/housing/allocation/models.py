@@ -122,3 +122,26 @@ class HousingOffer(Base):
     answered_via: Mapped[str] = mapped_column(String(16), default="")  # web | counter | system
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Tenancy(Base):
+    """A household's tenancy of a flat, from the accepted offer: the term, the rent split into the city's
+    subsidy and what the household pays (fen, exact), and the next re-check (年审)."""
+
+    __tablename__ = "tenancy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True, unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("housing_unit.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("housing_offer.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    rent_fen: Mapped[int] = mapped_column(Integer)
+    subsidy_fen: Mapped[int] = mapped_column(Integer)
+    payable_fen: Mapped[int] = mapped_column(Integer)
+    next_review_on: Mapped[date] = mapped_column(Date, index=True)
+    rule_source: Mapped[str] = mapped_column(String(200))
+    rule_provisional: Mapped[bool] = mapped_column(Boolean)
+    signed_via: Mapped[str] = mapped_column(String(16))  # web | counter
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,14 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anju.core import regions
+from anju.core import crypto
 from anju.core.audit import AuditChain
 from anju.core.refusals import Refused
 from anju.core.timeutil import utcnow
 from anju.housing.allocation.models import CasePriority, HousingOffer, HousingProject, HousingUnit
+from anju.housing.allocation.tenancy import tenancy_start
+from anju.housing.allocation.units import unit_facts
+from anju.housing.intake.service import case_household
 from anju.housing.models import Case
 from anju.housing.review.service import case_transition
 
@@ -65,38 +67,6 @@ def offer_rule(city_code: str, on: date) -> OfferRule:
         rooms={int(k): (int(v[0]), int(v[1])) for k, v in row["rooms"].items()},
         refusals_before_requeue=int(row["refusals_before_requeue"]),
     )
-
-
-def monthly_rent_fen(unit: HousingUnit) -> int:
-    """The flat's rent a month, before any subsidy: area × rent per m², to the nearest fen (half up)."""
-    exact = Decimal(unit.area_centi_m2) * unit.rent_fen_per_m2 / 100
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def yuan(fen: int) -> str:
-    """Fen as yuan with two decimals: 123456 → 1234.56."""
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
-def unit_label(project: HousingProject, unit: HousingUnit) -> str:
-    """How a flat is named to people: 项目 楼栋-房号."""
-    return f"{project.name} {unit.building}栋 {unit.unit_no}"
-
-
-def unit_facts(project: HousingProject, unit: HousingUnit) -> dict[str, Any]:
-    """A flat as pages and the platform show it."""
-    return {
-        "id": unit.id,
-        "label": unit_label(project, unit),
-        "district": regions.get(project.district_code).name,
-        "address": project.address,
-        "area_m2": yuan(unit.area_centi_m2),  # hundredths, written the same way
-        "rooms": unit.rooms,
-        "floor": unit.floor,
-        "accessible": unit.accessible,
-        "rent_per_m2": yuan(unit.rent_fen_per_m2),
-        "monthly_rent": yuan(monthly_rent_fen(unit)),
-    }
 
 
 def _needs_access(session: Session, case: Case) -> bool:
@@ -240,14 +210,23 @@ def offer_answer(
     outbox: Table,
     audit: AuditChain,
     today: date,
+    cipher: crypto.FieldCipher,
+    index: crypto.BlindIndex,
 ) -> HousingOffer:
-    """The household's answer to its open offer, once (raises OfferRefused when there is none)."""
+    """The household's answer to its open offer, once (raises OfferRefused when there is none); an
+    acceptance starts the tenancy (allocation/tenancy.py), whose terms the applicant is told."""
     offer = offer_open(session=session, case=case)
     if offer is None or case.status != "offered":
         raise OfferRefused("这件申请没有待确认的配租房源。")
     reason = " ".join(reason.split())
     _close(session, offer, "accepted" if accept else "refused", actor, via, reason)
     session.flush()
+    terms = ""
+    if accept:
+        household = case_household(case=case, cipher=cipher)
+        _, terms = tenancy_start(
+            session=session, case=case, offer=offer, via=via, index=index, household=household, today=today
+        )
     note = "" if accept else _requeue_note(session, case, today, utcnow())
     case_transition(
         session=session,
@@ -258,7 +237,7 @@ def offer_answer(
         outbox=outbox,
         audit=audit,
         reason=(
-            "接受配租，请按通知签订租赁合同。"
+            f"接受配租。{terms}请按通知签订租赁合同。"
             if accept
             else f"放弃配租{('：' + reason) if reason else ''}。{note}"
         ),

@@ -349,7 +349,13 @@ def staff_case_offer(
                 offers.offer_withdraw(reason=reason, **common)
             else:
                 offers.offer_answer(
-                    accept=step == "accept", reason=reason, role="city_admin", via="counter", **common
+                    accept=step == "accept",
+                    reason=reason,
+                    role="city_admin",
+                    via="counter",
+                    cipher=runtime.cipher,
+                    index=runtime.blind_index,
+                    **common,
                 )
         except offers.OfferRefused as exc:
             return _offer_refused(request, session, staff, case, runtime, exc.message)

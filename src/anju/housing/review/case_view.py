@@ -18,8 +18,9 @@ from anju.core.vocab import (
     FINAL_STATUSES,
     SOURCE_LABELS,
 )
-from anju.housing.allocation import offers, waitlist
+from anju.housing.allocation import offers, units, waitlist
 from anju.housing.allocation.models import HousingOffer, HousingProject, HousingUnit
+from anju.housing.allocation.tenancy import tenancy_of
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.report import eligibility_report
 from anju.housing.households.service import case_conflicts
@@ -204,7 +205,7 @@ def _offer_view(session: Session, staff: StaffUser, case: Case, today: Any) -> d
     if case.status not in ("waitlisted", "offered", "allocated", "closed"):
         return None
     history: list[dict[str, Any]] = [
-        {"offer": o, "unit": offers.unit_facts(p, u)}
+        {"offer": o, "unit": units.unit_facts(p, u)}
         for o, u, p in session.execute(
             select(HousingOffer, HousingUnit, HousingProject)
             .join(HousingUnit, HousingUnit.id == HousingOffer.unit_id)
@@ -215,14 +216,27 @@ def _offer_view(session: Session, staff: StaffUser, case: Case, today: Any) -> d
     ]
     may_offer = staff.role in offers.OFFER_ROLES
     rule = offers.offer_rule(case.city_code, today)
+    lease = tenancy_of(session=session, case=case)
     return {
+        "tenancy": {
+            "starts_on": lease.starts_on,
+            "ends_on": lease.ends_on,
+            "rent": units.yuan(lease.rent_fen),
+            "subsidy": units.yuan(lease.subsidy_fen),
+            "payable": units.yuan(lease.payable_fen),
+            "next_review_on": lease.next_review_on,
+            "provisional": lease.rule_provisional,
+            "via": "网上确认" if lease.signed_via == "web" else "窗口确认",
+        }
+        if lease
+        else None,
         "open": next((h for h in history if h["offer"].state == "open"), None),
         "history": [h for h in history if h["offer"].state != "open"],
         "may_offer": may_offer,
         "rooms": rule.rooms_for(case.household_size),
         "rule": rule,
         "matching": [
-            offers.unit_facts(p, u) for p, u in offers.units_matching(session=session, case=case, on=today)
+            units.unit_facts(p, u) for p, u in offers.units_matching(session=session, case=case, on=today)
         ][:50]
         if may_offer and case.status == "waitlisted"
         else [],
