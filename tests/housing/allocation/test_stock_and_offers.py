@@ -160,8 +160,9 @@ def test_a_flat_that_fits_is_offered_and_the_applicant_accepts_it_online(systems
         assert session.get(HousingUnit, flat).state == "let"  # type: ignore[union-attr]
 
 
-def offer_and_answer(systems: Systems, case_no: str, unit_no: str, *, accept: bool, today: date) -> None:
-    housing, flat = systems.runtimes["housing"], unit_id(systems, unit_no)
+def offer(systems: Systems, case_no: str, flat: int, today: date) -> Case:
+    """The city administrator offers a flat (by id) to a waiting case; the case as it then stands."""
+    housing = systems.runtimes["housing"]
     with housing.db.transaction() as session:
         case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
         offers.offer_make(
@@ -173,6 +174,12 @@ def offer_and_answer(systems: Systems, case_no: str, unit_no: str, *, accept: bo
             audit=housing.audit,
             today=today,
         )
+        return case
+
+
+def offer_and_answer(systems: Systems, case_no: str, unit_no: str, *, accept: bool, today: date) -> None:
+    housing = systems.runtimes["housing"]
+    offer(systems, case_no, unit_id(systems, unit_no), today)
     with housing.db.transaction() as session:
         case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
         offers.offer_answer(
@@ -207,18 +214,8 @@ def test_refusing_twice_sends_a_household_to_the_back_and_a_lapse_counts_as_one(
     offer_and_answer(systems, first, "101", accept=False, today=today)
     assert names_in_order(systems, today) == ["林晓峰", "陈美华"]  # once: still first
     housing, flat = systems.runtimes["housing"], unit_id(systems, "101")
-    with housing.db.transaction() as session:  # the second offer lapses: its reply date passes
-        case = session.scalars(select(Case).where(Case.case_no == first)).one()
-        offers.offer_make(
-            session=session,
-            case=case,
-            unit_id=flat,
-            actor="guanli.350100",
-            outbox=housing.tables.outbox,
-            audit=housing.audit,
-            today=today,
-        )
-        due = case.due_on
+    due = offer(systems, first, flat, today).due_on  # the second offer lapses: its reply date passes
+    assert due is not None
     with housing.db.transaction() as session:
         assert (
             offers.offers_lapse(session=session, outbox=housing.tables.outbox, audit=housing.audit, today=due)
@@ -248,17 +245,7 @@ def test_two_clerks_offering_one_flat_at_once_make_one_offer(systems: Systems) -
     def clerk(case_no: str) -> None:
         start.wait()
         try:
-            with housing.db.transaction() as session:
-                case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
-                offers.offer_make(
-                    session=session,
-                    case=case,
-                    unit_id=flat,
-                    actor="guanli.350100",
-                    outbox=housing.tables.outbox,
-                    audit=housing.audit,
-                    today=date(2026, 12, 7),
-                )
+            offer(systems, case_no, flat, date(2026, 12, 7))
             outcomes.append("offered")
         except offers.OfferRefused as exc:
             outcomes.append(exc.message)

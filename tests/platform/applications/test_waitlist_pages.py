@@ -101,8 +101,7 @@ def test_anyone_reads_a_draw_and_downloads_the_exact_list_it_hashed(live: System
 
 
 def test_the_applicant_sees_the_flat_offered_and_accepts_it_once(live: Systems) -> None:
-    from anju.housing.allocation import offers
-    from tests.housing.allocation.test_stock_and_offers import stocked, unit_id
+    from tests.housing.allocation.test_stock_and_offers import offer, stocked, unit_id
 
     stocked(live)
     platform = live.settings.base_url("platform")
@@ -116,21 +115,12 @@ def test_the_applicant_sees_the_flat_offered_and_accepts_it_once(live: Systems) 
             case = session.scalars(select(Case).where(Case.case_no == number)).one()
             case.status, case.waitlist_no, case.household_size = "waitlisted", 1, 1
             case.decided_at = datetime(2026, 11, 30, 2, tzinfo=UTC)
-            session.flush()
-            offers.offer_make(
-                session=session,
-                case=case,
-                unit_id=flat,
-                actor="guanli.350100",
-                outbox=housing.tables.outbox,
-                audit=housing.audit,
-                today=date(2026, 12, 7),
-            )
+        offer(live, number, flat, date(2026, 12, 7))
         housing.outbox_worker().run_once(now=utcnow() + timedelta(hours=1))  # the bus tells the platform
         page = browser.get(f"{platform}/applications/{number}")
         assert 'id="current-status">待确认配租<' in page.text
-        offer = page.text.split('id="offer"')[1].split("</form>")[0]
-        assert "福州市鼓楼区示例小区 3栋 101" in offer and "481.25 元" in offer and "逾期视为放弃" in offer
+        panel = page.text.split('id="offer"')[1].split("</form>")[0]
+        assert "福州市鼓楼区示例小区 3栋 101" in panel and "481.25 元" in panel and "逾期视为放弃" in panel
         from tests.support.journey import csrf_of
 
         nothing = browser.post(

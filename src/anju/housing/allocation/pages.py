@@ -29,9 +29,13 @@ def _case_missing(request: Request) -> Response:
     return error_page(request, 404, title="找不到办件", message=message, code="not_found")
 
 
-def _not_allowed(request: Request) -> Response:
-    message = "您的岗位不能登记轮候优先情况。"
+def _not_allowed(request: Request, message: str) -> Response:
     return error_page(request, 403, title="无权操作", message=message, code="role_not_allowed")
+
+
+def _city_of(staff: Any) -> str:
+    """The city a staff member works for (a county's staff: their county's city)."""
+    return regions.jurisdiction_of(staff.region_code).code
 
 
 @router.post("/cases/{case_no}/priorities", name="staff_case_priority_record")
@@ -50,7 +54,7 @@ def staff_case_priority_record(
         if case is None:
             return _case_missing(request)
         if staff.role not in waitlist.PRIORITY_ROLES:
-            return _not_allowed(request)
+            return _not_allowed(request, "您的岗位不能登记轮候优先情况。")
         try:
             waitlist.priority_record(session=session, case=case, fact=fact, proof=proof, actor=staff.username)
         except waitlist.PriorityRefused as exc:
@@ -70,7 +74,7 @@ def staff_case_priority_withdraw(
         if case is None:
             return _case_missing(request)
         if staff.role not in waitlist.PRIORITY_ROLES:
-            return _not_allowed(request)
+            return _not_allowed(request, "您的岗位不能登记轮候优先情况。")
         try:
             waitlist.priority_withdraw(
                 session=session, case=case, priority_id=priority_id, actor=staff.username
@@ -88,7 +92,7 @@ def staff_waitlist(request: Request, staff_id: StaffId, runtime: RuntimeDep, pag
     on = today_shanghai()
     with runtime.db.transaction() as session:
         staff = staff_of(session, staff_id)
-        city_code = regions.jurisdiction_of(staff.region_code).code
+        city_code = _city_of(staff)
         shown = paging(waitlist.waitlist_count(session=session, city_code=city_code), page, PAGE_SIZE)
         standings, total = waitlist.waitlist_page(
             session=session, city_code=city_code, on=on, offset=shown.offset, limit=PAGE_SIZE
@@ -108,7 +112,7 @@ def staff_waitlist(request: Request, staff_id: StaffId, runtime: RuntimeDep, pag
 
 
 def _lotteries_context(session: Any, staff: Any, **extra: Any) -> dict[str, Any]:
-    city_code = regions.jurisdiction_of(staff.region_code).code
+    city_code = _city_of(staff)
     return {
         "title": "配租摇号",
         "city": regions.get(city_code).name,
@@ -137,14 +141,8 @@ def staff_lottery_freeze(
     with runtime.db.transaction() as session:
         staff = staff_of(session, staff_id)
         if staff.role not in draws.DRAW_ROLES:
-            return error_page(
-                request,
-                403,
-                title="无权操作",
-                message="只有市级管理员可以组织摇号。",
-                code="role_not_allowed",
-            )
-        city_code = regions.jurisdiction_of(staff.region_code).code
+            return _not_allowed(request, "只有市级管理员可以组织摇号。")
+        city_code = _city_of(staff)
         try:
             draw = draws.draw_freeze(
                 session=session,
@@ -176,7 +174,7 @@ def _draw_page(
 
 def _own_draw(session: Any, staff: Any, draw_id: int) -> Any:
     draw = session.get(LotteryDraw, draw_id)
-    city_code = regions.jurisdiction_of(staff.region_code).code
+    city_code = _city_of(staff)
     return draw if draw is not None and draw.city_code == city_code else None
 
 
@@ -212,13 +210,7 @@ def staff_lottery_step(
         if draw is None or step not in ("seed", "draw"):
             return _draw_missing(request)
         if staff.role not in draws.DRAW_ROLES:
-            return error_page(
-                request,
-                403,
-                title="无权操作",
-                message="只有市级管理员可以组织摇号。",
-                code="role_not_allowed",
-            )
+            return _not_allowed(request, "只有市级管理员可以组织摇号。")
         try:
             if step == "seed":
                 draws.draw_seed(
@@ -237,7 +229,7 @@ def staff_lottery_step(
 
 
 def _stock_context(session: Any, staff: Any, **extra: Any) -> dict[str, Any]:
-    city_code = regions.jurisdiction_of(staff.region_code).code
+    city_code = _city_of(staff)
     return {
         "title": "房源",
         "city": regions.get(city_code).name,
@@ -283,14 +275,8 @@ def _stock_import(
     with runtime.db.transaction() as session:
         staff = staff_of(session, staff_id)
         if staff.role not in offers.OFFER_ROLES:
-            return error_page(
-                request,
-                403,
-                title="无权操作",
-                message="只有市级管理员可以导入房源。",
-                code="role_not_allowed",
-            )
-        city_code = regions.jurisdiction_of(staff.region_code).code
+            return _not_allowed(request, "只有市级管理员可以导入房源。")
+        city_code = _city_of(staff)
         read = stock.stock_read(filename=filename, content=content, city_code=city_code) if content else None
         errors = read.errors if read else ["请选择要上传的房源文件（.csv 或 .xlsx）。"]
         if read and not errors:
@@ -331,9 +317,7 @@ def staff_case_offer(
         if case is None or step not in ("make", "accept", "refuse", "withdraw"):
             return _case_missing(request)
         if staff.role not in offers.OFFER_ROLES:
-            return error_page(
-                request, 403, title="无权操作", message="只有市级管理员可以配租。", code="role_not_allowed"
-            )
+            return _not_allowed(request, "只有市级管理员可以配租。")
         common: dict[str, Any] = {
             "session": session,
             "case": case,
