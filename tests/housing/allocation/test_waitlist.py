@@ -4,6 +4,7 @@ with masked names and no ID numbers; a household's own place goes to the platfor
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -169,6 +170,17 @@ def test_reviewers_record_a_fact_on_the_case_page_and_the_list_shows_it(systems:
     listed = reviewer.get("/staff/waitlist")
     rows = listed.text.split('id="waitlist"')[1]
     assert rows.index("林**") < rows.index("陈**") and "待核实" in listed.text
+    priority_id = re.search(r'id="priority-(\d+)"', done.text).group(1)  # type: ignore[union-attr]
+    withdrawn = reviewer.post(
+        f"/staff/cases/{case_no}/priorities/{priority_id}/withdraw",
+        data={"csrf_token": csrf_of(done.text)},
+        follow_redirects=True,
+    )
+    assert "今天排在第 2 位（共 2 户）" in withdrawn.text and "<s>持证残疾人</s>" in withdrawn.text
+    again = reviewer.post(
+        f"/staff/cases/{case_no}/priorities/{priority_id}/withdraw", data={"csrf_token": csrf_of(done.text)}
+    )
+    assert again.status_code == 409 and "没有这项登记，或已撤销" in again.text
     auditor = sign_in(systems, "shenji.350100")
     refused = auditor.post(
         f"/staff/cases/{case_no}/priorities",

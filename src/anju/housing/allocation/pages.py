@@ -3,6 +3,8 @@ waiting list in order, and its draws (摇号) (decision 0025: the domain owns it
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -38,6 +40,26 @@ def _city_of(staff: Any) -> str:
     return regions.jurisdiction_of(staff.region_code).code
 
 
+def _priority_step(
+    request: Request, runtime: RuntimeDep, staff_id: int, case_no: str, step: Callable[..., Any], status: int
+) -> Response:
+    """Record or withdraw a priority fact on a case in the member's region, by a role that may; a refusal
+    is said on the case page (``status``), success returns to it."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        if case is None:
+            return _case_missing(request)
+        if staff.role not in waitlist.PRIORITY_ROLES:
+            return _not_allowed(request, "您的岗位不能登记轮候优先情况。")
+        try:
+            step(session=session, case=case, actor=staff.username)
+        except waitlist.PriorityRefused as exc:
+            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
+            return render(request, "staff_case.html", {**context, "priority_error": exc.message}, status)
+    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-priorities", 303)
+
+
 @router.post("/cases/{case_no}/priorities", name="staff_case_priority_record")
 def staff_case_priority_record(
     request: Request,
@@ -48,19 +70,8 @@ def staff_case_priority_record(
     proof: str = Form(""),
 ) -> Response:
     """Record a fact checked on a proof (残疾人证, 优待证) that places the household in a priority group."""
-    with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        case = service.staff_case(session=session, staff=staff, case_no=case_no)
-        if case is None:
-            return _case_missing(request)
-        if staff.role not in waitlist.PRIORITY_ROLES:
-            return _not_allowed(request, "您的岗位不能登记轮候优先情况。")
-        try:
-            waitlist.priority_record(session=session, case=case, fact=fact, proof=proof, actor=staff.username)
-        except waitlist.PriorityRefused as exc:
-            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
-            return render(request, "staff_case.html", {**context, "priority_error": exc.message}, 400)
-    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-priorities", 303)
+    step = functools.partial(waitlist.priority_record, fact=fact, proof=proof)
+    return _priority_step(request, runtime, staff_id, case_no, step, 400)
 
 
 @router.post("/cases/{case_no}/priorities/{priority_id}/withdraw", name="staff_case_priority_withdraw")
@@ -68,21 +79,8 @@ def staff_case_priority_withdraw(
     request: Request, case_no: str, priority_id: int, staff_id: StaffId, runtime: RuntimeDep
 ) -> Response:
     """Withdraw a recorded fact (kept, marked withdrawn)."""
-    with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        case = service.staff_case(session=session, staff=staff, case_no=case_no)
-        if case is None:
-            return _case_missing(request)
-        if staff.role not in waitlist.PRIORITY_ROLES:
-            return _not_allowed(request, "您的岗位不能登记轮候优先情况。")
-        try:
-            waitlist.priority_withdraw(
-                session=session, case=case, priority_id=priority_id, actor=staff.username
-            )
-        except waitlist.PriorityRefused as exc:
-            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
-            return render(request, "staff_case.html", {**context, "priority_error": exc.message}, 409)
-    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-priorities", 303)
+    step = functools.partial(waitlist.priority_withdraw, priority_id=priority_id)
+    return _priority_step(request, runtime, staff_id, case_no, step, 409)
 
 
 @router.get("/waitlist", name="staff_waitlist")
