@@ -5,6 +5,7 @@ new row is covered the day it is added. A 厦门 account cannot see or act on a 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -53,6 +54,15 @@ def case_in(systems: Systems, status: str, n: int) -> str:
     return case_no
 
 
+def take(client: TestClient, case_no: str, event: str, page: str) -> Any:
+    """A staff member takes an action on the case page, ticking its confirmation, with a reason."""
+    return client.post(
+        f"/staff/cases/{case_no}/events",
+        data={"csrf_token": csrf_of(page), "event": event, "reason": "依据核查结果", "confirm": "yes"},
+        follow_redirects=False,
+    )
+
+
 def status_of(systems: Systems, case_no: str) -> str:
     with systems.runtimes["housing"].db.transaction() as session:
         return str(session.scalars(select(Case.status).where(Case.case_no == case_no)).one())
@@ -86,16 +96,7 @@ def test_each_staff_action_is_taken_only_by_its_roles_in_its_own_city(systems: S
         assert status_of(systems, case_no) == row.from_status
     actor = allowed_here[0]
     page = clients[actor].get(f"/staff/cases/{case_no}")
-    done = clients[actor].post(
-        f"/staff/cases/{case_no}/events",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "event": row.event,
-            "reason": "依据核查结果",
-            "confirm": "yes",
-        },
-        follow_redirects=False,
-    )
+    done = take(clients[actor], case_no, row.event, page.text)
     assert done.status_code == 303, (actor, done.text[-300:])
     assert status_of(systems, case_no) != row.from_status
 
@@ -106,15 +107,7 @@ def test_an_action_with_a_form_of_its_own_is_never_a_plain_action(systems: Syste
     admin = sign_in(systems, "guanli.350100")
     page = admin.get(f"/staff/cases/{case_no}")
     assert f'name="event" value="{row.event}"' not in page.text
-    refused = admin.post(
-        f"/staff/cases/{case_no}/events",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "event": row.event,
-            "reason": "依据核查结果",
-            "confirm": "yes",
-        },
-    )
+    refused = take(admin, case_no, row.event, page.text)
     assert refused.status_code in (400, 409) and "请在办件页的配租栏目中办理" in refused.text
     assert status_of(systems, case_no) == row.from_status
 

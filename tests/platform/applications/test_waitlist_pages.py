@@ -17,6 +17,15 @@ from tests.housing.allocation.test_waitlist import waiting
 from tests.support.journey import applicant_sign_in, application_fill_and_submit
 
 
+def submitted_and_delivered(live: Systems, browser: httpx.Client, platform: str) -> str:
+    """欧阳娜娜 applies on the web and the platform delivers the case to housing; the application number."""
+    form = applicant_sign_in(browser, platform, id_number="350104199011200641")
+    done = application_fill_and_submit(browser, platform, form.text)
+    number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+    live.runtimes["platform"].outbox_worker().run_once(now=utcnow() + timedelta(hours=1))
+    return number
+
+
 def test_anyone_reads_a_citys_list_with_its_rule_and_no_full_name(live: Systems) -> None:
     waiting(live, 1, "林晓峰", approved=date(2026, 10, 1))
     waiting(live, 2, "王𠈌", approved=date(2026, 11, 1), group="dibao")
@@ -35,10 +44,7 @@ def test_the_applicant_sees_their_place_while_they_wait(live: Systems) -> None:
     waiting(live, 1, "林晓峰", approved=date(2026, 9, 1))
     platform = live.settings.base_url("platform")
     with httpx.Client(timeout=15) as browser:
-        form = applicant_sign_in(browser, platform, id_number="350104199011200641")
-        done = application_fill_and_submit(browser, platform, form.text)
-        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
-        live.runtimes["platform"].outbox_worker().run_once(now=utcnow() + timedelta(hours=1))
+        number = submitted_and_delivered(live, browser, platform)
         with live.runtimes["housing"].db.transaction() as session:  # test set-up: approved and waiting
             case = session.scalars(select(Case).where(Case.case_no == number)).one()
             case.status, case.waitlist_no = "waitlisted", 2
@@ -106,10 +112,7 @@ def test_the_applicant_sees_the_flat_offered_and_accepts_it_once(live: Systems) 
     stocked(live)
     platform = live.settings.base_url("platform")
     with httpx.Client(timeout=15) as browser:
-        form = applicant_sign_in(browser, platform, id_number="350104199011200641")
-        done = application_fill_and_submit(browser, platform, form.text)
-        number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
-        live.runtimes["platform"].outbox_worker().run_once(now=utcnow() + timedelta(hours=1))
+        number = submitted_and_delivered(live, browser, platform)
         housing, flat = live.runtimes["housing"], unit_id(live, "101")
         with housing.db.transaction() as session:  # test set-up: approved and waiting, then a flat offered
             case = session.scalars(select(Case).where(Case.case_no == number)).one()
