@@ -18,6 +18,7 @@ from tests.conftest import Systems
 from tests.housing.allocation.test_stock_and_offers import offer_and_answer, stocked
 from tests.housing.allocation.test_waitlist import PEOPLE, waiting
 from tests.support.pdf import pdf_text
+from tests.support.signed import signed_get
 
 
 def test_the_rent_splits_into_subsidy_and_payable_in_fen_half_up() -> None:
@@ -46,7 +47,12 @@ def test_the_rent_splits_into_subsidy_and_payable_in_fen_half_up() -> None:
 def test_accepting_starts_the_tenancy_houses_the_household_and_seals_its_terms(systems: Systems) -> None:
     stocked(systems)
     case_no = waiting(systems, 1, "林晓峰", approved=date(2026, 10, 1), group="low_income")
+    path, platform = f"/v1/tenancies/350100/{case_no}", systems.runtimes["platform"]
+    assert signed_get(systems.client("housing"), as_system=platform, path=path).status_code == 404
     offer_and_answer(systems, case_no, "101", accept=True, today=date(2026, 12, 7))
+    told = signed_get(systems.client("housing"), as_system=platform, path=path).json()
+    assert (told["rent"], told["subsidy"], told["payable"]) == ("481.25", "240.63", "240.62")
+    assert told["next_review_on"] == "2027-12-07" and told["provisional"] is True
     housing = systems.runtimes["housing"]
     with housing.db.transaction() as session:
         case = session.scalars(select(Case).where(Case.case_no == case_no)).one()

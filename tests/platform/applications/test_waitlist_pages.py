@@ -137,3 +137,6 @@ def test_the_applicant_sees_the_flat_offered_and_accepts_it_once(live: Systems) 
         )
         assert 'id="offer-accepted"' in accepted.text and 'id="current-status">已配租<' in accepted.text
         assert 'id="offer"' not in accepted.text
+        tenancy = accepted.text.split('id="tenancy"')[1].split("</div>")[0]
+        assert "福州市鼓楼区示例小区 3栋 101" in tenancy and "<td>481.25 元</td>" in tenancy
+        assert 'id="tenancy-payable"' in tenancy and "将重新核查家庭情况" in tenancy

@@ -19,6 +19,7 @@ from anju.core.web import RuntimeDep
 from anju.housing.allocation import offers, units
 from anju.housing.allocation.draws import draw_public, draws_of
 from anju.housing.allocation.models import HousingProject, HousingUnit, LotteryDraw
+from anju.housing.allocation.tenancy import tenancy_of
 from anju.housing.allocation.waitlist import Standing, waitlist_page, waitlist_rule, waitlist_standing
 from anju.housing.models import Case
 from anju.housing.review.api import CaseStatusReceipt, latest_receipt
@@ -310,3 +311,49 @@ def offer_answer(
         )
         session.flush()
         return latest_receipt(session, case)
+
+
+tenancy_routes = APIRouter(prefix="/v1/tenancies", tags=["tenancies"])
+
+
+class TenancyOut(BaseModel):
+    """A household's tenancy as its tenant reads it: the flat, the term, the rent and the next 年审."""
+
+    case_no: str
+    unit: dict[str, object]
+    starts_on: date
+    ends_on: date
+    rent: str = Field(description="yuan a month, two decimals, before the subsidy")
+    subsidy: str = Field(description="the city's subsidy for the household's group, yuan a month")
+    payable: str = Field(description="what the household pays, yuan a month")
+    next_review_on: date
+    provisional: bool = Field(description="the subsidy levels are not yet confirmed by the city")
+
+
+@tenancy_routes.get(
+    "/{city_code}/{case_no}",
+    response_model=TenancyOut,
+    summary="一户的公租房租赁信息：房源、租期、租金与补贴、下次年审日期（供承租人在平台查看）",
+    responses=error_responses(401, 403, 404),
+)
+def tenancy(runtime: RuntimeDep, city_code: str, case_no: str, caller: OfferCaller) -> TenancyOut:
+    _city(city_code)
+    with runtime.db.transaction() as session:
+        case = session.scalar(select(Case).where(Case.case_no == case_no, Case.city_code == city_code))
+        lease = tenancy_of(session=session, case=case) if case else None
+        if case is None or lease is None:
+            raise ApiError(code="no_tenancy", message="这件申请还没有租赁信息。", status_code=404)
+        unit = session.get(HousingUnit, lease.unit_id)
+        project = session.get(HousingProject, unit.project_id) if unit else None
+        assert unit is not None and project is not None
+        return TenancyOut(
+            case_no=case_no,
+            unit=units.unit_facts(project, unit),
+            starts_on=lease.starts_on,
+            ends_on=lease.ends_on,
+            rent=units.yuan(lease.rent_fen),
+            subsidy=units.yuan(lease.subsidy_fen),
+            payable=units.yuan(lease.payable_fen),
+            next_review_on=lease.next_review_on,
+            provisional=lease.rule_provisional,
+        )

@@ -17,6 +17,7 @@ from anju.platform.applications.service import status_event_apply
 from anju.platform.models import Application
 
 OFFER_PATH = "/v1/offers/{city_code}/{case_no}"
+TENANCY_PATH = "/v1/tenancies/{city_code}/{case_no}"
 PURPOSE = "申请人确认配租房源"
 
 
@@ -84,3 +85,22 @@ def offer_reply(
             cipher=cipher,
             outbox=outbox,
         )
+
+
+def tenancy_fetch(*, client: SignedClient, application: Application, user: str) -> dict[str, Any] | None:
+    """The tenancy of a household that accepted its flat — rent, subsidy, what it pays, the next 年审 —
+    {"error": …} when housing cannot say, None before there is one."""
+    if application.status not in ("allocated", "closed") or application.application_no is None:
+        return None
+    try:
+        found: dict[str, Any] = housing_get(
+            client=client,
+            path=TENANCY_PATH.format(city_code=application.city_code, case_no=application.application_no),
+            purpose="承租人查看本人租赁信息",
+            unavailable="暂时无法查询租赁信息，请稍后再试。",
+            user=user,
+            case=application.application_no,
+        )
+    except NoticeUnavailable as exc:
+        return None if exc.code == "not_found" else {"error": exc.message}
+    return found

@@ -126,7 +126,9 @@ def application_show(
     context = {
         "standing": _standing(runtime, shown.application, me.subject),
         "offer": offers.offer_fetch(client=runtime.client, application=shown.application, user=me.subject),
-        "offer_error": "",
+        "tenancy": offers.tenancy_fetch(
+            client=runtime.client, application=shown.application, user=me.subject
+        ),
         "title": "申请进度",
         "slip": _kiosk_slip(runtime, web, shown.application),
         "texted": "texted" in request.query_params,
