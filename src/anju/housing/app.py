@@ -80,10 +80,6 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         guide_api,
     ):
         app.include_router(api.router)
-        if hasattr(api, "lotteries"):
-            app.include_router(api.lotteries)
-            app.include_router(api.offer_routes)
-            app.include_router(api.tenancy_routes)
         if hasattr(api, "cases"):
             app.include_router(api.cases, max_body_size=settings.max_case_request_bytes)
     app.include_router(staff_pages.root)

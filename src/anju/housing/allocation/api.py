@@ -18,7 +18,7 @@ from anju.core.timeutil import shanghai_date, today_shanghai
 from anju.core.web import RuntimeDep
 from anju.housing.allocation import offers, units
 from anju.housing.allocation.draws import draw_public, draws_of
-from anju.housing.allocation.models import HousingProject, HousingUnit, LotteryDraw
+from anju.housing.allocation.models import HousingOffer, LotteryDraw
 from anju.housing.allocation.tenancy import tenancy_of
 from anju.housing.allocation.waitlist import Standing, waitlist_page, waitlist_rule, waitlist_standing
 from anju.housing.models import Case
@@ -31,7 +31,7 @@ Caller = Annotated[
     signing.VerifiedRequest, Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权调用轮候接口。"))
 ]
 
-router = APIRouter(prefix="/v1/waitlists", tags=["waiting list"])
+waitlists = APIRouter(prefix="/v1/waitlists", tags=["waiting list"])
 
 
 class WaitlistRuleOut(BaseModel):
@@ -103,7 +103,7 @@ def _city(city_code: str) -> str:
     return regions.get(city_code).name
 
 
-@router.get(
+@waitlists.get(
     "/{city_code}",
     response_model=WaitlistOut,
     summary="某市的公租房轮候名单（按当地轮候排序规则排序；姓名脱敏，不含身份证号码）",
@@ -134,7 +134,7 @@ def waitlist(
     )
 
 
-@router.get(
+@waitlists.get(
     "/{city_code}/cases/{case_no}",
     response_model=StandingOut,
     summary="某户在轮候名单中的位次（今天按当地规则计算）",
@@ -247,13 +247,14 @@ class OfferAnswer(BaseModel):
     reason: str = Field(default="", max_length=200)
 
 
-def _offered_case(session: Any, city_code: str, case_no: str) -> Case:
-    case: Case | None = session.scalar(
-        select(Case).where(Case.case_no == case_no, Case.city_code == city_code).with_for_update()
-    )
-    if case is None or offers.offer_open(session=session, case=case) is None:
+def _offered(session: Any, city_code: str, case_no: str, *, lock: bool) -> tuple[Case, HousingOffer]:
+    """The case and its open offer (404 when there is none); ``lock`` for an answer that changes them."""
+    query = select(Case).where(Case.case_no == case_no, Case.city_code == city_code)
+    case: Case | None = session.scalar(query.with_for_update() if lock else query)
+    found = offers.offer_open(session=session, case=case) if case else None
+    if case is None or found is None:
         raise ApiError(code="no_open_offer", message="这件申请没有待确认的配租房源。", status_code=404)
-    return case
+    return case, found
 
 
 @offer_routes.get(
@@ -265,12 +266,8 @@ def _offered_case(session: Any, city_code: str, case_no: str) -> Case:
 def offer(runtime: RuntimeDep, city_code: str, case_no: str, caller: OfferCaller) -> OfferOut:
     _city(city_code)
     with runtime.db.transaction() as session:
-        case = _offered_case(session, city_code, case_no)
-        found = offers.offer_open(session=session, case=case)
-        assert found is not None
-        unit = session.get(HousingUnit, found.unit_id)
-        project = session.get(HousingProject, unit.project_id) if unit else None
-        assert unit is not None and project is not None
+        case, found = _offered(session, city_code, case_no, lock=False)
+        project, unit = units.unit_with_project(session, found.unit_id)
         rule = offers.offer_rule(city_code, today_shanghai())
         return OfferOut(
             case_no=case_no,
@@ -294,7 +291,7 @@ def offer_answer(
 ) -> CaseStatusReceipt:
     _city(city_code)
     with runtime.db.transaction() as session:
-        case = _offered_case(session, city_code, case_no)
+        case, _ = _offered(session, city_code, case_no, lock=True)
         offers.offer_answer(
             session=session,
             case=case,
@@ -343,9 +340,7 @@ def tenancy(runtime: RuntimeDep, city_code: str, case_no: str, caller: OfferCall
         lease = tenancy_of(session=session, case=case) if case else None
         if case is None or lease is None:
             raise ApiError(code="no_tenancy", message="这件申请还没有租赁信息。", status_code=404)
-        unit = session.get(HousingUnit, lease.unit_id)
-        project = session.get(HousingProject, unit.project_id) if unit else None
-        assert unit is not None and project is not None
+        project, unit = units.unit_with_project(session, lease.unit_id)
         return TenancyOut(
             case_no=case_no,
             unit=units.unit_facts(project, unit),
@@ -357,3 +352,9 @@ def tenancy(runtime: RuntimeDep, city_code: str, case_no: str, caller: OfferCall
             next_review_on=lease.next_review_on,
             provisional=lease.rule_provisional,
         )
+
+
+# Everything allocation publishes to the platform, as one router the app includes.
+router = APIRouter()
+for _routes in (waitlists, lotteries, offer_routes, tenancy_routes):
+    router.include_router(_routes)

@@ -16,7 +16,7 @@ from anju.core.refusals import Refused
 from anju.core.timeutil import utcnow
 from anju.housing.allocation import lottery
 from anju.housing.allocation.models import LotteryDraw
-from anju.housing.allocation.waitlist import waitlist_count, waitlist_page
+from anju.housing.allocation.waitlist import waitlist_page
 
 SEALED_CONTEXT = "housing.lottery.sealed"
 DRAW_ROLES = frozenset({"city_admin"})
@@ -39,10 +39,9 @@ def draw_freeze(
     title = " ".join(title.split())
     if not 4 <= len(title) <= 100:
         raise DrawRefused("请填写摇号名称，例如“2026年第1批公租房配租摇号”，4 到 100 个字。")
-    total = waitlist_count(session=session, city_code=city_code)
-    if total == 0:
-        raise DrawRefused("目前没有轮候中的家庭，无法摇号。")
     standings, _ = waitlist_page(session=session, city_code=city_code, on=on, offset=0, limit=MAX_CANDIDATES)
+    if not standings:
+        raise DrawRefused("目前没有轮候中的家庭，无法摇号。")
     candidates = [
         lottery.Candidate(
             waitlist_no=s.case.waitlist_no or 0,

@@ -83,11 +83,15 @@ def _needs_access(session: Session, case: Case) -> bool:
     )
 
 
-def units_matching(*, session: Session, case: Case, on: date) -> list[tuple[HousingProject, HousingUnit]]:
-    """The city's free flats the household may be offered (rooms for its size); for a household with a
-    recorded disability, accessible flats first."""
+def units_matching(
+    *, session: Session, case: Case, on: date, limit: int = 50
+) -> list[tuple[HousingProject, HousingUnit]]:
+    """Up to ``limit`` of the city's free flats the household may be offered (rooms for its size); for a
+    household with a recorded disability, accessible flats first."""
     low, high = offer_rule(case.city_code, on).rooms_for(case.household_size)
-    access_first = _needs_access(session, case)
+    order: list[Any] = [HousingProject.name, HousingUnit.building, HousingUnit.unit_no]
+    if _needs_access(session, case):
+        order.insert(0, HousingUnit.accessible.desc())
     query = (
         select(HousingProject, HousingUnit)
         .join(HousingUnit, HousingUnit.project_id == HousingProject.id)
@@ -96,12 +100,8 @@ def units_matching(*, session: Session, case: Case, on: date) -> list[tuple[Hous
             HousingUnit.state == "available",
             HousingUnit.rooms.between(low, high),
         )
-        .order_by(
-            HousingUnit.accessible.desc() if access_first else HousingUnit.id.is_(None),
-            HousingProject.name,
-            HousingUnit.building,
-            HousingUnit.unit_no,
-        )
+        .order_by(*order)
+        .limit(limit)
     )
     return [(p, u) for p, u in session.execute(query)]
 

@@ -91,9 +91,10 @@ def staff_waitlist(request: Request, staff_id: StaffId, runtime: RuntimeDep, pag
     with runtime.db.transaction() as session:
         staff = staff_of(session, staff_id)
         city_code = _city_of(staff)
-        shown = paging(waitlist.waitlist_count(session=session, city_code=city_code), page, PAGE_SIZE)
-        standings, total = waitlist.waitlist_page(
-            session=session, city_code=city_code, on=on, offset=shown.offset, limit=PAGE_SIZE
+        total = waitlist.waitlist_count(session=session, city_code=city_code)
+        shown = paging(total, page, PAGE_SIZE)
+        standings, _ = waitlist.waitlist_page(
+            session=session, city_code=city_code, on=on, offset=shown.offset, limit=PAGE_SIZE, total=total
         )
         rows = [{"standing": s, "linked": service.case_in_region(staff, s.case)} for s in standings]
     context = {

@@ -136,14 +136,16 @@ def _row(cells: dict[str, str], city_code: str) -> dict[str, Any]:
     take("rooms", lambda v: _whole(v, "室", 1, 6))
     take("floor", lambda v: _whole(v, "楼层", -3, 99))
     take("rent", lambda v: _decimal(v, "租金", places=2, low=Decimal("0.01"), high=Decimal(200)))
-    take("accessible", lambda v: {"是": True, "否": False}[v] if v in ("是", "否") else _bad_yes_no(v))
+    take("accessible", _yes_no)
     if problems:
         raise ValueError("；".join(problems))
     return out
 
 
-def _bad_yes_no(value: str) -> bool:
-    raise ValueError(f"无障碍应填“是”或“否”（现在是“{value}”）")
+def _yes_no(value: str) -> bool:
+    if value not in ("是", "否"):
+        raise ValueError(f"无障碍应填“是”或“否”（现在是“{value}”）")
+    return value == "是"
 
 
 def stock_read(*, filename: str, content: bytes, city_code: str) -> StockImport:

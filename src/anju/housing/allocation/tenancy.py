@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, periods
-from anju.housing.allocation.models import HousingOffer, HousingProject, HousingUnit, Tenancy
-from anju.housing.allocation.units import monthly_rent_fen, unit_label, yuan
+from anju.housing.allocation.models import HousingOffer, HousingUnit, Tenancy
+from anju.housing.allocation.units import monthly_rent_fen, unit_label, unit_with_project, yuan
 from anju.housing.models import Case
 from anju.housing.records.service import assistance_record_add
 
@@ -108,10 +108,7 @@ def tenancy_start(
 ) -> tuple[Tenancy, str]:
     """Record the tenancy of an accepted offer and each member's 保障性住房记录; returns it and its terms as
     a sentence for the applicant."""
-    unit = session.get(HousingUnit, offer.unit_id)
-    assert unit is not None
-    project = session.get(HousingProject, unit.project_id)
-    assert project is not None
+    project, unit = unit_with_project(session, offer.unit_id)
     terms = lease_terms(case=case, unit=unit, starts_on=today)
     tenancy = Tenancy(
         case_id=case.id,

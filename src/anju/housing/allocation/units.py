@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from anju.core import regions
 from anju.housing.allocation.models import HousingProject, HousingUnit
 
@@ -39,3 +41,12 @@ def unit_facts(project: HousingProject, unit: HousingUnit) -> dict[str, Any]:
         "rent_per_m2": yuan(unit.rent_fen_per_m2),
         "monthly_rent": yuan(monthly_rent_fen(unit)),
     }
+
+
+def unit_with_project(session: Session, unit_id: int) -> tuple[HousingProject, HousingUnit]:
+    """A flat and its project (both exist: an offer or a tenancy points at a flat that is never deleted)."""
+    unit = session.get(HousingUnit, unit_id)
+    assert unit is not None
+    project = session.get(HousingProject, unit.project_id)
+    assert project is not None
+    return project, unit

@@ -143,12 +143,12 @@ def waitlist_count(*, session: Session, city_code: str) -> int:
 
 
 def waitlist_page(
-    *, session: Session, city_code: str, on: date, offset: int, limit: int
+    *, session: Session, city_code: str, on: date, offset: int, limit: int, total: int | None = None
 ) -> tuple[list[Standing], int]:
-    """A stretch of the city's waiting list in order, and how many wait."""
+    """A stretch of the city's waiting list in order, and how many wait (counted unless ``total`` is given)."""
     rule = waitlist_rule(city_code, on)
     tier = _tier(rule, on).label("tier")
-    total = waitlist_count(session=session, city_code=city_code)
+    total = waitlist_count(session=session, city_code=city_code) if total is None else total
     rows = session.execute(
         select(Case, tier)
         .where(*_waiting(city_code))

@@ -20,7 +20,7 @@ from anju.core import crypto, periods, regions
 from anju.core.timeutil import shanghai_date
 from anju.core.vocab import FINAL_STATUSES, status_label
 from anju.housing.eligibility.admin import parameters_in_force
-from anju.housing.eligibility.params import Value
+from anju.housing.eligibility.params import CityParameters, Value
 from anju.housing.households.models import CaseMember
 from anju.housing.models import Case
 from anju.housing.records.service import KIND_LABELS, assistance_of, record_current
@@ -91,22 +91,26 @@ def case_members_record(
     return added
 
 
-def _waiting_months(session: Session, city_code: str, name: str, on: date) -> Value | None:
+def _waiting_months(parameters: CityParameters, name: str, on: date) -> Value | None:
     """The city's waiting period in force on ``on``, or None where the city sets none (0 months)."""
-    value = parameters_in_force(session=session, city_code=city_code).in_force(name, on)
+    value = parameters.in_force(name, on)
     return value if value.value > 0 else None
 
 
 def _case_conflicts(
-    session: Session, by_bidx: dict[str, str], city_code: str, on: date, exclude_case_id: int | None
+    session: Session,
+    by_bidx: dict[str, str],
+    refusal_wait: Value | None,
+    city_code: str,
+    on: date,
+    exclude: int,
 ) -> Iterator[Conflict]:
     rows = session.execute(
         select(CaseMember.person_bidx, Case)
         .join(Case, Case.id == CaseMember.case_id)
-        .where(CaseMember.person_bidx.in_(list(by_bidx)), Case.id != (exclude_case_id or 0))
+        .where(CaseMember.person_bidx.in_(list(by_bidx)), Case.id != exclude)
         .order_by(Case.submitted_at, Case.id)
     )
-    refusal_wait = _waiting_months(session, city_code, "reapply_after_refusal_months", on)
     for bidx, case in rows:
         number = by_bidx[bidx]
         if case.status in HOUSED_STATUSES and case.closed_at is not None:
@@ -136,9 +140,8 @@ def _case_conflicts(
 
 
 def _record_conflicts(
-    session: Session, by_bidx: dict[str, str], city_code: str, on: date
+    session: Session, by_bidx: dict[str, str], exit_wait: Value | None, city_code: str, on: date
 ) -> Iterator[Conflict]:
-    exit_wait = _waiting_months(session, city_code, "reapply_after_exit_months", on)
     for bidx, records in assistance_of(session=session, bidxs=list(by_bidx)).items():
         for r in records:
             if record_current(r, on):
@@ -169,9 +172,12 @@ def household_conflicts(
     """Every rule any of these people meets for an application in ``city_code`` on ``on``, in the
     household's order; ``exclude_case_id`` is the case being checked itself (at 受理)."""
     by_bidx = {index.digest(n, kind="id_number"): n for n in id_numbers}
+    parameters = parameters_in_force(session=session, city_code=city_code)  # read once for both rules
+    refusal_wait = _waiting_months(parameters, "reapply_after_refusal_months", on)
+    exit_wait = _waiting_months(parameters, "reapply_after_exit_months", on)
     found = [
-        *_case_conflicts(session, by_bidx, city_code, on, exclude_case_id),
-        *_record_conflicts(session, by_bidx, city_code, on),
+        *_case_conflicts(session, by_bidx, refusal_wait, city_code, on, exclude_case_id or 0),
+        *_record_conflicts(session, by_bidx, exit_wait, city_code, on),
     ]
     order = {n: i for i, n in enumerate(id_numbers)}
     return sorted(found, key=lambda c: order[c.id_number])

@@ -237,7 +237,7 @@ def _offer_view(session: Session, staff: StaffUser, case: Case, today: Any) -> d
         "rule": rule,
         "matching": [
             units.unit_facts(p, u) for p, u in offers.units_matching(session=session, case=case, on=today)
-        ][:50]
+        ]
         if may_offer and case.status == "waitlisted"
         else [],
     }

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Form, Request
@@ -44,46 +45,47 @@ def public_notices(request: Request, runtime: RuntimeDep, city: str = "350100", 
     return render(request, "notices.html", context)
 
 
+def _city_list(
+    request: Request, city: str, *, template: str, title: str, key: str, fetch: Callable[[str], Any]
+) -> Response:
+    """A list housing publishes for one city: the city checked against the jurisdictions, then what housing
+    says (``fetch``), put in the page as ``key`` — or why it cannot be shown."""
+    cities = {r.code: r.name for r in regions.jurisdictions()}
+    context: dict[str, Any] = {"title": title, "cities": cities, "city": city, key: None, "error": ""}
+    if city not in cities:
+        return render(request, template, {**context, "error": "请选择设区市或平潭综合实验区。"}, 400)
+    try:
+        found = fetch(city)
+    except notices.NoticeUnavailable as exc:
+        return render(request, template, {**context, "error": exc.message}, 503)
+    return render(request, template, {**context, key: found})
+
+
 @router.get("/waitlists", name="public_waitlist")
 def public_waitlist(request: Request, runtime: RuntimeDep, city: str = "350100", page: int = 1) -> Response:
     """A city's waiting list (轮候名单) in today's order, with the rule it follows, a page at a time."""
-    cities = {r.code: r.name for r in regions.jurisdictions()}
-    context: dict[str, Any] = {
-        "title": "公租房轮候名单",
-        "cities": cities,
-        "city": city,
-        "found": None,
-        "error": "",
-    }
-    if city not in cities:
-        return render(request, "waitlist.html", {**context, "error": "请选择设区市或平潭综合实验区。"}, 400)
-    try:
-        found = notices.waitlist_fetch(client=runtime.client, city_code=city, page=page)
+
+    def fetch(code: str) -> Any:
+        found = notices.waitlist_fetch(client=runtime.client, city_code=code, page=page)
         if found["entries"] == [] and found["page"] > found["pages"]:  # past the end: the last page
-            found = notices.waitlist_fetch(client=runtime.client, city_code=city, page=found["pages"])
-    except notices.NoticeUnavailable as exc:
-        return render(request, "waitlist.html", {**context, "error": exc.message}, 503)
-    return render(request, "waitlist.html", {**context, "found": found})
+            found = notices.waitlist_fetch(client=runtime.client, city_code=code, page=found["pages"])
+        return found
+
+    return _city_list(
+        request, city, template="waitlist.html", title="公租房轮候名单", key="found", fetch=fetch
+    )
 
 
 @router.get("/lotteries", name="public_lotteries")
 def public_lotteries(request: Request, runtime: RuntimeDep, city: str = "350100") -> Response:
     """A city's draws (摇号), each with what is needed to re-run it."""
-    cities = {r.code: r.name for r in regions.jurisdictions()}
-    context: dict[str, Any] = {
-        "title": "公租房配租摇号",
-        "cities": cities,
-        "city": city,
-        "draws": None,
-        "error": "",
-    }
-    if city not in cities:
-        return render(request, "lotteries.html", {**context, "error": "请选择设区市或平潭综合实验区。"}, 400)
-    try:
-        found = notices.lotteries_fetch(client=runtime.client, city_code=city)
-    except notices.NoticeUnavailable as exc:
-        return render(request, "lotteries.html", {**context, "error": exc.message}, 503)
-    return render(request, "lotteries.html", {**context, "draws": found})
+
+    def fetch(code: str) -> Any:
+        return notices.lotteries_fetch(client=runtime.client, city_code=code)
+
+    return _city_list(
+        request, city, template="lotteries.html", title="公租房配租摇号", key="draws", fetch=fetch
+    )
 
 
 @router.get("/lotteries/{city}/{draw_id}", name="public_lottery")
