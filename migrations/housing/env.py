@@ -8,6 +8,7 @@ from sqlalchemy import engine_from_config, pool
 from anju.housing.models import metadata
 from anju.housing.households import models as _households  # noqa: F401 - register the tables
 from anju.housing.allocation import models as _allocation  # noqa: F401 - register the tables
+from anju.housing.reverify import models as _reverify  # noqa: F401 - register the tables
 from anju.housing.records import models as _records  # noqa: F401 - register the tables
 
 config = context.config

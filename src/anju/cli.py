@@ -384,6 +384,59 @@ def housing_members(batch: Annotated[int, typer.Option(help="cases per transacti
     console.print(f"{added} member(s) recorded")
 
 
+@housing_app.command("reverify")
+def housing_reverify(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="年审 due on or before this day (YYYY-MM-DD; default today)")
+    ] = None,
+    batch: Annotated[int | None, typer.Option(help="households per register call (at most 100)")] = None,
+    limit: Annotated[int | None, typer.Option(help="stop after this many households (run in slices)")] = None,
+) -> None:
+    """年审: ask the registers again about every tenancy due and open a review task where something changed.
+    Resumable: run it again after a stop (or a register that did not answer) and it goes on with the same
+    round, asking only what it was not yet told. Exit code 1 while households still wait for a register."""
+    from datetime import date
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from anju.core.timeutil import today_shanghai
+    from anju.embedded import runtime_for
+    from anju.housing.reverify.service import reverify_run
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else today_shanghai()
+    except ValueError:
+        console.print(f"[red]--as-of 应为 YYYY-MM-DD：{as_of}[/red]")
+        raise typer.Exit(2) from None
+    runtime = runtime_for("housing", Settings())
+    columns = (TextColumn("年审核查"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("reverify", total=None)
+            run = reverify_run(
+                db=runtime.db,
+                client=runtime.client,
+                cipher=runtime.cipher,
+                outbox=runtime.tables.outbox,
+                audit=runtime.audit,
+                as_of=day,
+                today=today_shanghai(),
+                actor="system:reverify",
+                batch=batch,
+                limit=limit,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    finally:
+        runtime.stop()
+    console.print(
+        f"round {run.round_id}: {run.households} household(s) checked, {run.flagged} flagged for review, "
+        f"{run.register_calls} register call(s), {run.waiting} waiting for a register"
+        + ("; round finished" if run.finished else "; round still open: run again to go on")
+    )
+    if run.waiting:
+        raise typer.Exit(1)
+
+
 lottery_app = typer.Typer(help="配租摇号：用公开信息重新计算摇号结果", no_args_is_help=True)
 app.add_typer(lottery_app, name="lottery")
 

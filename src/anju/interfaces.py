@@ -62,6 +62,7 @@ def interface_documents() -> dict[str, dict[str, Any]]:
         "housing-lotteries.openapi.json": _only(housing, "/v1/lotteries/"),
         "housing-offers.openapi.json": _only(housing, "/v1/offers/"),
         "housing-tenancies.openapi.json": _only(housing, "/v1/tenancies/"),
+        "housing-reviews.openapi.json": _only(housing, "/v1/reviews/"),
         "housing-public-notices.openapi.json": _only(housing, "/v1/public-notices/"),
         "housing-eligibility.openapi.json": _only(housing, "/v1/eligibility/"),
         "housing-evaluations.openapi.json": _only(housing, "/v1/evaluations/"),

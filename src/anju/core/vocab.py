@@ -23,6 +23,9 @@ CASE_STATUS_LABELS: Final[dict[str, str]] = {
     "offered": "待确认配租",
     "allocated": "已配租",
     "closed": "已办结",
+    "reverifying": "年审核查中",
+    "exiting": "退出中",
+    "exited": "已退出",
     "withdrawn": "已撤回",
 }
 
@@ -85,7 +88,9 @@ EVIDENCE_STATUS_LABELS: Final[dict[str, str]] = {
 
 # Statuses that decide an application, and those after which nothing more happens to it.
 DECISION_STATUSES: Final[frozenset[str]] = frozenset({"not_accepted", "approved", "rejected"})
-FINAL_STATUSES: Final[frozenset[str]] = frozenset({"not_accepted", "rejected", "closed", "withdrawn"})
+FINAL_STATUSES: Final[frozenset[str]] = frozenset(
+    {"not_accepted", "rejected", "closed", "withdrawn", "exited"}
+)
 
 
 def housing_office_name(city_code: str) -> str:

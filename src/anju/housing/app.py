@@ -27,6 +27,7 @@ from anju.housing.intake.fetch import CaseFilesCollector
 from anju.housing.models import TABLES
 from anju.housing.records import api as records_api
 from anju.housing.records import models as _records_models  # noqa: F401 - tables on the metadata
+from anju.housing.reverify import api as reverify_api
 from anju.housing.review import api as review_api
 from anju.housing.review import guide_api, notices
 from anju.housing.review import pages as review_pages
@@ -73,6 +74,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         records_api,
         households_api,
         allocation_api,
+        reverify_api,
         review_api,
         notices,
         eligibility_api,

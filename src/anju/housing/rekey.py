@@ -18,6 +18,8 @@ from anju.housing.intake.service import (
     SIGNED_CONTEXT,
 )
 from anju.housing.models import Case, CaseAttachment, CaseCorrection, CaseDocument, Objection
+from anju.housing.reverify.models import ReviewAnswer, TenancyReview
+from anju.housing.reverify.service import ANSWERS_CONTEXT, EXPLANATION_CONTEXT, FINDINGS_CONTEXT
 from anju.housing.review.corrections import REPLY_CONTEXT
 from anju.housing.review.documents import PDF_CONTEXT
 from anju.housing.review.notices import OBJECTOR_CONTEXT
@@ -38,5 +40,8 @@ def encrypted_columns(outbox: Table) -> tuple[EncryptedColumn, ...]:
         EncryptedColumn(Objection.__table__, "objector_name_enc", OBJECTOR_CONTEXT),  # type: ignore[arg-type]
         EncryptedColumn(Objection.__table__, "objector_phone_enc", OBJECTOR_CONTEXT),  # type: ignore[arg-type]
         EncryptedColumn(LotteryDraw.__table__, "sealed_enc", SEALED_CONTEXT),  # type: ignore[arg-type]
+        EncryptedColumn(TenancyReview.__table__, "findings_enc", FINDINGS_CONTEXT),  # type: ignore[arg-type]
+        EncryptedColumn(TenancyReview.__table__, "explanation_enc", EXPLANATION_CONTEXT),  # type: ignore[arg-type]
+        EncryptedColumn(ReviewAnswer.__table__, "records_enc", ANSWERS_CONTEXT),  # type: ignore[arg-type]
         EncryptedColumn(outbox, "payload", OUTBOX_CONTEXT),
     )

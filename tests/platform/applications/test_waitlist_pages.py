@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 from sqlalchemy import select
 
-from anju.core.timeutil import utcnow
+from anju.core.timeutil import today_shanghai, utcnow
+from anju.housing.allocation import exits
 from anju.housing.models import Case
 from anju.platform.models import Application
 from tests.conftest import Systems
@@ -140,3 +141,21 @@ def test_the_applicant_sees_the_flat_offered_and_accepts_it_once(live: Systems) 
         tenancy = accepted.text.split('id="tenancy"')[1].split("</div>")[0]
         assert "福州市鼓楼区示例小区 3栋 101" in tenancy and "<td>481.25 元</td>" in tenancy
         assert 'id="tenancy-payable"' in tenancy and "将重新核查家庭情况" in tenancy
+
+        with housing.db.transaction() as session:  # housing's administrator ends the tenancy (退出)
+            case = session.scalars(select(Case).where(Case.case_no == number)).one()
+            exits.exit_notice(
+                session=session,
+                case=case,
+                reason_code="moved_out",
+                details="全家已迁往外省居住",
+                actor="guanli.350100",
+                outbox=housing.tables.outbox,
+                audit=housing.audit,
+                today=today_shanghai(),
+            )
+            vacate_by = case.due_on
+        housing.outbox_worker().run_once(now=utcnow() + timedelta(hours=1))
+        told = browser.get(f"{platform}/applications/{number}").text
+        assert 'id="current-status">退出中<' in told and "全家已迁往外省居住" in told
+        assert f"请于 {vacate_by} 前腾退</strong>（已搬离不再居住" in told.split('id="tenancy-exit"')[1]

@@ -16,7 +16,7 @@ from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.paging import paging
 from anju.core.timeutil import shanghai_date, today_shanghai
 from anju.core.web import RuntimeDep
-from anju.housing.allocation import offers, units
+from anju.housing.allocation import exits, offers, units
 from anju.housing.allocation.draws import draw_public, draws_of
 from anju.housing.allocation.models import HousingOffer, LotteryDraw
 from anju.housing.allocation.tenancy import tenancy_of
@@ -325,6 +325,11 @@ class TenancyOut(BaseModel):
     payable: str = Field(description="what the household pays, yuan a month")
     next_review_on: date
     provisional: bool = Field(description="the subsidy levels are not yet confirmed by the city")
+    exit_reason: str = Field("", description="退出: the ground the tenancy ends on (its label), or empty")
+    exit_noticed_on: date | None = None
+    vacate_by: date | None = Field(None, description="退出: the 腾退 date")
+    transition_rent: str = Field("", description="退出: yuan a month until 腾退 where the city sets one")
+    ended_on: date | None = Field(None, description="the day the flat was handed back")
 
 
 @tenancy_routes.get(
@@ -351,6 +356,11 @@ def tenancy(runtime: RuntimeDep, city_code: str, case_no: str, caller: OfferCall
             payable=units.yuan(lease.payable_fen),
             next_review_on=lease.next_review_on,
             provisional=lease.rule_provisional,
+            exit_reason=exits.exit_reason_label(lease.exit_reason),
+            exit_noticed_on=lease.exit_noticed_on,
+            vacate_by=lease.vacate_by,
+            transition_rent=units.yuan(lease.transition_rent_fen) if lease.transition_rent_fen else "",
+            ended_on=lease.ended_on,
         )
 
 

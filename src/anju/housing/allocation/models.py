@@ -144,4 +144,10 @@ class Tenancy(Base):
     rule_provisional: Mapped[bool] = mapped_column(Boolean)
     signed_via: Mapped[str] = mapped_column(String(16))  # web | counter
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # the day the flat was handed back
+    # 退出 (allocation/exits.py): why, when the household was told, the 腾退 date, and what it pays until then
+    # (None: the rent the tenancy says). Cleared again when the notice is withdrawn; the timeline keeps it.
+    exit_reason: Mapped[str] = mapped_column(String(32), default="")
+    exit_noticed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    vacate_by: Mapped[date | None] = mapped_column(Date, nullable=True)
+    transition_rent_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -15,8 +15,9 @@ from anju.core import regions
 from anju.core.paging import paging
 from anju.core.timeutil import today_shanghai
 from anju.core.web import form_file, page_router, path_for
-from anju.housing.allocation import draws, offers, stock, waitlist
+from anju.housing.allocation import draws, exits, offers, stock, waitlist
 from anju.housing.allocation.models import LotteryDraw
+from anju.housing.reverify import service as reverify
 from anju.housing.review.case_view import case_context
 from anju.housing.staff import service
 from anju.housing.web import RuntimeDep, StaffId, error_page, render, staff_of
@@ -343,3 +344,71 @@ def staff_case_offer(
         except offers.OfferRefused as exc:
             return _offer_refused(request, session, staff, case, runtime, exc.message)
     return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-offer", 303)
+
+
+@router.post("/cases/{case_no}/exit/{step}", name="staff_case_exit")
+def staff_case_exit(
+    request: Request,
+    case_no: str,
+    step: str,
+    staff_id: StaffId,
+    runtime: RuntimeDep,
+    reason: str = Form(""),
+    details: str = Form(""),
+    vacated_on: str = Form(""),
+) -> Response:
+    """退出 from the case page: tell the tenant ("notice"), take it back ("withdraw"), or record the flat
+    handed back ("vacated")."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        if case is None or step not in ("notice", "withdraw", "vacated"):
+            return _case_missing(request)
+        if staff.role not in exits.EXIT_ROLES:
+            return _not_allowed(request, "只有市级管理员可以办理退出。")
+        common: dict[str, Any] = {
+            "session": session,
+            "case": case,
+            "actor": staff.username,
+            "outbox": runtime.tables.outbox,
+            "audit": runtime.audit,
+            "today": today_shanghai(),
+        }
+        try:
+            if step == "notice":
+                exits.exit_notice(reason_code=reason, details=details, **common)
+            elif step == "withdraw":
+                exits.exit_withdraw(reason=details, **common)
+            else:
+                exits.exit_vacated(vacated_on=vacated_on, **common)
+        except exits.ExitRefused as exc:
+            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
+            return render(request, "staff_case.html", {**context, "exit_error": exc.message}, 409)
+    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#tenancy-exit", 303)
+
+
+@router.post("/cases/{case_no}/reverify/keep", name="staff_case_reverify_keep")
+def staff_case_reverify_keep(
+    request: Request, case_no: str, staff_id: StaffId, runtime: RuntimeDep, reason: str = Form("")
+) -> Response:
+    """年审: the reviewer has checked what was found and keeps the tenancy, with reasons for the tenant."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        if case is None:
+            return _case_missing(request)
+        try:
+            reverify.review_keep(
+                session=session,
+                case=case,
+                reason=reason,
+                actor=staff.username,
+                role=staff.role,
+                outbox=runtime.tables.outbox,
+                audit=runtime.audit,
+                today=today_shanghai(),
+            )
+        except reverify.ReviewRefused as exc:
+            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
+            return render(request, "staff_case.html", {**context, "reverify_error": exc.message}, 409)
+    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-reverify", 303)

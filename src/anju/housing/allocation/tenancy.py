@@ -35,17 +35,19 @@ class TenancyRule:
     term_years: int
     review_every_months: int
     subsidy_percent: dict[str, int]
+    transition_rent_percent: int | None = None  # 退出: percent of the full rent until 腾退; None: the lease's
 
 
 @lru_cache(maxsize=1)
-def _rules() -> dict[str, Any]:
+def tenancy_rules() -> dict[str, Any]:
+    """allocation/tenancy.yaml as read (levels by city and date; the grounds for 退出)."""
     data: dict[str, Any] = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
     return data
 
 
 def tenancy_rule(city_code: str, on: date) -> TenancyRule:
     """The city's levels in force on ``on``."""
-    rows = _rules()["cities"].get(city_code, []) + _rules()["defaults"]
+    rows = tenancy_rules()["cities"].get(city_code, []) + tenancy_rules()["defaults"]
     row = max((r for r in rows if r["effective_from"] <= on), key=lambda r: r["effective_from"])
     return TenancyRule(
         effective_from=row["effective_from"],
@@ -54,6 +56,9 @@ def tenancy_rule(city_code: str, on: date) -> TenancyRule:
         term_years=int(row["term_years"]),
         review_every_months=int(row["review_every_months"]),
         subsidy_percent={str(k): int(v) for k, v in row["subsidy_percent"].items()},
+        transition_rent_percent=None
+        if row.get("transition_rent_percent") is None
+        else int(row["transition_rent_percent"]),
     )
 
 

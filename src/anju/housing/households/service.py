@@ -31,8 +31,9 @@ RULE_LABELS = {
     "waiting_period": "再次申请等待期内",
 }
 REFUSED_STATUSES = frozenset({"not_accepted", "rejected"})
-# 办结 follows 配租 only (review/transitions.yaml): a closed case is a household housed by this system.
-HOUSED_STATUSES = frozenset({"closed"})
+# 办结 follows 配租 only (review/transitions.yaml): a closed case is a household housed by this system, and
+# one in 退出 is housed until the flat is handed back (then its 保障性住房记录 end: the exit waiting period).
+HOUSED_STATUSES = frozenset({"closed", "reverifying", "exiting"})
 REFUSAL_WORDS = {"not_accepted": "不予受理", "rejected": "审核未通过"}
 
 
@@ -113,10 +114,9 @@ def _case_conflicts(
     )
     for bidx, case in rows:
         number = by_bidx[bidx]
-        if case.status in HOUSED_STATUSES and case.closed_at is not None:
-            yield Conflict(
-                number, "current_tenancy", case.city_code, shanghai_date(case.closed_at), case=case
-            )
+        if case.status in HOUSED_STATUSES:
+            since = shanghai_date(case.closed_at or case.status_since or case.submitted_at)
+            yield Conflict(number, "current_tenancy", case.city_code, since, case=case)
         elif case.status not in FINAL_STATUSES and case.status:
             yield Conflict(number, "live_case", case.city_code, shanghai_date(case.submitted_at), case=case)
         elif (

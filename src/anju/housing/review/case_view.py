@@ -18,8 +18,8 @@ from anju.core.vocab import (
     FINAL_STATUSES,
     SOURCE_LABELS,
 )
-from anju.housing.allocation import offers, units, waitlist
-from anju.housing.allocation.models import HousingOffer, HousingProject, HousingUnit
+from anju.housing.allocation import exits, offers, units, waitlist
+from anju.housing.allocation.models import HousingOffer, HousingProject, HousingUnit, Tenancy
 from anju.housing.allocation.tenancy import tenancy_of
 from anju.housing.eligibility.admin import parameters_in_force
 from anju.housing.eligibility.report import eligibility_report
@@ -37,6 +37,7 @@ from anju.housing.intake.service import (
     case_household,
 )
 from anju.housing.models import Case, StaffUser
+from anju.housing.reverify import service as reverify
 from anju.housing.review import corrections, deadlines
 from anju.housing.review import service as review
 from anju.housing.staff import service
@@ -199,10 +200,33 @@ def _priorities_view(session: Session, staff: StaffUser, case: Case, today: Any)
     }
 
 
+def _exit_view(lease: Tenancy, case: Case, may_act: bool) -> dict[str, Any]:
+    """退出 on the case page: the notice given and its 腾退 date, or the end; what the administrator may do."""
+    return {
+        "reason": exits.exit_reason_label(lease.exit_reason),
+        "noticed_on": lease.exit_noticed_on,
+        "vacate_by": lease.vacate_by,
+        "transition_rent": units.yuan(lease.transition_rent_fen) if lease.transition_rent_fen else "",
+        "ended_on": lease.ended_on,
+        "may_notice": may_act and case.status in exits.NOTICE_FROM and lease.ended_on is None,
+        "may_finish": may_act and case.status == "exiting",
+        "reasons": list(exits.exit_reasons().values()),
+        "source": exits.exit_reasons_source(),
+    }
+
+
 def _offer_view(session: Session, staff: StaffUser, case: Case, today: Any) -> dict[str, Any] | None:
     """配租 on the case: the open offer and every earlier one; for the city administrator of a waiting
     household, the free flats that fit it."""
-    if case.status not in ("waitlisted", "offered", "allocated", "closed"):
+    if case.status not in (
+        "waitlisted",
+        "offered",
+        "allocated",
+        "closed",
+        "reverifying",
+        "exiting",
+        "exited",
+    ):
         return None
     history: list[dict[str, Any]] = [
         {"offer": o, "unit": units.unit_facts(p, u)}
@@ -227,6 +251,7 @@ def _offer_view(session: Session, staff: StaffUser, case: Case, today: Any) -> d
             "next_review_on": lease.next_review_on,
             "provisional": lease.rule_provisional,
             "via": "网上确认" if lease.signed_via == "web" else "窗口确认",
+            "exit": _exit_view(lease, case, may_offer),
         }
         if lease
         else None,
@@ -300,6 +325,16 @@ def case_context(
     parameters = parameters_in_force(session=session, city_code=case.city_code)
     view["priorities"] = _priorities_view(session, staff, case, today)
     view["offer"] = _offer_view(session, staff, case, today)
+    view["reverify"] = (
+        {
+            "reviews": reverify.reviews_of(session=session, case=case, cipher=cipher),
+            "states": reverify.STATE_LABELS,
+            "may_keep": case.status == "reverifying" and staff.role in reverify.KEEP_ROLES,
+            "may_exit": case.status == "reverifying" and staff.role in exits.EXIT_ROLES,
+        }
+        if view["offer"] and view["offer"]["tenancy"]
+        else None
+    )
     return {
         "title": f"办件 {case.case_no}",
         "case": view,

@@ -141,6 +141,11 @@ def actions_for(*, case: Case, role: str, today: date) -> list[Action]:
     return actions
 
 
+FORM_PANELS = {
+    "offer": "配租",
+    "exit": "租赁与退出",
+    "reverify": "年审",
+}  # where a `form:` row is taken on the case page
 REASON_MAX_CHARS = messages.REASON_MAX_CHARS  # what the status bus carries; longer is refused here, not there
 
 
@@ -151,7 +156,8 @@ def transition_input_check(*, status: str, event: str, reason: str, confirmed: b
     if rule is None:
         return  # case_transition says why
     if rule.form:
-        raise TransitionRefused("form_required", f"“{rule.label}”请在办件页的配租栏目中办理。")
+        where = FORM_PANELS.get(rule.form, "相应")
+        raise TransitionRefused("form_required", f"“{rule.label}”请在办件页的{where}栏目中办理。")
     if rule.confirm and not confirmed:
         raise TransitionRefused("confirmation_missing", f"请先勾选确认：{rule.confirm}。")
     if len(reason.strip()) > REASON_MAX_CHARS:

@@ -219,9 +219,17 @@ def case_due(*, case: Case, today: date | None = None) -> deadlines.Due:
 # What each role works on (the auditor reads everything in the region and acts on nothing).
 ROLE_QUEUES: dict[str, tuple[str, ...]] = {
     "street_reviewer": ("submitted", "corrections_requested", "first_review"),
-    "district_reviewer": ("submitted", "review", "rechecking", "public_notice"),
+    "district_reviewer": ("submitted", "review", "rechecking", "public_notice", "reverifying"),
     "city_approver": ("submitted", "public_notice"),
-    "city_admin": ("public_notice", "approved", "waitlisted", "offered", "allocated"),
+    "city_admin": (
+        "public_notice",
+        "approved",
+        "waitlisted",
+        "offered",
+        "allocated",
+        "reverifying",
+        "exiting",
+    ),
 }
 
 

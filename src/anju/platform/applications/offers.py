@@ -87,10 +87,15 @@ def offer_reply(
         )
 
 
+TENANCY_STATUSES = frozenset(
+    {"allocated", "closed", "reverifying", "exiting", "exited"}
+)  # from the accepted offer on
+
+
 def tenancy_fetch(*, client: SignedClient, application: Application, user: str) -> dict[str, Any] | None:
     """The tenancy of a household that accepted its flat — rent, subsidy, what it pays, the next 年审 —
     {"error": …} when housing cannot say, None before there is one."""
-    if application.status not in ("allocated", "closed") or application.application_no is None:
+    if application.status not in TENANCY_STATUSES or application.application_no is None:
         return None
     try:
         found: dict[str, Any] = housing_get(
@@ -104,3 +109,47 @@ def tenancy_fetch(*, client: SignedClient, application: Application, user: str) 
     except NoticeUnavailable as exc:
         return None if exc.code == "not_found" else {"error": exc.message}
     return found
+
+
+REVIEW_PATH = "/v1/reviews/{city_code}/{case_no}"
+REVIEW_PURPOSE = "承租人查看年审结果并作出说明"
+
+
+def review_fetch(*, client: SignedClient, application: Application, user: str) -> dict[str, Any] | None:
+    """What the latest 年审 found, while a reviewer has it ({"error": …} when housing cannot say)."""
+    if application.status != "reverifying" or application.application_no is None:
+        return None
+    try:
+        found: dict[str, Any] = housing_get(
+            client=client,
+            path=REVIEW_PATH.format(city_code=application.city_code, case_no=application.application_no),
+            purpose=REVIEW_PURPOSE,
+            unavailable="暂时无法查询年审结果，请稍后再试，或联系住房保障部门。",
+            user=user,
+            case=application.application_no,
+        )
+    except NoticeUnavailable as exc:
+        return None if exc.code == "not_found" else {"error": exc.message}
+    return found
+
+
+def review_explain(*, client: SignedClient, application: Application, text: str, user: str) -> None:
+    """Send the tenant's explanation to housing (raises AnswerFailed with what to tell them)."""
+    number = str(application.application_no)
+    text = " ".join(text.split())
+    try:
+        response = client.request(
+            method="POST",
+            destination="housing",
+            path=REVIEW_PATH.format(city_code=application.city_code, case_no=number) + "/explanation",
+            payload={"text": text[:500]},
+            user=user,
+            purpose=REVIEW_PURPOSE,
+            case=number,
+        )
+    except (httpx.HTTPError, PeerResponseError) as exc:
+        raise AnswerFailed("暂时无法连接住房保障部门，您的说明没有送达，请稍后再试。") from exc
+    if response.status_code in (404, 409):
+        raise AnswerFailed("这次年审已由工作人员核实，不能再提交说明，请刷新页面查看。")
+    if response.status_code != 200:
+        raise AnswerFailed("住房保障部门暂时无法接收，您的说明没有送达，请稍后再试。")

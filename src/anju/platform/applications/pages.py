@@ -129,6 +129,8 @@ def application_show(
         "tenancy": offers.tenancy_fetch(
             client=runtime.client, application=shown.application, user=me.subject
         ),
+        "review": offers.review_fetch(client=runtime.client, application=shown.application, user=me.subject),
+        "explained": "explained" in request.query_params,
         "title": "申请进度",
         "slip": _kiosk_slip(runtime, web, shown.application),
         "texted": "texted" in request.query_params,
@@ -179,6 +181,34 @@ def application_offer_answer(
         return _error(request, "答复没有送达", exc.message, "answer_failed", 503)
     target = path_for(request, "application_show", application_no=application_no)
     return RedirectResponse(target + "?answered=" + answer, status_code=303)
+
+
+@router.post("/applications/{application_no}/explanation", name="application_review_explain")
+def application_review_explain(
+    request: Request,
+    application_no: str,
+    applicant_id: ApplicantId,
+    runtime: RuntimeDep,
+    text: str = Form(""),
+) -> Response:
+    """The tenant explains what the 年审 found; it reaches the reviewer at once."""
+    with runtime.db.transaction() as session:
+        application = applications.application_get_for(
+            session=session, applicant_id=applicant_id, application_no=application_no
+        )
+        me = identity.applicant_get(session=session, applicant_id=applicant_id)
+    if application is None or me is None:
+        return application_missing(request)
+    if len(" ".join(text.split())) < 4:
+        return _error(request, "请写明情况", "请写明情况（至少 4 个字）。", "explanation_missing", 400)
+    try:
+        offers.review_explain(client=runtime.client, application=application, text=text, user=me.subject)
+    except offers.AnswerFailed as exc:
+        return _error(
+            request, "说明没有送达", exc.message, "explanation_failed", 400 if "至少" in exc.message else 503
+        )
+    target = path_for(request, "application_show", application_no=application_no)
+    return RedirectResponse(target + "?explained=1#review", status_code=303)
 
 
 @router.get("/applications/{application_no}/receipt.pdf", name="application_receipt")

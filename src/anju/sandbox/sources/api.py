@@ -16,7 +16,12 @@ from anju.core import signing
 from anju.core.httpapi import ApiError, error_responses, signed_callers
 from anju.core.timeutil import today_shanghai, utcnow
 from anju.sandbox.sources import service
-from anju.sandbox.sources.schemas import RegisterAnswer, RegisterQuery
+from anju.sandbox.sources.schemas import (
+    RegisterAnswer,
+    RegisterBatchAnswer,
+    RegisterBatchQuery,
+    RegisterQuery,
+)
 from anju.sandbox.web import FaultsDep, RuntimeDep
 
 ALLOWED_CALLERS = frozenset({"platform", "housing"})
@@ -30,33 +35,48 @@ Caller = Annotated[
     signing.VerifiedRequest,
     Depends(signed_callers(ALLOWED_CALLERS, message="该系统无权查询此数据源。", purpose_required=True)),
 ]
+BatchCaller = Annotated[  # 批量核查 is housing's, for the tenants it re-checks (年审); never the platform's
+    signing.VerifiedRequest,
+    Depends(signed_callers({"housing"}, message="该系统无权批量核查。", purpose_required=True)),
+]
 
 router = APIRouter()
 
 
 @dataclass(frozen=True)
 class _Query:
-    """One query as the register logs it."""
+    """One query as the register logs it: one household, or a batch of them (each logged on its own, under
+    its own case number)."""
 
     source: str
     caller: signing.VerifiedRequest
-    query: RegisterQuery
+    households: list[tuple[str, list[str]]]  # (case number, ID numbers)
+    fields: list[str]
     request_id: str
 
     def logged(self, session: Session, outcome: str) -> None:
-        service.query_log_write(
-            session=session,
-            source=self.source,
-            caller=self.caller.caller,
-            acting_user=self.caller.user,
-            purpose=self.caller.purpose,
-            case_no=self.caller.case,
-            message_id=self.caller.message_id,
-            request_id=self.request_id,
-            id_numbers=self.query.persons,
-            fields=self.query.fields,
-            outcome=outcome,
-        )
+        for i, (case_no, persons) in enumerate(self.households):
+            service.query_log_write(
+                session=session,
+                source=self.source,
+                caller=self.caller.caller,
+                acting_user=self.caller.user,
+                purpose=self.caller.purpose,
+                case_no=case_no,
+                message_id=self.caller.message_id,
+                request_id=self.household_request_id(i),
+                id_numbers=persons,
+                fields=self.fields,
+                outcome=outcome,
+            )
+
+    def household_request_id(self, i: int) -> str:
+        """Each household's own request id in the register's log (the batch's, numbered, for a batch)."""
+        return self.request_id if len(self.households) == 1 else f"{self.request_id}.{i + 1:03d}"
+
+    @property
+    def persons(self) -> list[str]:
+        return [n for _, persons in self.households for n in persons]
 
 
 async def _fault_played(runtime: RuntimeDep, faults: FaultsDep, asked: _Query) -> Response | None:
@@ -81,14 +101,15 @@ async def _fault_played(runtime: RuntimeDep, faults: FaultsDep, asked: _Query) -
     return None
 
 
-def _answer(runtime: RuntimeDep, asked: _Query, department: str, no_record: bool) -> dict[str, Any]:
+def _records(runtime: RuntimeDep, asked: _Query, no_record: bool) -> list[dict[str, Any]]:
+    """Every person's record, in the order asked, logged as answered."""
     with runtime.db.transaction() as session:
         try:
             records = service.source_answer(
                 session=session,
                 source=asked.source,
-                id_numbers=asked.query.persons,
-                fields=asked.query.fields,
+                id_numbers=asked.persons,
+                fields=asked.fields,
                 today=today_shanghai(),
             )
         except service.UnknownFields as exc:
@@ -101,12 +122,34 @@ def _answer(runtime: RuntimeDep, asked: _Query, department: str, no_record: bool
         if no_record:
             records = [{"id_number": r["id_number"], "found": False, "fields": {}} for r in records]
         asked.logged(session, "answered")
+    return records
+
+
+def _answer(runtime: RuntimeDep, asked: _Query, department: str, no_record: bool) -> dict[str, Any]:
     return {
         "source": asked.source,
         "department": department,
         "request_id": asked.request_id,
         "answered_at": utcnow().isoformat(),
-        "records": records,
+        "records": _records(runtime, asked, no_record),
+    }
+
+
+def _batch_answer(runtime: RuntimeDep, asked: _Query, department: str, no_record: bool) -> dict[str, Any]:
+    records = iter(_records(runtime, asked, no_record))
+    return {
+        "source": asked.source,
+        "department": department,
+        "request_id": asked.request_id,
+        "answered_at": utcnow().isoformat(),
+        "households": [
+            {
+                "ref": ref,
+                "request_id": asked.household_request_id(i),
+                "records": [next(records) for _ in persons],
+            }
+            for i, (ref, persons) in enumerate(asked.households)
+        ],
     }
 
 
@@ -120,15 +163,38 @@ def _answer(runtime: RuntimeDep, asked: _Query, department: str, no_record: bool
 async def register_query(
     runtime: RuntimeDep, faults: FaultsDep, source: str, query: RegisterQuery, caller: Caller
 ) -> Response:
-    spec = service.source_list().get(source)
-    if spec is None:
+    asked = _Query(source, caller, [(caller.case, query.persons)], query.fields, _request_id(source))
+    return await _answered(runtime, faults, asked, _answer)
+
+
+def _request_id(source: str) -> str:
+    if source not in service.source_list():
         raise ApiError(code="source_unknown", message="没有这个数据源。", status_code=404)
-    asked = _Query(source, caller, query, f"{source}-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}")
+    return f"{source}-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(6)}"
+
+
+async def _answered(runtime: RuntimeDep, faults: FaultsDep, asked: _Query, answer: Any) -> Response:
     played = await _fault_played(runtime, faults, asked)
     if played is not None:
         return played
-    no_record = faults.get(source).no_record
-    return JSONResponse(await anyio.to_thread.run_sync(_answer, runtime, asked, spec.department, no_record))
+    department = service.source_list()[asked.source].department
+    no_record = faults.get(asked.source).no_record
+    return JSONResponse(await anyio.to_thread.run_sync(answer, runtime, asked, department, no_record))
+
+
+@router.post(
+    "/v1/sources/{source}/batch",
+    response_model=RegisterBatchAnswer,
+    tags=["sources"],
+    summary="批量核查：一次查询多户家庭在某一部门登记的信息（每户分别记录查询日志；仅住房保障部门年审使用）",
+    responses=error_responses(400, 401, 403, 404, 422),
+)
+async def register_batch(
+    runtime: RuntimeDep, faults: FaultsDep, source: str, query: RegisterBatchQuery, caller: BatchCaller
+) -> Response:
+    households = [(h.ref, h.persons) for h in query.households]
+    asked = _Query(source, caller, households, query.fields, _request_id(source))
+    return await _answered(runtime, faults, asked, _batch_answer)
 
 
 @router.get("/admin/faults", tags=["joint-test"], summary="各数据源当前的故障设置")

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from anju.core.registers import RegisterAnswer, RegisterQuery, RegisterRecord
+from anju.core.registers import (
+    RegisterAnswer,
+    RegisterBatchAnswer,
+    RegisterBatchQuery,
+    RegisterQuery,
+    RegisterRecord,
+)
 
-__all__ = ["RegisterAnswer", "RegisterQuery", "RegisterRecord"]
+__all__ = ["RegisterAnswer", "RegisterBatchAnswer", "RegisterBatchQuery", "RegisterQuery", "RegisterRecord"]

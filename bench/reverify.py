@@ -1,0 +1,341 @@
+"""年审 at scale: `anju housing reverify` over N tenancies against the sandbox's registers over signed HTTP.
+
+Usage: PYTHONPATH=. python bench/reverify.py [--tenancies 100000] [--changed-percent 1] [--batch 50]
+                                            [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
+
+Set-up (not timed): a synthetic population in the sandbox (`population_generate`, about three people per
+tenancy); one tenancy per hukou book, its case holding the registers' answers at approval (computed in
+this process from the same register code the sandbox serves) and the applicant's authorisation; then
+``--changed-percent`` of the households get a car registered since approval. Timed: `anju housing reverify`
+as its own process, against `anju serve sandbox` in another, as in production (the batch is a CronJob,
+the registers another organisation's servers).
+
+Prints a table, then `reverify_households`, `reverify_seconds` (target: 100,000 in ≤ 600 s),
+`reverify_flagged`, `reverify_changed` (the households the bench changed: each must be among the flagged)
+and `reverify_register_calls`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.apart import wait_ready
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, select, text
+
+from anju.core.settings import Settings
+from anju.embedded import runtime_for
+from anju.housing.allocation.models import HousingOffer, HousingProject, HousingUnit, Tenancy
+from anju.housing.intake.service import (
+    EVIDENCE_CONTEXT,
+    HOUSEHOLD_CONTEXT,
+    ID_CONTEXT,
+    PHONE_CONTEXT,
+    SIGNED_CONTEXT,
+)
+from anju.housing.models import Case
+from anju.housing.reverify.models import TenancyReview
+from anju.housing.reverify.service import registers
+from anju.sandbox.app import sandbox_prepare
+from anju.sandbox.population.generator import population_generate
+from anju.sandbox.population.models import HukouBook, Person, VehicleRecord
+from anju.sandbox.sources import service as sources
+from tests.support.env import free_port
+
+CHUNK = 2000
+APPROVED = datetime(2025, 10, 1, 2, tzinfo=UTC)
+STARTED = date(2025, 12, 1)
+
+
+def postgres_databases(base: str) -> dict[str, str]:
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    urls = {}
+    with admin.connect() as conn:
+        for system in ("platform", "housing", "sandbox"):
+            name = f"anju_bench_reverify_{system}"
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+            urls[f"ANJU_{system.upper()}_DB_URL"] = f"{base}/{name}"
+    admin.dispose()
+    return urls
+
+
+def households(sandbox: Any, count: int) -> list[list[Person]]:
+    """``count`` hukou books of the random population, each with its members (at most 20)."""
+    with sandbox.db.transaction() as session:
+        books = list(
+            session.scalars(
+                select(HukouBook.id)
+                .where(HukouBook.book_no.not_like("DEMO%"))
+                .order_by(HukouBook.id)
+                .limit(count)
+            )
+        )
+        members: dict[int, list[Person]] = {}
+        for person in session.scalars(select(Person).where(Person.book_id.in_(books)).order_by(Person.id)):
+            members.setdefault(person.book_id, []).append(person)
+            session.expunge(person)
+    return [members[b][:20] for b in books if b in members]
+
+
+def approval_evidence(sandbox: Any, chunk: list[list[Person]]) -> dict[str, list[dict[str, Any]]]:
+    """What each register said about each person of these households at approval, by ID number."""
+    numbers = [p.id_number for h in chunk for p in h]
+    by_person: dict[str, list[dict[str, Any]]] = {n: [] for n in numbers}
+    with sandbox.db.transaction() as session:
+        for register in registers():
+            for r in sources.source_answer(
+                session=session,
+                source=register.source,
+                id_numbers=numbers,
+                fields=register.fields,
+                today=STARTED,
+            ):
+                by_person[r["id_number"]].append(
+                    {
+                        "id_number": r["id_number"],
+                        "source": register.source,
+                        "status": "found" if r["found"] else "no_record",
+                        "fields": r["fields"],
+                        "fetched_at": APPROVED.isoformat(),
+                    }
+                )
+    return by_person
+
+
+def tenancies_load(housing: Any, sandbox: Any, homes: list[list[Person]], console: Console) -> None:
+    """One case, flat, accepted offer and tenancy per household, due for its 年审 today."""
+    cipher, index = housing.cipher, housing.blind_index
+    consent = cipher.encrypt(
+        json.dumps(
+            [
+                {
+                    "kind": "application",
+                    "content": json.dumps({"answers": {"application": {"verification_authorisation": True}}}),
+                }
+            ]
+        ),
+        context=SIGNED_CONTEXT,
+    )
+    with housing.db.transaction() as session:
+        project = HousingProject(
+            city_code="350100", district_code="350102", name="年审测算小区", address="鼓楼区测算路 1 号"
+        )
+        session.add(project)
+        session.flush()
+        project_id = project.id
+    for start in range(0, len(homes), CHUNK):
+        chunk = homes[start : start + CHUNK]
+        evidence = approval_evidence(sandbox, chunk)
+        with housing.db.transaction() as session:
+            for i, members in enumerate(chunk, start=start):
+                applicant = members[0]
+                household = [
+                    {
+                        "role": "applicant" if j == 0 else "co_applicant",
+                        "relation": "本人" if j == 0 else "其他",
+                        "name": p.name,
+                        "id_number": p.id_number,
+                        "birth_date": p.birth_date.isoformat(),
+                    }
+                    for j, p in enumerate(members)
+                ]
+                case = Case(
+                    case_no=f"GZF-350100-20250901-{i + 1:06d}",
+                    city_code="350100",
+                    district_code="350102",
+                    channel="web",
+                    applicant_name=applicant.name,
+                    applicant_id_enc=cipher.encrypt(applicant.id_number, context=ID_CONTEXT),
+                    applicant_id_bidx=index.digest(applicant.id_number, kind="id_number"),
+                    phone_enc=cipher.encrypt("13800000000", context=PHONE_CONTEXT),
+                    applicant_group="low_income",
+                    household_size=len(members),
+                    address="鼓楼区",
+                    household_enc=cipher.encrypt(
+                        json.dumps(household, ensure_ascii=False), context=HOUSEHOLD_CONTEXT
+                    ),
+                    evidence_enc=cipher.encrypt(
+                        json.dumps([e for p in members for e in evidence[p.id_number]], ensure_ascii=False),
+                        context=EVIDENCE_CONTEXT,
+                    ),
+                    signed_documents_enc=consent,
+                    status="closed",
+                    submitted_at=APPROVED - timedelta(days=30),
+                    decided_at=APPROVED,
+                    closed_at=APPROVED + timedelta(days=61),
+                )
+                unit = HousingUnit(
+                    project_id=project_id,
+                    building="1",
+                    unit_no=str(i + 1),
+                    area_centi_m2=4500,
+                    rooms=2,
+                    floor=1 + i % 30,
+                    rent_fen_per_m2=1200,
+                    state="let",
+                    imported_by="bench",
+                )
+                session.add_all([case, unit])
+                session.flush()
+                offer = HousingOffer(
+                    unit_id=unit.id,
+                    case_id=case.id,
+                    state="accepted",
+                    offered_by="bench",
+                    reply_due_on=STARTED,
+                    answered_by="bench",
+                    answered_via="web",
+                )
+                session.add(offer)
+                session.flush()
+                session.add(
+                    Tenancy(
+                        case_id=case.id,
+                        unit_id=unit.id,
+                        offer_id=offer.id,
+                        starts_on=STARTED,
+                        ends_on=date(2028, 11, 30),
+                        rent_fen=54000,
+                        subsidy_fen=27000,
+                        payable_fen=27000,
+                        next_review_on=date(2026, 12, 1),
+                        rule_source="bench",
+                        rule_provisional=True,
+                        signed_via="web",
+                    )
+                )
+        console.print(f"  {min(start + CHUNK, len(homes)):,} tenancies loaded")
+
+
+def cars_bought(sandbox: Any, homes: list[list[Person]], percent: float) -> set[str]:
+    """Every household whose position is a multiple of 100/percent gets a car; their case numbers."""
+    step = max(1, round(100 / percent)) if percent > 0 else 0
+    changed = set()
+    with sandbox.db.transaction() as session:
+        for i, members in enumerate(homes):
+            if step and i % step == 0:
+                session.add(
+                    VehicleRecord(
+                        person_id=members[0].id,
+                        plate=f"闽A{i % 100000:05d}",
+                        purchase_value_fen=12_000_000,
+                        purchased_on=date(2026, 6, 1),
+                    )
+                )
+                changed.add(f"GZF-350100-20250901-{i + 1:06d}")
+    return changed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tenancies", type=int, default=2000)
+    parser.add_argument("--changed-percent", type=float, default=1.0)
+    parser.add_argument("--batch", type=int, default=None, help="households per register call")
+    parser.add_argument(
+        "--postgres", default=None, help="a PostgreSQL server URL (databases anju_bench_reverify_*)"
+    )
+    args = parser.parse_args()
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="anju-reverify-") as tmp:
+        port = free_port()
+        env = {
+            **os.environ,
+            "ANJU_VAR_DIR": tmp,
+            "ANJU_KEYS_DIR": str(Path(tmp) / "keys"),
+            "ANJU_SANDBOX_URL": f"http://127.0.0.1:{port}",
+            **(postgres_databases(args.postgres) if args.postgres else {}),
+        }
+        anju = [str(Path(sys.executable).parent / "anju")]
+        subprocess.run([*anju, "migrate"], env=env, check=True, capture_output=True)
+        os.environ.update({k: v for k, v in env.items() if k.startswith("ANJU_")})
+        housing, sandbox = runtime_for("housing", Settings()), runtime_for("sandbox", Settings())
+        started = time.monotonic()
+        console.print(f"set-up: a population of {args.tenancies * 3:,} …")
+        sandbox_prepare(sandbox)  # the sandbox's tables (it has no migrations) and its sign-in personas
+        population_generate(db=sandbox.db, people=args.tenancies * 3, seed=20261207)
+        homes = households(sandbox, args.tenancies)
+        if len(homes) < args.tenancies:
+            raise SystemExit(f"only {len(homes)} hukou books were generated")
+        tenancies_load(housing, sandbox, homes, console)
+        changed = cars_bought(sandbox, homes, args.changed_percent)
+        console.print(f"set-up took {time.monotonic() - started:.0f} s")
+        logs = open(Path(tmp) / "sandbox.log", "w")  # noqa: SIM115 - closed below
+        server = subprocess.Popen(
+            [*anju, "serve", "sandbox", "--port", str(port), "--no-workers"],
+            env=env,
+            stdout=logs,
+            stderr=logs,
+        )
+        try:
+            wait_ready(f"http://127.0.0.1:{port}/readyz")
+            command = [*anju, "housing", "reverify"] + (["--batch", str(args.batch)] if args.batch else [])
+            began = time.monotonic()
+            done = subprocess.run(command, env={**env, "COLUMNS": "200"}, capture_output=True, text=True)
+            seconds = time.monotonic() - began
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            logs.close()
+        printed = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
+        numbers = re.search(
+            r"(\d+) household\(s\) checked, (\d+) flagged for review, (\d+) register call", printed
+        )
+        if done.returncode not in (0, 1) or numbers is None:
+            raise SystemExit(f"anju housing reverify failed ({done.returncode}): {printed}")
+        checked, flagged, calls = (int(n) for n in numbers.groups())
+        with housing.db.transaction() as session:
+            flagged_cases = set(
+                session.scalars(
+                    select(Case.case_no)
+                    .join(TenancyReview, TenancyReview.case_id == Case.id)
+                    .where(TenancyReview.state == "flagged")
+                )
+            )
+        housing.stop()
+        sandbox.stop()
+    table = Table(
+        title=f"年审 of {args.tenancies:,} tenancies ({'PostgreSQL' if args.postgres else 'SQLite'})"
+    )
+    for column in (
+        "households",
+        "seconds",
+        "per second",
+        "flagged",
+        "changed (all flagged)",
+        "register calls",
+    ):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{checked:,}",
+        f"{seconds:.1f}",
+        f"{checked / seconds:.0f}",
+        f"{flagged:,}",
+        f"{len(changed):,} ({'yes' if changed <= flagged_cases else 'NO'})",
+        f"{calls:,}",
+    )
+    console.print(table)
+    print(f"reverify_households: {checked}")
+    print(f"reverify_seconds: {seconds:.1f}")
+    print(f"reverify_flagged: {flagged}")
+    print(f"reverify_changed: {len(changed)}")
+    print(f"reverify_register_calls: {calls}")
+    if not changed <= flagged_cases:
+        raise SystemExit("a household the bench changed was not flagged")
+
+
+if __name__ == "__main__":
+    main()

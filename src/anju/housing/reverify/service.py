@@ -1,0 +1,611 @@
+"""年审 / 动态核查 (issue 19, slice 6): for each tenancy due, housing asks the registers again (批量核查,
+signed, under the consent the applicant gave for the time of the tenancy), compares the answers with the
+household as approved and with the city's rules on the day, and opens a review task for a person where
+something changed. The batch decides nothing: the tenant is told what was found and may explain; a
+reviewer keeps the tenancy or starts 退出.
+
+A round is resumable: every register's answer about every household is kept as it arrives, in its own
+transaction, so a run stopped half-way asks again only what it had not been told. A batch whose answer was
+lost with the process before it was saved is the only one asked twice."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from sqlalchemy import Table, exists, func, select
+from sqlalchemy.orm import Session
+
+from anju.core import crypto, periods
+from anju.core.audit import AuditChain
+from anju.core.db import Database
+from anju.core.httpclient import PeerResponseError, SignedClient
+from anju.core.refusals import Refused
+from anju.core.timeutil import shanghai_date, utcnow
+from anju.housing.allocation.models import Tenancy
+from anju.housing.allocation.tenancy import tenancy_rule
+from anju.housing.eligibility.assess import eligibility_assess
+from anju.housing.eligibility.from_case import situation_from
+from anju.housing.eligibility.params import NoRuleInForce
+from anju.housing.eligibility.report import case_answers
+from anju.housing.intake.service import case_evidence, case_household
+from anju.housing.models import Case
+from anju.housing.reverify import compare
+from anju.housing.reverify.models import ReverifyRound, ReviewAnswer, TenancyReview
+from anju.housing.review.service import case_transition
+
+RULES_FILE = Path(__file__).with_name("reverify.yaml")
+FINDINGS_CONTEXT = "housing.reverify.findings"
+ANSWERS_CONTEXT = "housing.reverify.answers"
+EXPLANATION_CONTEXT = "housing.reverify.explanation"
+DUE_STATUSES = ("allocated", "closed")  # a tenancy in 退出 is not re-checked: a person is already on it
+BATCH_PATH = "/v1/sources/{source}/batch"
+
+
+@dataclass(frozen=True)
+class Register:
+    source: str
+    fields: list[str]
+    compare: str  # a key of compare.COMPARISONS, or "" for the rules only
+
+
+@lru_cache(maxsize=1)
+def reverify_rules() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def registers() -> list[Register]:
+    return [
+        Register(source, list(row["fields"]), str(row.get("compare") or ""))
+        for source, row in reverify_rules()["registers"].items()
+    ]
+
+
+def round_open(*, session: Session, as_of: date, actor: str) -> ReverifyRound:
+    """The round still running (whatever day it was started for), or a new one for ``as_of``."""
+    running = session.scalar(
+        select(ReverifyRound).where(ReverifyRound.state == "running").order_by(ReverifyRound.id)
+    )
+    if running is not None:
+        return running
+    started = ReverifyRound(as_of=as_of, started_by=actor)
+    session.add(started)
+    session.flush()
+    return started
+
+
+def _due(round_: ReverifyRound) -> Any:
+    """Tenancies due in this round that it has not yet taken up."""
+    taken = exists().where(TenancyReview.round_id == round_.id, TenancyReview.tenancy_id == Tenancy.id)
+    return (
+        select(Tenancy.id, Tenancy.case_id, Tenancy.next_review_on)
+        .join(Case, Case.id == Tenancy.case_id)
+        .where(
+            Tenancy.next_review_on <= round_.as_of,
+            Tenancy.ended_on.is_(None),
+            Case.status.in_(DUE_STATUSES),
+            ~taken,
+        )
+        .order_by(Tenancy.id)
+    )
+
+
+def round_remaining(*, session: Session, round_: ReverifyRound) -> int:
+    """Households still to conclude in the round (for progress)."""
+    asking = session.scalar(
+        select(func.count()).where(TenancyReview.round_id == round_.id, TenancyReview.state == "asking")
+    )
+    due = session.scalar(select(func.count()).select_from(_due(round_).subquery()))
+    return int(asking or 0) + int(due or 0)
+
+
+def reviews_next(*, session: Session, round_: ReverifyRound, limit: int, skip: set[int]) -> list[int]:
+    """The next reviews to work on: this round's unfinished ones first, then new ones for tenancies due
+    (``skip``: reviews this run already tried and left waiting for a register)."""
+    asking = list(
+        session.scalars(
+            select(TenancyReview.id)
+            .where(
+                TenancyReview.round_id == round_.id,
+                TenancyReview.state == "asking",
+                TenancyReview.id.not_in(sorted(skip)),
+            )
+            .order_by(TenancyReview.id)
+            .limit(limit)
+        )
+    )
+    if len(asking) < limit:
+        for tenancy_id, case_id, due_on in session.execute(_due(round_).limit(limit - len(asking))):
+            review = TenancyReview(round_id=round_.id, tenancy_id=tenancy_id, case_id=case_id, due_on=due_on)
+            session.add(review)
+            session.flush()
+            asking.append(review.id)
+    return asking
+
+
+def consent_given(answers: dict[str, Any]) -> bool:
+    """Whether the signed application carries the authorisation to check during the tenancy."""
+    value = (answers.get("application") or {}).get(reverify_rules()["consent_field"])
+    return value not in (None, "", False, "false", "0", "no")
+
+
+@dataclass
+class Household:
+    """What one review needs from its case, read once per batch."""
+
+    review_id: int
+    case_no: str
+    persons: list[str]
+    asked: set[str]  # sources answered already in this round
+
+
+def households_of(*, session: Session, review_ids: list[int], cipher: crypto.FieldCipher) -> list[Household]:
+    rows = session.execute(
+        select(TenancyReview, Case)
+        .join(Case, Case.id == TenancyReview.case_id)
+        .where(TenancyReview.id.in_(review_ids))
+    )
+    answered: dict[int, set[str]] = {}
+    for review_id, source in session.execute(
+        select(ReviewAnswer.review_id, ReviewAnswer.source).where(
+            ReviewAnswer.review_id.in_(review_ids), ReviewAnswer.status == "answered"
+        )
+    ):
+        answered.setdefault(review_id, set()).add(source)
+    return [
+        Household(
+            review.id,
+            case.case_no,
+            [str(m["id_number"]) for m in case_household(case=case, cipher=cipher)],
+            answered.get(review.id, set()),
+        )
+        for review, case in sorted(rows, key=lambda r: r[0].id)
+    ]
+
+
+def batch_ask(
+    *, client: SignedClient, register: Register, households: list[Household], actor: str
+) -> dict[str, Any]:
+    """One signed 批量核查 call for these households: {case_no: records} and the request id, or
+    {"error": why} (the households are asked again on the next run)."""
+    body = {
+        "households": [{"ref": h.case_no, "persons": h.persons} for h in households],
+        "fields": register.fields,
+    }
+    try:
+        response = client.request(
+            method="POST",
+            destination="sandbox",
+            path=BATCH_PATH.format(source=register.source),
+            payload=body,
+            user=actor,
+            purpose=str(reverify_rules()["purpose"]),
+        )
+    except (PeerResponseError, httpx.HTTPError, OSError) as exc:
+        return {"error": str(exc)[:200]}
+    if response.status_code != 200:
+        return {"error": f"HTTP {response.status_code}"}
+    try:
+        answer = response.json()
+        return {
+            "request_ids": {h["ref"]: str(h["request_id"]) for h in answer["households"]},
+            "by_ref": {h["ref"]: h["records"] for h in answer["households"]},
+        }
+    except (ValueError, KeyError, TypeError) as exc:
+        return {"error": f"answer unreadable: {exc}"[:200]}
+
+
+def answers_record(
+    *,
+    session: Session,
+    register: Register,
+    households: list[Household],
+    asked: dict[str, Any],
+    cipher: crypto.FieldCipher,
+) -> int:
+    """Keep each household's answer (or the failure, to ask again); the number answered."""
+    existing = {
+        a.review_id: a
+        for a in session.scalars(
+            select(ReviewAnswer).where(
+                ReviewAnswer.review_id.in_([h.review_id for h in households]),
+                ReviewAnswer.source == register.source,
+            )
+        )
+    }
+    answered = 0
+    for h in households:
+        records = (asked.get("by_ref") or {}).get(h.case_no)
+        row = existing.get(h.review_id)
+        if row is None:
+            row = ReviewAnswer(review_id=h.review_id, source=register.source, tries=0)
+            session.add(row)
+        row.tries = (row.tries or 0) + 1
+        row.asked_at = utcnow()
+        if records is None:
+            row.status = "failed"
+            continue
+        row.status, row.request_id = "answered", str(asked["request_ids"].get(h.case_no, ""))[:64]
+        row.records_enc = cipher.encrypt(json.dumps(records, ensure_ascii=False), context=ANSWERS_CONTEXT)
+        h.asked.add(register.source)
+        answered += 1
+    return answered
+
+
+def _fresh_evidence(
+    approved: list[dict[str, Any]], fresh: dict[str, list[dict[str, Any]]], today: date
+) -> list[dict[str, Any]]:
+    """The case's evidence with each re-asked register replaced by its answer today."""
+    kept = [e for e in approved if e["source"] not in fresh]
+    for source, records in fresh.items():
+        for r in records:
+            kept.append(
+                {
+                    "id_number": r["id_number"],
+                    "source": source,
+                    "status": "found" if r.get("found") else "no_record",
+                    "fields": r.get("fields") or {},
+                }
+            )
+    return kept
+
+
+def findings_of(
+    *,
+    case: Case,
+    tenancy: Tenancy,
+    fresh: dict[str, list[dict[str, Any]]],
+    cipher: crypto.FieldCipher,
+    today: date,
+) -> list[compare.Finding]:
+    """Everything a person should look at: each compared register that changed, then the city's rules."""
+    household = case_household(case=case, cipher=cipher)
+    approved = case_evidence(case=case, cipher=cipher)
+    approved_on = shanghai_date(case.decided_at) if case.decided_at else tenancy.starts_on
+    found: list[compare.Finding] = []
+    for register in registers():
+        if register.compare and register.source in fresh:
+            now = {str(r["id_number"]): r for r in fresh[register.source]}
+            found += compare.changes(
+                compare=register.compare,
+                source=register.source,
+                household=household,
+                approved=approved,
+                now=now,
+                approved_on=approved_on,
+                today=today,
+            )
+    answers = case_answers(case=case, cipher=cipher)
+
+    def assessed(evidence: list[dict[str, Any]], on: date) -> dict[str, Any] | None:
+        try:
+            situation = situation_from(
+                city_code=case.city_code, household=household, evidence=evidence, answers=answers
+            )
+            return eligibility_assess(situation, on=on)
+        except (ValueError, NoRuleInForce):  # pydantic's ValidationError is a ValueError
+            return None  # the reviewer's own report on the case page says why it cannot be computed
+
+    today_result = assessed(_fresh_evidence(approved, fresh, today), today)
+    if today_result is None:
+        return found
+    ruled = compare.rule_finding(assessed(approved, approved_on), today_result, case.applicant_group)
+    return [*found, ruled] if ruled else found
+
+
+def review_conclude(
+    *,
+    session: Session,
+    review: TenancyReview,
+    cipher: crypto.FieldCipher,
+    outbox: Table,
+    audit: AuditChain,
+    today: date,
+    findings: list[compare.Finding],
+) -> None:
+    """Record what was found; where anything was, the case becomes a review task and the tenant is told.
+    The next 年审 is set either way: a person deals with this one."""
+    tenancy = session.get(Tenancy, review.tenancy_id)
+    case = session.get(Case, review.case_id)
+    assert tenancy is not None and case is not None
+    review.findings_enc = cipher.encrypt(
+        json.dumps([f.as_dict() for f in findings], ensure_ascii=False), context=FINDINGS_CONTEXT
+    )
+    review.state = "flagged" if findings else "clear"
+    review.concluded_at = utcnow()
+    every = tenancy_rule(case.city_code, today).review_every_months
+    next_on = periods.months_after(review.due_on, every)
+    tenancy.next_review_on = next_on if next_on > today else periods.months_after(today, every)
+    if findings and case.status in DUE_STATUSES:
+        told = "；".join(
+            f"{f.member + '：' if f.member else ''}{f.label}由“{f.before}”变为“{f.now}”" for f in findings
+        )
+        case_transition(
+            session=session,
+            case=case,
+            event="reverify_flag",
+            actor="system",
+            actor_role="system",
+            outbox=outbox,
+            audit=audit,
+            reason=(
+                f"{today} 年审核查（{reverify_rules()['purpose'].split('：')[0]}）发现以下情况需要核实：{told}。"
+                "请在期限内登录平台说明情况或到住房保障部门说明；核实前租赁照常履行，是否继续保障由工作人员审核决定。"
+            ),
+            channel="system",
+            today=today,
+        )
+
+
+def review_findings(review: TenancyReview, cipher: crypto.FieldCipher) -> list[dict[str, str]]:
+    if not review.findings_enc:
+        return []
+    rows: list[dict[str, str]] = json.loads(cipher.decrypt(review.findings_enc, context=FINDINGS_CONTEXT))
+    return rows
+
+
+def _answers_of(
+    session: Session, review_id: int, cipher: crypto.FieldCipher
+) -> dict[str, list[dict[str, Any]]]:
+    return {
+        a.source: json.loads(cipher.decrypt(a.records_enc, context=ANSWERS_CONTEXT))
+        for a in session.scalars(
+            select(ReviewAnswer).where(ReviewAnswer.review_id == review_id, ReviewAnswer.status == "answered")
+        )
+    }
+
+
+@dataclass
+class BatchResult:
+    concluded: int = 0
+    flagged: int = 0
+    calls: int = 0
+    waiting: list[int] | None = None  # reviews left for a register that did not answer
+
+
+def reverify_batch(
+    *,
+    db: Database,
+    client: SignedClient,
+    cipher: crypto.FieldCipher,
+    outbox: Table,
+    audit: AuditChain,
+    round_id: int,
+    review_ids: list[int],
+    today: date,
+    actor: str,
+) -> BatchResult:
+    """Ask every register these households still lack an answer from (one call per register), keep the
+    answers, then conclude every review that has them all. Each step commits on its own."""
+    result = BatchResult(waiting=[])
+    with db.transaction() as session:
+        households = households_of(session=session, review_ids=review_ids, cipher=cipher)
+        unconsented = {
+            h.review_id
+            for h in households
+            if not consent_given(case_answers(case=_case_of(session, h.review_id), cipher=cipher))
+        }
+    asking = [h for h in households if h.review_id not in unconsented]
+    for register in registers():
+        missing = [h for h in asking if register.source not in h.asked]
+        if not missing:
+            continue
+        asked = batch_ask(client=client, register=register, households=missing, actor=actor)
+        result.calls += 1
+        with db.transaction() as session:
+            answers_record(session=session, register=register, households=missing, asked=asked, cipher=cipher)
+    sources = {r.source for r in registers()}
+    for h in households:
+        if h.review_id not in unconsented and not sources <= h.asked:
+            assert result.waiting is not None
+            result.waiting.append(h.review_id)
+            continue
+        with db.transaction() as session:
+            review = session.get(TenancyReview, h.review_id)
+            assert review is not None
+            if review.state != "asking":
+                continue
+            case, tenancy = session.get(Case, review.case_id), session.get(Tenancy, review.tenancy_id)
+            assert case is not None and tenancy is not None
+            findings = (
+                [
+                    compare.Finding(
+                        "consent", "授权核查", "", "未授权", "未查询：申请时未授权在保障期间核查，请当面核实"
+                    )
+                ]
+                if h.review_id in unconsented
+                else findings_of(
+                    case=case,
+                    tenancy=tenancy,
+                    fresh=_answers_of(session, review.id, cipher),
+                    cipher=cipher,
+                    today=today,
+                )
+            )
+            review_conclude(
+                session=session,
+                review=review,
+                cipher=cipher,
+                outbox=outbox,
+                audit=audit,
+                today=today,
+                findings=findings,
+            )
+            result.concluded += 1
+            result.flagged += bool(findings)
+    return result
+
+
+def _case_of(session: Session, review_id: int) -> Case:
+    review = session.get(TenancyReview, review_id)
+    assert review is not None
+    case = session.get(Case, review.case_id)
+    assert case is not None
+    return case
+
+
+def round_finish(*, session: Session, round_: ReverifyRound) -> bool:
+    """Mark the round finished when nothing is left in it; whether it is."""
+    if round_remaining(session=session, round_=round_):
+        return False
+    round_.state, round_.finished_at = "finished", utcnow()
+    return True
+
+
+@dataclass
+class RunResult:
+    round_id: int
+    households: int = 0
+    flagged: int = 0
+    register_calls: int = 0
+    waiting: int = 0
+    finished: bool = False
+
+
+def reverify_run(
+    *,
+    db: Database,
+    client: SignedClient,
+    cipher: crypto.FieldCipher,
+    outbox: Table,
+    audit: AuditChain,
+    as_of: date,
+    today: date,
+    actor: str,
+    batch: int | None = None,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Run (or go on with) the round: batch after batch until no household is left that could be
+    concluded; ``limit`` stops after taking up that many households (a run in slices); ``progress(done,
+    total)``."""
+    size = min(int(batch or reverify_rules()["batch_households"]), 100)
+    with db.transaction() as session:
+        round_ = round_open(session=session, as_of=as_of, actor=actor)
+        run = RunResult(round_id=round_.id)
+        total = round_remaining(session=session, round_=round_)
+    tried: set[int] = set()
+    while limit is None or len(tried) < limit:
+        take = size if limit is None else min(size, limit - len(tried))
+        with db.transaction() as session:
+            current = session.get(ReverifyRound, run.round_id)
+            assert current is not None
+            ids = reviews_next(session=session, round_=current, limit=take, skip=tried)
+        if not ids:
+            break
+        done = reverify_batch(
+            db=db,
+            client=client,
+            cipher=cipher,
+            outbox=outbox,
+            audit=audit,
+            round_id=run.round_id,
+            review_ids=ids,
+            today=today,
+            actor=actor,
+        )
+        tried.update(ids)
+        run.households += done.concluded
+        run.flagged += done.flagged
+        run.register_calls += done.calls
+        run.waiting += len(done.waiting or [])
+        if progress is not None:
+            progress(run.households + run.waiting, total)
+    with db.transaction() as session:
+        ending = session.get(ReverifyRound, run.round_id)
+        assert ending is not None
+        run.finished = round_finish(session=session, round_=ending)
+    return run
+
+
+def reviews_of(*, session: Session, case: Case, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+    """The case's 年审, newest first, with what each found (for the case page and the tenant)."""
+    rows = session.scalars(
+        select(TenancyReview).where(TenancyReview.case_id == case.id).order_by(TenancyReview.id.desc())
+    )
+    return [
+        {
+            "id": r.id,
+            "due_on": r.due_on,
+            "state": r.state,
+            "concluded_at": r.concluded_at,
+            "findings": review_findings(r, cipher),
+            "explanation": cipher.decrypt(r.explanation_enc, context=EXPLANATION_CONTEXT)
+            if r.explanation_enc
+            else "",
+            "explained_at": r.explained_at,
+        }
+        for r in rows
+    ]
+
+
+KEEP_ROLES = frozenset({"district_reviewer", "city_admin"})
+STATE_LABELS = {"asking": "核查中", "clear": "未发现变化", "flagged": "发现变化，待人工核实"}
+
+
+class ReviewRefused(Refused):
+    """The 年审 step cannot be taken; ``message`` says why."""
+
+
+def review_keep(
+    *,
+    session: Session,
+    case: Case,
+    reason: str,
+    actor: str,
+    role: str,
+    outbox: Table,
+    audit: AuditChain,
+    today: date,
+) -> None:
+    """A reviewer has looked at what the 年审 found (and what the tenant said) and keeps the tenancy, with
+    the reasons the tenant is told. Ending it is 退出 (allocation/exits.py), by the city administrator."""
+    if case.status != "reverifying":
+        raise ReviewRefused("这件申请没有待核实的年审结果。")
+    if role not in KEEP_ROLES:
+        raise ReviewRefused("您的岗位不能办理年审核实。")
+    reason = " ".join(reason.split())
+    if len(reason) < 4:
+        raise ReviewRefused("请写明核实情况和继续保障的理由，将告知承租人。")
+    case_transition(
+        session=session,
+        case=case,
+        event="reverify_kept",
+        actor=actor,
+        actor_role=role,
+        outbox=outbox,
+        audit=audit,
+        reason=f"年审核实：{reason}。继续保障，租赁照常履行。",
+        channel="counter",
+        today=today,
+    )
+
+
+EXPLANATION_MAX_CHARS = 500
+
+
+def review_explain(*, session: Session, case: Case, text: str, cipher: crypto.FieldCipher) -> TenancyReview:
+    """Keep the tenant's explanation of what the latest 年审 found (a later one replaces it) until a
+    reviewer decides; raises ReviewRefused when there is nothing open to explain."""
+    review = session.scalar(
+        select(TenancyReview)
+        .where(TenancyReview.case_id == case.id)
+        .order_by(TenancyReview.id.desc())
+        .limit(1)
+    )
+    if review is None or review.state != "flagged" or case.status != "reverifying":
+        raise ReviewRefused("这件申请没有待说明的年审结果（可能已由工作人员核实）。")
+    text = " ".join(text.split())
+    if len(text) < 4 or len(text) > EXPLANATION_MAX_CHARS:
+        raise ReviewRefused(f"请用 4–{EXPLANATION_MAX_CHARS} 个字说明情况。")
+    review.explanation_enc = cipher.encrypt(text, context=EXPLANATION_CONTEXT)
+    review.explained_at = utcnow()
+    return review
