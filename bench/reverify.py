@@ -1,6 +1,6 @@
 """年审 at scale: `anju housing reverify` over N tenancies against the sandbox's registers over signed HTTP.
 
-Usage: PYTHONPATH=. python bench/reverify.py [--tenancies 100000] [--changed-percent 1] [--batch 50]
+Usage: PYTHONPATH=. python bench/reverify.py [--tenancies 100000] [--changed-percent 1] [--batch 50] [--shards 2]
                                             [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
 
 Set-up (not timed): a synthetic population in the sandbox (`population_generate`, about three people per
@@ -21,10 +21,12 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,7 @@ from anju.housing.intake.service import (
 )
 from anju.housing.models import Case
 from anju.housing.reverify.models import TenancyReview
-from anju.housing.reverify.service import registers
+from anju.housing.reverify.service import registers, review_findings
 from anju.sandbox.app import sandbox_prepare
 from anju.sandbox.population.generator import population_generate
 from anju.sandbox.population.models import HukouBook, Person, VehicleRecord
@@ -238,6 +240,12 @@ def cars_bought(sandbox: Any, homes: list[list[Person]], percent: float) -> set[
     return changed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a running process has used so far (/proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -245,6 +253,9 @@ def main() -> None:
     parser.add_argument("--tenancies", type=int, default=2000)
     parser.add_argument("--changed-percent", type=float, default=1.0)
     parser.add_argument("--batch", type=int, default=None, help="households per register call")
+    parser.add_argument(
+        "--shards", type=int, default=2, help="`anju housing reverify --shard I/N` run side by side"
+    )
     parser.add_argument(
         "--postgres", default=None, help="a PostgreSQL server URL (databases anju_bench_reverify_*)"
     )
@@ -283,33 +294,55 @@ def main() -> None:
         try:
             wait_ready(f"http://127.0.0.1:{port}/readyz")
             command = [*anju, "housing", "reverify"] + (["--batch", str(args.batch)] if args.batch else [])
+            registers_before = cpu_seconds(server.pid)
+            children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             began = time.monotonic()
-            done = subprocess.run(command, env={**env, "COLUMNS": "200"}, capture_output=True, text=True)
+            parts = [
+                subprocess.Popen(
+                    [*command, "--shard", f"{k}/{args.shards}"],
+                    env={**env, "COLUMNS": "200"},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for k in range(1, args.shards + 1)
+            ]
+            outputs = [part.communicate() for part in parts]
             seconds = time.monotonic() - began
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            batch_cpu = (children.ru_utime + children.ru_stime) - (
+                children_before.ru_utime + children_before.ru_stime
+            )
+            registers_cpu = cpu_seconds(server.pid) - registers_before
         finally:
             server.terminate()
             server.wait(timeout=10)
             logs.close()
-        printed = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
-        numbers = re.search(
-            r"(\d+) household\(s\) checked, (\d+) flagged for review, (\d+) register call", printed
-        )
-        if done.returncode not in (0, 1) or numbers is None:
-            raise SystemExit(f"anju housing reverify failed ({done.returncode}): {printed}")
-        checked, flagged, calls = (int(n) for n in numbers.groups())
-        with housing.db.transaction() as session:
-            flagged_cases = set(
-                session.scalars(
-                    select(Case.case_no)
-                    .join(TenancyReview, TenancyReview.case_id == Case.id)
-                    .where(TenancyReview.state == "flagged")
-                )
+        checked = flagged = calls = 0
+        for part, (out, err) in zip(parts, outputs, strict=True):
+            printed = out.strip().splitlines()[-1] if out.strip() else err[-500:]
+            numbers = re.search(
+                r"(\d+) household\(s\) checked, (\d+) flagged for review, (\d+) register call", printed
             )
+            if part.returncode not in (0, 1) or numbers is None:
+                raise SystemExit(f"anju housing reverify failed ({part.returncode}): {printed}")
+            checked, flagged, calls = (
+                a + int(n) for a, n in zip((checked, flagged, calls), numbers.groups(), strict=True)
+            )
+        by_source: Counter[str] = Counter()
+        flagged_cases = set()
+        with housing.db.transaction() as session:
+            for case_no, review in session.execute(
+                select(Case.case_no, TenancyReview)
+                .join(TenancyReview, TenancyReview.case_id == Case.id)
+                .where(TenancyReview.state == "flagged")
+            ):
+                flagged_cases.add(case_no)
+                by_source.update({f["source"] for f in review_findings(review, housing.cipher)})
         housing.stop()
         sandbox.stop()
-    table = Table(
-        title=f"年审 of {args.tenancies:,} tenancies ({'PostgreSQL' if args.postgres else 'SQLite'})"
-    )
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    table = Table(title=f"年审 of {args.tenancies:,} tenancies ({backend}, {args.shards} batch process(es))")
     for column in (
         "households",
         "seconds",
@@ -317,6 +350,8 @@ def main() -> None:
         "flagged",
         "changed (all flagged)",
         "register calls",
+        "CPU ms/household: batch",
+        "registers",
     ):
         table.add_column(column, justify="right")
     table.add_row(
@@ -326,13 +361,19 @@ def main() -> None:
         f"{flagged:,}",
         f"{len(changed):,} ({'yes' if changed <= flagged_cases else 'NO'})",
         f"{calls:,}",
+        f"{1000 * batch_cpu / max(checked, 1):.1f}",
+        f"{1000 * registers_cpu / max(checked, 1):.1f}",
     )
     console.print(table)
+    console.print(
+        "flagged households by what was found: " + "，".join(f"{k} {v}" for k, v in by_source.most_common())
+    )
     print(f"reverify_households: {checked}")
     print(f"reverify_seconds: {seconds:.1f}")
     print(f"reverify_flagged: {flagged}")
     print(f"reverify_changed: {len(changed)}")
     print(f"reverify_register_calls: {calls}")
+    print(f"reverify_cpu_ms_per_household: {1000 * (batch_cpu + registers_cpu) / max(checked, 1):.1f}")
     if not changed <= flagged_cases:
         raise SystemExit("a household the bench changed was not flagged")
 

@@ -391,6 +391,9 @@ def housing_reverify(
     ] = None,
     batch: Annotated[int | None, typer.Option(help="households per register call (at most 100)")] = None,
     limit: Annotated[int | None, typer.Option(help="stop after this many households (run in slices)")] = None,
+    shard: Annotated[
+        str, typer.Option(help="this run's part, I/N, when N runs share the round (e.g. 1/2 and 2/2)")
+    ] = "1/1",
 ) -> None:
     """年审: ask the registers again about every tenancy due and open a review task where something changed.
     Resumable: run it again after a stop (or a register that did not answer) and it goes on with the same
@@ -401,13 +404,17 @@ def housing_reverify(
 
     from anju.core.timeutil import today_shanghai
     from anju.embedded import runtime_for
-    from anju.housing.reverify.service import reverify_run
+    from anju.housing.reverify.service import Shard, reverify_run
 
     try:
         day = date.fromisoformat(as_of) if as_of else today_shanghai()
     except ValueError:
         console.print(f"[red]--as-of 应为 YYYY-MM-DD：{as_of}[/red]")
         raise typer.Exit(2) from None
+    part, _, parts = shard.partition("/")
+    if not (part.isdigit() and parts.isdigit() and 1 <= int(part) <= int(parts)):
+        console.print(f"[red]--shard 应为 I/N，且 1 ≤ I ≤ N：{shard}[/red]")
+        raise typer.Exit(2)
     runtime = runtime_for("housing", Settings())
     columns = (TextColumn("年审核查"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
@@ -424,6 +431,7 @@ def housing_reverify(
                 actor="system:reverify",
                 batch=batch,
                 limit=limit,
+                shard=Shard(index=int(part) - 1, of=int(parts)),
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
     finally:

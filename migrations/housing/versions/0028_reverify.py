@@ -2,7 +2,7 @@
 
 Revision ID: 0028
 Revises: 0027
-Create Date: 2026-12-07 12:49:46.604481
+Create Date: 2026-12-07 13:10:29.777269
 
 """
 from typing import Sequence, Union
@@ -34,6 +34,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reverify_round', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reverify_round_state'), ['state'], unique=False)
+        batch_op.create_index('uq_reverify_round_running', ['state'], unique=True, postgresql_where=sa.text("state = 'running'"), sqlite_where=sa.text("state = 'running'"))
 
     op.create_table('tenancy_review',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -92,6 +93,7 @@ def downgrade() -> None:
 
     op.drop_table('tenancy_review')
     with op.batch_alter_table('reverify_round', schema=None) as batch_op:
+        batch_op.drop_index('uq_reverify_round_running', postgresql_where=sa.text("state = 'running'"), sqlite_where=sa.text("state = 'running'"))
         batch_op.drop_index(batch_op.f('ix_reverify_round_state'))
 
     op.drop_table('reverify_round')

@@ -17,7 +17,7 @@ from anju.housing.allocation.models import Tenancy
 from anju.housing.intake.service import SIGNED_CONTEXT
 from anju.housing.models import Case
 from anju.housing.reverify.models import ReverifyRound, TenancyReview
-from anju.housing.reverify.service import registers, reverify_run, reviews_of
+from anju.housing.reverify.service import Shard, registers, reverify_run, reviews_of
 from anju.sandbox.population.models import HukouBook, Person, PropertyRecord, VehicleRecord
 from anju.sandbox.sources.models import SourceQueryLog
 from tests.conftest import Systems
@@ -263,3 +263,13 @@ def test_a_household_that_did_not_authorise_checks_is_not_asked_but_put_before_a
         case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
         (review,) = reviews_of(session=session, case=case, cipher=housing.cipher)
     assert case.status == "reverifying" and review["findings"][0]["source"] == "consent"
+
+
+def test_parts_run_side_by_side_share_the_round_and_take_each_household_once(live: Systems) -> None:
+    cases = housed_three(live)
+    first = run(live, shard=Shard(index=0, of=2))
+    second = run(live, shard=Shard(index=1, of=2))
+    assert first.round_id == second.round_id
+    assert (first.households + second.households, first.finished, second.finished) == (3, False, True)
+    for case_no in cases.values():
+        assert asked(live, case_no) == {r.source: 1 for r in registers()}

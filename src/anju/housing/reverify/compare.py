@@ -148,7 +148,8 @@ def changes(
 OUTCOMES = {"eligible": "符合", "not_eligible": "不符合", "undetermined": "无法判断"}
 
 
-def _failing(result: dict[str, Any], group: str) -> dict[str, dict[str, Any]]:
+def failing_rules(result: dict[str, Any], group: str) -> dict[str, dict[str, Any]]:
+    """The rules of ``group`` that fail in this result, by code."""
     applied = result["groups"].get(group) or {"rules": []}
     return {r["rule"]: r for r in applied["rules"] if r["outcome"] == "fail"}
 
@@ -157,8 +158,8 @@ def rule_finding(before: dict[str, Any] | None, now: dict[str, Any], group: str)
     """The city's rules on today's answers beside the same rules on the answers the case was approved on: a
     finding when a rule the household met then (or that could not be judged) fails now. A rule that already
     failed at approval was a person's decision then, and is not raised again every year."""
-    then = _failing(before, group) if before else {}
-    new = [r for code, r in _failing(now, group).items() if code not in then]
+    then = failing_rules(before, group) if before else {}
+    new = [r for code, r in failing_rules(now, group).items() if code not in then]
     if not new:
         return None
     applied = now["groups"][group]

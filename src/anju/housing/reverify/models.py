@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import UTCDateTime
@@ -18,6 +18,15 @@ class ReverifyRound(Base):
     """One run of the batch over the tenancies due on ``as_of``; running until every review is concluded."""
 
     __tablename__ = "reverify_round"
+    __table_args__ = (  # one round runs at a time, whatever the number of parts started side by side
+        Index(
+            "uq_reverify_round_running",
+            "state",
+            unique=True,
+            postgresql_where=text("state = 'running'"),
+            sqlite_where=text("state = 'running'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     as_of: Mapped[date] = mapped_column(Date)  # tenancies whose 年审 falls on or before this day

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -21,6 +22,7 @@ from typing import Any
 import httpx
 import yaml
 from sqlalchemy import Table, exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.core import crypto, periods
@@ -82,7 +84,16 @@ def round_open(*, session: Session, as_of: date, actor: str) -> ReverifyRound:
     return started
 
 
-def _due(round_: ReverifyRound) -> Any:
+@dataclass(frozen=True)
+class Shard:
+    """This run's part of the round when several run side by side: tenancies whose id modulo ``of`` is
+    ``index`` (each household in exactly one part)."""
+
+    index: int = 0
+    of: int = 1
+
+
+def _due(round_: ReverifyRound, shard: Shard = Shard()) -> Any:
     """Tenancies due in this round that it has not yet taken up."""
     taken = exists().where(TenancyReview.round_id == round_.id, TenancyReview.tenancy_id == Tenancy.id)
     return (
@@ -92,38 +103,49 @@ def _due(round_: ReverifyRound) -> Any:
             Tenancy.next_review_on <= round_.as_of,
             Tenancy.ended_on.is_(None),
             Case.status.in_(DUE_STATUSES),
+            Tenancy.id % shard.of == shard.index,
             ~taken,
         )
         .order_by(Tenancy.id)
     )
 
 
-def round_remaining(*, session: Session, round_: ReverifyRound) -> int:
-    """Households still to conclude in the round (for progress)."""
+def round_remaining(*, session: Session, round_: ReverifyRound, shard: Shard | None = None) -> int:
+    """Households still to conclude in the round, or in one part of it (for progress)."""
+    part = shard or Shard()
     asking = session.scalar(
-        select(func.count()).where(TenancyReview.round_id == round_.id, TenancyReview.state == "asking")
+        select(func.count()).where(
+            TenancyReview.round_id == round_.id,
+            TenancyReview.state == "asking",
+            TenancyReview.tenancy_id % part.of == part.index,
+        )
     )
-    due = session.scalar(select(func.count()).select_from(_due(round_).subquery()))
+    due = session.scalar(select(func.count()).select_from(_due(round_, part).subquery()))
     return int(asking or 0) + int(due or 0)
 
 
-def reviews_next(*, session: Session, round_: ReverifyRound, limit: int, skip: set[int]) -> list[int]:
-    """The next reviews to work on: this round's unfinished ones first, then new ones for tenancies due
-    (``skip``: reviews this run already tried and left waiting for a register)."""
+def reviews_next(
+    *, session: Session, round_: ReverifyRound, limit: int, after: int, shard: Shard = Shard()
+) -> list[int]:
+    """The next reviews to work on, in id order: this round's unfinished ones first, then new ones for
+    tenancies due. ``after``: the last review this run took up (one it left waiting for a register is not
+    taken up again in the same run)."""
     asking = list(
         session.scalars(
             select(TenancyReview.id)
             .where(
                 TenancyReview.round_id == round_.id,
                 TenancyReview.state == "asking",
-                TenancyReview.id.not_in(sorted(skip)),
+                TenancyReview.id > after,
+                TenancyReview.tenancy_id % shard.of == shard.index,
             )
             .order_by(TenancyReview.id)
             .limit(limit)
         )
     )
     if len(asking) < limit:
-        for tenancy_id, case_id, due_on in session.execute(_due(round_).limit(limit - len(asking))):
+        due = _due(round_, shard).limit(limit - len(asking))
+        for tenancy_id, case_id, due_on in session.execute(due):
             review = TenancyReview(round_id=round_.id, tenancy_id=tenancy_id, case_id=case_id, due_on=due_on)
             session.add(review)
             session.flush()
@@ -297,7 +319,10 @@ def findings_of(
     today_result = assessed(_fresh_evidence(approved, fresh, today), today)
     if today_result is None:
         return found
-    ruled = compare.rule_finding(assessed(approved, approved_on), today_result, case.applicant_group)
+    group = case.applicant_group
+    if not compare.failing_rules(today_result, group):
+        return found  # nothing fails today: no need to know how it stood at approval
+    ruled = compare.rule_finding(assessed(approved, approved_on), today_result, group)
     return [*found, ruled] if ruled else found
 
 
@@ -305,6 +330,8 @@ def review_conclude(
     *,
     session: Session,
     review: TenancyReview,
+    case: Case,
+    tenancy: Tenancy,
     cipher: crypto.FieldCipher,
     outbox: Table,
     audit: AuditChain,
@@ -313,9 +340,6 @@ def review_conclude(
 ) -> None:
     """Record what was found; where anything was, the case becomes a review task and the tenant is told.
     The next 年审 is set either way: a person deals with this one."""
-    tenancy = session.get(Tenancy, review.tenancy_id)
-    case = session.get(Case, review.case_id)
-    assert tenancy is not None and case is not None
     review.findings_enc = cipher.encrypt(
         json.dumps([f.as_dict() for f in findings], ensure_ascii=False), context=FINDINGS_CONTEXT
     )
@@ -352,15 +376,18 @@ def review_findings(review: TenancyReview, cipher: crypto.FieldCipher) -> list[d
     return rows
 
 
-def _answers_of(
-    session: Session, review_id: int, cipher: crypto.FieldCipher
-) -> dict[str, list[dict[str, Any]]]:
-    return {
-        a.source: json.loads(cipher.decrypt(a.records_enc, context=ANSWERS_CONTEXT))
-        for a in session.scalars(
-            select(ReviewAnswer).where(ReviewAnswer.review_id == review_id, ReviewAnswer.status == "answered")
+def _answers_for(
+    session: Session, review_ids: list[int], cipher: crypto.FieldCipher
+) -> dict[int, dict[str, list[dict[str, Any]]]]:
+    """Every answer kept for these reviews in this round: by review, by register."""
+    found: dict[int, dict[str, list[dict[str, Any]]]] = {}
+    for a in session.scalars(
+        select(ReviewAnswer).where(ReviewAnswer.review_id.in_(review_ids), ReviewAnswer.status == "answered")
+    ):
+        found.setdefault(a.review_id, {})[a.source] = json.loads(
+            cipher.decrypt(a.records_enc, context=ANSWERS_CONTEXT)
         )
-    }
+    return found
 
 
 @dataclass
@@ -371,21 +398,20 @@ class BatchResult:
     waiting: list[int] | None = None  # reviews left for a register that did not answer
 
 
-def reverify_batch(
-    *,
-    db: Database,
-    client: SignedClient,
-    cipher: crypto.FieldCipher,
-    outbox: Table,
-    audit: AuditChain,
-    round_id: int,
-    review_ids: list[int],
-    today: date,
-    actor: str,
-) -> BatchResult:
-    """Ask every register these households still lack an answer from (one call per register), keep the
-    answers, then conclude every review that has them all. Each step commits on its own."""
-    result = BatchResult(waiting=[])
+@dataclass
+class Asked:
+    """A batch after its register calls: who was asked (and answered every register), who was not to be."""
+
+    households: list[Household]
+    unconsented: set[int]
+    calls: int
+
+
+def batch_ask_all(
+    *, db: Database, client: SignedClient, cipher: crypto.FieldCipher, review_ids: list[int], actor: str
+) -> Asked:
+    """Ask every register these households still lack an answer from (one call per register, the registers
+    side by side), keeping each register's answers in a transaction of their own as they arrive."""
     with db.transaction() as session:
         households = households_of(session=session, review_ids=review_ids, cipher=cipher)
         unconsented = {
@@ -394,45 +420,53 @@ def reverify_batch(
             if not consent_given(case_answers(case=_case_of(session, h.review_id), cipher=cipher))
         }
     asking = [h for h in households if h.review_id not in unconsented]
-    for register in registers():
-        missing = [h for h in asking if register.source not in h.asked]
-        if not missing:
-            continue
-        asked = batch_ask(client=client, register=register, households=missing, actor=actor)
-        result.calls += 1
+    wanted = [(r, [h for h in asking if r.source not in h.asked]) for r in registers()]
+    wanted = [(r, missing) for r, missing in wanted if missing]
+    with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
+        answers = list(
+            pool.map(lambda w: batch_ask(client=client, register=w[0], households=w[1], actor=actor), wanted)
+        )
+    for (register, missing), asked in zip(wanted, answers, strict=True):
         with db.transaction() as session:
             answers_record(session=session, register=register, households=missing, asked=asked, cipher=cipher)
+    return Asked(households, unconsented, len(wanted))
+
+
+def batch_conclude(
+    *, db: Database, cipher: crypto.FieldCipher, outbox: Table, audit: AuditChain, asked: Asked, today: date
+) -> BatchResult:
+    """Conclude, together, every review of the batch that has all its answers (or was not to be asked)."""
     sources = {r.source for r in registers()}
-    for h in households:
-        if h.review_id not in unconsented and not sources <= h.asked:
-            assert result.waiting is not None
-            result.waiting.append(h.review_id)
-            continue
-        with db.transaction() as session:
-            review = session.get(TenancyReview, h.review_id)
-            assert review is not None
-            if review.state != "asking":
-                continue
-            case, tenancy = session.get(Case, review.case_id), session.get(Tenancy, review.tenancy_id)
-            assert case is not None and tenancy is not None
+    ready = [h for h in asked.households if h.review_id in asked.unconsented or sources <= h.asked]
+    result = BatchResult(calls=asked.calls, waiting=[h.review_id for h in asked.households if h not in ready])
+    with db.transaction() as session, session.no_autoflush:
+        fresh = _answers_for(
+            session, [h.review_id for h in ready if h.review_id not in asked.unconsented], cipher
+        )
+        rows = session.execute(
+            select(TenancyReview, Case, Tenancy)
+            .join(Case, Case.id == TenancyReview.case_id)
+            .join(Tenancy, Tenancy.id == TenancyReview.tenancy_id)
+            .where(TenancyReview.id.in_([h.review_id for h in ready]), TenancyReview.state == "asking")
+            .order_by(TenancyReview.id)
+        ).all()
+        for review, case, tenancy in rows:
             findings = (
                 [
                     compare.Finding(
                         "consent", "授权核查", "", "未授权", "未查询：申请时未授权在保障期间核查，请当面核实"
                     )
                 ]
-                if h.review_id in unconsented
+                if review.id in asked.unconsented
                 else findings_of(
-                    case=case,
-                    tenancy=tenancy,
-                    fresh=_answers_of(session, review.id, cipher),
-                    cipher=cipher,
-                    today=today,
+                    case=case, tenancy=tenancy, fresh=fresh.get(review.id, {}), cipher=cipher, today=today
                 )
             )
             review_conclude(
                 session=session,
                 review=review,
+                case=case,
+                tenancy=tenancy,
                 cipher=cipher,
                 outbox=outbox,
                 audit=audit,
@@ -482,43 +516,57 @@ def reverify_run(
     actor: str,
     batch: int | None = None,
     limit: int | None = None,
+    shard: Shard = Shard(),
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Run (or go on with) the round: batch after batch until no household is left that could be
     concluded; ``limit`` stops after taking up that many households (a run in slices); ``progress(done,
     total)``."""
     size = min(int(batch or reverify_rules()["batch_households"]), 100)
+    try:
+        with db.transaction() as session:
+            round_id = round_open(session=session, as_of=as_of, actor=actor).id
+    except IntegrityError:  # another part started the round at the same moment: join it
+        with db.transaction() as session:
+            round_id = round_open(session=session, as_of=as_of, actor=actor).id
     with db.transaction() as session:
-        round_ = round_open(session=session, as_of=as_of, actor=actor)
-        run = RunResult(round_id=round_.id)
-        total = round_remaining(session=session, round_=round_)
-    tried: set[int] = set()
-    while limit is None or len(tried) < limit:
+        round_ = session.get(ReverifyRound, round_id)
+        assert round_ is not None
+        run = RunResult(round_id=round_id)
+        total = round_remaining(session=session, round_=round_, shard=shard)
+    tried: list[int] = []
+
+    def next_ids() -> list[int]:
+        if limit is not None and len(tried) >= limit:
+            return []
         take = size if limit is None else min(size, limit - len(tried))
         with db.transaction() as session:
             current = session.get(ReverifyRound, run.round_id)
             assert current is not None
-            ids = reviews_next(session=session, round_=current, limit=take, skip=tried)
-        if not ids:
-            break
-        done = reverify_batch(
-            db=db,
-            client=client,
-            cipher=cipher,
-            outbox=outbox,
-            audit=audit,
-            round_id=run.round_id,
-            review_ids=ids,
-            today=today,
-            actor=actor,
-        )
-        tried.update(ids)
-        run.households += done.concluded
-        run.flagged += done.flagged
-        run.register_calls += done.calls
-        run.waiting += len(done.waiting or [])
-        if progress is not None:
-            progress(run.households + run.waiting, total)
+            after = tried[-1] if tried else 0
+            ids = reviews_next(session=session, round_=current, limit=take, after=after, shard=shard)
+        tried.extend(ids)
+        return ids
+
+    def ask(ids: list[int]) -> Asked:
+        return batch_ask_all(db=db, client=client, cipher=cipher, review_ids=ids, actor=actor)
+
+    # While one batch is concluded here, the next one's registers are asked on another thread: the registers'
+    # time and this process's own overlap.
+    with ThreadPoolExecutor(max_workers=1) as asker:
+        ids = next_ids()
+        pending = asker.submit(ask, ids) if ids else None
+        while pending is not None:
+            asked = pending.result()
+            ids = next_ids()
+            pending = asker.submit(ask, ids) if ids else None
+            done = batch_conclude(db=db, cipher=cipher, outbox=outbox, audit=audit, asked=asked, today=today)
+            run.households += done.concluded
+            run.flagged += done.flagged
+            run.register_calls += done.calls
+            run.waiting += len(done.waiting or [])
+            if progress is not None:
+                progress(run.households + run.waiting, total)
     with db.transaction() as session:
         ending = session.get(ReverifyRound, run.round_id)
         assert ending is not None
