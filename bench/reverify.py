@@ -76,19 +76,20 @@ def postgres_databases(base: str) -> dict[str, str]:
 def households(sandbox: Any, count: int) -> list[list[Person]]:
     """``count`` hukou books of the random population, each with its members (at most 20)."""
     with sandbox.db.transaction() as session:
-        books = list(
-            session.scalars(
-                select(HukouBook.id)
-                .where(HukouBook.book_no.not_like("DEMO%"))
-                .order_by(HukouBook.id)
-                .limit(count)
-            )
+        books = (
+            select(HukouBook.id)
+            .where(HukouBook.book_no.not_like("DEMO%"))
+            .order_by(HukouBook.id)
+            .limit(count)
+            .subquery()
         )
         members: dict[int, list[Person]] = {}
-        for person in session.scalars(select(Person).where(Person.book_id.in_(books)).order_by(Person.id)):
+        for person in session.scalars(
+            select(Person).where(Person.book_id.in_(select(books.c.id))).order_by(Person.id)
+        ):
             members.setdefault(person.book_id, []).append(person)
             session.expunge(person)
-    return [members[b][:20] for b in books if b in members]
+    return [people[:20] for _, people in sorted(members.items())][:count]
 
 
 def approval_evidence(sandbox: Any, chunk: list[list[Person]]) -> dict[str, list[dict[str, Any]]]:

@@ -59,7 +59,7 @@ def test_an_exit_is_told_with_its_date_and_ends_everything_the_day_the_flat_is_h
 ) -> None:
     case_no, today = housed(systems), today_shanghai()
     admin = sign_in(systems, "guanli.350100")
-    panel = admin.get(f"/staff/cases/{case_no}").text.split('id="tenancy-exit"')[1]
+    panel = admin.get(f"/staff/cases/{case_no}").text.split('id="case-exit"')[1]
     assert "不再符合保障条件" in panel and "承租人申请退出" in panel and "第二十七条至第三十一条" in panel
 
     no_reason = exit_step(admin, case_no, "notice", details="购买商品住房一套")

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from anju.core import regions
 from anju.core.paging import paging
+from anju.core.refusals import Refused
 from anju.core.timeutil import today_shanghai
 from anju.core.web import form_file, page_router, path_for
 from anju.housing.allocation import draws, exits, offers, stock, waitlist
@@ -292,11 +293,42 @@ def _stock_import(
     return RedirectResponse(path_for(request, "staff_stock") + f"?imported={saved}", 303)
 
 
-def _offer_refused(
-    request: Request, session: Any, staff: Any, case: Any, runtime: RuntimeDep, message: str
+def _case_step(
+    request: Request,
+    runtime: RuntimeDep,
+    staff_id: int,
+    case_no: str,
+    *,
+    roles: frozenset[str] | None,
+    refusal: str,
+    errors: type[Refused],
+    panel: str,
+    act: Callable[[Any, dict[str, Any]], object],
 ) -> Response:
-    context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
-    return render(request, "staff_case.html", {**context, "offer_error": message}, 409)
+    """One step on a case from its page: ``act(staff, common)`` with the session, case, actor, outbox, audit
+    and today, by a role in ``roles`` (None: the service checks); what it refuses is said on the case page
+    (``{panel}_error``), success returns to the panel (``#case-{panel}``)."""
+    with runtime.db.transaction() as session:
+        staff = staff_of(session, staff_id)
+        case = service.staff_case(session=session, staff=staff, case_no=case_no)
+        if case is None:
+            return _case_missing(request)
+        if roles is not None and staff.role not in roles:
+            return _not_allowed(request, refusal)
+        common: dict[str, Any] = {
+            "session": session,
+            "case": case,
+            "actor": staff.username,
+            "outbox": runtime.tables.outbox,
+            "audit": runtime.audit,
+            "today": today_shanghai(),
+        }
+        try:
+            act(staff, common)
+        except errors as exc:
+            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
+            return render(request, "staff_case.html", {**context, f"{panel}_error": exc.message}, 409)
+    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + f"#case-{panel}", 303)
 
 
 @router.post("/cases/{case_no}/offers/{step}", name="staff_case_offer")
@@ -311,39 +343,36 @@ def staff_case_offer(
 ) -> Response:
     """配租 from the case page: offer a flat ("make"), record the household's answer given at the counter
     ("accept", "refuse"), or take the offer back with a reason ("withdraw")."""
-    with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        case = service.staff_case(session=session, staff=staff, case_no=case_no)
-        if case is None or step not in ("make", "accept", "refuse", "withdraw"):
-            return _case_missing(request)
-        if staff.role not in offers.OFFER_ROLES:
-            return _not_allowed(request, "只有市级管理员可以配租。")
-        common: dict[str, Any] = {
-            "session": session,
-            "case": case,
-            "actor": staff.username,
-            "outbox": runtime.tables.outbox,
-            "audit": runtime.audit,
-            "today": today_shanghai(),
-        }
-        try:
-            if step == "make":
-                offers.offer_make(unit_id=unit_id, **common)
-            elif step == "withdraw":
-                offers.offer_withdraw(reason=reason, **common)
-            else:
-                offers.offer_answer(
-                    accept=step == "accept",
-                    reason=reason,
-                    role="city_admin",
-                    via="counter",
-                    cipher=runtime.cipher,
-                    index=runtime.blind_index,
-                    **common,
-                )
-        except offers.OfferRefused as exc:
-            return _offer_refused(request, session, staff, case, runtime, exc.message)
-    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-offer", 303)
+    if step not in ("make", "accept", "refuse", "withdraw"):
+        return _case_missing(request)
+
+    def act(staff: Any, common: dict[str, Any]) -> None:
+        if step == "make":
+            offers.offer_make(unit_id=unit_id, **common)
+        elif step == "withdraw":
+            offers.offer_withdraw(reason=reason, **common)
+        else:
+            offers.offer_answer(
+                accept=step == "accept",
+                reason=reason,
+                role="city_admin",
+                via="counter",
+                cipher=runtime.cipher,
+                index=runtime.blind_index,
+                **common,
+            )
+
+    return _case_step(
+        request,
+        runtime,
+        staff_id,
+        case_no,
+        roles=offers.OFFER_ROLES,
+        refusal="只有市级管理员可以配租。",
+        errors=offers.OfferRefused,
+        panel="offer",
+        act=act,
+    )
 
 
 @router.post("/cases/{case_no}/exit/{step}", name="staff_case_exit")
@@ -359,32 +388,28 @@ def staff_case_exit(
 ) -> Response:
     """退出 from the case page: tell the tenant ("notice"), take it back ("withdraw"), or record the flat
     handed back ("vacated")."""
-    with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        case = service.staff_case(session=session, staff=staff, case_no=case_no)
-        if case is None or step not in ("notice", "withdraw", "vacated"):
-            return _case_missing(request)
-        if staff.role not in exits.EXIT_ROLES:
-            return _not_allowed(request, "只有市级管理员可以办理退出。")
-        common: dict[str, Any] = {
-            "session": session,
-            "case": case,
-            "actor": staff.username,
-            "outbox": runtime.tables.outbox,
-            "audit": runtime.audit,
-            "today": today_shanghai(),
-        }
-        try:
-            if step == "notice":
-                exits.exit_notice(reason_code=reason, details=details, **common)
-            elif step == "withdraw":
-                exits.exit_withdraw(reason=details, **common)
-            else:
-                exits.exit_vacated(vacated_on=vacated_on, **common)
-        except exits.ExitRefused as exc:
-            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
-            return render(request, "staff_case.html", {**context, "exit_error": exc.message}, 409)
-    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#tenancy-exit", 303)
+    if step not in ("notice", "withdraw", "vacated"):
+        return _case_missing(request)
+
+    def act(staff: Any, common: dict[str, Any]) -> None:
+        if step == "notice":
+            exits.exit_notice(reason_code=reason, details=details, **common)
+        elif step == "withdraw":
+            exits.exit_withdraw(reason=details, **common)
+        else:
+            exits.exit_vacated(vacated_on=vacated_on, **common)
+
+    return _case_step(
+        request,
+        runtime,
+        staff_id,
+        case_no,
+        roles=exits.EXIT_ROLES,
+        refusal="只有市级管理员可以办理退出。",
+        errors=exits.ExitRefused,
+        panel="exit",
+        act=act,
+    )
 
 
 @router.post("/cases/{case_no}/reverify/keep", name="staff_case_reverify_keep")
@@ -392,23 +417,18 @@ def staff_case_reverify_keep(
     request: Request, case_no: str, staff_id: StaffId, runtime: RuntimeDep, reason: str = Form("")
 ) -> Response:
     """年审: the reviewer has checked what was found and keeps the tenancy, with reasons for the tenant."""
-    with runtime.db.transaction() as session:
-        staff = staff_of(session, staff_id)
-        case = service.staff_case(session=session, staff=staff, case_no=case_no)
-        if case is None:
-            return _case_missing(request)
-        try:
-            reverify.review_keep(
-                session=session,
-                case=case,
-                reason=reason,
-                actor=staff.username,
-                role=staff.role,
-                outbox=runtime.tables.outbox,
-                audit=runtime.audit,
-                today=today_shanghai(),
-            )
-        except reverify.ReviewRefused as exc:
-            context = case_context(session, staff, case, runtime.cipher, runtime.blind_index)
-            return render(request, "staff_case.html", {**context, "reverify_error": exc.message}, 409)
-    return RedirectResponse(path_for(request, "staff_case", case_no=case_no) + "#case-reverify", 303)
+
+    def act(staff: Any, common: dict[str, Any]) -> None:
+        reverify.review_keep(reason=reason, role=staff.role, **common)
+
+    return _case_step(
+        request,
+        runtime,
+        staff_id,
+        case_no,
+        roles=None,
+        refusal="",
+        errors=reverify.ReviewRefused,
+        panel="reverify",
+        act=act,
+    )

@@ -29,22 +29,39 @@ class AnswerFailed(Exception):
         self.message = message
 
 
-def offer_fetch(*, client: SignedClient, application: Application, user: str) -> dict[str, Any] | None:
-    """The flat offered to this household now, {"error": …} when housing cannot say, None when none."""
-    if application.status != "offered" or application.application_no is None:
-        return None
+def _housing_view(
+    *, client: SignedClient, application: Application, path: str, purpose: str, unavailable: str, user: str
+) -> dict[str, Any] | None:
+    """What housing says about this case at ``path`` (formatted with city_code and case_no): the answer,
+    {"error": …} when housing cannot say, None when it has nothing (404)."""
+    number = str(application.application_no)
     try:
         found: dict[str, Any] = housing_get(
             client=client,
-            path=OFFER_PATH.format(city_code=application.city_code, case_no=application.application_no),
-            purpose=PURPOSE,
-            unavailable="暂时无法查询配租房源，请稍后再试，或联系住房保障部门。",
+            path=path.format(city_code=application.city_code, case_no=number),
+            purpose=purpose,
+            unavailable=unavailable,
             user=user,
-            case=application.application_no,
+            case=number,
         )
     except NoticeUnavailable as exc:
         return None if exc.code == "not_found" else {"error": exc.message}
     return found
+
+
+def offer_fetch(*, client: SignedClient, application: Application, user: str) -> dict[str, Any] | None:
+    """The flat offered to this household now, {"error": …} when housing cannot say, None when none."""
+    if application.status != "offered" or application.application_no is None:
+        return None
+    unavailable = "暂时无法查询配租房源，请稍后再试，或联系住房保障部门。"
+    return _housing_view(
+        client=client,
+        application=application,
+        path=OFFER_PATH,
+        purpose=PURPOSE,
+        unavailable=unavailable,
+        user=user,
+    )
 
 
 def offer_reply(
@@ -97,18 +114,14 @@ def tenancy_fetch(*, client: SignedClient, application: Application, user: str) 
     {"error": …} when housing cannot say, None before there is one."""
     if application.status not in TENANCY_STATUSES or application.application_no is None:
         return None
-    try:
-        found: dict[str, Any] = housing_get(
-            client=client,
-            path=TENANCY_PATH.format(city_code=application.city_code, case_no=application.application_no),
-            purpose="承租人查看本人租赁信息",
-            unavailable="暂时无法查询租赁信息，请稍后再试。",
-            user=user,
-            case=application.application_no,
-        )
-    except NoticeUnavailable as exc:
-        return None if exc.code == "not_found" else {"error": exc.message}
-    return found
+    return _housing_view(
+        client=client,
+        application=application,
+        path=TENANCY_PATH,
+        purpose="承租人查看本人租赁信息",
+        unavailable="暂时无法查询租赁信息，请稍后再试。",
+        user=user,
+    )
 
 
 REVIEW_PATH = "/v1/reviews/{city_code}/{case_no}"
@@ -119,18 +132,14 @@ def review_fetch(*, client: SignedClient, application: Application, user: str) -
     """What the latest 年审 found, while a reviewer has it ({"error": …} when housing cannot say)."""
     if application.status != "reverifying" or application.application_no is None:
         return None
-    try:
-        found: dict[str, Any] = housing_get(
-            client=client,
-            path=REVIEW_PATH.format(city_code=application.city_code, case_no=application.application_no),
-            purpose=REVIEW_PURPOSE,
-            unavailable="暂时无法查询年审结果，请稍后再试，或联系住房保障部门。",
-            user=user,
-            case=application.application_no,
-        )
-    except NoticeUnavailable as exc:
-        return None if exc.code == "not_found" else {"error": exc.message}
-    return found
+    return _housing_view(
+        client=client,
+        application=application,
+        path=REVIEW_PATH,
+        purpose=REVIEW_PURPOSE,
+        unavailable="暂时无法查询年审结果，请稍后再试，或联系住房保障部门。",
+        user=user,
+    )
 
 
 def review_explain(*, client: SignedClient, application: Application, text: str, user: str) -> None:

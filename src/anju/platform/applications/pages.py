@@ -147,6 +147,15 @@ def application_show(
     return render(request, "application_show.html", context)
 
 
+def _mine(runtime: RuntimeDep, applicant_id: int, application_no: str) -> tuple[Application | None, Any]:
+    """The signed-in applicant's own application (None if not theirs) and the applicant."""
+    with runtime.db.transaction() as session:
+        application = applications.application_get_for(
+            session=session, applicant_id=applicant_id, application_no=application_no
+        )
+        return application, identity.applicant_get(session=session, applicant_id=applicant_id)
+
+
 @router.post("/applications/{application_no}/offer", name="application_offer_answer")
 def application_offer_answer(
     request: Request,
@@ -157,11 +166,7 @@ def application_offer_answer(
     reason: str = Form(""),
 ) -> Response:
     """The applicant accepts or refuses the flat offered, once; the answer goes to housing at once."""
-    with runtime.db.transaction() as session:
-        application = applications.application_get_for(
-            session=session, applicant_id=applicant_id, application_no=application_no
-        )
-        me = identity.applicant_get(session=session, applicant_id=applicant_id)
+    application, me = _mine(runtime, applicant_id, application_no)
     if application is None or me is None:
         return application_missing(request)
     if answer not in ("accept", "refuse"):
@@ -192,11 +197,7 @@ def application_review_explain(
     text: str = Form(""),
 ) -> Response:
     """The tenant explains what the 年审 found; it reaches the reviewer at once."""
-    with runtime.db.transaction() as session:
-        application = applications.application_get_for(
-            session=session, applicant_id=applicant_id, application_no=application_no
-        )
-        me = identity.applicant_get(session=session, applicant_id=applicant_id)
+    application, me = _mine(runtime, applicant_id, application_no)
     if application is None or me is None:
         return application_missing(request)
     if len(" ".join(text.split())) < 4:
@@ -204,9 +205,7 @@ def application_review_explain(
     try:
         offers.review_explain(client=runtime.client, application=application, text=text, user=me.subject)
     except offers.AnswerFailed as exc:
-        return _error(
-            request, "说明没有送达", exc.message, "explanation_failed", 400 if "至少" in exc.message else 503
-        )
+        return _error(request, "说明没有送达", exc.message, "explanation_failed", 503)
     target = path_for(request, "application_show", application_no=application_no)
     return RedirectResponse(target + "?explained=1#review", status_code=303)
 
