@@ -142,6 +142,7 @@ def tenancies_load(housing: Any, sandbox: Any, homes: list[list[Person]], consol
         chunk = homes[start : start + CHUNK]
         evidence = approval_evidence(sandbox, chunk)
         with housing.db.transaction() as session:
+            built: list[tuple[Case, HousingUnit]] = []
             for i, members in enumerate(chunk, start=start):
                 applicant = members[0]
                 household = [
@@ -190,9 +191,11 @@ def tenancies_load(housing: Any, sandbox: Any, homes: list[list[Person]], consol
                     state="let",
                     imported_by="bench",
                 )
-                session.add_all([case, unit])
-                session.flush()
-                offer = HousingOffer(
+                built.append((case, unit))
+            session.add_all([row for pair in built for row in pair])
+            session.flush()  # one INSERT … RETURNING per table for the chunk, not one per household
+            offers = [
+                HousingOffer(
                     unit_id=unit.id,
                     case_id=case.id,
                     state="accepted",
@@ -201,24 +204,27 @@ def tenancies_load(housing: Any, sandbox: Any, homes: list[list[Person]], consol
                     answered_by="bench",
                     answered_via="web",
                 )
-                session.add(offer)
-                session.flush()
-                session.add(
-                    Tenancy(
-                        case_id=case.id,
-                        unit_id=unit.id,
-                        offer_id=offer.id,
-                        starts_on=STARTED,
-                        ends_on=date(2028, 11, 30),
-                        rent_fen=54000,
-                        subsidy_fen=27000,
-                        payable_fen=27000,
-                        next_review_on=date(2026, 12, 1),
-                        rule_source="bench",
-                        rule_provisional=True,
-                        signed_via="web",
-                    )
+                for case, unit in built
+            ]
+            session.add_all(offers)
+            session.flush()
+            session.add_all(
+                Tenancy(
+                    case_id=case.id,
+                    unit_id=unit.id,
+                    offer_id=offer.id,
+                    starts_on=STARTED,
+                    ends_on=date(2028, 11, 30),
+                    rent_fen=54000,
+                    subsidy_fen=27000,
+                    payable_fen=27000,
+                    next_review_on=date(2026, 12, 1),
+                    rule_source="bench",
+                    rule_provisional=True,
+                    signed_via="web",
                 )
+                for (case, unit), offer in zip(built, offers, strict=True)
+            )
         console.print(f"  {min(start + CHUNK, len(homes)):,} tenancies loaded")
 
 

@@ -166,7 +166,7 @@ def rule_finding(before: dict[str, Any] | None, now: dict[str, Any], group: str)
     earlier = OUTCOMES.get(before["groups"][group]["outcome"], "") if before else "批准时未计算"
     return Finding(
         source="rules",
-        label=f"申请条件“{applied['label']}”（{now['ruleset']}）",
+        label=f"申请条件“{applied['label']}”",
         member="",
         before=earlier,
         now="不符合："
