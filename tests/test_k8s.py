@@ -27,6 +27,7 @@ JOBS = {
     "audit-anchor-housing": "housing",
     "audit-verify-platform": "platform",
     "audit-verify-housing": "housing",
+    "housing-reverify": "housing",
 }
 
 

@@ -17,6 +17,7 @@ from anju.core.paging import paging
 from anju.core.timeutil import shanghai_date, today_shanghai
 from anju.core.web import RuntimeDep
 from anju.housing.allocation import exits, offers, units
+from anju.housing.allocation import lease as contract
 from anju.housing.allocation.draws import draw_public, draws_of
 from anju.housing.allocation.models import HousingOffer, LotteryDraw
 from anju.housing.allocation.tenancy import tenancy_of
@@ -313,6 +314,18 @@ def offer_answer(
 tenancy_routes = APIRouter(prefix="/v1/tenancies", tags=["tenancies"])
 
 
+class LeaseOut(BaseModel):
+    """The 租赁合同: the exact text the tenant signs (UTF-8), its SM3, and whether it is signed."""
+
+    title: str
+    kind: str = Field(description="the e-signature's document kind: lease")
+    content: str
+    sm3: str
+    signed: bool
+    serial: str = Field(description="the e-signature service's number for the tenant's signature")
+    signed_at: str | None
+
+
 class TenancyOut(BaseModel):
     """A household's tenancy as its tenant reads it: the flat, the term, the rent and the next 年审."""
 
@@ -330,6 +343,13 @@ class TenancyOut(BaseModel):
     vacate_by: date | None = Field(None, description="退出: the 腾退 date")
     transition_rent: str = Field("", description="退出: yuan a month until 腾退 where the city sets one")
     ended_on: date | None = Field(None, description="the day the flat was handed back")
+    lease: LeaseOut | None = Field(None, description="the 租赁合同 while the tenancy runs")
+
+
+class LeaseSignature(BaseModel):
+    signature: dict[str, object] = Field(
+        description="anju.core.esign.ESignature over the content, kind lease"
+    )
 
 
 @tenancy_routes.get(
@@ -361,7 +381,40 @@ def tenancy(runtime: RuntimeDep, city_code: str, case_no: str, caller: OfferCall
             vacate_by=lease.vacate_by,
             transition_rent=units.yuan(lease.transition_rent_fen) if lease.transition_rent_fen else "",
             ended_on=lease.ended_on,
+            lease=LeaseOut(**view) if (view := contract.lease_view(session=session, case=case)) else None,
         )
+
+
+@tenancy_routes.post(
+    "/{city_code}/{case_no}/lease",
+    response_model=LeaseOut,
+    summary="承租人对租赁合同的电子签名：住房保障部门核验后记录，并出具加盖电子印章的合同",
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def lease_sign(
+    runtime: RuntimeDep, city_code: str, case_no: str, body: LeaseSignature, caller: OfferCaller
+) -> LeaseOut:
+    _city(city_code)
+    with runtime.db.transaction() as session:
+        case = session.scalar(select(Case).where(Case.case_no == case_no, Case.city_code == city_code))
+        if case is None:
+            raise ApiError(code="no_tenancy", message="这件申请还没有租赁信息。", status_code=404)
+        try:
+            contract.lease_sign(
+                session=session,
+                case=case,
+                signature=body.signature,
+                actor=f"applicant:{caller.user}",
+                registry=runtime.registry,
+                cipher=runtime.cipher,
+                outbox=runtime.tables.outbox,
+                audit=runtime.audit,
+            )
+        except contract.LeaseRefused as exc:
+            raise ApiError(code="lease_refused", message=exc.message, status_code=409) from exc
+        view = contract.lease_view(session=session, case=case)
+        assert view is not None
+        return LeaseOut(**view)
 
 
 # Everything allocation publishes to the platform, as one router the app includes.

@@ -151,3 +151,6 @@ class Tenancy(Base):
     exit_noticed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     vacate_by: Mapped[date | None] = mapped_column(Date, nullable=True)
     transition_rent_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The 租赁合同 (allocation/lease.py): the e-signature service's number for the tenant's signature, and when.
+    lease_serial: Mapped[str] = mapped_column(String(64), default="")
+    lease_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -35,12 +35,18 @@ def document_title(status: str) -> str:
     return str(template["title"]) if template else ""
 
 
+def document_kind(*, event: str, status: str) -> str:
+    """Which document a step issues: the step's own (e.g. the signed lease) or else its status's."""
+    return event if document_title(event) else status
+
+
 def document_record(*, session: Session, case: Case, record: CaseEvent) -> CaseDocument | None:
     """Note, with the status change, that its written decision is due (issued by documents_issue)."""
-    title = document_title(record.to_status)
+    kind = document_kind(event=record.event, status=record.to_status)
+    title = document_title(kind)
     if not title:
         return None
-    document = CaseDocument(case_id=case.id, event_seq=record.seq, kind=record.to_status, title=title)
+    document = CaseDocument(case_id=case.id, event_seq=record.seq, kind=kind, title=title)
     session.add(document)
     return document
 

@@ -145,6 +145,7 @@ FORM_PANELS = {
     "offer": "配租",
     "exit": "租赁与退出",
     "reverify": "年审",
+    "lease": "租赁合同（由承租人在平台签署）",
 }  # where a `form:` row is taken on the case page
 REASON_MAX_CHARS = messages.REASON_MAX_CHARS  # what the status bus carries; longer is refused here, not there
 
@@ -377,7 +378,9 @@ def status_event_payload(*, case: Case, record: CaseEvent) -> dict[str, Any]:
             "reason": record.reason,
             "due_on": case.due_on.isoformat() if case.due_on else None,
             "due_note": case.due_note if case.due_on else "",
-            "document": documents.document_title(record.to_status),
+            "document": documents.document_title(
+                documents.document_kind(event=record.event, status=record.to_status)
+            ),
         }
     ).model_dump(mode="json")
 

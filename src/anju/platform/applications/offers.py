@@ -11,6 +11,7 @@ import httpx
 from anju.core.crypto import FieldCipher
 from anju.core.db import Database
 from anju.core.httpclient import PeerResponseError, SignedClient
+from anju.platform.applications import signed
 from anju.platform.applications.notices import NoticeUnavailable, housing_get
 from anju.platform.applications.schemas import StatusEvent
 from anju.platform.applications.service import status_event_apply
@@ -162,3 +163,47 @@ def review_explain(*, client: SignedClient, application: Application, text: str,
         raise AnswerFailed("这次年审已由工作人员核实，不能再提交说明，请刷新页面查看。")
     if response.status_code != 200:
         raise AnswerFailed("住房保障部门暂时无法接收，您的说明没有送达，请稍后再试。")
+
+
+LEASE_PURPOSE = "承租人签署公共租赁住房租赁合同"
+
+
+def lease_sign(
+    *, client: SignedClient, application: Application, signer_name: str, signer_id_number: str, user: str
+) -> None:
+    """The tenant signs the contract housing wrote, exactly as housing holds it, with the e-signature
+    service; housing checks the signature and issues the contract under its seal (raises AnswerFailed)."""
+    tenancy = tenancy_fetch(client=client, application=application, user=user)
+    lease = (tenancy or {}).get("lease")
+    if not lease or "error" in (tenancy or {}):
+        raise AnswerFailed("暂时无法取得租赁合同，请稍后再试。")
+    if lease["signed"]:
+        raise AnswerFailed("租赁合同已经签署。")
+    number = str(application.application_no)
+    document = signed.Unsigned(kind=lease["kind"], title=lease["title"], content=lease["content"].encode())
+    try:
+        (signature,) = signed.documents_sign(
+            client=client,
+            documents=[document],
+            signer_name=signer_name,
+            signer_id_number=signer_id_number,
+            user=user,
+            case=number,
+        )
+        response = client.request(
+            method="POST",
+            destination="housing",
+            path=TENANCY_PATH.format(city_code=application.city_code, case_no=number) + "/lease",
+            payload={"signature": signature.as_dict()},
+            user=user,
+            purpose=LEASE_PURPOSE,
+            case=number,
+        )
+    except signed.EsignFailed as exc:
+        raise AnswerFailed(f"{exc.message}租赁合同没有签署，请稍后再试。") from exc
+    except (httpx.HTTPError, PeerResponseError) as exc:
+        raise AnswerFailed("暂时无法连接住房保障部门，租赁合同没有签署，请稍后再试。") from exc
+    if response.status_code == 409:
+        raise AnswerFailed(str(response.json()["error"]["message"]))
+    if response.status_code != 200:
+        raise AnswerFailed("住房保障部门暂时无法办理，租赁合同没有签署，请稍后再试。")

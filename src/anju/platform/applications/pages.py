@@ -131,6 +131,7 @@ def application_show(
         ),
         "review": offers.review_fetch(client=runtime.client, application=shown.application, user=me.subject),
         "explained": "explained" in request.query_params,
+        "leased": "leased" in request.query_params,
         "title": "申请进度",
         "slip": _kiosk_slip(runtime, web, shown.application),
         "texted": "texted" in request.query_params,
@@ -186,6 +187,32 @@ def application_offer_answer(
         return _error(request, "答复没有送达", exc.message, "answer_failed", 503)
     target = path_for(request, "application_show", application_no=application_no)
     return RedirectResponse(target + "?answered=" + answer, status_code=303)
+
+
+@router.post("/applications/{application_no}/lease", name="application_lease_sign")
+def application_lease_sign(
+    request: Request, application_no: str, applicant_id: ApplicantId, runtime: RuntimeDep
+) -> Response:
+    """The tenant signs the 租赁合同 with the e-signature service; housing seals it."""
+    application, me = _mine(runtime, applicant_id, application_no)
+    if application is None or me is None:
+        return application_missing(request)
+    level = runtime.settings.submit_min_real_name_level
+    if not applications.submission_allowed(applicant=me, min_real_name_level=level):
+        message = "签署租赁合同须完成高级实名认证。请退出后通过人脸识别登录，或到住房保障部门窗口签署。"
+        return _error(request, "请先完成实名认证", message, "real_name_level_low", 403)
+    try:
+        offers.lease_sign(
+            client=runtime.client,
+            application=application,
+            signer_name=me.name,
+            signer_id_number=identity.applicant_id_number(applicant=me, cipher=runtime.cipher),
+            user=me.subject,
+        )
+    except offers.AnswerFailed as exc:
+        return _error(request, "租赁合同没有签署", exc.message, "lease_failed", 503)
+    target = path_for(request, "application_show", application_no=application_no)
+    return RedirectResponse(target + "?leased=1#tenancy", status_code=303)
 
 
 @router.post("/applications/{application_no}/explanation", name="application_review_explain")
