@@ -1,7 +1,7 @@
 """年审 at scale: `anju housing reverify` over N tenancies against the sandbox's registers over signed HTTP.
 
 Usage: PYTHONPATH=. python bench/reverify.py [--tenancies 100000] [--changed-percent 1] [--batch 50] [--shards 2]
-                                            [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
+                                            [--postgres postgresql+psycopg://postgres@127.0.0.1:5432 [--reuse]]
 
 Set-up (not timed): a synthetic population in the sandbox (`population_generate`, about three people per
 tenancy); one tenancy per hukou book, its case holding the registers' answers at approval (computed in
@@ -60,14 +60,17 @@ APPROVED = datetime(2025, 10, 1, 2, tzinfo=UTC)
 STARTED = date(2025, 12, 1)
 
 
-def postgres_databases(base: str) -> dict[str, str]:
+def postgres_databases(base: str, *, fresh: bool = True) -> dict[str, str]:
+    """The bench's databases on the server: dropped and created, or (``fresh`` false) kept if there."""
     admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     urls = {}
     with admin.connect() as conn:
         for system in ("platform", "housing", "sandbox"):
             name = f"anju_bench_reverify_{system}"
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {name}"))
+            there = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if fresh or not there:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                conn.execute(text(f"CREATE DATABASE {name}"))
             urls[f"ANJU_{system.upper()}_DB_URL"] = f"{base}/{name}"
     admin.dispose()
     return urls
@@ -228,13 +231,14 @@ def tenancies_load(housing: Any, sandbox: Any, homes: list[list[Person]], consol
         console.print(f"  {min(start + CHUNK, len(homes)):,} tenancies loaded")
 
 
-def cars_bought(sandbox: Any, homes: list[list[Person]], percent: float) -> set[str]:
-    """Every household whose position is a multiple of 100/percent gets a car; their case numbers."""
+def cars_bought(sandbox: Any, homes: list[list[Person]], percent: float, *, add: bool = True) -> set[str]:
+    """Every household whose position is a multiple of 100/percent gets a car (``add`` false: it has one
+    from an earlier run); their case numbers."""
     step = max(1, round(100 / percent)) if percent > 0 else 0
     changed = set()
     with sandbox.db.transaction() as session:
         for i, members in enumerate(homes):
-            if step and i % step == 0:
+            if step and i % step == 0 and add:
                 session.add(
                     VehicleRecord(
                         person_id=members[0].id,
@@ -243,8 +247,24 @@ def cars_bought(sandbox: Any, homes: list[list[Person]], percent: float) -> set[
                         purchased_on=date(2026, 6, 1),
                     )
                 )
+            if step and i % step == 0:
                 changed.add(f"GZF-350100-20250901-{i + 1:06d}")
     return changed
+
+
+def reverify_undo(housing: Any) -> int:
+    """Put the kept tenancies back as they were before any 年审; how many there are."""
+    with housing.db.transaction() as session:
+        count = int(session.scalar(text("SELECT count(*) FROM tenancy")) or 0)
+        for statement in (
+            "DELETE FROM review_answer",
+            "DELETE FROM tenancy_review",
+            "DELETE FROM reverify_round",
+            "UPDATE tenancy SET next_review_on = DATE '2026-12-01'",
+            "UPDATE case_file SET status = 'closed' WHERE status = 'reverifying'",
+        ):
+            session.execute(text(statement))
+    return count
 
 
 def cpu_seconds(pid: int) -> float:
@@ -266,30 +286,43 @@ def main() -> None:
     parser.add_argument(
         "--postgres", default=None, help="a PostgreSQL server URL (databases anju_bench_reverify_*)"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="PostgreSQL: keep the tenancies an earlier run loaded (keys in var/bench-reverify) and only undo its 年审",
+    )
     args = parser.parse_args()
     console = Console()
+    if args.reuse and not args.postgres:
+        raise SystemExit("--reuse keeps PostgreSQL databases: give --postgres too")
     with tempfile.TemporaryDirectory(prefix="anju-reverify-") as tmp:
         port = free_port()
+        keys = Path("var/bench-reverify/keys").resolve() if args.postgres else Path(tmp) / "keys"
         env = {
             **os.environ,
             "ANJU_VAR_DIR": tmp,
-            "ANJU_KEYS_DIR": str(Path(tmp) / "keys"),
+            "ANJU_KEYS_DIR": str(keys),
             "ANJU_SANDBOX_URL": f"http://127.0.0.1:{port}",
-            **(postgres_databases(args.postgres) if args.postgres else {}),
+            **(postgres_databases(args.postgres, fresh=not args.reuse) if args.postgres else {}),
         }
         anju = [str(Path(sys.executable).parent / "anju")]
         subprocess.run([*anju, "migrate"], env=env, check=True, capture_output=True)
         os.environ.update({k: v for k, v in env.items() if k.startswith("ANJU_")})
         housing, sandbox = runtime_for("housing", Settings()), runtime_for("sandbox", Settings())
         started = time.monotonic()
-        console.print(f"set-up: a population of {args.tenancies * 3:,} …")
-        sandbox_prepare(sandbox)  # the sandbox's tables (it has no migrations) and its sign-in personas
-        population_generate(db=sandbox.db, people=args.tenancies * 3, seed=20261207)
+        loaded = reverify_undo(housing) if args.reuse else 0
+        if loaded and loaded != args.tenancies:
+            raise SystemExit(f"the kept databases hold {loaded:,} tenancies, not {args.tenancies:,}")
+        if not loaded:
+            console.print(f"set-up: a population of {args.tenancies * 3:,} …")
+            sandbox_prepare(sandbox)  # the sandbox's tables (it has no migrations) and its sign-in personas
+            population_generate(db=sandbox.db, people=args.tenancies * 3, seed=20261207)
         homes = households(sandbox, args.tenancies)
         if len(homes) < args.tenancies:
             raise SystemExit(f"only {len(homes)} hukou books were generated")
-        tenancies_load(housing, sandbox, homes, console)
-        changed = cars_bought(sandbox, homes, args.changed_percent)
+        if not loaded:
+            tenancies_load(housing, sandbox, homes, console)
+        changed = cars_bought(sandbox, homes, args.changed_percent, add=not loaded)
         console.print(f"set-up took {time.monotonic() - started:.0f} s")
         logs = open(Path(tmp) / "sandbox.log", "w")  # noqa: SIM115 - closed below
         server = subprocess.Popen(

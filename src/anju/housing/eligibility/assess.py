@@ -324,13 +324,15 @@ def _combine(results: list[RuleResult]) -> str:
 
 
 def eligibility_assess(
-    situation: Situation, *, on: date, parameters: CityParameters | None = None
+    situation: Situation, *, on: date, parameters: CityParameters | None = None, only: str | None = None
 ) -> dict[str, Any]:
     """The whole result: facts, common disqualifiers, and every group with its rules (raises NoRuleInForce).
 
-    ``parameters`` defaults to the city's file in params/ (a draft set can be tried before it is adopted).
+    ``parameters`` defaults to the city's file in params/ (a draft set can be tried before it is adopted);
+    ``only`` limits the groups to one (the 年审 of a household in its group), which is then the suggestion.
     """
     table = rule_table()
+    only = only if only in table["groups"] else None
     p = parameters or parameters_for(situation.city_code)
     bounds = thresholds(p, on)
     facts = household_facts(situation, on)
@@ -341,6 +343,8 @@ def eligibility_assess(
 
     groups: dict[str, Any] = {}
     for group, spec in table["groups"].items():
+        if only is not None and group != only:
+            continue
         common = [
             c for c in table["common"] if not (c == "single_age" and group in table["single_age_exempt"])
         ]

@@ -165,8 +165,13 @@ class Household:
 
     review_id: int
     case_no: str
-    persons: list[str]
+    members: list[dict[str, Any]]  # the household as submitted (decrypted once, used to ask and to compare)
+    answers: dict[str, Any]  # the signed application's answers
     asked: set[str]  # sources answered already in this round
+
+    @property
+    def persons(self) -> list[str]:
+        return [str(m["id_number"]) for m in self.members]
 
 
 def households_of(*, session: Session, review_ids: list[int], cipher: crypto.FieldCipher) -> list[Household]:
@@ -186,7 +191,8 @@ def households_of(*, session: Session, review_ids: list[int], cipher: crypto.Fie
         Household(
             review.id,
             case.case_no,
-            [str(m["id_number"]) for m in case_household(case=case, cipher=cipher)],
+            case_household(case=case, cipher=cipher),
+            case_answers(case=case, cipher=cipher),
             answered.get(review.id, set()),
         )
         for review, case in sorted(rows, key=lambda r: r[0].id)
@@ -287,9 +293,11 @@ def findings_of(
     fresh: dict[str, list[dict[str, Any]]],
     cipher: crypto.FieldCipher,
     today: date,
+    read: Household | None = None,
 ) -> list[compare.Finding]:
-    """Everything a person should look at: each compared register that changed, then the city's rules."""
-    household = case_household(case=case, cipher=cipher)
+    """Everything a person should look at: each compared register that changed, then the city's rules
+    (``read``: the household and answers already decrypted for this batch)."""
+    household = read.members if read else case_household(case=case, cipher=cipher)
     approved = case_evidence(case=case, cipher=cipher)
     approved_on = shanghai_date(case.decided_at) if case.decided_at else tenancy.starts_on
     found: list[compare.Finding] = []
@@ -305,14 +313,14 @@ def findings_of(
                 approved_on=approved_on,
                 today=today,
             )
-    answers = case_answers(case=case, cipher=cipher)
+    answers = read.answers if read else case_answers(case=case, cipher=cipher)
 
     def assessed(evidence: list[dict[str, Any]], on: date) -> dict[str, Any] | None:
         try:
             situation = situation_from(
                 city_code=case.city_code, household=household, evidence=evidence, answers=answers
             )
-            return eligibility_assess(situation, on=on)
+            return eligibility_assess(situation, on=on, only=case.applicant_group)
         except (ValueError, NoRuleInForce):  # pydantic's ValidationError is a ValueError
             return None  # the reviewer's own report on the case page says why it cannot be computed
 
@@ -414,11 +422,7 @@ def batch_ask_all(
     side by side), keeping each register's answers in a transaction of their own as they arrive."""
     with db.transaction() as session:
         households = households_of(session=session, review_ids=review_ids, cipher=cipher)
-        unconsented = {
-            h.review_id
-            for h in households
-            if not consent_given(case_answers(case=_case_of(session, h.review_id), cipher=cipher))
-        }
+        unconsented = {h.review_id for h in households if not consent_given(h.answers)}
     asking = [h for h in households if h.review_id not in unconsented]
     wanted = [(r, [h for h in asking if r.source not in h.asked]) for r in registers()]
     wanted = [(r, missing) for r, missing in wanted if missing]
@@ -439,7 +443,8 @@ def batch_conclude(
     sources = {r.source for r in registers()}
     ready = [h for h in asked.households if h.review_id in asked.unconsented or sources <= h.asked]
     result = BatchResult(calls=asked.calls, waiting=[h.review_id for h in asked.households if h not in ready])
-    with db.transaction() as session, session.no_autoflush:
+    by_review = {h.review_id: h for h in ready}
+    with db.transaction() as session, session.no_autoflush:  # the batch's conclusions together
         fresh = _answers_for(
             session, [h.review_id for h in ready if h.review_id not in asked.unconsented], cipher
         )
@@ -459,7 +464,12 @@ def batch_conclude(
                 ]
                 if review.id in asked.unconsented
                 else findings_of(
-                    case=case, tenancy=tenancy, fresh=fresh.get(review.id, {}), cipher=cipher, today=today
+                    case=case,
+                    tenancy=tenancy,
+                    fresh=fresh.get(review.id, {}),
+                    cipher=cipher,
+                    today=today,
+                    read=by_review.get(review.id),
                 )
             )
             review_conclude(
@@ -476,14 +486,6 @@ def batch_conclude(
             result.concluded += 1
             result.flagged += bool(findings)
     return result
-
-
-def _case_of(session: Session, review_id: int) -> Case:
-    review = session.get(TenancyReview, review_id)
-    assert review is not None
-    case = session.get(Case, review.case_id)
-    assert case is not None
-    return case
 
 
 def round_finish(*, session: Session, round_: ReverifyRound) -> bool:

@@ -55,20 +55,20 @@ class _Query:
     request_id: str
 
     def logged(self, session: Session, outcome: str) -> None:
-        for i, (case_no, persons) in enumerate(self.households):
-            service.query_log_write(
-                session=session,
-                source=self.source,
-                caller=self.caller.caller,
-                acting_user=self.caller.user,
-                purpose=self.caller.purpose,
-                case_no=case_no,
-                message_id=self.caller.message_id,
-                request_id=self.household_request_id(i),
-                id_numbers=persons,
-                fields=self.fields,
-                outcome=outcome,
-            )
+        service.query_log_write(
+            session=session,
+            source=self.source,
+            caller=self.caller.caller,
+            acting_user=self.caller.user,
+            purpose=self.caller.purpose,
+            message_id=self.caller.message_id,
+            fields=self.fields,
+            outcome=outcome,
+            households=[
+                (case_no, self.household_request_id(i), persons)
+                for i, (case_no, persons) in enumerate(self.households)
+            ],
+        )
 
     def household_request_id(self, i: int) -> str:
         """Each household's own request id in the register's log (the batch's, numbered, for a batch)."""

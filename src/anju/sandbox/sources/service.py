@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from anju.core import regions
@@ -340,28 +340,31 @@ def query_log_write(
     caller: str,
     acting_user: str,
     purpose: str,
-    case_no: str,
     message_id: str,
-    request_id: str,
-    id_numbers: list[str],
     fields: list[str],
     outcome: str,
+    households: list[tuple[str, str, list[str]]],
 ) -> None:
-    """Record the query in the department's own log (subjects as SM3 hashes, never in clear)."""
-    session.add(
-        SourceQueryLog(
-            source=source,
-            caller=caller,
-            acting_user=acting_user,
-            purpose=purpose,
-            case_no=case_no,
-            message_id=message_id,
-            request_id=request_id,
-            subject_hashes=",".join(sm3_hex(n.encode()) for n in id_numbers),
-            persons=len(id_numbers),
-            fields=",".join(fields),
-            outcome=outcome,
-        )
+    """Record the query in the department's own log, a row per household asked about (case number, request
+    id, ID numbers), subjects as SM3 hashes, never in clear; one INSERT for a batch."""
+    session.execute(
+        insert(SourceQueryLog),
+        [
+            {
+                "source": source,
+                "caller": caller,
+                "acting_user": acting_user,
+                "purpose": purpose,
+                "case_no": case_no,
+                "message_id": message_id,
+                "request_id": request_id,
+                "subject_hashes": ",".join(sm3_hex(n.encode()) for n in id_numbers),
+                "persons": len(id_numbers),
+                "fields": ",".join(fields),
+                "outcome": outcome,
+            }
+            for case_no, request_id, id_numbers in households
+        ],
     )
 
 
