@@ -48,6 +48,12 @@ CHANNEL_LABELS: Final[dict[str, str]] = {
 # In the applicant's timeline, housing's own "submitted" (the case received, or received again after
 # 补正) follows the platform's "submitted" (the applicant sent it): the same status, said as what happened.
 HOUSING_EVENT_LABELS: Final[dict[str, str]] = {"submitted": "已接收，待受理"}
+# Steps that leave the status as it was, or come back to one, said as what happened.
+HOUSING_STEP_LABELS: Final[dict[str, str]] = {
+    "lease_signed": "已签署租赁合同",
+    "reverify_kept": "年审核实，继续保障",
+    "exit_withdrawn": "撤销退出",
+}
 
 
 def status_label(status: str) -> str:
@@ -55,8 +61,10 @@ def status_label(status: str) -> str:
     return CASE_STATUS_LABELS.get(status, status)
 
 
-def event_label(*, source: str, status: str) -> str:
+def event_label(*, source: str, status: str, event: str = "") -> str:
     """The label of one timeline entry: what happened, from the system that reported it."""
+    if source == "housing" and event in HOUSING_STEP_LABELS:
+        return HOUSING_STEP_LABELS[event]
     if source == "housing" and status in HOUSING_EVENT_LABELS:
         return HOUSING_EVENT_LABELS[status]
     return status_label(status)

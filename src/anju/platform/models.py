@@ -98,6 +98,9 @@ class ApplicationEvent(Base):
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     due_note: Mapped[str] = mapped_column(String(200), default="")  # e.g. provisional: holidays unknown
     document: Mapped[str] = mapped_column(String(64), default="")
+    event: Mapped[str] = mapped_column(
+        String(64), default=""
+    )  # housing's step (lease_signed, reverify_kept …)
     message_id: Mapped[str] = mapped_column(String(64), default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -63,6 +63,7 @@ def test_the_tenant_signs_the_lease_and_housing_seals_exactly_what_was_signed(li
         after = browser.get(f"{platform}/applications/{number}")
         assert 'id="lease-done"' in after.text and "公共租赁住房租赁合同" in after.text  # on the timeline
         assert 'id="current-status">已配租<' in after.text  # signing leaves the status as it was
+        assert "已签署租赁合同" in after.text  # the timeline says the step, not the status again
 
     with housing.db.transaction() as session:
         case = session.scalars(select(Case).where(Case.case_no == number)).one()

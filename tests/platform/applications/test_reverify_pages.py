@@ -89,6 +89,7 @@ def test_the_tenant_sees_what_the_annual_review_found_explains_it_and_is_told_th
         housing.outbox_worker().run_once(now=utcnow() + timedelta(hours=1))
         after = browser.get(f"{platform}/applications/{number}")
         assert 'id="current-status">已办结<' in after.text and "不影响保障资格" in after.text
+        assert "年审核实，继续保障" in after.text
         assert 'id="review"' not in after.text
         too_late = browser.post(
             f"{platform}/applications/{number}/explanation",

@@ -396,6 +396,7 @@ def status_event_apply(
             due_on=event.due_on,
             due_note=event.due_note,
             document=event.document,
+            event=event.event,
             message_id=message_id,
             occurred_at=_aware(event.occurred_at),
         )

@@ -45,7 +45,7 @@ def timeline_entries(events: list[ApplicationEvent]) -> list[dict[str, object]]:
     """The timeline as both progress pages show it (signed in, and anonymous with fewer details)."""
     return [
         {
-            "label": event_label(source=e.source, status=e.status),
+            "label": event_label(source=e.source, status=e.status, event=e.event),
             "at": e.occurred_at,
             "office": e.office,
             "reason": e.reason,
