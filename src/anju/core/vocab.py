@@ -94,6 +94,10 @@ EVIDENCE_STATUS_LABELS: Final[dict[str, str]] = {
 }
 
 
+# How a rule's comparison reads to a resident (the evaluator's symbols stay in the staff's trace).
+COMPARISON_WORDS: Final[dict[str, str]] = {">=": "不少于", "<=": "不超过", "<": "低于"}
+
+
 # Statuses that decide an application, and those after which nothing more happens to it.
 DECISION_STATUSES: Final[frozenset[str]] = frozenset({"not_accepted", "approved", "rejected"})
 FINAL_STATUSES: Final[frozenset[str]] = frozenset(

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from anju.core import masking, regions
+from anju.core.vocab import COMPARISON_WORDS
 from anju.housing.allocation.units import yuan
 
 UNKNOWN = "批准时未查询"
@@ -154,6 +155,14 @@ def failing_rules(result: dict[str, Any], group: str) -> dict[str, dict[str, Any
     return {r["rule"]: r for r in applied["rules"] if r["outcome"] == "fail"}
 
 
+def _rule_words(rule: dict[str, Any]) -> str:
+    """A failed rule as a tenant reads it: what it is, what was found, what is required."""
+    if rule["comparison"] in ("是", "否"):
+        return str(rule["label"])  # a condition met or not: its name says it
+    wanted = COMPARISON_WORDS.get(rule["comparison"], rule["comparison"])
+    return f"{rule['label']}（{rule['value_text']}，要求{wanted} {rule['threshold']}）"
+
+
 def rule_finding(before: dict[str, Any] | None, now: dict[str, Any], group: str) -> Finding | None:
     """The city's rules on today's answers beside the same rules on the answers the case was approved on: a
     finding when a rule the household met then (or that could not be judged) fails now. A rule that already
@@ -169,8 +178,5 @@ def rule_finding(before: dict[str, Any] | None, now: dict[str, Any], group: str)
         label=f"申请条件“{applied['label']}”",
         member="",
         before=earlier,
-        now="不符合："
-        + "；".join(
-            f"{r['label']}（{r['value_text']}，要求 {r['comparison']} {r['threshold']}）" for r in new
-        ),
+        now="不符合：" + "；".join(_rule_words(r) for r in new),
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from anju.core import masking
 from anju.core.timeutil import today_shanghai
+from anju.core.vocab import COMPARISON_WORDS
 from anju.platform.applications import draft_form
 from anju.platform.catalog.answers import form_key, member_adult, section_fields
 from anju.platform.catalog.service import (
@@ -107,8 +108,6 @@ def section_view(
     return groups
 
 
-# How a rule's comparison reads to an applicant (the evaluator's symbols stay in the staff's trace).
-COMPARISON_WORDS = {">=": "不少于", "<=": "不超过", "<": "低于"}
 YES_NO_COMPARISONS = ("是", "否")
 RULES_ONLY_FOR_SINGLES = ("single_age",)  # shown to a household of one only: to others it does not apply
 
