@@ -120,6 +120,9 @@ def test_a_draw_step_by_step_and_its_rerun_from_what_was_published(systems: Syst
         f"/staff/lotteries/{draw_id}/draw", data={"csrf_token": csrf_of(frozen.text)}, follow_redirects=True
     )
     assert 'id="draw-result"' in drawn.text
+    result = drawn.text.split('id="draw-result"')[1].split("</table>")[0]
+    # 配租 in the draw's order: each drawn household's case opens from its line, with where it stands now
+    assert result.count(">轮候中</a>") == 3 and '/staff/cases/GZF-350100-20260101-000001"' in result
 
     final = signed_get(
         systems.client("housing"), as_system=platform, path=f"/v1/lotteries/350100/{draw_id}"

@@ -10,14 +10,17 @@ from typing import Any
 import anyio
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
 from anju.core import regions
 from anju.core.paging import paging
 from anju.core.refusals import Refused
 from anju.core.timeutil import today_shanghai
+from anju.core.vocab import status_label
 from anju.core.web import form_file, page_router, path_for
 from anju.housing.allocation import draws, exits, offers, stock, waitlist
 from anju.housing.allocation.models import LotteryDraw
+from anju.housing.models import Case
 from anju.housing.reverify import service as reverify
 from anju.housing.review.case_view import case_context
 from anju.housing.staff import service
@@ -163,12 +166,29 @@ def staff_lottery_freeze(
 def _draw_page(
     request: Request, session: Any, staff: Any, draw: Any, error: str = "", status: int = 200
 ) -> Response:
+    public = draws.draw_public(draw)
+    numbers = [int(r["line"][1]) for r in public["result"] or []]
+    cases = {
+        c.waitlist_no: c
+        for c in session.scalars(
+            select(Case).where(Case.city_code == draw.city_code, Case.waitlist_no.in_(numbers))
+        )
+    }
     context = {
         "title": draw.title,
-        "draw": draws.draw_public(draw),
+        "draw": public,
         "list_lines": [line.split("\t") for line in draw.list_text.splitlines()[1:]],
         "may_draw": staff.role in draws.DRAW_ROLES,
         "error": error,
+        # 配租 in the draw's order: each drawn household's case as it stands now, opened from here
+        "now": {
+            n: {
+                "case_no": c.case_no,
+                "status": status_label(c.status),
+                "linked": service.case_in_region(staff, c),
+            }
+            for n, c in cases.items()
+        },
     }
     return render(request, "staff_lottery.html", context, status)
 
