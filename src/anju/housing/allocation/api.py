@@ -98,6 +98,14 @@ def _entry(s: Standing) -> WaitlistEntry:
     )
 
 
+def _city_case(session: Any, city_code: str, case_no: str) -> Case | None:
+    """A case of this city by its number."""
+    found: Case | None = session.scalar(
+        select(Case).where(Case.case_no == case_no, Case.city_code == city_code)
+    )
+    return found
+
+
 def _city(city_code: str) -> str:
     if not regions.is_jurisdiction(city_code):
         raise ApiError(code="city_unknown", message="没有这个市（区）。", status_code=404)
@@ -144,7 +152,7 @@ def waitlist(
 def standing(runtime: RuntimeDep, city_code: str, case_no: str, caller: Caller) -> StandingOut:
     city, on = _city(city_code), today_shanghai()
     with runtime.db.transaction() as session:
-        case = session.scalar(select(Case).where(Case.case_no == case_no, Case.city_code == city_code))
+        case = _city_case(session, city_code, case_no)
         found = waitlist_standing(session=session, case=case, on=on) if case else None
         if found is None:
             raise ApiError(code="not_waiting", message="这件申请不在轮候中。", status_code=404)
@@ -361,7 +369,7 @@ class LeaseSignature(BaseModel):
 def tenancy(runtime: RuntimeDep, city_code: str, case_no: str, caller: OfferCaller) -> TenancyOut:
     _city(city_code)
     with runtime.db.transaction() as session:
-        case = session.scalar(select(Case).where(Case.case_no == case_no, Case.city_code == city_code))
+        case = _city_case(session, city_code, case_no)
         lease = tenancy_of(session=session, case=case) if case else None
         if case is None or lease is None:
             raise ApiError(code="no_tenancy", message="这件申请还没有租赁信息。", status_code=404)
@@ -396,7 +404,7 @@ def lease_sign(
 ) -> LeaseOut:
     _city(city_code)
     with runtime.db.transaction() as session:
-        case = session.scalar(select(Case).where(Case.case_no == case_no, Case.city_code == city_code))
+        case = _city_case(session, city_code, case_no)
         if case is None:
             raise ApiError(code="no_tenancy", message="这件申请还没有租赁信息。", status_code=404)
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
@@ -18,7 +17,7 @@ from anju.core.audit import AuditChain
 from anju.core.refusals import Refused
 from anju.housing.allocation.models import HousingUnit, Tenancy
 from anju.housing.allocation.tenancy import tenancy_of, tenancy_rule, tenancy_rules
-from anju.housing.allocation.units import monthly_rent_fen, yuan
+from anju.housing.allocation.units import monthly_rent_fen, percent_of, yuan
 from anju.housing.households.models import CaseMember
 from anju.housing.models import Case
 from anju.housing.records.models import AssistanceRecord
@@ -72,8 +71,34 @@ def _transition_rent(lease: Tenancy, case: Case, session: Session, on: date) -> 
         return None, f"腾退前按租赁合同约定的租金缴纳（每月应缴 {yuan(lease.payable_fen)} 元）。"
     unit = session.get(HousingUnit, lease.unit_id)
     assert unit is not None
-    fen = int((Decimal(monthly_rent_fen(unit)) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    fen = percent_of(monthly_rent_fen(unit), percent)
     return fen, f"自通知之日起至腾退，按当地规定每月缴纳过渡期租金 {yuan(fen)} 元，不再享受租金补贴。"
+
+
+def _step(
+    session: Session,
+    case: Case,
+    event: str,
+    reason: str,
+    *,
+    actor: str,
+    outbox: Table,
+    audit: AuditChain,
+    today: date,
+) -> None:
+    """A 退出 step, taken by the city administrator at the counter, with what the tenant is told."""
+    case_transition(
+        session=session,
+        case=case,
+        event=event,
+        actor=actor,
+        actor_role="city_admin",
+        outbox=outbox,
+        audit=audit,
+        reason=reason,
+        channel="counter",
+        today=today,
+    )
 
 
 def exit_notice(
@@ -99,16 +124,14 @@ def exit_notice(
     if len(details) < DETAILS_MIN_CHARS:
         raise ExitRefused("请写明退出的具体情况（将写入退出通知书，告知承租人）。")
     fen, rent_sentence = _transition_rent(lease, case, session, today)
-    case_transition(
-        session=session,
-        case=case,
-        event="exit_notice",
+    _step(
+        session,
+        case,
+        "exit_notice",
+        f"{reason.label}：{details}。{rent_sentence}",
         actor=actor,
-        actor_role="city_admin",
         outbox=outbox,
         audit=audit,
-        reason=f"{reason.label}：{details}。{rent_sentence}",
-        channel="counter",
         today=today,
     )
     lease.exit_reason = reason.code
@@ -128,16 +151,14 @@ def exit_withdraw(
     reason = " ".join(reason.split())
     if len(reason) < DETAILS_MIN_CHARS:
         raise ExitRefused("撤销退出须写明理由，将告知承租人。")
-    case_transition(
-        session=session,
-        case=case,
-        event="exit_withdrawn",
+    _step(
+        session,
+        case,
+        "exit_withdrawn",
+        f"撤销退出：{reason}。租赁按原合同继续履行。",
         actor=actor,
-        actor_role="city_admin",
         outbox=outbox,
         audit=audit,
-        reason=f"撤销退出：{reason}。租赁按原合同继续履行。",
-        channel="counter",
         today=today,
     )
     lease.exit_reason, lease.exit_noticed_on, lease.vacate_by, lease.transition_rent_fen = (
@@ -170,16 +191,14 @@ def exit_vacated(
     if day > today or day < lease.exit_noticed_on:
         raise ExitRefused(f"腾退日期应在 {lease.exit_noticed_on} 至今天（{today}）之间。")
     late = f"（晚于腾退期限 {lease.vacate_by}）" if lease.vacate_by and day > lease.vacate_by else ""
-    case_transition(
-        session=session,
-        case=case,
-        event="vacated",
+    _step(
+        session,
+        case,
+        "vacated",
+        f"已于 {day} 腾退{late}，租赁终止；家庭成员的保障性住房记录截止于同日。",
         actor=actor,
-        actor_role="city_admin",
         outbox=outbox,
         audit=audit,
-        reason=f"已于 {day} 腾退{late}，租赁终止；家庭成员的保障性住房记录截止于同日。",
-        channel="counter",
         today=today,
     )
     lease.ended_on = day

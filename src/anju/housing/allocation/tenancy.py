@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from anju.core import crypto, periods
 from anju.housing.allocation.models import HousingOffer, HousingUnit, Tenancy
-from anju.housing.allocation.units import monthly_rent_fen, unit_label, unit_with_project, yuan
+from anju.housing.allocation.units import monthly_rent_fen, percent_of, unit_label, unit_with_project, yuan
 from anju.housing.models import Case
 from anju.housing.records.service import assistance_record_add
 
@@ -89,7 +88,7 @@ def lease_terms(*, case: Case, unit: HousingUnit, starts_on: date) -> Terms:
     rule = tenancy_rule(case.city_code, starts_on)
     rent = monthly_rent_fen(unit)
     percent = rule.subsidy_percent.get(case.applicant_group, 0)
-    subsidy = int((Decimal(rent) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    subsidy = percent_of(rent, percent)
     return Terms(
         starts_on=starts_on,
         ends_on=periods.months_after(starts_on, 12 * rule.term_years) - timedelta(days=1),

@@ -11,6 +11,11 @@ from anju.core import regions
 from anju.housing.allocation.models import HousingProject, HousingUnit
 
 
+def percent_of(fen: int, percent: int) -> int:
+    """A percentage of a sum in fen, exact, rounded half up to the fen."""
+    return int((Decimal(fen) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def monthly_rent_fen(unit: HousingUnit) -> int:
     """The flat's rent a month, before any subsidy: area × rent per m², to the nearest fen (half up)."""
     exact = Decimal(unit.area_centi_m2) * unit.rent_fen_per_m2 / 100
