@@ -44,8 +44,9 @@ def tenancy_rules() -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=256)
 def tenancy_rule(city_code: str, on: date) -> TenancyRule:
-    """The city's levels in force on ``on``."""
+    """The city's levels in force on ``on`` (the file is read once a process: so is each day's rule)."""
     rows = tenancy_rules()["cities"].get(city_code, []) + tenancy_rules()["defaults"]
     row = max((r for r in rows if r["effective_from"] <= on), key=lambda r: r["effective_from"])
     return TenancyRule(

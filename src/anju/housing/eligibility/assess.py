@@ -34,6 +34,7 @@ def rule_table() -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------- facts
 
 
+@lru_cache(maxsize=4096)  # a few hundred division codes, asked about for every month of every member
 def _in_city(code: str, city: str) -> bool:
     try:
         return regions.jurisdiction_of(code).code == city
@@ -49,12 +50,11 @@ def current_contribution_base(contributions: list[Any] | None, *, city: str, on:
     city applied to, within the 12 months up to the reference month. An old base, or one from another
     city, says nothing about income today (a 2015 厦门 base once made a 福州 couple ineligible)."""
     last = periods.month_index(on)
-    recent = [
+    first, latest = periods.month_key(last - BASE_WINDOW_MONTHS + 1), periods.month_key(last)
+    recent = [  # "YYYY-MM" strings compare as the months do; the window first, as it rules out most
         c
         for c in contributions or []
-        if c.base_fen is not None
-        and _in_city(c.city_code, city)
-        and last - BASE_WINDOW_MONTHS < periods.month_index(date.fromisoformat(c.month + "-01")) <= last
+        if c.base_fen is not None and first <= c.month <= latest and _in_city(c.city_code, city)
     ]
     return max(recent, key=lambda c: c.month).base_fen if recent else None
 

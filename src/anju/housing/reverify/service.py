@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 import yaml
-from sqlalchemy import Table, exists, func, select
+from sqlalchemy import Table, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from anju.core import crypto, periods
 from anju.core.audit import AuditChain
@@ -124,32 +124,44 @@ def round_remaining(*, session: Session, round_: ReverifyRound, shard: Shard | N
     return int(asking or 0) + int(due or 0)
 
 
+@dataclass
+class Cursor:
+    """Where a run is in its part of the round: the last review it took up (one it left waiting for a
+    register is not taken up again in the same run) and the tenancies due it has yet to open a review for
+    (read once, at its first step: the query looks through every tenancy)."""
+
+    review: int = 0
+    due: list[tuple[int, int, date]] | None = None  # (tenancy, case, due on), in tenancy order
+
+
 def reviews_next(
-    *, session: Session, round_: ReverifyRound, limit: int, after: int, shard: Shard = Shard()
+    *, session: Session, round_: ReverifyRound, limit: int, cursor: Cursor, shard: Shard = Shard()
 ) -> list[int]:
-    """The next reviews to work on, in id order: this round's unfinished ones first, then new ones for
-    tenancies due. ``after``: the last review this run took up (one it left waiting for a register is not
-    taken up again in the same run)."""
+    """The next reviews to work on, in id order: this round's unfinished ones first, then new ones (one
+    INSERT) for tenancies due; ``cursor`` is moved past them."""
     asking = list(
         session.scalars(
             select(TenancyReview.id)
             .where(
                 TenancyReview.round_id == round_.id,
                 TenancyReview.state == "asking",
-                TenancyReview.id > after,
+                TenancyReview.id > cursor.review,
                 TenancyReview.tenancy_id % shard.of == shard.index,
             )
             .order_by(TenancyReview.id)
             .limit(limit)
         )
     )
-    if len(asking) < limit:
-        due = _due(round_, shard).limit(limit - len(asking))
-        for tenancy_id, case_id, due_on in session.execute(due):
-            review = TenancyReview(round_id=round_.id, tenancy_id=tenancy_id, case_id=case_id, due_on=due_on)
-            session.add(review)
-            session.flush()
-            asking.append(review.id)
+    if cursor.due is None:
+        cursor.due = [(t, c, d) for t, c, d in session.execute(_due(round_, shard))]
+    if len(asking) < limit and cursor.due:
+        taken, cursor.due = cursor.due[: limit - len(asking)], cursor.due[limit - len(asking) :]
+        asking += session.scalars(
+            insert(TenancyReview).returning(TenancyReview.id, sort_by_parameter_order=True),
+            [{"round_id": round_.id, "tenancy_id": t, "case_id": c, "due_on": d} for t, c, d in taken],
+        ).all()
+    if asking:
+        cursor.review = asking[-1]
     return asking
 
 
@@ -161,13 +173,18 @@ def consent_given(answers: dict[str, Any]) -> bool:
 
 @dataclass
 class Household:
-    """What one review needs from its case, read once per batch."""
+    """What one review needs from its case, read and decrypted once per batch."""
 
     review_id: int
     case_no: str
-    members: list[dict[str, Any]]  # the household as submitted (decrypted once, used to ask and to compare)
+    city_code: str
+    group: str  # the applicant group the case was approved in
+    approved_on: date
+    members: list[dict[str, Any]]  # the household as submitted (used to ask and to compare)
     answers: dict[str, Any]  # the signed application's answers
+    evidence: list[dict[str, Any]]  # what the registers said at approval
     asked: set[str]  # sources answered already in this round
+    fresh: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # answers kept in this run
 
     @property
     def persons(self) -> list[str]:
@@ -175,10 +192,24 @@ class Household:
 
 
 def households_of(*, session: Session, review_ids: list[int], cipher: crypto.FieldCipher) -> list[Household]:
+    """The batch's households from their cases: only the columns the 年审 reads."""
     rows = session.execute(
-        select(TenancyReview, Case)
+        select(TenancyReview.id, Tenancy.starts_on, Case)
         .join(Case, Case.id == TenancyReview.case_id)
+        .join(Tenancy, Tenancy.id == TenancyReview.tenancy_id)
         .where(TenancyReview.id.in_(review_ids))
+        .options(
+            load_only(
+                Case.case_no,
+                Case.city_code,
+                Case.applicant_group,
+                Case.decided_at,
+                Case.household_enc,
+                Case.signed_documents_enc,
+                Case.evidence_enc,
+            )
+        )
+        .order_by(TenancyReview.id)
     )
     answered: dict[int, set[str]] = {}
     for review_id, source in session.execute(
@@ -189,13 +220,17 @@ def households_of(*, session: Session, review_ids: list[int], cipher: crypto.Fie
         answered.setdefault(review_id, set()).add(source)
     return [
         Household(
-            review.id,
-            case.case_no,
-            case_household(case=case, cipher=cipher),
-            case_answers(case=case, cipher=cipher),
-            answered.get(review.id, set()),
+            review_id=review_id,
+            case_no=case.case_no,
+            city_code=case.city_code,
+            group=case.applicant_group,
+            approved_on=shanghai_date(case.decided_at) if case.decided_at else starts_on,
+            members=case_household(case=case, cipher=cipher),
+            answers=case_answers(case=case, cipher=cipher),
+            evidence=case_evidence(case=case, cipher=cipher),
+            asked=answered.get(review_id, set()),
         )
-        for review, case in sorted(rows, key=lambda r: r[0].id)
+        for review_id, starts_on, case in rows
     ]
 
 
@@ -239,8 +274,9 @@ def answers_record(
     asked: dict[str, Any],
     cipher: crypto.FieldCipher,
 ) -> int:
-    """Keep each household's answer (or the failure, to ask again); the number answered."""
-    existing = {
+    """Keep each household's answer (or the failure, to ask again): a row per household, new ones in one
+    INSERT; the answers stay with the households for this run too. The number answered."""
+    retried = {
         a.review_id: a
         for a in session.scalars(
             select(ReviewAnswer).where(
@@ -249,22 +285,30 @@ def answers_record(
             )
         )
     }
-    answered = 0
+    now, rows, answered = utcnow(), [], 0
     for h in households:
         records = (asked.get("by_ref") or {}).get(h.case_no)
-        row = existing.get(h.review_id)
+        values: dict[str, Any] = {"status": "failed", "asked_at": now}
+        if records is not None:
+            values |= {
+                "status": "answered",
+                "request_id": str(asked["request_ids"].get(h.case_no, ""))[:64],
+                "records_enc": cipher.encrypt(
+                    json.dumps(records, ensure_ascii=False), context=ANSWERS_CONTEXT
+                ),
+            }
+            h.asked.add(register.source)
+            h.fresh[register.source] = records
+            answered += 1
+        row = retried.get(h.review_id)
         if row is None:
-            row = ReviewAnswer(review_id=h.review_id, source=register.source, tries=0)
-            session.add(row)
-        row.tries = (row.tries or 0) + 1
-        row.asked_at = utcnow()
-        if records is None:
-            row.status = "failed"
-            continue
-        row.status, row.request_id = "answered", str(asked["request_ids"].get(h.case_no, ""))[:64]
-        row.records_enc = cipher.encrypt(json.dumps(records, ensure_ascii=False), context=ANSWERS_CONTEXT)
-        h.asked.add(register.source)
-        answered += 1
+            rows.append({"review_id": h.review_id, "source": register.source, "tries": 1, **values})
+        else:
+            row.tries = (row.tries or 0) + 1
+            for name, value in values.items():
+                setattr(row, name, value)
+    if rows:
+        session.execute(insert(ReviewAnswer), rows)
     return answered
 
 
@@ -287,19 +331,10 @@ def _fresh_evidence(
 
 
 def findings_of(
-    *,
-    case: Case,
-    tenancy: Tenancy,
-    fresh: dict[str, list[dict[str, Any]]],
-    cipher: crypto.FieldCipher,
-    today: date,
-    read: Household | None = None,
+    *, household: Household, fresh: dict[str, list[dict[str, Any]]], today: date
 ) -> list[compare.Finding]:
-    """Everything a person should look at: each compared register that changed, then the city's rules
-    (``read``: the household and answers already decrypted for this batch)."""
-    household = read.members if read else case_household(case=case, cipher=cipher)
-    approved = case_evidence(case=case, cipher=cipher)
-    approved_on = shanghai_date(case.decided_at) if case.decided_at else tenancy.starts_on
+    """Everything a person should look at: each compared register that changed, then the city's rules."""
+    approved, members = household.evidence, household.members
     found: list[compare.Finding] = []
     for register in registers():
         if register.compare and register.source in fresh:
@@ -307,30 +342,29 @@ def findings_of(
             found += compare.changes(
                 compare=register.compare,
                 source=register.source,
-                household=household,
+                household=members,
                 approved=approved,
                 now=now,
-                approved_on=approved_on,
+                approved_on=household.approved_on,
                 today=today,
             )
-    answers = read.answers if read else case_answers(case=case, cipher=cipher)
 
     def assessed(evidence: list[dict[str, Any]], on: date) -> dict[str, Any] | None:
         try:
             situation = situation_from(
-                city_code=case.city_code, household=household, evidence=evidence, answers=answers
+                city_code=household.city_code, household=members, evidence=evidence, answers=household.answers
             )
-            return eligibility_assess(situation, on=on, only=case.applicant_group)
+            return eligibility_assess(situation, on=on, only=household.group)
         except (ValueError, NoRuleInForce):  # pydantic's ValidationError is a ValueError
             return None  # the reviewer's own report on the case page says why it cannot be computed
 
     today_result = assessed(_fresh_evidence(approved, fresh, today), today)
     if today_result is None:
         return found
-    group = case.applicant_group
+    group = household.group
     if not compare.failing_rules(today_result, group):
         return found  # nothing fails today: no need to know how it stood at approval
-    ruled = compare.rule_finding(assessed(approved, approved_on), today_result, group)
+    ruled = compare.rule_finding(assessed(approved, household.approved_on), today_result, group)
     return [*found, ruled] if ruled else found
 
 
@@ -348,8 +382,12 @@ def review_conclude(
 ) -> None:
     """Record what was found; where anything was, the case becomes a review task and the tenant is told.
     The next 年审 is set either way: a person deals with this one."""
-    review.findings_enc = cipher.encrypt(
-        json.dumps([f.as_dict() for f in findings], ensure_ascii=False), context=FINDINGS_CONTEXT
+    review.findings_enc = (  # nothing found: nothing to keep
+        cipher.encrypt(
+            json.dumps([f.as_dict() for f in findings], ensure_ascii=False), context=FINDINGS_CONTEXT
+        )
+        if findings
+        else ""
     )
     review.state = "flagged" if findings else "clear"
     review.concluded_at = utcnow()
@@ -384,18 +422,17 @@ def review_findings(review: TenancyReview, cipher: crypto.FieldCipher) -> list[d
     return rows
 
 
-def _answers_for(
-    session: Session, review_ids: list[int], cipher: crypto.FieldCipher
-) -> dict[int, dict[str, list[dict[str, Any]]]]:
-    """Every answer kept for these reviews in this round: by review, by register."""
-    found: dict[int, dict[str, list[dict[str, Any]]]] = {}
+def _answers_kept(session: Session, households: list[Household], cipher: crypto.FieldCipher) -> None:
+    """Add to each household the answers an earlier run kept (this run's are with it already)."""
+    earlier = {h.review_id: h for h in households if h.asked - set(h.fresh)}
+    if not earlier:
+        return
     for a in session.scalars(
-        select(ReviewAnswer).where(ReviewAnswer.review_id.in_(review_ids), ReviewAnswer.status == "answered")
+        select(ReviewAnswer).where(ReviewAnswer.review_id.in_(earlier), ReviewAnswer.status == "answered")
     ):
-        found.setdefault(a.review_id, {})[a.source] = json.loads(
-            cipher.decrypt(a.records_enc, context=ANSWERS_CONTEXT)
-        )
-    return found
+        fresh = earlier[a.review_id].fresh
+        if a.source not in fresh:
+            fresh[a.source] = json.loads(cipher.decrypt(a.records_enc, context=ANSWERS_CONTEXT))
 
 
 @dataclass
@@ -443,35 +480,27 @@ def batch_conclude(
     sources = {r.source for r in registers()}
     ready = [h for h in asked.households if h.review_id in asked.unconsented or sources <= h.asked]
     result = BatchResult(calls=asked.calls, waiting=[h.review_id for h in asked.households if h not in ready])
-    by_review = {h.review_id: h for h in ready}
+    with db.transaction() as session:
+        _answers_kept(session, [h for h in ready if h.review_id not in asked.unconsented], cipher)
+    unasked = compare.Finding(
+        "consent", "授权核查", "", "未授权", "未查询：申请时未授权在保障期间核查，请当面核实"
+    )
+    found = {  # worked out before the transaction: it holds the audit chain's head while it writes
+        h.review_id: [unasked]
+        if h.review_id in asked.unconsented
+        else findings_of(household=h, fresh=h.fresh, today=today)
+        for h in ready
+    }
     with db.transaction() as session, session.no_autoflush:  # the batch's conclusions together
-        fresh = _answers_for(
-            session, [h.review_id for h in ready if h.review_id not in asked.unconsented], cipher
-        )
         rows = session.execute(
             select(TenancyReview, Case, Tenancy)
             .join(Case, Case.id == TenancyReview.case_id)
             .join(Tenancy, Tenancy.id == TenancyReview.tenancy_id)
-            .where(TenancyReview.id.in_([h.review_id for h in ready]), TenancyReview.state == "asking")
+            .where(TenancyReview.id.in_(found), TenancyReview.state == "asking")
+            .options(load_only(Case.status, Case.city_code, Case.case_no))  # the rest only for a transition
             .order_by(TenancyReview.id)
         ).all()
-        for review, case, tenancy in rows:
-            findings = (
-                [
-                    compare.Finding(
-                        "consent", "授权核查", "", "未授权", "未查询：申请时未授权在保障期间核查，请当面核实"
-                    )
-                ]
-                if review.id in asked.unconsented
-                else findings_of(
-                    case=case,
-                    tenancy=tenancy,
-                    fresh=fresh.get(review.id, {}),
-                    cipher=cipher,
-                    today=today,
-                    read=by_review.get(review.id),
-                )
-            )
+        for review, case, tenancy in sorted(rows, key=lambda r: bool(found[r[0].id])):  # the flagged last
             review_conclude(
                 session=session,
                 review=review,
@@ -481,10 +510,10 @@ def batch_conclude(
                 outbox=outbox,
                 audit=audit,
                 today=today,
-                findings=findings,
+                findings=found[review.id],
             )
             result.concluded += 1
-            result.flagged += bool(findings)
+            result.flagged += bool(found[review.id])
     return result
 
 
@@ -536,18 +565,18 @@ def reverify_run(
         assert round_ is not None
         run = RunResult(round_id=round_id)
         total = round_remaining(session=session, round_=round_, shard=shard)
-    tried: list[int] = []
+    cursor, taken = Cursor(), 0
 
     def next_ids() -> list[int]:
-        if limit is not None and len(tried) >= limit:
+        nonlocal taken
+        if limit is not None and taken >= limit:
             return []
-        take = size if limit is None else min(size, limit - len(tried))
+        take = size if limit is None else min(size, limit - taken)
         with db.transaction() as session:
             current = session.get(ReverifyRound, run.round_id)
             assert current is not None
-            after = tried[-1] if tried else 0
-            ids = reviews_next(session=session, round_=current, limit=take, after=after, shard=shard)
-        tried.extend(ids)
+            ids = reviews_next(session=session, round_=current, limit=take, cursor=cursor, shard=shard)
+        taken += len(ids)
         return ids
 
     def ask(ids: list[int]) -> Asked:
