@@ -35,6 +35,13 @@ def role_of(argv: list[str], *, bench_pid: int, pid: int) -> str | None:
     return None
 
 
+def machine_busy_seconds() -> float:
+    """CPU the whole machine has used since boot, all cores, all but idle and iowait (/proc/stat): counts
+    the processes that end inside a window too (a bench's child runs, PostgreSQL's backends for them)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / TICKS
+
+
 def _snapshot(bench_pid: int) -> dict[int, tuple[str, float]]:
     seen: dict[int, tuple[str, float]] = {}
     for entry in Path("/proc").iterdir():

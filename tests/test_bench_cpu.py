@@ -4,7 +4,7 @@ import io
 import os
 import time
 
-from bench.cpu import CpuWindow, role_of
+from bench.cpu import CpuWindow, machine_busy_seconds, role_of
 from rich.console import Console
 
 
@@ -35,3 +35,11 @@ def test_the_window_counts_the_cpu_spent_inside_it() -> None:
     out = io.StringIO()
     Console(file=out, width=120).print(window.table("where the CPU went"))
     assert f"of {os.cpu_count()}" in out.getvalue()
+
+
+def test_the_machine_total_grows_by_at_least_what_this_process_spent() -> None:
+    before, mine = machine_busy_seconds(), time.process_time()
+    deadline = mine + 0.3
+    while time.process_time() < deadline:
+        pass
+    assert machine_busy_seconds() - before >= 0.25
