@@ -17,7 +17,15 @@ from anju.housing.allocation.models import Tenancy
 from anju.housing.intake.service import SIGNED_CONTEXT
 from anju.housing.models import Case
 from anju.housing.reverify.models import ReverifyRound, TenancyReview
-from anju.housing.reverify.service import Shard, registers, reverify_run, reviews_of
+from anju.housing.reverify.service import (
+    ANSWERS_CONTEXT,
+    Shard,
+    opened_answer,
+    registers,
+    reverify_run,
+    reviews_of,
+    sealed_answer,
+)
 from anju.sandbox.population.models import HukouBook, Person, PropertyRecord, VehicleRecord
 from anju.sandbox.sources.models import SourceQueryLog
 from tests.conftest import Systems
@@ -273,3 +281,14 @@ def test_parts_run_side_by_side_share_the_round_and_take_each_household_once(liv
     assert (first.households + second.households, first.finished, second.finished) == (3, False, True)
     for case_no in cases.values():
         assert asked(live, case_no) == {r.source: 1 for r in registers()}
+
+
+def test_an_answer_is_kept_deflated_and_encrypted_and_one_kept_before_reads_back(live: Systems) -> None:
+    cipher = live.runtimes["housing"].cipher
+    months = [{"month": f"2025-{m:02d}", "city_code": "350102", "base_fen": 512300} for m in range(1, 13)]
+    records = [{"id_number": WIFE, "found": True, "fields": {"contributions": months * 3}}]
+    kept = sealed_answer(records, cipher)
+    assert WIFE not in kept and len(kept) < len(json.dumps(records)) / 4  # three years of months deflate
+    assert opened_answer(kept, cipher) == records
+    plain = cipher.encrypt(json.dumps(records), context=ANSWERS_CONTEXT)  # as kept before answers deflated
+    assert opened_answer(plain, cipher) == records

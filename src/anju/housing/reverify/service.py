@@ -269,7 +269,7 @@ def batch_ask(
         return {"error": f"answer unreadable: {exc}"[:200]}
 
 
-def _sealed(records: list[dict[str, Any]], cipher: crypto.FieldCipher) -> str:
+def sealed_answer(records: list[dict[str, Any]], cipher: crypto.FieldCipher) -> str:
     """A register's answer as kept: JSON, deflated (three years of monthly contributions repeat themselves:
     14 KB becomes well under 1 KB), then encrypted. Compressing before encrypting is the only order that
     saves anything; nobody else's input is mixed in, so the length tells nothing."""
@@ -277,7 +277,7 @@ def _sealed(records: list[dict[str, Any]], cipher: crypto.FieldCipher) -> str:
     return cipher.encrypt(DEFLATED + base64.b64encode(deflated).decode("ascii"), context=ANSWERS_CONTEXT)
 
 
-def _opened(token: str, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
+def opened_answer(token: str, cipher: crypto.FieldCipher) -> list[dict[str, Any]]:
     text = cipher.decrypt(token, context=ANSWERS_CONTEXT)
     if text.startswith(DEFLATED):
         text = zlib.decompress(base64.b64decode(text.removeprefix(DEFLATED))).decode("utf-8")
@@ -312,7 +312,7 @@ def answers_record(
             values |= {
                 "status": "answered",
                 "request_id": str(asked["request_ids"].get(h.case_no, ""))[:64],
-                "records_enc": _sealed(records, cipher),
+                "records_enc": sealed_answer(records, cipher),
             }
             h.asked.add(register.source)
             h.fresh[register.source] = records
@@ -449,7 +449,7 @@ def _answers_kept(session: Session, households: list[Household], cipher: crypto.
     ):
         fresh = earlier[a.review_id].fresh
         if a.source not in fresh:
-            fresh[a.source] = _opened(a.records_enc, cipher)
+            fresh[a.source] = opened_answer(a.records_enc, cipher)
 
 
 @dataclass
