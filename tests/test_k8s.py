@@ -149,3 +149,12 @@ def test_production_is_larger_and_brings_no_secret_values() -> None:
         assert pod(web)["containers"][0]["resources"]["limits"]["memory"] == "768Mi"
     assert objects[("Deployment", "worker-platform")]["spec"]["replicas"] == 2
     assert yaml.safe_load((ROOT / "deploy" / "k8s" / "overlays" / "test" / "peers.json").read_text()) == {}
+
+
+@pytest.mark.parametrize("overlay", ["test", "production"])
+def test_no_system_is_left_calling_its_own_loopback(overlay: str) -> None:
+    settings = render(overlay)[("ConfigMap", "anju-settings")]["data"]
+    for name in ("ANJU_PLATFORM_URL", "ANJU_HOUSING_URL", "ANJU_SANDBOX_URL"):  # the defaults are 127.0.0.1
+        assert settings[name].startswith(("http://", "https://")) and "127.0.0.1" not in settings[name], name
+    if overlay == "test":  # the joint-test environment calls its sandbox
+        assert settings["ANJU_SANDBOX_URL"] == "http://sandbox.anju-test.svc.cluster.local"
