@@ -122,3 +122,45 @@ def test_an_ended_application_is_erased_after_its_period_and_its_page_says_so(li
     with platform.db.transaction() as session:  # a second pass finds nothing more to do
         assert retention_enforce(session=session, rules=RULES).finished == []
     browser.close()
+
+
+def test_a_housed_household_keeps_its_application_while_it_rents_and_five_years_after_it_leaves(
+    live: Systems,
+) -> None:
+    platform_url = live.settings.base_url("platform")
+    platform = live.runtimes["platform"]
+    browser = httpx.Client(timeout=10)
+    form = applicant_sign_in(browser, platform_url, id_number="350104199011200641")
+    done = application_fill_and_submit(browser, platform_url, form.text, phone="13912345678")
+    number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+
+    def told(seq: int, status: str, event: str, on: datetime) -> None:
+        with platform.db.transaction() as session:
+            applications.status_event_apply(
+                session=session,
+                event=StatusEvent(case_no=number, seq=seq, status=status, event=event, occurred_at=on),
+                message_id=f"retention-housed-{seq}",
+                cipher=platform.cipher,
+                outbox=platform.tables.outbox,
+            )
+
+    told(1, "closed", "close", datetime(2019, 3, 2, 2, 0, tzinfo=UTC))  # 办结: housed, renting since
+    with platform.db.transaction() as session:  # seven years on, still a tenant: nothing is erased
+        assert retention_enforce(session=session, rules=RULES).finished == []
+    told(2, "exiting", "exit_notice", datetime(2020, 1, 6, 2, 0, tzinfo=UTC))
+    told(3, "exited", "vacated", datetime(2020, 3, 2, 2, 0, tzinfo=UTC))  # the flat handed back
+    with platform.db.transaction() as session:
+        assert (
+            retention_enforce(
+                session=session, rules=RULES, now=datetime(2025, 3, 2, 1, 59, tzinfo=UTC)
+            ).finished
+            == []
+        )
+    with platform.db.transaction() as session:  # five years after 退出
+        assert retention_enforce(session=session, rules=RULES).finished == [number]
+    browser.close()
+
+
+def test_the_notice_tells_a_tenant_their_application_is_kept_while_they_rent() -> None:
+    words = source_list().retention
+    assert "租赁期间一直保存" in words and "自退出之日起保存 5 年" in words and "办结" not in words

@@ -2,8 +2,9 @@
 
 The consent notice tells every person how long the platform keeps what it gathered (sources.yaml,
 `retention`). This module keeps that promise. A draft nobody has changed for `draft_idle_days` is
-deleted. An application `years_after_final` years after it ended (办结, 不予批准, 不予受理, 撤回) has
-its content erased.
+deleted. An application `years_after_final` years after it ended (不予受理, 不予批准, 撤回, or 退出 for a
+household that was housed) has its content erased. 办结 is not an end here: the household rents on, is
+re-checked every year and explains what the 年审 found on its application's page.
 
 Erasing removes what identifies or describes the people: answers, register data, files, signed
 documents, 补正 replies, the household's names and ID numbers, the phone and the address. It keeps
@@ -38,6 +39,8 @@ from anju.platform.models import (
     ProofUpload,
 )
 
+# The statuses the retention period runs from: every final one but 办结 (closed), where a tenancy begins.
+RETENTION_ENDS = FINAL_STATUSES - {"closed"}
 DELETED = "deleted"  # a draft's status once it is gone (by the applicant, or by the retention rule)
 RETENTION_ACTOR = "system:retention"
 
@@ -136,7 +139,7 @@ def retention_enforce(
     ended = (
         select(ApplicationEvent.application_id, func.min(ApplicationEvent.occurred_at).label("ended_at"))
         .join(Application, Application.id == ApplicationEvent.application_id)
-        .where(ApplicationEvent.status.in_(FINAL_STATUSES), Application.status.in_(FINAL_STATUSES))
+        .where(ApplicationEvent.status.in_(RETENTION_ENDS), Application.status.in_(RETENTION_ENDS))
         .group_by(ApplicationEvent.application_id)
         .subquery()
     )

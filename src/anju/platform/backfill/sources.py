@@ -80,7 +80,8 @@ class SourceList:
     def retention(self) -> str:
         """How long it is kept, in the notice's words (from the numbers the retention job enforces)."""
         return (
-            f"申请办结（或不予批准、不予受理、撤回）后保存 {self.retention_years_after_final} 年，期满删除；"
+            f"申请不予受理、不予批准或撤回的，自结束之日起保存 {self.retention_years_after_final} 年；"
+            f"获得配租的，租赁期间一直保存，自退出之日起保存 {self.retention_years_after_final} 年；期满删除；"
             f"未提交的草稿 {self.retention_draft_idle_days} 天无人修改的，自动删除"
         )
 
