@@ -87,13 +87,19 @@ def test_a_draft_someone_is_still_filling_in_is_kept(family: Family) -> None:
         assert retention_enforce(session=session, rules=RULES).drafts == []
 
 
+def submitted(live: Systems, browser: httpx.Client) -> str:
+    """An application submitted on the platform by a resident signed in with ``browser``: its number."""
+    platform_url = live.settings.base_url("platform")
+    form = applicant_sign_in(browser, platform_url, id_number="350104199011200641")
+    done = application_fill_and_submit(browser, platform_url, form.text, phone="13912345678")
+    return re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+
+
 def test_an_ended_application_is_erased_after_its_period_and_its_page_says_so(live: Systems) -> None:
     platform_url = live.settings.base_url("platform")
     platform = live.runtimes["platform"]
     browser = httpx.Client(timeout=10)
-    form = applicant_sign_in(browser, platform_url, id_number="350104199011200641")
-    done = application_fill_and_submit(browser, platform_url, form.text, phone="13912345678")
-    number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+    number = submitted(live, browser)
     ended = datetime(2020, 3, 2, 2, 0, tzinfo=UTC)
     with platform.db.transaction() as session:
         applications.status_event_apply(
@@ -127,12 +133,9 @@ def test_an_ended_application_is_erased_after_its_period_and_its_page_says_so(li
 def test_a_housed_household_keeps_its_application_while_it_rents_and_five_years_after_it_leaves(
     live: Systems,
 ) -> None:
-    platform_url = live.settings.base_url("platform")
     platform = live.runtimes["platform"]
     browser = httpx.Client(timeout=10)
-    form = applicant_sign_in(browser, platform_url, id_number="350104199011200641")
-    done = application_fill_and_submit(browser, platform_url, form.text, phone="13912345678")
-    number = re.search(r'id="application-no">([^<]+)<', done.text).group(1).strip()  # type: ignore[union-attr]
+    number = submitted(live, browser)
 
     def told(seq: int, status: str, event: str, on: datetime) -> None:
         with platform.db.transaction() as session:
