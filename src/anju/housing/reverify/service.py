@@ -347,11 +347,10 @@ def _fresh_evidence(
     return kept
 
 
-def findings_of(
-    *, household: Household, fresh: dict[str, list[dict[str, Any]]], today: date
-) -> list[compare.Finding]:
-    """Everything a person should look at: each compared register that changed, then the city's rules."""
-    approved, members = household.evidence, household.members
+def findings_of(*, household: Household, today: date) -> list[compare.Finding]:
+    """Everything a person should look at: each compared register that changed, then the city's rules
+    (the registers' answers this round are the household's ``fresh``)."""
+    approved, members, fresh = household.evidence, household.members, household.fresh
     found: list[compare.Finding] = []
     for register in registers():
         if register.compare and register.source in fresh:
@@ -439,17 +438,19 @@ def review_findings(review: TenancyReview, cipher: crypto.FieldCipher) -> list[d
     return rows
 
 
-def _answers_kept(session: Session, households: list[Household], cipher: crypto.FieldCipher) -> None:
-    """Add to each household the answers an earlier run kept (this run's are with it already)."""
+def _answers_kept(db: Database, households: list[Household], cipher: crypto.FieldCipher) -> None:
+    """Add to each household the answers an earlier run kept (this run's are with it already); no
+    database read when there are none."""
     earlier = {h.review_id: h for h in households if h.asked - set(h.fresh)}
     if not earlier:
         return
-    for a in session.scalars(
-        select(ReviewAnswer).where(ReviewAnswer.review_id.in_(earlier), ReviewAnswer.status == "answered")
-    ):
-        fresh = earlier[a.review_id].fresh
-        if a.source not in fresh:
-            fresh[a.source] = opened_answer(a.records_enc, cipher)
+    with db.transaction() as session:
+        for a in session.scalars(
+            select(ReviewAnswer).where(ReviewAnswer.review_id.in_(earlier), ReviewAnswer.status == "answered")
+        ):
+            fresh = earlier[a.review_id].fresh
+            if a.source not in fresh:
+                fresh[a.source] = opened_answer(a.records_enc, cipher)
 
 
 @dataclass
@@ -497,15 +498,12 @@ def batch_conclude(
     sources = {r.source for r in registers()}
     ready = [h for h in asked.households if h.review_id in asked.unconsented or sources <= h.asked]
     result = BatchResult(calls=asked.calls, waiting=[h.review_id for h in asked.households if h not in ready])
-    with db.transaction() as session:
-        _answers_kept(session, [h for h in ready if h.review_id not in asked.unconsented], cipher)
+    _answers_kept(db, [h for h in ready if h.review_id not in asked.unconsented], cipher)
     unasked = compare.Finding(
         "consent", "授权核查", "", "未授权", "未查询：申请时未授权在保障期间核查，请当面核实"
     )
     found = {  # worked out before the transaction: it holds the audit chain's head while it writes
-        h.review_id: [unasked]
-        if h.review_id in asked.unconsented
-        else findings_of(household=h, fresh=h.fresh, today=today)
+        h.review_id: [unasked] if h.review_id in asked.unconsented else findings_of(household=h, today=today)
         for h in ready
     }
     with db.transaction() as session, session.no_autoflush:  # the batch's conclusions together
